@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/taboo"
+)
+
+func newEpisodesCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "episodes",
+		Short: "Import and export stored episodes",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newEpisodesImportCmd(), newEpisodesExportCmd())
+	return cmd
+}
+
+func newEpisodesImportCmd() *cobra.Command {
+	var db, rules string
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import a SPAG episodes JSON file as a new run, judged",
+		Long: `import reads a SPAG episodes JSON file ("-" for standard input), stores its
+episodes as a new run — every key of the file is kept, so export gives the
+file back — and judges them with --rules.`,
+		Example: `  spag episodes import --db runs.db --rules spag spag_episodes.json`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			j, err := judge.ByName(rules)
+			if err != nil {
+				return usageError{fmt.Errorf("--rules: %w", err)}
+			}
+			eps, err := readSPAGFile(args[0], cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			store, err := episodes.Open(ctx, db, episodes.Options{})
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			subjects := make([]string, len(eps))
+			for i, ep := range eps {
+				subjects[i] = ep.TargetWord
+			}
+			judgeID := taboo.JudgeID(j)
+			run := &episodes.Run{Game: "taboo(imported=" + filepath.Base(args[0]) + ")", Judge: judgeID,
+				Players: map[string]string{"attacker": "imported", "defender": "imported"},
+				Subjects: subjects, Total: len(eps)}
+			if err := store.CreateRun(ctx, run); err != nil {
+				return err
+			}
+			if err := store.ImportSPAG(ctx, run.ID, eps); err != nil {
+				return err
+			}
+			recs, err := store.Episodes(ctx, episodes.Filter{RunID: run.ID, Turns: true})
+			if err != nil {
+				return err
+			}
+			for _, rec := range recs {
+				ep := eps[rec.Index]
+				h := judgeHistory(ep)
+				v := j.Judge(ep.TargetWord, maxTurnsOf(ep), h)
+				gv := game.Verdict{Outcome: string(v.Outcome), DecidedAt: v.DecidedAt, Rule: v.Rule, Judge: judgeID,
+					Evidence: game.Evidence{Turn: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
+				if u := v.Evidence.Utterance; u > 0 && u <= len(h) {
+					gv.Evidence.Text = h[u-1].Text[v.Evidence.Start:v.Evidence.End]
+				}
+				if err := store.AddVerdict(ctx, rec.ID, gv); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d episodes as run %s, judged by %s\n", len(eps), run.ID, judgeID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&rules, "rules", "strict", "judge the imported episodes with: strict or spag")
+	return cmd
+}
+
+func newEpisodesExportCmd() *cobra.Command {
+	var db, format, out string
+	var f episodes.Filter
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export episodes as SPAG episodes JSON or JSON Lines",
+		Long: `export writes the selected episodes to --out (default standard output):
+--format spag writes a SPAG episodes JSON array (keys kept from an import
+come back); --format jsonl writes one full episode a line (run, index, word,
+seed, turns with token counts, verdict with its judge, error).`,
+		Example: `  spag episodes export --run r20261126-151200-3fa9 --format spag --out episodes.json
+  spag episodes export --format jsonl | jq .verdict.outcome`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "spag" && format != "jsonl" {
+				return usagef("--format %q: want spag or jsonl", format)
+			}
+			store, err := openExisting(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			return writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+				if format == "spag" {
+					return store.ExportSPAG(cmd.Context(), f, w)
+				}
+				return store.ExportJSONL(cmd.Context(), f, w)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&format, "format", "spag", "spag or jsonl")
+	cmd.Flags().StringVar(&out, "out", "-", "output file (- for standard output)")
+	cmd.Flags().StringVar(&f.RunID, "run", "", "only this run")
+	cmd.Flags().StringVar(&f.Outcome, "outcome", "", "only this outcome")
+	return cmd
+}
+
+// writeOut writes through fn to the file path, or to stdout for "-". A file
+// is written to a temporary name and renamed into place, so a failed export
+// never leaves a truncated file behind.
+func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
+	if path == "-" || path == "" {
+		w := bufio.NewWriter(stdout)
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	if err := fn(w); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+// Command spag plays self-play language games between model-backed players,
+// judges and stores every episode, and turns the outcomes into training data.
+//
+// Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks errors in how spag was called (flags, arguments): they
+// exit with code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// errInterrupted reports a run stopped by the user; the message has already
+// been printed.
+var errInterrupted = errors.New("interrupted")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes spag with args and returns the exit code. The first SIGINT or
+// SIGTERM asks long jobs to drain (finish what is in flight, then stop); the
+// second cancels everything.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := newInterrupts(cancel)
+	defer sig.stop()
+
+	root := newRootCmd(sig)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "spag: %v\nRun 'spag --help' for usage.\n", err)
+		return exitUsage
+	case errors.Is(err, context.Canceled) && sig.count() > 0:
+		fmt.Fprintln(stderr, "spag: interrupted")
+		return exitInterrupted
+	default:
+		fmt.Fprintf(stderr, "spag: %v\n", err)
+		return exitFailure
+	}
+}
+
+// interrupts turns signals into a drain channel (first signal) and a
+// cancellation (second signal).
+type interrupts struct {
+	drain chan struct{}
+	c     chan os.Signal
+	done  chan struct{}
+	n     chan int
+}
+
+func newInterrupts(cancel context.CancelFunc) *interrupts {
+	s := &interrupts{drain: make(chan struct{}), c: make(chan os.Signal, 2), done: make(chan struct{}), n: make(chan int)}
+	signal.Notify(s.c, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		count := 0
+		for {
+			select {
+			case <-s.c:
+				count++
+				if count == 1 {
+					close(s.drain)
+				} else {
+					cancel()
+				}
+			case s.n <- count:
+			case <-s.done:
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// Drain is closed at the first interrupt.
+func (s *interrupts) Drain() <-chan struct{} { return s.drain }
+
+func (s *interrupts) count() int {
+	select {
+	case n := <-s.n:
+		return n
+	case <-s.done:
+		return 0
+	}
+}
+
+func (s *interrupts) stop() {
+	signal.Stop(s.c)
+	close(s.done)
+}
+
+func newRootCmd(sig *interrupts) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "spag",
+		Short: "Self-play language games for training language models",
+		Long: `spag plays Adversarial Taboo (and other two-player language games) between
+players backed by local models or built-in players, judges every episode by
+rule, stores every turn in SQLite, and turns outcomes into training data.
+
+Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{err}
+	})
+	root.AddCommand(
+		newSelfplayCmd(sig),
+		newJudgeCmd(),
+		newRewardsCmd(),
+		newStatsCmd(),
+		newReplayCmd(),
+		newEpisodesCmd(),
+		newWordsCmd(),
+	)
+	return root
+}
+
+// noArgs is cobra.NoArgs returning a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// exactArgs is cobra.ExactArgs returning a usage error.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}

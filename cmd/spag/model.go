@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+// newModelCmd is `spag model`: create and inspect native model checkpoints.
+func newModelCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "model",
+		Short: "Create and inspect native (llama-architecture) model checkpoints",
+	}
+	cmd.AddCommand(newModelInitCmd(), newModelInfoCmd())
+	return cmd
+}
+
+func newModelInitCmd() *cobra.Command {
+	var (
+		preset    string
+		seed      uint64
+		out       string
+		corpora   []string
+		vocabSize int
+	)
+	cmd := &cobra.Command{
+		Use:   "init --preset tiny|small --seed S --out CKPT [--corpus FILE]...",
+		Short: "Initialise a model: train its tokenizer on a corpus and draw random weights",
+		Long: `init trains a SentencePiece-style BPE tokenizer on the corpus files (SPAG
+training JSON, as written by 'spag rewards', when the name ends in .json;
+otherwise plain text, one sample per line), sizes the model's vocabulary to
+it, draws seeded random weights and writes the checkpoint atomically.
+Without --corpus the tokenizer has only the control and byte tokens.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("model init: --out is required (path of the checkpoint to write)")
+			}
+			cfg, err := model.Preset(preset)
+			if err != nil {
+				return usagef("model init: --preset: %v", err)
+			}
+			if vocabSize == 0 {
+				vocabSize = cfg.Vocab
+			}
+			var texts []string
+			for _, path := range corpora {
+				t, err := readCorpus(path)
+				if err != nil {
+					return err
+				}
+				texts = append(texts, t...)
+			}
+			if len(corpora) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "spag model init: no --corpus given; the tokenizer has byte tokens only")
+			}
+			vocab, err := tokenizer.Train(cmd.Context(), texts, tokenizer.TrainOptions{VocabSize: vocabSize})
+			if err != nil {
+				return fmt.Errorf("model init: %w", err)
+			}
+			cfg.Vocab = vocab.Size()
+			params, err := model.Init(cfg, seed)
+			if err != nil {
+				return fmt.Errorf("model init: %w", err)
+			}
+			if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: preset %s, %d parameters, vocabulary %d\n", out, preset, cfg.NumParams(), cfg.Vocab)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&preset, "preset", "tiny", "architecture preset: "+strings.Join(model.PresetNames(), ", "))
+	f.Uint64Var(&seed, "seed", 1, "seed of the random weights")
+	f.StringVar(&out, "out", "", "checkpoint file to write")
+	f.StringArrayVar(&corpora, "corpus", nil, "tokenizer training text: SPAG training JSON (*.json) or plain text lines (repeatable)")
+	f.IntVar(&vocabSize, "vocab-size", 0, "tokenizer vocabulary size (default: the preset's)")
+	return cmd
+}
+
+// readCorpus reads tokenizer training texts from a SPAG training JSON file
+// (queries and targets) or a plain text file (one text per line).
+func readCorpus(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	defer f.Close()
+	var texts []string
+	if strings.HasSuffix(path, ".json") {
+		samples, err := rl.ReadSPAGTraining(f, path)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range samples {
+			texts = append(texts, s.Query, s.Target)
+		}
+		return texts, nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		texts = append(texts, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read corpus %s: %w", path, err)
+	}
+	return texts, nil
+}
+
+func newModelInfoCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "info CKPT",
+		Short: "Describe a checkpoint: architecture, parameters, tokenizer, training state",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, err := checkpoint.ReadHeader(args[0])
+			if err != nil {
+				return err
+			}
+			info := struct {
+				Model      model.Config `json:"model"`
+				Parameters int          `json:"parameters"`
+				Vocab      int          `json:"vocab_size"`
+				DummySpace bool         `json:"add_dummy_prefix"`
+				Step       int          `json:"step,omitempty"`
+				Total      int          `json:"total_steps,omitempty"`
+				Train      any          `json:"train_config,omitempty"`
+			}{Model: h.Model, Parameters: h.Model.NumParams(), Vocab: h.Vocab.Size(), DummySpace: h.Vocab.AddDummyPrefix()}
+			if h.Train != nil {
+				info.Step, info.Total, info.Train = h.Train.Step, h.Train.Total, h.Train.Config
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(info)
+			}
+			c := h.Model
+			fmt.Fprintf(w, "checkpoint  %s\n", args[0])
+			fmt.Fprintf(w, "model       llama: vocab %d, dim %d, layers %d, heads %d (kv %d), ffn %d, context %d\n", c.Vocab, c.Dim, c.Layers, c.Heads, c.KVHeads, c.FFN, c.Context)
+			fmt.Fprintf(w, "parameters  %d (float32)\n", info.Parameters)
+			fmt.Fprintf(w, "tokenizer   sentencepiece bpe, %d pieces, dummy prefix %v\n", info.Vocab, info.DummySpace)
+			if h.Train != nil {
+				fmt.Fprintf(w, "training    step %d of %d\n", h.Train.Step, h.Train.Total)
+				fmt.Fprintf(w, "train cfg   %s\n", h.Train.Config)
+			} else {
+				fmt.Fprintln(w, "training    none (fresh initialisation)")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/safetext"
+	"github.com/spag-go/spag/judge"
+)
+
+func newReplayCmd() *cobra.Command {
+	var db string
+	var id int64
+	var f episodes.Filter
+	var errored string
+	cmd := &cobra.Command{
+		Use:   "replay",
+		Short: "List stored episodes, or show one turn by turn",
+		Long: `replay lists the episodes in the database (newest run first within the
+filters), or with --episode shows one episode: every turn, the verdict, the
+rule that fired and the evidence marked in the text as »…«. When the other
+judge would have decided differently, its verdict is shown too.
+
+Model output is shown with terminal control sequences made visible, never
+executed.`,
+		Example: `  spag replay --limit 20
+  spag replay --outcome defender_wins --word apple
+  spag replay --episode 42`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := openExisting(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			w := cmd.OutOrStdout()
+			if id != 0 {
+				return showEpisode(cmd.Context(), w, store, id)
+			}
+			switch errored {
+			case "":
+			case "yes", "no":
+				b := errored == "yes"
+				f.Errored = &b
+			default:
+				return usagef("--errored %q: want yes or no", errored)
+			}
+			return listEpisodes(cmd.Context(), w, store, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&db, "db", "spag.db", "SQLite database")
+	fl.Int64Var(&id, "episode", 0, "show this episode (its ID from the list)")
+	fl.StringVar(&f.RunID, "run", "", "only this run")
+	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome (attacker_wins, defender_wins, attacker_broke_rules, tie)")
+	fl.StringVar(&f.Subject, "word", "", "only this target word")
+	fl.StringVar(&f.Player, "player", "", "only runs with this player spec")
+	fl.IntVar(&f.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")
+	fl.StringVar(&errored, "errored", "", "yes: only errored episodes; no: only judged ones")
+	fl.IntVar(&f.Limit, "limit", 50, "list at most this many (0: all)")
+	fl.IntVar(&f.Offset, "offset", 0, "skip this many")
+	return cmd
+}
+
+func listEpisodes(ctx context.Context, w io.Writer, store *episodes.Store, f episodes.Filter) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRUN\tIDX\tWORD\tOUTCOME\tDECIDED\tRULE")
+	n := 0
+	for rec, err := range store.Iter(ctx, f) {
+		if err != nil {
+			return err
+		}
+		outcome := rec.Verdict.Outcome
+		if rec.Errored() {
+			outcome = "errored"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", rec.ID, rec.RunID, rec.Index,
+			safetext.Visible(rec.Subject), outcome, rec.Verdict.DecidedAt, rec.Verdict.Rule)
+		n++
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "(no episodes match)")
+	}
+	return nil
+}
+
+// markEvidence returns text with the evidence span wrapped in »…«.
+func markEvidence(text string, start, end int) string {
+	if start < 0 || end > len(text) || start > end {
+		return safetext.Visible(text)
+	}
+	return safetext.Visible(text[:start]) + "»" + safetext.Visible(text[start:end]) + "«" + safetext.Visible(text[end:])
+}
+
+func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int64) error {
+	rec, err := store.Episode(ctx, id)
+	if errors.Is(err, episodes.ErrNotFound) {
+		return usagef("--episode %d: no such episode in %s (spag replay lists them)", id, store.Path())
+	}
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "episode %d (run %s, #%d)  target word: %s\n\n", rec.ID, rec.RunID, rec.Index, safetext.Visible(rec.Subject))
+	ev := rec.Verdict.Evidence
+	for _, t := range rec.Turns {
+		text := safetext.Visible(t.Text)
+		if t.N == ev.Turn && ev.End > ev.Start {
+			text = markEvidence(t.Text, ev.Start, ev.End)
+		}
+		fmt.Fprintf(&b, "%2d %-8s %s\n", t.N, t.Role, strings.ReplaceAll(text, "\n", "\n            "))
+	}
+	b.WriteString("\n")
+	if rec.Errored() {
+		fmt.Fprintf(&b, "errored: %s\n", safetext.Visible(rec.Err))
+	} else {
+		v := rec.Verdict
+		fmt.Fprintf(&b, "verdict  %s at utterance %d (%s, rule %s)\n", v.Outcome, v.DecidedAt, v.Judge, v.Rule)
+		if v.Evidence.Turn > 0 {
+			fmt.Fprintf(&b, "evidence utterance %d bytes %d-%d: »%s«\n", v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, safetext.Visible(v.Evidence.Text))
+		}
+		run, err := store.Run(ctx, rec.RunID)
+		if err != nil {
+			return err
+		}
+		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil {
+			fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", other.name, other.v.Outcome, other.v.DecidedAt, other.v.Rule)
+		}
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+type namedVerdict struct {
+	name string
+	v    judge.Verdict
+}
+
+// otherJudgeVerdict re-judges the episode with the judge that did not
+// decide it and returns its verdict when the outcome or turn differs.
+func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
+	name, _, _ := strings.Cut(rec.Verdict.Judge, "@")
+	otherName := "spag"
+	if name == "spag" {
+		otherName = "strict"
+	}
+	j, err := judge.ByName(otherName)
+	if err != nil || maxTurns < 1 {
+		return nil
+	}
+	h := make([]judge.Utterance, len(rec.Turns))
+	for i, t := range rec.Turns {
+		h[i] = judge.Utterance{Role: t.Role, Text: t.Text}
+	}
+	v := j.Judge(rec.Subject, maxTurns, h)
+	if string(v.Outcome) == rec.Verdict.Outcome && v.DecidedAt == rec.Verdict.DecidedAt {
+		return nil
+	}
+	return &namedVerdict{otherName, v}
+}

@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/progress"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/scripted"
+	"github.com/spag-go/spag/taboo"
+)
+
+// runConfig is everything needed to reproduce (or resume) a self-play run;
+// it is stored with the run.
+type runConfig struct {
+	Game        string `json:"game"`
+	MaxTurns    int    `json:"max_turns"`
+	Judge       string `json:"judge"`
+	Style       string `json:"style"`
+	Templates   string `json:"templates,omitempty"`
+	TemplateSum string `json:"templates_sha256"`
+	Attacker    string `json:"attacker"`
+	Defender    string `json:"defender"`
+	Seed        uint64 `json:"seed"`
+	Words       string `json:"words"`
+	Games       int    `json:"games"`
+	Shard       string `json:"shard,omitempty"`
+	CodeVersion string `json:"code_version"`
+	GoVersion   string `json:"go_version"`
+}
+
+type selfplayFlags struct {
+	games       int
+	words       string
+	maxTurns    int
+	attacker    string
+	defender    string
+	concurrency int
+	seed        uint64
+	db          string
+	judge       string
+	style       string
+	templates   string
+	resume      string
+	shard       string
+	jsonOut     bool
+	turnTimeout time.Duration
+}
+
+func newSelfplayCmd(sig *interrupts) *cobra.Command {
+	var f selfplayFlags
+	cmd := &cobra.Command{
+		Use:   "selfplay",
+		Short: "Play a batch of Adversarial Taboo games and store them",
+		Long: `selfplay plays Adversarial Taboo episodes concurrently, judges each one and
+stores every turn in the SQLite database (--db).
+
+The first Ctrl-C lets the games in flight finish, stores them, prints the
+command that resumes the run and exits with code 130; a second Ctrl-C stops
+at once (finished episodes are never lost).`,
+		Example: `  spag selfplay                                  # 100 games between the built-in players
+  spag selfplay --games 1000 --concurrency 16 --judge spag --db runs.db
+  spag selfplay --words mywords.txt --max-turns 3
+  spag selfplay --attacker builtin:skill=0.9 --defender builtin:skill=0.2
+  spag selfplay --db runs.db --resume r20261126-151200-3fa9
+  spag selfplay --games 10000 --shard 0/4 --db shard0.db   # one machine of four`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSelfplay(cmd, sig, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.games, "games", 0, "number of games (default: 100 with the built-in words, one per word with --words)")
+	fl.StringVar(&f.words, "words", "builtin", "word list: builtin, or a file with one word per line (# comments)")
+	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
+	fl.StringVar(&f.attacker, "attacker", "builtin", "attacker backend spec: "+backendList())
+	fl.StringVar(&f.defender, "defender", "builtin", "defender backend spec (same forms as --attacker)")
+	fl.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "games in flight at once")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed for word order and every player's randomness")
+	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
+	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")
+	fl.StringVar(&f.style, "style", "chat", "prompt style for model players: chat or transcript")
+	fl.StringVar(&f.templates, "templates", "", "directory of prompt templates replacing the built-in ones")
+	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
+	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
+	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
+	return cmd
+}
+
+func parseShard(s string) (i, n int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, usagef("--shard %q: want i/n with 0 <= i < n, for example 0/4", s)
+	}
+	return i, n, nil
+}
+
+func codeVersion() (code, goVersion string) {
+	code = "unknown"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return code, runtime.Version()
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" {
+		code = rev
+		if modified == "true" {
+			code += "+dirty"
+		}
+	} else if info.Main.Version != "" {
+		code = info.Main.Version
+	}
+	return code, info.GoVersion
+}
+
+// loadWords reads the word list named by --words.
+func loadWords(name string) ([]string, error) {
+	if name == "builtin" || name == "" {
+		return taboo.BuiltinWords()
+	}
+	return taboo.LoadWords(name)
+}
+
+// subjects picks the target word of each episode: a seeded shuffle of the
+// list, repeated as often as needed, so that runs with the same seed and
+// list play the same words.
+func subjects(words []string, games int, seed uint64) []string {
+	perm := make([]string, len(words))
+	copy(perm, words)
+	x := game.SplitMix64(seed)
+	for i := len(perm) - 1; i > 0; i-- {
+		x = game.SplitMix64(x)
+		j := int(x % uint64(i+1))
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	out := make([]string, games)
+	for i := range out {
+		out[i] = perm[i%len(perm)]
+	}
+	return out
+}
+
+func episodeSeed(runSeed uint64, index int) uint64 {
+	return game.SplitMix64(runSeed ^ game.SplitMix64(uint64(index)))
+}
+
+// conflictingWithResume lists the flags the user set that --resume would
+// ignore, since a resumed run keeps its stored configuration.
+func conflictingWithResume(cmd *cobra.Command) []string {
+	allowed := map[string]bool{"db": true, "resume": true, "concurrency": true, "json": true, "turn-timeout": true}
+	var bad []string
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if !allowed[fl.Name] {
+			bad = append(bad, "--"+fl.Name)
+		}
+	})
+	return bad
+}
+
+func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+
+	var cfg runConfig
+	var run *episodes.Run
+	var subjectList []string
+
+	shardI, shardN, err := parseShard(f.shard)
+	if err != nil {
+		return err
+	}
+	if f.concurrency < 1 {
+		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	}
+	if f.resume != "" {
+		if bad := conflictingWithResume(cmd); len(bad) > 0 {
+			return usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
+		}
+	} else {
+		if f.maxTurns < 1 {
+			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
+		}
+		if f.games < 0 {
+			return usagef("--games must be positive (got %d)", f.games)
+		}
+	}
+
+	// Episodes count as done only once committed: the store reports them.
+	var meter atomic.Pointer[progress.Meter]
+	store, err := episodes.Open(ctx, f.db, episodes.Options{OnCommit: func(eps []game.Episode) {
+		m := meter.Load()
+		if m == nil {
+			return
+		}
+		outcomes := make([]string, len(eps))
+		for i := range eps {
+			outcomes[i] = eps[i].Verdict.Outcome
+		}
+		m.Add(outcomes...)
+	}})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if f.resume != "" {
+		run, err = store.Run(ctx, f.resume)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return usagef("--resume %s: no such run in %s (spag stats --db %s lists runs)", f.resume, f.db, f.db)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(run.Config, &cfg); err != nil {
+			return fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+		}
+		subjectList = run.Subjects
+		shardI, shardN, err = parseShard(cfg.Shard)
+		if err != nil {
+			return fmt.Errorf("run %s: stored shard: %w", run.ID, err)
+		}
+	} else {
+		words, err := loadWords(f.words)
+		if err != nil {
+			return usageError{fmt.Errorf("--words: %w", err)}
+		}
+		games := f.games
+		if games == 0 {
+			games = 100
+			if f.words != "builtin" {
+				games = len(words)
+			}
+		}
+		code, gov := codeVersion()
+		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
+			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: f.words, Games: games,
+			Shard: f.shard, CodeVersion: code, GoVersion: gov}
+		subjectList = subjects(words, games, f.seed)
+	}
+
+	j, err := judge.ByName(cfg.Judge)
+	if err != nil {
+		return usageError{fmt.Errorf("--judge: %w", err)}
+	}
+	var tmpl *taboo.Templates
+	if cfg.Templates != "" {
+		if tmpl, err = taboo.LoadTemplates(cfg.Templates); err != nil {
+			return usageError{fmt.Errorf("--templates: %w", err)}
+		}
+	}
+	g, err := taboo.New(taboo.Params{MaxTurns: cfg.MaxTurns, Judge: j, Style: cfg.Style, Templates: tmpl})
+	if err != nil {
+		return usageError{err}
+	}
+	if run != nil && g.String() != cfg.Game {
+		return fmt.Errorf("run %s was played as %s but would now be %s (templates or judge changed); start a new run", run.ID, cfg.Game, g.String())
+	}
+	cfg.Game = g.String()
+
+	var lexOnce sync.Once
+	var lex *scripted.Lexicon
+	var lexErr error
+	loadLex := func() (*scripted.Lexicon, error) {
+		lexOnce.Do(func() { lex, lexErr = scripted.LoadLexicon() })
+		return lex, lexErr
+	}
+	players := make([]game.Player, 2)
+	for i, role := range []struct{ flag, spec, role string }{
+		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
+	} {
+		spec, err := parseSpec(role.flag, role.spec)
+		if err != nil {
+			return err
+		}
+		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
+			return err
+		}
+	}
+
+	if run == nil {
+		raw, err := json.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		run = &episodes.Run{Game: cfg.Game, Judge: j.Name() + "@" + strconv.Itoa(j.Version()), Seed: cfg.Seed,
+			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender},
+			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard}
+		if err := store.CreateRun(ctx, run); err != nil {
+			return err
+		}
+	}
+	done := map[int]bool{}
+	if f.resume != "" {
+		if done, err = store.DoneIndices(ctx, run.ID); err != nil {
+			return err
+		}
+	}
+	var setups []game.Setup
+	for i, s := range subjectList {
+		if i%shardN != shardI || done[i] {
+			continue
+		}
+		setups = append(setups, game.Setup{Index: i, Seed: episodeSeed(cfg.Seed, i), Subject: s})
+	}
+	fmt.Fprintf(stderr, "run %s: %d episodes to play (%s vs %s, judge %s) into %s\n",
+		run.ID, len(setups), cfg.Attacker, cfg.Defender, cfg.Judge, f.db)
+
+	meter.Store(progress.New(stderr, len(setups), progress.Options{Terminal: isTerminal(stderr)}))
+
+	runner := &game.Runner{Game: g, Players: players, Concurrency: f.concurrency,
+		TurnTimeout: f.turnTimeout, Drain: sig.Drain()}
+	runErr := runner.Run(ctx, setups, func(ctx context.Context, ep *game.Episode) error {
+		return store.Write(ctx, run.ID, *ep)
+	})
+	// Whatever happened, make what finished durable before reporting.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	flushErr := store.Flush(flushCtx)
+	meter.Load().Finish()
+	if flushErr != nil {
+		return fmt.Errorf("store episodes in %s: %w", f.db, flushErr)
+	}
+	switch {
+	case errors.Is(runErr, game.ErrDrained), errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(stderr, "interrupted: finished episodes are stored; resume with:\n  spag selfplay --db %s --resume %s\n", f.db, run.ID)
+		return errInterrupted
+	case runErr != nil:
+		return fmt.Errorf("run %s: %w (resume with: spag selfplay --db %s --resume %s)", run.ID, runErr, f.db, run.ID)
+	}
+	return writeStats(ctx, cmd.OutOrStdout(), store, run.ID, false, f.jsonOut)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/report"
+)
+
+func newStatsCmd() *cobra.Command {
+	var db, runID string
+	var all, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Summarise the outcomes of a run",
+		Long: `stats prints the number of episodes, outcome counts, each role's win rate with
+its 95% Wilson interval, tie and rule-break rates, the mean utterance at which
+games were decided and the throughput. Without --run it reports the latest
+run; --all reports every episode in the database.`,
+		Example: `  spag stats
+  spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && runID != "" {
+				return usagef("--all and --run exclude each other")
+			}
+			store, err := openExisting(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			return writeStats(cmd.Context(), cmd.OutOrStdout(), store, runID, all, asJSON)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&runID, "run", "", "run ID (default: the latest run)")
+	cmd.Flags().BoolVar(&all, "all", false, "summarise every run in the database together")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+// openExisting opens a database that must already exist: reading commands
+// never create an empty one by mistake.
+func openExisting(ctx context.Context, path string) (*episodes.Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("--db %s: no such database (run spag selfplay --db %s first)", path, path)
+		}
+		return nil, fmt.Errorf("--db %s: %w", path, err)
+	}
+	return episodes.Open(ctx, path, episodes.Options{})
+}
+
+// statsJSON is the stable shape of `spag stats --json`.
+type statsJSON struct {
+	Run      string            `json:"run,omitempty"`
+	Game     string            `json:"game,omitempty"`
+	Judge    string            `json:"judge,omitempty"`
+	Players  map[string]string `json:"players,omitempty"`
+	Created  string            `json:"created,omitempty"`
+	Turns    int               `json:"turns"`
+	TokensIn int64             `json:"prompt_tokens"`
+	TokensOut int64            `json:"output_tokens"`
+	report.Summary
+}
+
+func countsOf(st episodes.Stats) report.Counts {
+	c := report.Counts{Outcomes: st.Outcomes, Errored: st.Errored, MeanDecidedAt: st.MeanDecidedAt}
+	if !st.FirstStart.IsZero() && st.LastFinish.After(st.FirstStart) {
+		c.Elapsed = st.LastFinish.Sub(st.FirstStart)
+	}
+	return c
+}
+
+func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID string, all, asJSON bool) error {
+	var run *episodes.Run
+	var err error
+	switch {
+	case all:
+	case runID != "":
+		run, err = store.Run(ctx, runID)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return usagef("--run %s: no such run in %s", runID, store.Path())
+		}
+	default:
+		run, err = store.LatestRun(ctx)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	id := ""
+	if run != nil {
+		id = run.ID
+	}
+	st, err := store.Stats(ctx, id)
+	if err != nil {
+		return err
+	}
+	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Summary: report.Summarize(countsOf(st))}
+	if run != nil {
+		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players
+		out.Created = run.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if run != nil {
+		fmt.Fprintf(w, "run            %s (%s)\n", run.ID, out.Created)
+		fmt.Fprintf(w, "game           %s\n", run.Game)
+		fmt.Fprintf(w, "players        attacker %s, defender %s\n", run.Players["attacker"], run.Players["defender"])
+	} else {
+		fmt.Fprintf(w, "all runs in    %s\n", store.Path())
+	}
+	return report.WriteText(w, out.Summary)
+}

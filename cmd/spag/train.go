@@ -1,0 +1,146 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/train"
+)
+
+// newTrainCmd is `spag train`: train the native model on SPAG training data.
+func newTrainCmd() *cobra.Command {
+	var (
+		objectiveName, data, initPath, refPath, out, metricsPath string
+		steps, saveEvery, logEvery                               int
+		epochs                                                   float64
+		restart                                                  bool
+		cfg                                                      = train.DefaultConfig("")
+		beta                                                     float64
+	)
+	cmd := &cobra.Command{
+		Use:   "train --objective sft|spag|var --data FILE --init CKPT --steps N|--epochs E --out CKPT",
+		Short: "Train the native model on SPAG training data (exported by 'spag rewards')",
+		Long: `train optimises the checkpoint given by --init with one of the objectives:
+  sft   imitation with a KL penalty to the reference (--beta, default 0.1)
+  spag  SPAG's offline policy objective (--beta 0.2, --clip-range 0.2, --sft-coeff 0.5);
+        samples whose type is "sft" form the imitation term
+  var   reward-weighted SFT, weights softmax(ref score + reward/lambda) per query
+The reference model (--ref, default: the --init weights) stays frozen.
+When --init is a checkpoint written by an earlier 'spag train', the run resumes
+it (same flags and data required) unless --restart is given. Checkpoints are
+written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case objectiveName != train.ObjectiveSFT && objectiveName != train.ObjectiveSPAG && objectiveName != train.ObjectiveVAR:
+				return usagef("train: --objective %q: choose sft, spag or var", objectiveName)
+			case data == "" || initPath == "" || out == "":
+				return usagef("train: --data, --init and --out are required")
+			case (steps > 0) == (epochs > 0):
+				return usagef("train: give exactly one of --steps N and --epochs E (both positive)")
+			}
+			cfg.Objective = objectiveName
+			if cmd.Flags().Changed("beta") {
+				cfg.SFTBeta, cfg.SPAG.Beta = beta, beta
+			}
+
+			f, err := os.Open(data)
+			if err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+			samples, err := rl.ReadSPAGTraining(f, data)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			var examples []train.Example
+			for _, s := range samples {
+				examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: strings.EqualFold(s.Type, "sft")})
+			}
+			if len(examples) == 0 {
+				return fmt.Errorf("train: %s holds no samples", data)
+			}
+			cfg.Steps = steps
+			if epochs > 0 {
+				cfg.Steps = train.StepsForEpochs(epochs, len(examples), cfg.BatchSize)
+			}
+
+			init, err := checkpoint.Load(initPath)
+			if err != nil {
+				return err
+			}
+			if restart {
+				init.Optimizer, init.Train = nil, nil
+			}
+			var ref *model.Params
+			if refPath != "" {
+				rc, err := checkpoint.Load(refPath)
+				if err != nil {
+					return err
+				}
+				ref = rc.Params
+			} else if init.Train != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: resuming without --ref: the reference is the resumed weights, not the original ones")
+			}
+			tr, err := train.New(cmd.Context(), cfg, init, ref, examples)
+			if err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+			defer tr.Close()
+
+			sinks := []train.MetricsSink{train.NewConsole(cmd.ErrOrStderr(), logEvery)}
+			if metricsPath != "" {
+				mf, err := os.OpenFile(metricsPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+				if err != nil {
+					return fmt.Errorf("train: --metrics: %w", err)
+				}
+				defer mf.Close()
+				sinks = append(sinks, train.NewJSONL(mf))
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "spag train: %d samples, objective %s, steps %d..%d of %d\n", len(examples), cfg.Objective, tr.Step()+1, tr.Total(), tr.Total())
+			save := func(c *checkpoint.Checkpoint) error { return checkpoint.Save(out, c) }
+			runErr := tr.Run(cmd.Context(), sinks, saveEvery, save)
+			if c, err := tr.Checkpoint(); err == nil && tr.Step() > 0 {
+				if err := save(c); err != nil {
+					return err
+				}
+			}
+			if runErr != nil {
+				return fmt.Errorf("train (state at step %d saved to %s): %w", tr.Step(), out, runErr)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d\n", out, tr.Step())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&objectiveName, "objective", "", "training objective: sft, spag or var")
+	f.StringVar(&data, "data", "", "SPAG training JSON (from 'spag rewards')")
+	f.StringVar(&initPath, "init", "", "checkpoint to start from (or resume)")
+	f.StringVar(&refPath, "ref", "", "frozen reference checkpoint (default: the --init weights)")
+	f.StringVar(&out, "out", "", "checkpoint to write")
+	f.StringVar(&metricsPath, "metrics", "", "append per-step metrics to this JSONL file")
+	f.IntVar(&steps, "steps", 0, "optimizer steps")
+	f.Float64Var(&epochs, "epochs", 0, "passes over the data (instead of --steps)")
+	f.IntVar(&saveEvery, "save-every", 0, "also checkpoint every N steps (0: only at the end)")
+	f.IntVar(&logEvery, "log-every", 10, "print metrics every N steps")
+	f.BoolVar(&restart, "restart", false, "start a new run from --init's weights, ignoring its optimizer state")
+	f.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
+	f.Float64Var(&cfg.MinLR, "min-lr", cfg.MinLR, "final learning rate of the cosine schedule")
+	f.Float64Var(&cfg.WarmupFrac, "warmup", cfg.WarmupFrac, "fraction of steps for linear warm-up")
+	f.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "decoupled weight decay (matrices only)")
+	f.Float64Var(&cfg.ClipNorm, "clip-norm", cfg.ClipNorm, "global gradient-norm clip (0: off)")
+	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "samples per optimizer step")
+	f.IntVar(&cfg.MicroBatch, "micro-batch", cfg.MicroBatch, "samples per forward/backward pass (gradient accumulation)")
+	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the data order")
+	f.Float64Var(&beta, "beta", 0, "KL coefficient (default 0.1 for sft, 0.2 for spag)")
+	f.Float64Var(&cfg.SPAG.Eps, "clip-range", cfg.SPAG.Eps, "spag: ratio clip range eps")
+	f.Float64Var(&cfg.SPAG.Alpha, "sft-coeff", cfg.SPAG.Alpha, "spag: weight of the imitation term")
+	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
+	return cmd
+}

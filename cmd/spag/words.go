@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/internal/wordnet"
+)
+
+func newWordsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "words",
+		Short: "Build or list target-word lists",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newWordsListCmd(), newWordsBuildCmd())
+	return cmd
+}
+
+func newWordsListCmd() *cobra.Command {
+	var words string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "Print a word list after validating it",
+		Example: "  spag words list | wc -l\n  spag words list --words mywords.txt",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := loadWords(words)
+			if err != nil {
+				return usageError{fmt.Errorf("--words: %w", err)}
+			}
+			w := cmd.OutOrStdout()
+			for _, word := range list {
+				if _, err := fmt.Fprintln(w, word); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&words, "words", "builtin", "builtin, or a word-list file")
+	return cmd
+}
+
+func newWordsBuildCmd() *cobra.Command {
+	var dir, out, lexicon string
+	var size int
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Regenerate the built-in word list and lexicon from WordNet 3.0",
+		Long: `build reads the WordNet 3.0 database (Debian package wordnet-base) and writes
+the most frequent nouns, verbs and adjectives, ranked by tagged-sense counts,
+as a word list, and the built-in players' lexicon of those words. The output
+is deterministic; the committed files were made with the example below.`,
+		Example: `  apt-get install wordnet-base
+  spag words build --wordnet /usr/share/wordnet --size 5000 \
+    --out taboo/words.txt --lexicon players/scripted/lexicon.gz`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if size < 1 {
+				return usagef("--size must be at least 1 (got %d)", size)
+			}
+			return writeOut(out, cmd.OutOrStdout(), func(wordsW io.Writer) error {
+				if lexicon == "" {
+					return wordnet.Build(dir, size, wordsW, io.Discard)
+				}
+				return writeOut(lexicon, cmd.OutOrStdout(), func(lexW io.Writer) error {
+					return wordnet.Build(dir, size, wordsW, lexW)
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&dir, "wordnet", "/usr/share/wordnet", "WordNet 3.0 database directory")
+	cmd.Flags().IntVar(&size, "size", 5000, "number of words")
+	cmd.Flags().StringVar(&out, "out", "-", "word list output (- for standard output)")
+	cmd.Flags().StringVar(&lexicon, "lexicon", "", "also write the built-in players' lexicon here")
+	return cmd
+}

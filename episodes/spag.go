@@ -1,0 +1,666 @@
+package episodes
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spag-go/spag/game"
+)
+
+// SPAG roles, the only ones SPAG episodes JSON knows.
+const (
+	roleAttacker = "attacker"
+	roleDefender = "defender"
+)
+
+// SPAGEpisode is one element of a SPAG episodes JSON file:
+//
+//	{"target_word": str, "max_turns": int, "history": [{"role": "attacker"|"defender", "content": str}, ...]}
+//
+// Keys the format does not define are kept verbatim in Extra, so that
+// reading and writing a file loses nothing.
+type SPAGEpisode struct {
+	TargetWord string
+	MaxTurns   int
+	History    []SPAGMessage
+	// Extra maps every other key to its JSON value; nil when none.
+	Extra map[string]json.RawMessage
+}
+
+// SPAGMessage is one utterance of a SPAG history.
+type SPAGMessage struct {
+	Role    string // "attacker" or "defender"
+	Content string
+	// Extra maps every other key to its JSON value; nil when none.
+	Extra map[string]json.RawMessage
+}
+
+// MarshalJSON writes the episode with its known keys first, then the extra
+// keys in name order.
+func (e SPAGEpisode) MarshalJSON() ([]byte, error) {
+	history := []byte("[")
+	for i, m := range e.History {
+		if i > 0 {
+			history = append(history, ',')
+		}
+		b, err := m.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("history[%d]: %w", i, err)
+		}
+		history = append(history, b...)
+	}
+	history = append(history, ']')
+	return marshalObject([]field{
+		{"target_word", quote(e.TargetWord)},
+		{"max_turns", []byte(strconv.Itoa(e.MaxTurns))},
+		{"history", history},
+	}, e.Extra)
+}
+
+// MarshalJSON writes the message with its known keys first, then the extra
+// keys in name order.
+func (m SPAGMessage) MarshalJSON() ([]byte, error) {
+	return marshalObject([]field{
+		{"role", quote(m.Role)},
+		{"content", quote(m.Content)},
+	}, m.Extra)
+}
+
+type field struct {
+	key   string
+	value []byte
+}
+
+// marshalObject writes known fields, then extra ones sorted by key. A key
+// of extra that names a known field is an error: it would write the key
+// twice.
+func marshalObject(known []field, extra map[string]json.RawMessage) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range known {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(quote(f.key))
+		b.WriteByte(':')
+		b.Write(f.value)
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		for _, f := range known {
+			if f.key == k {
+				return nil, fmt.Errorf("extra key %q duplicates a field", k)
+			}
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteByte(',')
+		b.Write(quote(k))
+		b.WriteByte(':')
+		if err := json.Compact(&b, extra[k]); err != nil {
+			return nil, fmt.Errorf("extra key %q: %w", k, err)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// quote encodes s as a JSON string without escaping <, > and &, which keeps
+// exported utterances readable.
+func quote(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// SPAGError is a problem in a SPAG episodes JSON file, with its position
+// (1-based line and byte column) and the JSON path of the value at fault.
+type SPAGError struct {
+	File   string
+	Line   int
+	Column int
+	// Path is the value's path, "[3].history[1].role" for example; empty
+	// for a syntax error.
+	Path string
+	Msg  string
+}
+
+func (e *SPAGError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Path, e.Msg)
+}
+
+// ReadSPAG reads a SPAG episodes JSON file; name is used in errors only.
+// Errors are [*SPAGError]s that give the position and say what was
+// expected, for example
+//
+//	episodes.json:12:5: [2].history[3].role: want "attacker" or "defender", got "judge"
+func ReadSPAG(r io.Reader, name string) ([]SPAGEpisode, error) {
+	buf, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	p := &spagParser{name: name, buf: buf}
+	// Check the syntax of the whole file first, for a precise position;
+	// the walk below then only meets valid JSON.
+	var whole json.RawMessage
+	if err := json.Unmarshal(buf, &whole); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off := se.Offset
+			if off > 0 && off <= int64(len(buf)) && !strings.HasPrefix(se.Error(), "unexpected end") {
+				off-- // Offset counts the byte at fault
+			}
+			return nil, p.errAt(off, "", "invalid JSON: %s", se.Error())
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	start := int64(skipSpace(buf, 0))
+	var eps []SPAGEpisode
+	err = p.array(buf[start:], start, "", "a JSON array of episodes", func(i int, val json.RawMessage, off int64) error {
+		ep, err := p.episode(fmt.Sprintf("[%d]", i), val, off)
+		eps = append(eps, ep)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if eps == nil {
+		eps = []SPAGEpisode{}
+	}
+	return eps, nil
+}
+
+type spagParser struct {
+	name string
+	buf  []byte
+}
+
+// errAt makes a *SPAGError at byte offset off of the file.
+func (p *spagParser) errAt(off int64, path, format string, args ...any) error {
+	off = min(max(off, 0), int64(len(p.buf)))
+	before := p.buf[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return &SPAGError{File: p.name, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// skipSpace returns the offset of the first byte at or after i that is not
+// white space or a separator: where the next value or key begins.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// describe names a JSON value for an error message.
+func describe(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "nothing"
+	}
+	switch v[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			return "a string"
+		}
+		if len(s) > 40 {
+			s = s[:40] + "…"
+		}
+		return strconv.Quote(s)
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number " + string(v)
+	}
+}
+
+// object walks a JSON object whose text starts at file offset base and
+// calls fn with each key, its value and the value's offset. Duplicate keys
+// are an error: the format has no meaning for them.
+func (p *spagParser) object(raw json.RawMessage, base int64, path string, fn func(key string, val json.RawMessage, off int64) error) error {
+	if len(raw) == 0 || raw[0] != '{' {
+		return p.errAt(base, path, "want an object, got %s", describe(raw))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return p.errAt(base, path, "invalid JSON: %v", err)
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		keyOff := base + int64(skipSpace(raw, int(dec.InputOffset())))
+		tok, err := dec.Token()
+		if err != nil {
+			return p.errAt(keyOff, path, "invalid JSON: %v", err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return p.errAt(keyOff, path, "duplicate key %q", key)
+		}
+		seen[key] = true
+		valOff := base + int64(skipSpace(raw, int(dec.InputOffset())))
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return p.errAt(valOff, path, "invalid JSON: %v", err)
+		}
+		if err := fn(key, val, valOff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// array walks a JSON array like object walks an object; want describes the
+// expected value for the error when raw is not an array.
+func (p *spagParser) array(raw json.RawMessage, base int64, path, want string, fn func(i int, val json.RawMessage, off int64) error) error {
+	if len(raw) == 0 || raw[0] != '[' {
+		return p.errAt(base, path, "want %s, got %s", want, describe(raw))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return p.errAt(base, path, "invalid JSON: %v", err)
+	}
+	for i := 0; dec.More(); i++ {
+		off := base + int64(skipSpace(raw, int(dec.InputOffset())))
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return p.errAt(off, path, "invalid JSON: %v", err)
+		}
+		if err := fn(i, val, off); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *spagParser) str(val json.RawMessage, off int64, path string) (string, error) {
+	var s string
+	if len(val) == 0 || val[0] != '"' || json.Unmarshal(val, &s) != nil {
+		return "", p.errAt(off, path, "want a string, got %s", describe(val))
+	}
+	return s, nil
+}
+
+func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGEpisode, error) {
+	var ep SPAGEpisode
+	var haveWord, haveTurns, haveHistory bool
+	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
+		kpath := path + "." + key
+		switch key {
+		case "target_word":
+			s, err := p.str(val, voff, kpath)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(s) == "" {
+				return p.errAt(voff, kpath, "want a word, got an empty string")
+			}
+			ep.TargetWord, haveWord = s, true
+		case "max_turns":
+			n, err := strconv.Atoi(string(val))
+			if err != nil || n < 1 {
+				return p.errAt(voff, kpath, "want a positive integer, got %s", describe(val))
+			}
+			ep.MaxTurns, haveTurns = n, true
+		case "history":
+			ep.History = []SPAGMessage{}
+			err := p.array(val, voff, kpath, "an array of messages", func(i int, v json.RawMessage, o int64) error {
+				m, err := p.message(fmt.Sprintf("%s[%d]", kpath, i), v, o)
+				ep.History = append(ep.History, m)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			haveHistory = true
+		default:
+			if ep.Extra == nil {
+				ep.Extra = make(map[string]json.RawMessage)
+			}
+			ep.Extra[key] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return ep, err
+	}
+	for _, k := range []struct {
+		have bool
+		key  string
+	}{{haveWord, "target_word"}, {haveTurns, "max_turns"}, {haveHistory, "history"}} {
+		if !k.have {
+			return ep, p.errAt(off, path, "missing key %q", k.key)
+		}
+	}
+	return ep, nil
+}
+
+func (p *spagParser) message(path string, raw json.RawMessage, off int64) (SPAGMessage, error) {
+	var m SPAGMessage
+	var haveRole, haveContent bool
+	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
+		kpath := path + "." + key
+		switch key {
+		case "role":
+			s, err := p.str(val, voff, kpath)
+			if err != nil || (s != roleAttacker && s != roleDefender) {
+				return p.errAt(voff, kpath, "want %q or %q, got %s", roleAttacker, roleDefender, describe(val))
+			}
+			m.Role, haveRole = s, true
+		case "content":
+			s, err := p.str(val, voff, kpath)
+			if err != nil {
+				return err
+			}
+			m.Content, haveContent = s, true
+		default:
+			if m.Extra == nil {
+				m.Extra = make(map[string]json.RawMessage)
+			}
+			m.Extra[key] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return m, err
+	}
+	if !haveRole {
+		return m, p.errAt(off, path, `missing key "role"`)
+	}
+	if !haveContent {
+		return m, p.errAt(off, path, `missing key "content"`)
+	}
+	return m, nil
+}
+
+// spagWriter streams a SPAG episodes JSON array, one indented episode at a
+// time.
+type spagWriter struct {
+	w   *bufio.Writer
+	n   int
+	buf bytes.Buffer
+}
+
+func newSPAGWriter(w io.Writer) *spagWriter { return &spagWriter{w: bufio.NewWriter(w)} }
+
+func (sw *spagWriter) add(ep SPAGEpisode) error {
+	b, err := ep.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	sw.buf.Reset()
+	if err := json.Indent(&sw.buf, b, "  ", "  "); err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if sw.n == 0 {
+		sep = "[\n  "
+	}
+	sw.n++
+	sw.w.WriteString(sep)
+	_, err = sw.w.Write(sw.buf.Bytes())
+	return err
+}
+
+func (sw *spagWriter) close() error {
+	if sw.n == 0 {
+		sw.w.WriteString("[]\n")
+	} else {
+		sw.w.WriteString("\n]\n")
+	}
+	return sw.w.Flush()
+}
+
+// WriteSPAG writes episodes as a SPAG episodes JSON array, extra keys
+// included.
+func WriteSPAG(w io.Writer, eps []SPAGEpisode) error {
+	sw := newSPAGWriter(w)
+	for i, ep := range eps {
+		if err := sw.add(ep); err != nil {
+			return fmt.Errorf("write SPAG episode %d: %w", i, err)
+		}
+	}
+	if err := sw.close(); err != nil {
+		return fmt.Errorf("write SPAG episodes: %w", err)
+	}
+	return nil
+}
+
+// spagMaxTurnsKey is the extra key under which an imported episode keeps
+// its max_turns, which has no column (runs have one max_turns; a SPAG file
+// has one per episode).
+const spagMaxTurnsKey = "max_turns"
+
+// ImportSPAG stores SPAG episodes in run runID, after its existing
+// episodes, in one transaction. History becomes turns (attacker is player
+// 0, defender player 1); max_turns and unknown keys go to Extra and
+// TurnExtra so [Store.ExportSPAG] can write the file back. The episodes
+// are stored unjudged (empty outcome): judge them and record the result
+// with [Store.AddVerdict]. Do not import into a run that the writer is
+// still writing.
+func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode) error {
+	if err := s.checkRun(ctx, runID); err != nil {
+		return fmt.Errorf("episodes: import SPAG: %w", err)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+	}
+	defer tx.Rollback()
+	var next int
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM episodes WHERE run_id = ?`, runID).Scan(&next)
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+	}
+	st := s.w.stmts.in(ctx, tx)
+	for i, se := range eps {
+		p, err := spagPending(runID, next+i, se)
+		if err != nil {
+			return fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
+		}
+		if _, err := insertEpisode(ctx, st, &p); err != nil {
+			return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
+	ep := game.Episode{Setup: game.Setup{Index: idx, Subject: se.TargetWord}}
+	p := pending{runID: runID}
+	for j, m := range se.History {
+		player := 0
+		switch m.Role {
+		case roleAttacker:
+		case roleDefender:
+			player = 1
+		default:
+			return pending{}, fmt.Errorf("history[%d].role: want %q or %q, got %q", j, roleAttacker, roleDefender, m.Role)
+		}
+		ep.Turns = append(ep.Turns, game.Turn{N: j + 1, Player: player, Role: m.Role, Text: m.Content})
+		if len(m.Extra) > 0 {
+			b, err := json.Marshal(m.Extra)
+			if err != nil {
+				return pending{}, fmt.Errorf("history[%d]: extra keys: %w", j, err)
+			}
+			if p.turnExtra == nil {
+				p.turnExtra = make([][]byte, len(se.History))
+			}
+			p.turnExtra[j] = b
+		}
+	}
+	extra := make(map[string]json.RawMessage, len(se.Extra)+1)
+	for k, v := range se.Extra {
+		extra[k] = v
+	}
+	extra[spagMaxTurnsKey] = json.RawMessage(strconv.Itoa(se.MaxTurns))
+	b, err := json.Marshal(extra)
+	if err != nil {
+		return pending{}, fmt.Errorf("extra keys: %w", err)
+	}
+	p.extra = b
+	p.ep = ep
+	return p, nil
+}
+
+// ExportSPAG writes the episodes f selects (turns always included) as a
+// SPAG episodes JSON array, with the keys preserved on import. An episode
+// without a stored max_turns gets its run's. Failed episodes are exported
+// too unless f.Errored says otherwise; episodes with roles other than
+// attacker and defender cannot be written and give an error.
+func (s *Store) ExportSPAG(ctx context.Context, f Filter, w io.Writer) error {
+	f.Turns = true
+	runs := make(map[string]*Run)
+	sw := newSPAGWriter(w)
+	for r, err := range s.Iter(ctx, f) {
+		if err != nil {
+			return fmt.Errorf("episodes: export SPAG: %w", err)
+		}
+		run, ok := runs[r.RunID]
+		if !ok {
+			if run, err = s.Run(ctx, r.RunID); err != nil {
+				return fmt.Errorf("episodes: export SPAG: %w", err)
+			}
+			runs[r.RunID] = run
+		}
+		se, err := toSPAG(&r, run.MaxTurns)
+		if err == nil {
+			err = sw.add(se)
+		}
+		if err != nil {
+			return fmt.Errorf("episodes: export SPAG: run %s episode %d: %w", r.RunID, r.Index, err)
+		}
+	}
+	if err := sw.close(); err != nil {
+		return fmt.Errorf("episodes: export SPAG: %w", err)
+	}
+	return nil
+}
+
+func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
+	se := SPAGEpisode{TargetWord: r.Subject, MaxTurns: maxTurns, History: []SPAGMessage{}}
+	if len(r.Extra) > 0 {
+		if err := json.Unmarshal(r.Extra, &se.Extra); err != nil {
+			return se, fmt.Errorf("extra keys: %w", err)
+		}
+		if v, ok := se.Extra[spagMaxTurnsKey]; ok {
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return se, fmt.Errorf("stored max_turns %s: %w", v, err)
+			}
+			se.MaxTurns = n
+			delete(se.Extra, spagMaxTurnsKey)
+		}
+		if len(se.Extra) == 0 {
+			se.Extra = nil
+		}
+	}
+	for i, t := range r.Turns {
+		if t.Role != roleAttacker && t.Role != roleDefender {
+			return se, fmt.Errorf("turn %d has role %q; SPAG episodes know only %q and %q", t.N, t.Role, roleAttacker, roleDefender)
+		}
+		m := SPAGMessage{Role: t.Role, Content: t.Text}
+		if i < len(r.TurnExtra) && len(r.TurnExtra[i]) > 0 {
+			if err := json.Unmarshal(r.TurnExtra[i], &m.Extra); err != nil {
+				return se, fmt.Errorf("turn %d: extra keys: %w", t.N, err)
+			}
+		}
+		se.History = append(se.History, m)
+	}
+	return se, nil
+}
+
+// jsonlEpisode is the line format of ExportJSONL. Its field names are a
+// stable interface: change them only by adding fields.
+type jsonlEpisode struct {
+	RunID      string          `json:"run_id"`
+	ID         int64           `json:"id"`
+	Index      int             `json:"index"`
+	Subject    string          `json:"subject"`
+	Seed       uint64          `json:"seed"`
+	StartedAt  string          `json:"started_at,omitempty"`
+	FinishedAt string          `json:"finished_at,omitempty"`
+	Turns      []jsonlTurn     `json:"turns"`
+	Verdict    game.Verdict    `json:"verdict"`
+	Err        string          `json:"err"`
+	Extra      json.RawMessage `json:"extra,omitempty"`
+}
+
+type jsonlTurn struct {
+	game.Turn
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+const jsonlTime = time.RFC3339Nano
+
+// ExportJSONL writes the episodes f selects (turns always included) as JSON
+// Lines, one full episode a line with these fields: run_id, id, index,
+// subject, seed, started_at and finished_at (RFC 3339, omitted when
+// unknown), turns (n, player, role, text, thinking, usage {prompt_tokens,
+// output_tokens, latency_ns}, logprobs, extra), verdict (outcome,
+// decided_at, rule, evidence {turn, start, end, text}, judge), err and
+// extra.
+func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
+	f.Turns = true
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for r, err := range s.Iter(ctx, f) {
+		if err != nil {
+			return fmt.Errorf("episodes: export JSONL: %w", err)
+		}
+		line := jsonlEpisode{
+			RunID: r.RunID, ID: r.ID, Index: r.Index, Subject: r.Subject, Seed: r.Seed,
+			Turns: make([]jsonlTurn, len(r.Turns)), Verdict: r.Verdict, Err: r.Err, Extra: r.Extra,
+		}
+		if !r.StartedAt.IsZero() {
+			line.StartedAt = r.StartedAt.Format(jsonlTime)
+		}
+		if !r.FinishedAt.IsZero() {
+			line.FinishedAt = r.FinishedAt.Format(jsonlTime)
+		}
+		for i, t := range r.Turns {
+			line.Turns[i].Turn = t
+			if i < len(r.TurnExtra) {
+				line.Turns[i].Extra = r.TurnExtra[i]
+			}
+		}
+		if err := enc.Encode(line); err != nil {
+			return fmt.Errorf("episodes: export JSONL: run %s episode %d: %w", r.RunID, r.Index, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("episodes: export JSONL: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,308 @@
+package episodes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sameJSON fails unless a and b are the same JSON value, whatever the
+// white space and key order.
+func sameJSON(t *testing.T, a, b []byte) {
+	t.Helper()
+	parse := func(doc []byte) (any, error) {
+		dec := json.NewDecoder(bytes.NewReader(doc))
+		dec.UseNumber() // compare numbers as written, whatever their size
+		var v any
+		err := dec.Decode(&v)
+		return v, err
+	}
+	va, err := parse(a)
+	if err != nil {
+		t.Fatalf("first document: %v", err)
+	}
+	vb, err := parse(b)
+	if err != nil {
+		t.Fatalf("second document: %v\n%s", err, b)
+	}
+	if !reflect.DeepEqual(va, vb) {
+		t.Errorf("documents differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+func TestSPAGRoundTrip(t *testing.T) {
+	in, err := os.ReadFile("testdata/spag_sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := ReadSPAG(bytes.NewReader(in), "spag_sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eps) != 3 || eps[1].TargetWord != "résumé" || eps[0].History[0].Extra["model"] == nil ||
+		string(eps[0].Extra["meta"]) == "" || eps[2].History == nil {
+		t.Fatalf("read %+v", eps)
+	}
+	var out bytes.Buffer
+	if err := WriteSPAG(&out, eps); err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, in, out.Bytes())
+	// Numbers in extra keys are kept as written, not re-formatted.
+	if !bytes.Contains(out.Bytes(), []byte("-12.50")) || !bytes.Contains(out.Bytes(), []byte("1e-3")) {
+		t.Errorf("extra numbers re-formatted:\n%s", out.Bytes())
+	}
+
+	// Through the store and back.
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	run := &Run{Game: "taboo", Judge: "spag@1", MaxTurns: 5}
+	if err := s.CreateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportSPAG(ctx, run.ID, eps); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, in, out.Bytes())
+
+	// A second import appends after the first.
+	if err := s.ImportSPAG(ctx, run.ID, eps[:1]); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Episodes(ctx, Filter{RunID: run.ID, Turns: true})
+	if err != nil || len(recs) != 4 || recs[3].Index != 3 || recs[3].Subject != "apple" {
+		t.Fatalf("after second import: %d episodes, %v", len(recs), err)
+	}
+	if recs[0].Turns[1].Player != 1 || recs[0].Turns[1].N != 2 || recs[0].TurnExtra[1] != nil || recs[0].TurnExtra[0] == nil {
+		t.Errorf("imported turns %+v extra %q", recs[0].Turns, recs[0].TurnExtra)
+	}
+}
+
+func TestExportSPAGOfPlayedEpisodes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	run := createRun(t, s)
+	ep := sampleEpisode(0, 2)
+	if err := s.Write(ctx, run.ID, ep); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal([]map[string]any{{
+		"target_word": ep.Subject, "max_turns": run.MaxTurns, "history": []map[string]string{
+			{"role": "attacker", "content": ep.Turns[0].Text},
+			{"role": "defender", "content": ep.Turns[1].Text},
+		},
+	}})
+	sameJSON(t, want, out.Bytes())
+	if !bytes.Contains(out.Bytes(), []byte("<&>")) {
+		t.Errorf("export escapes HTML characters:\n%s", out.Bytes())
+	}
+
+	// A game with other roles cannot be written as SPAG episodes.
+	apo := sampleEpisode(1, 1)
+	apo.Turns[0].Role = "generator"
+	if err := s.Write(ctx, run.ID, apo); err != nil {
+		t.Fatal(err)
+	}
+	s.Flush(ctx)
+	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err == nil || !strings.Contains(err.Error(), `"generator"`) {
+		t.Errorf("ExportSPAG of a generator turn: %v", err)
+	}
+}
+
+func TestReadSPAGErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"bad role", `[
+  {"target_word": "apple", "max_turns": 5, "history": [
+    {"role": "attacker", "content": "hi"},
+    {"role": "judge", "content": "no"}]}
+]`, `episodes.json:4:14: [0].history[1].role: want "attacker" or "defender", got "judge"`},
+		{"role not a string", `[{"target_word": "a", "max_turns": 1, "history": [{"role": 3, "content": ""}]}]`,
+			`episodes.json:1:60: [0].history[0].role: want "attacker" or "defender", got number 3`},
+		{"syntax", "[\n  {\"target_word\": \"apple\",}\n]",
+			`episodes.json:2:27: invalid JSON: invalid character '}' looking for beginning of object key string`},
+		{"truncated", "[\n  {\"target_word\": \"apple\"",
+			`episodes.json:2:26: invalid JSON: unexpected end of JSON input`},
+		{"not an array", `{"target_word": "apple"}`, `episodes.json:1:1: want a JSON array of episodes, got an object`},
+		{"episode not an object", "[\n  1,\n  [2]\n]", `episodes.json:2:3: [0]: want an object, got number 1`},
+		{"missing history", `[{"target_word": "apple", "max_turns": 5}]`, `episodes.json:1:2: [0]: missing key "history"`},
+		{"missing content", `[{"target_word": "w", "max_turns": 5, "history": [{"role": "defender"}]}]`,
+			`episodes.json:1:51: [0].history[0]: missing key "content"`},
+		{"max_turns not an integer", `[{"target_word": "w", "max_turns": 2.5, "history": []}]`,
+			`episodes.json:1:36: [0].max_turns: want a positive integer, got number 2.5`},
+		{"max_turns zero", `[{"target_word": "w", "max_turns": 0, "history": []}]`,
+			`episodes.json:1:36: [0].max_turns: want a positive integer, got number 0`},
+		{"empty word", `[{"target_word": " ", "max_turns": 1, "history": []}]`,
+			`episodes.json:1:18: [0].target_word: want a word, got an empty string`},
+		{"word not a string", `[{"target_word": null, "max_turns": 1, "history": []}]`,
+			`episodes.json:1:18: [0].target_word: want a string, got null`},
+		{"history not an array", `[{"target_word": "w", "max_turns": 1, "history": "x"}]`,
+			`episodes.json:1:50: [0].history: want an array of messages, got "x"`},
+		{"duplicate key", `[{"target_word": "w", "target_word": "v", "max_turns": 1, "history": []}]`,
+			`episodes.json:1:23: [0]: duplicate key "target_word"`},
+		{"trailing data", `[] []`, `episodes.json:1:4: invalid JSON: invalid character '[' after top-level value`},
+		{"empty file", ``, `episodes.json:1:1: invalid JSON: unexpected end of JSON input`},
+		{"second episode, CRLF", "[{\"target_word\": \"w\", \"max_turns\": 1, \"history\": []},\r\n {\"target_word\": \"v\", \"max_turns\": true, \"history\": []}]",
+			`episodes.json:2:36: [1].max_turns: want a positive integer, got a boolean`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadSPAG(strings.NewReader(tt.in), "episodes.json")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n %s\nwant\n %s", err, tt.want)
+			}
+			var se *SPAGError
+			if !errors.As(err, &se) {
+				t.Errorf("error is a %T, want *SPAGError", err)
+			}
+		})
+	}
+}
+
+func TestReadSPAGEmpty(t *testing.T) {
+	eps, err := ReadSPAG(strings.NewReader(" [ ] \n"), "empty.json")
+	if err != nil || eps == nil || len(eps) != 0 {
+		t.Fatalf("ReadSPAG([]) = %v, %v", eps, err)
+	}
+	var out bytes.Buffer
+	if err := WriteSPAG(&out, eps); err != nil || out.String() != "[]\n" {
+		t.Errorf("WriteSPAG of nothing = %q, %v", out.String(), err)
+	}
+}
+
+func TestExportJSONL(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	run := createRun(t, s)
+	for i := range 3 {
+		ep := sampleEpisode(i, 2)
+		if i == 2 {
+			ep.Err = "model call failed"
+		}
+		if err := s.Write(ctx, run.ID, ep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.ExportJSONL(ctx, Filter{RunID: run.ID}, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3:\n%s", len(lines), out.String())
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"run_id", "id", "index", "subject", "seed", "started_at", "finished_at", "turns", "verdict", "err"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("line has no %q: %s", k, lines[0])
+		}
+	}
+	// Decoding into typed values checks the field names and values.
+	var got struct {
+		RunID     string `json:"run_id"`
+		Index     int    `json:"index"`
+		Seed      uint64 `json:"seed"`
+		StartedAt string `json:"started_at"`
+		Turns     []struct {
+			N        int    `json:"n"`
+			Role     string `json:"role"`
+			Text     string `json:"text"`
+			Thinking string `json:"thinking"`
+			Usage    struct {
+				PromptTokens int   `json:"prompt_tokens"`
+				OutputTokens int   `json:"output_tokens"`
+				LatencyNS    int64 `json:"latency_ns"`
+			} `json:"usage"`
+			Logprobs []struct {
+				Token   string  `json:"token"`
+				Logprob float64 `json:"logprob"`
+			} `json:"logprobs"`
+		} `json:"turns"`
+		Verdict struct {
+			Outcome   string `json:"outcome"`
+			DecidedAt int    `json:"decided_at"`
+			Rule      string `json:"rule"`
+			Evidence  struct {
+				Turn, Start, End int
+				Text             string
+			} `json:"evidence"`
+			Judge string `json:"judge"`
+		} `json:"verdict"`
+		Err string `json:"err"`
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &got); err != nil {
+		t.Fatal(err)
+	}
+	ep := sampleEpisode(2, 2)
+	if got.RunID != run.ID || got.Index != 2 || got.Seed != ep.Seed || got.Err != "model call failed" ||
+		got.StartedAt != "2026-11-26T15:12:02.000000123Z" || len(got.Turns) != 2 ||
+		got.Turns[0].Usage.LatencyNS != int64(ep.Turns[0].Usage.Latency) || got.Turns[0].Logprobs[0].Token != "Hi" ||
+		got.Turns[1].Thinking != "let me think" || got.Verdict.Judge != "strict@1" || got.Verdict.Evidence.End != 9 {
+		t.Errorf("line 3 decoded to %+v", got)
+	}
+}
+
+func FuzzReadSPAG(f *testing.F) {
+	sample, err := os.ReadFile("testdata/spag_sample.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample)
+	f.Add([]byte(`[{"target_word": "w", "max_turns": 1, "history": [{"role": "attacker", "content": "x", "k": {}}]}]`))
+	f.Add([]byte(`[{"target_word": 1}]`))
+	f.Add([]byte("[\n{\"a\":[1,{\"b\":\"\\u00e9\"}]}\n]"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		eps, err := ReadSPAG(bytes.NewReader(in), "fuzz.json")
+		if err != nil {
+			var se *SPAGError
+			if !errors.As(err, &se) || se.Line < 1 || se.Column < 1 {
+				t.Fatalf("error %v is not a positioned *SPAGError", err)
+			}
+			return
+		}
+		// What was read writes back to the same JSON value, and reads
+		// again into the same episodes.
+		var out bytes.Buffer
+		if err := WriteSPAG(&out, eps); err != nil {
+			t.Fatal(err)
+		}
+		again, err := ReadSPAG(bytes.NewReader(out.Bytes()), "again.json")
+		if err != nil {
+			t.Fatalf("reading what was written: %v\n%s", err, out.Bytes())
+		}
+		var out2 bytes.Buffer
+		if err := WriteSPAG(&out2, again); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), out2.Bytes()) {
+			t.Fatalf("write is not stable:\n%s\n---\n%s", out.Bytes(), out2.Bytes())
+		}
+		sameJSON(t, in, out.Bytes())
+	})
+}

@@ -1,0 +1,11 @@
+package main
+import (
+ _ "github.com/mattn/go-sqlite3"
+ _ "golang.org/x/sync/errgroup"
+ _ "golang.org/x/text/unicode/norm"
+ _ "golang.org/x/term"
+ _ "github.com/spf13/cobra"
+ _ "gorgonia.org/gorgonia"
+ _ "gorgonia.org/tensor"
+)
+func main(){}

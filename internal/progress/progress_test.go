@@ -1,0 +1,47 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func TestLogLines(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	var b bytes.Buffer
+	m := New(&b, 10, Options{Now: c.now, Every: time.Second})
+	c.t = c.t.Add(500 * time.Millisecond)
+	m.Add("attacker_wins") // too soon for a line
+	if b.Len() != 0 {
+		t.Fatalf("wrote %q before the interval", b.String())
+	}
+	c.t = c.t.Add(1500 * time.Millisecond)
+	m.Add("defender_wins", "", "tie")
+	want := "4/10  40% 2.0 ep/s ETA 3s | attacker 33% defender 33% tie 33% broke 0% | errored 1\n"
+	if b.String() != want {
+		t.Errorf("line = %q\nwant   %q", b.String(), want)
+	}
+}
+
+func TestTerminalRedraws(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	var b bytes.Buffer
+	m := New(&b, 4, Options{Terminal: true, Now: c.now, Every: time.Millisecond})
+	for i := 0; i < 4; i++ {
+		c.t = c.t.Add(time.Second)
+		m.Add("tie")
+	}
+	m.Finish()
+	out := b.String()
+	if strings.Count(out, "\r") != 5 || !strings.HasSuffix(out, "\x1b[K\n") {
+		t.Errorf("expected 5 in-place redraws and a final newline, got %q", out)
+	}
+	if !strings.Contains(out, "[########################] 4/4 100% 1.0 ep/s | attacker 0% defender 0% tie 100%") {
+		t.Errorf("final bar wrong: %q", out)
+	}
+}

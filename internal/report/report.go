@@ -1,0 +1,134 @@
+// Package report turns outcome counts into the numbers people read: win
+// rates per role with Wilson score intervals, tie and rule-break rates and
+// throughput. It does no I/O beyond writing to the writer it is given.
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Interval is a proportion with its 95% Wilson score interval.
+type Interval struct {
+	Rate float64 `json:"rate"`
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+}
+
+// z95 is the standard normal quantile for a two-sided 95% interval.
+const z95 = 1.959963984540054
+
+// Wilson returns the proportion successes/n with its 95% Wilson score
+// interval. It is preferred to the normal approximation because it stays
+// inside [0, 1] and behaves at small n and extreme rates. n = 0 gives the
+// uninformative interval [0, 1] with rate 0.
+func Wilson(successes, n int) Interval {
+	if n <= 0 {
+		return Interval{Low: 0, High: 1}
+	}
+	p := float64(successes) / float64(n)
+	nn := float64(n)
+	z2 := z95 * z95
+	denom := 1 + z2/nn
+	centre := (p + z2/(2*nn)) / denom
+	half := z95 * math.Sqrt(p*(1-p)/nn+z2/(4*nn*nn)) / denom
+	return Interval{Rate: p, Low: math.Max(0, centre-half), High: math.Min(1, centre+half)}
+}
+
+// Counts is what a report is computed from.
+type Counts struct {
+	// Outcomes counts judged episodes by outcome name.
+	Outcomes map[string]int
+	// Errored counts episodes that failed to play.
+	Errored int
+	// MeanDecidedAt is the mean decided_at over judged episodes.
+	MeanDecidedAt float64
+	// Elapsed is the wall time from the first episode's start to the last
+	// one's finish.
+	Elapsed time.Duration
+}
+
+// Taboo outcome names.
+const (
+	AttackerWins       = "attacker_wins"
+	DefenderWins       = "defender_wins"
+	AttackerBrokeRules = "attacker_broke_rules"
+	Tie                = "tie"
+)
+
+// Summary is the report of one run (or of a whole database).
+type Summary struct {
+	Episodes      int            `json:"episodes"`
+	Judged        int            `json:"judged"`
+	Errored       int            `json:"errored"`
+	Outcomes      map[string]int `json:"outcomes"`
+	AttackerWin   Interval       `json:"attacker_win_rate"`
+	DefenderWin   Interval       `json:"defender_win_rate"`
+	TieRate       Interval       `json:"tie_rate"`
+	RuleBreakRate Interval       `json:"rule_break_rate"`
+	MeanDecidedAt float64        `json:"mean_decided_at"`
+	ElapsedSec    float64        `json:"elapsed_seconds"`
+	EpisodesPerS  float64        `json:"episodes_per_second"`
+}
+
+// Summarize computes the summary. Rates are over judged episodes; the
+// attacker's win rate counts only attacker_wins (a rule break is a loss for
+// the attacker but not a win for the defender's play, so it is reported
+// apart).
+func Summarize(c Counts) Summary {
+	s := Summary{Outcomes: map[string]int{}, Errored: c.Errored}
+	for _, o := range []string{AttackerWins, DefenderWins, AttackerBrokeRules, Tie} {
+		s.Outcomes[o] = 0
+	}
+	for o, n := range c.Outcomes {
+		if o == "" {
+			// Imported episodes that were never judged.
+			continue
+		}
+		s.Outcomes[o] += n
+		s.Judged += n
+	}
+	s.Episodes = s.Judged + c.Errored
+	s.AttackerWin = Wilson(s.Outcomes[AttackerWins], s.Judged)
+	s.DefenderWin = Wilson(s.Outcomes[DefenderWins], s.Judged)
+	s.TieRate = Wilson(s.Outcomes[Tie], s.Judged)
+	s.RuleBreakRate = Wilson(s.Outcomes[AttackerBrokeRules], s.Judged)
+	s.MeanDecidedAt = c.MeanDecidedAt
+	s.ElapsedSec = c.Elapsed.Seconds()
+	if s.ElapsedSec > 0 {
+		s.EpisodesPerS = float64(s.Episodes) / s.ElapsedSec
+	}
+	return s
+}
+
+// WriteText prints the summary for people.
+func WriteText(w io.Writer, s Summary) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "episodes       %d (judged %d, errored %d)\n", s.Episodes, s.Judged, s.Errored)
+	names := make([]string, 0, len(s.Outcomes))
+	for o := range s.Outcomes {
+		names = append(names, o)
+	}
+	sort.Strings(names)
+	for _, o := range names {
+		fmt.Fprintf(&b, "  %-20s %d\n", o, s.Outcomes[o])
+	}
+	row := func(name string, iv Interval) {
+		fmt.Fprintf(&b, "%-14s %5.1f%%  (95%% CI %.1f–%.1f%%)\n", name, 100*iv.Rate, 100*iv.Low, 100*iv.High)
+	}
+	row("attacker wins", s.AttackerWin)
+	row("defender wins", s.DefenderWin)
+	row("ties", s.TieRate)
+	row("rule breaks", s.RuleBreakRate)
+	fmt.Fprintf(&b, "mean decided   utterance %.2f\n", s.MeanDecidedAt)
+	if s.ElapsedSec > 0 {
+		elapsed := time.Duration(s.ElapsedSec * float64(time.Second)).Round(time.Millisecond)
+		fmt.Fprintf(&b, "throughput     %.1f episodes/s over %s\n", s.EpisodesPerS, elapsed)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

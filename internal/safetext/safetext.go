@@ -1,0 +1,113 @@
+// Package safetext makes untrusted model output safe to print on a
+// terminal: control characters and escape sequences (CSI, OSC, DCS, C1
+// controls) are shown as visible text instead of being executed, so a model
+// cannot clear the screen, move the cursor, set the window title or emit
+// hyperlinks.
+package safetext
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Visible returns s with every control character replaced by a visible
+// stand-in: C0 controls other than newline and tab become Unicode control
+// pictures (ESC is shown as "␛"), DEL as "␡", C1 controls as "<U+0085>"-style
+// text, and invalid UTF-8 bytes as U+FFFD. Newlines and tabs are kept so
+// that text still wraps. A string without controls is returned unchanged.
+func Visible(s string) string {
+	if clean(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r < 0x20:
+			b.WriteRune(0x2400 + r) // Control Pictures block: ␀..␟
+		case r == 0x7f:
+			b.WriteRune('␡')
+		case r >= 0x80 && r < 0xa0:
+			b.WriteString("<U+")
+			const hex = "0123456789ABCDEF"
+			b.WriteByte(hex[r>>12&0xf])
+			b.WriteByte(hex[r>>8&0xf])
+			b.WriteByte(hex[r>>4&0xf])
+			b.WriteByte(hex[r&0xf])
+			b.WriteByte('>')
+		case r == 0x2028 || r == 0x2029 || r == 0x202e || r == 0x202d || r == 0x2066 || r == 0x2067 || r == 0x2068 || r == 0x2069:
+			// Line separators and bidirectional overrides can reorder or
+			// hide text; show them as code points.
+			b.WriteString("<U+")
+			const hex = "0123456789ABCDEF"
+			b.WriteByte(hex[r>>12&0xf])
+			b.WriteByte(hex[r>>8&0xf])
+			b.WriteByte(hex[r>>4&0xf])
+			b.WriteByte(hex[r&0xf])
+			b.WriteByte('>')
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func clean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c >= 0x80 {
+			if c >= 0x80 {
+				// Non-ASCII needs the slow path only if it holds C1 controls,
+				// bidi controls or invalid UTF-8; check the rest of the string.
+				return cleanUnicode(s[i:])
+			}
+			return false
+		}
+	}
+	return true
+}
+
+func cleanUnicode(s string) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\n' && r != '\t' || r == 0x7f ||
+			r >= 0x80 && r < 0xa0 || r == 0x2028 || r == 0x2029 || r >= 0x202d && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// Truncate cuts s to at most max bytes on a rune boundary and appends a
+// marker saying how much was cut. It returns s unchanged when it fits.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… [" + itoa(len(s)-cut) + " more bytes cut]"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}

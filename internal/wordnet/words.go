@@ -1,0 +1,163 @@
+package wordnet
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// wordPOSes are the parts of speech a Taboo target may have: adverbs make
+// poor targets ("very", "also") and are left out.
+var wordPOSes = [...]POS{Noun, Verb, Adj}
+
+// minWordLen is the shortest target word; two-letter words are substrings of
+// too many others to be playable under the spag judge.
+const minWordLen = 3
+
+// WordCount is the sum of the tagged-sense counts of lemma over its noun,
+// verb and adjective senses, leaving out senses where WordNet writes the
+// word with a capital letter (proper nouns such as "March" the month).
+func (db *DB) WordCount(lemma string) int {
+	lemma = normLemma(lemma)
+	n := 0
+	for _, p := range wordPOSes {
+		for _, s := range db.Senses(lemma, p) {
+			if s.Synset.Words[s.Word].Lemma != lemma {
+				continue // capitalised in this sense
+			}
+			n += s.Count
+		}
+	}
+	return n
+}
+
+// isPlainWord reports whether s is a single lower-case ASCII word of at least
+// minWordLen letters.
+func isPlainWord(s string) bool {
+	if len(s) < minWordLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// FrequentWords returns up to n frequent English words for Taboo: single
+// lower-case alphabetic nouns, verbs and adjectives of at least three
+// letters, ranked by [DB.WordCount] (highest first, ties alphabetically).
+// Words never tagged in lower case are left out, so n may not be reached.
+func (db *DB) FrequentWords(n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	type scored struct {
+		word  string
+		count int
+	}
+	seen := make(map[string]bool)
+	var all []scored
+	for _, p := range wordPOSes {
+		for lemma := range db.index[p] {
+			if seen[lemma] || !isPlainWord(lemma) {
+				continue
+			}
+			seen[lemma] = true
+			if c := db.WordCount(lemma); c > 0 {
+				all = append(all, scored{lemma, c})
+			}
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].count != all[j].count {
+			return all[i].count > all[j].count
+		}
+		return all[i].word < all[j].word
+	})
+	if len(all) > n {
+		all = all[:n]
+	}
+	out := make([]string, len(all))
+	for i, s := range all {
+		out[i] = s.word
+	}
+	return out
+}
+
+// License is the WordNet 3.0 licence. It must accompany every copy of data
+// derived from WordNet, so both generated files carry it.
+const License = `WordNet Release 3.0
+
+This software and database is being provided to you, the LICENSEE, by
+Princeton University under the following license.  By obtaining, using
+and/or copying this software and database, you agree that you have
+read, understood, and will comply with these terms and conditions.:
+
+Permission to use, copy, modify and distribute this software and
+database and its documentation for any purpose and without fee or
+royalty is hereby granted, provided that you agree to comply with
+the following copyright notice and statements, including the disclaimer,
+and that the same appear on ALL copies of the software, database and
+documentation, including modifications that you make for internal
+use or for distribution.
+
+WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved.
+
+THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON
+UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR
+IMPLIED.  BY WAY OF EXAMPLE, BUT NOT LIMITATION, PRINCETON
+UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES OF MERCHANT-
+ABILITY OR FITNESS FOR ANY PARTICULAR PURPOSE OR THAT THE USE
+OF THE LICENSED SOFTWARE, DATABASE OR DOCUMENTATION WILL NOT
+INFRINGE ANY THIRD PARTY PATENTS, COPYRIGHTS, TRADEMARKS OR
+OTHER RIGHTS.
+
+The name of Princeton University or Princeton may not be used in
+advertising or publicity pertaining to distribution of the software
+and/or database.  Title to copyright in this software, database and
+any associated documentation shall at all times remain with
+Princeton University and LICENSEE agrees to preserve same.`
+
+// headerLines is the comment block shared by both generated files: what the
+// file is, how to regenerate it, and the WordNet licence.
+func headerLines(what string, size int) []string {
+	lines := []string{
+		what,
+		"Generated from Princeton WordNet 3.0 (Debian package wordnet-base) by",
+		"    spag words build --wordnet /usr/share/wordnet --size " + strconv.Itoa(size),
+		"Do not edit by hand: regenerate instead. Words are ranked by the number",
+		"of times their senses were tagged in WordNet's semantic concordances.",
+		"",
+		"WordNet licence:",
+		"",
+	}
+	return append(lines, strings.Split(License, "\n")...)
+}
+
+// WriteWordList writes words in the format of taboo/words.txt: comment lines
+// starting with '#' (what the file is, how it was generated, the WordNet
+// licence), then one word per line.
+func WriteWordList(w io.Writer, words []string) error {
+	bw := bufio.NewWriter(w)
+	what := fmt.Sprintf("spag Taboo target words: the %d most frequent English nouns, verbs and adjectives.", len(words))
+	for _, l := range headerLines(what, len(words)) {
+		bw.WriteString(strings.TrimRight("# "+l, " "))
+		bw.WriteByte('\n')
+	}
+	for i, word := range words {
+		if !isPlainWord(word) {
+			return fmt.Errorf("wordnet: write word list: word %d %q is not a lower-case word of %d or more letters", i+1, word, minWordLen)
+		}
+		bw.WriteString(word)
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("wordnet: write word list: %w", err)
+	}
+	return nil
+}

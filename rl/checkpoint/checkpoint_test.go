@@ -1,0 +1,106 @@
+package checkpoint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+func testCheckpoint(t *testing.T, withState bool) *Checkpoint {
+	t.Helper()
+	v, err := tokenizer.Train(context.Background(), []string{"hello world", "hello there"}, tokenizer.TrainOptions{VocabSize: 280})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := model.Preset("tiny")
+	cfg.Vocab = v.Size()
+	cfg.Layers = 1
+	p, err := model.Init(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Checkpoint{Vocab: v, Params: p}
+	if withState {
+		o := &Optimizer{Step: 5}
+		for i, w := range p.Tensors {
+			n := w.Shape().TotalSize()
+			m, vv := make([]float32, n), make([]float32, n)
+			for j := range m {
+				m[j], vv[j] = float32(i+j), float32(j)*0.5
+			}
+			o.M, o.V = append(o.M, m), append(o.V, vv)
+		}
+		c.Optimizer = o
+		c.Train = &Train{Step: 5, Total: 9, Epoch: 1, Cursor: 2, Order: []int{2, 0, 1}, RNG: []byte{1, 2, 3}, Config: json.RawMessage(`{"lr":0.001}`)}
+	}
+	return c
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, withState := range []bool{false, true} {
+		t.Run(map[bool]string{false: "weights only", true: "with training state"}[withState], func(t *testing.T) {
+			c := testCheckpoint(t, withState)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "m.ckpt")
+			if err := Save(path, c); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Params.Config != c.Params.Config || !reflect.DeepEqual(got.Vocab.Pieces(), c.Vocab.Pieces()) {
+				t.Error("config or vocabulary changed")
+			}
+			for i := range c.Params.Tensors {
+				if !reflect.DeepEqual(got.Params.Tensors[i].Data(), c.Params.Tensors[i].Data()) {
+					t.Errorf("tensor %d changed", i)
+				}
+			}
+			if !reflect.DeepEqual(got.Optimizer, c.Optimizer) || !reflect.DeepEqual(got.Train, c.Train) {
+				t.Error("optimizer or train state changed")
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				t.Errorf("directory holds %d entries, want only the checkpoint", len(entries))
+			}
+			h, err := ReadHeader(path)
+			if err != nil || h.Model != c.Params.Config {
+				t.Errorf("ReadHeader: %v", err)
+			}
+		})
+	}
+}
+
+func TestCorruption(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.ckpt")
+	if err := Save(path, testCheckpoint(t, true)); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"truncated", data[:len(data)/2]},
+		{"flipped byte", func() []byte { d := append([]byte(nil), data...); d[len(d)/2] ^= 1; return d }()},
+		{"not a checkpoint", []byte("hello, this is not a checkpoint at all")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Read(tc.data); !errors.Is(err, ErrFormat) {
+				t.Errorf("Read error = %v, want ErrFormat", err)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.ckpt")); err == nil {
+		t.Error("missing file loaded")
+	}
+}

@@ -1,0 +1,87 @@
+package rl_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/taboo"
+)
+
+// ExampleSPAGRewards turns two judged episodes into SPAG training samples,
+// with queries rebuilt by the game that played them.
+func ExampleSPAGRewards() {
+	g, err := taboo.New(taboo.Params{MaxTurns: 5, Style: taboo.StyleTranscript})
+	if err != nil {
+		log.Fatal(err)
+	}
+	prov := rl.Provenance{Judge: "strict@1", Run: "example"}
+	episodes := []rl.Episode{
+		{Target: "violin", Outcome: "attacker_wins", DecidedAt: 4, Provenance: prov, History: []game.Message{
+			{Role: "attacker", Content: "What do you play in an orchestra?"},
+			{Role: "defender", Content: "Nothing, I only listen."},
+			{Role: "attacker", Content: "Which string instrument do you like best?"},
+			{Role: "defender", Content: "The violin, without a doubt."},
+		}},
+		{Target: "kettle", Outcome: "defender_wins", DecidedAt: 2, Provenance: prov, History: []game.Message{
+			{Role: "attacker", Content: "What whistles in the kitchen when water boils?"},
+			{Role: "defender", Content: "I know the word! It is kettle!"},
+		}},
+	}
+	samples, stats, err := rl.SPAGRewards(episodes, rl.RewardOptions{
+		Decay: rl.DefaultDecay,
+		Prompt: func(ep *rl.Episode, n int) (game.Prompt, error) {
+			return g.PromptFor(ep.Target, ep.History, n)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("A=%d D=%d weights %.2f/%.2f\n", stats.AttackerWins, stats.DefenderWins, stats.AttackerWeight, stats.DefenderWeight)
+	for _, s := range samples {
+		fmt.Printf("%s reward %.4f weight %.2f: %s\n", s.Role, s.Reward, s.Weight, s.Target)
+	}
+	// Output:
+	// A=1 D=1 weights 1.00/1.00
+	// attacker reward 0.4444 weight 1.00: What do you play in an orchestra?
+	// attacker reward 0.5556 weight 1.00: Which string instrument do you like best?
+	// defender reward 1.0000 weight 1.00: I know the word! It is kettle!
+}
+
+// ExampleWriteSPAGTraining mixes supervised data into self-play samples and
+// writes them in the array SPAG's trainer reads.
+func ExampleWriteSPAGTraining() {
+	sft, err := rl.ReadSFT(strings.NewReader(`[{"query": "Name a colour.", "target": "Blue."}]`), "sft.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	samples := append([]rl.Sample{{
+		Query: "You defend. ...", Target: "I know the word! It is kettle!",
+		Reward: 1, Weight: 1, Role: "defender",
+		Provenance: rl.Provenance{Judge: "strict@1", Run: "example"},
+	}}, sft...)
+	if err := rl.WriteSPAGTraining(os.Stdout, samples); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// [
+	//   {
+	//     "query": "You defend. ...",
+	//     "target": "I know the word! It is kettle!",
+	//     "reward": 1,
+	//     "weight": 1,
+	//     "role": "defender",
+	//     "judge": "strict@1",
+	//     "run": "example"
+	//   },
+	//   {
+	//     "query": "Name a colour.",
+	//     "target": "Blue.",
+	//     "weight": 1,
+	//     "type": "sft"
+	//   }
+	// ]
+}

@@ -1,0 +1,109 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"gorgonia.org/tensor"
+)
+
+// Params holds a model's weights, one tensor per [ParamSpec] in the order of
+// [Config.ParamSpecs]. Training uses float32; tests use float64 copies for
+// gradient checks. A Params is not safe for concurrent mutation; runners
+// built from it read the tensors in place, so an optimizer that updates
+// Tensors changes what every runner computes next.
+type Params struct {
+	Config  Config
+	Tensors []*tensor.Dense
+}
+
+// Init draws weights for cfg from a seeded generator: matrices from
+// N(0, 0.02²) (the residual output projections attn_output and ffn_down
+// scaled down by sqrt(2·layers), as in GPT-2), norm gains at 1.
+func Init(cfg Config, seed uint64) (*Params, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	p := &Params{Config: cfg}
+	for _, s := range cfg.ParamSpecs() {
+		n := 1
+		for _, d := range s.Shape {
+			n *= d
+		}
+		data := make([]float32, n)
+		switch {
+		case len(s.Shape) == 1:
+			for i := range data {
+				data[i] = 1
+			}
+		default:
+			std := 0.02
+			if strings.HasSuffix(s.Name, "attn_output.weight") || strings.HasSuffix(s.Name, "ffn_down.weight") {
+				std /= math.Sqrt(2 * float64(cfg.Layers))
+			}
+			for i := range data {
+				data[i] = float32(rng.NormFloat64() * std)
+			}
+		}
+		p.Tensors = append(p.Tensors, tensor.New(tensor.WithShape(s.Shape...), tensor.WithBacking(data)))
+	}
+	return p, nil
+}
+
+// Dtype is the element type of the weights.
+func (p *Params) Dtype() tensor.Dtype { return p.Tensors[0].Dtype() }
+
+// Convert returns a deep copy with elements of type dt (tensor.Float32 or
+// tensor.Float64).
+func (p *Params) Convert(dt tensor.Dtype) (*Params, error) {
+	q := &Params{Config: p.Config}
+	for i, t := range p.Tensors {
+		src := Float64s(t)
+		var backing any
+		switch dt {
+		case tensor.Float64:
+			backing = src
+		case tensor.Float32:
+			f := make([]float32, len(src))
+			for j, v := range src {
+				f[j] = float32(v)
+			}
+			backing = f
+		default:
+			return nil, fmt.Errorf("convert params: unsupported dtype %v", dt)
+		}
+		q.Tensors = append(q.Tensors, tensor.New(tensor.WithShape(p.Tensors[i].Shape().Clone()...), tensor.WithBacking(backing)))
+	}
+	return q, nil
+}
+
+// Clone returns a deep copy (a frozen reference model, for example).
+func (p *Params) Clone() *Params {
+	q, err := p.Convert(p.Dtype())
+	if err != nil {
+		panic(err) // p's own dtype is always convertible
+	}
+	return q
+}
+
+// Float64s copies a float32 or float64 tensor's elements as float64.
+func Float64s(t *tensor.Dense) []float64 {
+	switch d := t.Data().(type) {
+	case []float64:
+		return append([]float64(nil), d...)
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	case float32:
+		return []float64{float64(d)}
+	case float64:
+		return []float64{d}
+	}
+	panic(fmt.Sprintf("model: tensor of unsupported type %T", t.Data()))
+}

@@ -1,0 +1,231 @@
+// Package rl turns judged episodes into training data and trains policies
+// on it: the SPAG reward rule and the dataset formats live here, the model,
+// objectives and trainer in sub-packages.
+//
+// It depends on package game for messages and prompts and on package judge
+// for outcome names; it never imports a game's package (the caller supplies
+// the prompts each player saw, see [PromptFunc]) and knows nothing of the
+// terminal UI.
+package rl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/judge"
+)
+
+// DefaultDecay is the SPAG reward decay d: with d < 1, a winner's later
+// utterances get larger rewards.
+const DefaultDecay = 0.8
+
+// TypeSFT marks supervised samples mixed into self-play data (SPAG mixes in
+// general instruction data); they carry weight 1 and no game reward.
+const TypeSFT = "sft"
+
+// Provenance says where training data came from. Every export records it,
+// so that any dataset can be traced to the judge (name@version) that
+// decided its episodes and to the run that played them.
+type Provenance struct {
+	// Judge is the judge's name and version, for example "strict@1".
+	Judge string `json:"judge,omitempty"`
+	// Run identifies the run that played the episodes.
+	Run string `json:"run,omitempty"`
+}
+
+// Episode is one judged Adversarial Taboo episode, as the reward rule needs
+// it.
+type Episode struct {
+	// Target is the secret word.
+	Target string
+	// History is the conversation; Role is "attacker" or "defender".
+	History []game.Message
+	// Outcome is the judge's outcome name ("attacker_wins", ...).
+	Outcome string
+	// DecidedAt is the 1-based number of the utterance that decided it.
+	DecidedAt int
+	Provenance
+}
+
+// PromptFunc returns the prompt the player of utterance n (1-based) of ep
+// saw before writing it. For Adversarial Taboo, wrap the game's PromptFor:
+//
+//	func(ep *rl.Episode, n int) (game.Prompt, error) {
+//		return g.PromptFor(ep.Target, ep.History, n)
+//	}
+type PromptFunc func(ep *Episode, n int) (game.Prompt, error)
+
+// RewardOptions configures [SPAGRewards].
+type RewardOptions struct {
+	// Decay is d in (0, 1]; [DefaultDecay] is the paper's value. Utterance k
+	// (1-based) of the K a winner made gets (1/d)^k / sum_j (1/d)^j.
+	Decay float64
+	// Prompt gives each sample's query. Required.
+	Prompt PromptFunc
+}
+
+// Sample is one training sample: a query, the target text the policy
+// should (or, with a negative advantage, should not) produce, and its
+// reward and weight.
+type Sample struct {
+	// Query is the prompt as flat text (game.Prompt.Text), which SPAG's
+	// trainer expects.
+	Query string
+	// Messages is the query in chat form; nil when only the text is known
+	// (samples read from a SPAG training file or an SFT file).
+	Messages []game.Message
+	// Target is the utterance, surrounding white space removed.
+	Target string
+	// Reward is the SPAG reward; 1 for supervised samples (the value SPAG's
+	// trainer assumes when a sample has none).
+	Reward float64
+	// Weight is the role weight; 1 for supervised samples.
+	Weight float64
+	// Role is "attacker" or "defender"; empty for supervised samples.
+	Role string
+	// Type is empty for self-play samples and [TypeSFT] for supervised ones.
+	Type string
+	Provenance
+}
+
+// RewardStats summarises a [SPAGRewards] call, as SPAG's script prints it.
+type RewardStats struct {
+	// Episodes is the number of episodes given.
+	Episodes int
+	// AttackerWins and DefenderWins count the episodes used (A and D).
+	AttackerWins, DefenderWins int
+	// Dropped counts ties and rule breaks, which give no samples.
+	Dropped int
+	// AttackerWeight is N/(2A) and DefenderWeight N/(2D), with N = A+D (0
+	// when the count is 0).
+	AttackerWeight, DefenderWeight float64
+	// Samples is the number of samples made.
+	Samples int
+}
+
+// SPAGRewards applies the SPAG reward rule to judged episodes. Only episodes
+// won by one side give samples: the winner's utterances up to DecidedAt, in
+// order, k = 1..K, each with reward c_k / sum_j c_j where c_k = (1/d)^k, and
+// the winner's role weight. Samples come out in episode order, then
+// utterance order, as in the reference script (SPAG's
+// tools/assign_rewards.py), whose arithmetic is followed step by step so
+// that the rewards are the same floating-point numbers.
+//
+// An episode with an unknown or empty outcome, or a won episode whose
+// DecidedAt lies outside its history, is an error naming the episode:
+// errored (unjudged) episodes must be left out by the caller.
+func SPAGRewards(episodes []Episode, opt RewardOptions) ([]Sample, RewardStats, error) {
+	stats := RewardStats{Episodes: len(episodes)}
+	d := opt.Decay
+	if !(d > 0 && d <= 1) { // also rejects NaN
+		return nil, stats, fmt.Errorf("spag rewards: decay must be in (0, 1] (got %v; the paper uses %v)", d, DefaultDecay)
+	}
+	if opt.Prompt == nil {
+		return nil, stats, errors.New("spag rewards: no prompt function (set RewardOptions.Prompt)")
+	}
+	var samples []Sample
+	for i := range episodes {
+		ep := &episodes[i]
+		var winner string
+		switch judge.Outcome(ep.Outcome) {
+		case judge.AttackerWins:
+			winner = judge.Attacker
+			stats.AttackerWins++
+		case judge.DefenderWins:
+			winner = judge.Defender
+			stats.DefenderWins++
+		case judge.AttackerBrokeRules, judge.Tie:
+			stats.Dropped++
+			continue
+		case judge.Undecided:
+			return nil, stats, fmt.Errorf("spag rewards: episode %d has no outcome (leave errored or unjudged episodes out)", i)
+		default:
+			return nil, stats, fmt.Errorf("spag rewards: episode %d: unknown outcome %q (want %s, %s, %s or %s; convert SPAG's strings with taboo.OutcomeFromSPAG)",
+				i, ep.Outcome, judge.AttackerWins, judge.DefenderWins, judge.AttackerBrokeRules, judge.Tie)
+		}
+		if ep.DecidedAt < 1 || ep.DecidedAt > len(ep.History) {
+			return nil, stats, fmt.Errorf("spag rewards: episode %d: decided at utterance %d, but its history has %d", i, ep.DecidedAt, len(ep.History))
+		}
+		first := len(samples)
+		for n := 1; n <= ep.DecidedAt; n++ {
+			m := ep.History[n-1]
+			if m.Role != winner {
+				continue
+			}
+			p, err := opt.Prompt(ep, n)
+			if err != nil {
+				return nil, stats, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
+			}
+			samples = append(samples, Sample{
+				Query:      p.Text(),
+				Messages:   p.Messages,
+				Target:     trimPySpace(m.Content),
+				Role:       winner,
+				Provenance: ep.Provenance,
+			})
+		}
+		own := samples[first:]
+		for k, r := range decayedRewards(len(own), d) {
+			own[k].Reward = r
+		}
+	}
+	n := stats.AttackerWins + stats.DefenderWins
+	if stats.AttackerWins > 0 {
+		stats.AttackerWeight = float64(n) / float64(2*stats.AttackerWins)
+	}
+	if stats.DefenderWins > 0 {
+		stats.DefenderWeight = float64(n) / float64(2*stats.DefenderWins)
+	}
+	for i := range samples {
+		if samples[i].Role == judge.Attacker {
+			samples[i].Weight = stats.AttackerWeight
+		} else {
+			samples[i].Weight = stats.DefenderWeight
+		}
+	}
+	stats.Samples = len(samples)
+	return samples, stats, nil
+}
+
+// decayedRewards returns c_k / sum_j c_j for k = 1..K with c_k = (1/d)^k.
+// It computes as the reference does (c multiplied by 1/d at each step, then
+// 1.0 * c_k / total) so that results match bit for bit; when that
+// overflows (a tiny d), it uses the equal ratio d^(K-k) / sum_j d^(K-j).
+func decayedRewards(k int, d float64) []float64 {
+	out := make([]float64, k)
+	inc := 1 / d
+	c, total := 1.0, 0.0
+	for i := range out {
+		c *= inc
+		total += c
+		out[i] = c
+	}
+	if !math.IsInf(total, 0) {
+		for i := range out {
+			out[i] = 1.0 * out[i] / total
+		}
+		return out
+	}
+	total = 0
+	for i := range out {
+		out[i] = math.Pow(d, float64(k-1-i))
+		total += out[i]
+	}
+	for i := range out {
+		out[i] /= total
+	}
+	return out
+}
+
+// trimPySpace removes surrounding white space as Python's str.strip() does:
+// Go's unicode.IsSpace plus the ASCII information separators U+001C to
+// U+001F, which Python also counts as white space.
+func trimPySpace(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+	})
+}

@@ -1,0 +1,262 @@
+package rl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/game"
+)
+
+func TestDecayedRewards(t *testing.T) {
+	// Hand-derived: with d = 0.8, c_k = 1.25^k, so K=2 gives 1.25 : 1.5625
+	// = 4 : 5 and K=3 gives 80 : 100 : 125 = 16 : 20 : 25 (over 61). The
+	// intermediate numbers are exact in binary, so the results are the
+	// correctly rounded fractions, bit for bit.
+	tests := []struct {
+		name string
+		d    float64
+		k    int
+		want []float64
+	}{
+		{"d=0.8 K=1", 0.8, 1, []float64{1}},
+		{"d=0.8 K=2", 0.8, 2, []float64{4.0 / 9, 5.0 / 9}},
+		{"d=0.8 K=3", 0.8, 3, []float64{16.0 / 61, 20.0 / 61, 25.0 / 61}},
+		{"d=0.5 K=3", 0.5, 3, []float64{1.0 / 7, 2.0 / 7, 4.0 / 7}},
+		{"d=1 K=4 is uniform", 1, 4, []float64{0.25, 0.25, 0.25, 0.25}},
+		{"K=0", 0.8, 0, []float64{}},
+		// Printed by CPython 3 running the reference script's arithmetic:
+		// the same floating-point numbers, not just close ones.
+		{"d=0.7 K=6 as CPython", 0.7, 6, []float64{0.057143925716636575, 0.0816341795951951, 0.11662025656456444, 0.16660036652080634, 0.23800052360115193, 0.3400007480016456}},
+		{"d=0.33 K=6 as CPython", 0.33, 6, []float64{0.002625462031117013, 0.007955945548839433, 0.02410892590557404, 0.07305735122901225, 0.22138591281518863, 0.6708664024702685}},
+		// (1/d)^k overflows: the ratio form still gives d^(K-k) shares.
+		{"tiny d", 1e-200, 3, []float64{0, 1e-200, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := decayedRewards(tc.k, tc.d)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d rewards, want %d", len(got), len(tc.want))
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("reward %d = %v, want %v (all: %v)", i+1, got[i], tc.want[i], got)
+				}
+			}
+		})
+	}
+}
+
+// TestDecayedRewardsProperties checks, for many d and K, that rewards sum
+// to 1, grow with k when d < 1, and follow the ratio 1/d.
+func TestDecayedRewardsProperties(t *testing.T) {
+	for _, d := range []float64{0.1, 0.3, 0.5, 0.8, 0.95, 1} {
+		for k := 1; k <= 10; k++ {
+			r := decayedRewards(k, d)
+			sum := 0.0
+			for i, x := range r {
+				sum += x
+				if i > 0 && math.Abs(x/r[i-1]-1/d) > 1e-9 {
+					t.Fatalf("d=%v K=%d: r[%d]/r[%d] = %v, want 1/d", d, k, i+1, i, x/r[i-1])
+				}
+			}
+			if math.Abs(sum-1) > 1e-12 {
+				t.Fatalf("d=%v K=%d: rewards sum to %v", d, k, sum)
+			}
+		}
+	}
+}
+
+// msgs builds a history from "a:text" / "d:text" strings.
+func msgs(lines ...string) []game.Message {
+	var h []game.Message
+	for _, l := range lines {
+		role, text, _ := strings.Cut(l, ":")
+		if role == "a" {
+			role = "attacker"
+		} else {
+			role = "defender"
+		}
+		h = append(h, game.Message{Role: role, Content: text})
+	}
+	return h
+}
+
+// queryPrompt is a PromptFunc that names the episode and the utterance.
+func queryPrompt(ep *Episode, n int) (game.Prompt, error) {
+	return game.Prompt{Messages: []game.Message{
+		{Role: "system", Content: "rules"},
+		{Role: "user", Content: fmt.Sprintf("%s#%d", ep.Target, n)},
+	}}, nil
+}
+
+func TestSPAGRewards(t *testing.T) {
+	prov := Provenance{Judge: "strict@1", Run: "run-7"}
+	episodes := []Episode{
+		// Attacker wins at 4: its utterances 1 and 3 count, 5 is past the
+		// decision.
+		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, Provenance: prov,
+			History: msgs("a: hint one ", "d:reply", "a:\thint two\n", "d:apples!", "a:late")},
+		// Defender wins at 6: utterances 2, 4 and 6.
+		{Target: "pear", Outcome: "defender_wins", DecidedAt: 6, Provenance: prov,
+			History: msgs("a:x", "d:d1", "a:y", "d:d2", "a:z", "d:I know the word! It is pear!")},
+		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
+		{Target: "rule", Outcome: "attacker_broke_rules", DecidedAt: 1, History: msgs("a:rule")},
+		// Attacker wins at 2 by a wrong guess: one utterance, reward 1.
+		{Target: "fig", Outcome: "attacker_wins", DecidedAt: 2, Provenance: prov,
+			History: msgs("a:hint", "d:I know the word! It is date!")},
+		// Attacker wins at 6: three utterances.
+		{Target: "kiwi", Outcome: "attacker_wins", DecidedAt: 6, Provenance: prov,
+			History: msgs("a:k1", "d:x", "a:k2", "d:y", "a:k3", "d:kiwi")},
+	}
+	samples, stats, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A = 3, D = 1, N = 4: attacker weight 4/6, defender weight 4/2.
+	wa, wd := 4.0/6, 2.0
+	want := []Sample{
+		{Query: "rules\n\napple#1", Target: "hint one", Reward: 4.0 / 9, Weight: wa, Role: "attacker"},
+		{Query: "rules\n\napple#3", Target: "hint two", Reward: 5.0 / 9, Weight: wa, Role: "attacker"},
+		{Query: "rules\n\npear#2", Target: "d1", Reward: 16.0 / 61, Weight: wd, Role: "defender"},
+		{Query: "rules\n\npear#4", Target: "d2", Reward: 20.0 / 61, Weight: wd, Role: "defender"},
+		{Query: "rules\n\npear#6", Target: "I know the word! It is pear!", Reward: 25.0 / 61, Weight: wd, Role: "defender"},
+		{Query: "rules\n\nfig#1", Target: "hint", Reward: 1, Weight: wa, Role: "attacker"},
+		{Query: "rules\n\nkiwi#1", Target: "k1", Reward: 16.0 / 61, Weight: wa, Role: "attacker"},
+		{Query: "rules\n\nkiwi#3", Target: "k2", Reward: 20.0 / 61, Weight: wa, Role: "attacker"},
+		{Query: "rules\n\nkiwi#5", Target: "k3", Reward: 25.0 / 61, Weight: wa, Role: "attacker"},
+	}
+	if len(samples) != len(want) {
+		t.Fatalf("got %d samples, want %d: %+v", len(samples), len(want), samples)
+	}
+	for i, w := range want {
+		got := samples[i]
+		if got.Query != w.Query || got.Target != w.Target || got.Reward != w.Reward || got.Weight != w.Weight || got.Role != w.Role || got.Type != "" {
+			t.Errorf("sample %d = %+v\nwant %+v", i, got, w)
+		}
+		if got.Provenance != prov {
+			t.Errorf("sample %d provenance %+v, want %+v", i, got.Provenance, prov)
+		}
+		if len(got.Messages) != 2 || got.Messages[1].Content != strings.TrimPrefix(w.Query, "rules\n\n") {
+			t.Errorf("sample %d messages %q", i, got.Messages)
+		}
+	}
+	wantStats := RewardStats{Episodes: 6, AttackerWins: 3, DefenderWins: 1, Dropped: 2, AttackerWeight: wa, DefenderWeight: wd, Samples: 9}
+	if stats != wantStats {
+		t.Fatalf("stats %+v, want %+v", stats, wantStats)
+	}
+}
+
+func TestSPAGRewardsRoleWeights(t *testing.T) {
+	win := func(outcome string) Episode {
+		return Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}
+	}
+	a, d := win("attacker_wins"), win("defender_wins")
+	tests := []struct {
+		name   string
+		eps    []Episode
+		wa, wd float64
+	}{
+		{"A=3 D=1", []Episode{a, a, a, d}, 4.0 / 6, 2},
+		{"A=1 D=1", []Episode{a, d}, 1, 1},
+		{"A=2 D=0", []Episode{a, a}, 0.5, 0},
+		{"A=0 D=4", []Episode{d, d, d, d}, 0, 0.5},
+		{"none won", []Episode{win("tie")}, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			samples, stats, err := SPAGRewards(tc.eps, RewardOptions{Decay: DefaultDecay, Prompt: queryPrompt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats.AttackerWeight != tc.wa || stats.DefenderWeight != tc.wd {
+				t.Fatalf("weights %v/%v, want %v/%v", stats.AttackerWeight, stats.DefenderWeight, tc.wa, tc.wd)
+			}
+			total := 0.0
+			for _, s := range samples {
+				want := tc.wd
+				if s.Role == "attacker" {
+					want = tc.wa
+				}
+				if s.Weight != want {
+					t.Fatalf("%s sample weight %v, want %v", s.Role, s.Weight, want)
+				}
+				total += s.Weight * s.Reward
+			}
+			// Each won episode's rewards sum to 1, so the weighted total
+			// is N/2 per side that won at least once.
+			sides := 0
+			if stats.AttackerWins > 0 {
+				sides++
+			}
+			if stats.DefenderWins > 0 {
+				sides++
+			}
+			if n := float64(stats.AttackerWins + stats.DefenderWins); math.Abs(total-n/2*float64(sides)) > 1e-12 {
+				t.Fatalf("weighted reward total %v, want %v", total, n/2*float64(sides))
+			}
+		})
+	}
+}
+
+func TestSPAGRewardsErrors(t *testing.T) {
+	good := Episode{Target: "w", Outcome: "attacker_wins", DecidedAt: 2, History: msgs("a:x", "d:y")}
+	with := func(f func(*Episode)) []Episode {
+		e := good
+		f(&e)
+		return []Episode{good, e}
+	}
+	errPrompt := errors.New("no template")
+	tests := []struct {
+		name string
+		eps  []Episode
+		opt  RewardOptions
+		want string
+	}{
+		{"decay 0", nil, RewardOptions{Prompt: queryPrompt}, "decay must be in (0, 1] (got 0"},
+		{"decay negative", nil, RewardOptions{Decay: -0.5, Prompt: queryPrompt}, "decay must be in (0, 1] (got -0.5"},
+		{"decay above 1", nil, RewardOptions{Decay: 1.5, Prompt: queryPrompt}, "decay must be in (0, 1] (got 1.5"},
+		{"decay NaN", nil, RewardOptions{Decay: math.NaN(), Prompt: queryPrompt}, "decay must be in (0, 1] (got NaN"},
+		{"no prompt", nil, RewardOptions{Decay: 0.8}, "no prompt function"},
+		{"SPAG outcome string", with(func(e *Episode) { e.Outcome = "attacker wins" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, `episode 1: unknown outcome "attacker wins"`},
+		{"no outcome", with(func(e *Episode) { e.Outcome = "" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1 has no outcome"},
+		{"decided at 0", with(func(e *Episode) { e.DecidedAt = 0 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1: decided at utterance 0, but its history has 2"},
+		{"decided past the end", with(func(e *Episode) { e.DecidedAt = 3 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "decided at utterance 3"},
+		{"prompt fails", []Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }}, "episode 0 utterance 1: prompt: no template"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := SPAGRewards(tc.eps, tc.opt)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	_, _, err := SPAGRewards([]Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }})
+	if !errors.Is(err, errPrompt) {
+		t.Fatalf("error %v does not wrap the prompt error", err)
+	}
+	if _, _, err := SPAGRewards([]Episode{good}, RewardOptions{Decay: 1, Prompt: queryPrompt}); err != nil {
+		t.Fatalf("decay 1 rejected: %v", err)
+	}
+}
+
+func TestTrimPySpace(t *testing.T) {
+	tests := map[string]string{
+		"  hi  ":             "hi",
+		"\t\n hi \r\n":       "hi",
+		"\x1chi\x1f":         "hi",
+		"\u00a0hi\u3000":     "hi",
+		"in side stays":      "in side stays",
+		"\u200bhi":           "\u200bhi", // zero-width space is not white space
+		"":                   "",
+		" \x1c\x1d\x1e\x1f ": "",
+	}
+	for in, want := range tests {
+		if got := trimPySpace(in); got != want {
+			t.Errorf("trimPySpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,569 @@
+// Package train trains spag's native model (rl/model) on reward-annotated
+// samples with one of the objectives of rl/objective: Adam with global-norm
+// clipping and decoupled weight decay, a cosine learning rate with warm-up,
+// gradient accumulation over length-bucketed micro-batches, a frozen
+// reference model, per-step metrics sent to [MetricsSink]s, and atomic
+// checkpoints (rl/checkpoint) that resume weights, optimizer state, step and
+// data order exactly.
+//
+// The package reads no files except through rl/checkpoint; callers (the
+// `spag train` command) load datasets and choose sinks.
+package train
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/objective"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+// Example is one training sample: a query (prompt) and the target response
+// the model is scored on, with its reward and weight. SFT marks imitation
+// samples of the SPAG objective.
+type Example struct {
+	Query, Target  string
+	Reward, Weight float64
+	SFT            bool
+}
+
+// Objective names.
+const (
+	ObjectiveSFT  = "sft"
+	ObjectiveSPAG = "spag"
+	ObjectiveVAR  = "var"
+)
+
+// Config is a training run's configuration. It is stored in checkpoints and
+// must match exactly when a run resumes.
+type Config struct {
+	Objective string               `json:"objective"`
+	SFTBeta   float64              `json:"sft_beta"`   // KL coefficient of the sft objective
+	SPAG      objective.SPAGParams `json:"spag"`       // coefficients of the spag objective
+	VARLambda float64              `json:"var_lambda"` // temperature of the var objective
+
+	LR          float64 `json:"lr"`           // peak learning rate
+	MinLR       float64 `json:"min_lr"`       // learning rate at the end of the cosine
+	WarmupFrac  float64 `json:"warmup_frac"`  // fraction of steps warming up
+	WeightDecay float64 `json:"weight_decay"` // decoupled, on matrices only
+	ClipNorm    float64 `json:"clip_norm"`    // global gradient-norm cap; 0 disables
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+
+	BatchSize  int    `json:"batch_size"`  // samples per optimizer step
+	MicroBatch int    `json:"micro_batch"` // samples per forward/backward pass
+	Buckets    []int  `json:"buckets"`     // padded sequence lengths, ascending
+	Steps      int    `json:"steps"`       // optimizer steps in the run
+	Seed       uint64 `json:"seed"`        // data order
+
+	// DataHash identifies the training data; filled in by New.
+	DataHash string `json:"data_hash"`
+}
+
+// DefaultConfig returns the defaults for an objective: the coefficients of
+// rl-objectives.md, lr 1e-3 (suited to small models trained from scratch;
+// the paper's 2e-6 is for fine-tuning large ones), 3% warm-up, batch 16.
+func DefaultConfig(objectiveName string) Config {
+	return Config{
+		Objective: objectiveName, SFTBeta: 0.1, SPAG: objective.DefaultSPAG(), VARLambda: 1,
+		LR: 1e-3, MinLR: 0, WarmupFrac: 0.03, WeightDecay: 0.01, ClipNorm: 1, Beta1: 0.9, Beta2: 0.95,
+		BatchSize: 16, MicroBatch: 8, Seed: 1,
+	}
+}
+
+// Validate reports the first invalid field, named as its JSON key.
+func (c Config) Validate(m model.Config) error {
+	switch {
+	case c.Objective != ObjectiveSFT && c.Objective != ObjectiveSPAG && c.Objective != ObjectiveVAR:
+		return fmt.Errorf("train config: objective %q, want sft, spag or var", c.Objective)
+	case !(c.LR > 0) || c.MinLR < 0 || c.MinLR > c.LR:
+		return fmt.Errorf("train config: lr %v must be positive and min_lr %v in [0, lr]", c.LR, c.MinLR)
+	case c.WarmupFrac < 0 || c.WarmupFrac >= 1:
+		return fmt.Errorf("train config: warmup_frac %v outside [0, 1)", c.WarmupFrac)
+	case c.WeightDecay < 0 || c.ClipNorm < 0:
+		return fmt.Errorf("train config: weight_decay %v and clip_norm %v must not be negative", c.WeightDecay, c.ClipNorm)
+	case c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1:
+		return fmt.Errorf("train config: beta1 %v and beta2 %v must be in [0, 1)", c.Beta1, c.Beta2)
+	case c.BatchSize < 1 || c.MicroBatch < 1:
+		return fmt.Errorf("train config: batch_size %d and micro_batch %d must be positive", c.BatchSize, c.MicroBatch)
+	case c.Steps < 1:
+		return fmt.Errorf("train config: steps %d must be positive", c.Steps)
+	case c.Objective == ObjectiveVAR && !(c.VARLambda > 0):
+		return fmt.Errorf("train config: var_lambda %v must be positive", c.VARLambda)
+	}
+	for i, b := range c.Buckets {
+		if b < 1 || b > m.Context || i > 0 && b <= c.Buckets[i-1] {
+			return fmt.Errorf("train config: buckets %v must ascend within [1, context %d]", c.Buckets, m.Context)
+		}
+	}
+	return nil
+}
+
+// DefaultBuckets are powers of two from 16 up to, and ending at, the context.
+func DefaultBuckets(context int) []int {
+	var b []int
+	for n := 16; n < context; n *= 2 {
+		b = append(b, n)
+	}
+	return append(b, context)
+}
+
+// StepsForEpochs converts epochs over n samples into optimizer steps.
+func StepsForEpochs(epochs float64, n, batch int) int {
+	return max(1, int(math.Ceil(epochs*float64(n)/float64(batch))))
+}
+
+// sequence is an encoded example: next-token inputs and targets and the
+// range of target positions that belong to the response.
+type sequence struct {
+	inputs, targets []int
+	start           int // first response position in targets
+}
+
+// encode builds [BOS] query target [EOS] and keeps the response: when too
+// long for the context, query tokens are dropped from the front, then the
+// response is cut at the end.
+func encode(v *tokenizer.Vocab, e Example, contextLen int) sequence {
+	q, y := v.Encode(e.Query), append(v.Encode(e.Target), tokenizer.EOSID)
+	if len(y) > contextLen {
+		y = y[:contextLen]
+	}
+	if keep := contextLen - len(y); len(q) > keep {
+		q = q[len(q)-keep:]
+	}
+	toks := append(append([]int{tokenizer.BOSID}, q...), y...)
+	return sequence{inputs: toks[:len(toks)-1], targets: toks[1:], start: len(q)}
+}
+
+// Trainer runs one training run. It is not safe for concurrent use.
+type Trainer struct {
+	cfg    Config
+	vocab  *tokenizer.Vocab
+	params *model.Params
+	ref    *model.Params
+	opt    *Adam
+	sched  Schedule
+
+	seqs    []sequence
+	samples []objective.Sample
+	pcg     *rand.PCG
+	rng     *rand.Rand
+	epoch   int
+	cursor  int
+	order   []int
+	step    int
+
+	runners map[[2]int]*model.Runner
+	grads   [][]float32
+}
+
+// ErrMismatch reports a checkpoint whose configuration differs from the
+// requested one.
+var ErrMismatch = errors.New("configuration mismatch")
+
+// New prepares a run that starts from init's weights. When init holds a
+// training state (written by a previous run), the run resumes it, and cfg
+// must equal the stored configuration, otherwise New returns an error
+// wrapping [ErrMismatch] that names the differing fields. ref is the frozen
+// reference model; nil means a copy of init's weights. Examples are encoded
+// and their reference scores computed here.
+func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *model.Params, examples []Example) (*Trainer, error) {
+	if len(examples) == 0 {
+		return nil, errors.New("new trainer: no training examples")
+	}
+	mcfg := init.Params.Config
+	if len(cfg.Buckets) == 0 {
+		cfg.Buckets = DefaultBuckets(mcfg.Context)
+	}
+	cfg.DataHash = dataHash(examples)
+	if err := cfg.Validate(mcfg); err != nil {
+		return nil, err
+	}
+	if ref == nil {
+		ref = init.Params.Clone()
+	}
+	if ref.Config != mcfg {
+		return nil, fmt.Errorf("new trainer: %w: reference model %+v differs from the policy %+v", ErrMismatch, ref.Config, mcfg)
+	}
+	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[[2]int]*model.Runner{}}
+	t.sched = Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: int(math.Ceil(cfg.WarmupFrac * float64(cfg.Steps))), Total: cfg.Steps}
+	var sizes []int
+	var decay []bool
+	for _, w := range t.params.Tensors {
+		sizes = append(sizes, w.Shape().TotalSize())
+		decay = append(decay, len(w.Shape()) == 2)
+	}
+	t.opt = NewAdam(sizes, decay)
+	t.opt.Beta1, t.opt.Beta2, t.opt.WeightDecay, t.opt.ClipNorm = cfg.Beta1, cfg.Beta2, cfg.WeightDecay, cfg.ClipNorm
+	for _, n := range sizes {
+		t.grads = append(t.grads, make([]float32, n))
+	}
+	for i, e := range examples {
+		if math.IsNaN(e.Reward) || math.IsNaN(e.Weight) || e.Weight < 0 {
+			return nil, fmt.Errorf("new trainer: example %d: reward %v and weight %v must be numbers, the weight not negative", i, e.Reward, e.Weight)
+		}
+		t.seqs = append(t.seqs, encode(t.vocab, e, mcfg.Context))
+		t.samples = append(t.samples, objective.Sample{Weight: e.Weight, Reward: e.Reward, SFT: e.SFT, Group: e.Query})
+	}
+
+	if init.Train != nil && init.Optimizer != nil {
+		if err := t.resume(init); err != nil {
+			return nil, err
+		}
+	} else {
+		t.pcg = rand.NewPCG(cfg.Seed, 0x7a41)
+		t.rng = rand.New(t.pcg)
+		t.order = t.rng.Perm(len(examples))
+	}
+	refScores, err := t.Scores(ctx, t.ref, nil)
+	if err != nil {
+		return nil, fmt.Errorf("new trainer: reference scores: %w", err)
+	}
+	for i, r := range refScores {
+		t.samples[i].Ref = r
+	}
+	return t, nil
+}
+
+func dataHash(examples []Example) string {
+	h := sha256.New()
+	for _, e := range examples {
+		for _, s := range []string{e.Query, e.Target} {
+			binary.Write(h, binary.LittleEndian, uint64(len(s)))
+			h.Write([]byte(s))
+		}
+		binary.Write(h, binary.LittleEndian, []float64{e.Reward, e.Weight})
+		binary.Write(h, binary.LittleEndian, e.SFT)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)[:12])
+}
+
+func (t *Trainer) resume(c *checkpoint.Checkpoint) error {
+	var stored map[string]any
+	if err := json.Unmarshal(c.Train.Config, &stored); err != nil {
+		return fmt.Errorf("resume: stored train config: %w", err)
+	}
+	raw, _ := json.Marshal(t.cfg)
+	var now map[string]any
+	json.Unmarshal(raw, &now)
+	var diffs []string
+	for k, v := range now {
+		if fmt.Sprint(stored[k]) != fmt.Sprint(v) {
+			diffs = append(diffs, fmt.Sprintf("%s: checkpoint %v, requested %v", k, stored[k], v))
+		}
+	}
+	for k, v := range stored {
+		if _, ok := now[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: checkpoint %v, requested none", k, v))
+		}
+	}
+	if len(diffs) > 0 {
+		sort.Strings(diffs)
+		return fmt.Errorf("resume: %w with the checkpoint's run (%s); pass the same flags and data to resume, or start a new run from its weights (spag train --restart)", ErrMismatch, strings.Join(diffs, "; "))
+	}
+	tr := c.Train
+	if len(tr.Order) != len(t.seqs) || tr.Cursor < 0 || tr.Cursor > len(tr.Order) {
+		return fmt.Errorf("resume: %w: stored data order has %d entries, data has %d", ErrMismatch, len(tr.Order), len(t.seqs))
+	}
+	t.pcg = &rand.PCG{}
+	if err := t.pcg.UnmarshalBinary(tr.RNG); err != nil {
+		return fmt.Errorf("resume: random state: %w", err)
+	}
+	t.rng = rand.New(t.pcg)
+	t.step, t.epoch, t.cursor, t.order = tr.Step, tr.Epoch, tr.Cursor, append([]int(nil), tr.Order...)
+	t.opt.Step, t.opt.M, t.opt.V = c.Optimizer.Step, c.Optimizer.M, c.Optimizer.V
+	return nil
+}
+
+// Step is the number of optimizer steps taken so far; Total the run's length.
+func (t *Trainer) Step() int  { return t.step }
+func (t *Trainer) Total() int { return t.cfg.Steps }
+
+// Config is the run's configuration (with defaults and data hash filled in).
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Params are the policy's weights, updated in place by every step.
+func (t *Trainer) Params() *model.Params { return t.params }
+
+// Checkpoint captures the current state; its tensors are copies, so it can
+// be saved while training continues.
+func (t *Trainer) Checkpoint() (*checkpoint.Checkpoint, error) {
+	cfg, err := json.Marshal(t.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode train config: %w", err)
+	}
+	rngState, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("encode random state: %w", err)
+	}
+	o := &checkpoint.Optimizer{Step: t.opt.Step}
+	for i := range t.opt.M {
+		o.M = append(o.M, append([]float32(nil), t.opt.M[i]...))
+		o.V = append(o.V, append([]float32(nil), t.opt.V[i]...))
+	}
+	return &checkpoint.Checkpoint{
+		Vocab: t.vocab, Params: t.params.Clone(), Optimizer: o,
+		Train: &checkpoint.Train{Step: t.step, Total: t.cfg.Steps, Epoch: t.epoch, Cursor: t.cursor, Order: append([]int(nil), t.order...), RNG: rngState, Config: cfg},
+	}, nil
+}
+
+// nextBatch takes the next BatchSize example indices, starting a new epoch
+// (a fresh permutation) when the current one is used up.
+func (t *Trainer) nextBatch() []int {
+	batch := make([]int, 0, t.cfg.BatchSize)
+	for len(batch) < t.cfg.BatchSize && len(batch) < len(t.seqs) {
+		if t.cursor == len(t.order) {
+			t.epoch++
+			t.order = t.rng.Perm(len(t.seqs))
+			t.cursor = 0
+		}
+		batch = append(batch, t.order[t.cursor])
+		t.cursor++
+	}
+	return batch
+}
+
+// microBatches sorts a batch by length and cuts it into micro-batches, each
+// with the bucket length that fits its longest sequence.
+func (t *Trainer) microBatches(idx []int) (groups [][]int, lengths []int) {
+	idx = append([]int(nil), idx...)
+	sort.SliceStable(idx, func(a, b int) bool { return len(t.seqs[idx[a]].inputs) < len(t.seqs[idx[b]].inputs) })
+	for len(idx) > 0 {
+		n := min(t.cfg.MicroBatch, len(idx))
+		g := idx[:n]
+		idx = idx[n:]
+		longest := len(t.seqs[g[n-1]].inputs)
+		bucket := t.cfg.Buckets[len(t.cfg.Buckets)-1]
+		for _, b := range t.cfg.Buckets {
+			if b >= longest {
+				bucket = b
+				break
+			}
+		}
+		groups = append(groups, g)
+		lengths = append(lengths, bucket)
+	}
+	return groups, lengths
+}
+
+func (t *Trainer) runner(p *model.Params, batch, length int, train bool) (*model.Runner, error) {
+	if !train || p != t.params {
+		return model.NewRunner(p, batch, length, train)
+	}
+	key := [2]int{batch, length}
+	if r, ok := t.runners[key]; ok {
+		return r, nil
+	}
+	r, err := model.NewRunner(p, batch, length, true)
+	if err != nil {
+		return nil, err
+	}
+	t.runners[key] = r
+	return r, nil
+}
+
+// fill lays micro-batch g out as padded row-major inputs and targets.
+func (t *Trainer) fill(g []int, batch, length int) (inputs, targets []int) {
+	inputs, targets = make([]int, batch*length), make([]int, batch*length)
+	for row, ex := range g {
+		s := t.seqs[ex]
+		copy(inputs[row*length:], s.inputs)
+		copy(targets[row*length:], s.targets)
+	}
+	return inputs, targets
+}
+
+// meanScore is a row's mean log-likelihood over its response positions.
+func (t *Trainer) meanScore(lp []float64, row, length, ex int) (score float64, first, n int) {
+	s := t.seqs[ex]
+	first, n = row*length+s.start, len(s.targets)-s.start
+	for j := first; j < first+n; j++ {
+		score += lp[j]
+	}
+	return score / float64(n), first, n
+}
+
+// Scores returns the mean response log-likelihood l_i of the examples idx
+// (all when nil) under params, without touching any gradient.
+func (t *Trainer) Scores(ctx context.Context, params *model.Params, idx []int) ([]float64, error) {
+	if idx == nil {
+		idx = make([]int, len(t.seqs))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	out := make([]float64, len(t.seqs))
+	groups, lengths := t.microBatches(idx)
+	evals := map[[2]int]*model.Runner{}
+	defer func() {
+		for _, r := range evals {
+			r.Close()
+		}
+	}()
+	for gi, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		key := [2]int{t.cfg.MicroBatch, lengths[gi]}
+		r, ok := evals[key]
+		if !ok {
+			var err error
+			if r, err = model.NewRunner(params, key[0], key[1], false); err != nil {
+				return nil, err
+			}
+			evals[key] = r
+		}
+		in, tg := t.fill(g, key[0], key[1])
+		_, lp, err := r.Run(in, tg, nil)
+		if err != nil {
+			return nil, err
+		}
+		for row, ex := range g {
+			out[ex], _, _ = t.meanScore(lp, row, key[1], ex)
+		}
+	}
+	res := make([]float64, len(idx))
+	for i, ex := range idx {
+		res[i] = out[ex]
+	}
+	return res, nil
+}
+
+func (t *Trainer) objective(l []float64, s []objective.Sample) (objective.Result, error) {
+	switch t.cfg.Objective {
+	case ObjectiveSFT:
+		return objective.SFT(l, s, t.cfg.SFTBeta)
+	case ObjectiveSPAG:
+		return objective.SPAG(l, s, t.cfg.SPAG)
+	default:
+		return objective.VAR(l, s, t.cfg.VARLambda)
+	}
+}
+
+// TrainStep takes one optimizer step: forward and backward over the next
+// batch's micro-batches (gradients accumulate), then one clipped AdamW
+// update at the scheduled learning rate.
+func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
+	start := time.Now()
+	batch := t.nextBatch()
+	samples := make([]objective.Sample, len(batch))
+	l := make([]float64, len(batch))
+	pos := map[int]int{} // example -> position in batch
+	for i, ex := range batch {
+		samples[i] = t.samples[ex]
+		l[i] = samples[i].Ref // placeholder until the example's micro-batch runs
+		pos[ex] = i
+	}
+	groups, lengths := t.microBatches(batch)
+	tokens := 0
+	for gi, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return Metrics{}, err
+		}
+		length := lengths[gi]
+		r, err := t.runner(t.params, t.cfg.MicroBatch, length, true)
+		if err != nil {
+			return Metrics{}, err
+		}
+		in, tg := t.fill(g, t.cfg.MicroBatch, length)
+		loss := func(lp []float64) (float64, []float64, error) {
+			grad := make([]float64, len(lp))
+			for row, ex := range g {
+				l[pos[ex]], _, _ = t.meanScore(lp, row, length, ex)
+			}
+			res, err := t.objective(l, samples)
+			if err != nil {
+				return 0, nil, err
+			}
+			value := 0.0
+			for row, ex := range g {
+				i := pos[ex]
+				value += res.Terms[i]
+				_, first, n := t.meanScore(lp, row, length, ex)
+				for j := first; j < first+n; j++ {
+					grad[j] = res.Grad[i] / float64(n)
+				}
+			}
+			return value, grad, nil
+		}
+		if _, _, err := r.Run(in, tg, loss); err != nil {
+			return Metrics{}, fmt.Errorf("train step %d: %w", t.step+1, err)
+		}
+		if err := r.AddGrads(t.grads); err != nil {
+			return Metrics{}, err
+		}
+		for _, ex := range g {
+			tokens += len(t.seqs[ex].inputs)
+		}
+	}
+	res, err := t.objective(l, samples)
+	if err != nil {
+		return Metrics{}, err
+	}
+	lr := t.sched.LR(t.step)
+	weights := make([][]float32, len(t.params.Tensors))
+	for i, w := range t.params.Tensors {
+		weights[i] = w.Data().([]float32)
+	}
+	norm := t.opt.Update(weights, t.grads, lr)
+	for _, g := range t.grads {
+		clear(g)
+	}
+	t.step++
+	mean := 0.0
+	for _, v := range l {
+		mean += v / float64(len(l))
+	}
+	elapsed := time.Since(start).Seconds()
+	return Metrics{
+		Step: t.step, Epoch: t.epoch, Objective: t.cfg.Objective, Loss: res.Loss, KL: res.KL, ClipFrac: res.ClipFrac,
+		GradNorm: norm, LR: lr, Tokens: tokens, TokensPerSec: float64(tokens) / elapsed, Samples: len(batch), Score: mean,
+	}, nil
+}
+
+// Run trains until the run's last step, sending every step's metrics to
+// sinks; when saveEvery > 0 and save is not nil, it calls save with a
+// checkpoint every saveEvery steps (the caller saves the final one).
+func (t *Trainer) Run(ctx context.Context, sinks []MetricsSink, saveEvery int, save func(*checkpoint.Checkpoint) error) error {
+	for t.step < t.cfg.Steps {
+		m, err := t.TrainStep(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range sinks {
+			if err := s.WriteMetrics(ctx, m); err != nil {
+				return err
+			}
+		}
+		if saveEvery > 0 && save != nil && t.step%saveEvery == 0 && t.step < t.cfg.Steps {
+			c, err := t.Checkpoint()
+			if err != nil {
+				return err
+			}
+			if err := save(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close releases the compiled graphs.
+func (t *Trainer) Close() error {
+	for k, r := range t.runners {
+		r.Close()
+		delete(t.runners, k)
+	}
+	return nil
+}

@@ -1,0 +1,363 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+var words = []string{"apple", "river", "stone", "cloud", "tiger", "piano"}
+
+// corpus is a small synthetic imitation task: repeat the word twice.
+func corpus() []Example {
+	var ex []Example
+	for _, w := range words {
+		ex = append(ex, Example{Query: "say " + w + ":", Target: w + " " + w, Weight: 1, SFT: true})
+	}
+	return ex
+}
+
+func initCheckpoint(t testing.TB, ex []Example) *checkpoint.Checkpoint {
+	t.Helper()
+	var texts []string
+	for _, e := range ex {
+		texts = append(texts, e.Query, e.Target)
+	}
+	v, err := tokenizer.Train(context.Background(), texts, tokenizer.TrainOptions{VocabSize: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := model.Config{Vocab: v.Size(), Dim: 32, Layers: 1, Heads: 2, KVHeads: 2, FFN: 64, Context: 32, NormEps: 1e-5, RopeTheta: 10000}
+	p, err := model.Init(cfg, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &checkpoint.Checkpoint{Vocab: v, Params: p}
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+func testConfig(obj string, steps int) Config {
+	c := DefaultConfig(obj)
+	c.Steps, c.BatchSize, c.MicroBatch, c.LR, c.WarmupFrac = steps, 6, 4, 1e-2, 0.1
+	c.Buckets = []int{8, 16, 32}
+	return c
+}
+
+// TestSFTLearns fails if imitation learning breaks: the loss falls and the
+// targets' likelihood rises.
+func TestSFTLearns(t *testing.T) {
+	ctx := context.Background()
+	ex := corpus()
+	tr, err := New(ctx, testConfig(ObjectiveSFT, 40), initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	before, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last Metrics
+	for tr.Step() < tr.Total() {
+		m, err := tr.TrainStep(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Step == 1 {
+			first = m
+		}
+		last = m
+	}
+	after, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loss %.3f -> %.3f, mean target log-likelihood %.3f -> %.3f", first.Loss, last.Loss, mean(before), mean(after))
+	if last.Loss > first.Loss/3 {
+		t.Errorf("loss fell only from %.3f to %.3f", first.Loss, last.Loss)
+	}
+	for i := range before {
+		if after[i] <= before[i]+1 {
+			t.Errorf("example %d: log-likelihood %.3f -> %.3f, want a rise of more than 1 nat a token", i, before[i], after[i])
+		}
+	}
+}
+
+// TestSPAGRaisesWinnersLowersLosers: relative to the reference model, the
+// SPAG objective raises positively rewarded responses and lowers negatively
+// rewarded ones.
+func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
+	ctx := context.Background()
+	var ex []Example
+	for i, w := range words {
+		good, bad := w+" "+w, w+" no"
+		if i%2 == 1 {
+			good, bad = bad, good
+		}
+		ex = append(ex,
+			Example{Query: "say " + w + ":", Target: good, Reward: 1, Weight: 1},
+			Example{Query: "say " + w + ":", Target: bad, Reward: -1, Weight: 1})
+	}
+	cfg := testConfig(ObjectiveSPAG, 12)
+	cfg.LR = 3e-3
+	cfg.BatchSize = 12
+	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range ex {
+		delta := after[i] - tr.samples[i].Ref
+		if e.Reward > 0 && delta <= 0 || e.Reward < 0 && delta >= 0 {
+			t.Errorf("example %d (reward %v): l - r = %.4f", i, e.Reward, delta)
+		}
+	}
+}
+
+// TestClippingStopsUpdate: with the KL coefficient at 0, once every ratio
+// has left [1-eps, 1+eps] in its reward's direction the gradient is zero.
+func TestClippingStopsUpdate(t *testing.T) {
+	ctx := context.Background()
+	ex := []Example{{Query: "say apple:", Target: "apple apple", Reward: 1, Weight: 1}}
+	cfg := testConfig(ObjectiveSPAG, 60)
+	cfg.SPAG.Beta, cfg.SPAG.Eps, cfg.WeightDecay, cfg.BatchSize, cfg.WarmupFrac = 0, 0.05, 0, 1, 0
+	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	sawUpdate, sawClip := false, false
+	for tr.Step() < tr.Total() {
+		m, err := tr.TrainStep(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ratio := math.Exp(m.Score - tr.samples[0].Ref) // score before this step's update
+		switch {
+		case ratio <= 1+cfg.SPAG.Eps:
+			if m.GradNorm == 0 || m.ClipFrac != 0 {
+				t.Fatalf("step %d: ratio %.4f inside the range but grad norm %v, clip %v", m.Step, ratio, m.GradNorm, m.ClipFrac)
+			}
+			sawUpdate = true
+		default:
+			if m.GradNorm != 0 || m.ClipFrac != 1 {
+				t.Fatalf("step %d: ratio %.4f outside the range but grad norm %v, clip %v", m.Step, ratio, m.GradNorm, m.ClipFrac)
+			}
+			sawClip = true
+		}
+	}
+	if !sawUpdate || !sawClip {
+		t.Errorf("saw an unclipped update %v, saw clipping %v; want both", sawUpdate, sawClip)
+	}
+}
+
+// TestResumeIsExact: 2 steps, checkpoint, reload, 2 more steps gives the
+// same weights as 4 uninterrupted steps; a changed configuration is refused.
+func TestResumeIsExact(t *testing.T) {
+	ctx := context.Background()
+	ex := corpus()
+	cfg := testConfig(ObjectiveSFT, 4)
+	cfg.BatchSize = 4 // epochs wrap inside the run
+	init := initCheckpoint(t, ex)
+
+	straight, err := New(ctx, cfg, &checkpoint.Checkpoint{Vocab: init.Vocab, Params: init.Params.Clone()}, nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer straight.Close()
+	if err := straight.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	first, err := New(ctx, cfg, &checkpoint.Checkpoint{Vocab: init.Vocab, Params: init.Params.Clone()}, nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	path := filepath.Join(t.TempDir(), "mid.ckpt")
+	for i := 0; i < 2; i++ {
+		if _, err := first.TrainStep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := first.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpoint.Save(path, c); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := checkpoint.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := New(ctx, cfg, loaded, init.Params.Clone(), ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resumed.Close()
+	if resumed.Step() != 2 {
+		t.Fatalf("resumed at step %d, want 2", resumed.Step())
+	}
+	if err := resumed.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range straight.Params().Tensors {
+		if !reflect.DeepEqual(straight.Params().Tensors[i].Data(), resumed.Params().Tensors[i].Data()) {
+			t.Fatalf("tensor %d differs after resuming", i)
+		}
+	}
+
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		data   []Example
+	}{
+		{"learning rate", func(c *Config) { c.LR *= 2 }, ex},
+		{"objective", func(c *Config) { c.Objective = ObjectiveVAR }, ex},
+		{"data", func(*Config) {}, ex[:3]},
+	} {
+		t.Run("mismatch "+tc.name, func(t *testing.T) {
+			bad := cfg
+			tc.change(&bad)
+			loaded, err := checkpoint.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := New(ctx, bad, loaded, nil, tc.data); !errors.Is(err, ErrMismatch) {
+				t.Errorf("New error = %v, want ErrMismatch", err)
+			}
+		})
+	}
+}
+
+func TestVARTrains(t *testing.T) {
+	ctx := context.Background()
+	var ex []Example
+	for _, w := range words[:3] {
+		ex = append(ex,
+			Example{Query: "say " + w + ":", Target: w + " " + w, Reward: 1, Weight: 1},
+			Example{Query: "say " + w + ":", Target: "no", Reward: -1, Weight: 1})
+	}
+	cfg := testConfig(ObjectiveVAR, 15)
+	cfg.VARLambda = 0.25
+	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(ex); i += 2 {
+		if gain := after[i] - tr.samples[i].Ref; gain <= 0 {
+			t.Errorf("rewarded example %d: l - r = %.3f, want a rise", i, gain)
+		}
+	}
+}
+
+func TestAdamAgainstDirectFormula(t *testing.T) {
+	w := [][]float32{{1, -2, 3}, {0.5}}
+	g := [][]float32{{3, 0, -4}, {12}} // global norm 13
+	a := NewAdam([]int{3, 1}, []bool{true, false})
+	a.WeightDecay, a.ClipNorm, a.Beta1, a.Beta2, a.Eps = 0.1, 6.5, 0.9, 0.99, 1e-8
+	want := [][]float64{{1, -2, 3}, {0.5}}
+	m := [][]float64{{0, 0, 0}, {0}}
+	v := [][]float64{{0, 0, 0}, {0}}
+	for step := 1; step <= 3; step++ {
+		lr := 0.01 * float64(step)
+		norm := a.Update(w, g, lr)
+		if math.Abs(norm-13) > 1e-9 {
+			t.Fatalf("norm %v, want 13", norm)
+		}
+		for i := range want {
+			for j := range want[i] {
+				gj := float64(g[i][j]) * 0.5 // clipped to norm 6.5
+				m[i][j] = 0.9*m[i][j] + 0.1*gj
+				v[i][j] = 0.99*v[i][j] + 0.01*gj*gj
+				mh := m[i][j] / (1 - math.Pow(0.9, float64(step)))
+				vh := v[i][j] / (1 - math.Pow(0.99, float64(step)))
+				decay := 0.0
+				if i == 0 {
+					decay = 0.1
+				}
+				want[i][j] -= lr*decay*want[i][j] + lr*mh/(math.Sqrt(vh)+1e-8)
+				if math.Abs(float64(w[i][j])-want[i][j]) > 1e-5 {
+					t.Fatalf("step %d w[%d][%d] = %v, want %v", step, i, j, w[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	s := Schedule{Peak: 1, Min: 0.1, Warmup: 4, Total: 20}
+	tests := []struct {
+		step int
+		want float64
+	}{{0, 0.25}, {3, 1}, {4, 1}, {19, 0.1}, {11, 0.1 + 0.9*0.5*(1+math.Cos(math.Pi*7/15))}, {25, 0.1}}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.step), func(t *testing.T) {
+			if got := s.LR(tc.step); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("LR(%d) = %v, want %v", tc.step, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	ex := corpus()
+	init := initCheckpoint(t, ex)
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+	}{
+		{"objective", func(c *Config) { c.Objective = "ppo" }},
+		{"lr", func(c *Config) { c.LR = 0 }},
+		{"buckets", func(c *Config) { c.Buckets = []int{16, 8} }},
+		{"steps", func(c *Config) { c.Steps = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(ObjectiveSFT, 2)
+			tc.change(&c)
+			if _, err := New(ctx, c, init, nil, ex); err == nil {
+				t.Error("invalid config accepted")
+			}
+		})
+	}
+	if _, err := New(ctx, testConfig(ObjectiveSFT, 2), init, nil, nil); err == nil {
+		t.Error("empty data accepted")
+	}
+	other := init.Params.Clone()
+	other.Config.RopeTheta = 500
+	if _, err := New(ctx, testConfig(ObjectiveSFT, 2), init, other, ex); !errors.Is(err, ErrMismatch) {
+		t.Errorf("mismatched reference: %v", err)
+	}
+}

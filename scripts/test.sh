@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Run the tests"). It installs the
+# system packages the tests need when they are missing, then runs vet, the
+# whole suite under the race detector (unit, CLI end-to-end through the
+# built binary) and a short run of every fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -f /usr/share/wordnet/index.sense ] || need+=(wordnet-base)
+command -v gcc >/dev/null || need+=(gcc)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing system packages: ${need[*]} (install them with: sudo apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+export CGO_ENABLED=1
+echo "== go vet"
+go vet ./...
+echo "== go test -race"
+go test -race -count=1 -timeout 20m ./...
+echo "== fuzz (short)"
+fuzztime="${FUZZTIME:-10s}"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+    echo "-- $pkg $target"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+  done
+done
+echo "all tests passed"

@@ -1,0 +1,94 @@
+package taboo
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// builtinWords is the shipped target-word list, in the format [ParseWords]
+// reads.
+//
+//go:embed words.txt
+var builtinWords []byte
+
+// maxWordLine bounds one line of a word list, so that a binary file given by
+// mistake fails with a clear error instead of exhausting memory.
+const maxWordLine = 64 << 10
+
+// BuiltinWords returns the target words shipped with spag (taboo/words.txt),
+// in file order.
+func BuiltinWords() ([]string, error) {
+	return ParseWords(bytes.NewReader(builtinWords), "words.txt (built-in)")
+}
+
+// LoadWords reads a word list file; see [ParseWords] for the format.
+func LoadWords(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load words: %w", err)
+	}
+	defer f.Close()
+	return ParseWords(f, path)
+}
+
+// ParseWords reads a word list: one word per line, in file order. Blank
+// lines and lines whose first non-space character is '#' are skipped,
+// surrounding white space is trimmed, a leading UTF-8 byte-order mark is
+// ignored and words are lower-cased (the judges compare lower-cased text, so
+// "Apple" and "apple" are the same target).
+//
+// Errors start with name and the 1-based line, and say how to fix the file:
+// a repeated word, invalid UTF-8, a line holding more than one word, a
+// control character, or a file with no word at all.
+func ParseWords(r io.Reader, name string) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxWordLine)
+	var words []string
+	seen := make(map[string]int) // word → line of its first occurrence
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := sc.Bytes()
+		if line == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
+		}
+		if !utf8.Valid(raw) {
+			return nil, fmt.Errorf("%s:%d: invalid UTF-8; save the file as UTF-8", name, line)
+		}
+		text := strings.TrimSpace(string(raw))
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
+			return nil, fmt.Errorf("%s:%d: %q holds more than one word; put one word per line", name, line, text)
+		}
+		if i := strings.IndexFunc(text, unicode.IsControl); i >= 0 {
+			return nil, fmt.Errorf("%s:%d: %q contains the control character %s; remove it", name, line, text, strconv.QuoteRune([]rune(text[i:])[0]))
+		}
+		word := strings.ToLower(text)
+		if first, ok := seen[word]; ok {
+			return nil, fmt.Errorf("%s:%d: %q repeats line %d; remove one", name, line, word, first)
+		}
+		seen[word] = line
+		words = append(words, word)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes; is this a word list (one word per line)?", name, line+1, maxWordLine)
+		}
+		return nil, fmt.Errorf("read words %s: %w", name, err)
+	}
+	if len(words) == 0 {
+		return nil, fmt.Errorf("%s: no words (one word per line; # starts a comment)", name)
+	}
+	return words, nil
+}
