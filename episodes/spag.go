@@ -540,20 +540,22 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 // attacker and defender cannot be written and give an error.
 func (s *Store) ExportSPAG(ctx context.Context, f Filter, w io.Writer) error {
 	f.Turns = true
-	runs := make(map[string]*Run)
+	// Runs are few; reading them first keeps the loop below from querying
+	// while Iter holds its snapshot.
+	all, err := s.Runs(ctx)
+	if err != nil {
+		return fmt.Errorf("episodes: export SPAG: %w", err)
+	}
+	maxTurns := make(map[string]int, len(all))
+	for _, r := range all {
+		maxTurns[r.ID] = r.MaxTurns
+	}
 	sw := newSPAGWriter(w)
 	for r, err := range s.Iter(ctx, f) {
 		if err != nil {
 			return fmt.Errorf("episodes: export SPAG: %w", err)
 		}
-		run, ok := runs[r.RunID]
-		if !ok {
-			if run, err = s.Run(ctx, r.RunID); err != nil {
-				return fmt.Errorf("episodes: export SPAG: %w", err)
-			}
-			runs[r.RunID] = run
-		}
-		se, err := toSPAG(&r, run.MaxTurns)
+		se, err := toSPAG(&r, maxTurns[r.RunID])
 		if err == nil {
 			err = sw.add(se)
 		}

@@ -189,9 +189,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.wdb.Close()
 		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
 	}
-	readers := max(4, runtime.GOMAXPROCS(0))
-	s.rdb.SetMaxOpenConns(readers)
-	s.rdb.SetMaxIdleConns(readers)
+	// No cap on open readers: an Iter loop holds a connection while its
+	// body may query again, so a cap could deadlock concurrent loops.
+	s.rdb.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 
 	s.w, err = startWriter(ctx, s)
 	if err != nil {
@@ -318,14 +318,14 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// header reads the schema version, the application id and the number of
+// schema objects in one statement, hence from one snapshot: read apart,
+// they could straddle another process's migration.
 func (s *Store) header(ctx context.Context, q querier) (version, appID, tables int, err error) {
-	if err = q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return
-	}
-	if err = q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return
-	}
-	err = q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables)
+	err = q.QueryRowContext(ctx, `SELECT
+		(SELECT user_version FROM pragma_user_version),
+		(SELECT application_id FROM pragma_application_id),
+		(SELECT count(*) FROM sqlite_schema)`).Scan(&version, &appID, &tables)
 	return
 }
 
@@ -407,7 +407,7 @@ func fromUnixNano(n sql.NullInt64) time.Time {
 // Check runs SQLite's full integrity check, which reads the whole file:
 // Open only reads the header, so damage further in would otherwise show
 // only when a query reaches it. It returns an error wrapping [ErrCorrupt]
-// listing the first problems found.
+// that lists the first problems found.
 func (s *Store) Check(ctx context.Context) error {
 	rows, err := s.rdb.QueryContext(ctx, "PRAGMA integrity_check(20)")
 	if err != nil {
@@ -420,16 +420,27 @@ func (s *Store) Check(ctx context.Context) error {
 		if err := rows.Scan(&line); err != nil {
 			return s.openError(err)
 		}
-		if line != "ok" {
-			problems = append(problems, line)
+		if line == "ok" {
+			continue
+		}
+		// A row may hold several lines, the first naming the database.
+		for _, l := range strings.Split(line, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "*** in database") {
+				problems = append(problems, l)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return s.openError(err)
 	}
 	if len(problems) > 0 {
-		return &kindError{kind: ErrCorrupt, msg: fmt.Sprintf("episodes: %s is damaged: %s",
-			s.path, strings.Join(problems, "; "))}
+		more := ""
+		if len(problems) > 3 {
+			more = fmt.Sprintf("; and %d more", len(problems)-3)
+			problems = problems[:3]
+		}
+		return &kindError{kind: ErrCorrupt, msg: fmt.Sprintf("episodes: %s is damaged: %s%s",
+			s.path, strings.Join(problems, "; "), more)}
 	}
 	return nil
 }

@@ -327,3 +327,43 @@ func TestRuns(t *testing.T) {
 		t.Error("CreateRun accepted a config that is not JSON")
 	}
 }
+
+func TestCheckFindsDamageInsideTheFile(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t, Options{})
+	run := createRun(t, s)
+	for i := range 200 {
+		if err := s.Write(ctx, run.ID, sampleEpisode(i, 6)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Check(ctx); err != nil {
+		t.Fatalf("Check of a sound file: %v", err)
+	}
+	if err := s.Close(); err != nil { // checkpoints the WAL into the file
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 40*4096 {
+		t.Fatalf("database only %d bytes", len(b))
+	}
+	for i := 20 * 4096; i < 30*4096; i += 7 { // scribble over pages 21-30, not the header
+		b[i] ^= 0x5a
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open reads only the header, yet failed: %v", err)
+	}
+	defer s.Close()
+	err = s.Check(ctx)
+	t.Log(err)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) {
+		t.Errorf("Check of a damaged file: %v, want ErrCorrupt naming the path", err)
+	}
+}

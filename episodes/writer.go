@@ -144,7 +144,7 @@ func startWriter(ctx context.Context, s *Store) (*writer, error) {
 // has failed.
 func (s *Store) Write(ctx context.Context, runID string, ep game.Episode) error {
 	if err := s.w.failure(); err != nil {
-		return err
+		return fmt.Errorf("episodes: write refused, an earlier write failed: %w", err)
 	}
 	if ep.Index < 0 {
 		return fmt.Errorf("episodes: write run %s episode %d: negative index", runID, ep.Index)

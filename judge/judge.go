@@ -16,8 +16,13 @@
 // mentions the target or makes a guess statement breaks the rules. After
 // utterance n is judged, the game is a tie if n >= 2*maxTurns; utterances
 // beyond that are ignored. If the history ends first, the game is a tie too.
-// Utterances whose role is not [Defender] are judged as the attacker's, as
-// the reference code does.
+// A maxTurns of 0 or less therefore ends the game after the first
+// utterance, as in the reference. Utterances whose role is not [Defender]
+// are judged as the attacker's, as the reference code does.
+//
+// The engine judges utterances as they arrive with [Judge.Start] and
+// [Episode.Next] and stops at the first decisive one; [Judge.Judge] gives
+// the same verdict for a stored history.
 //
 // # Rules
 //

@@ -28,7 +28,10 @@ func parseIrregular(name, data string) (map[string][]string, error) {
 		default:
 			return nil, fmt.Errorf("%s line %d: %q: want \"verb BASE PAST PARTICIPLE [OTHER]\" or \"noun SINGULAR PLURAL\"", name, i+1, line)
 		}
-		for _, field := range f[1:] {
+		for k, field := range f[1:] {
+			if field == "-" && k > 0 {
+				continue
+			}
 			for _, w := range strings.Split(field, "/") {
 				if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" {
 					return nil, fmt.Errorf("%s line %d: form %q: use lowercase ASCII letters, alternatives separated by a single /", name, i+1, w)
@@ -37,7 +40,9 @@ func parseIrregular(name, data string) (map[string][]string, error) {
 		}
 		lemma := f[1]
 		for _, field := range f[2:] {
-			forms[lemma] = append(forms[lemma], strings.Split(field, "/")...)
+			if field != "-" {
+				forms[lemma] = append(forms[lemma], strings.Split(field, "/")...)
+			}
 		}
 	}
 	return forms, nil
@@ -49,28 +54,21 @@ type inflector struct {
 	irregular map[string][]string
 }
 
-// inflections returns w and its inflections: plurals (pattern.en's, the
-// regular ones and the irregular ones listed), third person -s, -ing and
-// -ed with English spelling rules, and listed irregular verb forms.
-// It over-generates rather than misses: a form that is not a word (runned)
-// does no harm, while "caring" for car would, so monosyllables that double
-// their last consonant get only the doubled forms (carring, carred).
-func (in inflector) inflections(w string) []string {
-	out := []string{w}
-	add := func(s string) {
-		for _, o := range out {
-			if o == s {
-				return
-			}
-		}
-		out = append(out, s)
-	}
+// addInflections adds prefix+f to b for w and each of its inflections f:
+// plurals (pattern.en's, the regular ones and the irregular ones listed),
+// third person -s, -ing and -ed with English spelling rules, and listed
+// irregular verb forms. It over-generates rather than misses: a form that
+// is not a word (runned) does no harm, while "caring" for car would, so
+// monosyllables that double their last consonant get only the doubled
+// forms (carring, carred).
+func (in inflector) addInflections(b *formBuilder, prefix, w string) {
+	b.add(prefix, w, "")
 	if w == "" {
-		return out
+		return
 	}
-	add(Plural(w))
+	b.add(prefix, Plural(w), "")
 	for _, f := range in.irregular[w] {
-		add(f)
+		b.add(prefix, f, "")
 	}
 	n := len(w)
 	last := w[n-1]
@@ -78,54 +76,60 @@ func (in inflector) inflections(w string) []string {
 	if n >= 2 {
 		prev = w[n-2]
 	}
+	has := func(suffix string) bool { return strings.HasSuffix(w, suffix) }
 
 	// Third person singular and regular plural.
 	switch {
-	case strings.HasSuffix(w, "s") || strings.HasSuffix(w, "x") || strings.HasSuffix(w, "z") ||
-		strings.HasSuffix(w, "ch") || strings.HasSuffix(w, "sh"):
-		add(w + "es")
+	case has("s") || has("x") || has("z") || has("ch") || has("sh"):
+		b.add(prefix, w, "es")
 	case last == 'y' && n >= 2 && !isVowel(prev):
-		add(w[:n-1] + "ies")
+		b.add(prefix, w[:n-1], "ies")
 	case last == 'o' && n >= 2 && !isVowel(prev):
-		add(w + "es")
-		add(w + "s")
+		b.add(prefix, w, "es")
+		b.add(prefix, w, "s")
 	default:
-		add(w + "s")
+		b.add(prefix, w, "s")
 	}
 
 	// -ing and -ed.
 	switch {
-	case strings.HasSuffix(w, "ie"):
-		add(w[:n-2] + "ying")
-		add(w + "d")
+	case has("ie"):
+		b.add(prefix, w[:n-2], "ying")
+		b.add(prefix, w, "d")
 	case last == 'e':
-		if n >= 3 && !strings.HasSuffix(w, "ee") && !strings.HasSuffix(w, "ye") && !strings.HasSuffix(w, "oe") {
-			add(w[:n-1] + "ing")
+		if n >= 3 && !has("ee") && !has("ye") && !has("oe") {
+			b.add(prefix, w[:n-1], "ing")
 		} else {
-			add(w + "ing")
+			b.add(prefix, w, "ing")
 		}
-		add(w + "d")
+		b.add(prefix, w, "d")
 	case last == 'y' && n >= 2 && !isVowel(prev):
-		add(w + "ing")
-		add(w[:n-1] + "ied")
+		b.add(prefix, w, "ing")
+		b.add(prefix, w[:n-1], "ied")
 	case last == 'c' && n >= 2 && isVowel(prev):
-		add(w + "king") // picnic → picnicking
-		add(w + "ked")
-		add(w + "ing")
-		add(w + "ed")
+		b.add(prefix, w, "king") // picnic → picnicking
+		b.add(prefix, w, "ked")
+		b.add(prefix, w, "ing")
+		b.add(prefix, w, "ed")
 	case endsCVC(w):
-		double := w + string(last)
-		add(double + "ing")
-		add(double + "ed")
+		double := w[n-1:]
+		b.add3(prefix, w, double, "ing")
+		b.add3(prefix, w, double, "ed")
 		if syllables(w) > 1 { // visit → visiting, but begin → beginning
-			add(w + "ing")
-			add(w + "ed")
+			b.add(prefix, w, "ing")
+			b.add(prefix, w, "ed")
 		}
 	default:
-		add(w + "ing")
-		add(w + "ed")
+		b.add(prefix, w, "ing")
+		b.add(prefix, w, "ed")
 	}
-	return out
+}
+
+// inflections returns w and its inflections (see addInflections).
+func (in inflector) inflections(w string) []string {
+	var b formBuilder
+	in.addInflections(&b, "", w)
+	return b.set(1).forms
 }
 
 func isVowel(c byte) bool {
@@ -180,40 +184,50 @@ type formSet struct {
 	maxWords int // tokens in the longest form (forms join tokens with a space)
 }
 
-// newFormSet stores forms (deduplicated) in one backing string.
-func newFormSet(forms []string, maxWords int) formSet {
-	var b strings.Builder
-	var uniq []string
-	for _, f := range forms {
-		if f == "" || containsString(uniq, f) {
-			continue
+// formBuilder collects distinct forms in one byte arena, so a target's
+// forms cost a few allocations rather than one each.
+type formBuilder struct {
+	arena []byte
+	ends  []int
+}
+
+// add adds the form a+b+c unless it is empty or already there.
+func (fb *formBuilder) add(a, b, c string) { fb.add3(a, b, c, "") }
+
+// add3 adds the form a+b+c+d unless it is empty or already there.
+func (fb *formBuilder) add3(a, b, c, d string) {
+	start := len(fb.arena)
+	fb.arena = append(append(append(append(fb.arena, a...), b...), c...), d...)
+	f := fb.arena[start:]
+	prev := 0
+	for _, end := range fb.ends {
+		if string(fb.arena[prev:end]) == string(f) {
+			f = nil
+			break
 		}
-		uniq = append(uniq, f)
-		b.WriteString(f)
+		prev = end
 	}
-	s := formSet{forms: make([]string, len(uniq)), maxWords: maxWords}
-	all, off := b.String(), 0
-	for i, f := range uniq {
-		s.forms[i] = all[off : off+len(f)]
-		off += len(f)
-		if len(f) < 64 {
-			s.lens |= 1 << len(f)
-		} else {
-			s.lens |= 1 << 63 // make "some form is 63+ long" cheap to test
-		}
+	if len(f) == 0 {
+		fb.arena = fb.arena[:start]
+		return
+	}
+	fb.ends = append(fb.ends, len(fb.arena))
+}
+
+// set returns the collected forms as a formSet.
+func (fb *formBuilder) set(maxWords int) formSet {
+	all := string(fb.arena)
+	s := formSet{forms: make([]string, len(fb.ends)), maxWords: maxWords}
+	prev := 0
+	for i, end := range fb.ends {
+		f := all[prev:end]
+		prev = end
+		s.forms[i] = f
+		s.lens |= 1 << min(len(f), 63) // bit 63: some form is 63+ bytes long
 		s.first[f[0]>>6] |= 1 << (f[0] & 63)
 		s.maxLen = max(s.maxLen, len(f))
 	}
 	return s
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // has reports whether b is one of the forms.

@@ -29,12 +29,12 @@ type folded struct {
 	// start[i] and end[i] are the original span of the code point that
 	// produced text[i]; both are empty when text maps 1:1 (ASCII input).
 	start, end []int32
-	scratch    []byte // NFKD of one code point
+	srcLen     int // length of the original text
 }
 
 // fold replaces f's content with the folding of s.
 func (f *folded) fold(s string) {
-	f.start, f.end = f.start[:0], f.end[:0]
+	f.start, f.end, f.srcLen = f.start[:0], f.end[:0], len(s)
 	var i int
 	f.text, i = appendLowerASCII(f.text[:0], s)
 	if i == len(s) {
@@ -42,29 +42,45 @@ func (f *folded) fold(s string) {
 	}
 	// Not ASCII: fold the rest rune by rune and keep the map, including
 	// for the ASCII prefix already written.
+	if cap(f.start) == 0 {
+		f.start = make([]int32, 0, 2*len(s))
+		f.end = make([]int32, 0, 2*len(s))
+	}
 	for k := range i {
 		f.start = append(f.start, int32(k))
 		f.end = append(f.end, int32(k+1))
 	}
 	for i < len(s) {
+		if s[i] < utf8.RuneSelf {
+			var k int
+			f.text, k = appendLowerASCII(f.text, s[i:])
+			for j := i; j < i+k; j++ {
+				f.start = append(f.start, int32(j))
+				f.end = append(f.end, int32(j+1))
+			}
+			i += k
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		n := len(f.text)
 		switch {
 		case r == utf8.RuneError && size == 1:
 			f.text = append(f.text, ' ')
-		case r < utf8.RuneSelf:
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			f.text = append(f.text, byte(r))
 		case isInvisible(r):
 		default:
-			f.scratch = norm.NFKD.AppendString(f.scratch[:0], s[i:i+size])
-			for _, d := range string(f.scratch) {
-				if isInvisible(d) || unicode.In(d, unicode.Mn, unicode.Me) {
-					continue
+			// The table holds each code point's full decomposition (nil
+			// when it has none, Hangul syllables included, which are then
+			// kept whole). Marks are dropped, so their order is moot.
+			d := norm.NFKD.PropertiesString(s[i : i+size]).Decomposition()
+			if d == nil {
+				d = []byte(s[i : i+size])
+			}
+			for len(d) > 0 {
+				c, n := utf8.DecodeRune(d)
+				d = d[n:]
+				if !isInvisible(c) && !unicode.In(c, unicode.Mn, unicode.Me) {
+					f.text = appendFoldedRune(f.text, c)
 				}
-				f.text = appendFoldedRune(f.text, d)
 			}
 		}
 		for range len(f.text) - n {
@@ -82,12 +98,17 @@ func (f *folded) span(lo, hi int) (int, int) {
 	}
 	if hi <= lo {
 		if lo >= len(f.start) {
-			n := int(f.end[len(f.end)-1])
-			return n, n
+			return f.srcLen, f.srcLen
 		}
 		return int(f.start[lo]), int(f.start[lo])
 	}
-	return int(f.start[lo]), int(f.end[hi-1])
+	// Code points folded to nothing (marks, invisible characters) right
+	// after the span belong to it: "cafe\u0301" is one word.
+	next := f.srcLen
+	if hi < len(f.start) {
+		next = int(f.start[hi]) // inside one code point's folding when equal to start[hi-1]
+	}
+	return int(f.start[lo]), max(int(f.end[hi-1]), next)
 }
 
 // isInvisible reports code points that render as nothing and can hide

@@ -25,6 +25,12 @@ func appendPyLower(dst []byte, s string) (out []byte, ascii bool) {
 		return dst, true
 	}
 	for i < len(s) {
+		if s[i] < utf8.RuneSelf {
+			var n int
+			dst, n = appendLowerASCII(dst, s[i:])
+			i += n
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		dst = appendPyLowerRune(dst, s, i, r, size)
 		i += size

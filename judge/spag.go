@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -26,13 +27,15 @@ import (
 //
 // The reference builds the last expression by appending the form without
 // escaping it. For a target with regular-expression syntax in it (rare),
-// Spag compiles the same expression with Go's regexp package; where RE2
-// and Python's re disagree the result may differ: Python-only syntax
-// (look-around, back-references, possessive quantifiers) makes the
-// expression fail to compile, and Spag then matches the form literally
-// where the reference would crash; \w, \d, \s, \b are Unicode-aware in
-// Python and ASCII in Go; Python's $ also matches before a final newline.
-// Other targets are matched by hand, without regular expressions.
+// Spag compiles the same expression with Go's regexp package. Where RE2
+// and Python's re disagree, results may differ: Python-only syntax
+// (look-around, back-references, possessive quantifiers) does not compile
+// in Go, and Spag then matches the form literally where the reference
+// would crash or match differently (a target that is not valid UTF-8,
+// which Python cannot represent, is also matched literally); \w, \d, \s
+// and \b are Unicode-aware in Python and ASCII in Go; Python's $ also
+// matches before a final newline. Other targets are matched by hand,
+// without regular expressions, with the same results.
 //
 // The plural is taken from the first word of the target, as TextBlob's
 // tokenizer would give it: the first space-separated field with ASCII
@@ -67,14 +70,17 @@ const spagForms = 16
 
 // Start returns an incremental judge for one episode.
 func (*Spag) Start(target string, maxTurns int) Episode {
-	lower, _ := appendPyLower(nil, target)
-	w := string(lower)
+	w := target
+	if !isLowerASCII(target) {
+		lower, _ := appendPyLower(nil, target)
+		w = string(lower)
+	}
 	plural := w
 	if first := textBlobFirstWord(w); first != "" {
 		plural = Plural(first)
 	}
-	// low has room for a typical utterance, so Next rarely grows it.
-	e := &spagEpisode{counter: counter{limit: 2 * maxTurns}, low: make([]byte, 0, 256)}
+	e := &spagEpisode{counter: counter{limit: 2 * maxTurns}}
+	e.low = e.lowBuf[:0]
 
 	// All 16 forms share one backing string, in the reference's order:
 	// w, w+"ing", w+"ed", plural, then each quote style around each of
@@ -109,11 +115,11 @@ func (*Spag) Start(target string, maxTurns int) Episode {
 			if !strings.ContainsAny(f, regexpSyntax) {
 				continue
 			}
-			re, err := regexp.Compile(`i know the word! it.{1,8}` + f)
-			if err != nil {
-				re = regexp.MustCompile(`i know the word! it.{1,8}` + regexp.QuoteMeta(f))
+			// Where Go cannot compile it (Python-only syntax, invalid
+			// UTF-8), the form stays nil here and is matched literally.
+			if re, err := regexp.Compile(`i know the word! it.{1,8}` + f); err == nil {
+				e.guessRE[i] = re
 			}
-			e.guessRE[i] = re
 		}
 	}
 	return e
@@ -126,12 +132,29 @@ const regexpSyntax = `\.+*?()|[]{}^$`
 // in s: the first space-separated field with ASCII punctuation trimmed from
 // both ends that is not empty.
 func textBlobFirstWord(s string) string {
-	for _, f := range strings.Fields(s) {
-		if f = strings.Trim(f, asciiPunctuation); f != "" {
+	for s != "" {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		end := strings.IndexFunc(s, unicode.IsSpace)
+		if end < 0 {
+			end = len(s)
+		}
+		if f := strings.Trim(s[:end], asciiPunctuation); f != "" {
 			return f
 		}
+		s = s[end:]
 	}
 	return ""
+}
+
+// isLowerASCII reports whether s is ASCII without capital letters, so that
+// lowering it changes nothing.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiPunctuation is Python's string.punctuation.
@@ -143,6 +166,7 @@ type spagEpisode struct {
 	forms        [spagForms]string
 	guessRE      [spagForms]*regexp.Regexp // set for forms with regexp syntax
 	low          []byte                    // lowered utterance, reused
+	lowBuf       [256]byte                 // low's first backing array
 }
 
 // Next judges the next utterance.

@@ -2,7 +2,6 @@ package judge
 
 import (
 	"bytes"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -70,35 +69,35 @@ func (s *Strict) Judge(target string, maxTurns int, history []Utterance) Verdict
 // Start returns an incremental judge for one episode.
 func (s *Strict) Start(target string, maxTurns int) Episode {
 	e := &strictEpisode{counter: counter{limit: 2 * maxTurns}}
-	e.forms = s.targetForms(target, &e.f)
 	// Room for a typical utterance, so Next rarely grows these.
 	e.f.text = make([]byte, 0, 256)
 	e.toks = make([]token, 0, 64)
+	e.forms = s.targetForms(target, e)
 	return e
 }
 
 // targetForms folds and tokenizes the target the way utterances are, and
-// returns its forms. f is scratch space.
-func (s *Strict) targetForms(target string, f *folded) formSet {
-	f.fold(target)
-	var words []string
-	for _, t := range appendTokens(nil, f.text) {
-		words = append(words, string(f.text[t.start:t.end]))
+// returns its forms. It uses e's buffers as scratch space.
+func (s *Strict) targetForms(target string, e *strictEpisode) formSet {
+	e.f.fold(target)
+	e.toks = appendTokens(e.toks[:0], e.f.text)
+	var b formBuilder
+	switch len(e.toks) {
+	case 0:
+	case 1:
+		s.inflect.addInflections(&b, "", string(e.word(0)))
+	default:
+		// "ice cream": "ice cream", "ice creams", ..., and "icecream", ...
+		var spaced, joined []byte
+		for i := range len(e.toks) - 1 {
+			spaced = append(append(spaced, e.word(i)...), ' ')
+			joined = append(joined, e.word(i)...)
+		}
+		last := string(e.word(len(e.toks) - 1))
+		s.inflect.addInflections(&b, string(spaced), last)
+		s.inflect.addInflections(&b, string(joined), last)
 	}
-	if len(words) == 0 {
-		return newFormSet(nil, 1)
-	}
-	last := s.inflect.inflections(words[len(words)-1])
-	if len(words) == 1 {
-		return newFormSet(last, 1)
-	}
-	spaced := strings.Join(words[:len(words)-1], " ") + " "
-	joined := strings.Join(words[:len(words)-1], "")
-	forms := make([]string, 0, 2*len(last))
-	for _, w := range last {
-		forms = append(forms, spaced+w, joined+w)
-	}
-	return newFormSet(forms, len(words))
+	return b.set(max(len(e.toks), 1))
 }
 
 // token is the span of a word in folded text.

@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -71,6 +72,8 @@ func TestStrictRules(t *testing.T) {
 		said("ligature", "fish", "ﬁsh", "ﬁsh"),
 		said("small capitals", "apple", "ᴀᴘᴘʟᴇ", "ᴀᴘᴘʟᴇ"),
 		said("accented target", "café", "a cafe", "cafe"),
+		said("combining marks", "cafe", "café!", "café"),
+		said("stray combining mark inside", "apple", "aṕple", "aṕple"),
 
 		// Spelled out.
 		spelled("hyphens", "apple", "It is a-p-p-l-e.", "a-p-p-l-e"),
@@ -189,6 +192,8 @@ func TestInflections(t *testing.T) {
 		{"car", []string{"cars"}, []string{"caring", "cared"}},
 		{"music", []string{"music"}, []string{"musician"}},
 		{"quit", []string{"quitting"}, nil},
+		{"bear", []string{"bears", "bore", "borne"}, []string{"born"}},
+		{"wind", []string{"winds", "winding"}, []string{"wound"}},
 		{"free", []string{"freeing", "freed"}, nil},
 		{"play", []string{"plays", "playing", "played"}, []string{"plaies"}},
 		{"piano", []string{"pianos"}, nil},
@@ -198,12 +203,12 @@ func TestInflections(t *testing.T) {
 		t.Run(tt.word, func(t *testing.T) {
 			got := in.inflections(tt.word)
 			for _, w := range tt.want {
-				if !containsString(got, w) {
+				if !slices.Contains(got, w) {
 					t.Errorf("inflections(%q) = %q, missing %q", tt.word, got, w)
 				}
 			}
 			for _, w := range tt.wantNone {
-				if containsString(got, w) {
+				if slices.Contains(got, w) {
 					t.Errorf("inflections(%q) = %q, has %q", tt.word, got, w)
 				}
 			}
@@ -224,6 +229,7 @@ func TestParseIrregular(t *testing.T) {
 		{"missing participle", "verb go went", "line 1"},
 		{"noun with two plurals fields", "# c\nnoun cactus cacti cactuses", "line 2"},
 		{"uppercase", "noun Ox Oxen", "lowercase"},
+		{"placeholder lemma", "noun - oxen", "lowercase"},
 		{"empty alternative", "noun ox oxen/", "lowercase"},
 	}
 	for _, tt := range bad {
@@ -241,7 +247,8 @@ func TestParseIrregular(t *testing.T) {
 func TestFoldMatchesXText(t *testing.T) {
 	fold := cases.Fold()
 	var f folded
-	for _, rng := range [][2]rune{{0x20, 0x7E}, {0xA0, 0x24F}, {0x370, 0x3FF}, {0x400, 0x4FF}, {0xFF01, 0xFF5E}} {
+	for _, rng := range [][2]rune{{0x20, 0x7E}, {0xA0, 0x24F}, {0x370, 0x3FF}, {0x400, 0x4FF}, {0x1D00, 0x1DBF}, {0x2100, 0x214F},
+		{0xFB00, 0xFB06}, {0xFF01, 0xFF5E}, {0x1D400, 0x1D7FF}} {
 		for r := rng[0]; r <= rng[1]; r++ {
 			s := string(r)
 			if !unicode.IsLetter(r) || unconfusable(r) != r || isInvisible(r) {
@@ -276,7 +283,8 @@ func TestFoldSpan(t *testing.T) {
 		lo, hi int
 		want   string
 	}{
-		{0, 2, "Ab"},
+		{0, 2, "Ab\u200b"}, // invisible characters after a span join it
+		{0, 1, "A"},
 		{2, 3, "Ç"},
 		{1, 3, "b\u200bÇ"},
 		{4, 5, "ﬁ"},

@@ -15,6 +15,7 @@ package taboo
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,8 +37,8 @@ const (
 	StyleTranscript = "transcript"
 )
 
-// styles lists the valid styles, for validation and error messages.
-var styles = []string{StyleChat, StyleTranscript}
+// Styles lists the valid prompt styles.
+func Styles() []string { return []string{StyleChat, StyleTranscript} }
 
 // DefaultMaxTurns is the number of turns each player has before a tie, as in
 // the SPAG paper.
@@ -94,13 +95,16 @@ func New(p Params) (*Game, error) {
 		p.Style = StyleChat
 	}
 	if !validStyle(p.Style) {
-		return nil, fmt.Errorf("taboo: unknown prompt style %q (valid: %s)", p.Style, strings.Join(styles, ", "))
+		return nil, fmt.Errorf("taboo: unknown prompt style %q (valid: %s)", p.Style, strings.Join(Styles(), ", "))
 	}
 	if p.Judge == nil {
 		p.Judge = judge.NewStrict()
 	}
 	if p.Templates == nil {
 		p.Templates = BuiltinTemplates()
+	}
+	if p.Templates.byName == nil {
+		return nil, errors.New("taboo: templates not loaded (get them from BuiltinTemplates or LoadTemplates)")
 	}
 	g := &Game{
 		maxTurns:  p.MaxTurns,
@@ -113,14 +117,7 @@ func New(p Params) (*Game, error) {
 	return g, nil
 }
 
-func validStyle(s string) bool {
-	for _, v := range styles {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func validStyle(s string) bool { return slices.Contains(Styles(), s) }
 
 // JudgeID is the judge's name and version as verdicts and game strings
 // record it, "strict@1" for example.

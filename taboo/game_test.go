@@ -18,6 +18,7 @@ func TestNewValidates(t *testing.T) {
 		{"zero max turns", Params{}, "max turns must be at least 1 (got 0)"},
 		{"negative max turns", Params{MaxTurns: -3}, "max turns must be at least 1 (got -3)"},
 		{"unknown style", Params{MaxTurns: 5, Style: "poem"}, `unknown prompt style "poem" (valid: chat, transcript)`},
+		{"zero templates", Params{MaxTurns: 5, Templates: &Templates{}}, "templates not loaded"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ func formatPrompt(b *strings.Builder, n int, p game.Prompt) {
 // the first turns of a fixed conversation, and compares them with
 // testdata/prompt_<style>_<role>.golden (go test -update rewrites them).
 func TestPromptGolden(t *testing.T) {
-	for _, style := range styles {
+	for _, style := range Styles() {
 		g, err := New(Params{MaxTurns: 5, Style: style})
 		if err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ func checkGolden(t *testing.T, path, got string) {
 // of a long conversation in both styles and checks that the target word
 // appears nowhere, whatever the attacker's target is.
 func TestDefenderNeverSeesTarget(t *testing.T) {
-	for _, style := range styles {
+	for _, style := range Styles() {
 		g, err := New(Params{MaxTurns: 5, Style: style})
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +211,7 @@ func TestPromptForErrors(t *testing.T) {
 // TestObservationPromptMatchesPromptFor checks that the prompt a player
 // gets during play is the one PromptFor rebuilds from the stored episode.
 func TestObservationPromptMatchesPromptFor(t *testing.T) {
-	for _, style := range styles {
+	for _, style := range Styles() {
 		g, err := New(Params{MaxTurns: 5, Style: style})
 		if err != nil {
 			t.Fatal(err)

@@ -25,7 +25,7 @@ var suitePhrases = []string{
 // both styles.
 func TestConformance(t *testing.T) {
 	for _, j := range []judge.Judge{judge.NewStrict(), judge.NewSpag()} {
-		for _, style := range styles {
+		for _, style := range Styles() {
 			t.Run(j.Name()+"_"+style, func(t *testing.T) {
 				g, err := New(Params{MaxTurns: 3, Judge: j, Style: style})
 				if err != nil {

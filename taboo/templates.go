@@ -86,7 +86,7 @@ type ReplyData struct {
 type Templates struct {
 	byName map[string]*template.Template
 	hash   string
-	source string // where the set came from, for error messages
+	source string // where the set came from
 }
 
 // templateFuncs returns the functions templates may call besides
@@ -214,7 +214,7 @@ func (t *Templates) selfCheck() error {
 		{Role: judge.Defender, Content: "sample defender message"},
 		{Role: judge.Attacker, Content: "another attacker message"},
 	}
-	for _, style := range styles {
+	for _, style := range Styles() {
 		for n := 1; n <= len(sample)+1; n++ {
 			role := roleOf(n)
 			if _, err := t.render(style, role, "sample", 5, n, sample[:n-1]); err != nil {
@@ -229,6 +229,10 @@ func (t *Templates) selfCheck() error {
 // file names and texts of the effective set (built-in fall-backs included).
 // Runs record it.
 func (t *Templates) Hash() string { return t.hash }
+
+// Source says where the set was loaded from: its directory, or "built-in
+// templates".
+func (t *Templates) Source() string { return t.source }
 
 // execute renders one template; the trailing line breaks template files end
 // with are removed.
@@ -301,5 +305,5 @@ func (t *Templates) render(style, role, target string, maxTurns, n int, history 
 		}
 		return game.Prompt{Messages: msgs}, nil
 	}
-	return game.Prompt{}, fmt.Errorf("render prompt: unknown style %q (valid: %s)", style, strings.Join(styles, ", "))
+	return game.Prompt{}, fmt.Errorf("render prompt: unknown style %q (valid: %s)", style, strings.Join(Styles(), ", "))
 }

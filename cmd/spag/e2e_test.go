@@ -3,12 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // binary is the spag binary built once for the end-to-end tests, which run
@@ -55,4 +64,331 @@ func spag(t *testing.T, dir string, args ...string) result {
 		t.Fatalf("run spag %v: %v", args, err)
 	}
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func mustJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+}
+
+type statsOut struct {
+	Run      string            `json:"run"`
+	Episodes int               `json:"episodes"`
+	Errored  int               `json:"errored"`
+	Outcomes map[string]int    `json:"outcomes"`
+	Players  map[string]string `json:"players"`
+	Turns    int               `json:"turns"`
+}
+
+func stats(t *testing.T, dir string, args ...string) statsOut {
+	t.Helper()
+	r := spag(t, dir, append([]string{"stats", "--json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("stats: exit %d: %s", r.code, r.stderr)
+	}
+	var s statsOut
+	mustJSON(t, r.stdout, &s)
+	return s
+}
+
+var runIDPattern = regexp.MustCompile(`run (r[0-9]{8}-[0-9]{6}-[0-9a-f]+)`)
+
+func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	r := spag(t, dir, "selfplay")
+	if r.code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "episodes       100 (judged 100, errored 0)") {
+		t.Errorf("summary:\n%s", r.stdout)
+	}
+	s := stats(t, dir)
+	if s.Episodes != 100 || s.Players["attacker"] != "builtin" || s.Players["defender"] != "builtin" {
+		t.Errorf("stats = %+v", s)
+	}
+	total := 0
+	for _, o := range []string{"attacker_wins", "defender_wins", "tie", "attacker_broke_rules"} {
+		if _, ok := s.Outcomes[o]; !ok {
+			t.Errorf("outcomes lack %s: %v", o, s.Outcomes)
+		}
+		total += s.Outcomes[o]
+	}
+	if total != 100 || s.Outcomes["attacker_wins"] == 0 || s.Outcomes["defender_wins"] == 0 {
+		t.Errorf("outcomes %v: the built-in players should win on both sides", s.Outcomes)
+	}
+	list := spag(t, dir, "replay", "--limit", "3")
+	if list.code != 0 || strings.Count(list.stdout, "\n") != 4 {
+		t.Fatalf("replay list: exit %d\n%s%s", list.code, list.stdout, list.stderr)
+	}
+	one := spag(t, dir, "replay", "--episode", "1")
+	if one.code != 0 || !strings.Contains(one.stdout, "target word:") || !strings.Contains(one.stdout, "verdict  ") {
+		t.Errorf("replay --episode 1: exit %d\n%s%s", one.code, one.stdout, one.stderr)
+	}
+}
+
+func TestSameSeedSameGames(t *testing.T) {
+	dir := t.TempDir()
+	export := func(db string) string {
+		if r := spag(t, dir, "selfplay", "--db", db, "--games", "40", "--seed", "7", "--concurrency", "8"); r.code != 0 {
+			t.Fatalf("selfplay: %s", r.stderr)
+		}
+		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "spag")
+		if r.code != 0 {
+			t.Fatalf("export: %s", r.stderr)
+		}
+		return r.stdout
+	}
+	a, b := export("a.db"), export("b.db")
+	if a != b {
+		t.Error("two runs with the same seed exported different episodes")
+	}
+	if !strings.Contains(a, `"target_word"`) {
+		t.Errorf("export is not SPAG JSON: %.200s", a)
+	}
+}
+
+func TestBadInputGetsClearErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("empty.txt", "# nothing here\n\n")
+	write("dups.txt", "apple\npear\napple\n")
+	write("multi.txt", "apple\nice cream\n")
+	write("bad.json", "[\n {\"target_word\": \"dog\", \"max_turns\": 5,\n  \"history\": [ {\"role\": \"attacker\", \"content\": 12} ]}\n]\n")
+	write("garbage.db", strings.Repeat("this is not sqlite\n", 200))
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"unknown backend", []string{"selfplay", "--attacker", "gpt9:big"}, 2, []string{`unknown backend "gpt9"`, "builtin"}},
+		{"max turns zero", []string{"selfplay", "--max-turns", "0"}, 2, []string{"--max-turns must be at least 1"}},
+		{"bad skill", []string{"selfplay", "--defender", "builtin:skill=2"}, 2, []string{"skill must be a number from 0 to 1"}},
+		{"unknown judge", []string{"selfplay", "--judge", "lenient"}, 2, []string{"--judge", "lenient", "strict"}},
+		{"empty word list", []string{"selfplay", "--words", "empty.txt"}, 2, []string{"empty.txt", "no words"}},
+		{"duplicate word", []string{"selfplay", "--words", "dups.txt"}, 2, []string{"dups.txt:3", "apple"}},
+		{"multi-word line", []string{"selfplay", "--words", "multi.txt"}, 2, []string{"multi.txt:2"}},
+		{"missing word file", []string{"selfplay", "--words", "nope.txt"}, 2, []string{"nope.txt"}},
+		{"bad shard", []string{"selfplay", "--shard", "4/4"}, 2, []string{"--shard", "0 <= i < n"}},
+		{"malformed json", []string{"judge", "--rules", "spag", "bad.json"}, 1, []string{"bad.json:3:", "content"}},
+		{"corrupt database", []string{"selfplay", "--db", "garbage.db", "--games", "1"}, 1, []string{"garbage.db"}},
+		{"unwritable path", []string{"selfplay", "--db", "/proc/nope/x.db", "--games", "1"}, 1, []string{"/proc/nope/x.db"}},
+		{"stats without db", []string{"stats", "--db", "missing.db"}, 2, []string{"missing.db", "no such database"}},
+		{"unknown flag", []string{"selfplay", "--gmaes", "3"}, 2, []string{"--gmaes"}},
+		{"unknown command", []string{"selfpaly"}, 2, []string{"selfpaly"}},
+		{"resume without database", []string{"selfplay", "--db", "r.db", "--resume", "r1"}, 2, []string{"r1", "r.db"}},
+		{"resume unknown run", []string{"selfplay", "--db", "garbage2.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},
+	}
+	if r := spag(t, dir, "selfplay", "--db", "garbage2.db", "--games", "1"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := spag(t, dir, tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "garbage.db")); err != nil {
+		t.Errorf("the corrupt database must be left alone: %v", err)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "selfplay", "--games", "2"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r := spag(t, dir, "stats")
+	if r.code != 1 || !strings.Contains(r.stderr, "999") || !strings.Contains(r.stderr, "upgrade spag") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestShardsPartitionTheRun(t *testing.T) {
+	dir := t.TempDir()
+	indices := map[int]string{}
+	for i := 0; i < 3; i++ {
+		db := fmt.Sprintf("s%d.db", i)
+		if r := spag(t, dir, "selfplay", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "jsonl")
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var ep struct {
+				Index int `json:"index"`
+			}
+			mustJSON(t, line, &ep)
+			if prev, dup := indices[ep.Index]; dup {
+				t.Errorf("episode %d played by %s and %s", ep.Index, prev, db)
+			}
+			indices[ep.Index] = db
+		}
+	}
+	if len(indices) != 30 {
+		t.Errorf("shards played %d distinct episodes, want 30", len(indices))
+	}
+}
+
+// TestKillMinus9ThenResume kills a run with SIGKILL while it writes, then
+// resumes it: every episode of the run is stored exactly once and the
+// database is intact.
+func TestKillMinus9ThenResume(t *testing.T) {
+	dir := t.TempDir()
+	const games = 20000
+	cmd := exec.Command(binary, "selfplay", "--games", fmt.Sprint(games), "--concurrency", "8")
+	cmd.Dir = dir
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "spag.db")
+	deadline := time.Now().Add(60 * time.Second)
+	var before int
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if n := countEpisodes(t, dbPath); n > 500 {
+			before = n
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if before == 0 {
+		t.Fatalf("no episodes stored before the kill; stderr: %s", stderr.String())
+	}
+	m := runIDPattern.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no run ID in stderr: %q", stderr.String())
+	}
+	after := countEpisodes(t, dbPath)
+	if after < before {
+		t.Fatalf("episodes went from %d to %d across the kill", before, after)
+	}
+	if after >= games {
+		t.Fatalf("the run finished (%d episodes) before the kill; make it longer", after)
+	}
+	r := spag(t, dir, "selfplay", "--resume", m[1], "--json")
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, fmt.Sprintf("%d episodes to play", games-after)) {
+		t.Errorf("resume should play exactly the %d missing episodes:\n%s", games-after, r.stderr)
+	}
+	s := stats(t, dir, "--run", m[1])
+	if s.Episodes != games {
+		t.Errorf("run holds %d episodes after resume, want %d", s.Episodes, games)
+	}
+	db, err := sql.Open("sqlite3", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var distinct, integrity string
+	if err := db.QueryRow("SELECT COUNT(DISTINCT idx) || '/' || COUNT(*) FROM episodes").Scan(&distinct); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d/%d", games, games); distinct != want {
+		t.Errorf("distinct/total episodes = %s, want %s", distinct, want)
+	}
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+		t.Errorf("integrity_check = %q, %v", integrity, err)
+	}
+}
+
+func countEpisodes(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		return 0
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM episodes").Scan(&n); err != nil {
+		return 0 // not created yet
+	}
+	return n
+}
+
+// TestInterruptDrainsAndResumes sends one SIGINT: the run finishes the games
+// in flight, exits 130 and prints the resume command, which completes it.
+func TestInterruptDrainsAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	const games = 20000
+	cmd := exec.Command(binary, "selfplay", "--games", fmt.Sprint(games))
+	cmd.Dir = dir
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "spag.db")
+	for i := 0; i < 1200 && countEpisodes(t, dbPath) < 200; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit = %v, want 130; stderr: %s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`spag selfplay --db spag.db --resume (\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no resume command in stderr: %s", stderr.String())
+	}
+	stored := countEpisodes(t, dbPath)
+	if stored >= games {
+		t.Fatalf("all %d games finished before the interrupt", stored)
+	}
+	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.code != 0 {
+		t.Fatalf("resume: %s", r.stderr)
+	}
+	if s := stats(t, dir, "--run", m[1]); s.Episodes != games {
+		t.Errorf("after resume: %d episodes, want %d", s.Episodes, games)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

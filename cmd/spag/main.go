@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -135,6 +136,19 @@ rule, stores every turn in SQLite, and turns outcomes into training data.
 Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	// A root that runs lets an unknown subcommand reach RunE as an
+	// argument, where it becomes a usage error (exit 2) rather than help.
+	root.Args = cobra.ArbitraryArgs
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q", args[0])
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+		}
+		return usagef("%s", msg)
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}

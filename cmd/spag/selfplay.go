@@ -188,6 +188,13 @@ func conflictingWithResume(cmd *cobra.Command) []string {
 	return bad
 }
 
+// preflighter is implemented by players that can check, before a run
+// starts, that they will be able to play (a model server is reachable and
+// has the model). A failed check stops the run before anything is written.
+type preflighter interface {
+	Preflight(ctx context.Context) error
+}
+
 func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
@@ -218,23 +225,35 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 
 	// Episodes count as done only once committed: the store reports them.
 	var meter atomic.Pointer[progress.Meter]
-	store, err := episodes.Open(ctx, f.db, episodes.Options{OnCommit: func(eps []game.Episode) {
-		m := meter.Load()
-		if m == nil {
-			return
-		}
-		outcomes := make([]string, len(eps))
-		for i := range eps {
-			outcomes[i] = eps[i].Verdict.Outcome
-		}
-		m.Add(outcomes...)
-	}})
-	if err != nil {
+	var store *episodes.Store
+	openStore := func() error {
+		var err error
+		store, err = episodes.Open(ctx, f.db, episodes.Options{OnCommit: func(eps []game.Episode) {
+			m := meter.Load()
+			if m == nil {
+				return
+			}
+			outcomes := make([]string, len(eps))
+			for i := range eps {
+				outcomes[i] = eps[i].Verdict.Outcome
+			}
+			m.Add(outcomes...)
+		}})
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		if store != nil {
+			store.Close()
+		}
+	}()
 
 	if f.resume != "" {
+		if _, err := os.Stat(f.db); err != nil {
+			return usagef("--resume %s: cannot open --db %s: %v", f.resume, f.db, err)
+		}
+		if err := openStore(); err != nil {
+			return err
+		}
 		run, err = store.Run(ctx, f.resume)
 		if errors.Is(err, episodes.ErrNotFound) {
 			return usagef("--resume %s: no such run in %s (spag stats --db %s lists runs)", f.resume, f.db, f.db)
@@ -308,6 +327,20 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		}
 	}
 
+	// Check every backend (models present, servers reachable) before
+	// anything is written.
+	for i, p := range players {
+		if c, ok := p.(preflighter); ok {
+			if err := c.Preflight(ctx); err != nil {
+				return fmt.Errorf("%s: %w", g.Roles()[i], err)
+			}
+		}
+	}
+	if store == nil {
+		if err := openStore(); err != nil {
+			return err
+		}
+	}
 	if run == nil {
 		raw, err := json.Marshal(cfg)
 		if err != nil {

@@ -4,8 +4,29 @@
 // tests check every game.
 //
 // A game's own tests call [Run] (or [RunWith] to add game-specific phrases)
-// and then test their rules separately. The package imports only package
-// game and the standard library.
+// and then test their rules separately. The suite checks:
+//   - Name, String and Roles are non-empty, roles are distinct, String is
+//     stable and Roles hands out a copy;
+//   - while an episode runs: CurrentPlayer is in range, the verdict is
+//     empty, Apply records the current player's text under its role, every
+//     Observation(p) names p and its role, has Turn = len(Transcript)+1 and
+//     the state's transcript, and the current player's prompt (if the game
+//     has prompts) is an optional system message then alternating
+//     user/assistant messages ending with a user message;
+//   - handed-out transcripts never change, even when the caller appends;
+//   - at the end: CurrentPlayer is -1, the verdict has an outcome, a
+//     DecidedAt within the transcript and evidence inside the utterance it
+//     names, Apply fails and changes nothing, the verdict stays the same
+//     and observations and prompts remain valid;
+//   - a player's secret stays the same, is in no other player's
+//     Observation.Secret and in no other player's prompt unless an
+//     utterance said it;
+//   - Clone gives an independent copy that plays on to the same end, and
+//     replaying the same utterances on a new state gives the same episode;
+//   - episodes played from several goroutines on one Game do not interfere
+//     (run with -race).
+//
+// The package imports only package game and the standard library.
 package gametest
 
 import (

@@ -7,5 +7,10 @@ import (
  _ "github.com/spf13/cobra"
  _ "gorgonia.org/gorgonia"
  _ "gorgonia.org/tensor"
+ _ "github.com/ollama/ollama/api"
+ _ "github.com/charmbracelet/bubbletea"
+ _ "github.com/charmbracelet/bubbles/viewport"
+ _ "github.com/charmbracelet/lipgloss"
+ _ "github.com/charmbracelet/x/exp/teatest"
 )
 func main(){}

@@ -266,19 +266,10 @@ func parseIndex(line string, p POS) (*IndexEntry, error) {
 }
 
 // readCounts parses cntlist.rev ("sense_key sense_number tag_cnt") and
-// stores each count on its word.
+// stores each count on its word. A sense key names a lemma and a part of
+// speech, so only that lemma's few synsets are searched for it.
 func (db *DB) readCounts() error {
 	const name = "cntlist.rev"
-	type ref struct {
-		s *Synset
-		w int
-	}
-	keys := make(map[string]ref, 210000)
-	for _, s := range db.synsets {
-		for i := range s.Words {
-			keys[db.SenseKey(s, i)] = ref{s, i}
-		}
-	}
 	f, err := db.openFile(name)
 	if err != nil {
 		return err
@@ -294,16 +285,47 @@ func (db *DB) readCounts() error {
 		if err != nil {
 			return fmt.Errorf("wordnet: %s line %d: %w", name, n, err)
 		}
-		ref, ok := keys[key]
-		if !ok {
+		if s, w, ok := db.senseByKey(key); ok {
+			s.Words[w].Count += cnt
+		} else {
 			db.unmatched++
-			return nil
 		}
-		ref.s.Words[ref.w].Count += cnt
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("wordnet: read %s: %w", name, err)
 	}
 	return nil
+}
+
+// senseByKey finds the synset and word a sense key names.
+func (db *DB) senseByKey(key string) (*Synset, int, bool) {
+	lemma, rest, ok := strings.Cut(key, "%")
+	if !ok || rest == "" {
+		return nil, 0, false
+	}
+	var pos POS
+	switch rest[0] {
+	case '1':
+		pos = Noun
+	case '2':
+		pos = Verb
+	case '3', '5':
+		pos = Adj
+	case '4':
+		pos = Adv
+	default:
+		return nil, 0, false
+	}
+	e := db.index[pos][lemma]
+	if e == nil {
+		return nil, 0, false
+	}
+	for _, id := range e.Synsets {
+		s := db.synsets[id]
+		if w := s.wordIndex(lemma); w >= 0 && db.SenseKey(s, w) == key {
+			return s, w, true
+		}
+	}
+	return nil, 0, false
 }

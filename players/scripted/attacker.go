@@ -269,22 +269,38 @@ func render(buf []byte, opener string, tpl template, c *clue) []byte {
 // when every clue is spent.
 func (t *turn) fallback(r *rng, opener string) string {
 	w := t.target
-	var lines [5]string
-	lines[0] = opener + "It has " + strconv.Itoa(len(w)) + " letters."
-	lines[1] = opener + "It starts with the letter " + strings.ToUpper(w[:1]) + "."
-	lines[2] = opener + "It ends with the letter " + strings.ToUpper(w[len(w)-1:]) + "."
-	lines[3] = "It is a common word; think about everyday life."
-	lines[4] = "Let me try another angle on this."
-	start := r.intn(3)
-	for i := 0; i < 3; i++ {
-		if s := lines[(start+i)%3]; !t.used(s[len(opener):]) && t.safe(s, t.careless(r)) {
+	hints := [3]string{
+		opener + "It has " + strconv.Itoa(len(w)) + " letters.",
+		opener + "It starts with the letter " + strings.ToUpper(w[:1]) + ".",
+		opener + "It ends with the letter " + strings.ToUpper(w[len(w)-1:]) + ".",
+	}
+	start := r.intn(len(hints))
+	for i := range hints {
+		if s := hints[(start+i)%len(hints)]; !t.used(s[len(opener):]) && t.safe(s, t.careless(r)) {
 			return s
 		}
 	}
-	if t.safe(lines[3], false) {
-		return lines[3]
+	for _, s := range genericClues {
+		if !t.used(s) && t.safe(s, false) {
+			return s
+		}
 	}
-	return lines[4]
+	// Everything said already: repeating beats breaking the rules.
+	for _, s := range genericClues {
+		if t.safe(s, false) {
+			return s
+		}
+	}
+	return "Hmm."
+}
+
+// genericClues are the last resort: they say nothing about the word.
+var genericClues = [...]string{
+	"It is a common word; think about everyday life.",
+	"Let me try another angle on this.",
+	"Think about what people talk about every day.",
+	"You use it more often than you might expect.",
+	"Hmm, I am running out of ideas. Keep guessing.",
 }
 
 // sample draws an index with probability proportional to its weight, or -1

@@ -137,7 +137,7 @@ func isLowerWord(s string) bool {
 func ReadEntries(r io.Reader, name string) ([]Entry, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("read lexicon %s: %w", name, err)
+		return nil, fmt.Errorf("read lexicon %s: not a gzip file: %w", name, err)
 	}
 	defer zr.Close()
 	sc := bufio.NewScanner(zr)

@@ -1,0 +1,174 @@
+package wordnet
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/players/scripted"
+)
+
+func TestBuildLexicon(t *testing.T) {
+	db := openDB(t)
+	words := []string{"dog", "run", "beautiful", "water"}
+	entries, err := BuildLexicon(db, words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byWord := make(map[string]scripted.Entry)
+	for _, e := range entries {
+		byWord[e.Word] = e
+		// No list may hold the word itself: the attacker could never say it.
+		for _, list := range [][]string{e.Glosses, e.Hypernyms, e.Synonyms, e.Antonyms, e.Related, e.Hyponyms, e.Parts, e.Wholes} {
+			for _, item := range list {
+				for _, f := range strings.FieldsFunc(strings.ToLower(item), func(r rune) bool { return r < 'a' || r > 'z' }) {
+					if f == e.Word {
+						t.Errorf("%s: item %q contains the word", e.Word, item)
+					}
+				}
+				if len(item) > maxGlossLen {
+					t.Errorf("%s: item %q longer than %d bytes", e.Word, item, maxGlossLen)
+				}
+			}
+		}
+	}
+	tests := []struct {
+		word string
+		pos  scripted.POS
+		list func(scripted.Entry) []string
+		item string
+	}{
+		{"dog", scripted.Noun, func(e scripted.Entry) []string { return e.Hypernyms }, "canine"},
+		{"dog", scripted.Noun, func(e scripted.Entry) []string { return e.Hyponyms }, "puppy"},
+		{"dog", scripted.Noun, func(e scripted.Entry) []string { return e.Glosses },
+			"a member of the genus Canis that has been domesticated by man since prehistoric times"},
+		{"run", scripted.Verb, func(e scripted.Entry) []string { return e.Related }, "runner"},
+		{"beautiful", scripted.Adj, func(e scripted.Entry) []string { return e.Antonyms }, "ugly"},
+		{"water", scripted.Noun, func(e scripted.Entry) []string { return e.Synonyms }, "H2O"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word+"/"+tt.item, func(t *testing.T) {
+			e := byWord[tt.word]
+			if e.POS != tt.pos {
+				t.Errorf("POS = %c, want %c", e.POS, tt.pos)
+			}
+			if !slices.Contains(tt.list(e), tt.item) {
+				t.Errorf("%+v lacks %q", e, tt.item)
+			}
+		})
+	}
+	if _, err := BuildLexicon(db, []string{"dog", "xqzzy"}); err == nil || !strings.Contains(err.Error(), "word 2") {
+		t.Errorf("BuildLexicon with an unknown word = %v, want an error naming word 2", err)
+	}
+}
+
+// build runs the generation steps of Build on the shared database.
+func build(t *testing.T, db *DB, n int) (words, lexicon []byte) {
+	t.Helper()
+	list := db.FrequentWords(n)
+	var wb, lb bytes.Buffer
+	if err := WriteWordList(&wb, list); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := BuildLexicon(db, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLexicon(&lb, entries); err != nil {
+		t.Fatal(err)
+	}
+	return wb.Bytes(), lb.Bytes()
+}
+
+func TestBuildDeterministic(t *testing.T) {
+	db := openDB(t)
+	w1, l1 := build(t, db, 800)
+	w2, l2 := build(t, db, 800)
+	if !bytes.Equal(w1, w2) || !bytes.Equal(l1, l2) {
+		t.Fatal("two builds from the same database differ")
+	}
+	lx, err := scripted.ReadLexicon(bytes.NewReader(l1), "built")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lx.Len() != 800 {
+		t.Errorf("lexicon has %d words, want 800", lx.Len())
+	}
+}
+
+// TestCommittedData checks that taboo/words.txt and
+// players/scripted/lexicon.gz are what Build makes now. If it fails after a
+// change to this package, regenerate them:
+//
+//	spag words build --wordnet /usr/share/wordnet --size 5000
+func TestCommittedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the full lexicon")
+	}
+	db := openDB(t)
+	root := filepath.Join("..", "..")
+	committedWords, err := os.ReadFile(filepath.Join(root, "taboo", "words.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(committedWords), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			n++
+		}
+	}
+	words, lexicon := build(t, db, n)
+	if !bytes.Equal(words, committedWords) {
+		t.Errorf("taboo/words.txt is stale: regenerate it with spag words build --size %d", n)
+	}
+	committedLex, err := os.ReadFile(filepath.Join(root, "players", "scripted", "lexicon.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Compare the text, not the gzip bytes, which may change with Go's
+	// compressor.
+	if !bytes.Equal(gunzip(t, lexicon), gunzip(t, committedLex)) {
+		t.Errorf("players/scripted/lexicon.gz is stale: regenerate it with spag words build --size %d", n)
+	}
+	if len(committedLex) > 3<<20 {
+		t.Errorf("lexicon.gz is %d bytes, over the 3 MiB budget", len(committedLex))
+	}
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		dir  string
+		n    int
+		want string
+	}{
+		{"size zero", DefaultDir, 0, "size 0"},
+		{"missing database", t.TempDir(), 10, "apt-get install wordnet-base"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Build(tt.dir, tt.n, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Build = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
