@@ -185,9 +185,9 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		{"unknown flag", []string{"selfplay", "--gmaes", "3"}, 2, []string{"--gmaes"}},
 		{"unknown command", []string{"selfpaly"}, 2, []string{"selfpaly"}},
 		{"resume without database", []string{"selfplay", "--db", "r.db", "--resume", "r1"}, 2, []string{"r1", "r.db"}},
-		{"resume unknown run", []string{"selfplay", "--db", "garbage2.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},
+		{"resume unknown run", []string{"selfplay", "--db", "existing.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},
 	}
-	if r := spag(t, dir, "selfplay", "--db", "garbage2.db", "--games", "1"); r.code != 0 {
+	if r := spag(t, dir, "selfplay", "--db", "existing.db", "--games", "1"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	for _, tt := range tests {
