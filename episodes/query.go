@@ -409,6 +409,7 @@ func splitJudge(judge string) (name, version string) {
 
 // AddVerdict stores a verdict on episode episodeID, replacing the one the
 // same judge and version gave before. v.Judge ("name@version") is required.
+// An episode stored without a verdict (an import) also takes v as its own.
 // An unknown episode gives an error wrapping [ErrNotFound].
 func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict) error {
 	if v.Judge == "" {
@@ -433,6 +434,15 @@ func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		episodeID, name, version, v.Outcome, v.DecidedAt, v.Rule,
 		v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, s.opts.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
+	}
+	// An episode stored unjudged (imported) takes its first verdict as its
+	// own, so that stats, filters and exports see it.
+	_, err = tx.ExecContext(ctx, `UPDATE episodes SET outcome = ?, decided_at = ?, rule = ?,
+		evidence_turn = ?, evidence_start = ?, evidence_end = ?, evidence_text = ?, judge = ?
+		WHERE id = ? AND outcome = '' AND err = ''`,
+		v.Outcome, v.DecidedAt, v.Rule, v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, v.Judge, episodeID)
 	if err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}

@@ -539,6 +539,29 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 // too unless f.Errored says otherwise; episodes with roles other than
 // attacker and defender cannot be written and give an error.
 func (s *Store) ExportSPAG(ctx context.Context, f Filter, w io.Writer) error {
+	return s.exportSPAG(ctx, f, w, false)
+}
+
+// ProvenanceKey is the key [Store.ExportSPAGWithProvenance] adds to each
+// judged episode: {"run", "judge", "outcome", "decided_at"}.
+const ProvenanceKey = "spag_provenance"
+
+// ExportSPAGWithProvenance is [Store.ExportSPAG] with one more key on every
+// judged episode, [ProvenanceKey], naming the run that played it and the
+// judge (name@version) that decided it, so that an exported file can be
+// traced to its source. A key of that name kept from an import wins.
+func (s *Store) ExportSPAGWithProvenance(ctx context.Context, f Filter, w io.Writer) error {
+	return s.exportSPAG(ctx, f, w, true)
+}
+
+type provenance struct {
+	Run       string `json:"run"`
+	Judge     string `json:"judge"`
+	Outcome   string `json:"outcome"`
+	DecidedAt int    `json:"decided_at"`
+}
+
+func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProvenance bool) error {
 	f.Turns = true
 	// Runs are few; reading them first keeps the loop below from querying
 	// while Iter holds its snapshot.
@@ -556,6 +579,16 @@ func (s *Store) ExportSPAG(ctx context.Context, f Filter, w io.Writer) error {
 			return fmt.Errorf("episodes: export SPAG: %w", err)
 		}
 		se, err := toSPAG(&r, maxTurns[r.RunID])
+		if err == nil && withProvenance && r.Verdict.Outcome != "" {
+			if _, kept := se.Extra[ProvenanceKey]; !kept {
+				var raw []byte
+				raw, err = json.Marshal(provenance{Run: r.RunID, Judge: r.Verdict.Judge, Outcome: r.Verdict.Outcome, DecidedAt: r.Verdict.DecidedAt})
+				if se.Extra == nil {
+					se.Extra = map[string]json.RawMessage{}
+				}
+				se.Extra[ProvenanceKey] = raw
+			}
+		}
 		if err == nil {
 			err = sw.add(se)
 		}

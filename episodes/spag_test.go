@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spag-go/spag/game"
 )
 
 // sameJSON fails unless a and b are the same JSON value, whatever the
@@ -74,11 +76,37 @@ func TestSPAGRoundTrip(t *testing.T) {
 	}
 	sameJSON(t, in, out.Bytes())
 
+	// Judging an imported episode makes the verdict its own; the export
+	// with provenance then names run and judge, and keeps the rest as is.
+	recs, err := s.Episodes(ctx, Filter{RunID: run.ID})
+	if err != nil || recs[0].Verdict.Outcome != "" {
+		t.Fatalf("imported episode should be unjudged: %+v, %v", recs[0].Verdict, err)
+	}
+	v := game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "spag@1"}
+	if err := s.AddVerdict(ctx, recs[0].ID, v); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Episode(ctx, recs[0].ID); err != nil || got.Verdict != v {
+		t.Fatalf("episode verdict after AddVerdict = %+v, %v; want %+v", got.Verdict, err, v)
+	}
+	out.Reset()
+	if err := s.ExportSPAGWithProvenance(ctx, Filter{RunID: run.ID}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var withProv []map[string]json.RawMessage
+	if err := json.Unmarshal(out.Bytes(), &withProv); err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, []byte(`{"run":"`+run.ID+`","judge":"spag@1","outcome":"tie","decided_at":2}`), withProv[0][ProvenanceKey])
+	if _, ok := withProv[1][ProvenanceKey]; ok {
+		t.Error("an unjudged episode got provenance")
+	}
+
 	// A second import appends after the first.
 	if err := s.ImportSPAG(ctx, run.ID, eps[:1]); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := s.Episodes(ctx, Filter{RunID: run.ID, Turns: true})
+	recs, err = s.Episodes(ctx, Filter{RunID: run.ID, Turns: true})
 	if err != nil || len(recs) != 4 || recs[3].Index != 3 || recs[3].Subject != "apple" {
 		t.Fatalf("after second import: %d episodes, %v", len(recs), err)
 	}

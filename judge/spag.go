@@ -79,8 +79,8 @@ func (*Spag) Start(target string, maxTurns int) Episode {
 	if first := textBlobFirstWord(w); first != "" {
 		plural = Plural(first)
 	}
-	e := &spagEpisode{counter: counter{limit: 2 * maxTurns}}
-	e.low = e.lowBuf[:0]
+	// low has room for a typical utterance, so Next rarely grows it.
+	e := &spagEpisode{counter: counter{limit: 2 * maxTurns}, low: make([]byte, 0, 256)}
 
 	// All 16 forms share one backing string, in the reference's order:
 	// w, w+"ing", w+"ed", plural, then each quote style around each of
@@ -118,6 +118,9 @@ func (*Spag) Start(target string, maxTurns int) Episode {
 			// Where Go cannot compile it (Python-only syntax, invalid
 			// UTF-8), the form stays nil here and is matched literally.
 			if re, err := regexp.Compile(`i know the word! it.{1,8}` + f); err == nil {
+				if e.guessRE == nil {
+					e.guessRE = new([spagForms]*regexp.Regexp)
+				}
 				e.guessRE[i] = re
 			}
 		}
@@ -164,9 +167,8 @@ type spagEpisode struct {
 	counter
 	word, plural string
 	forms        [spagForms]string
-	guessRE      [spagForms]*regexp.Regexp // set for forms with regexp syntax
-	low          []byte                    // lowered utterance, reused
-	lowBuf       [256]byte                 // low's first backing array
+	guessRE      *[spagForms]*regexp.Regexp // for forms with regexp syntax; usually nil
+	low          []byte                     // lowered utterance, reused
 }
 
 // Next judges the next utterance.
@@ -280,7 +282,8 @@ func (e *spagEpisode) afterPrefix(start int, ends *[8]int) int {
 // one that matches, with `.{1,8}` as greedy as Python's.
 func (e *spagEpisode) correctGuess() (lo, hi int, ok bool) {
 	for i, f := range e.forms {
-		if re := e.guessRE[i]; re != nil {
+		if e.guessRE != nil && e.guessRE[i] != nil {
+			re := e.guessRE[i]
 			if m := re.FindIndex(e.low); m != nil {
 				return m[0], m[1], true
 			}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -391,4 +392,104 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+const spagEpisodesJSON = `[
+ {"target_word": "sun", "max_turns": 5, "source": "hand-written",
+  "history": [{"role": "attacker", "content": "Think of Sunday mornings."},
+              {"role": "defender", "content": "I know the word! It is sun!"}]},
+ {"target_word": "dog", "max_turns": 5,
+  "history": [{"role": "attacker", "content": "A pet that barks."},
+              {"role": "defender", "content": "I know the word! It is the dog!", "note": 1}]},
+ {"target_word": "water", "max_turns": 5,
+  "history": [{"role": "attacker", "content": "You drink it."},
+              {"role": "defender", "content": "I know the word! It is something like water"}]},
+ {"target_word": "car", "max_turns": 1,
+  "history": [{"role": "attacker", "content": "Wheels."},
+              {"role": "defender", "content": "Hmm."},
+              {"role": "attacker", "content": "Drive it."},
+              {"role": "defender", "content": "I know the word! It is car!"}]}
+]`
+
+func TestJudgeRewardsImportExport(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "eps.json"), []byte(spagEpisodesJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The SPAG judge's verdicts, quirks included: "Sunday" mentions "sun";
+	// "the dog" is a correct guess; "something like water" is too far from
+	// "It"; utterances beyond 2*max_turns are ignored.
+	r := spag(t, dir, "judge", "--rules", "spag", "eps.json")
+	if r.code != 0 {
+		t.Fatalf("judge: %s", r.stderr)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var v verdictLine
+		mustJSON(t, line, &v)
+		got = append(got, fmt.Sprintf("%d %s %s %d %s", v.Index, v.TargetWord, v.Outcome, v.DecidedAt, v.Evidence.Text))
+	}
+	want := []string{
+		"0 sun attacker_broke_rules 1 Sun",
+		"1 dog defender_wins 2 I know the word! It is the dog",
+		"2 water attacker_wins 2 I know the word! It is some",
+		"3 car tie 2 ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("spag verdicts:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	strict := spag(t, dir, "judge", "--rules", "strict", "--spag-names", "eps.json")
+	var first verdictLine
+	mustJSON(t, strings.SplitN(strict.stdout, "\n", 2)[0], &first)
+	if first.Outcome != "defender wins" {
+		t.Errorf("strict judge on Sunday/sun: %+v, want defender wins", first)
+	}
+
+	// Rewards with the SPAG rule: two won episodes, one sample each.
+	r = spag(t, dir, "rewards", "--rules", "spag", "--in", "eps.json", "--out", "train.json")
+	if r.code != 0 {
+		t.Fatalf("rewards: %s", r.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "train.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []struct {
+		Query, Target, Role, Judge, Run string
+		Reward, Weight                  float64
+	}
+	mustJSON(t, string(raw), &samples)
+	if len(samples) != 2 {
+		t.Fatalf("got %d samples, want 2: %s", len(samples), raw)
+	}
+	if s := samples[0]; s.Role != "defender" || s.Target != "I know the word! It is the dog!" || s.Reward != 1 || s.Weight != 1 || s.Judge != "spag@1" || s.Run != "file:eps.json" || s.Query == "" {
+		t.Errorf("sample 0 = %+v", s)
+	}
+	if s := samples[1]; s.Role != "attacker" || s.Target != "You drink it." || s.Reward != 1 || s.Weight != 1 {
+		t.Errorf("sample 1 = %+v", s)
+	}
+	if strings.Contains(samples[0].Query, "dog") {
+		t.Errorf("the defender's query must not contain the target word: %q", samples[0].Query)
+	}
+
+	// Import, then export without provenance: the same file comes back.
+	r = spag(t, dir, "episodes", "import", "--rules", "spag", "eps.json")
+	if r.code != 0 || !strings.Contains(r.stdout, "imported 4 episodes") {
+		t.Fatalf("import: %s%s", r.stdout, r.stderr)
+	}
+	r = spag(t, dir, "episodes", "export", "--provenance=false")
+	var in, out any
+	mustJSON(t, spagEpisodesJSON, &in)
+	mustJSON(t, r.stdout, &out)
+	if !reflect.DeepEqual(in, out) {
+		t.Errorf("round trip changed the file:\n%s", r.stdout)
+	}
+	s := stats(t, dir)
+	if s.Outcomes["defender_wins"] != 1 || s.Outcomes["attacker_broke_rules"] != 1 || s.Outcomes["tie"] != 1 {
+		t.Errorf("imported episodes judged: %v", s.Outcomes)
+	}
+	r = spag(t, dir, "episodes", "export")
+	if !strings.Contains(r.stdout, `"spag_provenance"`) || !strings.Contains(r.stdout, `"judge": "spag@1"`) {
+		t.Errorf("export lacks provenance:\n%.600s", r.stdout)
+	}
 }

@@ -92,13 +92,16 @@ file back — and judges them with --rules.`,
 
 func newEpisodesExportCmd() *cobra.Command {
 	var db, format, out string
+	var provenance bool
 	var f episodes.Filter
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export episodes as SPAG episodes JSON or JSON Lines",
 		Long: `export writes the selected episodes to --out (default standard output):
 --format spag writes a SPAG episodes JSON array (keys kept from an import
-come back); --format jsonl writes one full episode a line (run, index, word,
+come back), each judged episode with a "spag_provenance" key naming its run,
+judge, outcome and decided_at (--provenance=false leaves it out, for an exact
+round trip of an imported file); --format jsonl writes one full episode a line (run, index, word,
 seed, turns with token counts, verdict with its judge, error).`,
 		Example: `  spag episodes export --run r20261126-151200-3fa9 --format spag --out episodes.json
   spag episodes export --format jsonl | jq .verdict.outcome`,
@@ -113,6 +116,9 @@ seed, turns with token counts, verdict with its judge, error).`,
 			}
 			defer store.Close()
 			return writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+				if format == "spag" && provenance {
+					return store.ExportSPAGWithProvenance(cmd.Context(), f, w)
+				}
 				if format == "spag" {
 					return store.ExportSPAG(cmd.Context(), f, w)
 				}
@@ -125,6 +131,7 @@ seed, turns with token counts, verdict with its judge, error).`,
 	cmd.Flags().StringVar(&out, "out", "-", "output file (- for standard output)")
 	cmd.Flags().StringVar(&f.RunID, "run", "", "only this run")
 	cmd.Flags().StringVar(&f.Outcome, "outcome", "", "only this outcome")
+	cmd.Flags().BoolVar(&provenance, "provenance", true, "with --format spag: add the spag_provenance key")
 	return cmd
 }
 

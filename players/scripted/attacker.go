@@ -138,7 +138,7 @@ func (t *turn) opener(r *rng) string {
 	switch {
 	case t.given == 0:
 		return firstOpeners[r.intn(len(firstOpeners))]
-	case strings.Contains(t.lastDefender, "something like") || strings.Contains(t.lastDefender, "Maybe "):
+	case namesCandidates(t.lastDefender):
 		if r.intn(2) == 0 {
 			return "Not quite. "
 		}

@@ -295,7 +295,7 @@ func (d *Defender) listCandidates(r *rng, top []candidate) string {
 		}
 		b.WriteString(d.lex.entries[c.entry].Word)
 	}
-	b.WriteString("? What else can you tell me?")
+	b.WriteString(listCloser)
 	return b.String()
 }
 
@@ -308,6 +308,26 @@ func isLure(s string) bool {
 	}
 	return false
 }
+
+// namesCandidates reports whether a defender line is one of the
+// defender's own questions that name candidates, so the attacker can say
+// "no" to it.
+func namesCandidates(s string) bool {
+	if strings.HasSuffix(s, listCloser) {
+		return true
+	}
+	for _, group := range [...][]string{nounMentions[:], verbMentions[:], adjMentions[:]} {
+		for _, m := range group {
+			if strings.HasPrefix(s, m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listCloser ends the defender's answer to a bait.
+const listCloser = "? What else can you tell me?"
 
 // The defender's phrasings. Their words are stopwords, so they never feed
 // the index, and few are common target words.

@@ -314,3 +314,38 @@ func FuzzPlayers(f *testing.F) {
 		}
 	})
 }
+
+func TestAttackerAnswersNamedCandidates(t *testing.T) {
+	lx := loadLexicon(t)
+	a := NewAttacker(lx, judge.NewStrict(), 1)
+	tests := []struct {
+		name     string
+		defender string
+		no       bool
+	}{
+		{"noun mention", "Is it something like a wolf?", true},
+		{"verb mention", "Does it mean something like to walk?", true},
+		{"list", "Maybe wolf, fox or cat" + listCloser, true},
+		{"plain question", "Where would I usually come across it?", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := namesCandidates(tt.defender); got != tt.no {
+				t.Fatalf("namesCandidates(%q) = %v", tt.defender, got)
+			}
+			for seed := uint64(0); seed < 20; seed++ {
+				req := game.Request{Seed: seed}
+				req.Role, req.Turn, req.MaxUtterances, req.Secret = judge.Attacker, 3, 10, "dog"
+				req.Transcript = []game.Message{{Role: judge.Attacker, Content: "It is a kind of canine."}, {Role: judge.Defender, Content: tt.defender}}
+				reply, err := a.Play(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				said := strings.HasPrefix(reply.Text, "No. ") || strings.HasPrefix(reply.Text, "Not quite. ")
+				if said != tt.no {
+					t.Errorf("seed %d: reply %q to %q", seed, reply.Text, tt.defender)
+				}
+			}
+		})
+	}
+}
