@@ -56,7 +56,7 @@ file back — and judges them with --rules.`,
 			}
 			judgeID := taboo.JudgeID(j)
 			run := &episodes.Run{Game: "taboo(imported=" + filepath.Base(args[0]) + ")", Judge: judgeID,
-				Players: map[string]string{"attacker": "imported", "defender": "imported"},
+				Players:  map[string]string{"attacker": "imported", "defender": "imported"},
 				Subjects: subjects, Total: len(eps)}
 			if err := store.CreateRun(ctx, run); err != nil {
 				return err

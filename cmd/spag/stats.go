@@ -60,14 +60,14 @@ func openExisting(ctx context.Context, path string) (*episodes.Store, error) {
 
 // statsJSON is the stable shape of `spag stats --json`.
 type statsJSON struct {
-	Run      string            `json:"run,omitempty"`
-	Game     string            `json:"game,omitempty"`
-	Judge    string            `json:"judge,omitempty"`
-	Players  map[string]string `json:"players,omitempty"`
-	Created  string            `json:"created,omitempty"`
-	Turns    int               `json:"turns"`
-	TokensIn int64             `json:"prompt_tokens"`
-	TokensOut int64            `json:"output_tokens"`
+	Run       string            `json:"run,omitempty"`
+	Game      string            `json:"game,omitempty"`
+	Judge     string            `json:"judge,omitempty"`
+	Players   map[string]string `json:"players,omitempty"`
+	Created   string            `json:"created,omitempty"`
+	Turns     int               `json:"turns"`
+	TokensIn  int64             `json:"prompt_tokens"`
+	TokensOut int64             `json:"output_tokens"`
 	report.Summary
 }
 

@@ -39,10 +39,10 @@ func TestWilson(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	s := Summarize(Counts{
-		Outcomes:     map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},
-		Errored:      2,
+		Outcomes:      map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},
+		Errored:       2,
 		MeanDecidedAt: 5.5,
-		Elapsed:      4 * time.Second,
+		Elapsed:       4 * time.Second,
 	})
 	if s.Episodes != 12 || s.Judged != 10 || s.Errored != 2 {
 		t.Errorf("counts = %d/%d/%d", s.Episodes, s.Judged, s.Errored)
