@@ -226,7 +226,11 @@ func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
 		limit = runtime.GOMAXPROCS(0)
 	}
 	lim := newLimiter(r.Players)
-	g, gctx := errgroup.WithContext(ctx)
+	// The run is cancelled as soon as a sink fails, before that goroutine
+	// gives its slot back, so that no new episode starts after a failure.
+	runCtx, cancelRun := context.WithCancelCause(ctx)
+	defer cancelRun(nil)
+	g, gctx := errgroup.WithContext(runCtx)
 	slots := make(chan struct{}, limit)
 
 	start := r.now()
@@ -268,11 +272,14 @@ launch:
 			break launch
 		case slots <- struct{}{}:
 		}
-		// A slot and Drain may be ready together; draining wins.
+		// A slot may be ready together with Drain or cancellation; those win.
 		select {
 		case <-r.Drain:
 			<-slots
 			drained = true
+			break launch
+		case <-gctx.Done():
+			<-slots
 			break launch
 		default:
 		}
@@ -289,7 +296,9 @@ launch:
 				return err
 			}
 			if err := sink(gctx, ep); err != nil {
-				return fmt.Errorf("episode %d: %w", s.Index, err)
+				err = fmt.Errorf("episode %d: %w", s.Index, err)
+				cancelRun(err)
+				return err
 			}
 			finish(ep)
 			return nil

@@ -45,8 +45,19 @@ import (
 // crash; an empty target is a substring of every utterance, so its first
 // utterance decides.
 //
-// Spag is stateless and safe for concurrent use.
-type Spag struct{}
+// Spag is safe for concurrent use; it remembers the forms of the targets
+// it has seen (see targetCache). Use it through a pointer.
+type Spag struct {
+	targets targetCache[*spagTarget]
+}
+
+// spagTarget is what Spag derives from one target, shared read-only by its
+// episodes.
+type spagTarget struct {
+	word, plural string
+	forms        [spagForms]string
+	guessRE      *[spagForms]*regexp.Regexp // for forms with regexp syntax; usually nil
+}
 
 // NewSpag returns the SPAG-compatible judge.
 func NewSpag() *Spag { return &Spag{} }
@@ -69,7 +80,14 @@ const guessPrefix = "i know the word! it"
 const spagForms = 16
 
 // Start returns an incremental judge for one episode.
-func (*Spag) Start(target string, maxTurns int) Episode {
+func (s *Spag) Start(target string, maxTurns int) Episode {
+	// low has room for a typical utterance, so Next rarely grows it.
+	return &spagEpisode{counter: counter{limit: 2 * maxTurns}, low: make([]byte, 0, 256),
+		spagTarget: s.targets.get(target, func() *spagTarget { return prepareSpag(target) })}
+}
+
+// prepareSpag builds the reference's 16 forms of target.
+func prepareSpag(target string) *spagTarget {
 	w := target
 	if !isLowerASCII(target) {
 		lower, _ := appendPyLower(nil, target)
@@ -79,8 +97,7 @@ func (*Spag) Start(target string, maxTurns int) Episode {
 	if first := textBlobFirstWord(w); first != "" {
 		plural = Plural(first)
 	}
-	// low has room for a typical utterance, so Next rarely grows it.
-	e := &spagEpisode{counter: counter{limit: 2 * maxTurns}, low: make([]byte, 0, 256)}
+	e := &spagTarget{}
 
 	// All 16 forms share one backing string, in the reference's order:
 	// w, w+"ing", w+"ed", plural, then each quote style around each of
@@ -165,10 +182,8 @@ const asciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 type spagEpisode struct {
 	counter
-	word, plural string
-	forms        [spagForms]string
-	guessRE      *[spagForms]*regexp.Regexp // for forms with regexp syntax; usually nil
-	low          []byte                     // lowered utterance, reused
+	*spagTarget
+	low []byte // lowered utterance, reused
 }
 
 // Next judges the next utterance.

@@ -39,9 +39,11 @@ import (
 // Evidence spans: for mentions, the word (or spelled-out letters); for
 // guesses, from "I" of "I know the word" to the end of the guessed word.
 //
-// Strict is read-only after [NewStrict] and safe for concurrent use.
+// Strict is safe for concurrent use; besides its fixed data it remembers
+// the forms of the targets it has seen (see targetCache).
 type Strict struct {
 	inflect inflector
+	targets targetCache[*formSet]
 }
 
 // NewStrict returns the strict judge. It parses the embedded list of
@@ -72,7 +74,10 @@ func (s *Strict) Start(target string, maxTurns int) Episode {
 	// Room for a typical utterance, so Next rarely grows these.
 	e.f.text = make([]byte, 0, 256)
 	e.toks = make([]token, 0, 64)
-	e.forms = s.targetForms(target, e)
+	e.forms = *s.targets.get(target, func() *formSet {
+		fs := s.targetForms(target, e)
+		return &fs
+	})
 	return e
 }
 

@@ -135,7 +135,7 @@ func TestSameSeedSameGames(t *testing.T) {
 		if r := spag(t, dir, "selfplay", "--db", db, "--games", "40", "--seed", "7", "--concurrency", "8"); r.code != 0 {
 			t.Fatalf("selfplay: %s", r.stderr)
 		}
-		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "spag")
+		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "spag", "--provenance=false")
 		if r.code != 0 {
 			t.Fatalf("export: %s", r.stderr)
 		}

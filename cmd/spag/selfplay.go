@@ -92,7 +92,7 @@ at once (finished episodes are never lost).`,
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.attacker, "attacker", "builtin", "attacker backend spec: "+backendList())
 	fl.StringVar(&f.defender, "defender", "builtin", "defender backend spec (same forms as --attacker)")
-	fl.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "games in flight at once")
+	fl.IntVar(&f.concurrency, "concurrency", max(8, runtime.GOMAXPROCS(0)), "games in flight at once (model servers: about their parallel slots)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for word order and every player's randomness")
 	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
 	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +60,7 @@ written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
 			}
 			var examples []train.Example
 			for _, s := range samples {
-				examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: strings.EqualFold(s.Type, "sft")})
+				examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: s.Type == rl.TypeSFT})
 			}
 			if len(examples) == 0 {
 				return fmt.Errorf("train: %s holds no samples", data)

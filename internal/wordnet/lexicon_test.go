@@ -3,6 +3,7 @@ package wordnet
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,7 +106,8 @@ func TestBuildDeterministic(t *testing.T) {
 // players/scripted/lexicon.gz are what Build makes now. If it fails after a
 // change to this package, regenerate them:
 //
-//	spag words build --wordnet /usr/share/wordnet --size 5000
+//	spag words build --wordnet /usr/share/wordnet --size 5000 \
+//	    --out taboo/words.txt --lexicon players/scripted/lexicon.gz
 func TestCommittedData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the full lexicon")
@@ -124,7 +126,7 @@ func TestCommittedData(t *testing.T) {
 	}
 	words, lexicon := build(t, db, n)
 	if !bytes.Equal(words, committedWords) {
-		t.Errorf("taboo/words.txt is stale: regenerate it with spag words build --size %d", n)
+		t.Errorf("taboo/words.txt is stale: %s", regenerate(n))
 	}
 	committedLex, err := os.ReadFile(filepath.Join(root, "players", "scripted", "lexicon.gz"))
 	if err != nil {
@@ -133,11 +135,15 @@ func TestCommittedData(t *testing.T) {
 	// Compare the text, not the gzip bytes, which may change with Go's
 	// compressor.
 	if !bytes.Equal(gunzip(t, lexicon), gunzip(t, committedLex)) {
-		t.Errorf("players/scripted/lexicon.gz is stale: regenerate it with spag words build --size %d", n)
+		t.Errorf("players/scripted/lexicon.gz is stale: %s", regenerate(n))
 	}
 	if len(committedLex) > 3<<20 {
 		t.Errorf("lexicon.gz is %d bytes, over the 3 MiB budget", len(committedLex))
 	}
+}
+
+func regenerate(n int) string {
+	return fmt.Sprintf("regenerate it with spag words build --wordnet %s --size %d --out taboo/words.txt --lexicon players/scripted/lexicon.gz", DefaultDir, n)
 }
 
 func gunzip(t *testing.T, b []byte) []byte {

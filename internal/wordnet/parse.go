@@ -50,6 +50,11 @@ func (r *fieldReader) next() (string, error) {
 	return s, nil
 }
 
+// capFor bounds a slice capacity taken from a count in the file by the
+// fields left (each item needs at least per fields), so a corrupt count
+// cannot make us allocate gigabytes.
+func (r *fieldReader) capFor(n, per int) int { return min(n, (len(r.f)-r.pos)/per) }
+
 func (r *fieldReader) int(base int, what string) (int, error) {
 	s, err := r.next()
 	if err != nil {
@@ -121,7 +126,7 @@ func parseSynset(line string, p POS) (*Synset, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Words = make([]Word, 0, wn)
+	s.Words = make([]Word, 0, r.capFor(wn, 2))
 	for i := 0; i < wn; i++ {
 		lemma, err := r.next()
 		if err != nil {
@@ -141,7 +146,7 @@ func parseSynset(line string, p POS) (*Synset, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Pointers = make([]Pointer, 0, pn)
+	s.Pointers = make([]Pointer, 0, r.capFor(pn, 4))
 	for i := 0; i < pn; i++ {
 		ptr, err := parsePointer(&r)
 		if err != nil {
@@ -241,7 +246,7 @@ func parseIndex(line string, p POS) (*IndexEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &IndexEntry{Lemma: lemma, POS: p, Pointers: make([]string, 0, nPtr), Synsets: make([]SynsetID, 0, nSyn)}
+	e := &IndexEntry{Lemma: lemma, POS: p, Pointers: make([]string, 0, r.capFor(nPtr, 1)), Synsets: make([]SynsetID, 0, r.capFor(nSyn, 1))}
 	for i := 0; i < nPtr; i++ {
 		s, err := r.next()
 		if err != nil {

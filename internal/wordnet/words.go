@@ -138,7 +138,8 @@ func headerLines(what string, size int) []string {
 	lines := []string{
 		what,
 		"Generated from Princeton WordNet 3.0 (Debian package wordnet-base) by",
-		"    spag words build --wordnet /usr/share/wordnet --size " + strconv.Itoa(size),
+		"    spag words build --wordnet /usr/share/wordnet --size " + strconv.Itoa(size) + " \\",
+		"        --out taboo/words.txt --lexicon players/scripted/lexicon.gz",
 		"Do not edit by hand: regenerate instead. Words are ranked by the number",
 		"of times their senses were tagged in WordNet's semantic concordances.",
 		"",

@@ -30,8 +30,13 @@ var ErrAnswered = errors.New("human: prompt already answered")
 // concurrent use.
 type Player struct {
 	prompts chan *Prompt
+	done    chan struct{}
+	close   sync.Once
 	now     func() time.Time
 }
+
+// ErrClosed is returned by [Player.Play] once the player is closed.
+var ErrClosed = errors.New("human: player closed")
 
 // New returns a player whose turns are offered on [Player.Prompts]. now is
 // the clock used to measure how long the person took; nil means time.Now.
@@ -39,12 +44,22 @@ func New(now func() time.Time) *Player {
 	if now == nil {
 		now = time.Now
 	}
-	return &Player{prompts: make(chan *Prompt), now: now}
+	return &Player{prompts: make(chan *Prompt), done: make(chan struct{}), now: now}
 }
 
 // Prompts delivers one [Prompt] per turn the person must play. The channel
-// is never closed: a UI stops reading it when the game ends.
+// is never closed; a UI waits on [Player.Done] too.
 func (p *Player) Prompts() <-chan *Prompt { return p.prompts }
+
+// Done is closed by [Player.Close]: no more prompts will come.
+func (p *Player) Done() <-chan struct{} { return p.done }
+
+// Close ends the player's part: Done is closed and turns asked from now on
+// fail with [ErrClosed]. It is safe to call more than once.
+func (p *Player) Close() error {
+	p.close.Do(func() { close(p.done) })
+	return nil
+}
 
 // Capacity reports that a person plays one turn at a time.
 func (p *Player) Capacity() int { return 1 }
@@ -57,6 +72,8 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 	start := p.now()
 	select {
 	case p.prompts <- pr:
+	case <-p.done:
+		return game.Reply{}, ErrClosed
 	case <-ctx.Done():
 		pr.abandon()
 		return game.Reply{}, fmt.Errorf("human: wait for the UI to take turn %d: %w", req.Turn, ctx.Err())
@@ -64,6 +81,9 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 	select {
 	case text := <-pr.answer:
 		return game.Reply{Text: text, Usage: game.Usage{Latency: p.now().Sub(start)}}, nil
+	case <-p.done:
+		pr.abandon()
+		return game.Reply{}, ErrClosed
 	case <-ctx.Done():
 		pr.abandon()
 		return game.Reply{}, fmt.Errorf("human: wait for turn %d: %w", req.Turn, ctx.Err())

@@ -86,3 +86,31 @@ func TestCapacityIsOne(t *testing.T) {
 		t.Fatalf("Capacity = %d", c.Capacity())
 	}
 }
+
+func TestCloseEndsTurns(t *testing.T) {
+	p := New(nil)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := p.Play(context.Background(), game.Request{Observation: game.Observation{Turn: 1}})
+		errc <- err
+	}()
+	pr := <-p.Prompts()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close() // a second Close is harmless
+	if err := <-errc; !errors.Is(err, ErrClosed) {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
+	select {
+	case <-p.Done():
+	default:
+		t.Fatal("Done not closed")
+	}
+	if err := pr.Answer("late"); !errors.Is(err, ErrAnswered) {
+		t.Fatalf("late answer: %v", err)
+	}
+	if _, err := p.Play(context.Background(), game.Request{}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Play after Close: %v", err)
+	}
+}

@@ -103,6 +103,13 @@ func TestSkillMovesTheMix(t *testing.T) {
 			}
 			weakA := playMany(t, lx, j, 0.1, DefaultSkill, n, 3)
 			strongA := playMany(t, lx, j, 0.9, DefaultSkill, n, 3)
+			for _, c := range []struct {
+				name string
+				m    mix
+			}{{"defender 0.1", weakD}, {"defender 0.9", strongD}, {"attacker 0.1", weakA}, {"attacker 0.9", strongA}} {
+				t.Logf("%s, %s: attacker_wins %.3f defender_wins %.3f tie %.3f attacker_broke_rules %.3f", j.Name(), c.name,
+					c.m.share(judge.AttackerWins), c.m.share(judge.DefenderWins), c.m.share(judge.Tie), c.m.share(judge.AttackerBrokeRules))
+			}
 			if lo, hi := strongA.share(judge.AttackerBrokeRules), weakA.share(judge.AttackerBrokeRules); lo >= hi {
 				t.Errorf("rule breaks: %.3f at attacker skill 0.1, %.3f at 0.9; want fewer when skilled", hi, lo)
 			}

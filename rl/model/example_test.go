@@ -22,7 +22,7 @@ func ExampleRunner_Run() {
 	if err != nil {
 		panic(err)
 	}
-	// A fresh model is close to uniform: log(1/11) ≈ -2.40 per token.
+	// A fresh model is close to uniform (log(1/11) ≈ -2.40 a token).
 	fmt.Printf("%d parameters, logp[0] %.2f\n", cfg.NumParams(), logp[0])
-	// Output: 920 parameters, logp[0] -2.40
+	// Output: 776 parameters, logp[0] -2.51
 }

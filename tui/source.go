@@ -1,0 +1,46 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+)
+
+// EpisodeSource is what the replay browser needs from a store of
+// episodes; *episodes.Store satisfies it. Implementations must be safe for
+// concurrent use: the browser calls them from commands.
+type EpisodeSource interface {
+	// Episodes lists the episodes f selects (the browser does not ask for
+	// turns).
+	Episodes(ctx context.Context, f episodes.Filter) ([]episodes.Record, error)
+	// Episode returns one episode with its turns.
+	Episode(ctx context.Context, id int64) (*episodes.Record, error)
+	// Verdicts lists the verdicts other judges gave the episode.
+	Verdicts(ctx context.Context, id int64) ([]episodes.Verdict, error)
+}
+
+// RunSource is what the watch view needs to follow a run that another
+// process is writing; *episodes.Store satisfies it.
+type RunSource interface {
+	Run(ctx context.Context, id string) (*episodes.Run, error)
+	LatestRun(ctx context.Context) (*episodes.Run, error)
+	Stats(ctx context.Context, runID string) (episodes.Stats, error)
+	Episodes(ctx context.Context, f episodes.Filter) ([]episodes.Record, error)
+	Episode(ctx context.Context, id int64) (*episodes.Record, error)
+}
+
+// Rejudger returns the verdicts that judges other than the episode's own
+// would give it (only those that differ from rec.Verdict). It is optional
+// configuration of the replay browser; cmd/spag supplies it, since the
+// browser must not know the judges' rules.
+type Rejudger func(ctx context.Context, rec *episodes.Record) ([]game.Verdict, error)
+
+// ioTimeout bounds each read a command makes, so that a command left
+// running when the program quits ends soon after.
+const ioTimeout = 30 * time.Second
+
+func ioContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), ioTimeout)
+}
