@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-[ -f /usr/share/wordnet/index.sense ] || need+=(wordnet-base)
+[ -f /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
 command -v gcc >/dev/null || need+=(gcc)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
