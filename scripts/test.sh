@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -f /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
 command -v gcc >/dev/null || need+=(gcc)
+command -v tmux >/dev/null || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need[*]}"

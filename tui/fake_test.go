@@ -45,7 +45,7 @@ func fakeRecords() []episodes.Record {
 			fakeTurns("Broadly speaking, it is a feline.", "Can you give me another hint?",
 				"It purrs and chases mice.", "I know the word! It is cat!")),
 		mk(2, 1, "apple", game.Verdict{Outcome: "attacker_wins", DecidedAt: 2, Rule: "defender.said_target", Judge: "strict@1",
-			Evidence: game.Evidence{Turn: 2, Start: 10, End: 15, Text: "apple"}},
+			Evidence: game.Evidence{Turn: 2, Start: 9, End: 14, Text: "apple"}},
 			fakeTurns("It keeps the doctor away.", "Is it an apple pie?")),
 		mk(3, 2, "river", game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "strict@1"},
 			fakeTurns(hostile, "What?\x1b[31m")),
@@ -111,7 +111,9 @@ func (s *fakeStore) Run(ctx context.Context, id string) (*episodes.Run, error) {
 	return &r, nil
 }
 
-func (s *fakeStore) LatestRun(ctx context.Context) (*episodes.Run, error) { return s.Run(ctx, s.run.ID) }
+func (s *fakeStore) LatestRun(ctx context.Context) (*episodes.Run, error) {
+	return s.Run(ctx, s.run.ID)
+}
 
 func (s *fakeStore) Stats(ctx context.Context, runID string) (episodes.Stats, error) {
 	s.mu.Lock()

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strings"
 	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,7 +25,7 @@ func newLineInput(prompt string, limit int) lineInput {
 func (in lineInput) Value() string { return string(in.value) }
 
 func (in *lineInput) SetValue(s string) {
-	in.value = in.value[:0:0]
+	in.value, in.pos = in.value[:0:0], 0
 	in.insert([]rune(s))
 	in.pos = len(in.value)
 }
@@ -101,7 +100,6 @@ func (in lineInput) Update(msg tea.Msg) lineInput {
 
 // View renders the field in width cells, scrolled so the cursor shows.
 func (in lineInput) View(width int) string {
-	text := string(in.value)
 	cursor := ""
 	if in.focused {
 		cursor = "█"
@@ -112,7 +110,5 @@ func (in lineInput) View(width int) string {
 	if ansi.StringWidth(before) >= avail {
 		before = ansi.TruncateLeft(before, ansi.StringWidth(before)-avail+1, "…")
 	}
-	line := in.prompt + before + cursor + after
-	_ = text
-	return fitLine(strings.TrimRight(line, ""), width)
+	return fitLine(in.prompt+before+cursor+after, width)
 }

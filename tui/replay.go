@@ -643,7 +643,7 @@ func EpisodeMarkdown(rec *episodes.Record, primary game.Verdict, others []game.V
 		return b.String()
 	}
 	writeVerdict := func(v game.Verdict) {
-		fmt.Fprintf(&b, "- %s (`%s`): **%s** at utterance %d, rule `%s`", visible(v.Judge), visible(v.Judge), visible(v.Outcome), v.DecidedAt, visible(v.Rule))
+		fmt.Fprintf(&b, "- %s: **%s** at utterance %d, rule `%s`", visible(v.Judge), visible(v.Outcome), v.DecidedAt, visible(v.Rule))
 		if v.Evidence.Turn > 0 {
 			fmt.Fprintf(&b, "; evidence in utterance %d, bytes %d–%d: %s", v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, codeSpan(v.Evidence.Text))
 		}

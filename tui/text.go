@@ -70,7 +70,16 @@ func wrap(s string, width int) []string {
 	if width < 1 {
 		width = 1
 	}
-	return strings.Split(ansi.Wrap(s, width, ""), "\n")
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(s, width, ""), "\n") {
+		// Wrap can leave a line one space too wide; cut those hard.
+		if ansi.StringWidth(l) > width {
+			out = append(out, strings.Split(ansi.Hardwrap(l, width, true), "\n")...)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // fitLine cuts a rendered line to width cells.

@@ -485,12 +485,32 @@ func (m watchModel) addStored(rec *episodes.Record) watchModel {
 		l.tokens += int64(t.Usage.OutputTokens)
 	}
 	if ep.Errored() {
-		m.load("?").errors++
+		// The store does not say whose turn failed; with two roles it is
+		// the one that did not play last.
+		m.load(m.failedRole(ep.Turns)).errors++
 	}
 	m.finished = append([]*liveGame{{setup: ep.Setup, turns: ep.Turns, ep: &ep}}, m.finished...)
 	m.finished = m.trimFinished()
 	return m
 }
+
+// failedRole guesses whose turn failed in an errored stored episode: the
+// other role than the last one to play, when the run has two roles.
+func (m watchModel) failedRole(turns []game.Turn) string {
+	if len(turns) == 0 || len(m.cfg.Players) != 2 {
+		return unknownRole
+	}
+	last := turns[len(turns)-1].Role
+	for r := range m.cfg.Players {
+		if r != last {
+			return r
+		}
+	}
+	return unknownRole
+}
+
+// unknownRole collects errors that cannot be attributed to a role.
+const unknownRole = "(unknown)"
 
 // rows lists the games in the order the list shows them: in flight by
 // index, then finished, newest first.
@@ -657,7 +677,7 @@ func (m watchModel) dashboard() string {
 	sort.Strings(roles)
 	for _, r := range roles {
 		l := m.loads[r]
-		if r == "?" && l.errors == 0 {
+		if r == unknownRole && l.errors == 0 {
 			continue
 		}
 		avg := "–"

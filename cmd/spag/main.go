@@ -161,6 +161,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newReplayCmd(),
 		newEpisodesCmd(),
 		newWordsCmd(),
+		newWatchCmd(),
+		newPlayCmd(),
+		newModelCmd(),
+		newTrainCmd(),
 	)
 	return root
 }

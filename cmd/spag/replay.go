@@ -11,8 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/safetext"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/tui"
 )
 
 func newReplayCmd() *cobra.Command {
@@ -27,6 +30,11 @@ func newReplayCmd() *cobra.Command {
 filters), or with --episode shows one episode: every turn, the verdict, the
 rule that fired and the evidence marked in the text as »…«. When the other
 judge would have decided differently, its verdict is shown too.
+
+On a terminal (and without --episode) replay opens the episode browser:
+filter, search, open an episode with Enter, step through it with ←/→,
+export it with m (Markdown) or x (JSON); ? lists the keys, q quits. When
+stdout is not a terminal it prints the list as text.
 
 Model output is shown with terminal control sequences made visible, never
 executed.`,
@@ -43,6 +51,9 @@ executed.`,
 			w := cmd.OutOrStdout()
 			if id != 0 {
 				return showEpisode(cmd.Context(), w, store, id)
+			}
+			if isTerminal(w) {
+				return browseEpisodes(cmd, store, f, errored)
 			}
 			switch errored {
 			case "":
@@ -167,4 +178,56 @@ func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
 		return nil
 	}
 	return &namedVerdict{otherName, v}
+}
+
+// browseEpisodes opens the terminal browser on the episodes f selects.
+func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter, errored string) error {
+	switch errored {
+	case "":
+	case "yes", "no":
+		b := errored == "yes"
+		f.Errored = &b
+	default:
+		return usagef("--errored %q: want yes or no", errored)
+	}
+	if !cmd.Flags().Changed("limit") {
+		f.Limit = 0 // the browser loads up to its own limit
+	}
+	_, err := tui.Run(cmd.Context(), tui.Config{
+		Start:   tui.ReplayView,
+		Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: rejudger(store)},
+		NoColor: noColor(),
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	return err
+}
+
+// rejudger gives the browser the other judge's verdict on an episode, when
+// it differs.
+func rejudger(store *episodes.Store) tui.Rejudger {
+	return func(ctx context.Context, rec *episodes.Record) ([]game.Verdict, error) {
+		if rec.Errored() {
+			return nil, nil
+		}
+		run, err := store.Run(ctx, rec.RunID)
+		if err != nil {
+			return nil, err
+		}
+		other := otherJudgeVerdict(rec, run.MaxTurns)
+		if other == nil {
+			return nil, nil
+		}
+		v := other.v
+		gv := game.Verdict{Outcome: string(v.Outcome), DecidedAt: v.DecidedAt, Rule: v.Rule, Judge: other.name,
+			Evidence: game.Evidence{Turn: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
+		if j, err := judge.ByName(other.name); err == nil {
+			gv.Judge = taboo.JudgeID(j)
+		}
+		if u := v.Evidence.Utterance; u > 0 && u <= len(rec.Turns) {
+			text := rec.Turns[u-1].Text
+			if v.Evidence.Start >= 0 && v.Evidence.Start <= v.Evidence.End && v.Evidence.End <= len(text) {
+				gv.Evidence.Text = text[v.Evidence.Start:v.Evidence.End]
+			}
+		}
+		return []game.Verdict{gv}, nil
+	}
 }

@@ -61,6 +61,7 @@ type selfplayFlags struct {
 	resume      string
 	shard       string
 	jsonOut     bool
+	tui         bool
 	turnTimeout time.Duration
 }
 
@@ -101,6 +102,7 @@ at once (finished episodes are never lost).`,
 	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
 	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
+	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
 	return cmd
 }
@@ -178,7 +180,7 @@ func episodeSeed(runSeed uint64, index int) uint64 {
 // conflictingWithResume lists the flags the user set that --resume would
 // ignore, since a resumed run keeps its stored configuration.
 func conflictingWithResume(cmd *cobra.Command) []string {
-	allowed := map[string]bool{"db": true, "resume": true, "concurrency": true, "json": true, "turn-timeout": true}
+	allowed := map[string]bool{"db": true, "resume": true, "concurrency": true, "json": true, "turn-timeout": true, "tui": true}
 	var bad []string
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
 		if !allowed[fl.Name] {
@@ -209,6 +211,9 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 	if f.concurrency < 1 {
 		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	}
+	if f.tui && !isTerminal(cmd.OutOrStdout()) {
+		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
 	}
 	if f.resume != "" {
 		if bad := conflictingWithResume(cmd); len(bad) > 0 {
@@ -369,13 +374,25 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	fmt.Fprintf(stderr, "run %s: %d episodes to play (%s vs %s, judge %s) into %s\n",
 		run.ID, len(setups), cfg.Attacker, cfg.Defender, cfg.Judge, f.db)
 
-	meter.Store(progress.New(stderr, len(setups), progress.Options{Terminal: isTerminal(stderr)}))
+	meterOut := stderr
+	if f.tui {
+		meterOut = io.Discard // the UI owns the terminal
+	}
+	meter.Store(progress.New(meterOut, len(setups), progress.Options{Terminal: isTerminal(meterOut)}))
 
 	runner := &game.Runner{Game: g, Players: players, Concurrency: f.concurrency,
 		TurnTimeout: f.turnTimeout, Drain: sig.Drain()}
-	runErr := runner.Run(ctx, setups, func(ctx context.Context, ep *game.Episode) error {
-		return store.Write(ctx, run.ID, *ep)
-	})
+	play := func() error {
+		return runner.Run(ctx, setups, func(ctx context.Context, ep *game.Episode) error {
+			return store.Write(ctx, run.ID, *ep)
+		})
+	}
+	var runErr error
+	if f.tui {
+		runErr = runWatched(ctx, cmd, runner, run.ID, len(setups), run.Players, play)
+	} else {
+		runErr = play()
+	}
 	// Whatever happened, make what finished durable before reporting.
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()

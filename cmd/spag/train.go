@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
@@ -15,12 +18,12 @@ import (
 // newTrainCmd is `spag train`: train the native model on SPAG training data.
 func newTrainCmd() *cobra.Command {
 	var (
-		objectiveName, data, initPath, refPath, out, metricsPath string
-		steps, saveEvery, logEvery                               int
-		epochs                                                   float64
-		restart                                                  bool
-		cfg                                                      = train.DefaultConfig("")
-		beta                                                     float64
+		objectiveName, data, initPath, refPath, out, metricsPath, db string
+		steps, saveEvery, logEvery                                   int
+		epochs                                                       float64
+		restart                                                      bool
+		cfg                                                          = train.DefaultConfig("")
+		beta                                                         float64
 	)
 	cmd := &cobra.Command{
 		Use:   "train --objective sft|spag|var --data FILE --init CKPT --steps N|--epochs E --out CKPT",
@@ -33,7 +36,12 @@ func newTrainCmd() *cobra.Command {
 The reference model (--ref, default: the --init weights) stays frozen.
 When --init is a checkpoint written by an earlier 'spag train', the run resumes
 it (same flags and data required) unless --restart is given. Checkpoints are
-written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
+written atomically. Metrics go to stderr, to the SQLite database (--db, as a
+training record with one row per step; --db "" turns that off) and, with
+--metrics, to a JSONL file.`,
+		Example: `  spag rewards --db spag.db --out train.json
+  spag model init --preset tiny --seed 1 --corpus train.json --out tiny.ckpt
+  spag train --objective sft --data train.json --init tiny.ckpt --steps 200 --out tiny-sft.ckpt --metrics sft.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -102,6 +110,24 @@ written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
 				defer mf.Close()
 				sinks = append(sinks, train.NewJSONL(mf))
 			}
+			if db != "" {
+				store, err := episodes.Open(cmd.Context(), db, episodes.Options{})
+				if err != nil {
+					return fmt.Errorf("train: --db: %w", err)
+				}
+				defer store.Close()
+				code, _ := codeVersion()
+				config, err := json.Marshal(map[string]any{"data": data, "init": initPath, "ref": refPath, "out": out, "train": cfg})
+				if err != nil {
+					return err
+				}
+				rec := &episodes.Training{Objective: cfg.Objective, Config: config, CodeVersion: code}
+				if err := store.CreateTraining(cmd.Context(), rec); err != nil {
+					return err
+				}
+				sinks = append(sinks, storeMetrics{store: store, training: rec.ID})
+				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: metrics recorded as training %s in %s\n", rec.ID, db)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "spag train: %d samples, objective %s, steps %d..%d of %d\n", len(examples), cfg.Objective, tr.Step()+1, tr.Total(), tr.Total())
 			save := func(c *checkpoint.Checkpoint) error { return checkpoint.Save(out, c) }
 			runErr := tr.Run(cmd.Context(), sinks, saveEvery, save)
@@ -124,6 +150,7 @@ written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
 	f.StringVar(&refPath, "ref", "", "frozen reference checkpoint (default: the --init weights)")
 	f.StringVar(&out, "out", "", "checkpoint to write")
 	f.StringVar(&metricsPath, "metrics", "", "append per-step metrics to this JSONL file")
+	f.StringVar(&db, "db", "spag.db", `SQLite database that records the training and its per-step metrics ("" for none)`)
 	f.IntVar(&steps, "steps", 0, "optimizer steps")
 	f.Float64Var(&epochs, "epochs", 0, "passes over the data (instead of --steps)")
 	f.IntVar(&saveEvery, "save-every", 0, "also checkpoint every N steps (0: only at the end)")
@@ -142,4 +169,18 @@ written atomically. Metrics go to stderr and, with --metrics, to a JSONL file.`,
 	f.Float64Var(&cfg.SPAG.Alpha, "sft-coeff", cfg.SPAG.Alpha, "spag: weight of the imitation term")
 	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
 	return cmd
+}
+
+// storeMetrics records training metrics in the SQLite store.
+type storeMetrics struct {
+	store    *episodes.Store
+	training string
+}
+
+func (s storeMetrics) WriteMetrics(ctx context.Context, m train.Metrics) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.store.WriteTrainingStep(ctx, s.training, m.Step, raw)
 }

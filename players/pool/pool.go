@@ -73,10 +73,11 @@ type Config struct {
 	Health func(ctx context.Context, host string) error
 	// Classify classifies call errors; nil treats every error as transient.
 	Classify Classifier
-	// Now is the clock and Sleep waits (both injectable for tests); nil means
-	// the real ones.
+	// Now is the clock, Sleep waits and After delivers once d has passed
+	// (all injectable for tests); nil means the real ones.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	After func(d time.Duration) <-chan time.Time
 	// Rand returns a number in [0, 1) for jitter; nil means math/rand/v2.
 	Rand func() float64
 }
@@ -152,6 +153,9 @@ func New(hosts []string, cfg Config) (*Pool, error) {
 	}
 	if p.cfg.Sleep == nil {
 		p.cfg.Sleep = sleep
+	}
+	if p.cfg.After == nil {
+		p.cfg.After = time.After
 	}
 	if p.cfg.Rand == nil {
 		p.cfg.Rand = rand.Float64
@@ -377,23 +381,15 @@ func (p *Pool) acquire(ctx context.Context, avoid *host) (h *host, probe bool, e
 		changed := p.changed
 		p.mu.Unlock()
 
-		var timer *time.Timer
 		var wakeC <-chan time.Time
 		if !wake.IsZero() {
-			timer = time.NewTimer(wake.Sub(now))
-			wakeC = timer.C
+			wakeC = p.cfg.After(wake.Sub(now))
 		}
 		select {
 		case <-changed:
 		case <-wakeC:
 		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if err != nil {
-			return nil, false, err
+			return nil, false, ctx.Err()
 		}
 	}
 }

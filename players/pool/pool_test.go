@@ -52,6 +52,12 @@ func testPool(t *testing.T, hosts []string, cfg Config) (*Pool, *clock, *[]time.
 		clk.Add(d)
 		return ctx.Err()
 	}
+	cfg.After = func(d time.Duration) <-chan time.Time {
+		clk.Add(d)
+		c := make(chan time.Time, 1)
+		c <- clk.Now()
+		return c
+	}
 	cfg.Rand = func() float64 { return 1 }
 	if cfg.Classify == nil {
 		cfg.Classify = classify

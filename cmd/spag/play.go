@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/human"
+	"github.com/spag-go/spag/players/scripted"
+	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/tui"
+)
+
+type playFlags struct {
+	as       string
+	against  string
+	word     string
+	words    string
+	maxTurns int
+	judge    string
+	db       string
+	seed     uint64
+}
+
+func newPlayCmd() *cobra.Command {
+	var f playFlags
+	cmd := &cobra.Command{
+		Use:   "play",
+		Short: "Play one game yourself against a model in the terminal UI",
+		Long: `play lets you play one game of Adversarial Taboo in the terminal UI against
+any backend. As the attacker you see the target word and must make the
+defender say it without saying it yourself; as the defender you must find it
+and guess once with "I know the word! It is <word>!".
+
+The game is judged and stored in --db like any self-play episode (the run
+records you as the player "human"); a game you quit early is not stored.`,
+		Example: `  spag play --as defender --against builtin
+  spag play --as attacker --against builtin:skill=0.3 --word apple`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlay(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.as, "as", "", "your role: attacker or defender (required)")
+	fl.StringVar(&f.against, "against", "builtin", "the opponent's backend spec: "+backendList())
+	fl.StringVar(&f.word, "word", "", "target word (default: a random word from --words)")
+	fl.StringVar(&f.words, "words", "builtin", "word list to draw the target from: builtin, or a file")
+	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
+	fl.StringVar(&f.judge, "judge", "strict", "judge: strict or spag")
+	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the game in")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed for the word and the opponent (default: from the clock)")
+	return cmd
+}
+
+func runPlay(cmd *cobra.Command, f playFlags) error {
+	ctx := cmd.Context()
+	var humanIdx int
+	switch f.as {
+	case judge.Attacker:
+		humanIdx = 0
+	case judge.Defender:
+		humanIdx = 1
+	case "":
+		return usagef("--as is required: attacker or defender")
+	default:
+		return usagef("--as %q: want attacker or defender", f.as)
+	}
+	if f.maxTurns < 1 {
+		return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
+	}
+	if !isTerminal(cmd.OutOrStdout()) {
+		return usagef("play needs a terminal (stdout is not one)")
+	}
+	j, err := judge.ByName(f.judge)
+	if err != nil {
+		return usageError{fmt.Errorf("--judge: %w", err)}
+	}
+	g, err := taboo.New(taboo.Params{MaxTurns: f.maxTurns, Judge: j, Style: taboo.StyleChat})
+	if err != nil {
+		return usageError{err}
+	}
+	seed := f.seed
+	if !cmd.Flags().Changed("seed") {
+		seed = uint64(time.Now().UnixNano())
+	}
+	word := f.word
+	if word == "" {
+		words, err := loadWords(f.words)
+		if err != nil {
+			return usageError{fmt.Errorf("--words: %w", err)}
+		}
+		word = subjects(words, 1, seed)[0]
+	}
+
+	otherRole := g.Roles()[1-humanIdx]
+	spec, err := parseSpec("against", f.against)
+	if err != nil {
+		return err
+	}
+	var lexOnce sync.Once
+	var lex *scripted.Lexicon
+	var lexErr error
+	loadLex := func() (*scripted.Lexicon, error) {
+		lexOnce.Do(func() { lex, lexErr = scripted.LoadLexicon() })
+		return lex, lexErr
+	}
+	opponent, err := newPlayer("against", spec, otherRole, loadLex, j)
+	if err != nil {
+		return err
+	}
+	if c, ok := opponent.(preflighter); ok {
+		if err := c.Preflight(ctx); err != nil {
+			return fmt.Errorf("%s: %w", otherRole, err)
+		}
+	}
+	person := human.New(nil)
+	defer person.Close()
+	players := make([]game.Player, 2)
+	players[humanIdx], players[1-humanIdx] = person, opponent
+
+	store, err := episodes.Open(ctx, f.db, episodes.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	code, gov := codeVersion()
+	roles := map[string]string{f.as: "human", otherRole: f.against}
+	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: taboo.StyleChat,
+		Attacker: roles[judge.Attacker], Defender: roles[judge.Defender], Seed: seed, Words: f.words,
+		Games: 1, CodeVersion: code, GoVersion: gov}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(j), Seed: seed, MaxTurns: f.maxTurns,
+		Players: roles, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
+	if err := store.CreateRun(ctx, run); err != nil {
+		return err
+	}
+
+	bus := &game.Bus{}
+	sub := bus.Subscribe(4096)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runner := &game.Runner{Game: g, Players: players, Concurrency: 1, Events: bus}
+	errc := make(chan error, 1)
+	go func() {
+		setup := game.Setup{Index: 0, Seed: episodeSeed(seed, 0), Subject: word}
+		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
+			return store.Write(ctx, run.ID, *ep)
+		})
+		if err == nil {
+			err = store.Flush(runCtx)
+		}
+		person.Close()
+		sub.Close()
+		errc <- err
+	}()
+	_, uiErr := tui.Run(ctx, tui.Config{
+		Start:   tui.PlayView,
+		Play:    tui.PlayConfig{Human: person, Events: sub.C, Role: f.as, Opponent: f.against},
+		NoColor: noColor(),
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	cancel() // a game quit before its end is abandoned
+	runErr := <-errc
+	out := cmd.OutOrStdout()
+	switch {
+	case runErr == nil:
+		fmt.Fprintf(out, "game stored as run %s in %s (spag replay --db %s --run %s)\n", run.ID, f.db, f.db, run.ID)
+		return uiErr
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintln(cmd.ErrOrStderr(), "game abandoned before its end; nothing was stored")
+		if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+			return uiErr
+		}
+		return errInterrupted
+	}
+	return fmt.Errorf("play: %w", runErr)
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/tui"
+)
+
+func newWatchCmd() *cobra.Command {
+	var db, runID string
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Follow a self-play run in the terminal UI, from its database",
+		Long: `watch follows a run that another spag process is writing to --db: progress,
+throughput, outcomes and win rates with intervals, and the games as they are
+stored. Enter focuses a game (transcript, verdict, evidence); tab switches to
+the replay browser of the same database. q quits; ? lists the keys.
+
+To watch a run of this process as it plays, use spag selfplay --tui.`,
+		Example: `  spag watch --db runs.db
+  spag watch --db runs.db --run r20261126-151200-3fa9`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if !isTerminal(cmd.OutOrStdout()) {
+				return usagef("watch needs a terminal; use spag stats --db %s for a text summary", db)
+			}
+			if every <= 0 {
+				return usagef("--every must be positive (got %s)", every)
+			}
+			store, err := openExisting(ctx, db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if runID != "" {
+				_, err = store.Run(ctx, runID)
+			} else {
+				_, err = store.LatestRun(ctx)
+			}
+			if errors.Is(err, episodes.ErrNotFound) {
+				return usagef("--db %s has no run %q (spag stats --db %s lists runs)", db, runID, db)
+			}
+			if err != nil {
+				return err
+			}
+			filter := episodes.Filter{RunID: runID}
+			_, err = tui.Run(ctx, tui.Config{
+				Start:   tui.WatchView,
+				Watch:   tui.WatchConfig{Source: store, RunID: runID, PollEvery: every},
+				Replay:  tui.ReplayConfig{Source: store, Filter: filter, Rejudge: rejudger(store)},
+				NoColor: noColor(),
+			}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&db, "db", "spag.db", "SQLite database the run is written to")
+	fl.StringVar(&runID, "run", "", "run ID to follow (default: the latest run)")
+	fl.DurationVar(&every, "every", time.Second, "how often to read the database")
+	return cmd
+}
+
+// noColor reports whether the user asked for no colour (https://no-color.org).
+func noColor() bool { return os.Getenv("NO_COLOR") != "" }
+
+// tuiLogPath is where logs go while the terminal UI owns the screen:
+// $SPAG_LOG, or spag-tui.log in the temporary directory.
+func tuiLogPath() string {
+	if p := os.Getenv("SPAG_LOG"); p != "" {
+		return p
+	}
+	return filepath.Join(os.TempDir(), "spag-tui.log")
+}
+
+// runWatched plays a run while the watch screen shows its events. It sets
+// r.Events, and r.Drain to a channel closed by the first of the old Drain
+// or the user quitting the UI (so quitting lets the games in flight finish
+// and be stored, like a first Ctrl-C). play runs the run; its error is
+// returned once both the run and the UI are over.
+func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title string, total int, players map[string]string, play func() error) error {
+	bus := &game.Bus{}
+	// A large buffer keeps fast runs from dropping events; the view
+	// converges anyway since each Progress event is complete.
+	sub := bus.Subscribe(8192)
+	r.Events = bus
+	quit := make(chan struct{})
+	drain := make(chan struct{})
+	outer := r.Drain
+	r.Drain = drain
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-outer:
+		case <-quit:
+		case <-stop:
+			return
+		}
+		close(drain)
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		defer wg.Done()
+		errc <- play()
+		sub.Close() // the UI shows the run as finished
+	}()
+	_, uiErr := tui.Run(ctx, tui.Config{
+		Start:   tui.WatchView,
+		Watch:   tui.WatchConfig{Events: sub.C, Title: title, Total: total, Players: players},
+		NoColor: noColor(),
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	close(quit)
+	runErr := <-errc
+	close(stop)
+	wg.Wait()
+	if runErr == nil && uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+		return fmt.Errorf("watch: %w", uiErr)
+	}
+	return runErr
+}

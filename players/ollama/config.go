@@ -1,0 +1,211 @@
+package ollama
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spag-go/spag/players/pool"
+)
+
+// Mode selects the Ollama endpoint a [Player] uses.
+type Mode string
+
+const (
+	// Chat sends the prompt's messages to /api/chat; the model's chat
+	// template renders them.
+	Chat Mode = "chat"
+	// Generate sends the flattened prompt ([game.Prompt.Text]) to
+	// /api/generate, for base (completion) models.
+	Generate Mode = "generate"
+)
+
+// Config configures a [Player]. Only Model is required.
+type Config struct {
+	// Model is the Ollama model name, for example "qwen2.5:7b".
+	Model string
+	// Hosts are the base URLs of the servers serving Model; empty means
+	// $OLLAMA_HOST, or http://127.0.0.1:11434.
+	Hosts []string
+	// Mode is Chat (the default) or Generate.
+	Mode Mode
+	// Raw, in Generate mode, sends the prompt without the model's template.
+	Raw bool
+	// Options are Ollama's model options, sent as they are (temperature,
+	// top_p, top_k, seed, num_predict, stop, num_ctx, ...). Without "seed",
+	// each turn gets the seed the engine derives for it, so runs are
+	// reproducible; without "num_predict", MaxTokens is sent.
+	Options map[string]any
+	// KeepAlive is how long the server keeps the model loaded after a call;
+	// nil means the server's default.
+	KeepAlive *time.Duration
+	// Think switches a reasoning model's thinking: "" (server default),
+	// "true", "false", or a level ("low", "medium", "high").
+	Think string
+	// Logprobs asks for each output token's log-probability, with the
+	// TopLogprobs (0..20) most likely alternatives.
+	Logprobs    bool
+	TopLogprobs int
+	// MaxTokens caps the output tokens of a turn (text and thinking); 0 means
+	// 256. MaxBytes caps its bytes; 0 means 16 KiB. A capped output is kept,
+	// truncated.
+	MaxTokens, MaxBytes int
+	// Stall ends an attempt whose stream has sent nothing for this long
+	// after its first token (a transient error, retried); 0 means 60s, a
+	// negative value no limit. The wait for the first token (a model may
+	// be loading) is bounded only by the turn's context.
+	Stall time.Duration
+	// Pool sets balancing, per-host concurrency (Pool.PerHost) and the
+	// retry policy; Classify and Health are set by [New].
+	Pool pool.Config
+}
+
+// DefaultMaxTokens and DefaultMaxBytes are the output caps of a turn when
+// the configuration sets none.
+const (
+	DefaultMaxTokens = 256
+	DefaultMaxBytes  = 16 << 10
+)
+
+// optionKinds lists the Ollama model options [Config.Set] accepts, with
+// their value kind.
+var optionKinds = map[string]string{
+	"temperature": "float", "top_p": "float", "min_p": "float", "typical_p": "float",
+	"repeat_penalty": "float", "presence_penalty": "float", "frequency_penalty": "float",
+	"top_k": "int", "seed": "int", "num_predict": "int", "num_ctx": "int", "repeat_last_n": "int",
+	"num_keep": "int", "num_batch": "int", "num_gpu": "int", "num_thread": "int",
+	"stop": "strings",
+}
+
+// settingHelp documents the keys of [Config.Set] besides the model options.
+var settingHelp = map[string]string{
+	"mode":         "chat or generate",
+	"raw":          "true: generate mode sends the prompt without the model's template",
+	"keep_alive":   "duration the model stays loaded, e.g. 10m, or -1 for ever",
+	"think":        "true, false, low, medium or high",
+	"logprobs":     "true or false",
+	"top_logprobs": "0..20 alternatives per token",
+	"max_tokens":   "output token cap per turn",
+	"max_bytes":    "output byte cap per turn",
+	"stall":        "give up on a stream silent this long, e.g. 60s",
+	"parallel":     "calls in flight per host",
+	"retries":      "attempts per call, first included",
+}
+
+// Keys lists every key [Config.Set] accepts, sorted.
+func Keys() []string {
+	var keys []string
+	for k := range optionKinds {
+		keys = append(keys, k)
+	}
+	for k := range settingHelp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Set applies one key=value setting from the command line: an Ollama model
+// option (temperature, top_p, top_k, seed, num_predict, stop (separated by
+// |), num_ctx, ...) or one of mode, raw, keep_alive, think, logprobs,
+// top_logprobs, max_tokens, max_bytes, stall, parallel, retries.
+func (c *Config) Set(key, value string) error {
+	bad := func(want string) error {
+		return fmt.Errorf("option %s=%q: want %s", key, value, want)
+	}
+	if kind, ok := optionKinds[key]; ok {
+		if c.Options == nil {
+			c.Options = map[string]any{}
+		}
+		switch kind {
+		case "float":
+			f, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return bad("a number")
+			}
+			c.Options[key] = f
+		case "int":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return bad("an integer")
+			}
+			c.Options[key] = n
+		case "strings":
+			c.Options[key] = strings.Split(value, "|")
+		}
+		return nil
+	}
+	atoi := func(min, max int) (int, error) {
+		n, err := strconv.Atoi(value)
+		if err != nil || n < min || n > max {
+			return 0, bad(fmt.Sprintf("an integer from %d to %d", min, max))
+		}
+		return n, nil
+	}
+	var err error
+	switch key {
+	case "mode":
+		switch Mode(value) {
+		case Chat, Generate:
+			c.Mode = Mode(value)
+		default:
+			return bad("chat or generate")
+		}
+	case "raw":
+		if c.Raw, err = strconv.ParseBool(value); err != nil {
+			return bad("true or false")
+		}
+	case "keep_alive":
+		d, err := parseDuration(value)
+		if err != nil {
+			return bad("a duration such as 10m, or -1")
+		}
+		c.KeepAlive = &d
+	case "think":
+		switch value {
+		case "true", "false", "low", "medium", "high":
+			c.Think = value
+		default:
+			return bad("true, false, low, medium or high")
+		}
+	case "logprobs":
+		if c.Logprobs, err = strconv.ParseBool(value); err != nil {
+			return bad("true or false")
+		}
+	case "top_logprobs":
+		if c.TopLogprobs, err = atoi(0, 20); err != nil {
+			return err
+		}
+		if c.TopLogprobs > 0 {
+			c.Logprobs = true
+		}
+	case "max_tokens":
+		c.MaxTokens, err = atoi(1, 1<<20)
+	case "max_bytes":
+		c.MaxBytes, err = atoi(1, 1<<30)
+	case "stall":
+		d, perr := time.ParseDuration(value)
+		if perr != nil {
+			return bad("a duration such as 60s")
+		}
+		c.Stall = d
+	case "parallel":
+		c.Pool.PerHost, err = atoi(1, 4096)
+	case "retries":
+		c.Pool.Retry.Attempts, err = atoi(1, 100)
+	default:
+		return fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(Keys(), ", "))
+	}
+	return err
+}
+
+// parseDuration accepts Go durations and plain seconds ("-1" keeps a
+// model loaded for ever, as in Ollama).
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	return time.ParseDuration(s)
+}

@@ -1,0 +1,560 @@
+// Package openai is the spag player backed by OpenAI-compatible
+// chat-completion servers: vLLM, SGLang, the llama.cpp server, LM Studio,
+// Ollama's /v1 endpoint.
+//
+// A [Player] streams each turn from POST {base}/chat/completions
+// (server-sent events), passes text deltas to the engine, and records token
+// counts (stream_options.include_usage), latency and token
+// log-probabilities; reasoning text (reasoning_content or reasoning deltas,
+// or a leading <think> block) is kept apart from the utterance. Calls go
+// through a host pool (players/pool) with the same failure policy as the
+// Ollama backend.
+//
+// The package knows nothing about games' rules or storage.
+package openai
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/players/internal/modelout"
+	"github.com/spag-go/spag/players/pool"
+)
+
+// Config configures a [Player]. Only Model is required.
+type Config struct {
+	// Model is the served model's name, as the server's /models lists it.
+	Model string
+	// Hosts are base URLs such as http://gpu1:8000/v1 (a URL without a
+	// path gets /v1); empty means $OPENAI_BASE_URL, or
+	// http://127.0.0.1:8000/v1.
+	Hosts []string
+	// APIKey is sent as a bearer token; empty means $OPENAI_API_KEY.
+	APIKey string
+	// Params are request fields sent as they are (temperature, top_p,
+	// top_k, max_tokens, stop, presence_penalty, ...). Without "seed", each
+	// turn gets the seed the engine derives for it; without "max_tokens",
+	// MaxTokens is sent.
+	Params map[string]any
+	// Think: "" leaves the server's default; "false" asks the chat template
+	// not to think (chat_template_kwargs.enable_thinking, as vLLM and
+	// SGLang read it); "low", "medium", "high" set reasoning_effort.
+	Think string
+	// Logprobs asks for each output token's log-probability, with the
+	// TopLogprobs (0..20) most likely alternatives.
+	Logprobs    bool
+	TopLogprobs int
+	// MaxTokens caps the output tokens of a turn (0 means 256); MaxBytes its
+	// bytes (0 means 16 KiB). A capped output is kept, truncated.
+	MaxTokens, MaxBytes int
+	// Stall ends an attempt whose stream has been silent this long after
+	// its first event (0 means 60s, negative no limit).
+	Stall time.Duration
+	// Pool sets balancing, per-host concurrency and retries; Classify and
+	// Health are set by [New].
+	Pool pool.Config
+}
+
+var paramKinds = map[string]string{
+	"temperature": "float", "top_p": "float", "min_p": "float", "presence_penalty": "float",
+	"frequency_penalty": "float", "repetition_penalty": "float",
+	"top_k": "int", "seed": "int", "max_tokens": "int", "stop": "strings",
+}
+
+var settingKeys = []string{"think", "logprobs", "top_logprobs", "max_output_tokens", "max_bytes", "stall", "parallel", "retries"}
+
+// Keys lists every key [Config.Set] accepts, sorted.
+func Keys() []string {
+	keys := append([]string(nil), settingKeys...)
+	for k := range paramKinds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Set applies one key=value setting from the command line: a request
+// parameter (temperature, top_p, top_k, seed, max_tokens, stop (separated
+// by |), presence_penalty, ...) or one of think, logprobs, top_logprobs,
+// max_output_tokens, max_bytes, stall, parallel, retries.
+func (c *Config) Set(key, value string) error {
+	bad := func(want string) error { return fmt.Errorf("option %s=%q: want %s", key, value, want) }
+	if kind, ok := paramKinds[key]; ok {
+		if c.Params == nil {
+			c.Params = map[string]any{}
+		}
+		switch kind {
+		case "float":
+			f, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return bad("a number")
+			}
+			c.Params[key] = f
+		case "int":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return bad("an integer")
+			}
+			c.Params[key] = n
+		case "strings":
+			c.Params[key] = strings.Split(value, "|")
+		}
+		return nil
+	}
+	atoi := func(min, max int) (int, error) {
+		n, err := strconv.Atoi(value)
+		if err != nil || n < min || n > max {
+			return 0, bad(fmt.Sprintf("an integer from %d to %d", min, max))
+		}
+		return n, nil
+	}
+	var err error
+	switch key {
+	case "think":
+		switch value {
+		case "", "false", "low", "medium", "high":
+			c.Think = value
+		default:
+			return bad("false, low, medium or high")
+		}
+	case "logprobs":
+		if c.Logprobs, err = strconv.ParseBool(value); err != nil {
+			return bad("true or false")
+		}
+	case "top_logprobs":
+		if c.TopLogprobs, err = atoi(0, 20); err == nil && c.TopLogprobs > 0 {
+			c.Logprobs = true
+		}
+	case "max_output_tokens":
+		c.MaxTokens, err = atoi(1, 1<<20)
+	case "max_bytes":
+		c.MaxBytes, err = atoi(1, 1<<30)
+	case "stall":
+		d, perr := time.ParseDuration(value)
+		if perr != nil {
+			return bad("a duration such as 60s")
+		}
+		c.Stall = d
+	case "parallel":
+		c.Pool.PerHost, err = atoi(1, 4096)
+	case "retries":
+		c.Pool.Retry.Attempts, err = atoi(1, 100)
+	default:
+		return fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(Keys(), ", "))
+	}
+	return err
+}
+
+// Player answers turns with a model on OpenAI-compatible servers. It is safe
+// for concurrent use; it implements [game.Player] and [game.Capacity].
+type Player struct {
+	cfg  Config
+	pool *pool.Pool
+	hc   *http.Client
+}
+
+var (
+	_ game.Player   = (*Player)(nil)
+	_ game.Capacity = (*Player)(nil)
+)
+
+// New returns a player for cfg without contacting any server.
+func New(cfg Config) (*Player, error) {
+	if strings.TrimSpace(cfg.Model) == "" {
+		return nil, errors.New("openai: no model named")
+	}
+	if len(cfg.Hosts) == 0 {
+		base := os.Getenv("OPENAI_BASE_URL")
+		if base == "" {
+			base = "http://127.0.0.1:8000/v1"
+		}
+		cfg.Hosts = []string{base}
+	}
+	for i, h := range cfg.Hosts {
+		h = strings.TrimRight(h, "/")
+		if rest, ok := strings.CutPrefix(h, "http://"); ok && !strings.Contains(rest, "/") {
+			h += "/v1"
+		} else if rest, ok := strings.CutPrefix(h, "https://"); ok && !strings.Contains(rest, "/") {
+			h += "/v1"
+		}
+		cfg.Hosts[i] = h
+	}
+	if cfg.APIKey == "" {
+		cfg.APIKey = os.Getenv("OPENAI_API_KEY")
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = 256
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 16 << 10
+	}
+	if cfg.Stall == 0 {
+		cfg.Stall = time.Minute
+	}
+	if cfg.TopLogprobs < 0 || cfg.TopLogprobs > 20 {
+		return nil, fmt.Errorf("openai: top_logprobs %d: want 0..20", cfg.TopLogprobs)
+	}
+	p := &Player{cfg: cfg}
+	pc := cfg.Pool
+	pc.Classify = classify
+	pc.Health = p.health
+	var err error
+	if p.pool, err = pool.New(cfg.Hosts, pc); err != nil {
+		return nil, fmt.Errorf("openai: %w", err)
+	}
+	p.hc = &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: p.pool.Capacity()/len(cfg.Hosts) + 2,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+	return p, nil
+}
+
+// Capacity is the pool's capacity: hosts times calls per host.
+func (p *Player) Capacity() int { return p.pool.Capacity() }
+
+// Pool returns the player's host pool (for its statistics).
+func (p *Player) Pool() *pool.Pool { return p.pool }
+
+// Close releases idle connections.
+func (p *Player) Close() error {
+	p.hc.CloseIdleConnections()
+	return nil
+}
+
+// HTTPError is a non-200 answer of a server.
+type HTTPError struct {
+	Status  int
+	Message string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("HTTP %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
+}
+
+func classify(err error) pool.Class {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		if pool.TransientStatus(he.Status) {
+			return pool.Transient
+		}
+		return pool.Fatal
+	}
+	return pool.Transient
+}
+
+var (
+	errStalled   = errors.New("stream stalled")
+	errCutStream = errors.New("stream ended before the answer was complete")
+)
+
+// ModelNotFoundError says that a server does not serve the model.
+type ModelNotFoundError struct {
+	Model, Host string
+	// Served lists the models the server does serve.
+	Served []string
+}
+
+func (e *ModelNotFoundError) Error() string {
+	return fmt.Sprintf("model %q not found on %s (it serves: %s)", e.Model, e.Host, strings.Join(e.Served, ", "))
+}
+
+// Preflight checks, before a run, that every host answers GET /models and
+// lists the model.
+func (p *Player) Preflight(ctx context.Context) error {
+	for _, h := range p.pool.Hosts() {
+		ids, err := p.models(ctx, h)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("OpenAI-compatible server %s does not answer GET /models: %w", h, err)
+		}
+		found := false
+		for _, id := range ids {
+			found = found || id == p.cfg.Model
+		}
+		if !found {
+			return &ModelNotFoundError{Model: p.cfg.Model, Host: h, Served: ids}
+		}
+	}
+	return nil
+}
+
+func (p *Player) models(ctx context.Context, host string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, host+"/models", nil)
+	if err != nil {
+		return nil, err
+	}
+	p.authorize(req)
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, readHTTPError(resp)
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&list); err != nil {
+		return nil, fmt.Errorf("read /models: %w", err)
+	}
+	ids := make([]string, len(list.Data))
+	for i, m := range list.Data {
+		ids[i] = m.ID
+	}
+	return ids, nil
+}
+
+func (p *Player) health(ctx context.Context, host string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := p.models(ctx, host)
+	return err
+}
+
+func (p *Player) authorize(req *http.Request) {
+	if p.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+p.cfg.APIKey)
+	}
+}
+
+func readHTTPError(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	msg := strings.TrimSpace(string(body))
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && len(e.Error) > 0 {
+		var obj struct {
+			Message string `json:"message"`
+		}
+		var s string
+		switch {
+		case json.Unmarshal(e.Error, &obj) == nil && obj.Message != "":
+			msg = obj.Message
+		case json.Unmarshal(e.Error, &s) == nil:
+			msg = s
+		}
+	}
+	return &HTTPError{Status: resp.StatusCode, Message: msg}
+}
+
+// chunk is one streamed chat-completion event.
+type chunk struct {
+	Choices []struct {
+		Delta struct {
+			Content          string `json:"content"`
+			ReasoningContent string `json:"reasoning_content"`
+			Reasoning        string `json:"reasoning"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+		Logprobs     *struct {
+			Content []struct {
+				Token       string  `json:"token"`
+				Logprob     float64 `json:"logprob"`
+				TopLogprobs []struct {
+					Token   string  `json:"token"`
+					Logprob float64 `json:"logprob"`
+				} `json:"top_logprobs"`
+			} `json:"content"`
+		} `json:"logprobs"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+	Error json.RawMessage `json:"error"`
+}
+
+// maxEventBytes bounds one server-sent event line: a server that never
+// ends a line must not exhaust memory.
+const maxEventBytes = 1 << 20
+
+// Play answers one turn. It returns promptly when ctx ends.
+func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error) {
+	start := time.Now()
+	prompt, err := req.Observation.Prompt()
+	if err != nil {
+		return game.Reply{}, fmt.Errorf("openai: %w", err)
+	}
+	body := map[string]any{}
+	for k, v := range p.cfg.Params {
+		body[k] = v
+	}
+	body["model"] = p.cfg.Model
+	body["messages"] = prompt.Messages
+	body["stream"] = true
+	body["stream_options"] = map[string]any{"include_usage": true}
+	if _, ok := body["seed"]; !ok {
+		body["seed"] = int(req.Seed & 0x7fffffff)
+	}
+	if _, ok := body["max_tokens"]; !ok {
+		body["max_tokens"] = p.cfg.MaxTokens
+	}
+	if p.cfg.Logprobs {
+		body["logprobs"] = true
+		if p.cfg.TopLogprobs > 0 {
+			body["top_logprobs"] = p.cfg.TopLogprobs
+		}
+	}
+	switch p.cfg.Think {
+	case "false":
+		body["chat_template_kwargs"] = map[string]any{"enable_thinking": false}
+	case "low", "medium", "high":
+		body["reasoning_effort"] = p.cfg.Think
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return game.Reply{}, fmt.Errorf("openai: encode request: %w", err)
+	}
+
+	out := modelout.Collector{MaxTokens: p.cfg.MaxTokens, MaxBytes: p.cfg.MaxBytes, OnToken: req.OnToken}
+	var promptTokens, outputTokens int
+	err = p.pool.Do(ctx, func(ctx context.Context, host string) error {
+		out.Reset()
+		promptTokens, outputTokens = 0, 0
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		var stall *time.Timer
+		tick := func() {
+			if p.cfg.Stall <= 0 {
+				return
+			}
+			if stall == nil {
+				stall = time.AfterFunc(p.cfg.Stall, func() { cancel(errStalled) })
+				return
+			}
+			stall.Reset(p.cfg.Stall)
+		}
+		defer func() {
+			if stall != nil {
+				stall.Stop()
+			}
+		}()
+		err := p.stream(ctx, host, payload, tick, func(c *chunk) error {
+			if c.Usage != nil {
+				promptTokens, outputTokens = c.Usage.PromptTokens, c.Usage.CompletionTokens
+			}
+			for _, ch := range c.Choices {
+				if ch.Logprobs != nil {
+					for _, lp := range ch.Logprobs.Content {
+						t := game.TokenLogprob{Token: lp.Token, Logprob: lp.Logprob}
+						for _, alt := range lp.TopLogprobs {
+							t.Top = append(t.Top, game.TokenLogprob{Token: alt.Token, Logprob: alt.Logprob})
+						}
+						out.AddLogprob(t)
+					}
+				}
+				thinking := ch.Delta.ReasoningContent + ch.Delta.Reasoning
+				if err := out.Add(ch.Delta.Content, thinking); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, modelout.ErrCapped):
+			return nil
+		case errors.Is(context.Cause(ctx), errStalled):
+			return fmt.Errorf("%w: nothing for %s", errStalled, p.cfg.Stall)
+		}
+		return err
+	})
+	if err != nil {
+		return game.Reply{}, fmt.Errorf("openai %s: %w", p.cfg.Model, err)
+	}
+	reply := out.Reply()
+	if outputTokens == 0 {
+		outputTokens = out.Tokens()
+	}
+	reply.Usage = game.Usage{PromptTokens: promptTokens, OutputTokens: outputTokens, Latency: time.Since(start)}
+	return reply, nil
+}
+
+// stream posts one chat completion and feeds its events to fn until
+// [DONE]. A stream that ends without [DONE] is an error (errCutStream).
+func (p *Player) stream(ctx context.Context, host string, payload []byte, tick func(), fn func(*chunk) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, host+"/chat/completions", bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	p.authorize(req)
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return readHTTPError(resp)
+	}
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	for {
+		line, err := readLine(r)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return errCutStream
+			}
+			return err
+		}
+		data, ok := strings.CutPrefix(line, "data:")
+		if !ok {
+			continue // blank separators, comments, event names
+		}
+		tick()
+		data = strings.TrimSpace(data)
+		if data == "[DONE]" {
+			return nil
+		}
+		var c chunk
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			return fmt.Errorf("bad event %.200q: %w", data, err)
+		}
+		if len(c.Error) > 0 && string(c.Error) != "null" {
+			return fmt.Errorf("server error in stream: %s", c.Error)
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+}
+
+// readLine reads one line of at most maxEventBytes, without its line end.
+func readLine(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		part, isPrefix, err := r.ReadLine()
+		if err != nil {
+			return "", err
+		}
+		b = append(b, part...)
+		if len(b) > maxEventBytes {
+			return "", fmt.Errorf("event longer than %d bytes", maxEventBytes)
+		}
+		if !isPrefix {
+			return string(b), nil
+		}
+	}
+}
