@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -241,21 +240,7 @@ func (m playModel) view() string {
 		ev := m.ep.Verdict.Evidence
 		t.evidence = &ev
 	}
-	body := t.lines(st, w, m.maxBytes)
-	if len(body) == 0 {
-		body = []string{st.dim.Render("(waiting for the first utterance)")}
-	}
-	h := m.bodyHeight()
-	off := m.scroll
-	if m.follow {
-		off = len(body)
-	}
-	shown, _ := window(body, off, h)
-	lines = append(lines, shown...)
-	for len(lines) < 1+h {
-		lines = append(lines, "")
-	}
-	lines = append(lines, strings.Repeat("─", w))
+	lines = appendPane(lines, t, st, w, m.maxBytes, m.bodyHeight(), m.scroll, m.follow, "(waiting for the first utterance)")
 	switch {
 	case m.ep != nil && m.ep.Errored():
 		lines = append(lines, st.errorS.Render("the game failed: ")+oneLine(safeCut(m.ep.Err, 300)), "", "")

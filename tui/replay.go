@@ -526,21 +526,7 @@ func (m replayModel) episodeView() string {
 		ev := m.primary.Evidence
 		t.evidence = &ev
 	}
-	body := t.lines(st, w, m.maxBytes)
-	if len(body) == 0 {
-		body = []string{st.dim.Render("(→ steps through the episode)")}
-	}
-	h := m.bodyHeight()
-	off := m.scroll
-	if m.follow {
-		off = len(body)
-	}
-	shown, _ := window(body, off, h)
-	lines = append(lines, shown...)
-	for len(lines) < 1+h {
-		lines = append(lines, "")
-	}
-	lines = append(lines, strings.Repeat("─", w))
+	lines = appendPane(lines, t, st, w, m.maxBytes, m.bodyHeight(), m.scroll, m.follow, "(→ steps through the episode)")
 	lines = append(lines, m.verdictBox()...)
 	for len(lines) < m.height-2 {
 		lines = append(lines, "")

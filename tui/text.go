@@ -177,3 +177,24 @@ func padLeft(s string, n int) string {
 	}
 	return s
 }
+
+// appendPane appends t's transcript to lines as a scrolled pane of height
+// rows (placeholder when there is nothing to show yet; follow pins it to
+// the end), padded to full height and closed by a rule, the layout every
+// view that shows one game shares.
+func appendPane(lines []string, t transcript, st *styles, width, maxBytes, height, scroll int, follow bool, placeholder string) []string {
+	body := t.lines(st, width, maxBytes)
+	if len(body) == 0 {
+		body = []string{st.dim.Render(placeholder)}
+	}
+	if follow {
+		scroll = len(body)
+	}
+	shown, _ := window(body, scroll, height)
+	top := len(lines)
+	lines = append(lines, shown...)
+	for len(lines) < top+height {
+		lines = append(lines, "")
+	}
+	return append(lines, strings.Repeat("─", width))
+}

@@ -780,21 +780,7 @@ func (m watchModel) focusView(g *liveGame) string {
 		ev := g.ep.Verdict.Evidence
 		t.evidence = &ev
 	}
-	body := t.lines(st, w, m.maxBytes)
-	if len(body) == 0 {
-		body = []string{st.dim.Render("(no utterance yet)")}
-	}
-	h := m.bodyHeight()
-	off := m.scroll
-	if m.follow {
-		off = len(body)
-	}
-	shown, _ := window(body, off, h)
-	lines = append(lines, shown...)
-	for len(lines) < 1+h {
-		lines = append(lines, "")
-	}
-	lines = append(lines, strings.Repeat("─", w))
+	lines = appendPane(lines, t, st, w, m.maxBytes, m.bodyHeight(), m.scroll, m.follow, "(no utterance yet)")
 	lines = append(lines, m.verdictLines(g)...)
 	for len(lines) < m.height-1 {
 		lines = append(lines, "")
