@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +13,6 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/human"
-	"github.com/spag-go/spag/players/scripted"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/tui"
 )
@@ -106,13 +104,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if err != nil {
 		return err
 	}
-	var lexOnce sync.Once
-	var lex *scripted.Lexicon
-	var lexErr error
-	loadLex := func() (*scripted.Lexicon, error) {
-		lexOnce.Do(func() { lex, lexErr = scripted.LoadLexicon() })
-		return lex, lexErr
-	}
+	loadLex := lazyLexicon()
 	opponent, err := newPlayer("against", spec, otherRole, loadLex, j)
 	if err != nil {
 		return err

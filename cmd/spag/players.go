@@ -5,14 +5,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/ollama"
+	"github.com/spag-go/spag/players/openai"
+	"github.com/spag-go/spag/players/pool"
 	"github.com/spag-go/spag/players/scripted"
+	"github.com/spag-go/spag/taboo"
 )
 
 // playerSpec is a parsed --attacker/--defender value:
-// BACKEND[:ARG][,key=value...], for example "builtin", "builtin:skill=0.8".
+// BACKEND[:ARG][,key=value...], for example "builtin", "builtin:skill=0.8",
+// "ollama:qwen2.5:7b", "ollama:llama3.2:3b@http://gpu1:11434,http://gpu2:11434,temperature=0.7".
+// For model backends ARG is MODEL[@HOST[,HOST...]]: parts after the host
+// list without "=" are more hosts.
 type playerSpec struct {
 	raw     string
 	backend string
@@ -24,7 +32,12 @@ type playerSpec struct {
 // for the error message.
 var backendHelp = map[string]string{
 	"builtin": "built-in lexicon player (options: skill=0..1)",
+	"ollama":  "Ollama model, ollama:MODEL[@HOST,...] ($OLLAMA_HOST by default; options as --option)",
+	"openai":  "OpenAI-compatible server (vLLM, SGLang, llama.cpp, LM Studio), openai:MODEL@URL[,URL...]",
 }
+
+// modelBackends are the backends that --option settings apply to.
+var modelBackends = map[string]bool{"ollama": true, "openai": true}
 
 func parseSpec(flag, raw string) (playerSpec, error) {
 	s := playerSpec{raw: raw, options: map[string]string{}}
@@ -44,6 +57,10 @@ func parseSpec(flag, raw string) (playerSpec, error) {
 			s.options[k] = v
 			continue
 		}
+		if s.arg != "" && modelBackends[backend] && strings.Contains(s.arg, "@") {
+			s.arg += "," + part // another host of the pool
+			continue
+		}
 		if s.arg != "" {
 			return s, usagef("--%s %q: %q is neither the backend argument nor key=value", flag, raw, part)
 		}
@@ -59,6 +76,43 @@ func backendList() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// addOptions applies --option key=value settings to a model backend's spec;
+// the spec's own options win. Other backends ignore them.
+func (s *playerSpec) addOptions(flag string, opts []string) error {
+	if !modelBackends[s.backend] {
+		return nil
+	}
+	for _, kv := range opts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usagef("--option %q: want key=value, for example --option temperature=0.7", kv)
+		}
+		if _, set := s.options[k]; !set {
+			s.options[k] = v
+		}
+	}
+	return nil
+}
+
+// modelConfig splits a model backend's argument MODEL[@HOST,...] and
+// returns its settings in a stable order.
+func modelConfig(flag string, spec playerSpec, defaultPort string) (model string, hosts []string, keys []string, err error) {
+	model, hostList, hasHosts := strings.Cut(spec.arg, "@")
+	if model == "" {
+		return "", nil, nil, usagef("--%s %q: no model named; use %s:MODEL[@HOST,...]", flag, spec.raw, spec.backend)
+	}
+	if hasHosts {
+		if hosts, err = pool.ParseHosts(hostList, defaultPort); err != nil {
+			return "", nil, nil, usagef("--%s %q: %v", flag, spec.raw, err)
+		}
+	}
+	for k := range spec.options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return model, hosts, keys, nil
 }
 
 // newPlayer builds the player for a role from its spec.
@@ -89,6 +143,62 @@ func newPlayer(flag string, spec playerSpec, role string, lex func() (*scripted.
 			return scripted.NewAttacker(l, j, skill), nil
 		}
 		return scripted.NewDefender(l, skill), nil
+	case "ollama":
+		model, hosts, keys, err := modelConfig(flag, spec, "11434")
+		if err != nil {
+			return nil, err
+		}
+		// Log-probabilities are what training needs; logprobs=false opts out.
+		cfg := ollama.Config{Model: model, Hosts: hosts, Logprobs: true}
+		for _, k := range keys {
+			if err := cfg.Set(k, spec.options[k]); err != nil {
+				return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+			}
+		}
+		p, err := ollama.New(cfg)
+		if err != nil {
+			return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+		}
+		return p, nil
+	case "openai":
+		model, hosts, keys, err := modelConfig(flag, spec, "")
+		if err != nil {
+			return nil, err
+		}
+		cfg := openai.Config{Model: model, Hosts: hosts, Logprobs: true}
+		for _, k := range keys {
+			if err := cfg.Set(k, spec.options[k]); err != nil {
+				return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+			}
+		}
+		p, err := openai.New(cfg)
+		if err != nil {
+			return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+		}
+		return p, nil
 	}
 	return nil, usagef("--%s %q: unknown backend %q", flag, spec.raw, spec.backend)
+}
+
+// lazyLexicon loads the built-in players' lexicon on first use, so that
+// runs without built-in players never parse it.
+func lazyLexicon() func() (*scripted.Lexicon, error) {
+	return sync.OnceValues(scripted.LoadLexicon)
+}
+
+// loadJudgeAndTemplates resolves the judge and template flags that several
+// commands share; errors name the flag.
+func loadJudgeAndTemplates(judgeFlag, judgeName, templatesDir string) (judge.Judge, *taboo.Templates, error) {
+	j, err := judge.ByName(judgeName)
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("--%s: %w", judgeFlag, err)}
+	}
+	if templatesDir == "" {
+		return j, nil, nil
+	}
+	tmpl, err := taboo.LoadTemplates(templatesDir)
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("--templates: %w", err)}
+	}
+	return j, tmpl, nil
 }

@@ -77,15 +77,9 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	if f.format != "spag" && f.format != "chat" {
 		return usagef("--format %q: want spag or chat", f.format)
 	}
-	j, err := judge.ByName(f.rules)
+	j, tmpl, err := loadJudgeAndTemplates("rules", f.rules, f.templates)
 	if err != nil {
-		return usageError{fmt.Errorf("--rules: %w", err)}
-	}
-	var tmpl *taboo.Templates
-	if f.templates != "" {
-		if tmpl, err = taboo.LoadTemplates(f.templates); err != nil {
-			return usageError{fmt.Errorf("--templates: %w", err)}
-		}
+		return err
 	}
 	games := gameCache{judge: j, style: f.style, templates: tmpl, byKey: map[string]*taboo.Game{}}
 

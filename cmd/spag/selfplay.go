@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,7 +22,6 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
 	"github.com/spag-go/spag/judge"
-	"github.com/spag-go/spag/players/scripted"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -42,8 +40,10 @@ type runConfig struct {
 	Words       string `json:"words"`
 	Games       int    `json:"games"`
 	Shard       string `json:"shard,omitempty"`
-	CodeVersion string `json:"code_version"`
-	GoVersion   string `json:"go_version"`
+	// Options are the --option settings of the model players.
+	Options     []string `json:"options,omitempty"`
+	CodeVersion string   `json:"code_version"`
+	GoVersion   string   `json:"go_version"`
 }
 
 type selfplayFlags struct {
@@ -63,6 +63,7 @@ type selfplayFlags struct {
 	jsonOut     bool
 	tui         bool
 	turnTimeout time.Duration
+	options     []string
 }
 
 func newSelfplayCmd(sig *interrupts) *cobra.Command {
@@ -104,6 +105,7 @@ at once (finished episodes are never lost).`,
 	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
 	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
+	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai), repeatable: --option temperature=0.7 --option num_ctx=4096")
 	return cmd
 }
 
@@ -289,19 +291,13 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		code, gov := codeVersion()
 		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
 			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: f.words, Games: games,
-			Shard: f.shard, CodeVersion: code, GoVersion: gov}
+			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
 		subjectList = subjects(words, games, f.seed)
 	}
 
-	j, err := judge.ByName(cfg.Judge)
+	j, tmpl, err := loadJudgeAndTemplates("judge", cfg.Judge, cfg.Templates)
 	if err != nil {
-		return usageError{fmt.Errorf("--judge: %w", err)}
-	}
-	var tmpl *taboo.Templates
-	if cfg.Templates != "" {
-		if tmpl, err = taboo.LoadTemplates(cfg.Templates); err != nil {
-			return usageError{fmt.Errorf("--templates: %w", err)}
-		}
+		return err
 	}
 	g, err := taboo.New(taboo.Params{MaxTurns: cfg.MaxTurns, Judge: j, Style: cfg.Style, Templates: tmpl})
 	if err != nil {
@@ -312,19 +308,16 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 	cfg.Game = g.String()
 
-	var lexOnce sync.Once
-	var lex *scripted.Lexicon
-	var lexErr error
-	loadLex := func() (*scripted.Lexicon, error) {
-		lexOnce.Do(func() { lex, lexErr = scripted.LoadLexicon() })
-		return lex, lexErr
-	}
+	loadLex := lazyLexicon()
 	players := make([]game.Player, 2)
 	for i, role := range []struct{ flag, spec, role string }{
 		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
 	} {
 		spec, err := parseSpec(role.flag, role.spec)
 		if err != nil {
+			return err
+		}
+		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
 			return err
 		}
 		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {

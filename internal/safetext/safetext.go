@@ -33,29 +33,27 @@ func Visible(s string) string {
 		case r == 0x7f:
 			b.WriteRune('␡')
 		case r >= 0x80 && r < 0xa0:
-			b.WriteString("<U+")
-			const hex = "0123456789ABCDEF"
-			b.WriteByte(hex[r>>12&0xf])
-			b.WriteByte(hex[r>>8&0xf])
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
-			b.WriteByte('>')
+			writeCodePoint(&b, r)
 		case r == 0x2028 || r == 0x2029 || r == 0x202e || r == 0x202d || r == 0x2066 || r == 0x2067 || r == 0x2068 || r == 0x2069:
 			// Line separators and bidirectional overrides can reorder or
 			// hide text; show them as code points.
-			b.WriteString("<U+")
-			const hex = "0123456789ABCDEF"
-			b.WriteByte(hex[r>>12&0xf])
-			b.WriteByte(hex[r>>8&0xf])
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
-			b.WriteByte('>')
+			writeCodePoint(&b, r)
 		default:
 			b.WriteString(s[i : i+size])
 		}
 		i += size
 	}
 	return b.String()
+}
+
+// writeCodePoint writes r as "<U+XXXX>".
+func writeCodePoint(b *strings.Builder, r rune) {
+	const hex = "0123456789ABCDEF"
+	b.WriteString("<U+")
+	for shift := 12; shift >= 0; shift -= 4 {
+		b.WriteByte(hex[r>>shift&0xf])
+	}
+	b.WriteByte('>')
 }
 
 func clean(s string) bool {
