@@ -147,7 +147,8 @@ type Store struct {
 	wdb  *sql.DB // one connection: SQLite has one writer at a time anyway
 	rdb  *sql.DB // query-only connections
 
-	w *writer
+	w    *writer
+	live *liveSet
 
 	runsMu    sync.Mutex
 	knownRuns map[string]bool // run IDs known to exist; runs are never deleted
@@ -193,6 +194,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// body may query again, so a cap could deadlock concurrent loops.
 	s.rdb.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 
+	s.live = newLiveSet()
 	s.w, err = startWriter(ctx, s)
 	if err != nil {
 		s.rdb.Close()

@@ -21,6 +21,9 @@ type pending struct {
 	logprobs  [][]byte // per turn; nil when the turn has none
 	extra     []byte   // JSON object; nil when none
 	turnExtra [][]byte // per turn; nil when no turn has any
+	// dropLive says a live row may exist for the episode; it is deleted
+	// in the transaction that stores the episode.
+	dropLive bool
 }
 
 // request is what travels on the writer's queue: an episode, or a flush
@@ -171,6 +174,9 @@ func (s *Store) Write(ctx context.Context, runID string, ep game.Episode) error 
 	if err := s.checkRun(ctx, runID); err != nil {
 		return fmt.Errorf("episodes: write episode %d: %w", ep.Index, err)
 	}
+	// A finished episode is no longer in flight, even while it waits in
+	// the queue.
+	p.dropLive = s.live.finished(runID, ep.Index)
 	return s.w.send(ctx, "queue episode", request{p: p})
 }
 
@@ -244,6 +250,11 @@ func (w *writer) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	// Live turns are written at most once per flush interval.
+	liveTimer := time.NewTimer(time.Hour)
+	liveTimer.Stop()
+	defer liveTimer.Stop()
+	liveArmed := false
 	commit := func() {
 		w.commit(batch)
 		clear(batch) // drop references to the committed episodes
@@ -275,6 +286,16 @@ func (w *writer) run() {
 			}
 		case <-tick:
 			commit()
+		case <-w.s.live.kick:
+			if !liveArmed {
+				liveArmed = true
+				liveTimer.Reset(opts.FlushInterval)
+			}
+		case <-liveTimer.C:
+			liveArmed = false
+			// Live rows are progress for watchers, not data: a failure
+			// here must not fail the store.
+			_ = w.s.writeLive(context.Background())
 		}
 	}
 }
@@ -323,6 +344,9 @@ func (s *Store) insertTx(ctx context.Context, base stmts, batch []pending) ([]ga
 	stored := make([]game.Episode, 0, len(batch))
 	for i := range batch {
 		ok, err := insertEpisode(ctx, st, &batch[i])
+		if err == nil && batch[i].dropLive {
+			_, err = tx.ExecContext(ctx, `DELETE FROM live_episodes WHERE run_id = ? AND idx = ?`, batch[i].runID, batch[i].ep.Index)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("episodes: %s: write run %s episode %d: %w", s.path, batch[i].runID, batch[i].ep.Index, err)
 		}

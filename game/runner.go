@@ -31,6 +31,12 @@ type Runner struct {
 	// flight finish and are handed to the sink. Cancelling the context
 	// passed to Run stops them too.
 	Drain <-chan struct{}
+	// OnTurn, when not nil, is called after each turn has been applied,
+	// with the episode's turns so far, from the goroutine playing the
+	// episode, so that progress can be recorded before the episode ends.
+	// The turns are never modified afterwards and may be kept. OnTurn must
+	// be fast and never block.
+	OnTurn func(setup Setup, turns []Turn)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -182,6 +188,9 @@ func (r *Runner) play(ctx context.Context, setup Setup, lim *limiter) (*Episode,
 			N: n, Player: p, Role: obs.Role, Text: reply.Text, Thinking: reply.Thinking,
 			Usage: reply.Usage, Logprobs: reply.Logprobs,
 		})
+		if r.OnTurn != nil {
+			r.OnTurn(setup, ep.Turns[:len(ep.Turns):len(ep.Turns)])
+		}
 		if events {
 			r.Events.Publish(TurnFinished{Episode: setup.Index, Turn: ep.Turns[len(ep.Turns)-1]})
 		}

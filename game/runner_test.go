@@ -410,3 +410,25 @@ func ExampleRunner() {
 	// 2 b: short
 	// first at 2
 }
+
+func TestOnTurnSeesEveryTurnInOrder(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int][]int{}
+	r := &game.Runner{Game: echoGame{4}, Players: []game.Player{seededPlayer("a"), seededPlayer("b")}, Concurrency: 4,
+		OnTurn: func(s game.Setup, turns []game.Turn) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(turns) != len(seen[s.Index])+1 {
+				t.Errorf("episode %d: OnTurn got %d turns after %d calls", s.Index, len(turns), len(seen[s.Index]))
+			}
+			seen[s.Index] = append(seen[s.Index], turns[len(turns)-1].N)
+		}}
+	if err := r.Run(context.Background(), setups(30), func(context.Context, *game.Episode) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		if got := fmt.Sprint(seen[i]); got != "[1 2 3 4]" {
+			t.Errorf("episode %d: OnTurn saw turns %s", i, got)
+		}
+	}
+}

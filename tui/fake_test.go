@@ -58,6 +58,7 @@ func fakeRecords() []episodes.Record {
 // fakeStore is an in-memory EpisodeSource and RunSource.
 type fakeStore struct {
 	mu       sync.Mutex
+	live     []episodes.LiveEpisode
 	recs     []episodes.Record
 	verdicts map[int64][]episodes.Verdict
 	run      episodes.Run
@@ -109,6 +110,18 @@ func (s *fakeStore) Run(ctx context.Context, id string) (*episodes.Run, error) {
 	}
 	r := s.run
 	return &r, nil
+}
+
+func (s *fakeStore) Live(ctx context.Context, runID string) ([]episodes.LiveEpisode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]episodes.LiveEpisode(nil), s.live...), nil
+}
+
+func (s *fakeStore) setLive(live ...episodes.LiveEpisode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live = live
 }
 
 func (s *fakeStore) LatestRun(ctx context.Context) (*episodes.Run, error) {

@@ -29,6 +29,8 @@ type RunSource interface {
 	Stats(ctx context.Context, runID string) (episodes.Stats, error)
 	Episodes(ctx context.Context, f episodes.Filter) ([]episodes.Record, error)
 	Episode(ctx context.Context, id int64) (*episodes.Record, error)
+	// Live lists the run's episodes in flight with their turns so far.
+	Live(ctx context.Context, runID string) ([]episodes.LiveEpisode, error)
 }
 
 // Rejudger returns the verdicts that judges other than the episode's own

@@ -175,6 +175,28 @@ func TestWatchFollowsEpisodesAddedToTheStore(t *testing.T) {
 	}
 }
 
+func TestWatchShowsGamesInFlightFromTheStore(t *testing.T) {
+	src := newFakeStore()
+	m, err := New(Config{Start: WatchView, Watch: WatchConfig{Source: src, PollEvery: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "4/10")
+	src.setLive(episodes.LiveEpisode{RunID: src.run.ID, Index: 7, Subject: "lantern", UpdatedAt: t0.Add(4 * time.Second),
+		Turns: fakeTurns("It glows in the dark.", "A firefly?")})
+	waitFor(t, tm, "A firefly?")
+	src.setLive()
+	time.Sleep(200 * time.Millisecond) // ten polls
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if len(fm.watch.live) != 0 {
+		t.Errorf("%d games in flight after the store reported none", len(fm.watch.live))
+	}
+}
+
 func TestExports(t *testing.T) {
 	rec := fakeRecords()[2] // the hostile one
 	other := game.Verdict{Outcome: "attacker_wins", DecidedAt: 1, Rule: "x", Judge: "spag@1"}

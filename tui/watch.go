@@ -89,6 +89,8 @@ type pollMsg struct {
 	// list holds the run's episodes without turns, when the count changed
 	// since the previous poll.
 	list []episodes.Record
+	// live holds the run's episodes in flight, turn by turn.
+	live []episodes.LiveEpisode
 	err  error
 }
 
@@ -121,6 +123,10 @@ func poll(src RunSource, runID string, lastCount int) tea.Cmd {
 			return msg
 		}
 		if msg.stats, err = src.Stats(ctx, msg.run.ID); err != nil {
+			msg.err = err
+			return msg
+		}
+		if msg.live, err = src.Live(ctx, msg.run.ID); err != nil {
 			msg.err = err
 			return msg
 		}
@@ -449,6 +455,15 @@ func (m watchModel) applyPoll(msg pollMsg, next tea.Cmd) (watchModel, tea.Cmd) {
 	m.haveProg = true
 	m.tokens = st.OutputTokens
 	m.done = total > 0 && st.Episodes >= total
+	// Games in flight as the other process last wrote them; a row older
+	// than a minute is left over from a process that was killed.
+	m.live = make(map[int]*liveGame, len(msg.live))
+	for _, e := range msg.live {
+		if m.done || st.LastFinish.Sub(e.UpdatedAt) > time.Minute {
+			continue
+		}
+		m.live[e.Index] = &liveGame{setup: game.Setup{Index: e.Index, Subject: e.Subject}, turns: e.Turns}
+	}
 	if msg.list == nil {
 		return m, next
 	}

@@ -374,7 +374,9 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	meter.Store(progress.New(meterOut, len(setups), progress.Options{Terminal: isTerminal(meterOut)}))
 
 	runner := &game.Runner{Game: g, Players: players, Concurrency: f.concurrency,
-		TurnTimeout: f.turnTimeout, Drain: sig.Drain()}
+		TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
+		// Turns of games in flight, for `spag watch` in another process.
+		OnTurn: func(s game.Setup, turns []game.Turn) { store.WriteLive(run.ID, s.Index, s.Subject, turns) }}
 	play := func() error {
 		return runner.Run(ctx, setups, func(ctx context.Context, ep *game.Episode) error {
 			return store.Write(ctx, run.ID, *ep)

@@ -98,7 +98,8 @@ func BenchmarkEngine(b *testing.B) {
 }
 
 // BenchmarkEngineStore is BenchmarkEngine with every episode written to a
-// SQLite store; the clock stops once the last one is committed.
+// SQLite store, as `spag selfplay` does (live turns included); the clock
+// stops once the last one is committed.
 func BenchmarkEngineStore(b *testing.B) {
 	g, players, words := setup(b)
 	ctx := context.Background()
@@ -111,7 +112,10 @@ func BenchmarkEngineStore(b *testing.B) {
 	if err := store.CreateRun(ctx, run); err != nil {
 		b.Fatal(err)
 	}
-	r := &game.Runner{Game: g, Players: players, Concurrency: runtime.GOMAXPROCS(0) * 4}
+	// As in `spag selfplay`: turns of games in flight go to the store for
+	// watchers too.
+	r := &game.Runner{Game: g, Players: players, Concurrency: runtime.GOMAXPROCS(0) * 4,
+		OnTurn: func(s game.Setup, turns []game.Turn) { store.WriteLive(run.ID, s.Index, s.Subject, turns) }}
 	s := setups(words, b.N)
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
