@@ -295,35 +295,14 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		subjectList = subjects(words, games, f.seed)
 	}
 
-	j, tmpl, err := loadJudgeAndTemplates("judge", cfg.Judge, cfg.Templates)
+	g, players, err := buildGame(cfg)
 	if err != nil {
 		return err
-	}
-	g, err := taboo.New(taboo.Params{MaxTurns: cfg.MaxTurns, Judge: j, Style: cfg.Style, Templates: tmpl})
-	if err != nil {
-		return usageError{err}
 	}
 	if run != nil && g.String() != cfg.Game {
 		return fmt.Errorf("run %s was played as %s but would now be %s (templates or judge changed); start a new run", run.ID, cfg.Game, g.String())
 	}
 	cfg.Game = g.String()
-
-	loadLex := lazyLexicon()
-	players := make([]game.Player, 2)
-	for i, role := range []struct{ flag, spec, role string }{
-		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
-	} {
-		spec, err := parseSpec(role.flag, role.spec)
-		if err != nil {
-			return err
-		}
-		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
-			return err
-		}
-		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
-			return err
-		}
-	}
 
 	// Check every backend (models present, servers reachable) before
 	// anything is written.
@@ -344,9 +323,10 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		if err != nil {
 			return err
 		}
-		run = &episodes.Run{Game: cfg.Game, Judge: j.Name() + "@" + strconv.Itoa(j.Version()), Seed: cfg.Seed,
+		run = &episodes.Run{Game: cfg.Game, Judge: taboo.JudgeID(g.Judge()), Seed: cfg.Seed,
 			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender},
-			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard}
+			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard,
+			Total: shardSize(len(subjectList), shardI, shardN)}
 		if err := store.CreateRun(ctx, run); err != nil {
 			return err
 		}
@@ -404,6 +384,43 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		return fmt.Errorf("run %s: %w (resume with: spag selfplay --db %s --resume %s)", run.ID, runErr, f.db, run.ID)
 	}
 	return writeStats(ctx, cmd.OutOrStdout(), store, run.ID, false, f.jsonOut)
+}
+
+// buildGame makes the game and the two players a run configuration names.
+func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
+	j, tmpl, err := loadJudgeAndTemplates("judge", cfg.Judge, cfg.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := taboo.New(taboo.Params{MaxTurns: cfg.MaxTurns, Judge: j, Style: cfg.Style, Templates: tmpl})
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	loadLex := lazyLexicon()
+	players := make([]game.Player, 2)
+	for i, role := range []struct{ flag, spec, role string }{
+		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
+	} {
+		spec, err := parseSpec(role.flag, role.spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
+			return nil, nil, err
+		}
+		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
+			return nil, nil, err
+		}
+	}
+	return g, players, nil
+}
+
+// shardSize is the number of indices below n that are i modulo shards.
+func shardSize(n, i, shards int) int {
+	if n <= i {
+		return 0
+	}
+	return (n-1-i)/shards + 1
 }
 
 func isTerminal(w io.Writer) bool {
