@@ -22,6 +22,7 @@ func newModelCmd() *cobra.Command {
 		Short: "Create and inspect native (llama-architecture) model checkpoints",
 	}
 	cmd.AddCommand(newModelInitCmd(), newModelInfoCmd())
+	cmd.AddCommand(newModelExportCmd(), newModelCompareCmd())
 	return cmd
 }
 

@@ -1,0 +1,177 @@
+package native
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+// testModel returns a random model over a small trained tokenizer.
+func testModel(t testing.TB, kvHeads int) *Model {
+	t.Helper()
+	corpus := []string{"the cat sat on the mat", "a dog and a cat", "clues without the word", "I know the word: it is cat"}
+	v, err := tokenizer.Train(context.Background(), corpus, tokenizer.TrainOptions{VocabSize: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := model.Config{Vocab: v.Size(), Dim: 32, Layers: 2, Heads: 4, KVHeads: kvHeads, FFN: 48, Context: 64, NormEps: 1e-5, RopeTheta: 10000}
+	p, err := model.Init(cfg, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Larger weights than Init's make the distribution far from uniform,
+	// so that a layout mistake cannot hide.
+	for _, ts := range p.Tensors {
+		d := ts.Data().([]float32)
+		for i := range d {
+			d[i] *= 8
+		}
+	}
+	m, err := NewModel(v, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMatchesGraphModel checks the plain-Go forward pass against rl/model's
+// gorgonia graph on the same weights.
+func TestMatchesGraphModel(t *testing.T) {
+	for _, kv := range []int{4, 2, 1} {
+		m := testModel(t, kv)
+		rng := rand.New(rand.NewPCG(1, 2))
+		const T = 20
+		toks := make([]int, T+1)
+		toks[0] = tokenizer.BOSID
+		for i := 1; i <= T; i++ {
+			toks[i] = rng.IntN(m.Config.Vocab)
+		}
+		p := paramsOf(t, m)
+		r, err := model.NewRunner(p, 1, T, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, err := r.Run(toks[:T], toks[1:], nil)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Score(toks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i := range want {
+			worst = math.Max(worst, math.Abs(got[i]-want[i]))
+		}
+		t.Logf("kv heads %d: max |native - graph| logp = %.2g (logp[0] %.3f)", kv, worst, want[0])
+		if worst > 1e-4 {
+			t.Fatalf("kv heads %d: native and graph log-probabilities differ by %g", kv, worst)
+		}
+	}
+}
+
+// paramsOf rebuilds rl/model params from a Model's weights.
+func paramsOf(t testing.TB, m *Model) *model.Params {
+	t.Helper()
+	p, err := model.Init(m.Config, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]float32{"token_embd.weight": m.embd, "output_norm.weight": m.outNorm, "output.weight": m.out}
+	for l, ly := range m.layers {
+		for s, w := range map[string][]float32{"attn_norm": ly.attnNorm, "attn_q": ly.q, "attn_k": ly.k, "attn_v": ly.v,
+			"attn_output": ly.o, "ffn_norm": ly.ffnNorm, "ffn_gate": ly.gate, "ffn_up": ly.up, "ffn_down": ly.down} {
+			byName["blk."+itoa(l)+"."+s+".weight"] = w
+		}
+	}
+	for i, s := range m.Config.ParamSpecs() {
+		copy(p.Tensors[i].Data().([]float32), byName[s.Name])
+	}
+	return p
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }
+
+// TestIncrementalAndBatchedAgree checks that token-by-token decoding with
+// the cache and batched decoding of several sequences give the logits of
+// one full pass.
+func TestIncrementalAndBatchedAgree(t *testing.T) {
+	m := testModel(t, 2)
+	seqs := [][]int{{1, 300 - 1, 5, 77, 12, 9}, {1, 40, 41}, {1, 8, 8, 8, 8, 8, 8, 8, 100}}
+	full := make([][][]float32, len(seqs))
+	for i, s := range seqs {
+		var err error
+		if full[i], err = m.Forward(m.NewCache(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caches := make([]*Cache, len(seqs))
+	for i := range caches {
+		caches[i] = m.NewCache()
+	}
+	// Prefill the first two tokens of every sequence in one batch, then
+	// decode one token per sequence per step, batched.
+	var chunks []chunk
+	for i, s := range seqs {
+		chunks = append(chunks, chunk{caches[i], s[:2]})
+	}
+	rows, err := m.forward(chunks, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(i, pos int, row []float32) {
+		t.Helper()
+		for j := range row {
+			if d := math.Abs(float64(row[j] - full[i][pos][j])); d > 1e-4 {
+				t.Fatalf("seq %d pos %d logit %d: %v, full pass %v", i, pos, j, row[j], full[i][pos][j])
+			}
+		}
+	}
+	for i := range seqs {
+		check(i, 1, rows[i])
+	}
+	for pos := 2; ; pos++ {
+		chunks, idx := chunks[:0], []int{}
+		for i, s := range seqs {
+			if pos < len(s) {
+				chunks = append(chunks, chunk{caches[i], s[pos : pos+1]})
+				idx = append(idx, i)
+			}
+		}
+		if len(chunks) == 0 {
+			break
+		}
+		rows, err := m.forward(chunks, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, i := range idx {
+			check(i, pos, rows[j])
+		}
+	}
+}
+
+func TestForwardErrors(t *testing.T) {
+	m := testModel(t, 4)
+	long := make([]int, m.Config.Context+1)
+	for _, tc := range []struct {
+		name string
+		toks []int
+	}{
+		{"too long", long},
+		{"negative id", []int{1, -1}},
+		{"id past vocabulary", []int{1, m.Config.Vocab}},
+		{"empty", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := m.Forward(m.NewCache(), tc.toks); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
