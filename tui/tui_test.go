@@ -197,6 +197,34 @@ func TestWatchShowsGamesInFlightFromTheStore(t *testing.T) {
 	}
 }
 
+func TestWatchShowsHostLoad(t *testing.T) {
+	hosts := func() []HostLoad {
+		return []HostLoad{
+			{Role: "defender", Host: "http://gpu1:11434", InFlight: 3, Calls: 120, Errors: 0},
+			{Role: "defender", Host: "http://gpu2:11434", InFlight: 0, Calls: 40, Errors: 5, Down: true},
+		}
+	}
+	ch := make(chan game.Event)
+	m, err := New(Config{Start: WatchView, NoColor: true, Watch: WatchConfig{Events: ch, Total: 10, Hosts: hosts,
+		Players: map[string]string{"attacker": "builtin", "defender": "ollama:qwen3@http://gpu1:11434,http://gpu2:11434"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "gpu2:11434")
+	close(ch)
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	view := fm.View()
+	for _, want := range []string{"http://gpu1:11434      3 in flight · 120 calls · 0 errors", "40 calls · 5 errors · down"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("dashboard lacks %q:\n%s", want, view)
+		}
+	}
+}
+
 func TestExports(t *testing.T) {
 	rec := fakeRecords()[2] // the hostile one
 	other := game.Verdict{Outcome: "attacker_wins", DecidedAt: 1, Rule: "x", Judge: "spag@1"}

@@ -38,6 +38,30 @@ type WatchConfig struct {
 	Players map[string]string
 	// Recent is how many finished games stay in the list (default 30).
 	Recent int
+	// Hosts, when not nil, reports the model servers behind each role
+	// (in-process runs with pooled backends); it is called from a command
+	// about once a second and must be safe for concurrent use.
+	Hosts func() []HostLoad
+}
+
+// HostLoad is one model server's state as a backend's host pool reports it.
+type HostLoad struct {
+	Role     string
+	Host     string
+	InFlight int
+	Calls    int
+	Errors   int
+	Down     bool
+}
+
+// hostsMsg carries a snapshot of the hosts.
+type hostsMsg struct{ hosts []HostLoad }
+
+// hostsEvery is how often the hosts are read.
+const hostsEvery = time.Second
+
+func readHosts(f func() []HostLoad, after time.Duration) tea.Cmd {
+	return tea.Tick(after, func(time.Time) tea.Msg { return hostsMsg{hosts: f()} })
 }
 
 // eventsMsg carries a batch of events read from one stream; closed reports
@@ -207,6 +231,7 @@ type watchModel struct {
 	live     map[int]*liveGame
 	finished []*liveGame // newest first
 	loads    map[string]*roleLoad
+	hosts    []HostLoad
 	done     bool
 	err      error
 
@@ -242,6 +267,9 @@ func newWatch(cfg WatchConfig, st *styles, maxBytes int) watchModel {
 
 func (m watchModel) init() tea.Cmd {
 	if m.cfg.Events != nil {
+		if m.cfg.Hosts != nil {
+			return tea.Batch(waitForEvents(m.cfg.Events), readHosts(m.cfg.Hosts, 0))
+		}
 		return waitForEvents(m.cfg.Events)
 	}
 	if m.cfg.Source != nil {
@@ -265,6 +293,12 @@ func (m watchModel) update(msg tea.Msg) (watchModel, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
+	case hostsMsg:
+		if m.cfg.Hosts == nil {
+			return m, nil
+		}
+		m.hosts = msg.hosts
+		return m, readHosts(m.cfg.Hosts, hostsEvery)
 	case eventsMsg:
 		if msg.from != m.cfg.Events || m.cfg.Events == nil {
 			return m, nil
@@ -705,12 +739,23 @@ func (m watchModel) dashboard() string {
 		}
 		lines = append(lines, fmt.Sprintf("%-9s %-14s busy %d · %d turns · avg %s · %d tok · %d errors",
 			oneLine(r), fitLine(oneLine(backend), 14), l.busy, l.turns, avg, l.tokens, l.errors))
+		for _, h := range m.hosts {
+			if h.Role != r {
+				continue
+			}
+			state := ""
+			if h.Down {
+				state = " · " + st.errorS.Render("down")
+			}
+			lines = append(lines, fmt.Sprintf("  %-22s %d in flight · %d calls · %d errors%s",
+				fitLine(oneLine(h.Host), 22), h.InFlight, h.Calls, h.Errors, state))
+		}
 	}
 
 	rows := m.rows()
 	header := fmt.Sprintf("games: %d in flight, %d recent", len(m.live), len(m.finished))
 	if m.cfg.Events == nil {
-		header = fmt.Sprintf("games: %d most recently stored (episodes appear once finished)", len(m.finished))
+		header = fmt.Sprintf("games: %d in flight, %d most recently stored", len(m.live), len(m.finished))
 	}
 	lines = append(lines, st.header.Render(padRight(header, w)))
 	listH := m.height - len(lines) - 1

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/players/pool"
 	"github.com/spag-go/spag/tui"
 )
 
@@ -119,8 +120,9 @@ func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title s
 		sub.Close() // the UI shows the run as finished
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
-		Start:   tui.WatchView,
-		Watch:   tui.WatchConfig{Events: sub.C, Title: title, Total: total, Players: players},
+		Start: tui.WatchView,
+		Watch: tui.WatchConfig{Events: sub.C, Title: title, Total: total, Players: players,
+			Hosts: hostLoads(r.Game.Roles(), r.Players)},
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
 	close(quit)
@@ -131,4 +133,38 @@ func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title s
 		return fmt.Errorf("watch: %w", uiErr)
 	}
 	return runErr
+}
+
+// pooled is implemented by backends that spread their calls over a pool of
+// model servers.
+type pooled interface {
+	Pool() *pool.Pool
+}
+
+// hostLoads reports the hosts of the pooled players for the watch view, or
+// nil when no player has hosts.
+func hostLoads(roles []string, players []game.Player) func() []tui.HostLoad {
+	type rolePool struct {
+		role string
+		pool *pool.Pool
+	}
+	var pools []rolePool
+	for i, p := range players {
+		if pp, ok := p.(pooled); ok && i < len(roles) {
+			pools = append(pools, rolePool{roles[i], pp.Pool()})
+		}
+	}
+	if len(pools) == 0 {
+		return nil
+	}
+	return func() []tui.HostLoad {
+		var out []tui.HostLoad
+		for _, rp := range pools {
+			for _, h := range rp.pool.Stats() {
+				out = append(out, tui.HostLoad{Role: rp.role, Host: h.Host, InFlight: h.InFlight,
+					Calls: h.Calls, Errors: h.Errors, Down: h.Down})
+			}
+		}
+		return out
+	}
 }
