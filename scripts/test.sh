@@ -10,6 +10,11 @@ need=()
 [ -f /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
 command -v gcc >/dev/null || need+=(gcc)
 command -v tmux >/dev/null || need+=(tmux)
+# Headers the Ollama server build needs (internal/ollamatest builds it from
+# its Go module when no ollama >= 0.13 is installed; see docs/backends.md).
+[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+[ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
+command -v g++ >/dev/null || need+=(g++)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need[*]}"
@@ -25,6 +30,8 @@ fi
 export CGO_ENABLED=1
 echo "== go vet"
 go vet ./...
+echo "== ollama test server (built once from its Go module and cached, unless installed)"
+go test -count=1 -timeout 45m -run '^TestTinyModelAnswers$' ./internal/ollamatest
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 echo "== fuzz (short)"

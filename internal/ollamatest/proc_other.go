@@ -9,5 +9,5 @@ import (
 )
 
 func lockFile(context.Context, string) (func(), error) { return nil, errUnsupported }
-func setGroup(*exec.Cmd)                              {}
-func signalGroup(int, syscall.Signal) error           { return errUnsupported }
+func setGroup(*exec.Cmd)                               {}
+func signalGroup(int, syscall.Signal) error            { return errUnsupported }

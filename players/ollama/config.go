@@ -49,8 +49,9 @@ type Config struct {
 	Logprobs    bool
 	TopLogprobs int
 	// MaxTokens caps the output tokens of a turn (text and thinking); 0 means
-	// 256. MaxBytes caps its bytes; 0 means 16 KiB. A capped output is kept,
-	// truncated.
+	// 256, or num_predict when that is larger. It is also sent as
+	// num_predict when Options has none. MaxBytes caps the bytes; 0 means
+	// 16 KiB. A capped output is kept, truncated.
 	MaxTokens, MaxBytes int
 	// Stall ends an attempt whose stream has sent nothing for this long
 	// after its first token (a transient error, retried); 0 means 60s, a

@@ -246,3 +246,20 @@ func TestRetriesAreBounded(t *testing.T) {
 		t.Fatalf("Play on a dead host = %v", err)
 	}
 }
+
+func TestPreflightThinkingNeedsAThinkingModel(t *testing.T) {
+	srv := ollamatest.Shared(t)
+	p := newPlayer(t, []string{srv.URL}, "think=true")
+	err := p.Preflight(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "cannot think; drop think=true") {
+		t.Fatalf("Preflight = %v", err)
+	}
+	// Switching thinking off is accepted by any model.
+	off := newPlayer(t, []string{srv.URL}, "think=false", "num_predict=4")
+	if err := off.Preflight(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := play(t, off, request(3)); r.Thinking != "" {
+		t.Errorf("thinking %q with think=false", r.Thinking)
+	}
+}

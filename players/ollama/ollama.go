@@ -63,6 +63,10 @@ func New(cfg Config) (*Player, error) {
 	}
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = DefaultMaxTokens
+		// An explicit num_predict above the default cap raises the cap.
+		if n, ok := cfg.Options["num_predict"].(int); ok && n > cfg.MaxTokens {
+			cfg.MaxTokens = n
+		}
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
@@ -313,15 +317,13 @@ func addLogprobs(out *modelout.Collector, lps []api.Logprob) {
 type stallWatch struct {
 	timer  *time.Timer
 	d      time.Duration
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	ctx    context.Context
 }
 
 func (p *Player) watchStall(ctx context.Context) (context.Context, *stallWatch) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	w := &stallWatch{d: p.cfg.Stall, ctx: ctx}
-	w.cancel = func() { cancel(errStalled) }
-	return ctx, w
+	return ctx, &stallWatch{d: p.cfg.Stall, ctx: ctx, cancel: cancel}
 }
 
 // tick records a chunk: the first arms the timer, later ones reset it.
@@ -330,17 +332,19 @@ func (w *stallWatch) tick() {
 		return
 	}
 	if w.timer == nil {
-		w.timer = time.AfterFunc(w.d, w.cancel)
+		w.timer = time.AfterFunc(w.d, func() { w.cancel(errStalled) })
 		return
 	}
 	w.timer.Reset(w.d)
 }
 
+// fired reports whether the attempt was ended for stalling.
 func (w *stallWatch) fired() bool { return errors.Is(context.Cause(w.ctx), errStalled) }
 
+// stop disarms the timer and releases the attempt's context.
 func (w *stallWatch) stop() {
 	if w.timer != nil {
 		w.timer.Stop()
 	}
-	w.cancel()
+	w.cancel(nil)
 }

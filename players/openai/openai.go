@@ -45,9 +45,9 @@ type Config struct {
 	// APIKey is sent as a bearer token; empty means $OPENAI_API_KEY.
 	APIKey string
 	// Params are request fields sent as they are (temperature, top_p,
-	// top_k, max_tokens, stop, presence_penalty, ...). Without "seed", each
-	// turn gets the seed the engine derives for it; without "max_tokens",
-	// MaxTokens is sent.
+	// top_k, stop, presence_penalty, ...). Without "seed", each turn gets
+	// the seed the engine derives for it. The request's max_tokens is
+	// MaxTokens.
 	Params map[string]any
 	// Think: "" leaves the server's default; "false" asks the chat template
 	// not to think (chat_template_kwargs.enable_thinking, as vLLM and
@@ -57,8 +57,9 @@ type Config struct {
 	// TopLogprobs (0..20) most likely alternatives.
 	Logprobs    bool
 	TopLogprobs int
-	// MaxTokens caps the output tokens of a turn (0 means 256); MaxBytes its
-	// bytes (0 means 16 KiB). A capped output is kept, truncated.
+	// MaxTokens caps the output tokens of a turn, at the server (the
+	// request's max_tokens) and here (0 means 256); MaxBytes caps its bytes
+	// (0 means 16 KiB). A capped output is kept, truncated.
 	MaxTokens, MaxBytes int
 	// Stall ends an attempt whose stream has been silent this long after
 	// its first event (0 means 60s, negative no limit).
@@ -71,10 +72,10 @@ type Config struct {
 var paramKinds = map[string]string{
 	"temperature": "float", "top_p": "float", "min_p": "float", "presence_penalty": "float",
 	"frequency_penalty": "float", "repetition_penalty": "float",
-	"top_k": "int", "seed": "int", "max_tokens": "int", "stop": "strings",
+	"top_k": "int", "seed": "int", "stop": "strings",
 }
 
-var settingKeys = []string{"think", "logprobs", "top_logprobs", "max_output_tokens", "max_bytes", "stall", "parallel", "retries"}
+var settingKeys = []string{"think", "logprobs", "top_logprobs", "max_tokens", "max_bytes", "stall", "parallel", "retries"}
 
 // Keys lists every key [Config.Set] accepts, sorted.
 func Keys() []string {
@@ -87,9 +88,9 @@ func Keys() []string {
 }
 
 // Set applies one key=value setting from the command line: a request
-// parameter (temperature, top_p, top_k, seed, max_tokens, stop (separated
-// by |), presence_penalty, ...) or one of think, logprobs, top_logprobs,
-// max_output_tokens, max_bytes, stall, parallel, retries.
+// parameter (temperature, top_p, top_k, seed, stop (separated by |),
+// presence_penalty, ...) or one of think, logprobs, top_logprobs,
+// max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
 	bad := func(want string) error { return fmt.Errorf("option %s=%q: want %s", key, value, want) }
 	if kind, ok := paramKinds[key]; ok {
@@ -138,7 +139,7 @@ func (c *Config) Set(key, value string) error {
 		if c.TopLogprobs, err = atoi(0, 20); err == nil && c.TopLogprobs > 0 {
 			c.Logprobs = true
 		}
-	case "max_output_tokens":
+	case "max_tokens":
 		c.MaxTokens, err = atoi(1, 1<<20)
 	case "max_bytes":
 		c.MaxBytes, err = atoi(1, 1<<30)
@@ -409,9 +410,7 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 	if _, ok := body["seed"]; !ok {
 		body["seed"] = int(req.Seed & 0x7fffffff)
 	}
-	if _, ok := body["max_tokens"]; !ok {
-		body["max_tokens"] = p.cfg.MaxTokens
-	}
+	body["max_tokens"] = p.cfg.MaxTokens
 	if p.cfg.Logprobs {
 		body["logprobs"] = true
 		if p.cfg.TopLogprobs > 0 {
@@ -510,7 +509,13 @@ func (p *Player) stream(ctx context.Context, host string, payload []byte, tick f
 	if resp.StatusCode != http.StatusOK {
 		return readHTTPError(resp)
 	}
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	return readEvents(resp.Body, tick, fn)
+}
+
+// readEvents parses a server-sent event stream of chat-completion chunks,
+// calling tick for every data line and fn for every chunk, until [DONE].
+func readEvents(body io.Reader, tick func(), fn func(*chunk) error) error {
+	r := bufio.NewReaderSize(body, 64<<10)
 	for {
 		line, err := readLine(r)
 		if err != nil {

@@ -387,3 +387,23 @@ func TestAllHostsDownGivesUp(t *testing.T) {
 		t.Errorf("calls=%d health checks=%d, want 1 call then 3 failed checks", calls, checks.Load())
 	}
 }
+
+func FuzzParseHosts(f *testing.F) {
+	f.Add("http://gpu1:11434,gpu2")
+	f.Add(" ,https://x/v1/ ,")
+	f.Add("http://[::1]:8000")
+	f.Fuzz(func(t *testing.T, list string) {
+		hosts, err := ParseHosts(list, "11434")
+		if err != nil {
+			return
+		}
+		for _, h := range hosts {
+			if !strings.HasPrefix(h, "http://") && !strings.HasPrefix(h, "https://") {
+				t.Fatalf("ParseHosts(%q) gave %q", list, h)
+			}
+			if _, err := New([]string{h}, Config{}); err != nil {
+				t.Fatalf("host %q unusable: %v", h, err)
+			}
+		}
+	})
+}
