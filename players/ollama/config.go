@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spag-go/spag/players/internal/modelopt"
 	"github.com/spag-go/spag/players/pool"
 )
 
@@ -113,37 +114,20 @@ func Keys() []string {
 // |), num_ctx, ...) or one of mode, raw, keep_alive, think, logprobs,
 // top_logprobs, max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
-	bad := func(want string) error {
-		return fmt.Errorf("option %s=%q: want %s", key, value, want)
-	}
+	bad := func(want string) error { return modelopt.Bad(key, value, want) }
 	if kind, ok := optionKinds[key]; ok {
+		v, err := modelopt.Param(kind, key, value)
+		if err != nil {
+			return err
+		}
 		if c.Options == nil {
 			c.Options = map[string]any{}
 		}
-		switch kind {
-		case "float":
-			f, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				return bad("a number")
-			}
-			c.Options[key] = f
-		case "int":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return bad("an integer")
-			}
-			c.Options[key] = n
-		case "strings":
-			c.Options[key] = strings.Split(value, "|")
-		}
+		c.Options[key] = v
 		return nil
 	}
-	atoi := func(min, max int) (int, error) {
-		n, err := strconv.Atoi(value)
-		if err != nil || n < min || n > max {
-			return 0, bad(fmt.Sprintf("an integer from %d to %d", min, max))
-		}
-		return n, nil
+	if handled, err := c.shared().Set(key, value); handled {
+		return err
 	}
 	var err error
 	switch key {
@@ -171,35 +155,16 @@ func (c *Config) Set(key, value string) error {
 		default:
 			return bad("true, false, low, medium or high")
 		}
-	case "logprobs":
-		if c.Logprobs, err = strconv.ParseBool(value); err != nil {
-			return bad("true or false")
-		}
-	case "top_logprobs":
-		if c.TopLogprobs, err = atoi(0, 20); err != nil {
-			return err
-		}
-		if c.TopLogprobs > 0 {
-			c.Logprobs = true
-		}
-	case "max_tokens":
-		c.MaxTokens, err = atoi(1, 1<<20)
-	case "max_bytes":
-		c.MaxBytes, err = atoi(1, 1<<30)
-	case "stall":
-		d, perr := time.ParseDuration(value)
-		if perr != nil {
-			return bad("a duration such as 60s")
-		}
-		c.Stall = d
-	case "parallel":
-		c.Pool.PerHost, err = atoi(1, 4096)
-	case "retries":
-		c.Pool.Retry.Attempts, err = atoi(1, 100)
 	default:
 		return fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(Keys(), ", "))
 	}
 	return err
+}
+
+// shared points at the settings every model backend reads the same way.
+func (c *Config) shared() modelopt.Shared {
+	return modelopt.Shared{Logprobs: &c.Logprobs, TopLogprobs: &c.TopLogprobs, MaxTokens: &c.MaxTokens,
+		MaxBytes: &c.MaxBytes, Stall: &c.Stall, PerHost: &c.Pool.PerHost, Attempts: &c.Pool.Retry.Attempts}
 }
 
 // parseDuration accepts Go durations and plain seconds ("-1" keeps a

@@ -25,12 +25,12 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players/internal/modelout"
+	"github.com/spag-go/spag/players/internal/modelopt"
 	"github.com/spag-go/spag/players/pool"
 )
 
@@ -75,7 +75,7 @@ var paramKinds = map[string]string{
 	"top_k": "int", "seed": "int", "stop": "strings",
 }
 
-var settingKeys = []string{"think", "logprobs", "top_logprobs", "max_tokens", "max_bytes", "stall", "parallel", "retries"}
+var settingKeys = append([]string{"think"}, modelopt.SharedKeys...)
 
 // Keys lists every key [Config.Set] accepts, sorted.
 func Keys() []string {
@@ -92,35 +92,21 @@ func Keys() []string {
 // presence_penalty, ...) or one of think, logprobs, top_logprobs,
 // max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
-	bad := func(want string) error { return fmt.Errorf("option %s=%q: want %s", key, value, want) }
+	bad := func(want string) error { return modelopt.Bad(key, value, want) }
 	if kind, ok := paramKinds[key]; ok {
+		v, err := modelopt.Param(kind, key, value)
+		if err != nil {
+			return err
+		}
 		if c.Params == nil {
 			c.Params = map[string]any{}
 		}
-		switch kind {
-		case "float":
-			f, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				return bad("a number")
-			}
-			c.Params[key] = f
-		case "int":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return bad("an integer")
-			}
-			c.Params[key] = n
-		case "strings":
-			c.Params[key] = strings.Split(value, "|")
-		}
+		c.Params[key] = v
 		return nil
 	}
-	atoi := func(min, max int) (int, error) {
-		n, err := strconv.Atoi(value)
-		if err != nil || n < min || n > max {
-			return 0, bad(fmt.Sprintf("an integer from %d to %d", min, max))
-		}
-		return n, nil
+	if handled, err := (modelopt.Shared{Logprobs: &c.Logprobs, TopLogprobs: &c.TopLogprobs, MaxTokens: &c.MaxTokens,
+		MaxBytes: &c.MaxBytes, Stall: &c.Stall, PerHost: &c.Pool.PerHost, Attempts: &c.Pool.Retry.Attempts}).Set(key, value); handled {
+		return err
 	}
 	var err error
 	switch key {
@@ -131,28 +117,6 @@ func (c *Config) Set(key, value string) error {
 		default:
 			return bad("false, low, medium or high")
 		}
-	case "logprobs":
-		if c.Logprobs, err = strconv.ParseBool(value); err != nil {
-			return bad("true or false")
-		}
-	case "top_logprobs":
-		if c.TopLogprobs, err = atoi(0, 20); err == nil && c.TopLogprobs > 0 {
-			c.Logprobs = true
-		}
-	case "max_tokens":
-		c.MaxTokens, err = atoi(1, 1<<20)
-	case "max_bytes":
-		c.MaxBytes, err = atoi(1, 1<<30)
-	case "stall":
-		d, perr := time.ParseDuration(value)
-		if perr != nil {
-			return bad("a duration such as 60s")
-		}
-		c.Stall = d
-	case "parallel":
-		c.Pool.PerHost, err = atoi(1, 4096)
-	case "retries":
-		c.Pool.Retry.Attempts, err = atoi(1, 100)
 	default:
 		return fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(Keys(), ", "))
 	}
