@@ -9,10 +9,12 @@ import (
 
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/players/ollama"
 	"github.com/spag-go/spag/players/openai"
 	"github.com/spag-go/spag/players/pool"
 	"github.com/spag-go/spag/players/scripted"
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -32,12 +34,13 @@ type playerSpec struct {
 // for the error message.
 var backendHelp = map[string]string{
 	"builtin": "built-in lexicon player (options: skill=0..1)",
+	"native":  "in-process native model, native:CKPT (a checkpoint of spag model init/train; options temperature, top_k, top_p, seed, num_predict, max_bytes, stop, batch)",
 	"ollama":  "Ollama model, ollama:MODEL[@HOST,...] ($OLLAMA_HOST by default; options as --option)",
 	"openai":  "OpenAI-compatible server (vLLM, SGLang, llama.cpp, LM Studio), openai:MODEL@URL[,URL...]",
 }
 
 // modelBackends are the backends that --option settings apply to.
-var modelBackends = map[string]bool{"ollama": true, "openai": true}
+var modelBackends = map[string]bool{"ollama": true, "openai": true, "native": true}
 
 func parseSpec(flag, raw string) (playerSpec, error) {
 	s := playerSpec{raw: raw, options: map[string]string{}}
@@ -176,8 +179,43 @@ func newPlayer(flag string, spec playerSpec, role string, lex func() (*scripted.
 			return nil, usagef("--%s %q: %v", flag, spec.raw, err)
 		}
 		return p, nil
+	case "native":
+		return newNativePlayer(flag, spec)
 	}
 	return nil, usagef("--%s %q: unknown backend %q", flag, spec.raw, spec.backend)
+}
+
+// newNativePlayer loads the checkpoint that a native:CKPT spec names and
+// starts from Ollama's sampling defaults, which the spec's options
+// override.
+func newNativePlayer(flag string, spec playerSpec) (game.Player, error) {
+	if spec.arg == "" {
+		return nil, usagef("--%s %q: no checkpoint named; use native:CKPT (written by spag model init or spag train)", flag, spec.raw)
+	}
+	opts := native.DefaultOptions()
+	keys := make([]string, 0, len(spec.options))
+	for k := range spec.options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := opts.Set(k, spec.options[k]); err != nil {
+			return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+		}
+	}
+	ck, err := checkpoint.Load(spec.arg)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	m, err := native.NewModel(ck.Vocab, ck.Params)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %s: %w", flag, spec.arg, err)
+	}
+	p, err := native.NewPlayer(m, opts)
+	if err != nil {
+		return nil, usagef("--%s %q: %v", flag, spec.raw, err)
+	}
+	return p, nil
 }
 
 // lazyLexicon loads the built-in players' lexicon on first use, so that

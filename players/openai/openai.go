@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/players/internal/modelout"
 	"github.com/spag-go/spag/players/internal/modelopt"
+	"github.com/spag-go/spag/players/internal/modelout"
 	"github.com/spag-go/spag/players/pool"
 )
 
