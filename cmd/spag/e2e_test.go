@@ -488,6 +488,21 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	if s.Outcomes["defender_wins"] != 1 || s.Outcomes["attacker_broke_rules"] != 1 || s.Outcomes["tie"] != 1 {
 		t.Errorf("imported episodes judged: %v", s.Outcomes)
 	}
+	// Re-judging the stored episodes with the other judge lists the
+	// episodes it decides differently.
+	r = spag(t, dir, "judge", "--rules", "strict", "--db", "spag.db", "--record")
+	if r.code != 0 || !strings.Contains(r.stderr, "4 episodes re-judged by strict@1") {
+		t.Fatalf("judge --db: exit %d\n%s", r.code, r.stderr)
+	}
+	var diff struct {
+		TargetWord string `json:"target_word"`
+		Stored     struct{ Outcome string }
+		Rejudged   struct{ Outcome, Judge string }
+	}
+	mustJSON(t, strings.SplitN(r.stdout, "\n", 2)[0], &diff)
+	if diff.TargetWord != "sun" || diff.Stored.Outcome != "attacker_broke_rules" || diff.Rejudged.Outcome != "defender_wins" || diff.Rejudged.Judge != "strict@1" {
+		t.Errorf("first difference = %+v", diff)
+	}
 	r = spag(t, dir, "episodes", "export")
 	if !strings.Contains(r.stdout, `"spag_provenance"`) || !strings.Contains(r.stdout, `"judge": "spag@1"`) {
 		t.Errorf("export lacks provenance:\n%.600s", r.stdout)

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
 )
@@ -71,12 +70,7 @@ file back — and judges them with --rules.`,
 			for _, rec := range recs {
 				ep := eps[rec.Index]
 				h := judgeHistory(ep)
-				v := j.Judge(ep.TargetWord, maxTurnsOf(ep), h)
-				gv := game.Verdict{Outcome: string(v.Outcome), DecidedAt: v.DecidedAt, Rule: v.Rule, Judge: judgeID,
-					Evidence: game.Evidence{Turn: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
-				if u := v.Evidence.Utterance; u > 0 && u <= len(h) {
-					gv.Evidence.Text = h[u-1].Text[v.Evidence.Start:v.Evidence.End]
-				}
+				gv := gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(ep), h), judgeID, h)
 				if err := store.AddVerdict(ctx, rec.ID, gv); err != nil {
 					return err
 				}

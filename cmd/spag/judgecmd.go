@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
 )
@@ -64,8 +65,8 @@ func maxTurnsOf(ep episodes.SPAGEpisode) int {
 }
 
 func newJudgeCmd() *cobra.Command {
-	var rules string
-	var spagNames bool
+	var rules, db, runID string
+	var spagNames, record bool
 	cmd := &cobra.Command{
 		Use:   "judge FILE",
 		Short: "Judge the episodes of a SPAG episodes JSON file",
@@ -76,14 +77,32 @@ and prints one JSON line per episode, in input order:
 
 --rules spag reproduces the SPAG reference code's verdicts, quirks included;
 --rules strict is the project's recommended judge. An episode without
-max_turns is judged with the default of 5.`,
+max_turns is judged with the default of 5.
+
+With --db instead of a file, judge re-judges the stored episodes (of one
+--run, or all) and prints one JSON line for each episode whose verdict
+differs from the stored one: {"episode", "run", "index", "target_word",
+"stored", "rejudged"}; --record also stores every new verdict beside the
+old one (see spag replay --episode).`,
 		Example: `  spag judge --rules spag episodes.json
-  spag judge --rules strict --spag-names - < episodes.json | jq -r .outcome | sort | uniq -c`,
-		Args: exactArgs(1),
+  spag judge --rules strict --spag-names - < episodes.json | jq -r .outcome | sort | uniq -c
+  spag judge --rules spag --db spag.db --run r20261126-151200-3fa9 --record`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if db != "" {
+				return noArgs(cmd, args)
+			}
+			return exactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			j, err := judge.ByName(rules)
 			if err != nil {
 				return usageError{fmt.Errorf("--rules: %w", err)}
+			}
+			if db != "" {
+				return rejudgeStored(cmd, j, db, runID, record)
+			}
+			if runID != "" || record {
+				return usagef("--run and --record need --db")
 			}
 			eps, err := readSPAGFile(args[0], cmd.InOrStdin())
 			if err != nil {
@@ -111,6 +130,98 @@ max_turns is judged with the default of 5.`,
 		},
 	}
 	cmd.Flags().StringVar(&rules, "rules", "strict", "judge: strict or spag")
+	cmd.Flags().StringVar(&db, "db", "", "re-judge the episodes stored in this database instead of a file")
+	cmd.Flags().StringVar(&runID, "run", "", "with --db: only this run")
+	cmd.Flags().BoolVar(&record, "record", false, "with --db: store the new verdicts")
 	cmd.Flags().BoolVar(&spagNames, "spag-names", false, `print SPAG's outcome strings ("attacker wins", ...) instead of the project's`)
 	return cmd
+}
+
+// rejudgeLine is one line of `spag judge --db` output.
+type rejudgeLine struct {
+	Episode    int64        `json:"episode"`
+	Run        string       `json:"run"`
+	Index      int          `json:"index"`
+	TargetWord string       `json:"target_word"`
+	Stored     game.Verdict `json:"stored"`
+	Rejudged   game.Verdict `json:"rejudged"`
+}
+
+// rejudgeStored judges stored episodes again and lists the differences.
+func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record bool) error {
+	ctx := cmd.Context()
+	store, err := openExisting(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	maxTurns := map[string]int{}
+	runs, err := store.Runs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		maxTurns[r.ID] = r.MaxTurns
+	}
+	if runID != "" {
+		if _, ok := maxTurns[runID]; !ok {
+			return usagef("--run %s: no such run in %s", runID, db)
+		}
+	}
+	judgeID := taboo.JudgeID(j)
+	notErrored := false
+	recs, err := store.Episodes(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true})
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	enc := json.NewEncoder(w)
+	differ := 0
+	for i := range recs {
+		rec := &recs[i]
+		mt := maxTurns[rec.RunID]
+		if mt < 1 {
+			mt = importedMaxTurns(rec.Extra)
+		}
+		h := turnUtterances(rec.Turns)
+		gv := gameVerdict(j.Judge(rec.Subject, mt, h), judgeID, h)
+		if record {
+			if err := store.AddVerdict(ctx, rec.ID, gv); err != nil {
+				return err
+			}
+		}
+		if gv.Outcome == rec.Verdict.Outcome && gv.DecidedAt == rec.Verdict.DecidedAt {
+			continue
+		}
+		differ++
+		if err := enc.Encode(rejudgeLine{Episode: rec.ID, Run: rec.RunID, Index: rec.Index, TargetWord: rec.Subject,
+			Stored: rec.Verdict, Rejudged: gv}); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", len(recs), judgeID, differ)
+	return nil
+}
+
+// turnUtterances is the judge's view of stored turns.
+func turnUtterances(turns []game.Turn) []judge.Utterance {
+	h := make([]judge.Utterance, len(turns))
+	for i, t := range turns {
+		h[i] = judge.Utterance{Role: t.Role, Text: t.Text}
+	}
+	return h
+}
+
+// gameVerdict turns a judge's verdict on history h into the stored form,
+// with the evidence text cut from the utterance.
+func gameVerdict(v judge.Verdict, judgeID string, h []judge.Utterance) game.Verdict {
+	gv := game.Verdict{Outcome: string(v.Outcome), DecidedAt: v.DecidedAt, Rule: v.Rule, Judge: judgeID,
+		Evidence: game.Evidence{Turn: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
+	if u := v.Evidence.Utterance; u > 0 && u <= len(h) {
+		gv.Evidence.Text = h[u-1].Text[v.Evidence.Start:v.Evidence.End]
+	}
+	return gv
 }

@@ -169,10 +169,7 @@ func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
 	if err != nil || maxTurns < 1 {
 		return nil
 	}
-	h := make([]judge.Utterance, len(rec.Turns))
-	for i, t := range rec.Turns {
-		h[i] = judge.Utterance{Role: t.Role, Text: t.Text}
-	}
+	h := turnUtterances(rec.Turns)
 	v := j.Judge(rec.Subject, maxTurns, h)
 	if string(v.Outcome) == rec.Verdict.Outcome && v.DecidedAt == rec.Verdict.DecidedAt {
 		return nil
