@@ -503,6 +503,9 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	if diff.TargetWord != "sun" || diff.Stored.Outcome != "attacker_broke_rules" || diff.Rejudged.Outcome != "defender_wins" || diff.Rejudged.Judge != "strict@1" {
 		t.Errorf("first difference = %+v", diff)
 	}
+	if r := spag(t, dir, "replay", "--episode", "1"); !strings.Contains(r.stdout, "recorded  strict@1: defender_wins at utterance 2") {
+		t.Errorf("replay does not show the recorded verdict:\n%s%s", r.stdout, r.stderr)
+	}
 	r = spag(t, dir, "episodes", "export")
 	if !strings.Contains(r.stdout, `"spag_provenance"`) || !strings.Contains(r.stdout, `"judge": "spag@1"`) {
 		t.Errorf("export lacks provenance:\n%.600s", r.stdout)

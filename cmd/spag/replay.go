@@ -144,6 +144,16 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		if err != nil {
 			return err
 		}
+		stored, err := store.Verdicts(ctx, rec.ID)
+		if err != nil {
+			return err
+		}
+		for _, sv := range stored {
+			if sv.Judge == v.Judge {
+				continue
+			}
+			fmt.Fprintf(&b, "recorded  %s: %s at utterance %d (rule %s)\n", sv.Judge, sv.Outcome, sv.DecidedAt, sv.Rule)
+		}
 		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil {
 			fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", other.name, other.v.Outcome, other.v.DecidedAt, other.v.Rule)
 		}
