@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spag-go/spag/internal/ollamatest"
@@ -55,5 +57,101 @@ func TestModelExportAndCompare(t *testing.T) {
 		if r := spag(t, dir, bad...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2 (usage); stderr %s", bad, r.code, r.stderr)
 		}
+	}
+}
+
+// TestNativeSelfplay plays games between two in-process native players
+// from a `spag model init` checkpoint: the run completes, every turn
+// stores its log-probabilities, and the same seed gives the same
+// transcripts.
+func TestNativeSelfplay(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "5", "--out", "tiny.ckpt"); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	export := func(db string) []map[string]any {
+		t.Helper()
+		r := spag(t, dir, "selfplay", "--db", db, "--attacker", "native:tiny.ckpt", "--defender", "native:tiny.ckpt,temperature=1.2,top_k=0",
+			"--games", "4", "--seed", "11", "--concurrency", "4", "--option", "num_predict=24")
+		if r.code != 0 {
+			t.Fatalf("selfplay: %d %s", r.code, r.stderr)
+		}
+		r = spag(t, dir, "episodes", "export", "--db", db, "--format", "jsonl")
+		if r.code != 0 {
+			t.Fatalf("export: %d %s", r.code, r.stderr)
+		}
+		var eps []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var ep map[string]any
+			mustJSON(t, line, &ep)
+			// What differs between runs of the same seed: ids and clocks.
+			for _, k := range []string{"run_id", "id", "started_at", "finished_at"} {
+				delete(ep, k)
+			}
+			turns, _ := ep["turns"].([]any)
+			for _, tn := range turns {
+				if u, ok := tn.(map[string]any)["usage"].(map[string]any); ok {
+					delete(u, "latency_ns")
+				}
+			}
+			eps = append(eps, ep)
+		}
+		return eps
+	}
+	a, b := export("a.db"), export("b.db")
+	if len(a) != 4 {
+		t.Fatalf("%d episodes exported, want 4", len(a))
+	}
+	for i, ep := range a {
+		var turns []struct {
+			Text  string `json:"text"`
+			Usage struct {
+				Prompt int `json:"prompt_tokens"`
+				Output int `json:"output_tokens"`
+			} `json:"usage"`
+			Logprobs []struct {
+				Logprob float64 `json:"logprob"`
+			} `json:"logprobs"`
+		}
+		raw, _ := json.Marshal(ep["turns"])
+		mustJSON(t, string(raw), &turns)
+		if len(turns) == 0 {
+			t.Fatalf("episode %d has no turns: %v", i, ep)
+		}
+		for n, tn := range turns {
+			if tn.Usage.Prompt == 0 || tn.Usage.Output == 0 || tn.Usage.Output > 24 || len(tn.Logprobs) > tn.Usage.Output ||
+				(len(tn.Logprobs) == 0) != (tn.Text == "") {
+				t.Errorf("episode %d turn %d: text %q, usage %+v, %d logprobs", i, n+1, tn.Text, tn.Usage, len(tn.Logprobs))
+			}
+			for _, lp := range tn.Logprobs {
+				if !(lp.Logprob <= 0) {
+					t.Errorf("episode %d turn %d: logprob %v", i, n+1, lp.Logprob)
+				}
+			}
+		}
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("two runs with the same seed differ:\n%.600s\n%.600s", ja, jb)
+	}
+
+	for _, tc := range []struct {
+		name string
+		spec string
+		code int
+		want string
+	}{
+		{"no checkpoint", "native", 2, "no checkpoint named"},
+		{"missing checkpoint", "native:missing.ckpt", 1, "missing.ckpt"},
+		{"bad option", "native:tiny.ckpt,temperature=hot", 2, "temperature"},
+		{"unknown option", "native:tiny.ckpt,num_ctx=4096", 2, "unknown option"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := spag(t, dir, "selfplay", "--db", "bad.db", "--attacker", tc.spec, "--games", "1")
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, want %d; stderr %s", r.code, tc.code, r.stderr)
+			}
+		})
 	}
 }

@@ -1,0 +1,201 @@
+package native
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ollama/ollama/api"
+
+	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/rl/gguf"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+)
+
+// benchPrompt is the prompt of every benchmark generation.
+const benchPrompt = "The word I am thinking of is an animal. Give me a clue without saying it."
+
+// benchTokens is the length of every benchmark generation.
+const benchTokens = 64
+
+// benchModel is the small preset's shape (vocabulary 2000, dim 256, 4
+// layers) with random weights, over a synthetic vocabulary of 2000
+// pieces. End-of-sequence and the other control tokens are made
+// impossible (a constant hidden dimension weighs strongly against them),
+// so that every generation is exactly benchTokens long on both sides.
+func benchModel(b *testing.B) (*tokenizer.Vocab, *model.Params) {
+	b.Helper()
+	cfg, err := model.Preset("small")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := tokenizer.Train(context.Background(), nil, tokenizer.TrainOptions{VocabSize: tokenizer.NumReserved + 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pieces := base.Pieces()
+	letters := "etaoinshrdlucmfwypvbgkqjxz"
+	add := func(s string) {
+		if len(pieces) < cfg.Vocab {
+			pieces = append(pieces, tokenizer.Piece{Text: s, Score: -float32(len(pieces)), Type: tokenizer.Normal})
+		}
+	}
+	add(tokenizer.WhitespaceSep)
+	for _, a := range letters {
+		add(string(a))
+	}
+	for _, a := range letters {
+		add(tokenizer.WhitespaceSep + string(a))
+		for _, c := range letters {
+			add(string(a) + string(c))
+		}
+	}
+	for _, a := range letters {
+		for _, c := range letters {
+			add(tokenizer.WhitespaceSep + string(a) + string(c))
+			add(string(a) + string(c) + "e")
+		}
+	}
+	v, err := tokenizer.New(pieces, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if v.Size() != cfg.Vocab {
+		b.Fatalf("synthetic vocabulary has %d pieces, want %d", v.Size(), cfg.Vocab)
+	}
+	p, err := model.Init(cfg, 9)
+	if err != nil {
+		b.Fatal(err)
+	}
+	D := cfg.Dim
+	for i, s := range cfg.ParamSpecs() {
+		d := p.Tensors[i].Data().([]float32)
+		switch s.Name {
+		case "token_embd.weight":
+			for t := 0; t < cfg.Vocab; t++ {
+				d[t*D] = 1
+			}
+		case "output.weight":
+			for t := 0; t < tokenizer.FirstByteID; t++ {
+				d[t] = -50
+			}
+		default:
+			if strings.HasSuffix(s.Name, "attn_output.weight") || strings.HasSuffix(s.Name, "ffn_down.weight") {
+				for r := 0; r < s.Shape[0]; r++ {
+					d[r*D] = 0
+				}
+			}
+		}
+	}
+	return v, p
+}
+
+// BenchmarkDecodeVsOllama generates 64 tokens greedily (fixed seed) from
+// the same weights natively, one stream and eight concurrent streams,
+// and through the harness's Ollama server (the same GGUF, F32), one
+// stream with the server's default threads and with num_thread=1 (on a
+// busy two-core machine llama.cpp's spinning thread barrier can stall).
+// Throughputs are wall-clock generated tokens per second, prompt
+// evaluation and (for Ollama) HTTP included.
+//
+//	go test -run '^$' -bench DecodeVsOllama -benchtime 10x ./players/native/
+func BenchmarkDecodeVsOllama(b *testing.B) {
+	s := ollamatest.Shared(b)
+	v, p := benchModel(b)
+	const name = "spag-bench-small:latest"
+	register(b, s, name, v, p, gguf.F32)
+	m, err := NewModel(v, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pl, err := NewPlayer(m, Options{Temperature: 0, MaxTokens: benchTokens, Batch: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pl.Close()
+	ctx := context.Background()
+
+	native := func(streams int) (int, time.Duration) {
+		start := time.Now()
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		tokens := 0
+		for i := range streams {
+			wg.Go(func() {
+				r, err := pl.Play(ctx, request(benchPrompt, uint64(i)))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				tokens += r.Usage.OutputTokens
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return tokens, time.Since(start)
+	}
+	// ollama streams one generation and counts the tokens delivered (one
+	// log-probability each): this server build ends some raw streams
+	// without the final done message and its eval counts. threads 0 is
+	// the server's default (all cores).
+	ollama := func(threads int) (int, time.Duration) {
+		opts := map[string]any{"num_predict": benchTokens, "temperature": 0, "seed": 1}
+		if threads > 0 {
+			opts["num_thread"] = threads
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		start := time.Now()
+		n := 0
+		err := s.Client.Generate(rctx, &api.GenerateRequest{Model: name, Prompt: benchPrompt, Raw: true, Logprobs: true, Options: opts},
+			func(r api.GenerateResponse) error { n += len(r.Logprobs); return nil })
+		if err != nil {
+			b.Fatalf("ollama generate: %v", err)
+		}
+		return n, time.Since(start)
+	}
+	// Warm up the native caches; the native side must generate the full
+	// length.
+	if n, _ := native(8); n != 8*benchTokens {
+		b.Fatalf("native generated %d tokens, want %d", n, 8*benchTokens)
+	}
+
+	var n1, n8, o1, o1t1 int
+	var t1, t8, to1, to1t1 time.Duration
+	b.ResetTimer()
+	// One phase per setting: a request whose num_thread differs from the
+	// previous one makes Ollama reload the model, so each Ollama phase
+	// starts with an untimed request.
+	for range b.N {
+		n, d := native(1)
+		n1, t1 = n1+n, t1+d
+	}
+	for range b.N {
+		n, d := native(8)
+		n8, t8 = n8+n, t8+d
+	}
+	ollama(0)
+	for range b.N {
+		n, d := ollama(0)
+		o1, to1 = o1+n, to1+d
+	}
+	ollama(1)
+	for range b.N {
+		n, d := ollama(1)
+		o1t1, to1t1 = o1t1+n, to1t1+d
+	}
+	b.StopTimer()
+	rate := func(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
+	b.ReportMetric(rate(n1, t1), "native1_tok/s")
+	b.ReportMetric(rate(n8, t8), "native8_tok/s")
+	b.ReportMetric(rate(o1, to1), "ollama1_tok/s")
+	b.ReportMetric(rate(o1t1, to1t1), "ollama1_1thread_tok/s")
+	b.ReportMetric(rate(n1, t1)/rate(o1, to1), "native1/ollama1")
+	b.ReportMetric(rate(n1, t1)/max(rate(o1, to1), rate(o1t1, to1t1)), "native1/ollama1_best")
+	b.Logf("tokens: native1 %d, native8 %d, ollama1 %d, ollama1 1 thread %d over %d iterations", n1, n8, o1, o1t1, b.N)
+	b.ReportMetric(0, "ns/op") // the rates above are the result
+}
