@@ -46,6 +46,8 @@ type WatchConfig struct {
 
 // HostLoad is one model server's state as a backend's host pool reports it.
 type HostLoad struct {
+	// Role is the role the pool serves, or roles joined by "+" when one
+	// pool serves several ("attacker+defender").
 	Role     string
 	Host     string
 	InFlight int
@@ -740,7 +742,9 @@ func (m watchModel) dashboard() string {
 		lines = append(lines, fmt.Sprintf("%-9s %-14s busy %d · %d turns · avg %s · %d tok · %d errors",
 			oneLine(r), fitLine(oneLine(backend), 14), l.busy, l.turns, avg, l.tokens, l.errors))
 		for _, h := range m.hosts {
-			if h.Role != r {
+			// A pool serving several roles ("attacker+defender") is listed
+			// under the first.
+			if first, _, _ := strings.Cut(h.Role, "+"); first != r {
 				continue
 			}
 			state := ""

@@ -105,7 +105,7 @@ at once (finished episodes are never lost).`,
 	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
 	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
-	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai), repeatable: --option temperature=0.7 --option num_ctx=4096")
+	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable: --option temperature=0.7 --option num_ctx=4096")
 	return cmd
 }
 
@@ -407,6 +407,13 @@ func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
 		}
 		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
 			return nil, nil, err
+		}
+		// Model players are role-agnostic: with the same spec both roles
+		// share one player, hence one host pool (one per-host cap) or one
+		// native model and decoding batch.
+		if i == 1 && spec.backend != "builtin" && cfg.Defender == cfg.Attacker {
+			players[1] = players[0]
+			continue
 		}
 		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
 			return nil, nil, err

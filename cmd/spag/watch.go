@@ -150,7 +150,19 @@ func hostLoads(roles []string, players []game.Player) func() []tui.HostLoad {
 	}
 	var pools []rolePool
 	for i, p := range players {
-		if pp, ok := p.(pooled); ok && i < len(roles) {
+		pp, ok := p.(pooled)
+		if !ok || i >= len(roles) {
+			continue
+		}
+		// Roles played by one player share its pool: list it once.
+		shared := false
+		for k := range pools {
+			if pools[k].pool == pp.Pool() {
+				pools[k].role += "+" + roles[i]
+				shared = true
+			}
+		}
+		if !shared {
 			pools = append(pools, rolePool{roles[i], pp.Pool()})
 		}
 	}
