@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
 )
@@ -130,8 +130,8 @@ seed, turns with token counts, verdict with its judge, error).`,
 }
 
 // writeOut writes through fn to the file path, or to stdout for "-". A file
-// is written to a temporary name and renamed into place, so a failed export
-// never leaves a truncated file behind.
+// is written atomically, so a failed export never leaves a truncated file
+// behind.
 func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		w := bufio.NewWriter(stdout)
@@ -140,25 +140,5 @@ func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 		}
 		return w.Flush()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("--out %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	if err := fn(w); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--out %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--out %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("--out %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, fn)
 }

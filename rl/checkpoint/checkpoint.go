@@ -22,8 +22,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 	"gorgonia.org/tensor"
@@ -80,39 +80,18 @@ type TensorInfo struct {
 // ErrFormat reports a file that is not a valid checkpoint.
 var ErrFormat = errors.New("not a valid spag checkpoint")
 
-// Save writes c to path atomically.
-func Save(path string, c *Checkpoint) (err error) {
+// Save writes c to path atomically: a reader (or a crash) sees the old
+// checkpoint or the whole new one.
+func Save(path string, c *Checkpoint) error {
 	if err := validate(c); err != nil {
 		return fmt.Errorf("save checkpoint %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := Write(w, c); err != nil {
+			return fmt.Errorf("save checkpoint %s: %w", path, err)
 		}
-	}()
-	if err := Write(f, c); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("save checkpoint %s: sync: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable
-		d.Sync()
-		d.Close()
-	}
-	return nil
+		return nil
+	})
 }
 
 func validate(c *Checkpoint) error {

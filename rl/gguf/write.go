@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
@@ -167,32 +166,15 @@ func Write(w io.Writer, vocab *tokenizer.Vocab, p *model.Params, opt WriteOption
 	return nil
 }
 
-// WriteFile writes the GGUF file atomically: to a temporary file in the
-// same directory, synced, then renamed to path.
-func WriteFile(path string, vocab *tokenizer.Vocab, p *model.Params, opt WriteOptions) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write gguf %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+// WriteFile writes the GGUF file atomically: a reader (or a crash) sees
+// the old file or the whole new one.
+func WriteFile(path string, vocab *tokenizer.Vocab, p *model.Params, opt WriteOptions) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := Write(w, vocab, p, opt); err != nil {
+			return fmt.Errorf("%w (file %s)", err, path)
 		}
-	}()
-	if err := Write(f, vocab, p, opt); err != nil {
-		return fmt.Errorf("%w (file %s)", err, path)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write gguf %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write gguf %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write gguf %s: %w", path, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // float32s returns the tensor data as float32 (a copy for float64 data,

@@ -1,0 +1,53 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteReplacesWholeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, func(w io.Writer) error { _, err := io.WriteString(w, "new content"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new content" {
+		t.Errorf("content = %q", b)
+	}
+}
+
+func TestFailedWriteLeavesTargetAndNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := Write(path, func(w io.Writer) error {
+		io.WriteString(w, strings.Repeat("x", 1<<20))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("target changed to %.20q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the target", len(entries))
+	}
+}
+
+func TestUnwritableDirectoryNamesPath(t *testing.T) {
+	err := Write("/proc/nope/out.json", func(io.Writer) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "/proc/nope/out.json") {
+		t.Errorf("err = %v", err)
+	}
+}
