@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -94,7 +95,7 @@ at once (finished episodes are never lost).`,
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.attacker, "attacker", "builtin", "attacker backend spec: "+backendList())
 	fl.StringVar(&f.defender, "defender", "builtin", "defender backend spec (same forms as --attacker)")
-	fl.IntVar(&f.concurrency, "concurrency", max(8, runtime.GOMAXPROCS(0)), "games in flight at once (model servers: about their parallel slots)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for word order and every player's randomness")
 	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
 	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")
@@ -211,7 +212,7 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.concurrency < 1 {
+	if cmd.Flags().Changed("concurrency") && f.concurrency < 1 {
 		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
 	}
 	if f.tui && !isTerminal(cmd.OutOrStdout()) {
@@ -353,7 +354,11 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 	meter.Store(progress.New(meterOut, len(setups), progress.Options{Terminal: isTerminal(meterOut)}))
 
-	runner := &game.Runner{Game: g, Players: players, Concurrency: f.concurrency,
+	concurrency := f.concurrency
+	if concurrency == 0 {
+		concurrency = defaultConcurrency(players)
+	}
+	runner := &game.Runner{Game: g, Players: players, Concurrency: concurrency,
 		TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
 		// Turns of games in flight, for `spag watch` in another process.
 		OnTurn: func(s game.Setup, turns []game.Turn) { store.WriteLive(run.ID, s.Index, s.Subject, turns) }}
@@ -420,6 +425,28 @@ func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
 		}
 	}
 	return g, players, nil
+}
+
+// defaultConcurrency keeps every parallel slot of the model players busy:
+// the sum of their capacities (a player serving both roles counted once),
+// and at least 8 or the number of CPUs for players without a limit.
+func defaultConcurrency(players []game.Player) int {
+	slots := 0
+	seen := map[any]bool{}
+	for _, p := range players {
+		c, ok := p.(game.Capacity)
+		if !ok {
+			continue
+		}
+		if reflect.TypeOf(p).Comparable() {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+		}
+		slots += max(c.Capacity(), 0)
+	}
+	return max(slots, 8, runtime.GOMAXPROCS(0))
 }
 
 // shardSize is the number of indices below n that are i modulo shards.

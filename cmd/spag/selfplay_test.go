@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/spag-go/spag/game"
 )
 
 func TestShardSize(t *testing.T) {
@@ -51,5 +55,31 @@ func TestSubjectsAreASeededShuffle(t *testing.T) {
 	slices.Sort(first)
 	if !slices.Equal(first, words) || !slices.Equal(one[5:10], one[:5]) {
 		t.Errorf("subjects = %v", one)
+	}
+}
+
+type slotsPlayer int
+
+func (s *slotsPlayer) Capacity() int { return int(*s) }
+func (s *slotsPlayer) Play(context.Context, game.Request) (game.Reply, error) {
+	return game.Reply{}, nil
+}
+
+func TestDefaultConcurrency(t *testing.T) {
+	a, b := slotsPlayer(12), slotsPlayer(20)
+	unlimited := game.PlayerFunc(func(context.Context, game.Request) (game.Reply, error) { return game.Reply{}, nil })
+	floor := max(8, runtime.GOMAXPROCS(0))
+	for _, tt := range []struct {
+		name    string
+		players []game.Player
+		want    int
+	}{
+		{"two pools", []game.Player{&a, &b}, max(32, floor)},
+		{"one player for both roles", []game.Player{&b, &b}, max(20, floor)},
+		{"no limits", []game.Player{unlimited, unlimited}, floor},
+	} {
+		if got := defaultConcurrency(tt.players); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
 	}
 }
