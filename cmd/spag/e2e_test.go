@@ -184,6 +184,7 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		{"unwritable path", []string{"selfplay", "--db", "/proc/nope/x.db", "--games", "1"}, 1, []string{"/proc/nope/x.db"}},
 		{"stats without db", []string{"stats", "--db", "missing.db"}, 2, []string{"missing.db", "no such database"}},
 		{"unknown flag", []string{"selfplay", "--gmaes", "3"}, 2, []string{"--gmaes"}},
+		{"bad errored filter", []string{"replay", "--db", "existing.db", "--errored", "maybe"}, 2, []string{"--errored", "yes or no"}},
 		{"unknown command", []string{"selfpaly"}, 2, []string{"selfpaly"}},
 		{"resume without database", []string{"selfplay", "--db", "r.db", "--resume", "r1"}, 2, []string{"r1", "r.db"}},
 		{"resume unknown run", []string{"selfplay", "--db", "existing.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},

@@ -43,6 +43,14 @@ executed.`,
   spag replay --episode 42`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch errored {
+			case "":
+			case "yes", "no":
+				b := errored == "yes"
+				f.Errored = &b
+			default:
+				return usagef("--errored %q: want yes or no", errored)
+			}
 			store, err := openExisting(cmd.Context(), db)
 			if err != nil {
 				return err
@@ -53,15 +61,7 @@ executed.`,
 				return showEpisode(cmd.Context(), w, store, id)
 			}
 			if isTerminal(w) {
-				return browseEpisodes(cmd, store, f, errored)
-			}
-			switch errored {
-			case "":
-			case "yes", "no":
-				b := errored == "yes"
-				f.Errored = &b
-			default:
-				return usagef("--errored %q: want yes or no", errored)
+				return browseEpisodes(cmd, store, f)
 			}
 			return listEpisodes(cmd.Context(), w, store, f)
 		},
@@ -188,15 +188,7 @@ func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
 }
 
 // browseEpisodes opens the terminal browser on the episodes f selects.
-func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter, errored string) error {
-	switch errored {
-	case "":
-	case "yes", "no":
-		b := errored == "yes"
-		f.Errored = &b
-	default:
-		return usagef("--errored %q: want yes or no", errored)
-	}
+func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter) error {
 	if !cmd.Flags().Changed("limit") {
 		f.Limit = 0 // the browser loads up to its own limit
 	}
