@@ -294,6 +294,9 @@ type Stats struct {
 	// Outcomes counts the non-errored episodes by outcome; imported
 	// episodes not yet judged count under "".
 	Outcomes map[string]int
+	// Rules counts the judged, non-errored episodes by the rule that
+	// decided them (see package judge).
+	Rules map[string]int
 	// MeanDecidedAt is the mean utterance number at which the decided
 	// (non-errored, DecidedAt > 0) episodes were decided; 0 when none.
 	MeanDecidedAt float64
@@ -353,22 +356,12 @@ func (s *Store) Stats(ctx context.Context, runID string) (Stats, error) {
 	st.FirstStart = fromUnixNano(first)
 	st.LastFinish = fromUnixNano(last)
 
-	st.Outcomes = make(map[string]int)
-	rows, err := tx.QueryContext(ctx, `SELECT e.outcome, count(*) FROM episodes e`+where+
-		andOrWhere(where)+`e.err = '' GROUP BY e.outcome`, args...)
-	if err != nil {
+	// Episodes that failed to play have neither outcome nor rule.
+	played := where + andOrWhere(where) + `e.err = ''`
+	if st.Outcomes, err = countBy(ctx, tx, "e.outcome", played, args); err != nil {
 		return wrap(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var outcome string
-		var n int
-		if err := rows.Scan(&outcome, &n); err != nil {
-			return wrap(err)
-		}
-		st.Outcomes[outcome] = n
-	}
-	if err := rows.Err(); err != nil {
+	if st.Rules, err = countBy(ctx, tx, "e.rule", played+` AND e.rule <> ''`, args); err != nil {
 		return wrap(err)
 	}
 
@@ -485,4 +478,23 @@ func (s *Store) Verdicts(ctx context.Context, episodeID int64) ([]Verdict, error
 		return nil, fmt.Errorf("episodes: verdicts of episode %d: %w", episodeID, err)
 	}
 	return out, nil
+}
+
+// countBy counts the episodes matching where by the value of column.
+func countBy(ctx context.Context, tx *sql.Tx, column, where string, args []any) (map[string]int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+column+`, count(*) FROM episodes e`+where+` GROUP BY `+column, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := make(map[string]int)
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, err
+		}
+		counts[key] = n
+	}
+	return counts, rows.Err()
 }

@@ -140,6 +140,7 @@ func TestStats(t *testing.T) {
 	want := Stats{
 		Episodes: 6, Errored: 1,
 		Outcomes:      map[string]int{"attacker_wins": 2, "defender_wins": 2, "tie": 1},
+		Rules:         map[string]int{"defender.correct_guess": 5}, // the errored episode has none
 		MeanDecidedAt: float64(2+3+4+2+3) / 5,
 		Turns:         18,
 		FirstStart:    sampleEpisode(0, 1).StartedAt,

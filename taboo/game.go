@@ -35,10 +35,15 @@ const (
 	// StyleTranscript renders one user message holding the rules and the
 	// whole conversation so far.
 	StyleTranscript = "transcript"
+	// StyleCompact renders one short user message (compact.tmpl): a line
+	// of rules, then the conversation as "Attacker: ..." and "Defender:
+	// ..." lines, ending with the speaker's name. It suits small models
+	// with short contexts, such as spag's native model.
+	StyleCompact = "compact"
 )
 
 // Styles lists the valid prompt styles.
-func Styles() []string { return []string{StyleChat, StyleTranscript} }
+func Styles() []string { return []string{StyleChat, StyleTranscript, StyleCompact} }
 
 // DefaultMaxTurns is the number of turns each player has before a tie, as in
 // the SPAG paper.
@@ -56,7 +61,8 @@ type Params struct {
 	MaxTurns int
 	// Judge decides episodes; nil means judge.NewStrict().
 	Judge judge.Judge
-	// Style is StyleChat or StyleTranscript; empty means StyleChat.
+	// Style is StyleChat, StyleTranscript or StyleCompact; empty means
+	// StyleChat.
 	Style string
 	// Templates renders prompts; nil means [BuiltinTemplates].
 	Templates *Templates

@@ -17,7 +17,7 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"zero max turns", Params{}, "max turns must be at least 1 (got 0)"},
 		{"negative max turns", Params{MaxTurns: -3}, "max turns must be at least 1 (got -3)"},
-		{"unknown style", Params{MaxTurns: 5, Style: "poem"}, `unknown prompt style "poem" (valid: chat, transcript)`},
+		{"unknown style", Params{MaxTurns: 5, Style: "poem"}, `unknown prompt style "poem" (valid: chat, transcript, compact)`},
 		{"zero templates", Params{MaxTurns: 5, Templates: &Templates{}}, "templates not loaded"},
 	}
 	for _, tc := range tests {

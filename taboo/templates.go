@@ -40,10 +40,13 @@ const (
 	// ReplyFile renders, in the chat style, each opponent utterance as a user
 	// message (data: [ReplyData]). Optional.
 	ReplyFile = "reply.tmpl"
+	// CompactFile renders the one user message of the compact style (data:
+	// [TemplateData]; Rules is not set). Optional.
+	CompactFile = "compact.tmpl"
 )
 
 // templateFiles lists every file of a set; the first two are required.
-var templateFiles = [...]string{AttackerFile, DefenderFile, TranscriptFile, OpeningFile, ReplyFile}
+var templateFiles = [...]string{AttackerFile, DefenderFile, TranscriptFile, OpeningFile, ReplyFile, CompactFile}
 
 // TemplateData is what the prompt templates see.
 type TemplateData struct {
@@ -101,6 +104,12 @@ func templateFuncs() template.FuncMap {
 			}
 			return string(unicode.ToUpper(r)) + s[size:]
 		},
+		// oneline puts a message on one line (line breaks become spaces), so
+		// that a line-per-message prompt cannot be forged by a message
+		// holding "\nDefender: ...".
+		"oneline": func(s string) string {
+			return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '\u0085' || r == '\u2028' || r == '\u2029' }), " ")
+		},
 	}
 }
 
@@ -121,10 +130,11 @@ func BuiltinTemplates() *Templates {
 
 // LoadTemplates loads a template set from dir. The directory must hold
 // attacker.tmpl and defender.tmpl and may hold transcript.tmpl,
-// opening.tmpl and reply.tmpl; missing optional files are taken from the
+// opening.tmpl, reply.tmpl and compact.tmpl; missing optional files are taken from the
 // built-in set. Any other *.tmpl file is an error (a misspelt name would
 // otherwise be ignored silently). Templates use Go's text/template syntax,
-// with [TemplateData] or [ReplyData] as data and the extra function title.
+// with [TemplateData] or [ReplyData] as data and the extra functions title
+// and oneline (line breaks to spaces).
 //
 // Every template is rendered once with sample data for both roles, so that
 // syntax errors and unknown fields are reported here, with the file and
@@ -272,6 +282,14 @@ func (t *Templates) render(style, role, target string, maxTurns, n int, history 
 		return game.Prompt{}, err
 	}
 	switch style {
+	case StyleCompact:
+		// The role's rules are not used: the compact template carries its
+		// own, shorter ones.
+		text, err := t.execute(CompactFile, data)
+		if err != nil {
+			return game.Prompt{}, err
+		}
+		return game.Prompt{Messages: []game.Message{{Role: "user", Content: text}}}, nil
 	case StyleTranscript:
 		data.Rules = rules
 		text, err := t.execute(TranscriptFile, data)

@@ -164,7 +164,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newWatchCmd(),
 		newPlayCmd(),
 		newModelCmd(),
-		newTrainCmd(),
+		newTrainCmd(sig),
 	)
 	return root
 }

@@ -22,7 +22,7 @@ func newModelCmd() *cobra.Command {
 		Short: "Create and inspect native (llama-architecture) model checkpoints",
 	}
 	cmd.AddCommand(newModelInitCmd(), newModelInfoCmd())
-	cmd.AddCommand(newModelExportCmd(), newModelCompareCmd())
+	cmd.AddCommand(newModelExportCmd(), newModelImportCmd(), newModelCompareCmd(), newModelStripCmd())
 	return cmd
 }
 
@@ -33,6 +33,7 @@ func newModelInitCmd() *cobra.Command {
 		out       string
 		corpora   []string
 		vocabSize int
+		dummy     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "init --preset tiny|small --seed S --out CKPT [--corpus FILE]...",
@@ -41,7 +42,12 @@ func newModelInitCmd() *cobra.Command {
 training JSON, as written by 'spag rewards', when the name ends in .json;
 otherwise plain text, one sample per line), sizes the model's vocabulary to
 it, draws seeded random weights and writes the checkpoint atomically.
-Without --corpus the tokenizer has only the control and byte tokens.`,
+Without --corpus the tokenizer has only the control and byte tokens.
+
+By default every text is encoded with a leading "▁" (SentencePiece's dummy
+prefix), as llama.cpp's runner in Ollama does. Ollama's Go engine
+(OLLAMA_NEW_ENGINE=1) never adds it; for models meant for that engine use
+--dummy-prefix=false, and the token ids match there too.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -65,7 +71,7 @@ Without --corpus the tokenizer has only the control and byte tokens.`,
 			if len(corpora) == 0 {
 				fmt.Fprintln(cmd.ErrOrStderr(), "spag model init: no --corpus given; the tokenizer has byte tokens only")
 			}
-			vocab, err := tokenizer.Train(cmd.Context(), texts, tokenizer.TrainOptions{VocabSize: vocabSize})
+			vocab, err := tokenizer.Train(cmd.Context(), texts, tokenizer.TrainOptions{VocabSize: vocabSize, NoDummyPrefix: !dummy})
 			if err != nil {
 				return fmt.Errorf("model init: %w", err)
 			}
@@ -87,6 +93,7 @@ Without --corpus the tokenizer has only the control and byte tokens.`,
 	f.StringVar(&out, "out", "", "checkpoint file to write")
 	f.StringArrayVar(&corpora, "corpus", nil, "tokenizer training text: SPAG training JSON (*.json) or plain text lines (repeatable)")
 	f.IntVar(&vocabSize, "vocab-size", 0, "tokenizer vocabulary size (default: the preset's)")
+	f.BoolVar(&dummy, "dummy-prefix", true, `encode texts with a leading "▁" (false for Ollama's Go engine)`)
 	return cmd
 }
 
@@ -155,7 +162,11 @@ func newModelInfoCmd() *cobra.Command {
 			fmt.Fprintf(w, "parameters  %d (float32)\n", info.Parameters)
 			fmt.Fprintf(w, "tokenizer   sentencepiece bpe, %d pieces, dummy prefix %v\n", info.Vocab, info.DummySpace)
 			if h.Train != nil {
-				fmt.Fprintf(w, "training    step %d of %d\n", h.Train.Step, h.Train.Total)
+				resumable := ""
+				if h.Optimizer == nil {
+					resumable = " (weights only: starts new runs, cannot resume this one)"
+				}
+				fmt.Fprintf(w, "training    step %d of %d%s\n", h.Train.Step, h.Train.Total, resumable)
 				fmt.Fprintf(w, "train cfg   %s\n", h.Train.Config)
 			} else {
 				fmt.Fprintln(w, "training    none (fresh initialisation)")
@@ -164,5 +175,41 @@ func newModelInfoCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+// newModelStripCmd is `spag model strip`: keep what inference and new
+// training runs need.
+func newModelStripCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "strip CKPT --out CKPT",
+		Short: "Write a checkpoint's weights and tokenizer without its optimizer state (a third of the size)",
+		Long: `strip copies a checkpoint without the Adam moments and the data order that
+resuming a training run needs. What is left plays (native:CKPT), exports to
+GGUF and starts new training runs (spag train --init); 'spag model info'
+still shows the step and configuration it was trained with.`,
+		Example: `  spag model strip sft.ckpt --out sft-weights.ckpt`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("model strip: --out is required")
+			}
+			c, err := checkpoint.Load(args[0])
+			if err != nil {
+				return err
+			}
+			c.Optimizer = nil
+			if c.Train != nil {
+				c.Train.Order, c.Train.RNG, c.Train.Cursor = nil, nil, 0
+			}
+			if err := checkpoint.Save(out, c); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "checkpoint file to write")
 	return cmd
 }

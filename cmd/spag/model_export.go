@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/players/native"
-	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl/gguf"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
@@ -46,18 +46,18 @@ func ollamaClient(host string) (*api.Client, error) {
 func newModelExportCmd() *cobra.Command {
 	var ckpt, out, name, host, typ string
 	cmd := &cobra.Command{
-		Use:   "export --ckpt CKPT (--gguf FILE | --ollama NAME) [--type f32|f16] [--host URL]",
+		Use:   "export [--ckpt CKPT] (--gguf FILE | --ollama NAME) [--type f32|f16] [--host URL]",
 		Short: "Write a checkpoint as GGUF and optionally register it with Ollama",
 		Long: `export writes the native model and its SentencePiece tokenizer as a GGUF
 file (llama architecture) that Ollama loads with either runner. With
 --ollama it uploads the file as a blob and creates the model NAME through
 the Ollama API (no network access beyond that server), with a template
-that joins chat messages by blank lines, as the trainer's queries are.`,
+that joins chat messages by blank lines, as the trainer's queries are.
+Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
+		Example: `  spag model export --ollama spag-taboo          # the shipped model, served by Ollama
+  spag model export --ckpt sft.ckpt --gguf sft.gguf --type f16`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if ckpt == "" {
-				return usagef("model export: --ckpt is required (the checkpoint to export)")
-			}
 			if (out == "") == (name == "") {
 				return usagef("model export: give exactly one of --gguf FILE and --ollama NAME")
 			}
@@ -65,13 +65,13 @@ that joins chat messages by blank lines, as the trainer's queries are.`,
 			if err != nil {
 				return usagef("model export: --type: %v", err)
 			}
-			c, err := checkpoint.Load(ckpt)
+			c, err := loadNativeCheckpoint(ckpt)
 			if err != nil {
 				return err
 			}
 			var buf bytes.Buffer
 			if err := gguf.Write(&buf, c.Vocab, c.Params, gguf.WriteOptions{Type: t, Name: name}); err != nil {
-				return fmt.Errorf("model export %s: %w", ckpt, err)
+				return fmt.Errorf("model export %s: %w", checkpointLabel(ckpt), err)
 			}
 			w := cmd.OutOrStdout()
 			if out != "" {
@@ -101,7 +101,7 @@ that joins chat messages by blank lines, as the trainer's queries are.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&ckpt, "ckpt", "", "checkpoint to export")
+	f.StringVar(&ckpt, "ckpt", "", "checkpoint to export (default: the shipped model)")
 	f.StringVar(&out, "gguf", "", "GGUF file to write")
 	f.StringVar(&name, "ollama", "", "Ollama model name to create")
 	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
@@ -137,19 +137,21 @@ func newModelCompareCmd() *cobra.Command {
 	var name, ckpt, host string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "compare --ollama-model NAME --ckpt CKPT [--json]",
+		Use:   "compare --ollama-model NAME [--ckpt CKPT] [--json]",
 		Short: "Check that Ollama tokenizes and scores like the native model",
 		Long: `compare sends a fixed corpus to the Ollama model: the token ids of each
 text (the context of /api/generate) must equal the native tokenizer's,
 and for text the server generates with log-probabilities the native
 forward pass (with Ollama's F16 key/value rounding) must give the same
-per-token log-probabilities.`,
-		Args: noArgs,
+per-token log-probabilities. Without --ckpt the native side is the model
+spag ships.`,
+		Example: `  spag model export --ollama spag-taboo && spag model compare --ollama-model spag-taboo`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if name == "" || ckpt == "" {
-				return usagef("model compare: --ollama-model and --ckpt are required")
+			if name == "" {
+				return usagef("model compare: --ollama-model is required")
 			}
-			c, err := checkpoint.Load(ckpt)
+			c, err := loadNativeCheckpoint(ckpt)
 			if err != nil {
 				return err
 			}
@@ -166,7 +168,7 @@ per-token log-probabilities.`,
 			if err != nil {
 				return err
 			}
-			rep.Checkpoint = ckpt
+			rep.Checkpoint = checkpointLabel(ckpt)
 			w := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(w)
@@ -181,7 +183,7 @@ per-token log-probabilities.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "ollama-model", "", "Ollama model to compare (as registered by spag model export)")
-	f.StringVar(&ckpt, "ckpt", "", "native checkpoint the Ollama model was exported from")
+	f.StringVar(&ckpt, "ckpt", "", "native checkpoint the Ollama model was exported from (default: the shipped model)")
 	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -48,8 +49,58 @@ func TestModelExportAndCompare(t *testing.T) {
 	if rep.Texts == 0 || rep.Mismatches != 0 || rep.MaxDiff > 1e-3 {
 		t.Fatalf("compare report %+v", rep)
 	}
+
+	// The shipped model, trained by spag train: served by Ollama and scored
+	// alike (no --ckpt on either command means the shipped model).
+	if r := spag(t, dir, "model", "export", "--ollama", "spag-taboo:latest", "--host", s.URL); r.code != 0 {
+		t.Fatalf("export the shipped model: %d %s", r.code, r.stderr)
+	}
+	r = spag(t, dir, "model", "compare", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--json")
+	if r.code != 0 {
+		t.Fatalf("compare the shipped model: %d %s", r.code, r.stderr)
+	}
+	rep.Texts = 0
+	mustJSON(t, r.stdout, &rep)
+	t.Logf("compare shipped model: %s", r.stdout)
+	if rep.Texts == 0 || rep.Tokens == 0 || rep.Mismatches != 0 || rep.MaxDiff > 1e-3 {
+		t.Fatalf("compare report of the shipped model %+v", rep)
+	}
+
+	// Round trip through Ollama's own copy: importing the model by name
+	// gives back the shipped weights and tokenizer exactly (F32), so both
+	// export to the same GGUF bytes.
+	if r := spag(t, dir, "model", "import", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--out", "imported.ckpt"); r.code != 0 {
+		t.Fatalf("import by name: %d %s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"model", "export", "--gguf", "shipped.gguf"},
+		{"model", "export", "--ckpt", "imported.ckpt", "--gguf", "imported.gguf"},
+		{"model", "import", "--gguf", "m.gguf", "--out", "m-f16.ckpt"},
+		{"model", "info", "m-f16.ckpt"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: %d %s", args, r.code, r.stderr)
+		}
+	}
+	shipped, err := os.ReadFile(filepath.Join(dir, "shipped.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := os.ReadFile(filepath.Join(dir, "imported.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shipped, imported) {
+		t.Error("the model imported from Ollama differs from the shipped one")
+	}
+	if r := spag(t, dir, "model", "import", "--ollama-model", "nope:latest", "--host", s.URL, "--out", "x.ckpt"); r.code != 1 || !strings.Contains(r.stderr, "nope") {
+		t.Errorf("import of a missing model: exit %d, %s", r.code, r.stderr)
+	}
+
 	for _, bad := range [][]string{
-		{"model", "export", "--gguf", "x.gguf"},
+		{"model", "import", "--out", "x.ckpt"},
+		{"model", "import", "--gguf", "m.gguf"},
+		{"model", "export"},
 		{"model", "export", "--ckpt", "m.ckpt"},
 		{"model", "export", "--ckpt", "m.ckpt", "--gguf", "x.gguf", "--type", "q4"},
 		{"model", "compare", "--ckpt", "m.ckpt"},
@@ -142,12 +193,13 @@ func TestNativeSelfplay(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no checkpoint", "native", 2, "no checkpoint named"},
+		{"not a checkpoint", "native:words.txt", 1, "words.txt"},
 		{"missing checkpoint", "native:missing.ckpt", 1, "missing.ckpt"},
 		{"bad option", "native:tiny.ckpt,temperature=hot", 2, "temperature"},
 		{"unknown option", "native:tiny.ckpt,num_ctx=4096", 2, "unknown option"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "words.txt"), []byte("apple\n"), 0o644)
 			r := spag(t, dir, "selfplay", "--db", "bad.db", "--attacker", tc.spec, "--games", "1")
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d, want %d; stderr %s", r.code, tc.code, r.stderr)

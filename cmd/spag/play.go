@@ -41,6 +41,7 @@ and guess once with "I know the word! It is <word>!".
 The game is judged and stored in --db like any self-play episode (the run
 records you as the player "human"); a game you quit early is not stored.`,
 		Example: `  spag play --as defender --against builtin
+  spag play --as attacker --against native          # the shipped language model
   spag play --as attacker --against builtin:skill=0.3 --word apple`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,7 +83,8 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--judge: %w", err)}
 	}
-	g, err := taboo.New(taboo.Params{MaxTurns: f.maxTurns, Judge: j, Style: taboo.StyleChat})
+	style := defaultStyle(f.against)
+	g, err := taboo.New(taboo.Params{MaxTurns: f.maxTurns, Judge: j, Style: style})
 	if err != nil {
 		return usageError{err}
 	}
@@ -126,7 +128,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	defer store.Close()
 	code, gov := codeVersion()
 	roles := map[string]string{f.as: "human", otherRole: f.against}
-	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: taboo.StyleChat,
+	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: style,
 		Attacker: roles[judge.Attacker], Defender: roles[judge.Defender], Seed: seed, Words: f.words,
 		Games: 1, CodeVersion: code, GoVersion: gov}
 	raw, err := json.Marshal(cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/native"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/ollama"
 	"github.com/spag-go/spag/players/openai"
 	"github.com/spag-go/spag/players/pool"
@@ -34,7 +35,7 @@ type playerSpec struct {
 // for the error message.
 var backendHelp = map[string]string{
 	"builtin": "built-in lexicon player (options: skill=0..1)",
-	"native":  "in-process native model, native:CKPT (a checkpoint of spag model init/train; options temperature, top_k, top_p, seed, num_predict, max_bytes, stop, batch)",
+	"native":  "in-process native model: the shipped " + defaultmodel.Name + ", or native:CKPT (a checkpoint of spag model init/train); options temperature, top_k, top_p, seed, num_predict, max_bytes, stop, batch",
 	"ollama":  "Ollama model, ollama:MODEL[@HOST,...] ($OLLAMA_HOST by default; options as --option)",
 	"openai":  "OpenAI-compatible server (vLLM, SGLang, llama.cpp, LM Studio), openai:MODEL@URL[,URL...]",
 }
@@ -185,13 +186,46 @@ func newPlayer(flag string, spec playerSpec, role string, lex func() (*scripted.
 	return nil, usagef("--%s %q: unknown backend %q", flag, spec.raw, spec.backend)
 }
 
-// newNativePlayer loads the checkpoint that a native:CKPT spec names and
+// loadNativeCheckpoint loads the checkpoint at path, or the shipped default
+// model when path is empty.
+func loadNativeCheckpoint(path string) (*checkpoint.Checkpoint, error) {
+	if path == "" {
+		return defaultmodel.Load()
+	}
+	return checkpoint.Load(path)
+}
+
+// checkpointLabel names a checkpoint in messages: its path, or the shipped
+// model's name for an empty path.
+func checkpointLabel(path string) string {
+	if path == "" {
+		return defaultmodel.Name
+	}
+	return path
+}
+
+// usesDefaultModel reports whether a player spec plays with the shipped
+// model: "native" with no checkpoint, options allowed.
+func usesDefaultModel(raw string) bool {
+	spec, err := parseSpec("", raw)
+	return err == nil && spec.backend == "native" && spec.arg == ""
+}
+
+// playerName is how runs record a player: its spec, and for the shipped
+// model also the model's name and digest, which the spec alone does not
+// pin down.
+func playerName(raw string) string {
+	if usesDefaultModel(raw) {
+		return raw + " (" + defaultmodel.Name + " " + defaultmodel.Digest() + ")"
+	}
+	return raw
+}
+
+// newNativePlayer loads the checkpoint that a native[:CKPT] spec names (the
+// shipped model without one) and
 // starts from Ollama's sampling defaults, which the spec's options
 // override.
 func newNativePlayer(flag string, spec playerSpec) (game.Player, error) {
-	if spec.arg == "" {
-		return nil, usagef("--%s %q: no checkpoint named; use native:CKPT (written by spag model init or spag train)", flag, spec.raw)
-	}
 	opts := native.DefaultOptions()
 	keys := make([]string, 0, len(spec.options))
 	for k := range spec.options {
@@ -203,7 +237,7 @@ func newNativePlayer(flag string, spec playerSpec) (game.Player, error) {
 			return nil, usagef("--%s %q: %v", flag, spec.raw, err)
 		}
 	}
-	ck, err := checkpoint.Load(spec.arg)
+	ck, err := loadNativeCheckpoint(spec.arg)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -42,9 +43,13 @@ type runConfig struct {
 	Games       int    `json:"games"`
 	Shard       string `json:"shard,omitempty"`
 	// Options are the --option settings of the model players.
-	Options     []string `json:"options,omitempty"`
-	CodeVersion string   `json:"code_version"`
-	GoVersion   string   `json:"go_version"`
+	Options []string `json:"options,omitempty"`
+	// DefaultModel names the shipped native model (name@digest) when a
+	// role plays with it, so that resuming with another build's model is
+	// refused rather than mixing two models in one run.
+	DefaultModel string `json:"default_model,omitempty"`
+	CodeVersion  string `json:"code_version"`
+	GoVersion    string `json:"go_version"`
 }
 
 type selfplayFlags struct {
@@ -73,12 +78,15 @@ func newSelfplayCmd(sig *interrupts) *cobra.Command {
 		Use:   "selfplay",
 		Short: "Play a batch of Adversarial Taboo games and store them",
 		Long: `selfplay plays Adversarial Taboo episodes concurrently, judges each one and
-stores every turn in the SQLite database (--db).
+stores every turn in the SQLite database (--db). With no --attacker and
+--defender both roles are played by the native model that spag ships
+(` + defaultmodel.Name + `, in process, no model server needed).
 
 The first Ctrl-C lets the games in flight finish, stores them, prints the
 command that resumes the run and exits with code 130; a second Ctrl-C stops
 at once (finished episodes are never lost).`,
-		Example: `  spag selfplay                                  # 100 games between the built-in players
+		Example: `  spag selfplay                                  # 100 games of the shipped native model against itself
+  spag selfplay --attacker builtin --defender builtin --games 100000   # the built-in players, fast
   spag selfplay --games 1000 --concurrency 16 --judge spag --db runs.db
   spag selfplay --words mywords.txt --max-turns 3
   spag selfplay --attacker builtin:skill=0.9 --defender builtin:skill=0.2
@@ -93,13 +101,13 @@ at once (finished episodes are never lost).`,
 	fl.IntVar(&f.games, "games", 0, "number of games (default: 100 with the built-in words, one per word with --words)")
 	fl.StringVar(&f.words, "words", "builtin", "word list: builtin, or a file with one word per line (# comments)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
-	fl.StringVar(&f.attacker, "attacker", "builtin", "attacker backend spec: "+backendList())
-	fl.StringVar(&f.defender, "defender", "builtin", "defender backend spec (same forms as --attacker)")
+	fl.StringVar(&f.attacker, "attacker", "native", "attacker backend spec: "+backendList())
+	fl.StringVar(&f.defender, "defender", "native", "defender backend spec (same forms as --attacker)")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for word order and every player's randomness")
 	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
 	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")
-	fl.StringVar(&f.style, "style", "chat", "prompt style for model players: chat or transcript")
+	fl.StringVar(&f.style, "style", "", "prompt style for model players: chat, transcript or compact (default: compact when a player is native, else chat)")
 	fl.StringVar(&f.templates, "templates", "", "directory of prompt templates replacing the built-in ones")
 	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
 	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
@@ -290,12 +298,24 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 			}
 		}
 		code, gov := codeVersion()
-		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
+		style := f.style
+		if style == "" {
+			style = defaultStyle(f.attacker, f.defender)
+		}
+		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
 			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: f.words, Games: games,
 			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
 		subjectList = subjects(words, games, f.seed)
 	}
 
+	defaultModel := ""
+	if usesDefaultModel(cfg.Attacker) || usesDefaultModel(cfg.Defender) {
+		defaultModel = defaultmodel.Name + "@" + defaultmodel.Digest()
+	}
+	if run != nil && cfg.DefaultModel != defaultModel {
+		return fmt.Errorf("run %s was played with the default model %s but this spag ships %s; resume it with the spag build that started it, or start a new run", run.ID, cfg.DefaultModel, defaultModel)
+	}
+	cfg.DefaultModel = defaultModel
 	g, players, err := buildGame(cfg)
 	if err != nil {
 		return err
@@ -325,7 +345,7 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 			return err
 		}
 		run = &episodes.Run{Game: cfg.Game, Judge: taboo.JudgeID(g.Judge()), Seed: cfg.Seed,
-			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender},
+			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": playerName(cfg.Attacker), "defender": playerName(cfg.Defender)},
 			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard,
 			Total: shardSize(len(subjectList), shardI, shardN)}
 		if err := store.CreateRun(ctx, run); err != nil {
@@ -460,4 +480,18 @@ func shardSize(n, i, shards int) int {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// defaultStyle is the prompt style for players with these specs when
+// --style is not given: compact when one is native (native models are
+// small, with short contexts, and the shipped one was trained on it), chat
+// otherwise. Unparsable specs count as not native;
+// building the players reports them.
+func defaultStyle(specs ...string) string {
+	for _, raw := range specs {
+		if spec, err := parseSpec("", raw); err == nil && spec.backend == "native" {
+			return taboo.StyleCompact
+		}
+	}
+	return taboo.StyleChat
 }

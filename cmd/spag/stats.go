@@ -72,7 +72,7 @@ type statsJSON struct {
 }
 
 func countsOf(st episodes.Stats) report.Counts {
-	c := report.Counts{Outcomes: st.Outcomes, Errored: st.Errored, MeanDecidedAt: st.MeanDecidedAt}
+	c := report.Counts{Outcomes: st.Outcomes, Rules: st.Rules, Errored: st.Errored, MeanDecidedAt: st.MeanDecidedAt}
 	if !st.FirstStart.IsZero() && st.LastFinish.After(st.FirstStart) {
 		c.Elapsed = st.LastFinish.Sub(st.FirstStart)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -16,10 +17,10 @@ import (
 )
 
 // newTrainCmd is `spag train`: train the native model on SPAG training data.
-func newTrainCmd() *cobra.Command {
+func newTrainCmd(sig *interrupts) *cobra.Command {
 	var (
 		objectiveName, data, initPath, refPath, out, metricsPath, db string
-		steps, saveEvery, logEvery                                   int
+		steps, saveEvery, logEvery, stopAfter                        int
 		epochs                                                       float64
 		restart                                                      bool
 		cfg                                                          = train.DefaultConfig("")
@@ -36,7 +37,11 @@ func newTrainCmd() *cobra.Command {
 The reference model (--ref, default: the --init weights) stays frozen.
 When --init is a checkpoint written by an earlier 'spag train', the run resumes
 it (same flags and data required) unless --restart is given. Checkpoints are
-written atomically. Metrics go to stderr, to the SQLite database (--db, as a
+written atomically. The first Ctrl-C (or SIGTERM) finishes the step in
+flight, saves the checkpoint and exits with code 130; the second stops at
+once, still saving the last finished step. --stop-after N ends the run after
+step N the same way (exit 0), so that a long run can be done in parts: the
+same command with --init set to the saved checkpoint continues it. Metrics go to stderr, to the SQLite database (--db, as a
 training record with one row per step; --db "" turns that off) and, with
 --metrics, to a JSONL file.`,
 		Example: `  spag rewards --db spag.db --out train.json
@@ -92,7 +97,7 @@ training record with one row per step; --db "" turns that off) and, with
 					return err
 				}
 				ref = rc.Params
-			} else if init.Train != nil {
+			} else if init.Train != nil && init.Optimizer != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: resuming without --ref: the reference is the resumed weights, not the original ones")
 			}
 			tr, err := train.New(cmd.Context(), cfg, init, ref, examples)
@@ -130,16 +135,30 @@ training record with one row per step; --db "" turns that off) and, with
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "spag train: %d samples, objective %s, steps %d..%d of %d\n", len(examples), cfg.Objective, tr.Step()+1, tr.Total(), tr.Total())
 			save := func(c *checkpoint.Checkpoint) error { return checkpoint.Save(out, c) }
-			runErr := tr.Run(cmd.Context(), sinks, saveEvery, save)
+			last := tr.Total()
+			if stopAfter > 0 {
+				last = stopAfter
+			}
+			runErr := tr.RunUntil(cmd.Context(), last, sig.Drain(), sinks, saveEvery, save)
 			if c, err := tr.Checkpoint(); err == nil && tr.Step() > 0 {
 				if err := save(c); err != nil {
 					return err
 				}
 			}
 			if runErr != nil {
+				if errors.Is(runErr, context.Canceled) && sig.count() > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", tr.Step(), out)
+					return errInterrupted
+				}
 				return fmt.Errorf("train (state at step %d saved to %s): %w", tr.Step(), out, runErr)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d\n", out, tr.Step())
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, tr.Step(), tr.Total())
+			if tr.Step() < tr.Total() {
+				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with the same flags and --init %s\n", out)
+			}
+			if sig.count() > 0 {
+				return errInterrupted
+			}
 			return nil
 		},
 	}
@@ -153,6 +172,7 @@ training record with one row per step; --db "" turns that off) and, with
 	f.StringVar(&db, "db", "spag.db", `SQLite database that records the training and its per-step metrics ("" for none)`)
 	f.IntVar(&steps, "steps", 0, "optimizer steps")
 	f.Float64Var(&epochs, "epochs", 0, "passes over the data (instead of --steps)")
+	f.IntVar(&stopAfter, "stop-after", 0, "end this run after step N, saving the checkpoint (0: run to the last step)")
 	f.IntVar(&saveEvery, "save-every", 0, "also checkpoint every N steps (0: only at the end)")
 	f.IntVar(&logEvery, "log-every", 10, "print metrics every N steps")
 	f.BoolVar(&restart, "restart", false, "start a new run from --init's weights, ignoring its optimizer state")

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -15,7 +17,7 @@ import (
 func TestTrainTinyOnExportedRewards(t *testing.T) {
 	dir := t.TempDir()
 	steps := []struct{ args []string }{
-		{[]string{"selfplay", "--games", "200", "--seed", "5"}},
+		{[]string{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "200", "--seed", "5"}},
 		{[]string{"rewards", "--db", "spag.db", "--out", "train.json"}},
 		{[]string{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt"}},
 		{[]string{"train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt", "--steps", "16",
@@ -61,4 +63,69 @@ func TestTrainTinyOnExportedRewards(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*) FROM training_steps`).Scan(&n); err != nil || n != 16 {
 		t.Errorf("training_steps rows = %d (%v), want 16", n, err)
 	}
+}
+
+// TestTrainInPartsAndStrip trains a tiny model in two runs (--stop-after,
+// then the same command from the saved checkpoint) and checks that the
+// result is byte for byte the one-run result; then strips it and checks
+// that the stripped file plays, reports itself as weights only and starts
+// a new run rather than resuming.
+func TestTrainInPartsAndStrip(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) result {
+		t.Helper()
+		r := spag(t, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	run("selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "60", "--seed", "2", "--style", "compact")
+	run("rewards", "--db", "spag.db", "--out", "train.json")
+	run("model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt")
+	run("model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--dummy-prefix=false", "--out", "nodummy.ckpt")
+	for file, want := range map[string]bool{"tiny.ckpt": true, "nodummy.ckpt": false} {
+		var info struct {
+			Dummy *bool `json:"add_dummy_prefix"`
+		}
+		mustJSON(t, run("model", "info", "--json", file).stdout, &info)
+		if info.Dummy == nil || *info.Dummy != want {
+			t.Errorf("%s: add_dummy_prefix %v, want %v", file, info.Dummy, want)
+		}
+	}
+	trainArgs := func(init, out string, extra ...string) []string {
+		return append([]string{"train", "--objective", "sft", "--beta", "0", "--data", "train.json", "--init", init,
+			"--steps", "6", "--batch-size", "4", "--db", "", "--out", out}, extra...)
+	}
+	run(trainArgs("tiny.ckpt", "straight.ckpt")...)
+	part := run(trainArgs("tiny.ckpt", "parts.ckpt", "--stop-after", "3")...)
+	if !strings.Contains(part.stdout, "after step 3 of 6") || !strings.Contains(part.stderr, "--init parts.ckpt") {
+		t.Fatalf("first part: %s%s", part.stdout, part.stderr)
+	}
+	run(trainArgs("parts.ckpt", "parts.ckpt")...)
+	straight, err := os.ReadFile(filepath.Join(dir, "straight.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := os.ReadFile(filepath.Join(dir, "parts.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(straight, parts) {
+		t.Fatal("training in two parts gave another checkpoint than one run")
+	}
+
+	run("model", "strip", "straight.ckpt", "--out", "weights.ckpt")
+	if info := run("model", "info", "weights.ckpt"); !strings.Contains(info.stdout, "step 6 of 6 (weights only") {
+		t.Errorf("model info of the stripped file:\n%s", info.stdout)
+	}
+	st, err := os.Stat(filepath.Join(dir, "weights.ckpt"))
+	if err != nil || st.Size() > int64(len(straight))/2 {
+		t.Errorf("stripped file %v bytes vs %d: %v", st.Size(), len(straight), err)
+	}
+	again := run(trainArgs("weights.ckpt", "again.ckpt", "--steps", "1")...)
+	if !strings.Contains(again.stderr, "steps 1..1 of 1") || strings.Contains(again.stderr, "resuming") {
+		t.Errorf("training from the stripped file:\n%s", again.stderr)
+	}
+	run("selfplay", "--db", "play.db", "--attacker", "native:weights.ckpt", "--defender", "native:straight.ckpt", "--games", "2", "--max-turns", "1")
 }

@@ -126,7 +126,7 @@ func (term *tmuxTerm) exitCode() int {
 
 func TestTUIWatchesSelfplayLive(t *testing.T) {
 	dir := t.TempDir()
-	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "selfplay", "--tui", "--games", "200", "--concurrency", "4")
+	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--tui", "--games", "200", "--concurrency", "4")
 	s := term.waitFor("run finished", "200/200", "attacker wins", "defender wins", "games:")
 	if !regexp.MustCompile(`attacker\s+builtin\s+busy 0 · \d+ turns`).MatchString(s) {
 		t.Errorf("no load line for the attacker's backend:\n%s", s)
@@ -154,7 +154,7 @@ func TestTUIWatchesSelfplayLive(t *testing.T) {
 
 func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--games", "30"); r.code != 0 {
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.code != 0 {
 		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
 	}
 	term := startTerm(t, dir, nil, "watch", "--db", "spag.db")
@@ -260,7 +260,7 @@ func TestTUIPlayQuitEarlyStoresNothing(t *testing.T) {
 
 func TestTUICommandsNeedATerminal(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--games", "3"); r.code != 0 {
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3"); r.code != 0 {
 		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
 	}
 	tests := []struct {

@@ -45,6 +45,9 @@ type Counts struct {
 	Outcomes map[string]int
 	// Errored counts episodes that failed to play.
 	Errored int
+	// Rules counts judged episodes by the judge rule that decided them;
+	// nil when unknown.
+	Rules map[string]int
 	// MeanDecidedAt is the mean decided_at over judged episodes.
 	MeanDecidedAt float64
 	// Elapsed is the wall time from the first episode's start to the last
@@ -60,6 +63,13 @@ const (
 	Tie                = "tie"
 )
 
+// The judge rules that end a game with the defender's guess statement
+// (right or wrong).
+const (
+	RuleCorrectGuess = "defender.correct_guess"
+	RuleWrongGuess   = "defender.wrong_guess"
+)
+
 // Summary is the report of one run (or of a whole database).
 type Summary struct {
 	Episodes      int            `json:"episodes"`
@@ -70,6 +80,11 @@ type Summary struct {
 	DefenderWin   Interval       `json:"defender_win_rate"`
 	TieRate       Interval       `json:"tie_rate"`
 	RuleBreakRate Interval       `json:"rule_break_rate"`
+	// Rules counts judged episodes by deciding rule, and GuessRate is the
+	// share of judged episodes that ended with a defender's guess; both
+	// absent when the rules are unknown.
+	Rules         map[string]int `json:"rules,omitempty"`
+	GuessRate     *Interval      `json:"guess_rate,omitempty"`
 	MeanDecidedAt float64        `json:"mean_decided_at"`
 	ElapsedSec    float64        `json:"elapsed_seconds"`
 	EpisodesPerS  float64        `json:"episodes_per_second"`
@@ -97,6 +112,11 @@ func Summarize(c Counts) Summary {
 	s.DefenderWin = Wilson(s.Outcomes[DefenderWins], s.Judged)
 	s.TieRate = Wilson(s.Outcomes[Tie], s.Judged)
 	s.RuleBreakRate = Wilson(s.Outcomes[AttackerBrokeRules], s.Judged)
+	if c.Rules != nil {
+		s.Rules = c.Rules
+		g := Wilson(c.Rules[RuleCorrectGuess]+c.Rules[RuleWrongGuess], s.Judged)
+		s.GuessRate = &g
+	}
 	s.MeanDecidedAt = c.MeanDecidedAt
 	s.ElapsedSec = c.Elapsed.Seconds()
 	if s.ElapsedSec > 0 {
@@ -124,6 +144,18 @@ func WriteText(w io.Writer, s Summary) error {
 	row("defender wins", s.DefenderWin)
 	row("ties", s.TieRate)
 	row("rule breaks", s.RuleBreakRate)
+	if s.GuessRate != nil {
+		row("guesses", *s.GuessRate)
+		rules := make([]string, 0, len(s.Rules))
+		for r := range s.Rules {
+			rules = append(rules, r)
+		}
+		sort.Strings(rules)
+		b.WriteString("decided by\n")
+		for _, r := range rules {
+			fmt.Fprintf(&b, "  %-24s %d\n", r, s.Rules[r])
+		}
+	}
 	fmt.Fprintf(&b, "mean decided   utterance %.2f\n", s.MeanDecidedAt)
 	if s.ElapsedSec > 0 {
 		elapsed := time.Duration(s.ElapsedSec * float64(time.Second)).Round(time.Millisecond)

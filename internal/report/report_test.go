@@ -62,4 +62,26 @@ func TestSummarize(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
 	}
+	if s.GuessRate != nil || strings.Contains(b.String(), "guesses") {
+		t.Errorf("guess rate reported without rule counts: %v", s.GuessRate)
+	}
+}
+
+func TestSummarizeRules(t *testing.T) {
+	s := Summarize(Counts{
+		Outcomes: map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},
+		Rules:    map[string]int{RuleCorrectGuess: 4, RuleWrongGuess: 1, "defender.said_target": 2, "max_turns": 2, "attacker.said_target": 1},
+	})
+	if s.GuessRate == nil || s.GuessRate.Rate != 0.5 {
+		t.Fatalf("guess rate %+v, want 5 of 10", s.GuessRate)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"guesses         50.0%", "decided by\n  attacker.said_target     1\n  defender.correct_guess   4\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
 }

@@ -15,7 +15,8 @@ type Metrics struct {
 	Objective string  `json:"objective"`
 	Loss      float64 `json:"loss"`
 	// KL is the mean of l_i - r_i (policy minus reference mean token
-	// log-likelihood) over the samples the objective regularises.
+	// log-likelihood) over the samples the objective regularises; 0 when
+	// the objective uses no reference (sft with beta 0).
 	KL float64 `json:"kl"`
 	// ClipFrac is the fraction of game samples outside the clip range
 	// (SPAG objective; 0 otherwise).

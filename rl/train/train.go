@@ -82,6 +82,12 @@ func DefaultConfig(objectiveName string) Config {
 	}
 }
 
+// usesReference reports whether the objective reads the reference model's
+// scores: all do except sft with no KL penalty (pure imitation).
+func (c Config) usesReference() bool {
+	return c.Objective != ObjectiveSFT || c.SFTBeta != 0
+}
+
 // Validate reports the first invalid field, named as its JSON key.
 func (c Config) Validate(m model.Config) error {
 	switch {
@@ -225,6 +231,11 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 		t.pcg = rand.NewPCG(cfg.Seed, 0x7a41)
 		t.rng = rand.New(t.pcg)
 		t.order = t.rng.Perm(len(examples))
+	}
+	if !cfg.usesReference() {
+		// Scoring the data with the reference is a forward pass over all of
+		// it, wasted when the objective ignores the scores.
+		return t, nil
 	}
 	refScores, err := t.Scores(ctx, t.ref, nil)
 	if err != nil {
@@ -454,7 +465,30 @@ func (t *Trainer) objective(l []float64, s []objective.Sample) (objective.Result
 // TrainStep takes one optimizer step: forward and backward over the next
 // batch's micro-batches (gradients accumulate), then one clipped AdamW
 // update at the scheduled learning rate.
+//
+// A step that fails (ctx cancelled, say) changes nothing: the data order
+// is rewound and the partial gradients dropped, so that a checkpoint taken
+// afterwards resumes exactly where an uninterrupted run would be.
 func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
+	cursor, epoch, order := t.cursor, t.epoch, t.order
+	rngState, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return Metrics{}, fmt.Errorf("train step: %w", err)
+	}
+	m, err := t.trainStep(ctx)
+	if err != nil {
+		t.cursor, t.epoch, t.order = cursor, epoch, order
+		if rerr := t.pcg.UnmarshalBinary(rngState); rerr != nil {
+			return Metrics{}, errors.Join(err, rerr)
+		}
+		for _, g := range t.grads {
+			clear(g)
+		}
+	}
+	return m, err
+}
+
+func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 	start := time.Now()
 	batch := t.nextBatch()
 	samples := make([]objective.Sample, len(batch))
@@ -525,6 +559,9 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 	for _, v := range l {
 		mean += v / float64(len(l))
 	}
+	if !t.cfg.usesReference() {
+		res.KL = 0 // no reference scores: l_i - 0 would not be a divergence
+	}
 	elapsed := time.Since(start).Seconds()
 	return Metrics{
 		Step: t.step, Epoch: t.epoch, Objective: t.cfg.Objective, Loss: res.Loss, KL: res.KL, ClipFrac: res.ClipFrac,
@@ -536,7 +573,20 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 // sinks; when saveEvery > 0 and save is not nil, it calls save with a
 // checkpoint every saveEvery steps (the caller saves the final one).
 func (t *Trainer) Run(ctx context.Context, sinks []MetricsSink, saveEvery int, save func(*checkpoint.Checkpoint) error) error {
-	for t.step < t.cfg.Steps {
+	return t.RunUntil(ctx, t.cfg.Steps, nil, sinks, saveEvery, save)
+}
+
+// RunUntil is [Trainer.Run] that also stops, between steps, once step last
+// is taken or stop is closed, whichever comes first; a nil stop never
+// closes. The run's schedule is unchanged, so a later run from the saved
+// checkpoint continues it exactly.
+func (t *Trainer) RunUntil(ctx context.Context, last int, stop <-chan struct{}, sinks []MetricsSink, saveEvery int, save func(*checkpoint.Checkpoint) error) error {
+	for t.step < min(last, t.cfg.Steps) {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
 		m, err := t.TrainStep(ctx)
 		if err != nil {
 			return err

@@ -197,10 +197,21 @@ func TestResumeIsExact(t *testing.T) {
 	}
 	defer first.Close()
 	path := filepath.Join(t.TempDir(), "mid.ckpt")
-	for i := 0; i < 2; i++ {
-		if _, err := first.TrainStep(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := first.RunUntil(ctx, 2, nil, nil, 0, nil); err != nil || first.Step() != 2 {
+		t.Fatalf("RunUntil(2): step %d, error %v", first.Step(), err)
+	}
+	// A closed stop channel ends the run before another step.
+	stop := make(chan struct{})
+	close(stop)
+	if err := first.RunUntil(ctx, cfg.Steps, stop, nil, 0, nil); err != nil || first.Step() != 2 {
+		t.Fatalf("RunUntil with stop closed: step %d, error %v", first.Step(), err)
+	}
+	// A step that fails part-way (its batch drawn, the epoch possibly
+	// wrapped) must leave no trace in the checkpoint.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := first.TrainStep(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("TrainStep with a cancelled context: %v", err)
 	}
 	c, err := first.Checkpoint()
 	if err != nil {

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ollama/ollama/api"
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/gguf"
+)
+
+// newModelImportCmd is `spag model import`: a llama GGUF (a file, or the
+// file behind an Ollama model) as a native checkpoint.
+func newModelImportCmd() *cobra.Command {
+	var file, name, host, out string
+	cmd := &cobra.Command{
+		Use:   "import (--gguf FILE | --ollama-model NAME [--host URL]) --out CKPT",
+		Short: "Read a llama-architecture GGUF model (a file or an Ollama model) into a native checkpoint",
+		Long: `import converts a llama-architecture GGUF file (F32, F16 or Q8_0 tensors,
+dequantised to float32) whose SentencePiece vocabulary has the native layout
+(<unk>, <s>, </s>, 256 byte tokens, then the learned pieces) into a
+checkpoint that native players run and 'spag train' trains.
+
+With --ollama-model the file is the model blob of an Ollama model: spag asks
+the server (--host, default $OLLAMA_HOST) which file that is, so the server
+must run on this machine.`,
+		Example: `  spag model import --gguf model.gguf --out model.ckpt
+  spag model import --ollama-model spag-taboo --out imported.ckpt`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (file == "") == (name == "") {
+				return usagef("model import: give exactly one of --gguf FILE and --ollama-model NAME")
+			}
+			if out == "" {
+				return usagef("model import: --out is required (the checkpoint to write)")
+			}
+			if name != "" {
+				client, err := ollamaClient(host)
+				if err != nil {
+					return err
+				}
+				if file, err = ollamaModelFile(cmd, client, name); err != nil {
+					return err
+				}
+			}
+			vocab, params, err := gguf.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("model import: %w", err)
+			}
+			if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
+				return err
+			}
+			c := params.Config
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s from %s: %d parameters, vocabulary %d, dim %d, %d layers\n", out, file, c.NumParams(), c.Vocab, c.Dim, c.Layers)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&file, "gguf", "", "GGUF file to read")
+	f.StringVar(&name, "ollama-model", "", "Ollama model whose GGUF blob to read (the server must be local)")
+	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
+	f.StringVar(&out, "out", "", "checkpoint file to write")
+	return cmd
+}
+
+// ollamaModelFile returns the path of the GGUF blob behind an Ollama model:
+// the FROM line of the Modelfile the server reports.
+func ollamaModelFile(cmd *cobra.Command, client *api.Client, name string) (string, error) {
+	resp, err := client.Show(cmd.Context(), &api.ShowRequest{Model: name})
+	if err != nil {
+		return "", fmt.Errorf("model import: ask ollama about %s: %w", name, err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(resp.Modelfile))
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "FROM "); ok {
+			path := strings.TrimSpace(rest)
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				return "", fmt.Errorf("model import: ollama keeps %s in %s, which is not on this machine (is the server remote?); copy the file here and use --gguf", name, path)
+			} else if err != nil {
+				return "", fmt.Errorf("model import: %s: %w", name, err)
+			}
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("model import: ollama's description of %s names no model file (no FROM line)", name)
+}
