@@ -108,7 +108,9 @@ func templateFuncs() template.FuncMap {
 		// that a line-per-message prompt cannot be forged by a message
 		// holding "\nDefender: ...".
 		"oneline": func(s string) string {
-			return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '\u0085' || r == '\u2028' || r == '\u2029' }), " ")
+			return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+				return r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '\u0085' || r == '\u2028' || r == '\u2029'
+			}), " ")
 		},
 	}
 }
