@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTrainTinyOnExportedRewards is the RL loop end to end: self-play,
@@ -128,4 +132,58 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 		t.Errorf("training from the stripped file:\n%s", again.stderr)
 	}
 	run("selfplay", "--db", "play.db", "--attacker", "native:weights.ckpt", "--defender", "native:straight.ckpt", "--games", "2", "--max-turns", "1")
+}
+
+// TestTrainInterrupt sends SIGINT to a training run: it finishes the step
+// in flight, saves the checkpoint, says how to continue and exits with
+// 130; the checkpoint resumes.
+func TestTrainInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "40", "--seed", "3", "--style", "compact"},
+		{"rewards", "--db", "spag.db", "--out", "train.json"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	cmd := exec.Command(binary, "train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt",
+		"--steps", "100000", "--batch-size", "4", "--log-every", "1", "--db", "", "--out", "long.ckpt")
+	cmd.Dir = dir
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "step     2 ") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no second step within a minute: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "--init long.ckpt") {
+		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	}
+	var info struct {
+		Step  int `json:"step"`
+		Total int `json:"total_steps"`
+	}
+	r := spag(t, dir, "model", "info", "--json", "long.ckpt")
+	mustJSON(t, r.stdout, &info)
+	if info.Step < 2 || info.Step >= info.Total {
+		t.Fatalf("saved at step %d of %d", info.Step, info.Total)
+	}
+	r = spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--init", "long.ckpt",
+		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt", "--stop-after", fmt.Sprint(info.Step+1))
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("after step %d of 100000", info.Step+1)) {
+		t.Fatalf("continue: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
