@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"github.com/spag-go/spag/rl/checkpoint"
 )
@@ -43,10 +44,14 @@ func Load() (*checkpoint.Checkpoint, error) {
 
 // Digest is "sha256:" and the hex digest of the checkpoint file, which
 // names this exact set of weights.
-func Digest() string {
+func Digest() string { return digest() }
+
+// digest hashes the 17 MB file once, on first use: runs name the model
+// several times while they start.
+var digest = sync.OnceValue(func() string {
 	sum := sha256.Sum256(checkpointFile)
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
+})
 
 // Size is the checkpoint file's size in bytes.
 func Size() int { return len(checkpointFile) }
