@@ -2,7 +2,6 @@ package ollama
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -98,15 +97,11 @@ var settingHelp = map[string]string{
 
 // Keys lists every key [Config.Set] accepts, sorted.
 func Keys() []string {
-	var keys []string
-	for k := range optionKinds {
-		keys = append(keys, k)
-	}
+	var settings []string
 	for k := range settingHelp {
-		keys = append(keys, k)
+		settings = append(settings, k)
 	}
-	sort.Strings(keys)
-	return keys
+	return modelopt.SortedKeys(optionKinds, settings...)
 }
 
 // Set applies one key=value setting from the command line: an Ollama model
@@ -115,16 +110,8 @@ func Keys() []string {
 // top_logprobs, max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
 	bad := func(want string) error { return modelopt.Bad(key, value, want) }
-	if kind, ok := optionKinds[key]; ok {
-		v, err := modelopt.Param(kind, key, value)
-		if err != nil {
-			return err
-		}
-		if c.Options == nil {
-			c.Options = map[string]any{}
-		}
-		c.Options[key] = v
-		return nil
+	if handled, err := modelopt.SetParam(&c.Options, optionKinds, key, value); handled {
+		return err
 	}
 	if handled, err := c.shared().Set(key, value); handled {
 		return err

@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -78,14 +77,7 @@ var paramKinds = map[string]string{
 var settingKeys = append([]string{"think"}, modelopt.SharedKeys...)
 
 // Keys lists every key [Config.Set] accepts, sorted.
-func Keys() []string {
-	keys := append([]string(nil), settingKeys...)
-	for k := range paramKinds {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func Keys() []string { return modelopt.SortedKeys(paramKinds, settingKeys...) }
 
 // Set applies one key=value setting from the command line: a request
 // parameter (temperature, top_p, top_k, seed, stop (separated by |),
@@ -93,16 +85,8 @@ func Keys() []string {
 // max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
 	bad := func(want string) error { return modelopt.Bad(key, value, want) }
-	if kind, ok := paramKinds[key]; ok {
-		v, err := modelopt.Param(kind, key, value)
-		if err != nil {
-			return err
-		}
-		if c.Params == nil {
-			c.Params = map[string]any{}
-		}
-		c.Params[key] = v
-		return nil
+	if handled, err := modelopt.SetParam(&c.Params, paramKinds, key, value); handled {
+		return err
 	}
 	if handled, err := (modelopt.Shared{Logprobs: &c.Logprobs, TopLogprobs: &c.TopLogprobs, MaxTokens: &c.MaxTokens,
 		MaxBytes: &c.MaxBytes, Stall: &c.Stall, PerHost: &c.Pool.PerHost, Attempts: &c.Pool.Retry.Attempts}).Set(key, value); handled {

@@ -6,6 +6,7 @@ package modelopt
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -107,4 +108,33 @@ func Param(kind, key, value string) (any, error) {
 		return strings.Split(value, "|"), nil
 	}
 	return nil, fmt.Errorf("option %s: unknown kind %q", key, kind)
+}
+
+// SetParam stores key=value in *params, parsed by its kind in kinds, when
+// key is a pass-through request parameter; handled reports whether it was.
+func SetParam(params *map[string]any, kinds map[string]string, key, value string) (handled bool, err error) {
+	kind, ok := kinds[key]
+	if !ok {
+		return false, nil
+	}
+	v, err := Param(kind, key, value)
+	if err != nil {
+		return true, err
+	}
+	if *params == nil {
+		*params = map[string]any{}
+	}
+	(*params)[key] = v
+	return true, nil
+}
+
+// SortedKeys lists the keys of kinds and the extra keys, sorted: what a
+// backend's Set accepts.
+func SortedKeys(kinds map[string]string, extra ...string) []string {
+	keys := append([]string(nil), extra...)
+	for k := range kinds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -69,3 +69,28 @@ func TestParam(t *testing.T) {
 		t.Errorf("bad int: %v", err)
 	}
 }
+
+func TestSetParamAndSortedKeys(t *testing.T) {
+	kinds := map[string]string{"temperature": "float", "stop": "strings"}
+	var params map[string]any
+	for _, tc := range []struct {
+		key, value    string
+		handled, fail bool
+	}{
+		{"temperature", "0.5", true, false},
+		{"stop", "a|b", true, false},
+		{"temperature", "hot", true, true},
+		{"think", "true", false, false},
+	} {
+		handled, err := SetParam(&params, kinds, tc.key, tc.value)
+		if handled != tc.handled || (err != nil) != tc.fail {
+			t.Errorf("SetParam(%s=%s) = %v, %v", tc.key, tc.value, handled, err)
+		}
+	}
+	if params["temperature"] != 0.5 || len(params["stop"].([]string)) != 2 || len(params) != 2 {
+		t.Errorf("params = %v", params)
+	}
+	if got := SortedKeys(kinds, "think", "logprobs"); strings.Join(got, ",") != "logprobs,stop,temperature,think" {
+		t.Errorf("SortedKeys = %v", got)
+	}
+}
