@@ -572,3 +572,31 @@ func checkRecognisableGames(t *testing.T, dir string, s statsOut) {
 		t.Errorf("%d utterances: %d short printable sentences, %d with common English words", utterances, sentences, common)
 	}
 }
+
+// TestResumeRefusesAnotherShippedModel resumes a run of the shipped model
+// whose stored player names another digest, as a run started by another
+// spag build would: the resume is refused before any game is played.
+func TestResumeRefusesAnotherShippedModel(t *testing.T) {
+	dir := t.TempDir()
+	r := spag(t, dir, "selfplay", "--games", "2", "--max-turns", "1")
+	if r.code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	}
+	m := runIDPattern.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no run ID in stderr: %q", r.stderr)
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`UPDATE runs SET players = json_set(players, '$.defender', 'native (spag-taboo-small-v0 sha256:00)') WHERE id = ?`, m[1])
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = spag(t, dir, "selfplay", "--resume", m[1])
+	if r.code != 1 || !strings.Contains(r.stderr, "spag-taboo-small-v0") || !strings.Contains(r.stderr, "start a new run") {
+		t.Fatalf("resume with another model: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -44,10 +44,6 @@ type runConfig struct {
 	Shard       string `json:"shard,omitempty"`
 	// Options are the --option settings of the model players.
 	Options []string `json:"options,omitempty"`
-	// DefaultModel names the shipped native model (name@digest) when a
-	// role plays with it, so that resuming with another build's model is
-	// refused rather than mixing two models in one run.
-	DefaultModel string `json:"default_model,omitempty"`
 	CodeVersion  string `json:"code_version"`
 	GoVersion    string `json:"go_version"`
 }
@@ -308,14 +304,15 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		subjectList = subjects(words, games, f.seed)
 	}
 
-	defaultModel := ""
-	if usesDefaultModel(cfg.Attacker) || usesDefaultModel(cfg.Defender) {
-		defaultModel = defaultmodel.Name + "@" + defaultmodel.Digest()
+	if run != nil {
+		// The stored names pin down the shipped model's digest, which the
+		// specs alone do not: never mix two models in one run.
+		for role, spec := range map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender} {
+			if now := playerName(spec); now != run.Players[role] {
+				return fmt.Errorf("run %s was played with %s %s, but this spag would play %s; resume it with the spag build that started it, or start a new run", run.ID, role, run.Players[role], now)
+			}
+		}
 	}
-	if run != nil && cfg.DefaultModel != defaultModel {
-		return fmt.Errorf("run %s was played with the default model %s but this spag ships %s; resume it with the spag build that started it, or start a new run", run.ID, cfg.DefaultModel, defaultModel)
-	}
-	cfg.DefaultModel = defaultModel
 	g, players, err := buildGame(cfg)
 	if err != nil {
 		return err
