@@ -43,9 +43,9 @@ type runConfig struct {
 	Games       int    `json:"games"`
 	Shard       string `json:"shard,omitempty"`
 	// Options are the --option settings of the model players.
-	Options []string `json:"options,omitempty"`
-	CodeVersion  string `json:"code_version"`
-	GoVersion    string `json:"go_version"`
+	Options     []string `json:"options,omitempty"`
+	CodeVersion string   `json:"code_version"`
+	GoVersion   string   `json:"go_version"`
 }
 
 type selfplayFlags struct {
