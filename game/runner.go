@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"runtime"
 	"sync"
@@ -254,20 +255,17 @@ func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
 		} else {
 			progress.Outcomes[ep.Verdict.Outcome]++
 		}
-		var snapshot Progress
+		// Publishing under the lock keeps the Progress events in the order
+		// of their counts, so the last one a subscriber sees is the final
+		// tally. Publish never blocks, so holding the lock costs little.
 		if r.Events.Active() {
-			snapshot = progress
+			snapshot := progress
 			snapshot.Elapsed = r.now().Sub(start)
-			snapshot.Outcomes = make(map[string]int, len(progress.Outcomes))
-			for k, v := range progress.Outcomes {
-				snapshot.Outcomes[k] = v
-			}
-		}
-		mu.Unlock()
-		if snapshot.Outcomes != nil {
+			snapshot.Outcomes = maps.Clone(progress.Outcomes)
 			r.Events.Publish(EpisodeFinished{Episode: ep})
 			r.Events.Publish(snapshot)
 		}
+		mu.Unlock()
 	}
 
 	drained := false
@@ -314,6 +312,12 @@ launch:
 		})
 	}
 	err := g.Wait()
+	// After a sink failure the other episodes stop with the cancelled
+	// context's error, and one of them may reach the group first; the
+	// caller wants the failure that stopped the run, not "context canceled".
+	if cause := context.Cause(runCtx); err != nil && cause != nil {
+		err = cause
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
