@@ -187,7 +187,7 @@ func TestWatchShowsGamesInFlightFromTheStore(t *testing.T) {
 		Turns: fakeTurns("It glows in the dark.", "A firefly?")})
 	waitFor(t, tm, "A firefly?")
 	src.setLive()
-	time.Sleep(200 * time.Millisecond) // ten polls
+	waitFor(t, tm, "games: 0 in flight")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
