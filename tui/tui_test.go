@@ -302,3 +302,23 @@ func FuzzHighlight(f *testing.F) {
 		}
 	})
 }
+
+func TestWatchShowsAPORates(t *testing.T) {
+	ch := make(chan game.Event, 1)
+	m, err := New(Config{Start: WatchView, NoColor: true, Watch: WatchConfig{Events: ch, Total: 4,
+		Players: map[string]string{"generator": "builtin", "reward_model": "builtin"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+	ch <- game.Progress{Total: 4, Done: 4, Elapsed: time.Second, Outcomes: map[string]int{"generator_wins": 1, "reward_model_wins": 3}}
+	waitFor(t, tm, "reward_model_wins 3")
+	close(ch)
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	view := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model).View()
+	if !strings.Contains(view, "generator wins 25%") || !strings.Contains(view, "gold preferred 75%") || strings.Contains(view, "attacker") {
+		t.Errorf("APO dashboard:\n%s", view)
+	}
+}

@@ -711,14 +711,23 @@ func (m watchModel) dashboard() string {
 		rate, tps, len(m.live), p.Errored))
 
 	// Outcomes and win rates with 95% intervals.
-	sum := report.Summarize(report.Counts{Outcomes: p.Outcomes, Errored: p.Errored})
+	// An APO run has a generator where Taboo has an attacker.
+	_, apo := m.cfg.Players["generator"]
+	sum := report.Summarize(report.Counts{Outcomes: p.Outcomes, Errored: p.Errored, APO: apo})
 	iv := func(name string, x report.Interval) string {
 		return fmt.Sprintf("%s %.0f%% [%.0f–%.0f]", name, 100*x.Rate, 100*x.Low, 100*x.High)
 	}
-	lines = append(lines, iv("attacker wins", sum.AttackerWin)+"  "+iv("defender wins", sum.DefenderWin))
-	lines = append(lines, fmt.Sprintf("outcomes  attacker_wins %d · defender_wins %d · tie %d · broke_rules %d",
-		sum.Outcomes[report.AttackerWins], sum.Outcomes[report.DefenderWins], sum.Outcomes[report.Tie],
-		sum.Outcomes[report.AttackerBrokeRules]))
+	if apo {
+		lines = append(lines, iv("generator wins", *sum.GeneratorWin)+"  "+iv("gold preferred", *sum.RewardModelWin))
+		lines = append(lines, fmt.Sprintf("outcomes  generator_wins %d · reward_model_wins %d · tie %d · broke_rules %d",
+			sum.Outcomes[report.GeneratorWins], sum.Outcomes[report.RewardModelWins], sum.Outcomes[report.Tie],
+			sum.Outcomes[report.RewardModelBrokeRules]))
+	} else {
+		lines = append(lines, iv("attacker wins", *sum.AttackerWin)+"  "+iv("defender wins", *sum.DefenderWin))
+		lines = append(lines, fmt.Sprintf("outcomes  attacker_wins %d · defender_wins %d · tie %d · broke_rules %d",
+			sum.Outcomes[report.AttackerWins], sum.Outcomes[report.DefenderWins], sum.Outcomes[report.Tie],
+			sum.Outcomes[report.AttackerBrokeRules]))
+	}
 
 	// Load per backend (one per role).
 	roles := make([]string, 0, len(m.loads))

@@ -269,9 +269,22 @@ func TestShardsPartitionTheRun(t *testing.T) {
 // resumes it: every episode of the run is stored exactly once and the
 // database is intact.
 func TestKillMinus9ThenResume(t *testing.T) {
+	killThenResume(t, "selfplay", "--attacker", "builtin", "--defender", "builtin")
+}
+
+// TestAPOKillMinus9ThenResume is the same for the APO game.
+func TestAPOKillMinus9ThenResume(t *testing.T) {
+	killThenResume(t, "apo")
+}
+
+// killThenResume starts a long run of a play command (selfplay or apo) with
+// the given flags, kills it with SIGKILL once episodes are stored, resumes
+// it and checks that each episode is stored exactly once.
+func killThenResume(t *testing.T, command string, flags ...string) {
 	dir := t.TempDir()
 	const games = 20000
-	cmd := exec.Command(binary, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", fmt.Sprint(games), "--concurrency", "8")
+	args := append([]string{command, "--games", fmt.Sprint(games), "--concurrency", "8"}, flags...)
+	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
@@ -306,7 +319,7 @@ func TestKillMinus9ThenResume(t *testing.T) {
 	if after >= games {
 		t.Fatalf("the run finished (%d episodes) before the kill; make it longer", after)
 	}
-	r := spag(t, dir, "selfplay", "--resume", m[1], "--json")
+	r := spag(t, dir, command, "--resume", m[1], "--json")
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
 	}

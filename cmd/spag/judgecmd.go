@@ -160,12 +160,17 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	if err != nil {
 		return err
 	}
+	apoRuns := map[string]bool{}
 	for _, r := range runs {
 		maxTurns[r.ID] = r.MaxTurns
+		apoRuns[r.ID] = isAPORun(&r)
 	}
 	if runID != "" {
 		if _, ok := maxTurns[runID]; !ok {
 			return usagef("--run %s: no such run in %s", runID, db)
+		}
+		if apoRuns[runID] {
+			return usagef("--run %s is an APO run: its episodes are decided by the reward model's ratings, not by a Taboo judge", runID)
 		}
 	}
 	judgeID := taboo.JudgeID(j)
@@ -179,6 +184,9 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	differ := 0
 	for i := range recs {
 		rec := &recs[i]
+		if apoRuns[rec.RunID] {
+			continue
+		}
 		mt := maxTurns[rec.RunID]
 		if mt < 1 {
 			mt = importedMaxTurns(rec.Extra)

@@ -155,6 +155,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	})
 	root.AddCommand(
 		newSelfplayCmd(sig),
+		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),
 		newStatsCmd(),

@@ -70,8 +70,8 @@ executed.`,
 	fl.StringVar(&db, "db", "spag.db", "SQLite database")
 	fl.Int64Var(&id, "episode", 0, "show this episode (its ID from the list)")
 	fl.StringVar(&f.RunID, "run", "", "only this run")
-	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome (attacker_wins, defender_wins, attacker_broke_rules, tie)")
-	fl.StringVar(&f.Subject, "word", "", "only this target word")
+	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome (attacker_wins, defender_wins, attacker_broke_rules, tie; APO: generator_wins, reward_model_wins, reward_model_broke_rules)")
+	fl.StringVar(&f.Subject, "word", "", "only this target word (APO: this query)")
 	fl.StringVar(&f.Player, "player", "", "only runs with this player spec")
 	fl.IntVar(&f.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")
 	fl.StringVar(&errored, "errored", "", "yes: only errored episodes; no: only judged ones")
@@ -122,7 +122,15 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "episode %d (run %s, #%d)  target word: %s\n\n", rec.ID, rec.RunID, rec.Index, safetext.Visible(rec.Subject))
+	run, err := store.Run(ctx, rec.RunID)
+	if err != nil {
+		return err
+	}
+	subject := "target word"
+	if isAPORun(run) {
+		subject = "query"
+	}
+	fmt.Fprintf(&b, "episode %d (run %s, #%d)  %s: %s\n\n", rec.ID, rec.RunID, rec.Index, subject, safetext.Visible(rec.Subject))
 	ev := rec.Verdict.Evidence
 	for _, t := range rec.Turns {
 		text := safetext.Visible(t.Text)
@@ -139,10 +147,6 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		fmt.Fprintf(&b, "verdict  %s at utterance %d (%s, rule %s)\n", v.Outcome, v.DecidedAt, v.Judge, v.Rule)
 		if v.Evidence.Turn > 0 {
 			fmt.Fprintf(&b, "evidence utterance %d bytes %d-%d: »%s«\n", v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, safetext.Visible(v.Evidence.Text))
-		}
-		run, err := store.Run(ctx, rec.RunID)
-		if err != nil {
-			return err
 		}
 		stored, err := store.Verdicts(ctx, rec.ID)
 		if err != nil {
@@ -171,9 +175,14 @@ type namedVerdict struct {
 // decide it and returns its verdict when the outcome or turn differs.
 func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
 	name, _, _ := strings.Cut(rec.Verdict.Judge, "@")
-	otherName := "spag"
-	if name == "spag" {
+	var otherName string
+	switch name {
+	case "strict":
+		otherName = "spag"
+	case "spag":
 		otherName = "strict"
+	default:
+		return nil // not a Taboo judge: an APO episode has no second judge
 	}
 	j, err := judge.ByName(otherName)
 	if err != nil || maxTurns < 1 {

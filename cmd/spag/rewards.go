@@ -210,6 +210,9 @@ func rewardEpisodesFromDB(ctx context.Context, db, runID string, j judge.Judge, 
 		if err != nil {
 			return nil, err
 		}
+		if isAPORun(run) {
+			return nil, usagef("--run %s is an APO run; spag apo-items --db %s --run %s turns it into reward-model training items", runID, db, runID)
+		}
 		runs[run.ID] = run
 	}
 	notErrored := false
@@ -224,6 +227,9 @@ func rewardEpisodesFromDB(ctx context.Context, db, runID string, j judge.Judge, 
 				return nil, err
 			}
 			runs[rec.RunID] = run
+		}
+		if isAPORun(run) {
+			continue // another game: spag apo-items reads these
 		}
 		maxTurns := run.MaxTurns
 		if maxTurns < 1 {

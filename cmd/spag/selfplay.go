@@ -235,46 +235,11 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		}
 	}
 
-	// Episodes count as done only once committed: the store reports them.
-	var meter atomic.Pointer[progress.Meter]
-	var store *episodes.Store
-	openStore := func() error {
-		var err error
-		store, err = episodes.Open(ctx, f.db, episodes.Options{OnCommit: func(eps []game.Episode) {
-			m := meter.Load()
-			if m == nil {
-				return
-			}
-			outcomes := make([]string, len(eps))
-			for i := range eps {
-				outcomes[i] = eps[i].Verdict.Outcome
-			}
-			m.Add(outcomes...)
-		}})
-		return err
-	}
-	defer func() {
-		if store != nil {
-			store.Close()
-		}
-	}()
-
+	rs := &runStore{path: f.db}
+	defer rs.close()
 	if f.resume != "" {
-		if _, err := os.Stat(f.db); err != nil {
-			return usagef("--resume %s: cannot open --db %s: %v", f.resume, f.db, err)
-		}
-		if err := openStore(); err != nil {
+		if run, err = rs.resumed(ctx, f.resume, false, &cfg); err != nil {
 			return err
-		}
-		run, err = store.Run(ctx, f.resume)
-		if errors.Is(err, episodes.ErrNotFound) {
-			return usagef("--resume %s: no such run in %s (spag stats --db %s lists runs)", f.resume, f.db, f.db)
-		}
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(run.Config, &cfg); err != nil {
-			return fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
 		}
 		subjectList = run.Subjects
 		shardI, shardN, err = parseShard(cfg.Shard)
@@ -305,12 +270,8 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 
 	if run != nil {
-		// The stored names pin down the shipped model's digest, which the
-		// specs alone do not: never mix two models in one run.
-		for role, spec := range map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender} {
-			if now := playerName(spec); now != run.Players[role] {
-				return fmt.Errorf("run %s was played with %s %s, but this spag would play %s; resume it with the spag build that started it, or start a new run", run.ID, role, run.Players[role], now)
-			}
+		if err := checkResumedPlayers(run, map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender}); err != nil {
+			return err
 		}
 	}
 	g, players, err := buildGame(cfg)
@@ -322,20 +283,10 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 	cfg.Game = g.String()
 
-	// Check every backend (models present, servers reachable) before
-	// anything is written.
-	for i, p := range players {
-		if c, ok := p.(preflighter); ok {
-			if err := c.Preflight(ctx); err != nil {
-				return fmt.Errorf("%s: %w", g.Roles()[i], err)
-			}
-		}
+	if err := preflight(ctx, g.Roles(), players); err != nil {
+		return err
 	}
-	if store == nil {
-		if err := openStore(); err != nil {
-			return err
-		}
-	}
+	resuming := run != nil
 	if run == nil {
 		raw, err := json.Marshal(cfg)
 		if err != nil {
@@ -345,15 +296,10 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": playerName(cfg.Attacker), "defender": playerName(cfg.Defender)},
 			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard,
 			Total: shardSize(len(subjectList), shardI, shardN)}
-		if err := store.CreateRun(ctx, run); err != nil {
-			return err
-		}
 	}
-	done := map[int]bool{}
-	if f.resume != "" {
-		if done, err = store.DoneIndices(ctx, run.ID); err != nil {
-			return err
-		}
+	done, err := rs.begin(ctx, run, resuming)
+	if err != nil {
+		return err
 	}
 	var setups []game.Setup
 	for i, s := range subjectList {
@@ -364,29 +310,75 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	}
 	fmt.Fprintf(stderr, "run %s: %d episodes to play (%s vs %s, judge %s) into %s\n",
 		run.ID, len(setups), cfg.Attacker, cfg.Defender, cfg.Judge, f.db)
+	return playRun(cmd, sig, batchRun{
+		command: "selfplay", db: f.db, store: rs.store, meter: &rs.meter, run: run, game: g, players: players, setups: setups,
+		concurrency: f.concurrency, turnTimeout: f.turnTimeout, tui: f.tui, jsonOut: f.jsonOut,
+	})
+}
 
+// openMeteredStore opens the run's database; episodes count as done on the
+// progress meter only once committed, which the store reports.
+func openMeteredStore(ctx context.Context, path string, meter *atomic.Pointer[progress.Meter]) (*episodes.Store, error) {
+	return episodes.Open(ctx, path, episodes.Options{OnCommit: func(eps []game.Episode) {
+		m := meter.Load()
+		if m == nil {
+			return
+		}
+		outcomes := make([]string, len(eps))
+		for i := range eps {
+			outcomes[i] = eps[i].Verdict.Outcome
+		}
+		m.Add(outcomes...)
+	}})
+}
+
+// batchRun is what playRun needs to play a run's episodes and store them.
+type batchRun struct {
+	command     string // the spag subcommand, for the resume hint
+	db          string
+	store       *episodes.Store
+	meter       *atomic.Pointer[progress.Meter]
+	run         *episodes.Run
+	game        game.Game
+	players     []game.Player
+	setups      []game.Setup
+	concurrency int // 0: defaultConcurrency
+	turnTimeout time.Duration
+	tui         bool
+	jsonOut     bool
+	// columns are the outcome rates of the progress line; nil: Taboo's.
+	columns []progress.Column
+}
+
+// playRun plays the episodes, stores each as it finishes, makes them
+// durable whatever happens, and prints the run's summary. An interrupted
+// or failed run says how to resume it.
+func playRun(cmd *cobra.Command, sig *interrupts, p batchRun) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
 	meterOut := stderr
-	if f.tui {
+	if p.tui {
 		meterOut = io.Discard // the UI owns the terminal
 	}
-	meter.Store(progress.New(meterOut, len(setups), progress.Options{Terminal: isTerminal(meterOut)}))
+	p.meter.Store(progress.New(meterOut, len(p.setups), progress.Options{Terminal: isTerminal(meterOut), Columns: p.columns}))
 
-	concurrency := f.concurrency
+	concurrency := p.concurrency
 	if concurrency == 0 {
-		concurrency = defaultConcurrency(players)
+		concurrency = defaultConcurrency(p.players)
 	}
-	runner := &game.Runner{Game: g, Players: players, Concurrency: concurrency,
-		TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
+	store, run := p.store, p.run
+	runner := &game.Runner{Game: p.game, Players: p.players, Concurrency: concurrency,
+		TurnTimeout: p.turnTimeout, Drain: sig.Drain(),
 		// Turns of games in flight, for `spag watch` in another process.
 		OnTurn: func(s game.Setup, turns []game.Turn) { store.WriteLive(run.ID, s.Index, s.Subject, turns) }}
 	play := func() error {
-		return runner.Run(ctx, setups, func(ctx context.Context, ep *game.Episode) error {
+		return runner.Run(ctx, p.setups, func(ctx context.Context, ep *game.Episode) error {
 			return store.Write(ctx, run.ID, *ep)
 		})
 	}
 	var runErr error
-	if f.tui {
-		runErr = runWatched(ctx, cmd, runner, run.ID, len(setups), run.Players, play)
+	if p.tui {
+		runErr = runWatched(ctx, cmd, runner, run.ID, len(p.setups), run.Players, play)
 	} else {
 		runErr = play()
 	}
@@ -394,18 +386,18 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	flushErr := store.Flush(flushCtx)
-	meter.Load().Finish()
+	p.meter.Load().Finish()
 	if flushErr != nil {
-		return fmt.Errorf("store episodes in %s: %w", f.db, flushErr)
+		return fmt.Errorf("store episodes in %s: %w", p.db, flushErr)
 	}
 	switch {
 	case errors.Is(runErr, game.ErrDrained), errors.Is(runErr, context.Canceled):
-		fmt.Fprintf(stderr, "interrupted: finished episodes are stored; resume with:\n  spag selfplay --db %s --resume %s\n", f.db, run.ID)
+		fmt.Fprintf(stderr, "interrupted: finished episodes are stored; resume with:\n  spag %s --db %s --resume %s\n", p.command, p.db, run.ID)
 		return errInterrupted
 	case runErr != nil:
-		return fmt.Errorf("run %s: %w (resume with: spag selfplay --db %s --resume %s)", run.ID, runErr, f.db, run.ID)
+		return fmt.Errorf("run %s: %w (resume with: spag %s --db %s --resume %s)", run.ID, runErr, p.command, p.db, run.ID)
 	}
-	return writeStats(ctx, cmd.OutOrStdout(), store, run.ID, false, f.jsonOut)
+	return writeStats(ctx, cmd.OutOrStdout(), store, run.ID, false, p.jsonOut)
 }
 
 // buildGame makes the game and the two players a run configuration names.

@@ -106,7 +106,9 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	if err != nil {
 		return err
 	}
-	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Summary: report.Summarize(countsOf(st))}
+	counts := countsOf(st)
+	counts.APO = isAPORun(run)
+	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Summary: report.Summarize(counts)}
 	if run != nil {
 		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players
 		out.Created = run.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
@@ -119,7 +121,11 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	if run != nil {
 		fmt.Fprintf(w, "run            %s (%s)\n", run.ID, out.Created)
 		fmt.Fprintf(w, "game           %s\n", run.Game)
-		fmt.Fprintf(w, "players        attacker %s, defender %s\n", run.Players["attacker"], run.Players["defender"])
+		if counts.APO {
+			fmt.Fprintf(w, "players        generator %s, reward model %s\n", run.Players["generator"], run.Players["reward_model"])
+		} else {
+			fmt.Fprintf(w, "players        attacker %s, defender %s\n", run.Players["attacker"], run.Players["defender"])
+		}
 	} else {
 		fmt.Fprintf(w, "all runs in    %s\n", store.Path())
 	}

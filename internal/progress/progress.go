@@ -26,6 +26,7 @@ type Meter struct {
 	done     int
 	errored  int
 	outcomes map[string]int
+	columns  []Column
 	drawn    bool
 }
 
@@ -38,6 +39,18 @@ type Options struct {
 	Every time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Columns are the outcome rates the line shows; nil means Taboo's.
+	Columns []Column
+}
+
+// Column is one outcome rate of the progress line.
+type Column struct {
+	Label   string // "attacker"
+	Outcome string // "attacker_wins"
+}
+
+var tabooColumns = []Column{
+	{"attacker", "attacker_wins"}, {"defender", "defender_wins"}, {"tie", "tie"}, {"broke", "attacker_broke_rules"},
 }
 
 // New returns a meter for a run of total episodes writing to w.
@@ -53,9 +66,13 @@ func New(w io.Writer, total int, opts Options) *Meter {
 			every = 100 * time.Millisecond
 		}
 	}
+	columns := opts.Columns
+	if columns == nil {
+		columns = tabooColumns
+	}
 	t := now()
 	return &Meter{w: w, terminal: opts.Terminal, total: total, every: every, now: now,
-		start: t, last: t, outcomes: map[string]int{}}
+		start: t, last: t, outcomes: map[string]int{}, columns: columns}
 }
 
 // Add records finished episodes: outcome is "" for an errored one.
@@ -130,9 +147,10 @@ func (m *Meter) line(t time.Time) string {
 	}
 	judged := m.done - m.errored
 	if judged > 0 {
-		pct := func(o string) float64 { return 100 * float64(m.outcomes[o]) / float64(judged) }
-		fmt.Fprintf(&b, " | attacker %.0f%% defender %.0f%% tie %.0f%% broke %.0f%%",
-			pct("attacker_wins"), pct("defender_wins"), pct("tie"), pct("attacker_broke_rules"))
+		b.WriteString(" |")
+		for _, c := range m.columns {
+			fmt.Fprintf(&b, " %s %.0f%%", c.Label, 100*float64(m.outcomes[c.Outcome])/float64(judged))
+		}
 	}
 	if m.errored > 0 {
 		fmt.Fprintf(&b, " | errored %d", m.errored)

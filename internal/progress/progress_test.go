@@ -45,3 +45,15 @@ func TestTerminalRedraws(t *testing.T) {
 		t.Errorf("final bar wrong: %q", out)
 	}
 }
+
+func TestColumnsOfAnotherGame(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	var b bytes.Buffer
+	m := New(&b, 4, Options{Now: c.now, Every: time.Second, Columns: []Column{{"generator", "generator_wins"}, {"gold", "reward_model_wins"}}})
+	c.t = c.t.Add(2 * time.Second)
+	m.Add("generator_wins", "reward_model_wins", "reward_model_wins", "reward_model_wins")
+	want := "4/4 100% 2.0 ep/s | generator 25% gold 75%\n"
+	if b.String() != want {
+		t.Errorf("line = %q\nwant   %q", b.String(), want)
+	}
+}

@@ -53,6 +53,9 @@ type Counts struct {
 	// Elapsed is the wall time from the first episode's start to the last
 	// one's finish.
 	Elapsed time.Duration
+	// APO selects the outcome names of the APO game (generator against
+	// reward model) instead of Taboo's.
+	APO bool
 }
 
 // Taboo outcome names.
@@ -61,6 +64,13 @@ const (
 	DefenderWins       = "defender_wins"
 	AttackerBrokeRules = "attacker_broke_rules"
 	Tie                = "tie"
+)
+
+// APO outcome names (Tie is shared).
+const (
+	GeneratorWins         = "generator_wins"
+	RewardModelWins       = "reward_model_wins"
+	RewardModelBrokeRules = "reward_model_broke_rules"
 )
 
 // The judge rules that end a game with the defender's guess statement
@@ -72,14 +82,19 @@ const (
 
 // Summary is the report of one run (or of a whole database).
 type Summary struct {
-	Episodes      int            `json:"episodes"`
-	Judged        int            `json:"judged"`
-	Errored       int            `json:"errored"`
-	Outcomes      map[string]int `json:"outcomes"`
-	AttackerWin   Interval       `json:"attacker_win_rate"`
-	DefenderWin   Interval       `json:"defender_win_rate"`
-	TieRate       Interval       `json:"tie_rate"`
-	RuleBreakRate Interval       `json:"rule_break_rate"`
+	Episodes int            `json:"episodes"`
+	Judged   int            `json:"judged"`
+	Errored  int            `json:"errored"`
+	Outcomes map[string]int `json:"outcomes"`
+	// The win rates of Taboo's roles, or of APO's; the other game's are nil.
+	AttackerWin    *Interval `json:"attacker_win_rate,omitempty"`
+	DefenderWin    *Interval `json:"defender_win_rate,omitempty"`
+	GeneratorWin   *Interval `json:"generator_win_rate,omitempty"`
+	RewardModelWin *Interval `json:"reward_model_win_rate,omitempty"`
+	TieRate        Interval  `json:"tie_rate"`
+	// RuleBreakRate counts the attacker's rule breaks in Taboo and the
+	// reward model's unreadable ratings in APO.
+	RuleBreakRate Interval `json:"rule_break_rate"`
 	// Rules counts judged episodes by deciding rule, and GuessRate is the
 	// share of judged episodes that ended with a defender's guess; both
 	// absent when the rules are unknown.
@@ -96,7 +111,11 @@ type Summary struct {
 // apart).
 func Summarize(c Counts) Summary {
 	s := Summary{Outcomes: map[string]int{}, Errored: c.Errored}
-	for _, o := range []string{AttackerWins, DefenderWins, AttackerBrokeRules, Tie} {
+	names := []string{AttackerWins, DefenderWins, AttackerBrokeRules, Tie}
+	if c.APO {
+		names = []string{GeneratorWins, RewardModelWins, RewardModelBrokeRules, Tie}
+	}
+	for _, o := range names {
 		s.Outcomes[o] = 0
 	}
 	for o, n := range c.Outcomes {
@@ -108,14 +127,23 @@ func Summarize(c Counts) Summary {
 		s.Judged += n
 	}
 	s.Episodes = s.Judged + c.Errored
-	s.AttackerWin = Wilson(s.Outcomes[AttackerWins], s.Judged)
-	s.DefenderWin = Wilson(s.Outcomes[DefenderWins], s.Judged)
+	rate := func(outcome string) *Interval {
+		iv := Wilson(s.Outcomes[outcome], s.Judged)
+		return &iv
+	}
 	s.TieRate = Wilson(s.Outcomes[Tie], s.Judged)
-	s.RuleBreakRate = Wilson(s.Outcomes[AttackerBrokeRules], s.Judged)
-	if c.Rules != nil {
+	if c.APO {
+		s.GeneratorWin, s.RewardModelWin = rate(GeneratorWins), rate(RewardModelWins)
+		s.RuleBreakRate = *rate(RewardModelBrokeRules)
 		s.Rules = c.Rules
-		g := Wilson(c.Rules[RuleCorrectGuess]+c.Rules[RuleWrongGuess], s.Judged)
-		s.GuessRate = &g
+	} else {
+		s.AttackerWin, s.DefenderWin = rate(AttackerWins), rate(DefenderWins)
+		s.RuleBreakRate = *rate(AttackerBrokeRules)
+		if c.Rules != nil {
+			s.Rules = c.Rules
+			g := Wilson(c.Rules[RuleCorrectGuess]+c.Rules[RuleWrongGuess], s.Judged)
+			s.GuessRate = &g
+		}
 	}
 	s.MeanDecidedAt = c.MeanDecidedAt
 	s.ElapsedSec = c.Elapsed.Seconds()
@@ -135,17 +163,25 @@ func WriteText(w io.Writer, s Summary) error {
 	}
 	sort.Strings(names)
 	for _, o := range names {
-		fmt.Fprintf(&b, "  %-20s %d\n", o, s.Outcomes[o])
+		fmt.Fprintf(&b, "  %-24s %d\n", o, s.Outcomes[o])
 	}
 	row := func(name string, iv Interval) {
 		fmt.Fprintf(&b, "%-14s %5.1f%%  (95%% CI %.1f–%.1f%%)\n", name, 100*iv.Rate, 100*iv.Low, 100*iv.High)
 	}
-	row("attacker wins", s.AttackerWin)
-	row("defender wins", s.DefenderWin)
+	if s.GeneratorWin != nil {
+		row("generator wins", *s.GeneratorWin)
+		row("gold preferred", *s.RewardModelWin)
+	}
+	if s.AttackerWin != nil {
+		row("attacker wins", *s.AttackerWin)
+		row("defender wins", *s.DefenderWin)
+	}
 	row("ties", s.TieRate)
 	row("rule breaks", s.RuleBreakRate)
 	if s.GuessRate != nil {
 		row("guesses", *s.GuessRate)
+	}
+	if len(s.Rules) > 0 {
 		rules := make([]string, 0, len(s.Rules))
 		for r := range s.Rules {
 			rules = append(rules, r)

@@ -37,6 +37,30 @@ func TestWilson(t *testing.T) {
 	}
 }
 
+func TestSummarizeAPO(t *testing.T) {
+	s := Summarize(Counts{
+		Outcomes: map[string]int{GeneratorWins: 1, RewardModelWins: 6, Tie: 1, RewardModelBrokeRules: 2},
+		Rules:    map[string]int{"apo.gold_preferred": 6},
+		APO:      true,
+	})
+	if s.AttackerWin != nil || s.DefenderWin != nil || s.GuessRate != nil {
+		t.Errorf("Taboo rates in an APO summary: %+v", s)
+	}
+	if s.GeneratorWin.Rate != 0.1 || s.RewardModelWin.Rate != 0.6 || s.TieRate.Rate != 0.1 || s.RuleBreakRate.Rate != 0.2 {
+		t.Errorf("rates = %+v", s)
+	}
+	var b bytes.Buffer
+	WriteText(&b, s)
+	for _, want := range []string{"generator wins  10.0%", "gold preferred  60.0%", "rule breaks     20.0%", "apo.gold_preferred"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "attacker") {
+		t.Errorf("APO text names Taboo roles:\n%s", b.String())
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	s := Summarize(Counts{
 		Outcomes:      map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},

@@ -1,0 +1,90 @@
+package apo
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Item is one query of the game with its gold response: the reference
+// answer the reward model should prefer to the generator's.
+type Item struct {
+	Query string `json:"query"`
+	Gold  string `json:"gold"`
+}
+
+//go:embed prompts.jsonl
+var builtinItems []byte
+
+// BuiltinItems returns the queries spag ships: everyday questions with
+// reference answers written for the project.
+func BuiltinItems() ([]Item, error) {
+	return ParseItems(bytes.NewReader(builtinItems), "built-in prompts")
+}
+
+// LoadItems reads a JSON Lines file of items, one {"query": ..., "gold": ...}
+// object a line; blank lines and lines starting with # are skipped.
+func LoadItems(path string) ([]Item, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ParseItems(f, path)
+}
+
+// maxItemLine bounds one line of an items file; a longer line is an error
+// rather than a silent truncation.
+const maxItemLine = 1 << 20
+
+// ParseItems reads items in the format of [LoadItems]; name is used in
+// errors, which give the line and say how to fix it.
+func ParseItems(r io.Reader, name string) ([]Item, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), maxItemLine)
+	var items []Item
+	seen := map[string]int{}
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		var it Item
+		if err := dec.Decode(&it); err != nil {
+			return nil, fmt.Errorf(`%s:%d: %v (want one JSON object a line: {"query": "...", "gold": "..."})`, name, n, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%s:%d: more than one JSON value on the line (put each item on its own line)", name, n)
+		}
+		it.Query, it.Gold = strings.TrimSpace(it.Query), strings.TrimSpace(it.Gold)
+		switch {
+		case it.Query == "":
+			return nil, fmt.Errorf(`%s:%d: empty "query"`, name, n)
+		case it.Gold == "":
+			return nil, fmt.Errorf(`%s:%d: empty "gold" (every query needs a reference answer)`, name, n)
+		}
+		if first, ok := seen[it.Query]; ok {
+			return nil, fmt.Errorf("%s:%d: query repeats line %d (queries name episodes, so each must be unique)", name, n, first)
+		}
+		seen[it.Query] = n
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s: a line is longer than %d bytes", name, maxItemLine)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf(`%s: no items (want one JSON object a line: {"query": "...", "gold": "..."})`, name)
+	}
+	return items, nil
+}

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/progress"
+)
+
+// apoConfig is everything needed to reproduce (or resume) an APO run; it is
+// stored with the run.
+type apoConfig struct {
+	Game             string   `json:"game"`
+	Prompts          string   `json:"prompts"`
+	MaxResponseBytes int      `json:"max_response_bytes"`
+	Generator        string   `json:"generator"`
+	RewardModel      string   `json:"reward_model"`
+	Seed             uint64   `json:"seed"`
+	Samples          int      `json:"samples"`
+	Games            int      `json:"games"`
+	Options          []string `json:"options,omitempty"`
+	CodeVersion      string   `json:"code_version"`
+	GoVersion        string   `json:"go_version"`
+}
+
+type apoFlags struct {
+	prompts          string
+	games            int
+	samples          int
+	maxResponseBytes int
+	generator        string
+	rewardModel      string
+	concurrency      int
+	seed             uint64
+	db               string
+	resume           string
+	jsonOut          bool
+	turnTimeout      time.Duration
+	options          []string
+}
+
+func newAPOCmd(sig *interrupts) *cobra.Command {
+	var f apoFlags
+	cmd := &cobra.Command{
+		Use:   "apo",
+		Short: "Play a batch of APO games (generator against reward model) and store them",
+		Long: `apo plays the reward-model-versus-generator game of APO ("Adversarial
+Preference Optimization"). Each episode takes one query with a gold response:
+the generator answers the query, then the reward model rates two answers, A
+and B, not knowing which is the gold one (the order follows the episode's
+seed). The reward model wins when it rates the gold answer higher, the
+generator when its own answer is rated higher; equal ratings tie, and a reply
+without one "A: <score>" and one "B: <score>" line is the reward model's
+rule break.
+
+Queries come from --prompts: the built-in set, or a JSON Lines file with one
+{"query": "...", "gold": "..."} object a line. --samples plays each query
+that many times (APO's m, samples per query). Episodes go to --db like
+selfplay's; spag stats and replay work on them, and spag apo items turns
+them into reward-model training items.
+
+The first Ctrl-C lets the games in flight finish and prints the command
+that resumes the run (exit 130); a second Ctrl-C stops at once.`,
+		Example: `  spag apo                                        # built-in players and queries
+  spag apo --samples 4 --generator builtin:skill=0.9
+  spag apo --prompts mine.jsonl --generator ollama:qwen2.5:0.5b --reward-model ollama:qwen2.5:7b
+  spag apo --db runs.db --resume r20261126-151200-3fa9`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAPO(cmd, sig, f)
+		},
+	}
+	cmd.AddCommand(newAPOItemsCmd())
+	fl := cmd.Flags()
+	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, or a JSON Lines file of {"query": ..., "gold": ...}`)
+	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
+	fl.IntVar(&f.samples, "samples", 1, "games per query (APO's samples per query, m)")
+	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
+	fl.StringVar(&f.generator, "generator", "builtin", "generator backend spec: "+backendList())
+	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed for query order, answer order and every player's randomness")
+	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
+	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
+	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
+	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable")
+	return cmd
+}
+
+func loadAPOItems(name string) ([]apo.Item, error) {
+	if name == "builtin" || name == "" {
+		return apo.BuiltinItems()
+	}
+	return apo.LoadItems(name)
+}
+
+func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
+	ctx := cmd.Context()
+	var cfg apoConfig
+	var run *episodes.Run
+	var subjectList []string
+
+	if cmd.Flags().Changed("concurrency") && f.concurrency < 1 {
+		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	}
+	if f.resume != "" {
+		if bad := conflictingWithResume(cmd); len(bad) > 0 {
+			return usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
+		}
+	} else {
+		switch {
+		case f.samples < 1:
+			return usagef("--samples must be at least 1 (got %d)", f.samples)
+		case f.games < 0:
+			return usagef("--games must be positive (got %d)", f.games)
+		case f.maxResponseBytes < 1:
+			return usagef("--max-response-bytes must be at least 1 (got %d)", f.maxResponseBytes)
+		}
+	}
+
+	rs := &runStore{path: f.db}
+	defer rs.close()
+	var items []apo.Item
+	var err error
+	if f.resume != "" {
+		if run, err = rs.resumed(ctx, f.resume, true, &cfg); err != nil {
+			return err
+		}
+		subjectList = run.Subjects
+		if items, err = loadAPOItems(cfg.Prompts); err != nil {
+			return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
+		}
+	} else {
+		if items, err = loadAPOItems(f.prompts); err != nil {
+			return usageError{fmt.Errorf("--prompts: %w", err)}
+		}
+		games := f.games
+		if games == 0 {
+			games = len(items) * f.samples
+		}
+		prompts := f.prompts
+		if prompts != "builtin" {
+			// Resuming from another directory must find the same file.
+			if prompts, err = filepath.Abs(prompts); err != nil {
+				return usagef("--prompts %s: %v", f.prompts, err)
+			}
+		}
+		code, gov := codeVersion()
+		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: f.generator, RewardModel: f.rewardModel,
+			Seed: f.seed, Samples: f.samples, Games: games, Options: f.options, CodeVersion: code, GoVersion: gov}
+		subjectList = apoSubjects(items, games, f.samples, f.seed)
+	}
+	if run != nil {
+		if err := checkResumedPlayers(run, map[string]string{apo.Generator: cfg.Generator, apo.RewardModel: cfg.RewardModel}); err != nil {
+			return err
+		}
+	}
+	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
+	if err != nil {
+		return usageError{err}
+	}
+	if run != nil && g.String() != cfg.Game {
+		return fmt.Errorf("run %s was played as %s but would now be %s (the --prompts file changed); start a new run", run.ID, cfg.Game, g.String())
+	}
+	cfg.Game = g.String()
+	players, err := apoPlayers(cfg)
+	if err != nil {
+		return err
+	}
+	if err := preflight(ctx, g.Roles(), players); err != nil {
+		return err
+	}
+	resuming := run != nil
+	if run == nil {
+		raw, err := json.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		run = &episodes.Run{Game: cfg.Game, Judge: g.JudgeID(), Seed: cfg.Seed, MaxTurns: 1,
+			Players: map[string]string{apo.Generator: playerName(cfg.Generator), apo.RewardModel: playerName(cfg.RewardModel)},
+			Config:  raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Total: len(subjectList)}
+	}
+	done, err := rs.begin(ctx, run, resuming)
+	if err != nil {
+		return err
+	}
+	var setups []game.Setup
+	for i, s := range subjectList {
+		if !done[i] {
+			setups = append(setups, game.Setup{Index: i, Seed: episodeSeed(cfg.Seed, i), Subject: s})
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d episodes to play (APO: generator %s, reward model %s) into %s\n",
+		run.ID, len(setups), cfg.Generator, cfg.RewardModel, f.db)
+	return playRun(cmd, sig, batchRun{
+		command: "apo", db: f.db, store: rs.store, meter: &rs.meter, run: run, game: g, players: players, setups: setups,
+		concurrency: f.concurrency, turnTimeout: f.turnTimeout, jsonOut: f.jsonOut,
+		columns: []progress.Column{{Label: "generator", Outcome: apo.GeneratorWins}, {Label: "gold", Outcome: apo.RewardModelWins},
+			{Label: "tie", Outcome: apo.Tie}, {Label: "broke", Outcome: apo.RewardModelBrokeRules}},
+	})
+}
+
+// apoSubjects lists each episode's query: the queries in a seeded order,
+// each played samples times in a row (so that a query's samples are
+// neighbours in the run), repeated as needed to fill games.
+func apoSubjects(items []apo.Item, games, samples int, seed uint64) []string {
+	queries := make([]string, len(items))
+	for i, it := range items {
+		queries[i] = it.Query
+	}
+	order := subjects(queries, len(queries), seed)
+	out := make([]string, games)
+	for i := range out {
+		out[i] = order[(i/samples)%len(order)]
+	}
+	return out
+}
+
+// apoPlayers makes the generator and the reward model a configuration names.
+func apoPlayers(cfg apoConfig) ([]game.Player, error) {
+	players := make([]game.Player, 2)
+	for i, role := range []struct{ flag, spec, role string }{
+		{"generator", cfg.Generator, apo.Generator}, {"reward-model", cfg.RewardModel, apo.RewardModel},
+	} {
+		spec, err := parseSpec(role.flag, role.spec)
+		if err != nil {
+			return nil, err
+		}
+		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
+			return nil, err
+		}
+		if spec.backend != "builtin" {
+			// As in selfplay, one model spec for both roles is one player.
+			if i == 1 && cfg.RewardModel == cfg.Generator {
+				players[1] = players[0]
+				continue
+			}
+			if players[i], err = newPlayer(role.flag, spec, role.role, nil, nil); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if spec.arg != "" {
+			return nil, usagef("--%s %q: builtin takes no argument", role.flag, spec.raw)
+		}
+		skill := apo.DefaultGeneratorSkill
+		for k, v := range spec.options {
+			x, err := strconv.ParseFloat(v, 64)
+			if k != "skill" || role.role != apo.Generator {
+				return nil, usagef("--%s %q: unknown option %q (the built-in generator takes skill=0..1; the built-in reward model takes none)", role.flag, spec.raw, k)
+			}
+			if err != nil || x < 0 || x > 1 {
+				return nil, usagef("--%s %q: skill must be a number from 0 to 1, got %q", role.flag, spec.raw, v)
+			}
+			skill = x
+		}
+		if role.role == apo.Generator {
+			players[i] = apo.BuiltinGenerator{Skill: skill}
+		} else {
+			players[i] = apo.BuiltinRewardModel{}
+		}
+	}
+	return players, nil
+}
+
+// isAPORun reports whether a stored run is of the APO game.
+func isAPORun(run *episodes.Run) bool { return run != nil && strings.HasPrefix(run.Game, "apo@") }
+
+func newAPOItemsCmd() *cobra.Command {
+	var db, runID, out string
+	cmd := &cobra.Command{
+		Use:   "items",
+		Short: "Turn an APO run into reward-model training items (JSON Lines)",
+		Long: `items reads the episodes of an APO run and writes one JSON object a line per
+query: the gold response followed by the generator's samples ("responses"),
+their preferences (1 for gold, 0 for samples, "prefs"), "adversarial": true,
+and the ratings the reward model gave in each episode ("gold_ratings",
+"sample_ratings", with the episode indices in "episodes"). This is the
+gold-versus-samples data of APO's reward-model objective.
+
+Episodes whose ratings cannot be read (the reward model's rule breaks) and
+errored episodes are left out; the count is printed on stderr. Without --run
+it reads the latest APO run.`,
+		Example: `  spag apo items --out items.jsonl
+  spag apo items --db runs.db --run r20261126-151200-3fa9 | jq .sample_ratings`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return writeAPOItems(cmd, db, runID, out)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&runID, "run", "", "APO run ID (default: the latest APO run)")
+	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
+	return cmd
+}
+
+func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
+	ctx := cmd.Context()
+	store, err := openExisting(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var run *episodes.Run
+	if runID != "" {
+		run, err = store.Run(ctx, runID)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return usagef("--run %s: no such run in %s", runID, db)
+		}
+		if err != nil {
+			return err
+		}
+		if !isAPORun(run) {
+			return usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
+		}
+	} else {
+		runs, err := store.Runs(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range runs {
+			if isAPORun(&runs[i]) {
+				run = &runs[i] // oldest first: the last one wins
+			}
+		}
+		if run == nil {
+			return usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
+		}
+	}
+	var cfg apoConfig
+	if err := json.Unmarshal(run.Config, &cfg); err != nil {
+		return fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+	}
+	items, err := loadAPOItems(cfg.Prompts)
+	if err != nil {
+		return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
+	}
+	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
+	if err != nil {
+		return err
+	}
+	if g.String() != cfg.Game {
+		return fmt.Errorf("run %s was played as %s but its --prompts now give %s (the file changed); the gold responses would not match", run.ID, cfg.Game, g.String())
+	}
+	notErrored := false
+	var rated []apo.Rated
+	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Errored: &notErrored, Turns: true}) {
+		if err != nil {
+			return err
+		}
+		if len(rec.Turns) != 2 {
+			return fmt.Errorf("run %s episode %d has %d turns, want 2 (generator, reward model)", run.ID, rec.Index, len(rec.Turns))
+		}
+		rated = append(rated, apo.Rated{Index: rec.Index, Seed: rec.Seed, Query: rec.Subject, Sample: rec.Turns[0].Text, Reply: rec.Turns[1].Text})
+	}
+	sort.Slice(rated, func(i, j int) bool { return rated[i].Index < rated[j].Index })
+	trainingItems, skipped, err := g.TrainingItems(rated)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", run.ID, err)
+	}
+	samples := 0
+	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, it := range trainingItems {
+			samples += len(it.Episodes)
+			if err := enc.Encode(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples); left out %d episodes with unreadable ratings\n", run.ID, len(trainingItems), samples, skipped)
+	return nil
+}

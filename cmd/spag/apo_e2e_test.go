@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/rl/objective"
+)
+
+// TestAPOBuiltinRunStatsReplayItems plays the APO game with the built-in
+// players through the binary and reads the run back with every command
+// that should understand it.
+func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
+	dir := t.TempDir()
+	r := spag(t, dir, "apo", "--samples", "3", "--db", "apo.db")
+	if r.code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	}
+	m := runIDPattern.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no run ID in:\n%s", r.stderr)
+	}
+	for _, want := range []string{"generator wins", "gold preferred", "apo.gold_preferred"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	items, err := apo.BuiltinItems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	games := 3 * len(items)
+	sr := spag(t, dir, "stats", "--db", "apo.db", "--json")
+	if sr.code != 0 {
+		t.Fatalf("stats: exit %d\n%s", sr.code, sr.stderr)
+	}
+	var s struct {
+		statsOut
+		Game           string          `json:"game"`
+		GeneratorWin   *struct{}       `json:"generator_win_rate"`
+		RewardModelWin *struct{}       `json:"reward_model_win_rate"`
+		AttackerWin    json.RawMessage `json:"attacker_win_rate"`
+	}
+	mustJSON(t, sr.stdout, &s)
+	if s.Episodes != games || s.Errored != 0 || s.Turns != 2*games {
+		t.Errorf("stats: %d episodes (%d errored), %d turns; want %d, 0, %d", s.Episodes, s.Errored, s.Turns, games, 2*games)
+	}
+	if !strings.HasPrefix(s.Game, "apo@1 items=") || s.GeneratorWin == nil || s.RewardModelWin == nil || s.AttackerWin != nil {
+		t.Errorf("stats JSON is not an APO summary:\n%s", sr.stdout)
+	}
+	if s.Players["generator"] != "builtin" || s.Players["reward_model"] != "builtin" {
+		t.Errorf("players %v", s.Players)
+	}
+	if s.Outcomes[apo.GeneratorWins] == 0 || s.Outcomes[apo.RewardModelWins] == 0 || s.Outcomes[apo.RewardModelWins]+s.Outcomes[apo.GeneratorWins]+s.Outcomes[apo.Tie] != games {
+		t.Errorf("outcomes %v", s.Outcomes)
+	}
+
+	// One episode shown turn by turn: the query, both turns, the verdict
+	// with its evidence, and no Taboo judge's second opinion.
+	rp := spag(t, dir, "replay", "--db", "apo.db", "--episode", "1")
+	if rp.code != 0 {
+		t.Fatalf("replay: exit %d\n%s", rp.code, rp.stderr)
+	}
+	for _, want := range []string{"query: ", "generator", "reward_model", "verdict  ", "apo@1", "evidence utterance 2"} {
+		if !strings.Contains(rp.stdout, want) {
+			t.Errorf("replay lacks %q:\n%s", want, rp.stdout)
+		}
+	}
+	if strings.Contains(rp.stdout, "judge would say") || strings.Contains(rp.stdout, "target word") {
+		t.Errorf("replay treats an APO episode as Taboo:\n%s", rp.stdout)
+	}
+
+	// Reward-model items: one per query, gold first, three samples each,
+	// ready for the APO objective.
+	ir := spag(t, dir, "apo", "items", "--db", "apo.db", "--out", "items.jsonl")
+	if ir.code != 0 {
+		t.Fatalf("apo items: exit %d\n%s", ir.code, ir.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "items.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != len(items) {
+		t.Fatalf("%d items for %d queries", len(lines), len(items))
+	}
+	gold := map[string]string{}
+	for _, it := range items {
+		gold[it.Query] = it.Gold
+	}
+	var rmItems []objective.RMItem
+	var scores [][]float64
+	for _, line := range lines {
+		var it apo.TrainingItem
+		mustJSON(t, line, &it)
+		if len(it.Responses) != 4 || it.Responses[0] != gold[it.Query] || !it.Adversarial || len(it.GoldRatings) != 3 {
+			t.Fatalf("item %+v", it)
+		}
+		// The objective scores each response once; the gold response's
+		// score is its mean rating across the three episodes.
+		sc := []float64{(it.GoldRatings[0] + it.GoldRatings[1] + it.GoldRatings[2]) / 3}
+		sc = append(sc, it.SampleRatings...)
+		rmItems = append(rmItems, objective.RMItem{Prefs: it.Prefs, Adversarial: it.Adversarial})
+		scores = append(scores, sc)
+	}
+	loss, _, err := objective.APO(rmItems, scores, objective.DefaultAPO())
+	if err != nil || math.IsNaN(loss) || loss <= 0 {
+		t.Errorf("APO loss on the run's items: %v, %v", loss, err)
+	}
+	if !strings.Contains(ir.stderr, "left out 0 episodes") {
+		t.Errorf("items summary: %s", ir.stderr)
+	}
+
+	// Taboo-only commands refuse the APO run clearly.
+	for _, args := range [][]string{
+		{"selfplay", "--db", "apo.db", "--resume", m[1]},
+		{"rewards", "--db", "apo.db", "--run", m[1], "--out", "-"},
+		{"judge", "--db", "apo.db", "--run", m[1]},
+	} {
+		if x := spag(t, dir, args...); x.code != 2 || !strings.Contains(x.stderr, "APO run") {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error naming the APO run", args, x.code, x.stderr)
+		}
+	}
+	// Resuming a finished run plays nothing and keeps every episode once.
+	rr := spag(t, dir, "apo", "--db", "apo.db", "--resume", m[1])
+	if rr.code != 0 || !strings.Contains(rr.stderr, "0 episodes to play (APO") {
+		t.Errorf("resume of a finished run: exit %d\n%s", rr.code, rr.stderr)
+	}
+}
+
+func TestAPOBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "mine.jsonl")
+	os.WriteFile(bad, []byte("{\"query\": \"q\", \"gold\": \"g\"}\n{\"query\": \"r\"}\n"), 0o644)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apo", "--prompts", bad}, bad + `:2: empty "gold"`},
+		{[]string{"apo", "--prompts", filepath.Join(dir, "missing.jsonl")}, "missing.jsonl"},
+		{[]string{"apo", "--generator", "builtin:speed=3"}, `unknown option "speed"`},
+		{[]string{"apo", "--reward-model", "builtin:skill=0.5"}, `unknown option "skill"`},
+		{[]string{"apo", "--generator", "builtin:skill=2"}, "skill must be a number from 0 to 1"},
+		{[]string{"apo", "--samples", "0"}, "--samples must be at least 1"},
+		{[]string{"apo", "--resume", "r1", "--samples", "2"}, "drop --samples"},
+	}
+	for _, tt := range tests {
+		r := spag(t, dir, tt.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want exit 2 with %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "spag.db")); err == nil {
+		t.Error("bad input created a database")
+	}
+}
+
+// shortAPOItems writes two tiny items: the test model spells words letter
+// by letter, so long gold answers would make every call slow.
+func shortAPOItems(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "short.jsonl")
+	if err := os.WriteFile(path, []byte("{\"query\": \"Why rain?\", \"gold\": \"Clouds cool.\"}\n{\"query\": \"Sun hot?\", \"gold\": \"Yes, very.\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestAPOWithOllama plays the APO game with both roles on a real Ollama
+// server: every turn is a real model call with its usage and
+// log-probabilities stored, and every episode is judged.
+func TestAPOWithOllama(t *testing.T) {
+	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 2})
+	dir := t.TempDir()
+	player := "ollama:" + tinyModel + "@" + srv.URL
+	r := spag(t, dir, "apo", "--prompts", shortAPOItems(t, dir), "--samples", "2", "--generator", player, "--reward-model", player,
+		"--max-response-bytes", "60", "--option", "num_predict=12", "--option", "temperature=0")
+	if r.code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	}
+	s := stats(t, dir)
+	if s.Episodes != 4 || s.Errored != 0 {
+		t.Fatalf("stats %+v: want 4 episodes, none errored", s)
+	}
+	judged := 0
+	for _, n := range s.Outcomes {
+		judged += n
+	}
+	if judged != 4 {
+		t.Errorf("outcomes %v: want 4 judged episodes", s.Outcomes)
+	}
+	db := openDB(t, filepath.Join(dir, "spag.db"))
+	if n := queryInt(t, db, `SELECT count(*) FROM turns WHERE prompt_tokens = 0 OR latency_ns <= 0`); n != 0 {
+		t.Errorf("%d turns lack prompt tokens or latency", n)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM turns WHERE role = 'reward_model'`); n != 4 {
+		t.Errorf("%d reward-model turns, want 4", n)
+	}
+}
+
+// TestAPOWithShippedNativeGenerator lets the shipped in-process model
+// generate (it was trained on Taboo, so its answers are poor, but they must
+// be stored and rated).
+func TestAPOWithShippedNativeGenerator(t *testing.T) {
+	dir := t.TempDir()
+	r := spag(t, dir, "apo", "--prompts", shortAPOItems(t, dir), "--samples", "3", "--generator", "native", "--option", "num_predict=24")
+	if r.code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	}
+	s := stats(t, dir)
+	if s.Episodes != 6 || s.Errored != 0 || s.Outcomes[apo.RewardModelBrokeRules] != 0 {
+		t.Fatalf("stats %+v: want 6 rated episodes", s)
+	}
+	if !strings.Contains(s.Players["generator"], "spag-taboo-small-v1 sha256:") {
+		t.Errorf("generator recorded as %q", s.Players["generator"])
+	}
+}
