@@ -350,3 +350,19 @@ func TestTrainingItems(t *testing.T) {
 		t.Error("an unknown query was accepted")
 	}
 }
+
+func TestGeneratorPromptIsWhatTheGeneratorSaw(t *testing.T) {
+	g := newGame(t)
+	st, _ := g.NewState(game.Setup{Seed: 9, Subject: testItems[1].Query})
+	saw, err := st.Observation(0).Prompt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.GeneratorPrompt(testItems[1].Query)
+	if err != nil || got.Text() != saw.Text() {
+		t.Errorf("GeneratorPrompt = %q, %v; the generator saw %q", got.Text(), err, saw.Text())
+	}
+	if _, err := g.GeneratorPrompt("unknown"); err == nil {
+		t.Error("a prompt for an unknown query")
+	}
+}

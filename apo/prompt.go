@@ -45,3 +45,13 @@ func (g *Game) Prompt(o game.Observation) (game.Prompt, error) {
 func quote(s string) string {
 	return "| " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n| ")
 }
+
+// GeneratorPrompt is the prompt the generator sees for query, as training
+// data built from stored episodes needs it.
+func (g *Game) GeneratorPrompt(query string) (game.Prompt, error) {
+	st, err := g.NewState(game.Setup{Subject: query})
+	if err != nil {
+		return game.Prompt{}, err
+	}
+	return st.Observation(0).Prompt()
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
+	"github.com/spag-go/spag/rl"
 )
 
 // apoConfig is everything needed to reproduce (or resume) an APO run; it is
@@ -68,8 +70,9 @@ rule break.
 Queries come from --prompts: the built-in set, or a JSON Lines file with one
 {"query": "...", "gold": "..."} object a line. --samples plays each query
 that many times (APO's m, samples per query). Episodes go to --db like
-selfplay's; spag stats and replay work on them, and spag apo items turns
-them into reward-model training items.
+selfplay's; spag stats and replay work on them, spag apo items turns them
+into reward-model training items and spag apo rewards into the generator's
+reward-weighted samples for spag train.
 
 The first Ctrl-C lets the games in flight finish and prints the command
 that resumes the run (exit 130); a second Ctrl-C stops at once.`,
@@ -82,7 +85,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 			return runAPO(cmd, sig, f)
 		},
 	}
-	cmd.AddCommand(newAPOItemsCmd())
+	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, or a JSON Lines file of {"query": ..., "gold": ...}`)
 	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
@@ -307,29 +310,37 @@ it reads the latest APO run.`,
 	return cmd
 }
 
-func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
-	ctx := cmd.Context()
+// storedAPORun is an APO run read back for training data: its game, rebuilt
+// from the stored configuration, and its judged episodes in index order.
+type storedAPORun struct {
+	run   *episodes.Run
+	game  *apo.Game
+	rated []apo.Rated
+}
+
+// loadAPORun reads run runID (the latest APO run when empty) from db.
+func loadAPORun(ctx context.Context, db, runID string) (*storedAPORun, error) {
 	store, err := openExisting(ctx, db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer store.Close()
 	var run *episodes.Run
 	if runID != "" {
 		run, err = store.Run(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return usagef("--run %s: no such run in %s", runID, db)
+			return nil, usagef("--run %s: no such run in %s", runID, db)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !isAPORun(run) {
-			return usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
+			return nil, usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
 		}
 	} else {
 		runs, err := store.Runs(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i := range runs {
 			if isAPORun(&runs[i]) {
@@ -337,39 +348,47 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 			}
 		}
 		if run == nil {
-			return usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
+			return nil, usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
 		}
 	}
 	var cfg apoConfig
 	if err := json.Unmarshal(run.Config, &cfg); err != nil {
-		return fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+		return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
 	}
 	items, err := loadAPOItems(cfg.Prompts)
 	if err != nil {
-		return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
+		return nil, fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
 	}
 	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if g.String() != cfg.Game {
-		return fmt.Errorf("run %s was played as %s but its --prompts now give %s (the file changed); the gold responses would not match", run.ID, cfg.Game, g.String())
+		return nil, fmt.Errorf("run %s was played as %s but its --prompts now give %s (the file changed); the gold responses would not match", run.ID, cfg.Game, g.String())
 	}
 	notErrored := false
 	var rated []apo.Rated
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Errored: &notErrored, Turns: true}) {
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(rec.Turns) != 2 {
-			return fmt.Errorf("run %s episode %d has %d turns, want 2 (generator, reward model)", run.ID, rec.Index, len(rec.Turns))
+			return nil, fmt.Errorf("run %s episode %d has %d turns, want 2 (generator, reward model)", run.ID, rec.Index, len(rec.Turns))
 		}
 		rated = append(rated, apo.Rated{Index: rec.Index, Seed: rec.Seed, Query: rec.Subject, Sample: rec.Turns[0].Text, Reply: rec.Turns[1].Text})
 	}
 	sort.Slice(rated, func(i, j int) bool { return rated[i].Index < rated[j].Index })
-	trainingItems, skipped, err := g.TrainingItems(rated)
+	return &storedAPORun{run: run, game: g, rated: rated}, nil
+}
+
+func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
+	sr, err := loadAPORun(cmd.Context(), db, runID)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", run.ID, err)
+		return err
+	}
+	trainingItems, skipped, err := sr.game.TrainingItems(sr.rated)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", sr.run.ID, err)
 	}
 	samples := 0
 	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
@@ -385,6 +404,78 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples); left out %d episodes with unreadable ratings\n", run.ID, len(trainingItems), samples, skipped)
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples); left out %d episodes with unreadable ratings\n", sr.run.ID, len(trainingItems), samples, skipped)
+	return nil
+}
+
+func newAPORewardsCmd() *cobra.Command {
+	var db, runID, out, format string
+	cmd := &cobra.Command{
+		Use:   "rewards",
+		Short: "Turn an APO run into reward-weighted samples for training the generator",
+		Long: `rewards reads the episodes of an APO run and writes one training sample per
+generated answer: the generator's prompt as the query, its answer as the
+target, and as reward the reward model's rating of the answer minus its
+rating of the gold answer in the same episode (so a sample the reward model
+preferred to the gold answer has a positive reward; the gold rating acts as
+a per-query baseline). Role is "generator", weight 1, and each sample
+records the run and the rules (apo@1).
+
+--format spag writes SPAG's training JSON, which spag train reads (--objective
+spag or var); --format chat writes chat JSON Lines. Episodes whose ratings
+cannot be read and empty answers give no sample; the counts are printed on
+stderr. Without --run it reads the latest APO run.`,
+		Example: `  spag apo rewards --out gen.json
+  spag train --objective spag --data gen.json --init model.ckpt --out model2.ckpt`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "spag" && format != "chat" {
+				return usagef("--format %q: want spag or chat", format)
+			}
+			return writeAPORewards(cmd, db, runID, out, format)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&runID, "run", "", "APO run ID (default: the latest APO run)")
+	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
+	cmd.Flags().StringVar(&format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
+	return cmd
+}
+
+func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
+	sr, err := loadAPORun(cmd.Context(), db, runID)
+	if err != nil {
+		return err
+	}
+	var samples []rl.Sample
+	unreadable, empty := 0, 0
+	for _, ep := range sr.rated {
+		gold, sample, err := apo.EpisodeRatings(ep.Seed, ep.Reply)
+		if err != nil {
+			unreadable++
+			continue
+		}
+		target := strings.TrimSpace(ep.Sample)
+		if target == "" {
+			empty++
+			continue
+		}
+		p, err := sr.game.GeneratorPrompt(ep.Query)
+		if err != nil {
+			return fmt.Errorf("run %s episode %d: %w", sr.run.ID, ep.Index, err)
+		}
+		samples = append(samples, rl.Sample{Query: p.Text(), Messages: p.Messages, Target: target, Reward: sample - gold,
+			Weight: 1, Role: apo.Generator, Provenance: rl.Provenance{Judge: sr.game.JudgeID(), Run: sr.run.ID}})
+	}
+	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+		if format == "chat" {
+			return rl.WriteChatJSONL(w, samples)
+		}
+		return rl.WriteSPAGTraining(w, samples)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings and %d empty answers\n", sr.run.ID, len(samples), unreadable, empty)
 	return nil
 }

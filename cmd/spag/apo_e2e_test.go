@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -149,6 +150,8 @@ func TestAPOBadInput(t *testing.T) {
 		{[]string{"apo", "--generator", "builtin:skill=2"}, "skill must be a number from 0 to 1"},
 		{[]string{"apo", "--samples", "0"}, "--samples must be at least 1"},
 		{[]string{"apo", "--resume", "r1", "--samples", "2"}, "drop --samples"},
+		{[]string{"apo", "rewards", "--format", "csv"}, `--format "csv": want spag or chat`},
+		{[]string{"apo", "items"}, "no such database"},
 	}
 	for _, tt := range tests {
 		r := spag(t, dir, tt.args...)
@@ -219,5 +222,59 @@ func TestAPOWithShippedNativeGenerator(t *testing.T) {
 	}
 	if !strings.Contains(s.Players["generator"], "spag-taboo-small-v1 sha256:") {
 		t.Errorf("generator recorded as %q", s.Players["generator"])
+	}
+}
+
+// TestAPOGeneratorRewardsTrain closes the generator's loop: APO games, the
+// generator's reward-weighted samples, and a few SPAG-objective training
+// steps of a tiny native model on them.
+func TestAPOGeneratorRewardsTrain(t *testing.T) {
+	dir := t.TempDir()
+	steps := [][]string{
+		{"apo", "--samples", "2", "--generator", "builtin:skill=0.8"},
+		{"apo", "rewards", "--out", "gen.json"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "gen.json", "--out", "tiny.ckpt"},
+		{"train", "--objective", "spag", "--data", "gen.json", "--init", "tiny.ckpt", "--steps", "3", "--batch-size", "8", "--warmup", "0", "--out", "gen.ckpt"},
+	}
+	var outs []result
+	for _, args := range steps {
+		r := spag(t, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		outs = append(outs, r)
+	}
+	items, _ := apo.BuiltinItems()
+	if want := fmt.Sprintf("%d samples; left out 0 episodes", 2*len(items)); !strings.Contains(outs[1].stderr, want) {
+		t.Errorf("apo rewards: %s (want %q)", outs[1].stderr, want)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "gen.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []struct {
+		Query  string  `json:"query"`
+		Target string  `json:"target"`
+		Reward float64 `json:"reward"`
+		Role   string  `json:"role"`
+		Judge  string  `json:"judge"`
+	}
+	mustJSON(t, string(raw), &samples)
+	positive := 0
+	for _, s := range samples {
+		if s.Role != "generator" || s.Judge != "apo@1" || s.Target == "" || !strings.Contains(s.Query, "Answer the question") {
+			t.Fatalf("sample %+v", s)
+		}
+		if s.Reward > 0 {
+			positive++
+		}
+	}
+	// The built-in reward model prefers the gold answers most of the time,
+	// but not always: rewards of both signs.
+	if positive == 0 || positive == len(samples) {
+		t.Errorf("%d of %d rewards positive", positive, len(samples))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gen.ckpt")); err != nil {
+		t.Errorf("training wrote no checkpoint: %v", err)
 	}
 }
