@@ -366,3 +366,31 @@ func TestGeneratorPromptIsWhatTheGeneratorSaw(t *testing.T) {
 		t.Error("a prompt for an unknown query")
 	}
 }
+
+// lengthScorer prefers longer answers: a stand-in for a language model.
+type lengthScorer struct{}
+
+func (lengthScorer) ResponseScore(prompt, response string) (float64, error) {
+	if !strings.HasPrefix(prompt, "Question: ") || !strings.HasSuffix(prompt, "\nAnswer:") {
+		return 0, errors.New("unexpected prompt " + prompt)
+	}
+	return -1 / float64(1+len(response)), nil
+}
+
+func TestLikelihoodRewardModel(t *testing.T) {
+	g := newGame(t)
+	r := &game.Runner{Game: g, Players: []game.Player{
+		game.PlayerFunc(func(ctx context.Context, req game.Request) (game.Reply, error) { return game.Reply{Text: "no"}, nil }),
+		apo.LikelihoodRewardModel{Scorer: lengthScorer{}},
+	}}
+	for _, seed := range []uint64{seedWithGoldFirst(true), seedWithGoldFirst(false)} {
+		ep, err := r.Play(context.Background(), game.Setup{Seed: seed, Subject: testItems[0].Query})
+		if err != nil || ep.Errored() {
+			t.Fatalf("%v %s", err, ep.Err)
+		}
+		// The gold answer is longer than "no": the scorer prefers it.
+		if ep.Verdict.Outcome != apo.RewardModelWins {
+			t.Errorf("seed %d: %+v\n%s", seed, ep.Verdict, ep.Turns[1].Text)
+		}
+	}
+}

@@ -73,3 +73,9 @@ func (g *Game) TrainingItems(eps []Rated) (items []TrainingItem, skipped int, er
 	}
 	return items, skipped, nil
 }
+
+// ScoringText is what a likelihood reward model conditions a response on:
+// its score s(x, y) is the model's mean log-likelihood of the response
+// after this text (spag train --objective apo trains that score, and the
+// native reward model plays with it).
+func ScoringText(query string) string { return "Question: " + query + "\nAnswer:" }

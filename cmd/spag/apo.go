@@ -18,7 +18,9 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
+	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/checkpoint"
 )
 
 // apoConfig is everything needed to reproduce (or resume) an APO run; it is
@@ -92,7 +94,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 	fl.IntVar(&f.samples, "samples", 1, "games per query (APO's samples per query, m)")
 	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
 	fl.StringVar(&f.generator, "generator", "builtin", "generator backend spec: "+backendList())
-	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator)")
+	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator), or likelihood:CKPT (a native checkpoint trained with spag train --objective apo, rating answers by likelihood)")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed for query order, answer order and every player's randomness")
 	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
@@ -238,6 +240,14 @@ func apoPlayers(cfg apoConfig) ([]game.Player, error) {
 	for i, role := range []struct{ flag, spec, role string }{
 		{"generator", cfg.Generator, apo.Generator}, {"reward-model", cfg.RewardModel, apo.RewardModel},
 	} {
+		if backend, path, _ := strings.Cut(role.spec, ":"); backend == "likelihood" {
+			p, err := likelihoodRewardModel(role.flag, role.role, path)
+			if err != nil {
+				return nil, err
+			}
+			players[i] = p
+			continue
+		}
 		spec, err := parseSpec(role.flag, role.spec)
 		if err != nil {
 			return nil, err
@@ -277,6 +287,27 @@ func apoPlayers(cfg apoConfig) ([]game.Player, error) {
 		}
 	}
 	return players, nil
+}
+
+// likelihoodRewardModel is the reward model of a likelihood:CKPT spec: a
+// native checkpoint (trained with spag train --objective apo) rating
+// answers by their mean log-likelihood.
+func likelihoodRewardModel(flag, role, path string) (game.Player, error) {
+	switch {
+	case role != apo.RewardModel:
+		return nil, usagef("--%s likelihood:%s: a likelihood model rates answers; it can only be the --reward-model", flag, path)
+	case path == "":
+		return nil, usagef("--%s likelihood: name the checkpoint, likelihood:CKPT (one trained with spag train --objective apo)", flag)
+	}
+	ck, err := checkpoint.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	m, err := native.NewModel(ck.Vocab, ck.Params)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %s: %w", flag, path, err)
+	}
+	return apo.LikelihoodRewardModel{Scorer: m}, nil
 }
 
 // isAPORun reports whether a stored run is of the APO game.

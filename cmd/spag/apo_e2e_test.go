@@ -137,6 +137,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 
 func TestAPOBadInput(t *testing.T) {
 	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "train.json"), []byte("[\n  {\"query\": \"q\", \"target\": \"t\"}\n]\n"), 0o644)
 	bad := filepath.Join(dir, "mine.jsonl")
 	os.WriteFile(bad, []byte("{\"query\": \"q\", \"gold\": \"g\"}\n{\"query\": \"r\"}\n"), 0o644)
 	tests := []struct {
@@ -152,6 +153,8 @@ func TestAPOBadInput(t *testing.T) {
 		{[]string{"apo", "--resume", "r1", "--samples", "2"}, "drop --samples"},
 		{[]string{"apo", "rewards", "--format", "csv"}, `--format "csv": want spag or chat`},
 		{[]string{"apo", "items"}, "no such database"},
+		{[]string{"apo", "--generator", "likelihood:rm.ckpt"}, "it can only be the --reward-model"},
+		{[]string{"apo", "--reward-model", "likelihood"}, "name the checkpoint"},
 	}
 	for _, tt := range tests {
 		r := spag(t, dir, tt.args...)
@@ -161,6 +164,11 @@ func TestAPOBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "spag.db")); err == nil {
 		t.Error("bad input created a database")
+	}
+	// A data file in the wrong format fails like any bad training data.
+	r := spag(t, dir, "train", "--objective", "apo", "--data", "train.json", "--init", "x.ckpt", "--steps", "1", "--out", "y.ckpt", "--db", "")
+	if r.code != 1 || !strings.Contains(r.stderr, "train.json:1: ") || !strings.Contains(r.stderr, "spag apo items") {
+		t.Errorf("train --objective apo on SPAG JSON: exit %d, %s", r.code, r.stderr)
 	}
 }
 
@@ -276,5 +284,76 @@ func TestAPOGeneratorRewardsTrain(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "gen.ckpt")); err != nil {
 		t.Errorf("training wrote no checkpoint: %v", err)
+	}
+}
+
+// TestAPORewardModelTrainAndPlay closes the reward model's loop: games with
+// the built-in players, their reward-model items, a few steps of the APO
+// objective on a tiny native model, and new games (another seed, so new
+// generated answers) in which that model is the reward model.
+func TestAPORewardModelTrainAndPlay(t *testing.T) {
+	dir := t.TempDir()
+	items, err := apo.BuiltinItems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub strings.Builder
+	for _, it := range items[:12] {
+		line, _ := json.Marshal(it)
+		sub.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub.jsonl"), []byte(sub.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	steps := [][]string{
+		{"apo", "--prompts", "sub.jsonl", "--samples", "2", "--db", "a.db"},
+		{"apo", "items", "--db", "a.db", "--out", "items.jsonl"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "items.jsonl", "--out", "tiny.ckpt"},
+		{"train", "--objective", "apo", "--data", "items.jsonl", "--init", "tiny.ckpt", "--steps", "12", "--batch-size", "4",
+			"--lr", "3e-3", "--warmup", "0", "--out", "rm.ckpt", "--db", "", "--metrics", "m.jsonl"},
+	}
+	for _, args := range steps {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "m.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accs []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var m struct {
+			Acc *float64 `json:"pref_accuracy"`
+		}
+		mustJSON(t, line, &m)
+		if m.Acc == nil {
+			t.Fatalf("metrics line without pref_accuracy: %s", line)
+		}
+		accs = append(accs, *m.Acc)
+	}
+	goldRate := func(rm string) float64 {
+		t.Helper()
+		db := "eval-" + strings.ReplaceAll(rm, ":", "-") + ".db"
+		r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--samples", "2", "--seed", "9", "--reward-model", rm, "--db", db, "--json")
+		if r.code != 0 {
+			t.Fatalf("apo with %s: exit %d\n%s", rm, r.code, r.stderr)
+		}
+		var s struct {
+			Episodes int `json:"episodes"`
+			Gold     struct {
+				Rate float64 `json:"rate"`
+			} `json:"reward_model_win_rate"`
+		}
+		mustJSON(t, r.stdout, &s)
+		if s.Episodes != 24 {
+			t.Fatalf("%d episodes with %s", s.Episodes, rm)
+		}
+		return s.Gold.Rate
+	}
+	untrained, trained := goldRate("likelihood:tiny.ckpt"), goldRate("likelihood:rm.ckpt")
+	t.Logf("training accuracy by step %v; gold preferred: untrained %.2f, trained %.2f", accs, untrained, trained)
+	if !(trained >= 0.9 && trained > untrained) {
+		t.Errorf("gold preferred by the trained reward model %.2f, by the untrained one %.2f", trained, untrained)
 	}
 }

@@ -1,18 +1,24 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/objective"
 	"github.com/spag-go/spag/rl/train"
 )
 
@@ -25,15 +31,22 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
 		restart                                                      bool
 		cfg                                                          = train.DefaultConfig("")
 		beta                                                         float64
+		apoParams                                                    = objective.DefaultAPO()
 	)
 	cmd := &cobra.Command{
-		Use:   "train --objective sft|spag|var --data FILE --init CKPT --steps N|--epochs E --out CKPT",
+		Use:   "train --objective sft|spag|var|apo --data FILE --init CKPT --steps N|--epochs E --out CKPT",
 		Short: "Train the native model on SPAG training data (exported by 'spag rewards')",
 		Long: `train optimises the checkpoint given by --init with one of the objectives:
   sft   imitation with a KL penalty to the reference (--beta, default 0.1)
   spag  SPAG's offline policy objective (--beta 0.2, --clip-range 0.2, --sft-coeff 0.5);
         samples whose type is "sft" form the imitation term
   var   reward-weighted SFT, weights softmax(ref score + reward/lambda) per query
+  apo   APO's reward-model loss on the items of 'spag apo items' (one JSON
+        object a line: query, responses, prefs, adversarial): the model's
+        mean log-likelihood of a response after "Question: ...\nAnswer:" is
+        its score, and every preferred-over-other pair adds
+        -log sigmoid(s_j - s_k) (--apo-gamma for preference items,
+        --apo-mu/--apo-samples for adversarial ones); --batch-size counts items
 The reference model (--ref, default: the --init weights) stays frozen.
 When --init is a checkpoint written by an earlier 'spag train', the run resumes
 it (same flags and data required) unless --restart is given. Checkpoints are
@@ -50,8 +63,8 @@ training record with one row per step; --db "" turns that off) and, with
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case objectiveName != train.ObjectiveSFT && objectiveName != train.ObjectiveSPAG && objectiveName != train.ObjectiveVAR:
-				return usagef("train: --objective %q: choose sft, spag or var", objectiveName)
+			case objectiveName != train.ObjectiveSFT && objectiveName != train.ObjectiveSPAG && objectiveName != train.ObjectiveVAR && objectiveName != train.ObjectiveAPO:
+				return usagef("train: --objective %q: choose sft, spag, var or apo", objectiveName)
 			case data == "" || initPath == "" || out == "":
 				return usagef("train: --data, --init and --out are required")
 			case (steps > 0) == (epochs > 0):
@@ -62,25 +75,16 @@ training record with one row per step; --db "" turns that off) and, with
 				cfg.SFTBeta, cfg.SPAG.Beta = beta, beta
 			}
 
-			f, err := os.Open(data)
-			if err != nil {
-				return fmt.Errorf("train: %w", err)
-			}
-			samples, err := rl.ReadSPAGTraining(f, data)
-			f.Close()
+			examples, units, err := readTrainingData(data, objectiveName)
 			if err != nil {
 				return err
 			}
-			var examples []train.Example
-			for _, s := range samples {
-				examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: s.Type == rl.TypeSFT})
-			}
-			if len(examples) == 0 {
-				return fmt.Errorf("train: %s holds no samples", data)
+			if objectiveName == train.ObjectiveAPO {
+				cfg.APO = &apoParams
 			}
 			cfg.Steps = steps
 			if epochs > 0 {
-				cfg.Steps = train.StepsForEpochs(epochs, len(examples), cfg.BatchSize)
+				cfg.Steps = train.StepsForEpochs(epochs, units, cfg.BatchSize)
 			}
 
 			init, err := checkpoint.Load(initPath)
@@ -163,8 +167,8 @@ training record with one row per step; --db "" turns that off) and, with
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&objectiveName, "objective", "", "training objective: sft, spag or var")
-	f.StringVar(&data, "data", "", "SPAG training JSON (from 'spag rewards')")
+	f.StringVar(&objectiveName, "objective", "", "training objective: sft, spag, var or apo")
+	f.StringVar(&data, "data", "", "SPAG training JSON (from 'spag rewards' or 'spag apo rewards'); for apo, the items of 'spag apo items'")
 	f.StringVar(&initPath, "init", "", "checkpoint to start from (or resume)")
 	f.StringVar(&refPath, "ref", "", "frozen reference checkpoint (default: the --init weights)")
 	f.StringVar(&out, "out", "", "checkpoint to write")
@@ -188,7 +192,80 @@ training record with one row per step; --db "" turns that off) and, with
 	f.Float64Var(&cfg.SPAG.Eps, "clip-range", cfg.SPAG.Eps, "spag: ratio clip range eps")
 	f.Float64Var(&cfg.SPAG.Alpha, "sft-coeff", cfg.SPAG.Alpha, "spag: weight of the imitation term")
 	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
+	f.Float64Var(&apoParams.Gamma, "apo-gamma", apoParams.Gamma, "apo: weight of preference items (rm_kl_coeff)")
+	f.Float64Var(&apoParams.Mu, "apo-mu", apoParams.Mu, "apo: weight of adversarial gold-versus-samples items (apo_loss_coeff)")
+	f.IntVar(&apoParams.Samples, "apo-samples", apoParams.Samples, "apo: samples per query m; adversarial items are weighted mu/m")
 	return cmd
+}
+
+// readTrainingData reads --data for an objective: SPAG training JSON, or
+// reward-model items for apo. units is what --epochs counts: samples, or
+// items.
+func readTrainingData(path, objectiveName string) (examples []train.Example, units int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("train: %w", err)
+	}
+	defer f.Close()
+	if objectiveName == train.ObjectiveAPO {
+		return readRMItems(f, path)
+	}
+	samples, err := rl.ReadSPAGTraining(f, path)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, s := range samples {
+		examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: s.Type == rl.TypeSFT})
+	}
+	if len(examples) == 0 {
+		return nil, 0, fmt.Errorf("train: %s holds no samples", path)
+	}
+	return examples, len(examples), nil
+}
+
+// rmItemLine is one line of reward-model items, as 'spag apo items' writes
+// them (the ratings it adds are not needed here).
+type rmItemLine struct {
+	Query       string    `json:"query"`
+	Responses   []string  `json:"responses"`
+	Prefs       []float64 `json:"prefs"`
+	Adversarial bool      `json:"adversarial"`
+}
+
+func readRMItems(r io.Reader, name string) (examples []train.Example, items int, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var it rmItemLine
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			return nil, 0, fmt.Errorf("train: %s:%d: %v (want the items of 'spag apo items', one JSON object a line)", name, n, err)
+		}
+		switch {
+		case strings.TrimSpace(it.Query) == "":
+			return nil, 0, fmt.Errorf(`train: %s:%d: empty "query"`, name, n)
+		case len(it.Responses) < 2 || len(it.Prefs) != len(it.Responses):
+			return nil, 0, fmt.Errorf(`train: %s:%d: want at least two "responses" and one "prefs" entry each (got %d and %d)`, name, n, len(it.Responses), len(it.Prefs))
+		}
+		for k, y := range it.Responses {
+			if math.IsNaN(it.Prefs[k]) || math.IsInf(it.Prefs[k], 0) {
+				return nil, 0, fmt.Errorf("train: %s:%d: preference %d is not a finite number", name, n, k+1)
+			}
+			examples = append(examples, train.Example{Query: apo.ScoringText(it.Query), Target: y, Weight: 1,
+				Item: items, Pref: it.Prefs[k], Adversarial: it.Adversarial})
+		}
+		items++
+	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, fmt.Errorf("train: %s: %w", name, err)
+	}
+	if items == 0 {
+		return nil, 0, fmt.Errorf("train: %s holds no items", name)
+	}
+	return examples, items, nil
 }
 
 // storeMetrics records training metrics in the SQLite store.

@@ -167,6 +167,22 @@ func (m *Model) Score(tokens []int) ([]float64, error) {
 	return out, nil
 }
 
+// ResponseScore is the mean log-likelihood of response (and its end) after
+// prompt, laid out as training lays it out: the sequence score l of the
+// objectives, which a likelihood reward model uses as its score.
+func (m *Model) ResponseScore(prompt, response string) (float64, error) {
+	toks, start := m.Vocab.ScoringSequence(prompt, response, m.Config.Context)
+	lp, err := m.Score(toks)
+	if err != nil {
+		return 0, err
+	}
+	sum := 0.0
+	for _, v := range lp[start-1:] {
+		sum += v
+	}
+	return sum / float64(len(toks)-start), nil
+}
+
 // LogSoftmaxAt is log softmax(logits)[id], computed in float64 for
 // stability.
 func LogSoftmaxAt(logits []float32, id int) float64 {

@@ -326,3 +326,21 @@ func Read(r io.Reader, name string) (*Vocab, error) {
 	}
 	return &v, nil
 }
+
+// ScoringSequence lays out [BOS] prompt response [EOS] for scoring the
+// response (with its end) after the prompt, within context tokens: when too
+// long, prompt tokens are dropped from the front, then the response is cut
+// at the end. start is the index in tokens of the first response token.
+// Training and in-process scoring share it, so that a score means the same
+// in both.
+func (v *Vocab) ScoringSequence(prompt, response string, context int) (tokens []int, start int) {
+	q, y := v.Encode(prompt), append(v.Encode(response), EOSID)
+	if len(y) > context {
+		y = y[:context]
+	}
+	if keep := context - len(y); len(q) > keep {
+		q = q[len(q)-keep:]
+	}
+	tokens = append(append([]int{BOSID}, q...), y...)
+	return tokens, 1 + len(q)
+}

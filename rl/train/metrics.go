@@ -31,6 +31,9 @@ type Metrics struct {
 	// Score is the batch's mean sequence score (mean token log-likelihood
 	// of the targets) under the policy before the update.
 	Score float64 `json:"score"`
+	// PrefAccuracy is the fraction of the batch's preference pairs that the
+	// scores rank correctly before the update (apo objective only).
+	PrefAccuracy *float64 `json:"pref_accuracy,omitempty"`
 }
 
 // MetricsSink receives the metrics of every step. The SQLite store can
@@ -80,8 +83,14 @@ func (c *Console) WriteMetrics(_ context.Context, m Metrics) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, err := fmt.Fprintf(c.w, "step %5d  epoch %2d  loss %9.5f  kl %+8.5f  clip %4.2f  gnorm %8.4f  lr %.2e  tok/s %7.0f\n",
-		m.Step, m.Epoch, m.Loss, m.KL, m.ClipFrac, m.GradNorm, m.LR, m.TokensPerSec)
+	var err error
+	if m.PrefAccuracy != nil {
+		_, err = fmt.Fprintf(c.w, "step %5d  epoch %2d  loss %9.5f  acc %4.2f  gnorm %8.4f  lr %.2e  tok/s %7.0f\n",
+			m.Step, m.Epoch, m.Loss, *m.PrefAccuracy, m.GradNorm, m.LR, m.TokensPerSec)
+	} else {
+		_, err = fmt.Fprintf(c.w, "step %5d  epoch %2d  loss %9.5f  kl %+8.5f  clip %4.2f  gnorm %8.4f  lr %.2e  tok/s %7.0f\n",
+			m.Step, m.Epoch, m.Loss, m.KL, m.ClipFrac, m.GradNorm, m.LR, m.TokensPerSec)
+	}
 	if err != nil {
 		return fmt.Errorf("print metrics: %w", err)
 	}

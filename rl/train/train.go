@@ -36,6 +36,14 @@ type Example struct {
 	Query, Target  string
 	Reward, Weight float64
 	SFT            bool
+	// Item, Pref and Adversarial describe reward-model data (objective
+	// apo): examples with the same Item are the responses to one query,
+	// Pref is a response's preference (higher is better) and Adversarial
+	// marks APO's gold-versus-samples items. The model's sequence score of
+	// a response is the reward model's score s(x, y).
+	Item        int
+	Pref        float64
+	Adversarial bool
 }
 
 // Objective names.
@@ -43,6 +51,7 @@ const (
 	ObjectiveSFT  = "sft"
 	ObjectiveSPAG = "spag"
 	ObjectiveVAR  = "var"
+	ObjectiveAPO  = "apo"
 )
 
 // Config is a training run's configuration. It is stored in checkpoints and
@@ -52,6 +61,9 @@ type Config struct {
 	SFTBeta   float64              `json:"sft_beta"`   // KL coefficient of the sft objective
 	SPAG      objective.SPAGParams `json:"spag"`       // coefficients of the spag objective
 	VARLambda float64              `json:"var_lambda"` // temperature of the var objective
+	// APO holds the reward-model coefficients of the apo objective; nil
+	// for the others (and absent from their stored configuration).
+	APO *objective.APOParams `json:"apo,omitempty"`
 
 	LR          float64 `json:"lr"`           // peak learning rate
 	MinLR       float64 `json:"min_lr"`       // learning rate at the end of the cosine
@@ -75,7 +87,12 @@ type Config struct {
 // rl-objectives.md, lr 1e-3 (suited to small models trained from scratch;
 // the paper's 2e-6 is for fine-tuning large ones), 3% warm-up, batch 16.
 func DefaultConfig(objectiveName string) Config {
-	return Config{
+	var apo *objective.APOParams
+	if objectiveName == ObjectiveAPO {
+		p := objective.DefaultAPO()
+		apo = &p
+	}
+	return Config{APO: apo,
 		Objective: objectiveName, SFTBeta: 0.1, SPAG: objective.DefaultSPAG(), VARLambda: 1,
 		LR: 1e-3, MinLR: 0, WarmupFrac: 0.03, WeightDecay: 0.01, ClipNorm: 1, Beta1: 0.9, Beta2: 0.95,
 		BatchSize: 16, MicroBatch: 8, Seed: 1,
@@ -85,14 +102,24 @@ func DefaultConfig(objectiveName string) Config {
 // usesReference reports whether the objective reads the reference model's
 // scores: all do except sft with no KL penalty (pure imitation).
 func (c Config) usesReference() bool {
-	return c.Objective != ObjectiveSFT || c.SFTBeta != 0
+	switch c.Objective {
+	case ObjectiveSFT:
+		return c.SFTBeta != 0
+	case ObjectiveAPO:
+		return false
+	}
+	return true
 }
 
 // Validate reports the first invalid field, named as its JSON key.
 func (c Config) Validate(m model.Config) error {
 	switch {
-	case c.Objective != ObjectiveSFT && c.Objective != ObjectiveSPAG && c.Objective != ObjectiveVAR:
-		return fmt.Errorf("train config: objective %q, want sft, spag or var", c.Objective)
+	case c.Objective != ObjectiveSFT && c.Objective != ObjectiveSPAG && c.Objective != ObjectiveVAR && c.Objective != ObjectiveAPO:
+		return fmt.Errorf("train config: objective %q, want sft, spag, var or apo", c.Objective)
+	case (c.Objective == ObjectiveAPO) != (c.APO != nil):
+		return fmt.Errorf("train config: apo coefficients are set exactly for the apo objective")
+	case c.APO != nil && (c.APO.Gamma < 0 || c.APO.Mu < 0 || c.APO.Samples < 1):
+		return fmt.Errorf("train config: apo gamma %v and mu %v must not be negative, samples %d must be positive", c.APO.Gamma, c.APO.Mu, c.APO.Samples)
 	case !(c.LR > 0) || c.MinLR < 0 || c.MinLR > c.LR:
 		return fmt.Errorf("train config: lr %v must be positive and min_lr %v in [0, lr]", c.LR, c.MinLR)
 	case c.WarmupFrac < 0 || c.WarmupFrac >= 1:
@@ -141,15 +168,8 @@ type sequence struct {
 // long for the context, query tokens are dropped from the front, then the
 // response is cut at the end.
 func encode(v *tokenizer.Vocab, e Example, contextLen int) sequence {
-	q, y := v.Encode(e.Query), append(v.Encode(e.Target), tokenizer.EOSID)
-	if len(y) > contextLen {
-		y = y[:contextLen]
-	}
-	if keep := contextLen - len(y); len(q) > keep {
-		q = q[len(q)-keep:]
-	}
-	toks := append(append([]int{tokenizer.BOSID}, q...), y...)
-	return sequence{inputs: toks[:len(toks)-1], targets: toks[1:], start: len(q)}
+	toks, start := v.ScoringSequence(e.Query, e.Target, contextLen)
+	return sequence{inputs: toks[:len(toks)-1], targets: toks[1:], start: start - 1}
 }
 
 // Trainer runs one training run. It is not safe for concurrent use.
@@ -163,12 +183,19 @@ type Trainer struct {
 
 	seqs    []sequence
 	samples []objective.Sample
-	pcg     *rand.PCG
-	rng     *rand.Rand
-	epoch   int
-	cursor  int
-	order   []int
-	step    int
+	// units are what the data order shuffles: single examples, or for the
+	// apo objective the examples of one item together.
+	units [][]int
+	// items are the examples' reward-model items and itemOfExample each
+	// example's item (apo objective only).
+	items         []rmItem
+	itemOfExample []int
+	pcg           *rand.PCG
+	rng           *rand.Rand
+	epoch         int
+	cursor        int
+	order         []int
+	step          int
 
 	runners map[[2]int]*model.Runner
 	grads   [][]float32
@@ -192,7 +219,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	if len(cfg.Buckets) == 0 {
 		cfg.Buckets = DefaultBuckets(mcfg.Context)
 	}
-	cfg.DataHash = dataHash(examples)
+	cfg.DataHash = dataHash(examples, cfg.Objective == ObjectiveAPO)
 	if err := cfg.Validate(mcfg); err != nil {
 		return nil, err
 	}
@@ -222,6 +249,15 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 		t.seqs = append(t.seqs, encode(t.vocab, e, mcfg.Context))
 		t.samples = append(t.samples, objective.Sample{Weight: e.Weight, Reward: e.Reward, SFT: e.SFT, Group: e.Query})
 	}
+	if cfg.Objective == ObjectiveAPO {
+		if err := t.groupItems(examples); err != nil {
+			return nil, err
+		}
+	} else {
+		for i := range examples {
+			t.units = append(t.units, []int{i})
+		}
+	}
 
 	if init.Train != nil && init.Optimizer != nil {
 		if err := t.resume(init); err != nil {
@@ -230,7 +266,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	} else {
 		t.pcg = rand.NewPCG(cfg.Seed, 0x7a41)
 		t.rng = rand.New(t.pcg)
-		t.order = t.rng.Perm(len(examples))
+		t.order = t.rng.Perm(len(t.units))
 	}
 	if !cfg.usesReference() {
 		// Scoring the data with the reference is a forward pass over all of
@@ -247,7 +283,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	return t, nil
 }
 
-func dataHash(examples []Example) string {
+func dataHash(examples []Example, rm bool) string {
 	h := sha256.New()
 	for _, e := range examples {
 		for _, s := range []string{e.Query, e.Target} {
@@ -256,6 +292,13 @@ func dataHash(examples []Example) string {
 		}
 		binary.Write(h, binary.LittleEndian, []float64{e.Reward, e.Weight})
 		binary.Write(h, binary.LittleEndian, e.SFT)
+		if rm {
+			// Only reward-model data has these; hashing them for the other
+			// objectives would change the hash of existing runs.
+			binary.Write(h, binary.LittleEndian, int64(e.Item))
+			binary.Write(h, binary.LittleEndian, e.Pref)
+			binary.Write(h, binary.LittleEndian, e.Adversarial)
+		}
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)[:12])
 }
@@ -284,8 +327,8 @@ func (t *Trainer) resume(c *checkpoint.Checkpoint) error {
 		return fmt.Errorf("resume: %w with the checkpoint's run (%s); pass the same flags and data to resume, or start a new run from its weights (spag train --restart)", ErrMismatch, strings.Join(diffs, "; "))
 	}
 	tr := c.Train
-	if len(tr.Order) != len(t.seqs) || tr.Cursor < 0 || tr.Cursor > len(tr.Order) {
-		return fmt.Errorf("resume: %w: stored data order has %d entries, data has %d", ErrMismatch, len(tr.Order), len(t.seqs))
+	if len(tr.Order) != len(t.units) || tr.Cursor < 0 || tr.Cursor > len(tr.Order) {
+		return fmt.Errorf("resume: %w: stored data order has %d entries, data has %d", ErrMismatch, len(tr.Order), len(t.units))
 	}
 	t.pcg = &rand.PCG{}
 	if err := t.pcg.UnmarshalBinary(tr.RNG); err != nil {
@@ -329,17 +372,18 @@ func (t *Trainer) Checkpoint() (*checkpoint.Checkpoint, error) {
 	}, nil
 }
 
-// nextBatch takes the next BatchSize example indices, starting a new epoch
-// (a fresh permutation) when the current one is used up.
+// nextBatch takes the next BatchSize units (examples, or apo items) and
+// returns their example indices, unit after unit, starting a new epoch (a
+// fresh permutation) when the current one is used up.
 func (t *Trainer) nextBatch() []int {
 	batch := make([]int, 0, t.cfg.BatchSize)
-	for len(batch) < t.cfg.BatchSize && len(batch) < len(t.seqs) {
+	for n := 0; n < t.cfg.BatchSize && n < len(t.units); n++ {
 		if t.cursor == len(t.order) {
 			t.epoch++
-			t.order = t.rng.Perm(len(t.seqs))
+			t.order = t.rng.Perm(len(t.units))
 			t.cursor = 0
 		}
-		batch = append(batch, t.order[t.cursor])
+		batch = append(batch, t.units[t.order[t.cursor]]...)
 		t.cursor++
 	}
 	return batch
@@ -491,6 +535,9 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 	start := time.Now()
 	batch := t.nextBatch()
+	if t.cfg.Objective == ObjectiveAPO {
+		return t.rmStep(ctx, start, batch)
+	}
 	samples := make([]objective.Sample, len(batch))
 	l := make([]float64, len(batch))
 	pos := map[int]int{} // example -> position in batch
@@ -545,16 +592,7 @@ func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 	if err != nil {
 		return Metrics{}, err
 	}
-	lr := t.sched.LR(t.step)
-	weights := make([][]float32, len(t.params.Tensors))
-	for i, w := range t.params.Tensors {
-		weights[i] = w.Data().([]float32)
-	}
-	norm := t.opt.Update(weights, t.grads, lr)
-	for _, g := range t.grads {
-		clear(g)
-	}
-	t.step++
+	norm, lr := t.update()
 	mean := 0.0
 	for _, v := range l {
 		mean += v / float64(len(l))
@@ -567,6 +605,22 @@ func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 		Step: t.step, Epoch: t.epoch, Objective: t.cfg.Objective, Loss: res.Loss, KL: res.KL, ClipFrac: res.ClipFrac,
 		GradNorm: norm, LR: lr, Tokens: tokens, TokensPerSec: float64(tokens) / elapsed, Samples: len(batch), Score: mean,
 	}, nil
+}
+
+// update applies the accumulated gradients with one clipped AdamW step at
+// the scheduled learning rate, clears them and counts the step.
+func (t *Trainer) update() (norm, lr float64) {
+	lr = t.sched.LR(t.step)
+	weights := make([][]float32, len(t.params.Tensors))
+	for i, w := range t.params.Tensors {
+		weights[i] = w.Data().([]float32)
+	}
+	norm = t.opt.Update(weights, t.grads, lr)
+	for _, g := range t.grads {
+		clear(g)
+	}
+	t.step++
+	return norm, lr
 }
 
 // Run trains until the run's last step, sending every step's metrics to

@@ -1,0 +1,44 @@
+package apo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spag-go/spag/game"
+)
+
+// ResponseScorer scores a response after a prompt, higher for better: a
+// language model's mean log-likelihood of the response (the native model's
+// ResponseScore).
+type ResponseScorer interface {
+	ResponseScore(prompt, response string) (float64, error)
+}
+
+// LikelihoodRewardModel plays the reward model with a scorer instead of
+// generated text: an answer's rating is its score after
+// [ScoringText](query), which is what spag train --objective apo trains.
+// Ratings are written with six decimals, so that only equal scores tie.
+type LikelihoodRewardModel struct {
+	Scorer ResponseScorer
+}
+
+// Play rates the two answers of the reward model's turn.
+func (r LikelihoodRewardModel) Play(ctx context.Context, req game.Request) (game.Reply, error) {
+	a, b, ok := ResponsesOf(req.Observation)
+	if req.Role != RewardModel || !ok {
+		return game.Reply{}, fmt.Errorf("apo: the likelihood reward model cannot play %q (turn %d)", req.Role, req.Turn)
+	}
+	prompt := ScoringText(QueryOf(req.Observation))
+	var ratings [2]float64
+	for i, answer := range []string{a, b} {
+		if err := ctx.Err(); err != nil {
+			return game.Reply{}, err
+		}
+		s, err := r.Scorer.ResponseScore(prompt, answer)
+		if err != nil {
+			return game.Reply{}, fmt.Errorf("apo: score answer %c: %w", 'A'+i, err)
+		}
+		ratings[i] = s
+	}
+	return game.Reply{Text: fmt.Sprintf("A: %.6f\nB: %.6f", ratings[0], ratings[1])}, nil
+}

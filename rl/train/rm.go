@@ -1,0 +1,157 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spag-go/spag/rl/objective"
+)
+
+// rmItem is one reward-model item: its examples (responses to one query)
+// and their preferences, as objective.APO reads them.
+type rmItem struct {
+	examples []int
+	item     objective.RMItem
+}
+
+// groupItems makes one data-order unit per reward-model item. An item's
+// examples must share its query and be listed together.
+func (t *Trainer) groupItems(examples []Example) error {
+	seen := map[int]bool{}
+	t.itemOfExample = make([]int, len(examples))
+	for i, e := range examples {
+		if i == 0 || e.Item != examples[i-1].Item {
+			if seen[e.Item] {
+				return fmt.Errorf("new trainer: example %d: item %d continues after other items (list each item's responses together)", i, e.Item)
+			}
+			seen[e.Item] = true
+			t.items = append(t.items, rmItem{item: objective.RMItem{Adversarial: e.Adversarial}})
+		}
+		it := &t.items[len(t.items)-1]
+		if first := it.examples; len(first) > 0 && (examples[first[0]].Query != e.Query || examples[first[0]].Adversarial != e.Adversarial) {
+			return fmt.Errorf("new trainer: example %d: item %d mixes queries or kinds", i, e.Item)
+		}
+		it.examples = append(it.examples, i)
+		it.item.Prefs = append(it.item.Prefs, e.Pref)
+		t.itemOfExample[i] = len(t.items) - 1
+	}
+	for _, it := range t.items {
+		t.units = append(t.units, it.examples)
+	}
+	return nil
+}
+
+// rmStep is a training step of the apo objective. APO's pair loss couples
+// the responses of an item, so the step first scores the whole batch (no
+// gradient), computes the loss and its gradient with respect to every
+// score, then runs forward and backward per micro-batch with those fixed
+// score gradients: the gradient is exact, whatever the micro-batching.
+func (t *Trainer) rmStep(ctx context.Context, start time.Time, batch []int) (Metrics, error) {
+	b, err := t.rmGradients(ctx, batch)
+	if err != nil {
+		return Metrics{}, fmt.Errorf("train step %d: %w", t.step+1, err)
+	}
+	norm, lr := t.update()
+	mean := 0.0
+	for _, s := range b.scores {
+		for _, v := range s {
+			mean += v / float64(len(batch))
+		}
+	}
+	m := Metrics{
+		Step: t.step, Epoch: t.epoch, Objective: t.cfg.Objective, Loss: b.loss,
+		GradNorm: norm, LR: lr, Tokens: b.tokens, TokensPerSec: float64(b.tokens) / time.Since(start).Seconds(), Samples: len(batch), Score: mean,
+	}
+	if acc, ok := objective.PreferenceAccuracy(b.items, b.scores); ok {
+		m.PrefAccuracy = &acc
+	}
+	return m, nil
+}
+
+// rmBatch is a scored reward-model batch.
+type rmBatch struct {
+	items  []objective.RMItem
+	scores [][]float64
+	loss   float64
+	tokens int
+}
+
+// rmGradients scores the batch, then adds the gradient of the APO loss
+// with respect to the weights to t.grads.
+func (t *Trainer) rmGradients(ctx context.Context, batch []int) (rmBatch, error) {
+	var b rmBatch
+	scored, err := t.Scores(ctx, t.params, batch)
+	if err != nil {
+		return b, err
+	}
+	score := make(map[int]float64, len(batch))
+	for i, ex := range batch {
+		score[ex] = scored[i]
+	}
+	units := t.batchUnits(batch)
+	for _, u := range units {
+		it := t.items[u]
+		s := make([]float64, len(it.examples))
+		for k, ex := range it.examples {
+			s[k] = score[ex]
+		}
+		b.items = append(b.items, it.item)
+		b.scores = append(b.scores, s)
+	}
+	loss, grads, err := objective.APO(b.items, b.scores, *t.cfg.APO)
+	if err != nil {
+		return b, err
+	}
+	b.loss = loss
+	gradOf := make(map[int]float64, len(batch))
+	for i, u := range units {
+		for k, ex := range t.items[u].examples {
+			gradOf[ex] = grads[i][k]
+		}
+	}
+	groups, lengths := t.microBatches(batch)
+	for gi, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return b, err
+		}
+		length := lengths[gi]
+		r, err := t.runner(t.params, t.cfg.MicroBatch, length, true)
+		if err != nil {
+			return b, err
+		}
+		in, tg := t.fill(g, t.cfg.MicroBatch, length)
+		fixed := func(lp []float64) (float64, []float64, error) {
+			grad := make([]float64, len(lp))
+			for row, ex := range g {
+				_, first, n := t.meanScore(lp, row, length, ex)
+				for j := first; j < first+n; j++ {
+					grad[j] = gradOf[ex] / float64(n)
+				}
+			}
+			return 0, grad, nil
+		}
+		if _, _, err := r.Run(in, tg, fixed); err != nil {
+			return b, err
+		}
+		if err := r.AddGrads(t.grads); err != nil {
+			return b, err
+		}
+		for _, ex := range g {
+			b.tokens += len(t.seqs[ex].inputs)
+		}
+	}
+	return b, nil
+}
+
+// batchUnits lists the items of a batch, which nextBatch lays out item
+// after item.
+func (t *Trainer) batchUnits(batch []int) []int {
+	var units []int
+	for i := 0; i < len(batch); {
+		u := t.itemOfExample[batch[i]]
+		units = append(units, u)
+		i += len(t.items[u].examples)
+	}
+	return units
+}
