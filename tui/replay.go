@@ -512,11 +512,21 @@ func (m replayModel) filterView() string {
 	return frame(lines, w, m.height)
 }
 
+// subjectLabel names what an episode's subject is: the query of an APO
+// episode (its first turn is the generator's), else the Taboo target word.
+func subjectLabel(rec *episodes.Record) string {
+	if len(rec.Turns) > 0 && rec.Turns[0].Role == "generator" {
+		return "query"
+	}
+	return "word"
+}
+
 func (m replayModel) episodeView() string {
 	st, w, rec := m.st, m.width, m.rec
-	word := "word: " + oneLine(rec.Subject)
+	label := subjectLabel(rec)
+	word := label + ": " + oneLine(rec.Subject)
 	if m.hideWord {
-		word = "word hidden"
+		word = label + " hidden"
 	}
 	head := fmt.Sprintf("episode %d · run %s #%d · %s · turn %d/%d", rec.ID, oneLine(rec.RunID), rec.Index, word, m.step, len(rec.Turns))
 	lines := []string{st.title.Render(padRight(fitLine(head, w), w))}
@@ -618,7 +628,11 @@ func exportEpisode(dir string, rec *episodes.Record, primary game.Verdict, other
 func EpisodeMarkdown(rec *episodes.Record, primary game.Verdict, others []game.Verdict) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Episode %d\n\n", rec.ID)
-	fmt.Fprintf(&b, "- run: `%s`, index %d\n- target word: %s\n\n", visible(rec.RunID), rec.Index, codeSpan(rec.Subject))
+	label := "target word"
+	if subjectLabel(rec) == "query" {
+		label = "query"
+	}
+	fmt.Fprintf(&b, "- run: `%s`, index %d\n- %s: %s\n\n", visible(rec.RunID), rec.Index, label, codeSpan(rec.Subject))
 	b.WriteString("## Turns\n\n")
 	for _, t := range rec.Turns {
 		fmt.Fprintf(&b, "%d. **%s**: %s\n", t.N, visible(t.Role), codeSpan(t.Text))

@@ -322,3 +322,12 @@ func TestWatchShowsAPORates(t *testing.T) {
 		t.Errorf("APO dashboard:\n%s", view)
 	}
 }
+
+func TestEpisodeMarkdownNamesAnAPOQuery(t *testing.T) {
+	rec := episodes.Record{ID: 3, RunID: "r1", Episode: game.Episode{Setup: game.Setup{Subject: "Why rain?"},
+		Turns: []game.Turn{{N: 1, Role: "generator", Text: "Clouds."}, {N: 2, Role: "reward_model", Text: "A: 1\nB: 2"}}}}
+	md := EpisodeMarkdown(&rec, game.Verdict{Outcome: "generator_wins", Judge: "apo@1"}, nil)
+	if !strings.Contains(md, "- query: ` Why rain? `") || strings.Contains(md, "target word") {
+		t.Errorf("markdown:\n%s", md)
+	}
+}
