@@ -836,9 +836,13 @@ func safeCut(s string, max int) string {
 
 func (m watchModel) focusView(g *liveGame) string {
 	st, w := m.st, m.width
-	word := "word: " + oneLine(g.setup.Subject)
+	label := "word"
+	if _, apo := m.cfg.Players["generator"]; apo {
+		label = "query"
+	}
+	word := label + ": " + oneLine(g.setup.Subject)
 	if m.hideWord {
-		word = "word hidden (h shows it)"
+		word = label + " hidden (h shows it)"
 	}
 	state := "in flight"
 	if g.ep != nil {

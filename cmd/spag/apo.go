@@ -51,6 +51,7 @@ type apoFlags struct {
 	db               string
 	resume           string
 	jsonOut          bool
+	tui              bool
 	turnTimeout      time.Duration
 	options          []string
 }
@@ -100,6 +101,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
 	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
+	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
 	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable")
 	return cmd
@@ -120,6 +122,9 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 
 	if cmd.Flags().Changed("concurrency") && f.concurrency < 1 {
 		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	}
+	if f.tui && !isTerminal(cmd.OutOrStdout()) {
+		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
 	}
 	if f.resume != "" {
 		if bad := conflictingWithResume(cmd); len(bad) > 0 {
@@ -212,7 +217,7 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		run.ID, len(setups), cfg.Generator, cfg.RewardModel, f.db)
 	return playRun(cmd, sig, batchRun{
 		command: "apo", db: f.db, store: rs.store, meter: &rs.meter, run: run, game: g, players: players, setups: setups,
-		concurrency: f.concurrency, turnTimeout: f.turnTimeout, jsonOut: f.jsonOut,
+		concurrency: f.concurrency, turnTimeout: f.turnTimeout, tui: f.tui, jsonOut: f.jsonOut,
 		columns: []progress.Column{{Label: "generator", Outcome: apo.GeneratorWins}, {Label: "gold", Outcome: apo.RewardModelWins},
 			{Label: "tie", Outcome: apo.Tie}, {Label: "broke", Outcome: apo.RewardModelBrokeRules}},
 	})

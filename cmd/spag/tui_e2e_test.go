@@ -152,6 +152,21 @@ func TestTUIWatchesSelfplayLive(t *testing.T) {
 	}
 }
 
+func TestTUIWatchesAPOLive(t *testing.T) {
+	dir := t.TempDir()
+	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "apo", "--tui", "--samples", "2", "--concurrency", "4")
+	term.waitFor("run finished", "120/120", "generator wins", "gold preferred", "reward_model_wins", "games:")
+	term.keys("Enter")
+	term.waitFor("episode #", "query: ", "verdict:")
+	term.keys("Escape")
+	term.waitFor("games:")
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, term.screen())
+	}
+	term.waitFor("episodes       120 (judged 120, errored 0)", "gold preferred")
+}
+
 func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	dir := t.TempDir()
 	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.code != 0 {
