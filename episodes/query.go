@@ -44,6 +44,10 @@ type Filter struct {
 	// Errored, when not nil, keeps only errored (true) or only non-errored
 	// (false) episodes.
 	Errored *bool
+	// AfterID keeps the episodes stored after the one with this ID (their
+	// IDs are larger); 0 keeps all. A view that follows a run asks only for
+	// what is new.
+	AfterID int64
 	// Limit caps the number of episodes (0: no cap); Offset skips the first
 	// ones.
 	Limit, Offset int
@@ -160,6 +164,9 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.RunID != "" {
 		add("e.run_id = ?", f.RunID)
+	}
+	if f.AfterID > 0 {
+		add("e.id > ?", f.AfterID)
 	}
 	if f.Outcome != "" {
 		add("e.outcome = ?", f.Outcome)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -217,5 +218,33 @@ func TestVerdicts(t *testing.T) {
 	rec, err := s.Episode(ctx, id)
 	if err != nil || rec.Verdict.Judge != "strict@1" {
 		t.Errorf("episode verdict after AddVerdict: %+v, %v", rec.Verdict, err)
+	}
+}
+
+func TestEpisodesAfterID(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	fillStore(t, s)
+	all, err := s.Episodes(ctx, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(all))
+	for i, r := range all {
+		ids[i] = r.ID
+	}
+	slices.Sort(ids)
+	after := ids[3]
+	got, err := s.Episodes(ctx, Filter{AfterID: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids)-4 {
+		t.Fatalf("%d episodes after ID %d, want %d", len(got), after, len(ids)-4)
+	}
+	for _, r := range got {
+		if r.ID <= after {
+			t.Errorf("episode %d listed after %d", r.ID, after)
+		}
 	}
 }

@@ -78,7 +78,8 @@ func (s *fakeStore) Episodes(ctx context.Context, f episodes.Filter) ([]episodes
 	var out []episodes.Record
 	for _, r := range s.recs {
 		if f.RunID != "" && r.RunID != f.RunID || f.Outcome != "" && r.Verdict.Outcome != f.Outcome ||
-			f.Subject != "" && r.Subject != f.Subject || f.DecidedAt != 0 && r.Verdict.DecidedAt != f.DecidedAt {
+			f.Subject != "" && r.Subject != f.Subject || f.DecidedAt != 0 && r.Verdict.DecidedAt != f.DecidedAt ||
+			r.ID <= f.AfterID {
 			continue
 		}
 		r.Turns = nil

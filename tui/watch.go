@@ -112,8 +112,8 @@ type pollMsg struct {
 	source RunSource
 	run    *episodes.Run
 	stats  episodes.Stats
-	// list holds the run's episodes without turns, when the count changed
-	// since the previous poll.
+	// list holds the run's episodes stored since the previous poll, without
+	// turns, when the count changed.
 	list []episodes.Record
 	// live holds the run's episodes in flight, turn by turn.
 	live []episodes.LiveEpisode
@@ -132,8 +132,8 @@ func pollAfter(src RunSource, d time.Duration) tea.Cmd {
 }
 
 // poll reads the run, its stats and, when the episode count is not
-// lastCount, its list of episodes.
-func poll(src RunSource, runID string, lastCount int) tea.Cmd {
+// lastCount, the episodes stored after episode afterID.
+func poll(src RunSource, runID string, lastCount int, afterID int64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := ioContext()
 		defer cancel()
@@ -157,7 +157,7 @@ func poll(src RunSource, runID string, lastCount int) tea.Cmd {
 			return msg
 		}
 		if msg.stats.Episodes != lastCount {
-			if msg.list, err = src.Episodes(ctx, episodes.Filter{RunID: msg.run.ID}); err != nil {
+			if msg.list, err = src.Episodes(ctx, episodes.Filter{RunID: msg.run.ID, AfterID: afterID}); err != nil {
 				msg.err = err
 			}
 		}
@@ -240,8 +240,10 @@ type watchModel struct {
 	// Store polling (Source mode).
 	runID     string
 	lastCount int
-	seenIDs   map[int64]bool
-	created   time.Time
+	// lastID is the largest episode ID read from the store: the next poll
+	// lists only episodes stored after it.
+	lastID  int64
+	created time.Time
 
 	cursor   int
 	focus    int // episode index in focus; -1 when none
@@ -258,7 +260,7 @@ func newWatch(cfg WatchConfig, st *styles, maxBytes int) watchModel {
 		cfg.Recent = 30
 	}
 	m := watchModel{cfg: cfg, st: st, maxBytes: maxBytes, width: 80, height: 24,
-		live: map[int]*liveGame{}, loads: map[string]*roleLoad{}, seenIDs: map[int64]bool{},
+		live: map[int]*liveGame{}, loads: map[string]*roleLoad{},
 		focus: -1, follow: true, runID: cfg.RunID, lastCount: -1}
 	m.prog.Total = cfg.Total
 	for role := range cfg.Players {
@@ -275,7 +277,7 @@ func (m watchModel) init() tea.Cmd {
 		return waitForEvents(m.cfg.Events)
 	}
 	if m.cfg.Source != nil {
-		return poll(m.cfg.Source, m.runID, m.lastCount)
+		return poll(m.cfg.Source, m.runID, m.lastCount, m.lastID)
 	}
 	return nil
 }
@@ -324,7 +326,7 @@ func (m watchModel) update(msg tea.Msg) (watchModel, tea.Cmd) {
 		if msg.source != m.cfg.Source || m.cfg.Source == nil {
 			return m, nil
 		}
-		return m, poll(m.cfg.Source, m.runID, m.lastCount)
+		return m, poll(m.cfg.Source, m.runID, m.lastCount, m.lastID)
 	case pollMsg:
 		if msg.source != m.cfg.Source || m.cfg.Source == nil {
 			return m, nil
@@ -506,10 +508,12 @@ func (m watchModel) applyPoll(msg pollMsg, next tea.Cmd) (watchModel, tea.Cmd) {
 	m.lastCount = st.Episodes
 	var fresh []episodes.Record
 	for _, r := range msg.list {
-		if !m.seenIDs[r.ID] {
-			m.seenIDs[r.ID] = true
+		if r.ID > m.lastID {
 			fresh = append(fresh, r)
 		}
+	}
+	for _, r := range fresh {
+		m.lastID = max(m.lastID, r.ID)
 	}
 	// Newest first; only as many as the list shows are worth loading.
 	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].FinishedAt.After(fresh[j].FinishedAt) })
