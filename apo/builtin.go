@@ -92,7 +92,9 @@ func (BuiltinRewardModel) Play(ctx context.Context, req game.Request) (game.Repl
 		x = game.SplitMix64(x)
 		return (float64(x>>11)/(1<<53) - 0.5) * 0.6
 	}
-	return game.Reply{Text: fmt.Sprintf("A: %.1f\nB: %.1f", Rate(q, a)+noise(), Rate(q, b)+noise())}, nil
+	rate := func(answer string) float64 { return min(max(Rate(q, answer)+noise(), 0), MaxRating) }
+	ra := rate(a)
+	return game.Reply{Text: fmt.Sprintf("A: %.1f\nB: %.1f", ra, rate(b))}, nil
 }
 
 // Rate is the built-in reward model's score of a response to a query,

@@ -64,9 +64,10 @@ type Params struct {
 	// Items are the queries with their gold responses; episodes name their
 	// query in Setup.Subject.
 	Items []Item
-	// MaxResponseBytes cuts both responses to this many bytes before the
-	// reward model sees them, so that a huge generation neither blows the
-	// reward model's context nor stands out by length alone; 0 means
+	// MaxResponseBytes cuts both responses to this many bytes (on a
+	// character boundary, without a mark) before the reward model sees
+	// them, so that a huge generation neither blows the reward model's
+	// context nor stands out by more than its length; 0 means
 	// DefaultMaxResponseBytes. The stored transcript keeps the whole text.
 	MaxResponseBytes int
 }
@@ -112,13 +113,20 @@ func New(p Params) (*Game, error) {
 	return g, nil
 }
 
+// promptsDigest identifies the built-in prompts, so that a run records
+// which wording its model players saw.
+var promptsDigest = func() string {
+	sum := sha256.Sum256([]byte(generatorSystem + "\x00" + rewardModelSystem + "\x00" + rewardModelUser))
+	return hex.EncodeToString(sum[:])[:12]
+}()
+
 // Name returns "apo".
 func (g *Game) Name() string { return "apo" }
 
-// String names the rules, the items (by digest) and the response limit, so
-// that a resumed run can check it plays the same game.
+// String names the rules, the items and the prompts (by digest) and the
+// response limit, so that a resumed run can check it plays the same game.
 func (g *Game) String() string {
-	return fmt.Sprintf("apo@%d items=%s max_response_bytes=%d", Version, g.digest, g.maxBytes)
+	return fmt.Sprintf("apo@%d items=%s prompts=%s max_response_bytes=%d", Version, g.digest, promptsDigest, g.maxBytes)
 }
 
 // JudgeID is what verdicts record as their judge.
@@ -153,8 +161,10 @@ func (g *Game) NewState(setup game.Setup) (game.State, error) {
 	return &State{g: g, query: setup.Subject, gold: gold, goldFirst: GoldFirst(setup.Seed)}, nil
 }
 
-// cut bounds a response as the reward model sees it, on a UTF-8 boundary.
-func (g *Game) cut(s string) string {
+// Shown is a response as the reward model sees it: cut to the game's limit
+// on a UTF-8 boundary. Training data uses it too, so that a reward model
+// is trained on what it will rate.
+func (g *Game) Shown(s string) string {
 	if len(s) <= g.maxBytes {
 		return s
 	}
@@ -162,5 +172,13 @@ func (g *Game) cut(s string) string {
 	for end > 0 && end < len(s) && s[end]&0xc0 == 0x80 {
 		end--
 	}
-	return s[:end] + " [cut]"
+	return s[:end]
+}
+
+// orient turns ratings of A and B into the gold's and the sample's.
+func orient(goldFirst bool, a, b float64) (gold, sample float64) {
+	if goldFirst {
+		return a, b
+	}
+	return b, a
 }

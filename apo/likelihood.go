@@ -3,6 +3,7 @@ package apo
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/spag-go/spag/game"
 )
@@ -15,9 +16,11 @@ type ResponseScorer interface {
 }
 
 // LikelihoodRewardModel plays the reward model with a scorer instead of
-// generated text: an answer's rating is its score after
-// [ScoringText](query), which is what spag train --objective apo trains.
-// Ratings are written with six decimals, so that only equal scores tie.
+// generated text: an answer's rating is 10·exp(s), where s is its score
+// after [ScoringText](query) (what spag train --objective apo trains): the
+// geometric-mean token probability on the 0 to 10 scale, in the same order
+// as the scores. Ratings are written with twelve decimals, so that only
+// (nearly) equal scores tie.
 type LikelihoodRewardModel struct {
 	Scorer ResponseScorer
 }
@@ -38,7 +41,7 @@ func (r LikelihoodRewardModel) Play(ctx context.Context, req game.Request) (game
 		if err != nil {
 			return game.Reply{}, fmt.Errorf("apo: score answer %c: %w", 'A'+i, err)
 		}
-		ratings[i] = s
+		ratings[i] = MaxRating * math.Exp(min(s, 0))
 	}
-	return game.Reply{Text: fmt.Sprintf("A: %.6f\nB: %.6f", ratings[0], ratings[1])}, nil
+	return game.Reply{Text: fmt.Sprintf("A: %.12f\nB: %.12f", ratings[0], ratings[1])}, nil
 }

@@ -33,7 +33,7 @@ func (g *Game) Prompt(o game.Observation) (game.Prompt, error) {
 			return game.Prompt{}, fmt.Errorf("apo: the reward model's observation has no responses yet (turn %d)", o.Turn)
 		}
 		var u strings.Builder
-		fmt.Fprintf(&u, "Question:\n%s\n\nAnswer A:\n%s\n\nAnswer B:\n%s\n\nRate A and B.", quote(query), quote(a), quote(b))
+		fmt.Fprintf(&u, rewardModelUser, quote(query), quote(a), quote(b))
 		return game.Prompt{Messages: []game.Message{
 			{Role: "system", Content: rewardModelSystem},
 			{Role: "user", Content: u.String()},
@@ -42,7 +42,15 @@ func (g *Game) Prompt(o game.Observation) (game.Prompt, error) {
 	return game.Prompt{}, fmt.Errorf("apo: no prompt for role %q", o.Role)
 }
 
+// rewardModelUser lays out the reward model's question and answers.
+const rewardModelUser = "Question:\n%s\n\nAnswer A:\n%s\n\nAnswer B:\n%s\n\nRate A and B."
+
+// lineBreaks are what some models and terminals read as a new line: all
+// become one, so that every line of a quoted text is marked.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n", "\v", "\n", "\f", "\n")
+
 func quote(s string) string {
+	s = lineBreaks.Replace(s)
 	return "| " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n| ")
 }
 

@@ -15,6 +15,9 @@ type Scores struct {
 	Start, End int
 }
 
+// MaxRating is the top of the rating scale; ratings run from 0.
+const MaxRating = 10
+
 // ErrUnreadableScores wraps every reason [ParseScores] rejects a reply.
 var ErrUnreadableScores = errors.New("apo: unreadable scores")
 
@@ -22,9 +25,9 @@ var ErrUnreadableScores = errors.New("apo: unreadable scores")
 var scoreLine = regexp.MustCompile(`(?i)^[ \t]*(?:response[ \t]+)?([ab])[ \t]*[:=][ \t]*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))[ \t]*(?:/[ \t]*10)?[ \t]*\.?[ \t]*$`)
 
 // ParseScores reads the reward model's reply: one line rating A and one
-// rating B, in either order; other lines (reasons) are ignored. A reply
-// with a rating missing or given twice is unreadable: the reward model
-// must commit to one score for each.
+// rating B, in either order, each from 0 to 10; other lines (reasons) are
+// ignored. A reply with a rating missing, given twice or off the scale is
+// unreadable: the reward model must commit to one score for each.
 func ParseScores(text string) (Scores, error) {
 	var s Scores
 	var haveA, haveB bool
@@ -40,6 +43,9 @@ func ParseScores(text string) (Scores, error) {
 		v, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
 			return Scores{}, fmt.Errorf("%w: %q is not a number", ErrUnreadableScores, m[2])
+		}
+		if v < 0 || v > MaxRating {
+			return Scores{}, fmt.Errorf("%w: rating %s is outside 0 to %d", ErrUnreadableScores, m[2], MaxRating)
 		}
 		switch strings.ToUpper(m[1]) {
 		case "A":

@@ -19,7 +19,10 @@ func TestParseScores(t *testing.T) {
 		{text: "A: 7\nB: 3", a: 7, b: 3, span: "A: 7\nB: 3"},
 		{text: "b = 2.5\r\na=.5", a: 0.5, b: 2.5, span: "b = 2.5\r\na=.5"},
 		{text: "Response A: 8/10\nResponse B: 9 / 10.", a: 8, b: 9, span: "Response A: 8/10\nResponse B: 9 / 10."},
-		{text: "Thoughts first.\n  A: -1  \nB: +4\nDone.", a: -1, b: 4, span: "A: -1  \nB: +4"},
+		{text: "Thoughts first.\n  A: 0  \nB: +4\nDone.", a: 0, b: 4, span: "A: 0  \nB: +4"},
+		{text: "A: 10\nB: 0.0", a: 10, b: 0, span: "A: 10\nB: 0.0"},
+		{text: "A: -1\nB: 3", err: "rating -1 is outside 0 to 10"},
+		{text: "A: 7\nB: 999999", err: "rating 999999 is outside 0 to 10"},
 		{text: "A: 7, B: 3", err: "no rating lines"},
 		{text: "A: seven\nB: 3", err: "A is not rated"},
 		{text: "A: 7", err: "B is not rated"},
@@ -55,8 +58,8 @@ func FuzzParseScores(f *testing.F) {
 		if s.Start < 0 || s.Start > s.End || s.End > len(text) {
 			t.Fatalf("span [%d, %d) outside %d bytes", s.Start, s.End, len(text))
 		}
-		if math.IsNaN(s.A) || math.IsNaN(s.B) || math.IsInf(s.A, 0) || math.IsInf(s.B, 0) {
-			t.Fatalf("non-finite scores %+v", s)
+		if math.IsNaN(s.A) || math.IsNaN(s.B) || s.A < 0 || s.B < 0 || s.A > apo.MaxRating || s.B > apo.MaxRating {
+			t.Fatalf("scores off the scale %+v", s)
 		}
 		span := text[s.Start:s.End]
 		if !strings.ContainsAny(span, "aA") || !strings.ContainsAny(span, "bB") {

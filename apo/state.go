@@ -36,10 +36,7 @@ func (s *State) Ratings() (gold, sample float64, ok bool) {
 	if !s.done || s.verdict.Rule == RuleUnreadableScores {
 		return 0, 0, false
 	}
-	gold, sample = s.scores.A, s.scores.B
-	if !s.goldFirst {
-		gold, sample = sample, gold
-	}
+	gold, sample = orient(s.goldFirst, s.scores.A, s.scores.B)
 	return gold, sample, true
 }
 
@@ -77,10 +74,7 @@ func (s *State) decide(reply string) {
 	} else {
 		s.scores = sc
 		v.Evidence = game.Evidence{Turn: 2, Start: sc.Start, End: sc.End, Text: reply[sc.Start:sc.End]}
-		gold, sample := sc.A, sc.B
-		if !s.goldFirst {
-			gold, sample = sample, gold
-		}
+		gold, sample := orient(s.goldFirst, sc.A, sc.B)
 		switch {
 		case gold > sample:
 			v.Outcome, v.Rule = RewardModelWins, RuleGoldPreferred
@@ -122,7 +116,7 @@ func (s *State) Observation(p int) game.Observation {
 	case 1:
 		o.Role = RewardModel
 		if len(s.history) > 0 {
-			a, b := s.g.cut(s.gold), s.g.cut(s.history[0].Content)
+			a, b := s.g.Shown(s.gold), s.g.Shown(s.history[0].Content)
 			if !s.goldFirst {
 				a, b = b, a
 			}

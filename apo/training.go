@@ -13,10 +13,12 @@ type Rated struct {
 
 // TrainingItem is one query's reward-model training item in APO's
 // adversarial form: the gold response preferred over each of the
-// generator's samples. Responses and Prefs line up (gold first, with
-// preference 1; samples 0), as rl/objective.RMItem expects; the ratings
-// are what the reward model said in each episode, so that its accuracy
-// and calibration can be measured on the same data.
+// generator's samples, as the reward model saw them (cut to the game's
+// limit). Responses and Prefs line up (gold first, with preference 1;
+// samples 0), as rl/objective.RMItem expects; the ratings are what the
+// reward model said in each episode (null where its reply could not be
+// read: those samples are kept, since they are where it failed), so that
+// its accuracy and calibration can be measured on the same data.
 type TrainingItem struct {
 	Query       string    `json:"query"`
 	Responses   []string  `json:"responses"`
@@ -24,8 +26,8 @@ type TrainingItem struct {
 	Adversarial bool      `json:"adversarial"`
 	// GoldRatings[i] and SampleRatings[i] are the ratings of the gold
 	// response and of sample i in the episode that played sample i.
-	GoldRatings   []float64 `json:"gold_ratings"`
-	SampleRatings []float64 `json:"sample_ratings"`
+	GoldRatings   []*float64 `json:"gold_ratings"`
+	SampleRatings []*float64 `json:"sample_ratings"`
 	// Episodes are the run indices of the episodes, parallel to the samples.
 	Episodes []int `json:"episodes"`
 }
@@ -37,41 +39,40 @@ func EpisodeRatings(seed uint64, reply string) (gold, sample float64, err error)
 	if err != nil {
 		return 0, 0, err
 	}
-	if GoldFirst(seed) {
-		return s.A, s.B, nil
-	}
-	return s.B, s.A, nil
+	gold, sample = orient(GoldFirst(seed), s.A, s.B)
+	return gold, sample, nil
 }
 
 // TrainingItems groups rated episodes by query, in order of first
-// appearance, into one item each. Episodes whose ratings cannot be read
-// are left out and counted in skipped. Every query must be one of g's.
-func (g *Game) TrainingItems(eps []Rated) (items []TrainingItem, skipped int, err error) {
+// appearance, into one item each; unrated counts the episodes whose
+// ratings could not be read. Every query must be one of g's.
+func (g *Game) TrainingItems(eps []Rated) (items []TrainingItem, unrated int, err error) {
 	byQuery := map[string]int{}
 	for _, ep := range eps {
 		gold, ok := g.gold[ep.Query]
 		if !ok {
 			return nil, 0, fmt.Errorf("apo: episode %d: query %q is not one of the game's items", ep.Index, ep.Query)
 		}
-		gr, sr, err := EpisodeRatings(ep.Seed, ep.Reply)
-		if err != nil {
-			skipped++
-			continue
+		var gr, sr *float64
+		if gold, sample, err := EpisodeRatings(ep.Seed, ep.Reply); err == nil {
+			gr, sr = &gold, &sample
+		} else {
+			unrated++
 		}
 		i, seen := byQuery[ep.Query]
 		if !seen {
 			i = len(items)
 			byQuery[ep.Query] = i
-			items = append(items, TrainingItem{Query: ep.Query, Responses: []string{gold}, Prefs: []float64{1}, Adversarial: true})
+			items = append(items, TrainingItem{Query: ep.Query, Responses: []string{g.Shown(gold)}, Prefs: []float64{1}, Adversarial: true})
 		}
 		it := &items[i]
-		it.Responses = append(it.Responses, ep.Sample)
+		it.Responses = append(it.Responses, g.Shown(ep.Sample))
 		it.Prefs = append(it.Prefs, 0)
 		it.GoldRatings = append(it.GoldRatings, gr)
 		it.SampleRatings = append(it.SampleRatings, sr)
 		it.Episodes = append(it.Episodes, ep.Index)
 	}
-	return items, skipped, nil
+	return items, unrated, nil
 }
 
 // ScoringText is what a likelihood reward model conditions a response on:

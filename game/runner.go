@@ -256,8 +256,9 @@ func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
 			progress.Outcomes[ep.Verdict.Outcome]++
 		}
 		// Publishing under the lock keeps the Progress events in the order
-		// of their counts, so the last one a subscriber sees is the final
-		// tally. Publish never blocks, so holding the lock costs little.
+		// of their counts: a subscriber never sees a count go back, and one
+		// that drops none ends with the final tally. Publish never blocks,
+		// so holding the lock costs little.
 		if r.Events.Active() {
 			snapshot := progress
 			snapshot.Elapsed = r.now().Sub(start)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -161,7 +160,19 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		if games == 0 {
 			games = len(items) * f.samples
 		}
+		rewardModel := f.rewardModel
+		if backend, path, _ := strings.Cut(rewardModel, ":"); backend == "likelihood" && path != "" {
+			// Resuming from another directory must find the same checkpoint.
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return usagef("--reward-model %s: %v", f.rewardModel, err)
+			}
+			rewardModel = "likelihood:" + abs
+		}
 		prompts := f.prompts
+		if strings.TrimSpace(prompts) == "" {
+			prompts = "builtin"
+		}
 		if prompts != "builtin" {
 			// Resuming from another directory must find the same file.
 			if prompts, err = filepath.Abs(prompts); err != nil {
@@ -169,7 +180,7 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 			}
 		}
 		code, gov := codeVersion()
-		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: f.generator, RewardModel: f.rewardModel,
+		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: f.generator, RewardModel: rewardModel,
 			Seed: f.seed, Samples: f.samples, Games: games, Options: f.options, CodeVersion: code, GoVersion: gov}
 		subjectList = apoSubjects(items, games, f.samples, f.seed)
 	}
@@ -183,7 +194,7 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		return usageError{err}
 	}
 	if run != nil && g.String() != cfg.Game {
-		return fmt.Errorf("run %s was played as %s but would now be %s (the --prompts file changed); start a new run", run.ID, cfg.Game, g.String())
+		return fmt.Errorf("run %s was played as %s but would now be %s (its --prompts items, or this spag's prompts, changed); start a new run", run.ID, cfg.Game, g.String())
 	}
 	cfg.Game = g.String()
 	players, err := apoPlayers(cfg)
@@ -276,14 +287,12 @@ func apoPlayers(cfg apoConfig) ([]game.Player, error) {
 		}
 		skill := apo.DefaultGeneratorSkill
 		for k, v := range spec.options {
-			x, err := strconv.ParseFloat(v, 64)
 			if k != "skill" || role.role != apo.Generator {
 				return nil, usagef("--%s %q: unknown option %q (the built-in generator takes skill=0..1; the built-in reward model takes none)", role.flag, spec.raw, k)
 			}
-			if err != nil || x < 0 || x > 1 {
-				return nil, usagef("--%s %q: skill must be a number from 0 to 1, got %q", role.flag, spec.raw, v)
+			if skill, err = parseSkill(role.flag, spec.raw, v); err != nil {
+				return nil, err
 			}
-			skill = x
 		}
 		if role.role == apo.Generator {
 			players[i] = apo.BuiltinGenerator{Skill: skill}
@@ -330,9 +339,11 @@ and the ratings the reward model gave in each episode ("gold_ratings",
 "sample_ratings", with the episode indices in "episodes"). This is the
 gold-versus-samples data of APO's reward-model objective.
 
-Episodes whose ratings cannot be read (the reward model's rule breaks) and
-errored episodes are left out; the count is printed on stderr. Without --run
-it reads the latest APO run.`,
+The answers are as the reward model saw them (cut to the run's
+--max-response-bytes). Episodes whose ratings cannot be read (the reward
+model's rule breaks) keep their sample, with null ratings: they are where
+the reward model failed. Errored episodes are left out. The counts are
+printed on stderr. Without --run it reads the latest APO run.`,
 		Example: `  spag apo items --out items.jsonl
   spag apo items --db runs.db --run r20261126-151200-3fa9 | jq .sample_ratings`,
 		Args: noArgs,
@@ -349,9 +360,10 @@ it reads the latest APO run.`,
 // storedAPORun is an APO run read back for training data: its game, rebuilt
 // from the stored configuration, and its judged episodes in index order.
 type storedAPORun struct {
-	run   *episodes.Run
-	game  *apo.Game
-	rated []apo.Rated
+	run     *episodes.Run
+	game    *apo.Game
+	rated   []apo.Rated
+	errored int // episodes that did not finish, left out
 }
 
 // loadAPORun reads run runID (the latest APO run when empty) from db.
@@ -400,21 +412,24 @@ func loadAPORun(ctx context.Context, db, runID string) (*storedAPORun, error) {
 		return nil, err
 	}
 	if g.String() != cfg.Game {
-		return nil, fmt.Errorf("run %s was played as %s but its --prompts now give %s (the file changed); the gold responses would not match", run.ID, cfg.Game, g.String())
+		return nil, fmt.Errorf("run %s was played as %s but would now be %s (its --prompts items, or this spag's prompts, changed); the gold responses would not match", run.ID, cfg.Game, g.String())
 	}
-	notErrored := false
-	var rated []apo.Rated
-	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Errored: &notErrored, Turns: true}) {
+	sr := &storedAPORun{run: run, game: g}
+	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
 		if err != nil {
 			return nil, err
+		}
+		if rec.Errored() {
+			sr.errored++
+			continue
 		}
 		if len(rec.Turns) != 2 {
 			return nil, fmt.Errorf("run %s episode %d has %d turns, want 2 (generator, reward model)", run.ID, rec.Index, len(rec.Turns))
 		}
-		rated = append(rated, apo.Rated{Index: rec.Index, Seed: rec.Seed, Query: rec.Subject, Sample: rec.Turns[0].Text, Reply: rec.Turns[1].Text})
+		sr.rated = append(sr.rated, apo.Rated{Index: rec.Index, Seed: rec.Seed, Query: rec.Subject, Sample: rec.Turns[0].Text, Reply: rec.Turns[1].Text})
 	}
-	sort.Slice(rated, func(i, j int) bool { return rated[i].Index < rated[j].Index })
-	return &storedAPORun{run: run, game: g, rated: rated}, nil
+	sort.Slice(sr.rated, func(i, j int) bool { return sr.rated[i].Index < sr.rated[j].Index })
+	return sr, nil
 }
 
 func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
@@ -422,7 +437,7 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 	if err != nil {
 		return err
 	}
-	trainingItems, skipped, err := sr.game.TrainingItems(sr.rated)
+	trainingItems, unrated, err := sr.game.TrainingItems(sr.rated)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", sr.run.ID, err)
 	}
@@ -440,7 +455,8 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples); left out %d episodes with unreadable ratings\n", sr.run.ID, len(trainingItems), samples, skipped)
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples, %d of them with unreadable ratings, kept with null ratings); left out %d errored episodes\n",
+		sr.run.ID, len(trainingItems), samples, unrated, sr.errored)
 	return nil
 }
 
@@ -512,6 +528,7 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings and %d empty answers\n", sr.run.ID, len(samples), unreadable, empty)
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings, %d empty answers and %d errored episodes\n",
+		sr.run.ID, len(samples), unreadable, empty, sr.errored)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/objective"
+	"github.com/spag-go/spag/rl/train"
 )
 
 // TestAPOBuiltinRunStatsReplayItems plays the APO game with the built-in
@@ -105,8 +106,10 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 		}
 		// The objective scores each response once; the gold response's
 		// score is its mean rating across the three episodes.
-		sc := []float64{(it.GoldRatings[0] + it.GoldRatings[1] + it.GoldRatings[2]) / 3}
-		sc = append(sc, it.SampleRatings...)
+		sc := []float64{(*it.GoldRatings[0] + *it.GoldRatings[1] + *it.GoldRatings[2]) / 3}
+		for _, r := range it.SampleRatings {
+			sc = append(sc, *r)
+		}
 		rmItems = append(rmItems, objective.RMItem{Prefs: it.Prefs, Adversarial: it.Adversarial})
 		scores = append(scores, sc)
 	}
@@ -114,7 +117,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	if err != nil || math.IsNaN(loss) || loss <= 0 {
 		t.Errorf("APO loss on the run's items: %v, %v", loss, err)
 	}
-	if !strings.Contains(ir.stderr, "left out 0 episodes") {
+	if !strings.Contains(ir.stderr, "0 of them with unreadable ratings") || !strings.Contains(ir.stderr, "left out 0 errored") {
 		t.Errorf("items summary: %s", ir.stderr)
 	}
 
@@ -127,6 +130,26 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 		if x := spag(t, dir, args...); x.code != 2 || !strings.Contains(x.stderr, "APO run") {
 			t.Errorf("spag %v: exit %d, stderr %q; want a usage error naming the APO run", args, x.code, x.stderr)
 		}
+	}
+	// A Taboo run beside it: --all refuses to add up the two games, and
+	// SPAG's export format takes the Taboo episodes only.
+	if x := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "5", "--db", "apo.db"); x.code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", x.code, x.stderr)
+	}
+	if x := spag(t, dir, "stats", "--db", "apo.db", "--all"); x.code != 2 || !strings.Contains(x.stderr, "holds Taboo and APO runs") {
+		t.Errorf("stats --all on a mixed database: exit %d, %s", x.code, x.stderr)
+	}
+	ex := spag(t, dir, "episodes", "export", "--db", "apo.db")
+	var exported []map[string]any
+	if ex.code != 0 {
+		t.Fatalf("episodes export: exit %d\n%s", ex.code, ex.stderr)
+	}
+	mustJSON(t, ex.stdout, &exported)
+	if len(exported) != 5 {
+		t.Errorf("SPAG export of a mixed database holds %d episodes, want the 5 Taboo ones", len(exported))
+	}
+	if x := spag(t, dir, "episodes", "export", "--db", "apo.db", "--run", m[1]); x.code != 2 || !strings.Contains(x.stderr, "APO run") {
+		t.Errorf("SPAG export of an APO run: exit %d, %s", x.code, x.stderr)
 	}
 	// Resuming a finished run plays nothing and keeps every episode once.
 	rr := spag(t, dir, "apo", "--db", "apo.db", "--resume", m[1])
@@ -155,6 +178,8 @@ func TestAPOBadInput(t *testing.T) {
 		{[]string{"apo", "items"}, "no such database"},
 		{[]string{"apo", "--generator", "likelihood:rm.ckpt"}, "it can only be the --reward-model"},
 		{[]string{"apo", "--reward-model", "likelihood"}, "name the checkpoint"},
+		{[]string{"apo", "--generator", "builtin:skill=NaN"}, "skill must be a number from 0 to 1"},
+		{[]string{"train", "--objective", "sft", "--apo-mu", "0.5", "--data", "train.json", "--init", "x.ckpt", "--steps", "1", "--out", "y.ckpt"}, "--apo-mu applies to --objective apo only"},
 	}
 	for _, tt := range tests {
 		r := spag(t, dir, tt.args...)
@@ -352,8 +377,31 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 		return s.Gold.Rate
 	}
 	untrained, trained := goldRate("likelihood:tiny.ckpt"), goldRate("likelihood:rm.ckpt")
+	// The run names the checkpoint by its absolute path and digest, so a
+	// resume notices a retrained file.
+	if s := stats(t, dir, "--db", "eval-likelihood-rm.ckpt.db"); !strings.HasPrefix(s.Players["reward_model"], "likelihood:"+dir) ||
+		!strings.Contains(s.Players["reward_model"], "rm.ckpt (sha256:") {
+		t.Errorf("reward model recorded as %q", s.Players["reward_model"])
+	}
 	t.Logf("training accuracy by step %v; gold preferred: untrained %.2f, trained %.2f", accs, untrained, trained)
 	if !(trained >= 0.9 && trained > untrained) {
 		t.Errorf("gold preferred by the trained reward model %.2f, by the untrained one %.2f", trained, untrained)
+	}
+}
+
+func TestSamplesPerQuery(t *testing.T) {
+	ex := func(item int, adv bool) train.Example { return train.Example{Item: item, Adversarial: adv} }
+	tests := []struct {
+		data []train.Example
+		want int
+	}{
+		{[]train.Example{ex(0, true), ex(0, true), ex(0, true), ex(1, true), ex(1, true)}, 2},
+		{[]train.Example{ex(0, false), ex(0, false), ex(0, false)}, 1},
+		{nil, 1},
+	}
+	for _, tt := range tests {
+		if got := samplesPerQuery(tt.data); got != tt.want {
+			t.Errorf("samplesPerQuery(%v) = %d, want %d", tt.data, got, tt.want)
+		}
 	}
 }

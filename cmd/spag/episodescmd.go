@@ -109,6 +109,17 @@ seed, turns with token counts, verdict with its judge, error).`,
 				return err
 			}
 			defer store.Close()
+			if format == "spag" {
+				// SPAG's format holds Taboo episodes only.
+				if f.RunID != "" {
+					run, err := store.Run(cmd.Context(), f.RunID)
+					if err == nil && isAPORun(run) {
+						return usagef("--run %s is an APO run; SPAG's format holds Taboo episodes (use --format jsonl)", f.RunID)
+					}
+				} else if f.Role == "" && f.Player == "" {
+					f.Role = "attacker" // the runs that have one: Taboo runs
+				}
+			}
 			return writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 				if format == "spag" && provenance {
 					return store.ExportSPAGWithProvenance(cmd.Context(), f, w)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,11 +130,10 @@ func newPlayer(flag string, spec playerSpec, role string, lex func() (*scripted.
 		for k, v := range spec.options {
 			switch k {
 			case "skill":
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || f < 0 || f > 1 {
-					return nil, usagef("--%s %q: skill must be a number from 0 to 1, got %q", flag, spec.raw, v)
+				var err error
+				if skill, err = parseSkill(flag, spec.raw, v); err != nil {
+					return nil, err
 				}
-				skill = f
 			default:
 				return nil, usagef("--%s %q: unknown option %q for builtin (known: skill)", flag, spec.raw, k)
 			}
@@ -186,6 +188,15 @@ func newPlayer(flag string, spec playerSpec, role string, lex func() (*scripted.
 	return nil, usagef("--%s %q: unknown backend %q", flag, spec.raw, spec.backend)
 }
 
+// parseSkill reads a built-in player's skill option: a number from 0 to 1.
+func parseSkill(flag, raw, v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0 && f <= 1) { // NaN fails too
+		return 0, usagef("--%s %q: skill must be a number from 0 to 1, got %q", flag, raw, v)
+	}
+	return f, nil
+}
+
 // loadNativeCheckpoint loads the checkpoint at path, or the shipped default
 // model when path is empty.
 func loadNativeCheckpoint(path string) (*checkpoint.Checkpoint, error) {
@@ -218,7 +229,26 @@ func playerName(raw string) string {
 	if usesDefaultModel(raw) {
 		return raw + " (" + defaultmodel.Name + " " + defaultmodel.Digest() + ")"
 	}
+	if backend, path, _ := strings.Cut(raw, ":"); backend == "likelihood" && path != "" {
+		// The checkpoint may be retrained in place between a run and its
+		// resume: its digest tells the two apart.
+		return raw + " (" + fileDigest(path) + ")"
+	}
 	return raw
+}
+
+// fileDigest is "sha256:HEX" of a file, or a note that it cannot be read.
+func fileDigest(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unreadable: " + err.Error()
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil))
 }
 
 // newNativePlayer loads the checkpoint that a native[:CKPT] spec names (the

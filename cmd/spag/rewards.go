@@ -211,7 +211,7 @@ func rewardEpisodesFromDB(ctx context.Context, db, runID string, j judge.Judge, 
 			return nil, err
 		}
 		if isAPORun(run) {
-			return nil, usagef("--run %s is an APO run; spag apo-items --db %s --run %s turns it into reward-model training items", runID, db, runID)
+			return nil, usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", runID, db, runID)
 		}
 		runs[run.ID] = run
 	}
@@ -229,7 +229,7 @@ func rewardEpisodesFromDB(ctx context.Context, db, runID string, j judge.Judge, 
 			runs[rec.RunID] = run
 		}
 		if isAPORun(run) {
-			continue // another game: spag apo-items reads these
+			continue // another game: spag apo items reads these
 		}
 		maxTurns := run.MaxTurns
 		if maxTurns < 1 {

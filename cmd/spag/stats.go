@@ -99,15 +99,30 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 		return err
 	}
 	id := ""
+	apoGame := isAPORun(run)
 	if run != nil {
 		id = run.ID
+	} else {
+		// One summary cannot mix the two games' outcomes.
+		runs, err := store.Runs(ctx)
+		if err != nil {
+			return err
+		}
+		kinds := map[bool]bool{}
+		for i := range runs {
+			kinds[isAPORun(&runs[i])] = true
+		}
+		if len(kinds) > 1 {
+			return usagef("--all: %s holds Taboo and APO runs, whose outcomes do not add up; summarise one run at a time with --run", store.Path())
+		}
+		apoGame = kinds[true]
 	}
 	st, err := store.Stats(ctx, id)
 	if err != nil {
 		return err
 	}
 	counts := countsOf(st)
-	counts.APO = isAPORun(run)
+	counts.APO = apoGame
 	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Summary: report.Summarize(counts)}
 	if run != nil {
 		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players

@@ -33,6 +33,7 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
 		beta                                                         float64
 		apoParams                                                    = objective.DefaultAPO()
 	)
+	apoParams.Samples = 0 // from the data unless set
 	cmd := &cobra.Command{
 		Use:   "train --objective sft|spag|var|apo --data FILE --init CKPT --steps N|--epochs E --out CKPT",
 		Short: "Train the native model on SPAG training data (exported by 'spag rewards')",
@@ -46,7 +47,8 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
         mean log-likelihood of a response after "Question: ...\nAnswer:" is
         its score, and every preferred-over-other pair adds
         -log sigmoid(s_j - s_k) (--apo-gamma for preference items,
-        --apo-mu/--apo-samples for adversarial ones); --batch-size counts items
+        --apo-mu/--apo-samples for adversarial ones, m by default the
+        largest number of samples of an item); --batch-size counts items
 The reference model (--ref, default: the --init weights) stays frozen.
 When --init is a checkpoint written by an earlier 'spag train', the run resumes
 it (same flags and data required) unless --restart is given. Checkpoints are
@@ -80,7 +82,16 @@ training record with one row per step; --db "" turns that off) and, with
 				return err
 			}
 			if objectiveName == train.ObjectiveAPO {
+				if apoParams.Samples == 0 {
+					apoParams.Samples = samplesPerQuery(examples)
+				}
 				cfg.APO = &apoParams
+			} else {
+				for _, name := range []string{"apo-gamma", "apo-mu", "apo-samples"} {
+					if cmd.Flags().Changed(name) {
+						return usagef("train: --%s applies to --objective apo only", name)
+					}
+				}
 			}
 			cfg.Steps = steps
 			if epochs > 0 {
@@ -194,7 +205,7 @@ training record with one row per step; --db "" turns that off) and, with
 	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
 	f.Float64Var(&apoParams.Gamma, "apo-gamma", apoParams.Gamma, "apo: weight of preference items (rm_kl_coeff)")
 	f.Float64Var(&apoParams.Mu, "apo-mu", apoParams.Mu, "apo: weight of adversarial gold-versus-samples items (apo_loss_coeff)")
-	f.IntVar(&apoParams.Samples, "apo-samples", apoParams.Samples, "apo: samples per query m; adversarial items are weighted mu/m")
+	f.IntVar(&apoParams.Samples, "apo-samples", 0, "apo: samples per query m; adversarial items are weighted mu/m (default: the most samples an adversarial item of the data has)")
 	return cmd
 }
 
@@ -221,6 +232,21 @@ func readTrainingData(path, objectiveName string) (examples []train.Example, uni
 		return nil, 0, fmt.Errorf("train: %s holds no samples", path)
 	}
 	return examples, len(examples), nil
+}
+
+// samplesPerQuery is APO's m for reward-model data: the most generated
+// samples (responses besides the gold one) of an adversarial item, 1 when
+// there is none.
+func samplesPerQuery(examples []train.Example) int {
+	per := map[int]int{}
+	m := 1
+	for _, e := range examples {
+		if e.Adversarial {
+			per[e.Item]++
+			m = max(m, per[e.Item]-1)
+		}
+	}
+	return m
 }
 
 // rmItemLine is one line of reward-model items, as 'spag apo items' writes

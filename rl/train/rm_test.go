@@ -100,6 +100,7 @@ func TestAPOGradientMatchesFiniteDifferences(t *testing.T) {
 		// The embedding matrix: tensor 0.
 		grads[k] = append([]float32(nil), tr.grads[0]...)
 		if k == 1 {
+			tr.Close()
 			break
 		}
 		lossAt := func() float64 {
