@@ -3,7 +3,9 @@
 // Ollama's /v1 endpoint.
 //
 // A [Player] streams each turn from POST {base}/chat/completions
-// (server-sent events), passes text deltas to the engine, and records token
+// (server-sent events), or with Mode "completions" from POST
+// {base}/completions with the flattened prompt (for base models served
+// without a chat template), passes text deltas to the engine, and records token
 // counts (stream_options.include_usage), latency and token
 // log-probabilities; reasoning text (reasoning_content or reasoning deltas,
 // or a leading <think> block) is kept apart from the utterance. Calls go
@@ -24,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,6 +51,10 @@ type Config struct {
 	// the seed the engine derives for it. The request's max_tokens is
 	// MaxTokens.
 	Params map[string]any
+	// Mode is "chat" (the default: /chat/completions with the prompt's
+	// messages) or "completions" (/completions with the prompt flattened
+	// to text, for base models).
+	Mode string
 	// Think: "" leaves the server's default; "false" asks the chat template
 	// not to think (chat_template_kwargs.enable_thinking, as vLLM and
 	// SGLang read it); "low", "medium", "high" set reasoning_effort.
@@ -74,14 +81,14 @@ var paramKinds = map[string]string{
 	"top_k": "int", "seed": "int", "stop": "strings",
 }
 
-var settingKeys = append([]string{"think"}, modelopt.SharedKeys...)
+var settingKeys = append([]string{"think", "mode"}, modelopt.SharedKeys...)
 
 // Keys lists every key [Config.Set] accepts, sorted.
 func Keys() []string { return modelopt.SortedKeys(paramKinds, settingKeys...) }
 
 // Set applies one key=value setting from the command line: a request
 // parameter (temperature, top_p, top_k, seed, stop (separated by |),
-// presence_penalty, ...) or one of think, logprobs, top_logprobs,
+// presence_penalty, ...) or one of think, mode, logprobs, top_logprobs,
 // max_tokens, max_bytes, stall, parallel, retries.
 func (c *Config) Set(key, value string) error {
 	bad := func(want string) error { return modelopt.Bad(key, value, want) }
@@ -100,6 +107,13 @@ func (c *Config) Set(key, value string) error {
 			c.Think = value
 		default:
 			return bad("false, low, medium or high")
+		}
+	case "mode":
+		switch value {
+		case "chat", "completions":
+			c.Mode = value
+		default:
+			return bad("chat or completions")
 		}
 	default:
 		return fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(Keys(), ", "))
@@ -155,6 +169,13 @@ func New(cfg Config) (*Player, error) {
 	}
 	if cfg.TopLogprobs < 0 || cfg.TopLogprobs > 20 {
 		return nil, fmt.Errorf("openai: top_logprobs %d: want 0..20", cfg.TopLogprobs)
+	}
+	switch cfg.Mode {
+	case "":
+		cfg.Mode = "chat"
+	case "chat", "completions":
+	default:
+		return nil, fmt.Errorf("openai: mode %q: want chat or completions", cfg.Mode)
 	}
 	p := &Player{cfg: cfg}
 	pc := cfg.Pool
@@ -309,7 +330,7 @@ func readHTTPError(resp *http.Response) error {
 	return &HTTPError{Status: resp.StatusCode, Message: msg}
 }
 
-// chunk is one streamed chat-completion event.
+// chunk is one streamed chat-completion or completion event.
 type chunk struct {
 	Choices []struct {
 		Delta struct {
@@ -317,6 +338,8 @@ type chunk struct {
 			ReasoningContent string `json:"reasoning_content"`
 			Reasoning        string `json:"reasoning"`
 		} `json:"delta"`
+		// Text is a completion's delta (mode completions).
+		Text         string  `json:"text"`
 		FinishReason *string `json:"finish_reason"`
 		Logprobs     *struct {
 			Content []struct {
@@ -327,6 +350,10 @@ type chunk struct {
 					Logprob float64 `json:"logprob"`
 				} `json:"top_logprobs"`
 			} `json:"content"`
+			// The completions API's parallel arrays.
+			Tokens        []string             `json:"tokens"`
+			TokenLogprobs []float64            `json:"token_logprobs"`
+			TopLogprobs   []map[string]float64 `json:"top_logprobs"`
 		} `json:"logprobs"`
 	} `json:"choices"`
 	Usage *struct {
@@ -352,14 +379,24 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 		body[k] = v
 	}
 	body["model"] = p.cfg.Model
-	body["messages"] = prompt.Messages
+	endpoint := "/chat/completions"
+	if p.cfg.Mode == "completions" {
+		endpoint = "/completions"
+		body["prompt"] = prompt.Text()
+	} else {
+		body["messages"] = prompt.Messages
+	}
 	body["stream"] = true
 	body["stream_options"] = map[string]any{"include_usage": true}
 	if _, ok := body["seed"]; !ok {
 		body["seed"] = int(req.Seed & 0x7fffffff)
 	}
 	body["max_tokens"] = p.cfg.MaxTokens
-	if p.cfg.Logprobs {
+	switch {
+	case p.cfg.Logprobs && p.cfg.Mode == "completions":
+		// The completions API takes the number of alternatives here.
+		body["logprobs"] = p.cfg.TopLogprobs
+	case p.cfg.Logprobs:
 		body["logprobs"] = true
 		if p.cfg.TopLogprobs > 0 {
 			body["top_logprobs"] = p.cfg.TopLogprobs
@@ -399,7 +436,7 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 				stall.Stop()
 			}
 		}()
-		err := p.stream(ctx, host, payload, tick, func(c *chunk) error {
+		err := p.stream(ctx, host+endpoint, payload, tick, func(c *chunk) error {
 			if c.Usage != nil {
 				promptTokens, outputTokens = c.Usage.PromptTokens, c.Usage.CompletionTokens
 			}
@@ -412,9 +449,14 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 						}
 						out.AddLogprob(t)
 					}
+					for i, tok := range ch.Logprobs.Tokens {
+						if i < len(ch.Logprobs.TokenLogprobs) {
+							out.AddLogprob(completionLogprob(tok, ch.Logprobs.TokenLogprobs[i], ch.Logprobs.TopLogprobs, i))
+						}
+					}
 				}
 				thinking := ch.Delta.ReasoningContent + ch.Delta.Reasoning
-				if err := out.Add(ch.Delta.Content, thinking); err != nil {
+				if err := out.Add(ch.Delta.Content+ch.Text, thinking); err != nil {
 					return err
 				}
 			}
@@ -439,10 +481,28 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 	return reply, nil
 }
 
-// stream posts one chat completion and feeds its events to fn until
+// completionLogprob is token i of a completions-API logprobs object, with
+// its alternatives (a map there) from most to least likely.
+func completionLogprob(tok string, lp float64, tops []map[string]float64, i int) game.TokenLogprob {
+	t := game.TokenLogprob{Token: tok, Logprob: lp}
+	if i < len(tops) {
+		for alt, alp := range tops[i] {
+			t.Top = append(t.Top, game.TokenLogprob{Token: alt, Logprob: alp})
+		}
+		sort.Slice(t.Top, func(a, b int) bool {
+			if t.Top[a].Logprob != t.Top[b].Logprob {
+				return t.Top[a].Logprob > t.Top[b].Logprob
+			}
+			return t.Top[a].Token < t.Top[b].Token
+		})
+	}
+	return t
+}
+
+// stream posts one request to url and feeds its events to fn until
 // [DONE]. A stream that ends without [DONE] is an error (errCutStream).
-func (p *Player) stream(ctx context.Context, host string, payload []byte, tick func(), fn func(*chunk) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, host+"/chat/completions", bytes.NewReader(payload))
+func (p *Player) stream(ctx context.Context, url string, payload []byte, tick func(), fn func(*chunk) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}

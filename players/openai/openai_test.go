@@ -63,13 +63,18 @@ func fake(t *testing.T, script func(w http.ResponseWriter, r *http.Request, body
 	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"object":"list","data":[{"id":"m"},{"id":"other"}]}`)
 	})
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /v1/{endpoint...}", func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		b, _ := io.ReadAll(r.Body)
 		if err := json.Unmarshal(b, &body); err != nil {
 			http.Error(w, err.Error(), 400)
 			return
 		}
+		if r.URL.Path != "/v1/chat/completions" && r.URL.Path != "/v1/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		body["_path"] = r.URL.Path
 		script(w, r, body, int(calls.Add(1)))
 	})
 	srv := httptest.NewServer(mux)
@@ -128,6 +133,40 @@ func TestStreamedReply(t *testing.T) {
 	}
 	if kw, _ := got["chat_template_kwargs"].(map[string]any); kw["enable_thinking"] != false {
 		t.Errorf("think=false not sent: %v", got["chat_template_kwargs"])
+	}
+}
+
+// completionAnswer is a streamed answer of the completions API, with its
+// parallel logprob arrays.
+const completionAnswer = `{"choices":[{"text":"Is it ","logprobs":{"tokens":["Is"," it "],"token_logprobs":[-0.5,-0.25],"top_logprobs":[{"Was":-1.5,"Is":-0.5},{" it ":-0.25}]}}]}
+{"choices":[{"text":"a cat?","finish_reason":"stop"}]}
+{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4}}
+[DONE]`
+
+func TestCompletionsMode(t *testing.T) {
+	var got map[string]any
+	srv, _ := fake(t, func(w http.ResponseWriter, _ *http.Request, body map[string]any, _ int) {
+		got = body
+		for _, l := range strings.Split(completionAnswer, "\n") {
+			event(w, l)
+		}
+	})
+	p := newPlayer(t, []string{srv.URL}, "mode=completions", "logprobs=true", "top_logprobs=2")
+	r, err := p.Play(context.Background(), request(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["_path"] != "/v1/completions" || got["prompt"] != "You are the defender.\n\nTurn 2." || got["messages"] != nil || got["logprobs"] != 2.0 {
+		t.Errorf("request %v", got)
+	}
+	if r.Text != "Is it a cat?" || r.Usage.PromptTokens != 9 || r.Usage.OutputTokens != 4 {
+		t.Errorf("reply %+v", r)
+	}
+	if len(r.Logprobs) != 2 || r.Logprobs[0].Token != "Is" || len(r.Logprobs[0].Top) != 2 || r.Logprobs[0].Top[0].Token != "Is" || r.Logprobs[0].Top[1].Token != "Was" {
+		t.Errorf("logprobs %+v", r.Logprobs)
+	}
+	if err := (&Config{}).Set("mode", "generate"); err == nil {
+		t.Error("mode=generate accepted")
 	}
 }
 
@@ -261,6 +300,21 @@ func TestAgainstOllamaV1(t *testing.T) {
 	if len(a.Logprobs) == 0 || len(a.Logprobs) > a.Usage.OutputTokens || len(a.Logprobs[0].Top) != 2 {
 		t.Errorf("%d logprobs for %d tokens: %+v", len(a.Logprobs), a.Usage.OutputTokens, a.Logprobs)
 	}
+	// The completions API of the same server, for base models.
+	cfg.Mode = "completions"
+	pc, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	c, err := pc.Play(ctx, request(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Usage.PromptTokens == 0 || c.Usage.OutputTokens == 0 || c.Usage.OutputTokens > 12 {
+		t.Errorf("completions usage %+v", c.Usage)
+	}
+	t.Logf("chat %q, completions %q (%d logprobs)", a.Text, c.Text, len(c.Logprobs))
 	missing, _ := New(Config{Model: "absent:1b", Hosts: []string{srv.URL}})
 	if err := missing.Preflight(ctx); err == nil || !strings.Contains(err.Error(), `model "absent:1b" not found on `+srv.URL+"/v1") {
 		t.Errorf("Preflight of a missing model = %v", err)
