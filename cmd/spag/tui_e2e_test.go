@@ -167,6 +167,24 @@ func TestTUIWatchesAPOLive(t *testing.T) {
 	term.waitFor("episodes       120 (judged 120, errored 0)", "gold preferred")
 }
 
+func TestTUIWatchFollowsAnAPORun(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "apo", "--games", "20"); r.code != 0 {
+		t.Fatalf("apo: exit %d: %s", r.code, r.stderr)
+	}
+	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "spag.db")
+	s := term.waitFor("run complete", "20/20", "generator wins", "gold preferred")
+	if strings.Contains(s, "attacker") {
+		t.Errorf("the APO dashboard names Taboo roles:\n%s", s)
+	}
+	term.keys("Down", "Enter")
+	term.waitFor("episode #", "query: ", "verdict:")
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
 func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	dir := t.TempDir()
 	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.code != 0 {
