@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,20 +38,13 @@ type apoConfig struct {
 }
 
 type apoFlags struct {
+	runFlags
 	prompts          string
 	games            int
 	samples          int
 	maxResponseBytes int
 	generator        string
 	rewardModel      string
-	concurrency      int
-	seed             uint64
-	db               string
-	resume           string
-	jsonOut          bool
-	tui              bool
-	turnTimeout      time.Duration
-	options          []string
 }
 
 func newAPOCmd(sig *interrupts) *cobra.Command {
@@ -95,14 +87,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
 	fl.StringVar(&f.generator, "generator", "builtin", "generator backend spec: "+backendList())
 	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator), or likelihood:CKPT (a native checkpoint trained with spag train --objective apo, rating answers by likelihood)")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed for query order, answer order and every player's randomness")
-	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
-	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
-	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
-	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
-	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
-	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable")
+	f.register(fl, "seed for query order, answer order and every player's randomness")
 	return cmd
 }
 
@@ -119,17 +104,10 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 	var run *episodes.Run
 	var subjectList []string
 
-	if cmd.Flags().Changed("concurrency") && f.concurrency < 1 {
-		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	if err := f.check(cmd); err != nil {
+		return err
 	}
-	if f.tui && !isTerminal(cmd.OutOrStdout()) {
-		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
-	}
-	if f.resume != "" {
-		if bad := conflictingWithResume(cmd); len(bad) > 0 {
-			return usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
-		}
-	} else {
+	if f.resume == "" {
 		switch {
 		case f.samples < 1:
 			return usagef("--samples must be at least 1 (got %d)", f.samples)

@@ -49,23 +49,56 @@ type runConfig struct {
 }
 
 type selfplayFlags struct {
-	games       int
-	words       string
-	maxTurns    int
-	attacker    string
-	defender    string
+	runFlags
+	games     int
+	words     string
+	maxTurns  int
+	attacker  string
+	defender  string
+	judge     string
+	style     string
+	templates string
+	shard     string
+}
+
+// runFlags are the flags every play command (selfplay, apo) has.
+type runFlags struct {
 	concurrency int
 	seed        uint64
 	db          string
-	judge       string
-	style       string
-	templates   string
 	resume      string
-	shard       string
 	jsonOut     bool
 	tui         bool
 	turnTimeout time.Duration
 	options     []string
+}
+
+func (r *runFlags) register(fl *pflag.FlagSet, seedHelp string) {
+	fl.IntVar(&r.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
+	fl.Uint64Var(&r.seed, "seed", 1, seedHelp)
+	fl.StringVar(&r.db, "db", "spag.db", "SQLite database to store the run in")
+	fl.StringVar(&r.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
+	fl.BoolVar(&r.jsonOut, "json", false, "print the final summary as JSON")
+	fl.BoolVar(&r.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
+	fl.DurationVar(&r.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
+	fl.StringArrayVar(&r.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable: --option temperature=0.7 --option num_ctx=4096")
+}
+
+// check refuses shared flags that cannot work: no concurrency, --tui
+// without a terminal, settings that --resume would ignore.
+func (r *runFlags) check(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("concurrency") && r.concurrency < 1 {
+		return usagef("--concurrency must be at least 1 (got %d)", r.concurrency)
+	}
+	if r.tui && !isTerminal(cmd.OutOrStdout()) {
+		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
+	}
+	if r.resume != "" {
+		if bad := conflictingWithResume(cmd); len(bad) > 0 {
+			return usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
+		}
+	}
+	return nil
 }
 
 func newSelfplayCmd(sig *interrupts) *cobra.Command {
@@ -99,18 +132,11 @@ at once (finished episodes are never lost).`,
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.attacker, "attacker", "native", "attacker backend spec: "+backendList())
 	fl.StringVar(&f.defender, "defender", "native", "defender backend spec (same forms as --attacker)")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "games in flight at once (default: the model players' parallel slots together, at least 8)")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed for word order and every player's randomness")
-	fl.StringVar(&f.db, "db", "spag.db", "SQLite database to store the run in")
+	f.register(fl, "seed for word order and every player's randomness")
 	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")
 	fl.StringVar(&f.style, "style", "", "prompt style for model players: chat, transcript or compact (default: compact when a player is native, else chat)")
 	fl.StringVar(&f.templates, "templates", "", "directory of prompt templates replacing the built-in ones")
-	fl.StringVar(&f.resume, "resume", "", "resume run ID: play only its missing or errored episodes")
 	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
-	fl.BoolVar(&f.jsonOut, "json", false, "print the final summary as JSON")
-	fl.BoolVar(&f.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
-	fl.DurationVar(&f.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
-	fl.StringArrayVar(&f.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable: --option temperature=0.7 --option num_ctx=4096")
 	return cmd
 }
 
@@ -216,17 +242,10 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Flags().Changed("concurrency") && f.concurrency < 1 {
-		return usagef("--concurrency must be at least 1 (got %d)", f.concurrency)
+	if err := f.check(cmd); err != nil {
+		return err
 	}
-	if f.tui && !isTerminal(cmd.OutOrStdout()) {
-		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
-	}
-	if f.resume != "" {
-		if bad := conflictingWithResume(cmd); len(bad) > 0 {
-			return usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
-		}
-	} else {
+	if f.resume == "" {
 		if f.maxTurns < 1 {
 			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
 		}
