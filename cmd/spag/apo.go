@@ -58,8 +58,8 @@ the generator answers the query, then the reward model rates two answers, A
 and B, not knowing which is the gold one (the order follows the episode's
 seed). The reward model wins when it rates the gold answer higher, the
 generator when its own answer is rated higher; equal ratings tie, and a reply
-without one "A: <score>" and one "B: <score>" line is the reward model's
-rule break.
+without one "A: <score>" and one "B: <score>" line, each from 0 to 10, is
+the reward model's rule break.
 
 Queries come from --prompts: the built-in set, or a JSON Lines file with one
 {"query": "...", "gold": "..."} object a line. --samples plays each query

@@ -129,9 +129,10 @@ func newRootCmd(sig *interrupts) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "spag",
 		Short: "Self-play language games for training language models",
-		Long: `spag plays Adversarial Taboo (and other two-player language games) between
-players backed by local models or built-in players, judges every episode by
-rule, stores every turn in SQLite, and turns outcomes into training data.
+		Long: `spag plays two-player language games, Adversarial Taboo (selfplay) and
+APO's reward model against generator (apo), between players backed by local
+models or built-in players, judges every episode by rule, stores every turn
+in SQLite, and turns outcomes into training data.
 
 Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		SilenceUsage:  true,
