@@ -8,7 +8,7 @@ import "github.com/spag-go/spag/game"
 // items by digest.
 var Description = &game.Description{
 	Name:       "apo",
-	Title:      "APO (reward model against generator)",
+	Title:      "APO",
 	Subject:    "query",
 	Roles:      []string{Generator, RewardModel},
 	RoleLabels: map[string]string{RewardModel: "reward model"},

@@ -200,3 +200,23 @@ func WriteText(w io.Writer, s Summary) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Difference is the difference of two independent proportions, a − b, with
+// its 95% interval by Newcombe's hybrid score method (his method 10): the
+// Wilson intervals of a and b, [la, ua] and [lb, ub], give
+//
+//	low  = (pa − pb) − sqrt((pa − la)² + (ub − pb)²)
+//	high = (pa − pb) + sqrt((ua − pa)² + (pb − lb)²)
+//
+// which, like Wilson's, behaves at small samples and extreme rates where the
+// normal approximation does not.
+func Difference(a, b Interval) Interval {
+	d := a.Rate - b.Rate
+	return Interval{
+		Rate: d,
+		Low:  math.Max(-1, d-math.Sqrt(sq(a.Rate-a.Low)+sq(b.High-b.Rate))),
+		High: math.Min(1, d+math.Sqrt(sq(a.High-a.Rate)+sq(b.Rate-b.Low))),
+	}
+}
+
+func sq(x float64) float64 { return x * x }
