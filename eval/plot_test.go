@@ -32,7 +32,7 @@ func sampleRounds() []RoundResult {
 		{Round: 1, Opponent: "imitation", Role: "defender", Wins: 27, Games: 100, BaselineWins: 20, BaselineGames: 100},
 		{Round: 1, Opponent: "scripted:skill=0.5", Role: "attacker", Wins: 66, Games: 100},
 		{Round: 1, Opponent: "scripted:skill=0.5", Role: "defender", Wins: 35, Games: 100},
-		{Round: 2, Opponent: "imitation", Role: "attacker", Wins: 64, Games: 100, BaselineWins: 51, BaselineGames: 100},
+		{Round: 2, Opponent: "imitation", Role: "attacker", Wins: 68, Games: 100, BaselineWins: 51, BaselineGames: 100},
 		{Round: 2, Opponent: "imitation", Role: "defender", Wins: 33, Games: 100, BaselineWins: 23, BaselineGames: 100},
 		{Round: 2, Opponent: "scripted:skill=0.5", Role: "attacker", Wins: 70, Games: 100},
 		{Round: 2, Opponent: "scripted:skill=0.5", Role: "defender", Wins: 36, Games: 100},
@@ -100,20 +100,27 @@ func checkPNG(t *testing.T, data []byte, wantW, wantH int, minColours int, serie
 	}
 }
 
-// checkSVG parses an SVG as XML and returns its text elements' content.
-func checkSVG(t *testing.T, data []byte) []string {
+// walkXML reads every token of dec, failing the test on a syntax error.
+func walkXML(t *testing.T, dec *xml.Decoder, visit func(xml.Token)) {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	var texts []string
-	inText, root := false, ""
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
-			break
+			return
 		}
 		if err != nil {
-			t.Fatalf("SVG is not well-formed XML: %v", err)
+			t.Fatalf("not well-formed: %v", err)
 		}
+		visit(tok)
+	}
+}
+
+// checkSVG parses an SVG as XML and returns its text elements' content.
+func checkSVG(t *testing.T, data []byte) []string {
+	t.Helper()
+	var texts []string
+	inText, root := false, ""
+	walkXML(t, xml.NewDecoder(bytes.NewReader(data)), func(tok xml.Token) {
 		switch tok := tok.(type) {
 		case xml.StartElement:
 			if root == "" {
@@ -127,7 +134,7 @@ func checkSVG(t *testing.T, data []byte) []string {
 		case xml.EndElement:
 			inText = false
 		}
-	}
+	})
 	if root != "svg" {
 		t.Fatalf("SVG root element is %q, want svg", root)
 	}
