@@ -177,6 +177,14 @@ type Bar struct {
 	Count int    `json:"count"`
 }
 
+// titleText is [label] for a chart's title, where empty means no title.
+func titleText(s string) string {
+	if s == "" {
+		return ""
+	}
+	return label(s)
+}
+
 // label makes a caller's name safe and short enough to draw: control
 // characters become visible stand-ins (a raw one would also make the SVG
 // invalid XML), line breaks become spaces, and long names are cut.
@@ -359,9 +367,9 @@ func WinRatePlot(title string, rs []RoundResult, z float64) (*Figure, error) {
 	// Spread opponents over at most 0.4 of a round.
 	spread := math.Min(0.12, 0.4/float64(len(opps)))
 
-	fig := newPanels(label(title))
+	fig := newPanels(titleText(title))
 	fig.grid = [][]*plot.Plot{make([]*plot.Plot, len(roles))}
-	hasBaseline := map[string]bool{}
+	inLegend, hasBaseline := map[string]bool{}, map[string]bool{}
 	for _, r := range rs {
 		hasBaseline[r.Opponent] = hasBaseline[r.Opponent] || r.BaselineGames > 0
 	}
@@ -371,7 +379,10 @@ func WinRatePlot(title string, rs []RoundResult, z float64) (*Figure, error) {
 		p.X.Label.Text = "round"
 		p.X.Min, p.X.Max = float64(lo)-0.5, float64(hi)+0.5
 		p.X.Tick.Marker = integerTicks
-		p.Y.Min, p.Y.Max = 0, 1
+		// A little room beyond [0, 1] keeps a point at 0% or 100% inside
+		// the data area, so every panel of the row gets the same padding
+		// and their axes line up.
+		p.Y.Min, p.Y.Max = -0.03, 1.03
 		p.Y.Tick.Marker = percentTicks
 		if pi == 0 {
 			p.Y.Label.Text = fmt.Sprintf("win rate (%s interval)", levelName(z))
@@ -415,7 +426,8 @@ func WinRatePlot(title string, rs []RoundResult, z float64) (*Figure, error) {
 			}
 			bars.Color, bars.Width, bars.CapWidth = col, vg.Points(1.2), vg.Points(8)
 			p.Add(line, bars, dots)
-			if pi == 0 {
+			if !inLegend[opp] { // the first panel that draws it
+				inLegend[opp] = true
 				fig.addLegend("vs "+label(opp), line, dots)
 			}
 
@@ -474,7 +486,7 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 		{"KL to reference", func(p TrainingPoint) float64 { return p.KL }},
 		{"clip fraction", func(p TrainingPoint) float64 { return p.ClipFrac }},
 	}
-	fig := newPanels(label(title))
+	fig := newPanels(titleText(title))
 	for mi, m := range metrics {
 		p := plot.New()
 		p.Y.Label.Text = m.name
@@ -554,6 +566,7 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 	if labels > vg.Length(w-1.5)*vg.Inch { // they would overlap: slant them
 		p.X.Tick.Label.Rotation = math.Pi / 5
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+		p.Y.Padding = vg.Points(5) // NominalX's room for a centred first label
 	}
 	if len(bars) <= 24 { // counts stay legible
 		xys := make(plotter.XYs, len(bars))
@@ -583,7 +596,7 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 	p.Y.Min = 0
 	_, _, _, ymax := chart.DataRange()
 	p.Y.Max = math.Max(1, ymax*1.12) // room for the counts above the tallest bar
-	fig := newPanels(label(title))
+	fig := newPanels(titleText(title))
 	fig.grid = [][]*plot.Plot{{p}}
 	return &Figure{width: vg.Length(w) * vg.Inch, height: 4 * vg.Inch, draw: fig.draw}, nil
 }

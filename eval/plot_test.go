@@ -189,16 +189,19 @@ func TestWinRatePlot(t *testing.T) {
 
 func TestWinRatePlotOneRound(t *testing.T) {
 	// The first round of a loop: one point per series, no baseline.
+	// Opponent c is met in the second role only and still needs its
+	// legend entry.
 	f, err := WinRatePlot("", []RoundResult{
 		{Round: 1, Opponent: "b", Role: "attacker", Wins: 0, Games: 10},
 		{Round: 1, Opponent: "b", Role: "defender", Wins: 10, Games: 10},
+		{Round: 1, Opponent: "c", Role: "defender", Wins: 3, Games: 10},
 	}, 1.6448536269514722)
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := render(t, f, "winrates-one", 3)
-	if !hasText(texts, "90% interval") || hasText(texts, "baseline") {
-		t.Errorf("texts %q: want a 90%% interval and no baseline", texts)
+	texts := render(t, f, "winrates-one", 3, palette[0], palette[1])
+	if !hasText(texts, "90% interval") || hasText(texts, "baseline") || !hasText(texts, "vs c") || hasText(texts, "(none)") {
+		t.Errorf("texts %q: want a 90%% interval, a legend entry for c, no baseline and no title", texts)
 	}
 }
 
