@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -39,9 +40,11 @@ const pngDPI = 120
 const maxLabel = 40
 
 // Figure is a chart laid out and ready to be written as SVG or PNG. It is
-// immutable once made, and safe to write from several goroutines.
+// safe for concurrent use: drawing settles the plots' axis ranges in
+// place, so writes take turns.
 type Figure struct {
 	width, height vg.Length
+	mu            sync.Mutex // held while drawing
 	draw          func(dc draw.Canvas)
 }
 
@@ -53,7 +56,9 @@ func (f *Figure) Size() (width, height float64) {
 // WriteSVG writes the figure as an SVG document.
 func (f *Figure) WriteSVG(w io.Writer) error {
 	c := vgsvg.New(f.width, f.height)
+	f.mu.Lock()
 	f.draw(draw.New(c))
+	f.mu.Unlock()
 	if _, err := c.WriteTo(w); err != nil {
 		return fmt.Errorf("eval: write SVG: %w", err)
 	}
@@ -64,7 +69,9 @@ func (f *Figure) WriteSVG(w io.Writer) error {
 // white background.
 func (f *Figure) WritePNG(w io.Writer) error {
 	c := vgimg.NewWith(vgimg.UseWH(f.width, f.height), vgimg.UseDPI(pngDPI))
+	f.mu.Lock()
 	f.draw(draw.New(c))
+	f.mu.Unlock()
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(w); err != nil {
 		return fmt.Errorf("eval: write PNG: %w", err)
 	}
@@ -200,7 +207,7 @@ func label(s string) string {
 }
 
 // palette holds eight colours told apart by readers with the common forms
-// of colour blindness (the Okabe–Ito set), black first.
+// of colour blindness (the Okabe–Ito set), the faintest last.
 var palette = []color.RGBA{
 	{0x00, 0x72, 0xb2, 0xff}, // blue
 	{0xd5, 0x5e, 0x00, 0xff}, // vermillion
