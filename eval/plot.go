@@ -530,6 +530,12 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 				fig.addLegend("round "+round, thumbs...)
 			}
 		}
+		if m.name == "clip fraction" { // a fraction: from 0, and 0..1 when flat at 0
+			p.Y.Min = 0
+			if p.Y.Max <= 0 {
+				p.Y.Max = 1
+			}
+		}
 		fig.grid = append(fig.grid, []*plot.Plot{p})
 	}
 	return &Figure{width: 8 * vg.Inch, height: 7 * vg.Inch, draw: fig.draw}, nil

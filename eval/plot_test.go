@@ -217,6 +217,19 @@ func TestTrainingPlot(t *testing.T) {
 			t.Errorf("SVG has no text %q", want)
 		}
 	}
+	// Imitation without a reference: KL and clip fraction are 0 at every
+	// step, a flat line on an axis gonum widens around it; one short round.
+	var sft []TrainingPoint
+	for step := 1; step <= 5; step++ {
+		sft = append(sft, TrainingPoint{Round: 3, Step: step, Loss: 3 - 0.2*float64(step)})
+	}
+	f, err = TrainingPlot("imitation", sft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if texts := render(t, f, "training-sft", 3, palette[0]); !hasText(texts, "round 3") {
+		t.Errorf("SVG has no legend entry for round 3: %q", texts)
+	}
 }
 
 func TestBarChartAndHistogram(t *testing.T) {
