@@ -509,6 +509,7 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 					xys = append(xys, plotter.XY{X: float64(tp.Step), Y: v})
 				}
 			}
+			xys = decimate(xys, maxBuckets)
 			col, glyph, dash := series(ri)
 			line, err := plotter.NewLine(xys)
 			if err != nil {
@@ -539,6 +540,41 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 		fig.grid = append(fig.grid, []*plot.Plot{p})
 	}
 	return &Figure{width: 8 * vg.Inch, height: 7 * vg.Inch, draw: fig.draw}, nil
+}
+
+// maxBuckets bounds the points of a training curve: a 8-inch chart has
+// under a thousand pixel columns, so more points only grow the SVG.
+const maxBuckets = 600
+
+// decimate thins a line of points sorted by x to at most 2·buckets
+// points: the x range is cut into equal buckets and each keeps its lowest
+// and highest point in x order, so spikes (a loss blowing up for one step)
+// survive. Lines that already fit are returned as they are.
+func decimate(xys plotter.XYs, buckets int) plotter.XYs {
+	if len(xys) <= 2*buckets {
+		return xys
+	}
+	lo, hi := xys[0].X, xys[len(xys)-1].X
+	width := (hi - lo) / float64(buckets)
+	out := make(plotter.XYs, 0, 2*buckets)
+	for i := 0; i < len(xys); {
+		b := min(buckets-1, int((xys[i].X-lo)/width))
+		low, high := i, i
+		for i++; i < len(xys) && min(buckets-1, int((xys[i].X-lo)/width)) == b; i++ {
+			if xys[i].Y < xys[low].Y {
+				low = i
+			}
+			if xys[i].Y > xys[high].Y {
+				high = i
+			}
+		}
+		if low == high {
+			out = append(out, xys[low])
+		} else {
+			out = append(out, xys[min(low, high)], xys[max(low, high)])
+		}
+	}
+	return out
 }
 
 // BarChart draws one bar per entry, in the given order, with its count

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 )
 
 // keepPlots names a directory to keep the test figures in, for looking at
@@ -387,5 +389,35 @@ func TestFigureConcurrentWrites(t *testing.T) {
 		if !bytes.Equal(svgs[i], svgs[0]) {
 			t.Fatalf("SVG %d differs from SVG 0", i)
 		}
+	}
+}
+
+func TestDecimate(t *testing.T) {
+	var xys plotter.XYs
+	for i := range 10000 {
+		y := math.Sin(float64(i) / 300)
+		if i == 4321 {
+			y = 50 // one diverging step
+		}
+		xys = append(xys, plotter.XY{X: float64(i), Y: y})
+	}
+	got := decimate(xys, 100)
+	if len(got) > 200 || len(got) < 100 {
+		t.Fatalf("%d points, want 100 to 200", len(got))
+	}
+	lo, hi, spike := math.Inf(1), math.Inf(-1), false
+	for i, p := range got {
+		if i > 0 && p.X <= got[i-1].X {
+			t.Fatalf("x not increasing at %d: %v after %v", i, p, got[i-1])
+		}
+		lo, hi = math.Min(lo, p.Y), math.Max(hi, p.Y)
+		spike = spike || p.X == 4321
+	}
+	if !spike || hi != 50 || lo > -0.9999 {
+		t.Errorf("kept range [%g, %g], spike %v: want the spike and the troughs kept", lo, hi, spike)
+	}
+	short := xys[:150]
+	if got := decimate(short, 100); len(got) != 150 {
+		t.Errorf("a line that fits was thinned to %d points", len(got))
 	}
 }
