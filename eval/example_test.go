@@ -76,3 +76,18 @@ func ExampleWinRatePlot() {
 	// Output:
 	// 1200 x 480 pixels
 }
+
+func ExampleWriteText() {
+	rs := []eval.RoundResult{
+		{Round: 1, Opponent: "imitation", Role: "attacker", Wins: 68, Games: 100, BaselineWins: 51, BaselineGames: 100},
+		{Round: 1, Opponent: "imitation", Role: "defender", Wins: 27, Games: 100, BaselineWins: 20, BaselineGames: 100},
+	}
+	if err := eval.WriteText(os.Stdout, rs, 0); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// round  opponent   role      wins/games  win rate  95% interval   baseline        difference  95% interval
+	// 1      imitation  attacker  68/100      68.0%     58.3% - 76.3%  51/100 (51.0%)  +17.0 pp *  +3.4 pp to +29.8 pp
+	// 1      imitation  defender  27/100      27.0%     19.3% - 36.4%  20/100 (20.0%)  +7.0 pp     -4.8 pp to +18.5 pp
+	// * the difference's interval excludes 0
+}

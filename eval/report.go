@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spag-go/spag/internal/safetext"
 )
@@ -673,6 +674,47 @@ func WriteHTML(w io.Writer, r Report) error {
 	}
 	if err := htmlPage.Execute(w, p); err != nil {
 		return fmt.Errorf("eval: write HTML report: %w", err)
+	}
+	return nil
+}
+
+// WriteText writes evaluation results as an aligned plain-text table for
+// a terminal (the same rows and columns as [WriteMarkdown]'s evaluation
+// table, "*" marking a difference whose interval excludes 0), with names
+// made printable. z is the intervals' normal quantile, 0 for 95%.
+func WriteText(w io.Writer, rs []RoundResult, z float64) error {
+	if len(rs) == 0 {
+		return errors.New("eval: no results to write")
+	}
+	if err := CheckResults(rs); err != nil {
+		return err
+	}
+	z = zOrDefault(z)
+	level := levelName(z)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "round\topponent\trole\twins/games\twin rate\t%s interval\tbaseline\tdifference\t%s interval\n", level, level)
+	// tabwriter counts bytes, so the cells keep to ASCII where they can.
+	ascii := strings.NewReplacer("–", "-")
+	separated := false
+	for _, r := range roundRows(rs, z) {
+		diff := r.Diff
+		if r.Separated {
+			diff += " *"
+			separated = true
+		}
+		cells := []string{r.Round, r.Opponent, r.Role, r.Record, r.Rate, r.Interval, r.Baseline, diff, r.DiffInterval}
+		for i := range cells {
+			cells[i] = ascii.Replace(cells[i])
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("eval: write results: %w", err)
+	}
+	if separated {
+		if _, err := fmt.Fprintln(w, "* the difference's interval excludes 0"); err != nil {
+			return fmt.Errorf("eval: write results: %w", err)
+		}
 	}
 	return nil
 }

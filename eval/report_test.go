@@ -222,3 +222,32 @@ func TestUnknownDifferenceAndNoGames(t *testing.T) {
 		t.Errorf("Markdown lacks %q:\n%s", want, b.String())
 	}
 }
+
+func TestWriteText(t *testing.T) {
+	var b bytes.Buffer
+	rs := []RoundResult{
+		{Round: 2, Opponent: hostile, Role: "defender", Wins: 3, Games: 10},
+		{Round: 1, Opponent: "o", Role: "attacker"},
+	}
+	if err := WriteText(&b, rs, 0); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want a header and two rows (no footnote):\n%s", len(lines), b.String())
+	}
+	if !strings.HasPrefix(lines[1], "1 ") || !strings.HasPrefix(lines[2], "2 ") {
+		t.Errorf("rows not ordered by round:\n%s", b.String())
+	}
+	if strings.ContainsAny(b.String(), "\x1b\r") || strings.Count(b.String(), "\n") != 3 {
+		t.Errorf("a name's control characters or line break reached the terminal: %q", b.String())
+	}
+	if !strings.Contains(lines[1], "0/0  ") || !strings.Contains(lines[1], " -  ") {
+		t.Errorf("a result without games should show 0/0 and dashes: %q", lines[1])
+	}
+	for _, bad := range [][]RoundResult{nil, {{Wins: 2, Games: 1}}} {
+		if err := WriteText(&b, bad, 0); err == nil {
+			t.Errorf("WriteText(%+v) accepted", bad)
+		}
+	}
+}
