@@ -1,7 +1,8 @@
 // Package eval turns evaluation results into the numbers, plots and pages
 // people read: win rates with Wilson score intervals, differences from a
-// baseline with Newcombe's interval, charts of win rates and training
-// curves per round (SVG and PNG), and a Markdown report of a loop or a run.
+// baseline with Newcombe's interval, charts of win rates, training curves,
+// outcome mixes and decided_at histograms (SVG and PNG), a Markdown or
+// HTML report of a loop or a run, and a plain-text table for a terminal.
 //
 // It works on plain Go values ([RoundResult], [TrainingPoint], [Report])
 // and owns no storage, flags or games: the caller reads its database and
