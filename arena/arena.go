@@ -16,8 +16,8 @@ import (
 	"fmt"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/report"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -64,17 +64,13 @@ type Config struct {
 // RoleResult is A's record in one role, beside the baseline's.
 type RoleResult struct {
 	Role string `json:"role"`
-	// Wins and Games are A's wins and judged games in the role, Rate the
-	// win rate with its 95% Wilson interval.
-	Wins  int             `json:"wins"`
-	Games int             `json:"games"`
-	Rate  report.Interval `json:"win_rate"`
+	// Rate is A's wins over its judged games in the role against B, with
+	// the 95% Wilson interval.
+	Rate eval.Rate `json:"win_rate"`
 	// Baseline is B's record in the same role against itself.
-	BaselineWins  int             `json:"baseline_wins"`
-	BaselineGames int             `json:"baseline_games"`
-	Baseline      report.Interval `json:"baseline_win_rate"`
+	Baseline eval.Rate `json:"baseline_win_rate"`
 	// Difference is Rate − Baseline with Newcombe's 95% interval.
-	Difference report.Interval `json:"difference"`
+	Difference eval.Diff `json:"difference"`
 }
 
 // Result is what an arena measured.
@@ -215,12 +211,10 @@ func measure(ctx context.Context, store *episodes.Store, res *Result) error {
 		if i == 1 {
 			mine = ba
 		}
-		r := RoleResult{Role: role, Wins: mine.wins[role], Games: mine.judged,
-			BaselineWins: bb.wins[role], BaselineGames: bb.judged}
-		r.Rate = report.Wilson(r.Wins, r.Games)
-		r.Baseline = report.Wilson(r.BaselineWins, r.BaselineGames)
-		r.Difference = report.Difference(r.Rate, r.Baseline)
-		res.Roles = append(res.Roles, r)
+		res.Roles = append(res.Roles, RoleResult{Role: role,
+			Rate:       eval.NewRate(mine.wins[role], mine.judged, 0),
+			Baseline:   eval.NewRate(bb.wins[role], bb.judged, 0),
+			Difference: eval.NewcombeDiff(mine.wins[role], mine.judged, bb.wins[role], bb.judged, 0)})
 	}
 	return nil
 }

@@ -118,8 +118,8 @@ func TestArenaMeasuresBothRolesAgainstTheBaseline(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for _, r := range res.Roles {
-		if r.Games != games || r.BaselineGames != games {
-			t.Errorf("%s: %d games, baseline %d; want %d each", r.Role, r.Games, r.BaselineGames, games)
+		if r.Rate.Games != games || r.Baseline.Games != games {
+			t.Errorf("%s: %d games, baseline %d; want %d each", r.Role, r.Rate.Games, r.Baseline.Games, games)
 		}
 		// A (0.9) against B (0.3) wins a lone "1" 0.9·0.7 = 63% of the time;
 		// B against itself 0.3·0.7 = 21%. Over 2,000 seeded games both
@@ -127,10 +127,10 @@ func TestArenaMeasuresBothRolesAgainstTheBaseline(t *testing.T) {
 		if math.Abs(r.Rate.Rate-0.63) > 0.05 || math.Abs(r.Baseline.Rate-0.21) > 0.05 {
 			t.Errorf("%s: rate %+v, baseline %+v; want about 0.63 and 0.21", r.Role, r.Rate, r.Baseline)
 		}
-		if r.Rate.Low >= r.Rate.Rate || r.Rate.High <= r.Rate.Rate {
+		if r.Rate.Lo >= r.Rate.Rate || r.Rate.Hi <= r.Rate.Rate {
 			t.Errorf("%s: interval %+v does not surround the rate", r.Role, r.Rate)
 		}
-		if r.Difference.Low <= 0 || r.Difference.Rate != r.Rate.Rate-r.Baseline.Rate {
+		if !r.Difference.Excludes0() || r.Difference.Diff != r.Rate.Rate-r.Baseline.Rate {
 			t.Errorf("%s: difference %+v should be above 0", r.Role, r.Difference)
 		}
 	}

@@ -109,29 +109,3 @@ func TestSummarizeRules(t *testing.T) {
 		}
 	}
 }
-
-// TestDifference checks Newcombe's hybrid score interval against the
-// worked examples of his 1998 paper (Statistics in Medicine 17:873–890,
-// Table II, method 10), to the four decimals printed there.
-func TestDifference(t *testing.T) {
-	for _, tc := range []struct {
-		a, n, b, m int
-		low, high  float64
-	}{
-		{56, 70, 48, 80, 0.0524, 0.3339},
-		{9, 10, 3, 10, 0.1705, 0.8090},
-	} {
-		d := Difference(Wilson(tc.a, tc.n), Wilson(tc.b, tc.m))
-		if math.Abs(d.Low-tc.low) > 5e-5 || math.Abs(d.High-tc.high) > 5e-5 {
-			t.Errorf("%d/%d − %d/%d: [%.4f, %.4f], want [%.4f, %.4f]", tc.a, tc.n, tc.b, tc.m, d.Low, d.High, tc.low, tc.high)
-		}
-		if want := float64(tc.a)/float64(tc.n) - float64(tc.b)/float64(tc.m); math.Abs(d.Rate-want) > 1e-12 {
-			t.Errorf("difference %v, want %v", d.Rate, want)
-		}
-	}
-	// Equal samples: the interval is symmetric around 0 and inside [-1, 1].
-	d := Difference(Wilson(0, 5), Wilson(5, 5))
-	if d.Rate != -1 || d.Low < -1 || d.High > 1 || d.High >= 0 {
-		t.Errorf("0/5 − 5/5 = %+v", d)
-	}
-}
