@@ -218,3 +218,15 @@ func measure(ctx context.Context, store *episodes.Store, res *Result) error {
 	}
 	return nil
 }
+
+// RoundResults returns A's results as rows of a loop's evaluation (see
+// [eval.RoundResult]), labelled with the round and with B as the opponent.
+func (r *Result) RoundResults(round int, opponent string) []eval.RoundResult {
+	rows := make([]eval.RoundResult, 0, len(r.Roles))
+	for _, role := range r.Roles {
+		rows = append(rows, eval.RoundResult{Round: round, Opponent: opponent, Role: role.Role,
+			Wins: role.Rate.Wins, Games: role.Rate.Games,
+			BaselineWins: role.Baseline.Wins, BaselineGames: role.Baseline.Games})
+	}
+	return rows
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,15 +62,12 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		if style == "" {
 			style = defaultStyle(f.attacker, f.defender)
 		}
-		wordSource := f.words
-		if !strings.HasPrefix(wordSource, taboo.WordsBuiltin) && wordSource != "" {
-			// Resuming from another directory must find the same file.
-			if wordSource, err = filepath.Abs(wordSource); err != nil {
-				return usagef("--words %s: %v", f.words, err)
-			}
+		source, err := wordSource(f.words)
+		if err != nil {
+			return err
 		}
 		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: wordSource, Games: games,
+			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: source, Games: games,
 			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
 	}
 	plan, err := tabooPlan(&cfg, words, run)
