@@ -109,11 +109,17 @@ writes a result file naming it; see docs/trainer.md.`,
 				return usagef("train: --stop-after and --save-every apply to --trainer native only")
 			}
 			cfg.Steps = steps
-			job := trainer.Job{Config: cfg, Epochs: epochs, Data: data, Init: trainer.Policy{Checkpoint: initPath},
-				Ref: trainer.Policy{Checkpoint: refPath}, Out: out, StopAfter: stopAfter, SaveEvery: saveEvery,
-				Stop: sig.Drain(), Log: cmd.ErrOrStderr(), LogEvery: logEvery, MetricsFile: metricsPath}
+			job := trainer.Job{Config: cfg, Epochs: epochs, Data: data, Out: out, StopAfter: stopAfter, SaveEvery: saveEvery,
+				Stop: sig.Drain(), Log: cmd.ErrOrStderr(), LogEvery: logEvery, MetricsFile: metricsPath, Resume: resumePath != ""}
+			initFlag := "init"
 			if resumePath != "" {
-				job.Init.Checkpoint, job.Resume = resumePath, true
+				initFlag = "resume"
+			}
+			if job.Init, err = policyFlag(initFlag, initPath+resumePath); err != nil {
+				return err
+			}
+			if job.Ref, err = policyFlag("ref", refPath); err != nil {
+				return err
 			}
 			if db != "" {
 				store, err := episodes.Open(cmd.Context(), db, episodes.Options{})
@@ -218,4 +224,19 @@ func describePolicy(p trainer.Policy) string {
 		return s
 	}
 	return "gguf:" + p.GGUF
+}
+
+// policyFlag reads --init, --resume or --ref: a checkpoint path, or for
+// an external trainer native:PATH, gguf:PATH or ollama:NAME.
+func policyFlag(name, v string) (trainer.Policy, error) {
+	kind, _, _ := strings.Cut(v, ":")
+	switch kind {
+	case "native", "gguf", "ollama":
+		p, err := trainer.ParsePolicy(v, ".")
+		if err != nil {
+			return p, usagef("--%s: %v", name, err)
+		}
+		return p, nil
+	}
+	return trainer.Policy{Checkpoint: v}, nil
 }

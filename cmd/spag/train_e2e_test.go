@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/internal/ollamatest"
 )
 
 // TestTrainTinyOnExportedRewards is the RL loop end to end: self-play,
@@ -206,5 +208,56 @@ func TestTrainInterrupt(t *testing.T) {
 		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt", "--stop-after", fmt.Sprint(info.Step+1))
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("after step %d of 100000", info.Step+1)) {
 		t.Fatalf("continue: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTrainExec runs `spag train --trainer exec:CMD` with the stand-in
+// trainer of rl/trainer/testdata: one that serves the init checkpoint
+// through a real Ollama server, whose model then plays a game through the
+// ollama backend (a round's hand-over), and one that fails.
+func TestTrainExec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an ollama server")
+	}
+	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 1})
+	dir := t.TempDir()
+	script, err := filepath.Abs("../../rl/trainer/testdata/fake-trainer.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) result {
+		t.Helper()
+		r := spag(t, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	run("selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "20", "--seed", "4", "--style", "compact")
+	run("rewards", "--db", "spag.db", "--out", "train.json")
+	run("model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt")
+	trainArgs := func(env string, extra ...string) []string {
+		return append([]string{"train", "--trainer", "exec:" + env + " " + script, "--objective", "spag", "--data", "train.json",
+			"--init", "tiny.ckpt", "--steps", "5", "--out", "round1.ckpt"}, extra...)
+	}
+
+	r := run(trainArgs("FAKE_MODE=export FAKE_SPAG=" + binary + " FAKE_HOST=" + srv.URL)...)
+	want := "ollama:spag-round1@" + srv.URL
+	if !strings.Contains(r.stdout, "trained "+want+" (log: "+filepath.Join(dir, "round1.log")+")") {
+		t.Fatalf("exec trainer: %s%s", r.stdout, r.stderr)
+	}
+	// The next round plays the new policy through Ollama.
+	run(append([]string{"selfplay", "--db", "next.db", "--attacker", want, "--defender", "builtin", "--games", "1"},
+		append(modelArgs, shortTemplates(t, dir)...)...)...)
+	if n := queryInt(t, openDB(t, filepath.Join(dir, "next.db")), `SELECT COUNT(*) FROM episodes`); n != 1 {
+		t.Errorf("%d episodes played by the trained policy, want 1", n)
+	}
+
+	r = spag(t, dir, trainArgs("FAKE_MODE=fail")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "exit status 3") || !strings.Contains(r.stderr, "CUDA out of memory") || !strings.Contains(r.stderr, "round1.log") {
+		t.Errorf("failing trainer: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := spag(t, dir, trainArgs("FAKE_MODE=copy", "--stop-after", "2")...); r.code != 2 || !strings.Contains(r.stderr, "--trainer native only") {
+		t.Errorf("--stop-after with an exec trainer: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -85,7 +85,10 @@ type execResult struct {
 }
 
 // Train runs the command for job. Job.Out must be set; Init and Ref are
-// passed as given (absolute paths), Ref defaulting to Init.
+// passed as given (absolute paths), Ref defaulting to Init. Job.Stop and
+// ctx both stop the command (SIGTERM to its process group, SIGKILL after
+// Grace); the error then wraps context.Canceled. StopAfter, SaveEvery,
+// the metrics sinks and LogEvery are the command's business.
 func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	if job.Data == "" || job.Out == "" || job.Init.IsZero() {
 		return Result{}, errors.New("train: the job needs Data, Init and Out")
@@ -127,6 +130,9 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 			return Result{}, fmt.Errorf("train: %w", err)
 		}
 	}
+	if job.OutOllama == "" {
+		job.OutOllama = ollamaName(out)
+	}
 	spec := execJob{Trainer: name, Objective: cfg.Objective, Config: cfg, Epochs: job.Epochs, Data: job.Data, Chat: job.Chat,
 		Init: job.Init, Ref: job.Ref, Resume: job.Resume, Result: files.Result,
 		Out: execOut{Checkpoint: out, GGUF: files.GGUF, Ollama: job.OutOllama}}
@@ -156,6 +162,19 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	}
 	defer logf.Close()
 	tail := &tailBuffer{max: 2048}
+	// Stop, like ctx, asks the command to stop (SIGTERM): an external
+	// trainer has no steps that spag could let finish.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if job.Stop != nil {
+		go func() {
+			select {
+			case <-job.Stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", e.Command)
 	cmd.Env = append(os.Environ(), execEnv(spec, files)...)
 	cmd.Stdout = logf
@@ -326,4 +345,21 @@ func quoteTail(s string) string {
 		return '?'
 	}, s)
 	return "\nend of its stderr:\n  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// ollamaName derives an Ollama model name from an output file:
+// "spag-" and its base name without extension, lower case, with
+// characters Ollama does not take in a name replaced by '-'.
+func ollamaName(out string) string {
+	base := strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, base)
+	return "spag-" + name
 }

@@ -36,6 +36,10 @@ var ErrReference = errors.New("reference model differs from the run's")
 func (Native) Train(ctx context.Context, job Job) (Result, error) {
 	cfg := job.Config
 	switch {
+	case job.Init.Checkpoint == "" && !job.Init.IsZero():
+		return Result{}, fmt.Errorf("train: the native trainer trains native checkpoints, not %+v: import the model first (spag model import)", job.Init)
+	case job.Ref.Checkpoint == "" && !job.Ref.IsZero():
+		return Result{}, fmt.Errorf("train: the native trainer needs the reference as a native checkpoint, not %+v: import it first (spag model import)", job.Ref)
 	case job.Data == "" || job.Init.Checkpoint == "" || job.Out == "":
 		return Result{}, errors.New("train: the job needs Data, Init.Checkpoint and Out")
 	case (cfg.Steps > 0) == (job.Epochs > 0):

@@ -133,7 +133,8 @@ type Job struct {
 	// suggested GGUF path, result file and log file from it.
 	Out string
 	// OutOllama is the Ollama model name an exec trainer may register the
-	// new policy under (optional).
+	// new policy under; empty means "spag-" and Out's base name without
+	// extension (round1.ckpt: spag-round1).
 	OutOllama string
 
 	// StopAfter, when positive, ends the run after that step, saving it,
