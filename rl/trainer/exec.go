@@ -77,9 +77,10 @@ type execOut struct {
 	Ollama     string `json:"ollama,omitempty"`
 }
 
-// execResult is the result file the command writes.
+// execResult is the result file the command writes. Policy is one spec
+// or a list of specs of the same model in several forms.
 type execResult struct {
-	Policy  string             `json:"policy"`
+	Policy  json.RawMessage    `json:"policy"`
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	Steps   int                `json:"steps,omitempty"`
 }
@@ -204,7 +205,7 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return res, fmt.Errorf("train: %w: %s: result file %s: %v (want {\"policy\": \"native:PATH\" | \"gguf:PATH\" | \"ollama:NAME\", \"metrics\": {...}})", ErrTrainerFailed, name, files.Result, err)
 	}
-	p, err := ParsePolicy(r.Policy, filepath.Dir(files.Result))
+	p, err := resultPolicy(r.Policy, filepath.Dir(files.Result))
 	if err != nil {
 		return res, fmt.Errorf("train: %w: %s: result file %s: %v", ErrTrainerFailed, name, files.Result, err)
 	}
@@ -215,30 +216,61 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	return res, nil
 }
 
+// resultPolicy merges the forms a result's "policy" names: a spec string
+// or a list of them.
+func resultPolicy(raw json.RawMessage, dir string) (Policy, error) {
+	var specs []string
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		specs = []string{one}
+	} else if err := json.Unmarshal(raw, &specs); err != nil || len(specs) == 0 {
+		return Policy{}, fmt.Errorf(`"policy" must be a spec or a list of specs (native:PATH, gguf:PATH, ollama:NAME), not %s`, strings.TrimSpace(string(raw)))
+	}
+	var p Policy
+	for _, s := range specs {
+		q, err := ParsePolicy(s, dir)
+		if err != nil {
+			return Policy{}, err
+		}
+		for _, f := range [][2]*string{{&p.Checkpoint, &q.Checkpoint}, {&p.GGUF, &q.GGUF}, {&p.Ollama, &q.Ollama}} {
+			if *f[1] != "" {
+				if *f[0] != "" {
+					return Policy{}, fmt.Errorf(`"policy" names two models of one kind: %s`, strings.TrimSpace(string(raw)))
+				}
+				*f[0] = *f[1]
+			}
+		}
+	}
+	return p, nil
+}
+
 // checkPolicy checks that the files a result names are there. A GGUF file
-// that spag's reader takes (a llama model with the native vocabulary
-// layout) is also written as the checkpoint out, so that the next round
-// can play it in process.
+// that is the only playable form of the policy and that spag's reader
+// takes (a llama model with the native vocabulary layout) is also written
+// as the checkpoint out, so that the next round can play it in process.
 func checkPolicy(p Policy, out string, log io.Writer) (Policy, error) {
-	switch {
-	case p.Checkpoint != "":
+	if p.Checkpoint != "" {
 		if _, err := checkpoint.ReadHeader(p.Checkpoint); err != nil {
 			return p, err
 		}
-	case p.GGUF != "":
+	}
+	if p.GGUF != "" {
 		if _, err := os.Stat(p.GGUF); err != nil {
 			return p, err
 		}
-		vocab, params, err := gguf.ReadFile(p.GGUF)
-		if err != nil {
-			fmt.Fprintf(log, "train: %s is not a native-layout model (%v): serve it (an Ollama model) to play it\n", p.GGUF, err)
-			return p, nil
-		}
-		if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
-			return p, err
-		}
-		p.Checkpoint = out
 	}
+	if p.GGUF == "" || p.Checkpoint != "" || p.Ollama != "" {
+		return p, nil
+	}
+	vocab, params, err := gguf.ReadFile(p.GGUF)
+	if err != nil {
+		fmt.Fprintf(log, "train: %s is not a native-layout model (%v): serve it (an Ollama model) to play it\n", p.GGUF, err)
+		return p, nil
+	}
+	if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
+		return p, err
+	}
+	p.Checkpoint = out
 	return p, nil
 }
 

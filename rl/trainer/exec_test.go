@@ -133,6 +133,26 @@ func TestExecPolicies(t *testing.T) {
 	}
 }
 
+func TestResultPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want Policy
+		err  string
+	}{
+		{`"ollama:m"`, Policy{Ollama: "m"}, ""},
+		{`["ollama:m", "gguf:m.gguf"]`, Policy{Ollama: "m", GGUF: "/d/m.gguf"}, ""},
+		{`["native:a.ckpt", "native:b.ckpt"]`, Policy{}, "two models of one kind"},
+		{`[]`, Policy{}, "a spec or a list"},
+		{`3`, Policy{}, "a spec or a list"},
+		{`"hf:x"`, Policy{}, "unknown kind"},
+	} {
+		got, err := resultPolicy(json.RawMessage(tc.raw), "/d")
+		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("resultPolicy(%s) = %+v, %v; want %+v, %q", tc.raw, got, err, tc.want, tc.err)
+		}
+	}
+}
+
 // TestExecFailures: a command that fails, writes nothing, names a missing
 // file or writes garbage is an error naming the log (and quoting stderr);
 // a stale result of an earlier run does not pass for a new one.
