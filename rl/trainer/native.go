@@ -269,3 +269,19 @@ func (l *lastMetrics) WriteMetrics(_ context.Context, m train.Metrics) error {
 	l.m = &m
 	return nil
 }
+
+// Resumable reports whether path holds an unfinished native run that a
+// job with Resume can continue (a checkpoint with optimizer state whose
+// step is short of its total). A missing file is not resumable and no
+// error, so that a loop restarted after a kill can ask about the round's
+// output before it exists.
+func Resumable(path string) (bool, error) {
+	h, err := checkpoint.ReadHeader(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return h.Optimizer != nil && h.Train != nil && h.Train.Step < h.Train.Total, nil
+}

@@ -109,6 +109,11 @@ func TestResumeEqualsStraightRun(t *testing.T) {
 	if first.Done() || first.Step != 8 || first.Total != 20 || first.Policy.Checkpoint != parts {
 		t.Fatalf("first part: %+v", first)
 	}
+	for path, want := range map[string]bool{parts: true, straight.Policy.Checkpoint: false, init: false, filepath.Join(dir, "none.ckpt"): false} {
+		if got, err := Resumable(path); got != want || err != nil {
+			t.Errorf("Resumable(%s) = %v, %v; want %v", filepath.Base(path), got, err, want)
+		}
+	}
 	job = spagJob(data, parts, parts)
 	job.Resume = true
 	var log bytes.Buffer
