@@ -15,6 +15,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
@@ -71,6 +72,13 @@ training record with one row per step; --db "" turns that off) and, with
 				return usagef("train: --data, --init and --out are required")
 			case (steps > 0) == (epochs > 0):
 				return usagef("train: give exactly one of --steps N and --epochs E (both positive)")
+			case out == "-":
+				return usagef("train: --out -: checkpoints are saved during training and resumed from; name a file")
+			}
+			// Before any step: a checkpoint that cannot be saved loses the
+			// whole run's work.
+			if err := atomicfile.CheckWritable(out); err != nil {
+				return usagef("train: --out: %v", err)
 			}
 			cfg.Objective = objectiveName
 			if cmd.Flags().Changed("beta") {

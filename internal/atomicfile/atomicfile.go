@@ -158,3 +158,31 @@ func createTemp(dir, base string) (*os.File, error) {
 		return f, err
 	}
 }
+
+// CheckWritable checks, before any work is done, that [Write] will be
+// able to write path: it creates the directory the file will be in (with
+// its parents) and a temporary file there, which it removes. A device, a
+// pipe or a socket is left unopened (opening a pipe would wait for a
+// reader). Errors name the path.
+func CheckWritable(path string) error {
+	target, fi, err := resolve(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	switch {
+	case fi != nil && fi.IsDir():
+		return fmt.Errorf("write %s: is a directory; name a file", path)
+	case fi != nil && !fi.Mode().IsRegular():
+		return nil
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := createTemp(dir, filepath.Base(target))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -150,11 +150,3 @@ func TestNewFileHonoursUmask(t *testing.T) {
 		}
 	}
 }
-
-func assertNoTemp(t *testing.T, dir string) {
-	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp*"))
-	if len(matches) > 0 {
-		t.Errorf("temporary files left: %v", matches)
-	}
-}
