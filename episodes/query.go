@@ -415,7 +415,6 @@ func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict)
 	if v.Judge == "" {
 		return fmt.Errorf("episodes: add verdict to episode %d: the verdict has no judge (want name@version)", episodeID)
 	}
-	name, version := splitJudge(v.Judge)
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
@@ -429,12 +428,7 @@ func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict)
 	if err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO verdicts
-		(episode_id, judge, version, outcome, decided_at, rule, evidence_turn, evidence_start, evidence_end, evidence_text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		episodeID, name, version, v.Outcome, v.DecidedAt, v.Rule,
-		v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, s.opts.Now().UnixNano())
-	if err != nil {
+	if err := insertVerdict(ctx, tx, episodeID, v, s.opts.Now().UnixNano()); err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
 	// An episode stored unjudged (imported) takes its first verdict as its
@@ -450,6 +444,18 @@ func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict)
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
 	return nil
+}
+
+// insertVerdict stores v on episode episodeID, replacing the verdict of
+// the same judge and version; created is the time in Unix nanoseconds.
+func insertVerdict(ctx context.Context, db execer, episodeID int64, v game.Verdict, created int64) error {
+	name, version := splitJudge(v.Judge)
+	_, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO verdicts
+		(episode_id, judge, version, outcome, decided_at, rule, evidence_turn, evidence_start, evidence_end, evidence_text, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		episodeID, name, version, v.Outcome, v.DecidedAt, v.Rule,
+		v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, created)
+	return err
 }
 
 // Verdicts lists the verdicts added to an episode with AddVerdict, ordered

@@ -50,6 +50,22 @@ const maxRunIDTries = 8
 // caller, for example when merging shards, must not exist yet) and
 // r.CreatedAt when zero.
 func (s *Store) CreateRun(ctx context.Context, r *Run) error {
+	if err := s.createRun(ctx, s.wdb, r); err != nil {
+		return err
+	}
+	s.runsMu.Lock()
+	s.knownRuns[r.ID] = true
+	s.runsMu.Unlock()
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// createRun inserts r through db, the write connection or a transaction
+// on it. The caller records the ID as known once it is committed.
+func (s *Store) createRun(ctx context.Context, db execer, r *Run) error {
 	if len(r.Config) > 0 && !json.Valid(r.Config) {
 		return fmt.Errorf("episodes: create run: config is not valid JSON")
 	}
@@ -85,7 +101,7 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 				return fmt.Errorf("episodes: create run: %w", err)
 			}
 		}
-		_, err = s.wdb.ExecContext(ctx, `INSERT INTO runs
+		_, err = db.ExecContext(ctx, `INSERT INTO runs
 			(id, created_at, game, judge, seed, max_turns, players, config, code_version, subjects, shard, total)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.CreatedAt.UnixNano(), r.Game, r.Judge, int64(r.Seed), r.MaxTurns,
@@ -105,9 +121,6 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 		}
 		return fmt.Errorf("episodes: create run: %w", err)
 	}
-	s.runsMu.Lock()
-	s.knownRuns[r.ID] = true
-	s.runsMu.Unlock()
 	return nil
 }
 
