@@ -623,7 +623,7 @@ func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProve
 	f.Turns = true
 	// Runs are few; reading them first keeps the loop below from querying
 	// while Iter holds its snapshot.
-	all, err := s.Runs(ctx)
+	all, err := s.RunInfos(ctx)
 	if err != nil {
 		return fmt.Errorf("episodes: export SPAG: %w", err)
 	}

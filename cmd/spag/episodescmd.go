@@ -104,7 +104,7 @@ seed, turns with token counts, verdict with its judge, error).`,
 			if format == "spag" {
 				// SPAG's format holds Taboo episodes only.
 				if f.RunID != "" {
-					run, err := store.Run(cmd.Context(), f.RunID)
+					run, err := store.RunInfo(cmd.Context(), f.RunID)
 					if err == nil && isAPORun(run) {
 						return usagef("--run %s is an APO run; SPAG's format holds Taboo episodes (use --format jsonl)", f.RunID)
 					}

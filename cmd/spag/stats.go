@@ -85,12 +85,12 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	switch {
 	case all:
 	case runID != "":
-		run, err = store.Run(ctx, runID)
+		run, err = store.RunInfo(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
 			return usagef("--run %s: no such run in %s", runID, store.Path())
 		}
 	default:
-		run, err = store.LatestRun(ctx)
+		run, err = store.LatestRunInfo(ctx)
 		if errors.Is(err, episodes.ErrNotFound) {
 			return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
 		}
@@ -104,7 +104,7 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 		id = run.ID
 	} else {
 		// One summary cannot mix the two games' outcomes.
-		runs, err := store.Runs(ctx)
+		runs, err := store.RunInfos(ctx)
 		if err != nil {
 			return err
 		}
