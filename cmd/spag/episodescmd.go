@@ -96,7 +96,7 @@ seed, turns with token counts, verdict with its judge, error).`,
 			if format != "spag" && format != "jsonl" {
 				return usagef("--format %q: want spag or jsonl", format)
 			}
-			store, err := openExisting(cmd.Context(), db)
+			store, err := openReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}

@@ -153,7 +153,11 @@ type rejudgeLine struct {
 // rejudgeStored judges stored episodes again and lists the differences.
 func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record bool) error {
 	ctx := cmd.Context()
-	store, err := openExisting(ctx, db)
+	openDB := openReader
+	if record {
+		openDB = openExisting
+	}
+	store, err := openDB(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ executed.`,
 			default:
 				return usagef("--errored %q: want yes or no", errored)
 			}
-			store, err := openExisting(cmd.Context(), db)
+			store, err := openReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}

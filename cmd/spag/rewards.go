@@ -103,7 +103,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 			return err
 		}
 	} else {
-		store, err := openExisting(ctx, f.db)
+		store, err := openReader(ctx, f.db)
 		if err != nil {
 			return err
 		}
