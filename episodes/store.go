@@ -157,7 +157,8 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	mode openMode
+	mode   openMode
+	leases leases
 }
 
 // Open opens the store at path, creating the file if needed, applies the
@@ -261,7 +262,7 @@ func (s *Store) Path() string { return s.path }
 // write is never silent. Calling Close again returns the same result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		errs := []error{s.w.close()}
+		errs := []error{s.w.close(), s.releaseAll()}
 		if err := s.rdb.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("episodes: close %s: %w", s.path, err))
 		}
