@@ -354,6 +354,13 @@ func killThenResume(t *testing.T, games int, command string, flags ...string) {
 
 func countEpisodes(t *testing.T, path string) int {
 	t.Helper()
+	return countRows(t, path, "episodes")
+}
+
+// countRows counts the rows of table in the database at path: 0 while the
+// database or the table does not exist yet.
+func countRows(t *testing.T, path, table string) int {
+	t.Helper()
 	if _, err := os.Stat(path); err != nil {
 		return 0
 	}
@@ -363,7 +370,7 @@ func countEpisodes(t *testing.T, path string) int {
 	}
 	defer db.Close()
 	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM episodes").Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
 		return 0 // not created yet
 	}
 	return n
