@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -206,7 +207,7 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		}
 		mt := maxTurns[rec.RunID]
 		if mt < 1 {
-			mt = importedMaxTurns(rec.Extra)
+			mt = dataset.ImportedMaxTurns(rec.Extra)
 		}
 		h := turnUtterances(rec.Turns)
 		gv := gameVerdict(j.Judge(rec.Subject, mt, h), judgeID, h)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -82,7 +81,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	if err != nil {
 		return err
 	}
-	games := gameCache{judge: j, style: f.style, templates: tmpl, byKey: map[string]*taboo.Game{}}
+	games := dataset.NewGames(j, f.style, tmpl)
 
 	var sft []rl.Sample
 	if f.sft != "" {
@@ -98,7 +97,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	var pass func() iter.Seq2[*rl.Episode, error]
 	if f.in != "" {
-		pass, err = rewardEpisodesFromFile(ctx, f.in, cmd.InOrStdin(), j, &games)
+		pass, err = rewardEpisodesFromFile(ctx, f.in, cmd.InOrStdin(), j, games)
 		if err != nil {
 			return err
 		}
@@ -108,37 +107,25 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 			return err
 		}
 		defer store.Close()
-		if pass, err = rewardEpisodesFromDB(ctx, store, f.run, j, &games); err != nil {
+		var other *dataset.OtherGameError
+		pass, err = dataset.FromStore(ctx, store, f.run, j, games)
+		switch {
+		case errors.Is(err, episodes.ErrNotFound):
+			return usagef("--run %s: no such run in %s", f.run, store.Path())
+		case errors.As(err, &other):
+			return usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", f.run, store.Path(), f.run)
+		case err != nil:
 			return err
 		}
 	}
-	opt := rl.RewardOptions{Decay: f.decay, Prompt: func(ep *rl.Episode, n int) (game.Prompt, error) {
-		return games.current.PromptFor(ep.Target, ep.History, n)
-	}}
 	// Samples stream from the episodes to the output: memory stays flat
 	// however large the run. A file is written atomically, so an
 	// interrupted or failed run leaves no partial dataset.
 	var st rl.RewardStats
 	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
-		var sw interface {
-			Write(*rl.Sample) error
-			Close() error
-		}
-		if f.format == "chat" {
-			sw = rl.NewChatJSONLWriter(w)
-		} else {
-			sw = rl.NewSPAGTrainingWriter(w)
-		}
 		var err error
-		if st, err = rl.StreamSPAGRewards(pass, opt, sw.Write); err != nil {
-			return err
-		}
-		for i := range sft {
-			if err := sw.Write(&sft[i]); err != nil {
-				return err
-			}
-		}
-		return sw.Close()
+		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft})
+		return err
 	})
 	if err != nil {
 		return err
@@ -148,48 +135,9 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	return nil
 }
 
-// gameCache rebuilds the taboo game each episode was played with, so that
-// queries are the prompts the players really saw.
-type gameCache struct {
-	judge     judge.Judge
-	style     string
-	templates *taboo.Templates
-	byKey     map[string]*taboo.Game
-	// current is the game of the episode being turned into samples: the
-	// passes set it before yielding each episode.
-	current *taboo.Game
-}
-
-func (c *gameCache) get(key string, build func() (*taboo.Game, error)) (*taboo.Game, error) {
-	g, ok := c.byKey[key]
-	if !ok {
-		var err error
-		if g, err = build(); err != nil {
-			return nil, err
-		}
-		c.byKey[key] = g
-	}
-	return g, nil
-}
-
-func (c *gameCache) forMaxTurns(maxTurns int) (*taboo.Game, error) {
-	return c.get(fmt.Sprintf("max_turns=%d", maxTurns), func() (*taboo.Game, error) {
-		return taboo.New(taboo.Params{MaxTurns: maxTurns, Judge: c.judge, Style: c.style, Templates: c.templates})
-	})
-}
-
-func judgedEpisode(j judge.Judge, target string, maxTurns int, history []game.Message) rl.Episode {
-	h := make([]judge.Utterance, len(history))
-	for i, m := range history {
-		h[i] = judge.Utterance{Role: m.Role, Text: m.Content}
-	}
-	v := j.Judge(target, maxTurns, h)
-	return rl.Episode{Target: target, History: history, Outcome: string(v.Outcome), DecidedAt: v.DecidedAt}
-}
-
 // rewardEpisodesFromFile judges the episodes of a SPAG file, which is held
 // in memory anyway, and returns a pass over them.
-func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j judge.Judge, games *gameCache) (func() iter.Seq2[*rl.Episode, error], error) {
+func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j judge.Judge, games *dataset.Games) (func() iter.Seq2[*rl.Episode, error], error) {
 	spagEps, err := readSPAGFile(name, stdin)
 	if err != nil {
 		return nil, err
@@ -204,11 +152,11 @@ func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j
 		for i, m := range ep.History {
 			history[i] = game.Message{Role: m.Role, Content: m.Content}
 		}
-		g, err := games.forMaxTurns(maxTurnsOf(ep))
+		g, err := games.ForMaxTurns(maxTurnsOf(ep))
 		if err != nil {
 			return nil, err
 		}
-		re := judgedEpisode(j, ep.TargetWord, maxTurnsOf(ep), history)
+		re := dataset.JudgedEpisode(j, ep.TargetWord, maxTurnsOf(ep), history)
 		re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: "file:" + name}
 		out = append(out, re)
 		played = append(played, g)
@@ -220,93 +168,11 @@ func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j
 					yield(nil, err)
 					return
 				}
-				games.current = played[i]
+				games.SetCurrent(played[i])
 				if !yield(&out[i], nil) {
 					return
 				}
 			}
 		}
 	}, nil
-}
-
-// rewardEpisodesFromDB returns a pass that streams the stored episodes
-// (of one run, or all) and judges each as it goes.
-func rewardEpisodesFromDB(ctx context.Context, store *episodes.Store, runID string, j judge.Judge, games *gameCache) (func() iter.Seq2[*rl.Episode, error], error) {
-	runs := map[string]*episodes.Run{}
-	if runID != "" {
-		run, err := store.RunInfo(ctx, runID)
-		if errors.Is(err, episodes.ErrNotFound) {
-			return nil, usagef("--run %s: no such run in %s", runID, store.Path())
-		}
-		if err != nil {
-			return nil, err
-		}
-		if isAPORun(run) {
-			return nil, usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", runID, store.Path(), runID)
-		}
-		runs[run.ID] = run
-	}
-	notErrored := false
-	return func() iter.Seq2[*rl.Episode, error] {
-		return func(yield func(*rl.Episode, error) bool) {
-			for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
-				if err != nil {
-					yield(nil, err)
-					return
-				}
-				run := runs[rec.RunID]
-				if run == nil {
-					if run, err = store.RunInfo(ctx, rec.RunID); err != nil {
-						yield(nil, err)
-						return
-					}
-					runs[rec.RunID] = run
-				}
-				if isAPORun(run) {
-					continue // another game: spag apo items reads these
-				}
-				maxTurns := run.MaxTurns
-				if maxTurns < 1 {
-					maxTurns = importedMaxTurns(rec.Extra)
-				}
-				// A run played by spag records its game; imported runs use the flags.
-				g, err := games.get("run="+run.ID, func() (*taboo.Game, error) {
-					var known []*taboo.Templates
-					if games.templates != nil {
-						known = append(known, games.templates)
-					}
-					if g, err := taboo.Parse(run.Game, known...); err == nil {
-						return taboo.New(taboo.Params{MaxTurns: g.MaxTurns(), Judge: j, Style: g.Style(), Templates: g.Templates()})
-					}
-					return taboo.New(taboo.Params{MaxTurns: maxTurns, Judge: j, Style: games.style, Templates: games.templates})
-				})
-				if err != nil {
-					yield(nil, fmt.Errorf("run %s: %w", run.ID, err))
-					return
-				}
-				history := make([]game.Message, len(rec.Turns))
-				for i, t := range rec.Turns {
-					history[i] = game.Message{Role: t.Role, Content: t.Text}
-				}
-				re := judgedEpisode(j, rec.Subject, maxTurns, history)
-				re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: run.ID}
-				games.current = g
-				if !yield(&re, nil) {
-					return
-				}
-			}
-		}
-	}, nil
-}
-
-// importedMaxTurns reads max_turns from an imported episode's preserved
-// keys, defaulting to taboo.DefaultMaxTurns.
-func importedMaxTurns(extra json.RawMessage) int {
-	var x struct {
-		MaxTurns int `json:"max_turns"`
-	}
-	if len(bytes.TrimSpace(extra)) > 0 && json.Unmarshal(extra, &x) == nil && x.MaxTurns > 0 {
-		return x.MaxTurns
-	}
-	return taboo.DefaultMaxTurns
 }

@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -55,3 +56,10 @@ var digest = sync.OnceValue(func() string {
 
 // Size is the checkpoint file's size in bytes.
 func Size() int { return len(checkpointFile) }
+
+// WriteTo writes the shipped checkpoint file to w, so that it can start a
+// training run (spag iterate's default initial policy).
+func WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(checkpointFile)
+	return int64(n), err
+}

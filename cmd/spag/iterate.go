@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/train"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo"
+)
+
+type iterateFlags struct {
+	runFlags
+	cfg       iterate.Config
+	maxTurns  int
+	judgeName string
+}
+
+func newIterateCmd(sig *interrupts) *cobra.Command {
+	var f iterateFlags
+	f.cfg.Train = train.DefaultConfig(train.ObjectiveSPAG)
+	cmd := &cobra.Command{
+		Use:   "iterate --rounds K --games N --out DIR [--init CKPT] [--opponent SPEC ...]",
+		Short: "Run SPAG rounds: self-play, rewards, training against the frozen reference, evaluation, plots",
+		Long: `iterate runs SPAG's loop. Each round:
+  1. the current policy plays itself on the built-in list's training words
+     (builtin:train);
+  2. SPAG's reward rule turns the winners' turns into training data
+     (--sft adds imitation samples to every round, as SPAG mixes them in);
+  3. the trainer (--trainer native, or exec:CMD: see docs/trainer.md)
+     trains the policy with the SPAG objective against the frozen
+     reference (--ref, default --init: the imitation model);
+  4. the arena measures the new policy against the reference and each
+     --opponent in both roles on the held-out words (builtin:heldout),
+     with 95% intervals;
+  5. the plots of every round so far go to --out (win rates with interval
+     bars, training curves), as SVG and PNG.
+--init defaults to the shipped model (` + defaultmodel.Name + `), copied to --out.
+Every round's stage, runs, checkpoint and results are recorded in --db, so
+--resume continues a killed loop at the stage it was in, without replaying
+a finished game or repeating a finished step. The first Ctrl-C finishes the
+games or the training step in flight and prints the resume command (exit
+130). spag report writes the loop's page.`,
+		Example: `  spag iterate --rounds 2 --games 1000 --eval-games 1000 --steps 200 --out loop
+  spag iterate --rounds 3 --games 500 --epochs 1 --init sft.ckpt --sft sft.json --opponent builtin --opponent builtin:skill=0.9 --out loop
+  spag iterate --db spag.db --resume l20261202-070000-3fa9`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runIterate(cmd, sig, f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.cfg.Rounds, "rounds", 2, "rounds to run")
+	fl.IntVar(&f.cfg.Games, "games", 1000, "self-play games per round")
+	fl.IntVar(&f.cfg.EvalGames, "eval-games", 200, "games per arena pairing (three pairings per opponent)")
+	fl.StringVar(&f.cfg.Init, "init", "", "the initial policy, a native checkpoint (default: the shipped model)")
+	fl.StringVar(&f.cfg.Ref, "ref", "", "the frozen reference of every round's training (default: --init)")
+	fl.StringVar(&f.cfg.SFT, "sft", "", "SPAG training JSON whose imitation samples are mixed into every round's data")
+	fl.StringVar(&f.cfg.Out, "out", "", "directory of the loop's data, checkpoints and plots")
+	fl.StringArrayVar(&f.cfg.Opponents, "opponent", []string{"builtin"}, "fixed opponent of the evaluation besides the reference, repeatable")
+	fl.StringVar(&f.cfg.Trainer, "trainer", "native", "native (in process) or exec:CMD (an external trainer; docs/trainer.md)")
+	fl.IntVar(&f.cfg.Train.Steps, "steps", 0, "training steps per round (or --epochs)")
+	fl.Float64Var(&f.cfg.Epochs, "epochs", 0, "passes over each round's data (or --steps)")
+	fl.Float64Var(&f.cfg.Train.LR, "lr", f.cfg.Train.LR, "peak learning rate")
+	fl.IntVar(&f.cfg.Train.BatchSize, "batch-size", f.cfg.Train.BatchSize, "samples per optimizer step")
+	fl.Float64Var(&f.cfg.Decay, "decay", rl.DefaultDecay, "SPAG's reward decay")
+	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
+	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
+	f.register(fl, "seed of the loop: each round's words, games and training order derive from it")
+	cmd.Flags().Lookup("resume").Usage = "resume loop ID (spag iterate prints it; \"latest\" for the newest loop in --db)"
+	return cmd
+}
+
+func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
+	ctx := cmd.Context()
+	if err := f.check(cmd); err != nil {
+		return err
+	}
+	if f.tui {
+		return usagef("iterate: --tui is not supported yet; watch the loop's runs with spag watch --db %s", f.db)
+	}
+	t, err := trainer.Open(f.cfg.Trainer)
+	if err != nil {
+		return usagef("--trainer: %v", err)
+	}
+	session := &selfplay.Session{Path: f.db}
+	defer session.Close()
+	stderr := cmd.ErrOrStderr()
+	code, _ := codeVersion()
+	var base runConfig // the game settings of every run of the loop
+	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
+		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
+			Progress: stderr, Terminal: isTerminal(stderr)}}
+	env.Plan = func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error) {
+		cfg := base
+		cfg.Attacker, cfg.Defender, cfg.Words, cfg.Games, cfg.Seed = attacker, defender, words, games, seed
+		if run != nil {
+			if err := json.Unmarshal(run.Config, &cfg); err != nil {
+				return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+			}
+		}
+		list, err := loadWords(cfg.Words)
+		if err != nil {
+			return nil, err
+		}
+		return tabooPlan(&cfg, list, run)
+	}
+
+	var loop *iterate.Loop
+	if f.resume != "" {
+		id := f.resume
+		if id == "latest" {
+			id = ""
+		}
+		if _, err := os.Stat(f.db); err != nil {
+			return usagef("--resume %s: cannot open --db %s: %v", f.resume, f.db, err)
+		}
+		loop, err = iterate.Resume(ctx, env, id)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return usagef("--resume %s: no such loop in %s", f.resume, f.db)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		if f.cfg.Out == "" {
+			return usagef("iterate: --out DIR is required (the loop's data, checkpoints and plots go there)")
+		}
+		if err := iterateDefaults(&f.cfg); err != nil {
+			return err
+		}
+		if err := f.cfg.Check(); err != nil {
+			return usagef("iterate: %v", err)
+		}
+		if f.maxTurns < 1 {
+			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
+		}
+		for _, spec := range append([]string{f.cfg.InitSpec}, f.cfg.Opponents...) {
+			if _, err := parseSpec("opponent", spec); err != nil {
+				return err
+			}
+		}
+		if loop, err = iterate.Start(ctx, env, f.cfg); err != nil {
+			return err
+		}
+	}
+	base = runConfig{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
+	if env.Judge, err = judge.ByName(base.Judge); err != nil {
+		return usagef("--judge: %v", err)
+	}
+	fmt.Fprintf(stderr, "loop %s: %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
+	runErr := loop.Run(ctx)
+	resume := fmt.Sprintf("spag iterate --db %s --resume %s", f.db, loop.ID)
+	switch {
+	case errors.Is(runErr, iterate.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
+		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
+		return errInterrupted
+	case errors.Is(runErr, iterate.ErrNothingToTrain):
+		return runErr
+	case runErr != nil:
+		return fmt.Errorf("%w (resume with: %s)", runErr, resume)
+	}
+	results, _, err := loop.History(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "loop %s done; plots in %s; page: spag report --db %s --loop %s\n", loop.ID, loop.Config.Out, f.db, loop.ID)
+	if f.jsonOut {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"loop": loop.ID, "results": results})
+	}
+	return writeRoundResults(cmd.OutOrStdout(), results)
+}
+
+// iterateDefaults fills the initial policy (the shipped model, copied to
+// the output directory so that a trainer can start from it) and the word
+// sources, and makes paths absolute so that a resume from another
+// directory finds them.
+func iterateDefaults(c *iterate.Config) error {
+	var err error
+	if c.Out, err = filepath.Abs(c.Out); err != nil {
+		return usagef("--out: %v", err)
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return usagef("--out %s: %v", c.Out, err)
+	}
+	if c.Init == "" {
+		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
+		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
+			_, err := defaultmodel.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("copy the shipped model: %w", err)
+		}
+	}
+	for _, p := range []*string{&c.Init, &c.Ref, &c.SFT} {
+		if *p == "" {
+			continue
+		}
+		if *p, err = filepath.Abs(*p); err != nil {
+			return usagef("%s: %v", *p, err)
+		}
+		if _, err := os.Stat(*p); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if c.InitSpec == "" {
+		c.InitSpec = "native:" + c.Init
+	}
+	c.TrainWords, c.EvalWords = taboo.WordsTrain, taboo.WordsHeldOut
+	return nil
+}
+
+// writeRoundResults prints a loop's evaluation table.
+func writeRoundResults(w io.Writer, results []eval.RoundResult) error {
+	if len(results) == 0 {
+		_, err := fmt.Fprintln(w, "no evaluation results yet")
+		return err
+	}
+	return eval.WriteText(w, results, 0)
+}

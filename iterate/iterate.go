@@ -1,0 +1,538 @@
+// Package iterate runs SPAG's loop as rounds of library calls: each round
+// (1) the current policy plays itself on the training words, (2) SPAG's
+// reward rule turns the winners' turns into training data, (3) a trainer
+// trains the policy with the SPAG objective against the frozen reference,
+// (4) the arena measures the new policy against the reference and against
+// fixed opponents in both roles on held-out words, and (5) the plots of
+// every round so far are written. Each round's stage and what its stages
+// made are recorded in the episodes store as they finish, so a killed loop
+// resumes at the stage it was in, without replaying a finished game or
+// repeating a finished step.
+//
+// The loop knows the Taboo game only through the plans its caller makes
+// ([Env.Plan]) and the dataset package's reward rule.
+package iterate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spag-go/spag/arena"
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/dataset"
+	"github.com/spag-go/spag/rl/train"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
+)
+
+// The stages of a round, in order. A round records the next stage to run.
+const (
+	StageSelfplay = "selfplay"
+	StageRewards  = "rewards"
+	StageTrain    = "train"
+	StageEval     = "eval"
+	StagePlot     = "plot"
+	StageDone     = "done"
+)
+
+// Config is a loop. It is recorded with the loop; a resumed loop runs with
+// the recorded one.
+type Config struct {
+	Rounds int `json:"rounds"`
+	// Games is the number of self-play games per round; EvalGames the
+	// number of games per arena pairing.
+	Games     int `json:"games"`
+	EvalGames int `json:"eval_games"`
+	// Init is the policy of round 1 (the imitation model), a native
+	// checkpoint; Ref the frozen reference of every round's training
+	// (Init when empty). Absolute paths.
+	Init string `json:"init"`
+	Ref  string `json:"ref"`
+	// InitSpec is the player spec that plays Init ("native" for the
+	// shipped model); empty means "native:" + Init.
+	InitSpec string `json:"init_spec,omitempty"`
+	// SFT is a SPAG training JSON file whose imitation samples are mixed
+	// into every round's data, as SPAG mixes general instruction data.
+	SFT string `json:"sft,omitempty"`
+	// Out is the directory of the loop's files: each round's data,
+	// checkpoint and plots.
+	Out string `json:"out"`
+	// Opponents are fixed players the policy is measured against besides
+	// the reference.
+	Opponents []string `json:"opponents"`
+	// TrainWords and EvalWords are the word sources of self-play and of
+	// the arena; they must not share a word.
+	TrainWords string `json:"train_words"`
+	EvalWords  string `json:"eval_words"`
+	Seed       uint64 `json:"seed"`
+	// Trainer is "native" or "exec:CMD" (see trainer.Open).
+	Trainer string `json:"trainer"`
+	// Train holds the objective (spag) and its settings; Steps or Epochs
+	// set the length of each round's training.
+	Train  train.Config `json:"train"`
+	Epochs float64      `json:"epochs,omitempty"`
+	// Decay is SPAG's reward decay.
+	Decay float64 `json:"decay"`
+}
+
+// Check reports a configuration that cannot run, naming the setting.
+func (c *Config) Check() error {
+	switch {
+	case c.Rounds < 1:
+		return fmt.Errorf("rounds must be at least 1 (got %d)", c.Rounds)
+	case c.Games < 1:
+		return fmt.Errorf("games must be at least 1 (got %d)", c.Games)
+	case c.EvalGames < 1:
+		return fmt.Errorf("eval games must be at least 1 (got %d)", c.EvalGames)
+	case c.Init == "":
+		return errors.New("no initial policy")
+	case c.Out == "":
+		return errors.New("no output directory")
+	case (c.Train.Steps > 0) == (c.Epochs > 0):
+		return errors.New("give exactly one of steps and epochs (both positive)")
+	case !(c.Decay > 0 && c.Decay <= 1):
+		return fmt.Errorf("decay must be in (0, 1] (got %v)", c.Decay)
+	}
+	return nil
+}
+
+// Env is what a loop runs with: the database, how to make a plan, the judge
+// of the rewards, the trainer and the play options.
+type Env struct {
+	Session *selfplay.Session
+	// Plan makes the plan of a run of attacker against defender on the
+	// words of a source, with games episodes and the seed; run is the
+	// stored run when resuming (nil for a new one).
+	Plan func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error)
+	// Judge judges the episodes for the rewards (the run's own judge).
+	Judge judge.Judge
+	// Trainer trains each round.
+	Trainer trainer.Trainer
+	// Options play every run (concurrency, drain, progress).
+	Options selfplay.Options
+	// Stop, when closed, ends training between steps (a first Ctrl-C).
+	Stop <-chan struct{}
+	// Log receives a line per stage; nil discards them.
+	Log         io.Writer
+	CodeVersion string
+}
+
+// RoundState is what a round's finished stages made.
+type RoundState struct {
+	// Policy is the spec of the policy this round starts from.
+	Policy string `json:"policy"`
+	// PolicyCheckpoint is its checkpoint.
+	PolicyCheckpoint string `json:"policy_checkpoint"`
+	SelfplayRun      string `json:"selfplay_run,omitempty"`
+	// Data is the round's training data; Rewards its counts.
+	Data    string          `json:"data,omitempty"`
+	Rewards *rl.RewardStats `json:"rewards,omitempty"`
+	// Checkpoint is the trained policy; TrainingID its training record.
+	Checkpoint string `json:"checkpoint,omitempty"`
+	TrainingID string `json:"training_id,omitempty"`
+	// Arenas are the evaluation's runs: by opponent, by pairing label.
+	Arenas map[string]map[string]string `json:"arenas,omitempty"`
+	// Results are the evaluation's results.
+	Results []eval.RoundResult `json:"results,omitempty"`
+}
+
+// ErrInterrupted is returned when the loop stopped for a drain or a
+// cancellation; what finished is recorded and the loop can be resumed.
+var ErrInterrupted = errors.New("iterate: interrupted")
+
+// ErrNothingToTrain is wrapped when a round's self-play produced no
+// winning game: SPAG rewards only winners, so there is nothing to learn.
+var ErrNothingToTrain = errors.New("iterate: no winning game to train on")
+
+// Loop is a loop being run.
+type Loop struct {
+	ID     string
+	Config Config
+	env    *Env
+	store  *episodes.Store
+	rounds []episodes.Round
+}
+
+// Start records a new loop.
+func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rec := &episodes.Loop{Config: raw, CodeVersion: env.CodeVersion}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store}, nil
+}
+
+// Resume takes up a recorded loop ("" for the latest).
+func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rec *episodes.Loop
+	if id == "" {
+		rec, err = store.LatestLoop(ctx)
+	} else {
+		rec, err = store.Loop(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, env: env, store: store}
+	if err := json.Unmarshal(rec.Config, &l.Config); err != nil {
+		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
+	}
+	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Rounds returns the loop's rounds as recorded.
+func (l *Loop) Rounds(ctx context.Context) ([]episodes.Round, error) {
+	return l.store.Rounds(ctx, l.ID)
+}
+
+func (l *Loop) logf(format string, args ...any) {
+	if l.env.Log != nil {
+		fmt.Fprintf(l.env.Log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
+	}
+}
+
+// Run runs the loop's rounds from where it stands to the end.
+func (l *Loop) Run(ctx context.Context) error {
+	if err := os.MkdirAll(l.Config.Out, 0o777); err != nil {
+		return fmt.Errorf("loop %s: output directory: %w", l.ID, err)
+	}
+	policy, ckpt := l.initialPolicy()
+	for n := 1; n <= l.Config.Rounds; n++ {
+		r, st, err := l.round(n, policy, ckpt)
+		if err != nil {
+			return err
+		}
+		if r.Stage != StageDone {
+			if err := l.play(ctx, &r, &st); err != nil {
+				return err
+			}
+		}
+		policy, ckpt = "native:"+st.Checkpoint, st.Checkpoint
+	}
+	return nil
+}
+
+func (l *Loop) initialPolicy() (spec, ckpt string) {
+	spec = l.Config.InitSpec
+	if spec == "" {
+		spec = "native:" + l.Config.Init
+	}
+	return spec, l.Config.Init
+}
+
+// round returns round n as recorded, or a new one starting from policy.
+func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, error) {
+	for _, r := range l.rounds {
+		if r.Round == n {
+			var st RoundState
+			if err := json.Unmarshal(r.State, &st); err != nil {
+				return r, st, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, n, err)
+			}
+			return r, st, nil
+		}
+	}
+	return episodes.Round{Round: n, Stage: StageSelfplay}, RoundState{Policy: policy, PolicyCheckpoint: ckpt}, nil
+}
+
+// save records the round's stage and state; it is called after each stage
+// finishes (and when a stage has begun a run), so a crash loses at most
+// the stage in flight, whose own work (stored episodes, saved steps)
+// the resumed stage takes up.
+func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	r.State = raw
+	return l.store.SaveRound(ctx, l.ID, *r)
+}
+
+func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
+
+// play runs round r's remaining stages.
+func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	n := r.Round
+	if err := os.MkdirAll(l.dir(n), 0o777); err != nil {
+		return fmt.Errorf("loop %s round %d: %w", l.ID, n, err)
+	}
+	if err := l.save(ctx, r, st); err != nil {
+		return err
+	}
+	for r.Stage != StageDone {
+		var next string
+		var err error
+		switch r.Stage {
+		case StageSelfplay:
+			next, err = StageRewards, l.selfplay(ctx, r, st)
+		case StageRewards:
+			next, err = StageTrain, l.rewards(ctx, r, st)
+		case StageTrain:
+			next, err = StageEval, l.train(ctx, r, st)
+		case StageEval:
+			next, err = StagePlot, l.evaluate(ctx, r, st)
+		case StagePlot:
+			next, err = StageDone, l.plot(ctx, n)
+		default:
+			return fmt.Errorf("loop %s round %d: unknown stage %q", l.ID, n, r.Stage)
+		}
+		if err != nil {
+			return err
+		}
+		r.Stage = next
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	var run *episodes.Run
+	var err error
+	if st.SelfplayRun != "" {
+		if run, err = l.store.Run(ctx, st.SelfplayRun); err != nil {
+			return err
+		}
+	}
+	seed := roundSeed(l.Config.Seed, r.Round)
+	plan, err := l.env.Plan(st.Policy, st.Policy, l.Config.TrainWords, l.Config.Games, seed, run)
+	if err != nil {
+		return fmt.Errorf("round %d self-play: %w", r.Round, err)
+	}
+	if run != nil {
+		if err := selfplay.CheckResumable(run, plan); err != nil {
+			return err
+		}
+	}
+	run, pending, err := l.env.Session.Begin(ctx, plan, run)
+	if err != nil {
+		return err
+	}
+	if st.SelfplayRun == "" {
+		st.SelfplayRun = run.ID
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	l.logf("round %d: self-play of %s, run %s, %d games to play", r.Round, st.Policy, run.ID, pending.Len())
+	res, err := l.env.Session.Play(ctx, run, plan, pending, l.env.Options)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Interrupted:
+		return ErrInterrupted
+	case res.Errored > 0:
+		return fmt.Errorf("round %d self-play: %d of %d games errored (first: %s); resume the loop to play them", r.Round, res.Errored, res.Planned, res.FirstError)
+	}
+	return nil
+}
+
+func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	var sft []rl.Sample
+	if l.Config.SFT != "" {
+		f, err := os.Open(l.Config.SFT)
+		if err != nil {
+			return fmt.Errorf("round %d: imitation data: %w", r.Round, err)
+		}
+		sft, err = rl.ReadSFT(f, l.Config.SFT)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	games := dataset.NewGames(l.env.Judge, "", nil)
+	pass, err := dataset.FromStore(ctx, l.store, st.SelfplayRun, l.env.Judge, games)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(l.dir(r.Round), "train.json")
+	var stats rl.RewardStats
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		var err error
+		stats, err = dataset.Write(w, pass, games, dataset.Options{Decay: l.Config.Decay, SFT: sft})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("round %d rewards: %w", r.Round, err)
+	}
+	l.logf("round %d: %d games, %d attacker wins, %d defender wins, %d dropped; %d samples (weights attacker %.3f, defender %.3f)",
+		r.Round, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, stats.Samples+len(sft), stats.AttackerWeight, stats.DefenderWeight)
+	if stats.AttackerWins+stats.DefenderWins == 0 {
+		return fmt.Errorf("round %d: %w: self-play of %s gave %d games, %d attacker wins, %d defender wins, %d ties or rule breaks (see spag replay --run %s)",
+			r.Round, ErrNothingToTrain, st.Policy, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, st.SelfplayRun)
+	}
+	st.Data, st.Rewards = path, &stats
+	return nil
+}
+
+func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	out := filepath.Join(l.dir(r.Round), "policy.ckpt")
+	resume, err := trainer.Resumable(out)
+	if err != nil {
+		return fmt.Errorf("round %d training: %s: %w", r.Round, out, err)
+	}
+	ref := l.Config.Ref
+	if ref == "" {
+		ref = l.Config.Init
+	}
+	cfg := l.Config.Train
+	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
+	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
+		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
+		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
+	if resume {
+		job.Init, job.Resume = trainer.Policy{Checkpoint: out}, true
+	}
+	l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
+	res, err := l.env.Trainer.Train(ctx, job)
+	if res.TrainingID != "" && st.TrainingID == "" {
+		st.TrainingID = res.TrainingID
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return ErrInterrupted
+		}
+		return fmt.Errorf("round %d training: %w", r.Round, err)
+	}
+	if !res.Done() && res.Total > 0 {
+		return ErrInterrupted // stopped between steps; the checkpoint resumes it
+	}
+	if res.Policy.Checkpoint == "" {
+		return fmt.Errorf("round %d training: the trainer produced no native checkpoint (policy %+v); the loop plays native checkpoints", r.Round, res.Policy)
+	}
+	st.Checkpoint = res.Policy.Checkpoint
+	return nil
+}
+
+// opponents are the players a round's policy is measured against: the
+// reference first, then the fixed opponents.
+func (l *Loop) opponents() []string {
+	spec, _ := l.initialPolicy()
+	if l.Config.Ref != "" && l.Config.Ref != l.Config.Init {
+		spec = "native:" + l.Config.Ref
+	}
+	return append([]string{spec}, l.Config.Opponents...)
+}
+
+func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	if st.Arenas == nil {
+		st.Arenas = map[string]map[string]string{}
+	}
+	policy := "native:" + st.Checkpoint
+	seed := roundSeed(l.Config.Seed, r.Round) ^ 0x5eed
+	st.Results = st.Results[:0]
+	for _, opp := range l.opponents() {
+		runs := st.Arenas[opp]
+		if runs == nil {
+			runs = map[string]string{}
+			st.Arenas[opp] = runs
+		}
+		stored := map[string]*episodes.Run{}
+		for label, id := range runs {
+			run, err := l.store.Run(ctx, id)
+			if err != nil {
+				return err
+			}
+			stored[label] = run
+		}
+		l.logf("round %d: arena of %s against %s on %s", r.Round, policy, opp, l.Config.EvalWords)
+		res, err := arena.Play(ctx, l.env.Session, arena.Config{A: policy, B: opp, Runs: runs, Options: l.env.Options,
+			Plan: func(p arena.Pairing) (*selfplay.Plan, error) {
+				return l.env.Plan(p.Players[0], p.Players[1], l.Config.EvalWords, l.Config.EvalGames, seed, stored[p.Label])
+			},
+			OnRun: func(arena.Pairing, *episodes.Run) error { return l.save(ctx, r, st) }})
+		if err != nil {
+			return fmt.Errorf("round %d arena against %s: %w", r.Round, opp, err)
+		}
+		if res.Interrupted {
+			return ErrInterrupted
+		}
+		if res.Errored > 0 {
+			return fmt.Errorf("round %d arena against %s: %d games errored; resume the loop to play them", r.Round, opp, res.Errored)
+		}
+		st.Results = append(st.Results, res.RoundResults(r.Round, opp)...)
+	}
+	return nil
+}
+
+// History returns the evaluation results and training curves of every
+// finished round, for plots and reports.
+func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.TrainingPoint, error) {
+	rounds, err := l.store.Rounds(ctx, l.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var results []eval.RoundResult
+	var points []eval.TrainingPoint
+	for _, r := range rounds {
+		var st RoundState
+		if err := json.Unmarshal(r.State, &st); err != nil {
+			return nil, nil, fmt.Errorf("loop %s round %d: %w", l.ID, r.Round, err)
+		}
+		results = append(results, st.Results...)
+		if st.TrainingID == "" {
+			continue
+		}
+		steps, err := l.store.TrainingSteps(ctx, st.TrainingID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, raw := range steps {
+			var m train.Metrics
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, nil, fmt.Errorf("training %s: %w", st.TrainingID, err)
+			}
+			points = append(points, eval.TrainingPoint{Round: r.Round, Step: m.Step, Loss: m.Loss, KL: m.KL, ClipFrac: m.ClipFrac})
+		}
+	}
+	return results, points, nil
+}
+
+func (l *Loop) plot(ctx context.Context, n int) error {
+	results, points, err := l.History(ctx)
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	links, err := eval.SaveLoopFigures(l.Config.Out, results, points, 0)
+	if err != nil {
+		return fmt.Errorf("round %d plots: %w", n, err)
+	}
+	for _, f := range links {
+		l.logf("round %d: %s: %s", n, f.Caption, f.Path)
+	}
+	return nil
+}
+
+// roundSeed gives each round its own seed, so that rounds play other games.
+func roundSeed(seed uint64, round int) uint64 { return selfplay.EpisodeSeed(seed, 1_000_000+round) }
