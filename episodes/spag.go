@@ -26,6 +26,9 @@ const (
 //
 //	{"target_word": str, "max_turns": int, "history": [{"role": "attacker"|"defender", "content": str}, ...]}
 //
+// max_turns may be missing: MaxTurns is then 0, which readers take as the
+// game's default (5 for Taboo), and writing leaves the key out again.
+//
 // Keys the format does not define are kept verbatim in Extra, so that
 // reading and writing a file loses nothing.
 type SPAGEpisode struct {
@@ -59,11 +62,11 @@ func (e SPAGEpisode) MarshalJSON() ([]byte, error) {
 		history = append(history, b...)
 	}
 	history = append(history, ']')
-	return marshalObject([]field{
-		{"target_word", quote(e.TargetWord)},
-		{"max_turns", []byte(strconv.Itoa(e.MaxTurns))},
-		{"history", history},
-	}, e.Extra)
+	fields := []field{{"target_word", quote(e.TargetWord)}}
+	if e.MaxTurns > 0 {
+		fields = append(fields, field{"max_turns", []byte(strconv.Itoa(e.MaxTurns))})
+	}
+	return marshalObject(append(fields, field{"history", history}), e.Extra)
 }
 
 // MarshalJSON writes the message with its known keys first, then the extra
@@ -310,7 +313,7 @@ func (p *spagParser) str(val json.RawMessage, off int64, path string) (string, e
 
 func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGEpisode, error) {
 	var ep SPAGEpisode
-	var haveWord, haveTurns, haveHistory bool
+	var haveWord, haveHistory bool
 	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
 		kpath := path + "." + key
 		switch key {
@@ -328,7 +331,7 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 			if err != nil || n < 1 {
 				return p.errAt(voff, kpath, "want a positive integer, got %s", describe(val))
 			}
-			ep.MaxTurns, haveTurns = n, true
+			ep.MaxTurns = n
 		case "history":
 			ep.History = []SPAGMessage{}
 			err := p.array(val, voff, kpath, "an array of messages", func(i int, v json.RawMessage, o int64) error {
@@ -354,7 +357,7 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 	for _, k := range []struct {
 		have bool
 		key  string
-	}{{haveWord, "target_word"}, {haveTurns, "max_turns"}, {haveHistory, "history"}} {
+	}{{haveWord, "target_word"}, {haveHistory, "history"}} {
 		if !k.have {
 			return ep, p.errAt(off, path, "missing key %q", k.key)
 		}
@@ -523,7 +526,10 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 	for k, v := range se.Extra {
 		extra[k] = v
 	}
-	extra[spagMaxTurnsKey] = json.RawMessage(strconv.Itoa(se.MaxTurns))
+	if se.MaxTurns > 0 {
+		// Without one the episode is exported with its run's max_turns.
+		extra[spagMaxTurnsKey] = json.RawMessage(strconv.Itoa(se.MaxTurns))
+	}
 	b, err := json.Marshal(extra)
 	if err != nil {
 		return pending{}, fmt.Errorf("extra keys: %w", err)

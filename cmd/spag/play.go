@@ -102,19 +102,13 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 
 	otherRole := g.Roles()[1-humanIdx]
-	spec, err := parseSpec("against", f.against)
+	opened, err := openPlayers(ctx, "taboo", j, []seat{{"against", f.against, otherRole}}, nil)
 	if err != nil {
 		return err
 	}
-	loadLex := lazyLexicon()
-	opponent, err := newPlayer("against", spec, otherRole, loadLex, j)
-	if err != nil {
+	opponent := opened[0]
+	if err := preflight(ctx, []string{otherRole}, opened); err != nil {
 		return err
-	}
-	if c, ok := opponent.(preflighter); ok {
-		if err := c.Preflight(ctx); err != nil {
-			return fmt.Errorf("%s: %w", otherRole, err)
-		}
 	}
 	person := human.New(nil)
 	defer person.Close()

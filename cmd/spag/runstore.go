@@ -11,6 +11,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
+	"github.com/spag-go/spag/players"
 )
 
 // runStore is the database of a play command (selfplay, apo), opened when
@@ -91,13 +92,6 @@ func checkResumedPlayers(run *episodes.Run, specs map[string]string) error {
 
 // preflight checks every backend (models present, servers reachable)
 // before anything is written.
-func preflight(ctx context.Context, roles []string, players []game.Player) error {
-	for i, p := range players {
-		if c, ok := p.(preflighter); ok {
-			if err := c.Preflight(ctx); err != nil {
-				return fmt.Errorf("%s: %w", roles[i], err)
-			}
-		}
-	}
-	return nil
+func preflight(ctx context.Context, roles []string, ps []game.Player) error {
+	return players.Preflight(ctx, roles, ps)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/taboo"
 )
@@ -223,13 +224,6 @@ func conflictingWithResume(cmd *cobra.Command) []string {
 	return bad
 }
 
-// preflighter is implemented by players that can check, before a run
-// starts, that they will be able to play (a model server is reachable and
-// has the model). A failed check stops the run before anything is written.
-type preflighter interface {
-	Preflight(ctx context.Context) error
-}
-
 func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
@@ -282,8 +276,17 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		if style == "" {
 			style = defaultStyle(f.attacker, f.defender)
 		}
+		// Resuming from another directory must find the same checkpoints.
+		attacker, err := resolveSpec("attacker", f.attacker)
+		if err != nil {
+			return err
+		}
+		defender, err := resolveSpec("defender", f.defender)
+		if err != nil {
+			return err
+		}
 		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: f.words, Games: games,
+			Attacker: attacker, Defender: defender, Seed: f.seed, Words: f.words, Games: games,
 			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
 		subjectList = subjects(words, games, f.seed)
 	}
@@ -293,7 +296,7 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 			return err
 		}
 	}
-	g, players, err := buildGame(cfg)
+	g, players, err := buildGame(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -420,7 +423,7 @@ func playRun(cmd *cobra.Command, sig *interrupts, p batchRun) error {
 }
 
 // buildGame makes the game and the two players a run configuration names.
-func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
+func buildGame(ctx context.Context, cfg runConfig) (*taboo.Game, []game.Player, error) {
 	j, tmpl, err := loadJudgeAndTemplates("judge", cfg.Judge, cfg.Templates)
 	if err != nil {
 		return nil, nil, err
@@ -429,28 +432,11 @@ func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
-	loadLex := lazyLexicon()
-	players := make([]game.Player, 2)
-	for i, role := range []struct{ flag, spec, role string }{
+	players, err := openPlayers(ctx, "taboo", j, []seat{
 		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
-	} {
-		spec, err := parseSpec(role.flag, role.spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
-			return nil, nil, err
-		}
-		// Model players are role-agnostic: with the same spec both roles
-		// share one player, hence one host pool (one per-host cap) or one
-		// native model and decoding batch.
-		if i == 1 && spec.backend != "builtin" && cfg.Defender == cfg.Attacker {
-			players[1] = players[0]
-			continue
-		}
-		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
-			return nil, nil, err
-		}
+	}, cfg.Options)
+	if err != nil {
+		return nil, nil, err
 	}
 	return g, players, nil
 }
@@ -497,7 +483,7 @@ func isTerminal(w io.Writer) bool {
 // building the players reports them.
 func defaultStyle(specs ...string) string {
 	for _, raw := range specs {
-		if spec, err := parseSpec("", raw); err == nil && spec.backend == "native" {
+		if spec, err := players.Parse(raw); err == nil && spec.Backend == "native" {
 			return taboo.StyleCompact
 		}
 	}
