@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spag-go/spag/game"
 )
@@ -641,36 +640,8 @@ func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
 	return se, nil
 }
 
-// jsonlEpisode is the line format of ExportJSONL. Its field names are a
-// stable interface: change them only by adding fields.
-type jsonlEpisode struct {
-	RunID      string          `json:"run_id"`
-	ID         int64           `json:"id"`
-	Index      int             `json:"index"`
-	Subject    string          `json:"subject"`
-	Seed       uint64          `json:"seed"`
-	StartedAt  string          `json:"started_at,omitempty"`
-	FinishedAt string          `json:"finished_at,omitempty"`
-	Turns      []jsonlTurn     `json:"turns"`
-	Verdict    game.Verdict    `json:"verdict"`
-	Err        string          `json:"err"`
-	Extra      json.RawMessage `json:"extra,omitempty"`
-}
-
-type jsonlTurn struct {
-	game.Turn
-	Extra json.RawMessage `json:"extra,omitempty"`
-}
-
-const jsonlTime = time.RFC3339Nano
-
 // ExportJSONL writes the episodes f selects (turns always included) as JSON
-// Lines, one full episode a line with these fields: run_id, id, index,
-// subject, seed, started_at and finished_at (RFC 3339, omitted when
-// unknown), turns (n, player, role, text, thinking, usage {prompt_tokens,
-// output_tokens, latency_ns}, logprobs, extra), verdict (outcome,
-// decided_at, rule, evidence {turn, start, end, text}, judge), err and
-// extra.
+// Lines, one full episode a line in the form of [JSON].
 func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
 	f.Turns = true
 	bw := bufio.NewWriter(w)
@@ -680,23 +651,7 @@ func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("episodes: export JSONL: %w", err)
 		}
-		line := jsonlEpisode{
-			RunID: r.RunID, ID: r.ID, Index: r.Index, Subject: r.Subject, Seed: r.Seed,
-			Turns: make([]jsonlTurn, len(r.Turns)), Verdict: r.Verdict, Err: r.Err, Extra: r.Extra,
-		}
-		if !r.StartedAt.IsZero() {
-			line.StartedAt = r.StartedAt.Format(jsonlTime)
-		}
-		if !r.FinishedAt.IsZero() {
-			line.FinishedAt = r.FinishedAt.Format(jsonlTime)
-		}
-		for i, t := range r.Turns {
-			line.Turns[i].Turn = t
-			if i < len(r.TurnExtra) {
-				line.Turns[i].Extra = r.TurnExtra[i]
-			}
-		}
-		if err := enc.Encode(line); err != nil {
+		if err := enc.Encode(NewJSON(&r)); err != nil {
 			return fmt.Errorf("episodes: export JSONL: run %s episode %d: %w", r.RunID, r.Index, err)
 		}
 	}

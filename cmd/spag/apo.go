@@ -387,7 +387,7 @@ spag or var); --format chat writes chat JSON Lines. Episodes whose ratings
 cannot be read and empty answers give no sample; the counts are printed on
 stderr. Without --run it reads the latest APO run.`,
 		Example: `  spag apo rewards --out gen.json
-  spag train --objective spag --data gen.json --init model.ckpt --out model2.ckpt`,
+  spag train --objective spag --data gen.json --init model.ckpt --steps 100 --out model2.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "spag" && format != "chat" {

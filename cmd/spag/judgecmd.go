@@ -16,20 +16,16 @@ import (
 )
 
 // verdictLine is one line of `spag judge` output; field names are stable.
+// verdictLine is one line of `spag judge FILE` output, in the key names of
+// episodes.JSON: the episode's index in the file, its subject (the
+// target_word), and the verdict's keys.
 type verdictLine struct {
-	Index      int          `json:"index"`
-	TargetWord string       `json:"target_word"`
-	Outcome    string       `json:"outcome"`
-	DecidedAt  int          `json:"decided_at"`
-	Rule       string       `json:"rule"`
-	Evidence   evidenceJSON `json:"evidence"`
-}
-
-type evidenceJSON struct {
-	Utterance int    `json:"utterance"`
-	Start     int    `json:"start"`
-	End       int    `json:"end"`
-	Text      string `json:"text"`
+	Index     int           `json:"index"`
+	Subject   string        `json:"subject"`
+	Outcome   string        `json:"outcome"`
+	DecidedAt int           `json:"decided_at"`
+	Rule      string        `json:"rule"`
+	Evidence  game.Evidence `json:"evidence"`
 }
 
 // readSPAGFile reads a SPAG episodes JSON file; "-" is standard input.
@@ -72,8 +68,9 @@ func newJudgeCmd() *cobra.Command {
 		Short: "Judge the episodes of a SPAG episodes JSON file",
 		Long: `judge reads a SPAG episodes JSON file (a JSON array of {"target_word",
 "max_turns", "history": [{"role", "content"}...]}; "-" reads standard input)
-and prints one JSON line per episode, in input order:
-{"index", "target_word", "outcome", "decided_at", "rule", "evidence"}.
+and prints one JSON line per episode, in input order: {"index", "subject"
+(the target word), "outcome", "decided_at", "rule", "evidence": {"turn",
+"start", "end", "text"}}, in the key names of every episode export.
 
 --rules spag reproduces the SPAG reference code's verdicts, quirks included;
 --rules strict is the project's recommended judge. An episode without
@@ -81,8 +78,9 @@ max_turns is judged with the default of 5.
 
 With --db instead of a file, judge re-judges the stored episodes (of one
 --run, or all) and prints one JSON line for each episode whose verdict
-differs from the stored one: {"episode", "run", "index", "target_word",
-"stored", "rejudged"}; --record also stores every new verdict beside the
+differs from the stored one: {"id", "run_id", "index", "subject", "stored",
+"rejudged"}, with the episode's keys as in episodes export --format jsonl;
+APO episodes are skipped (the reward model's ratings decide them); --record also stores every new verdict beside the
 old one (see spag replay --episode).`,
 		Example: `  spag judge --rules spag episodes.json
   spag judge --rules strict --spag-names - < episodes.json | jq -r .outcome | sort | uniq -c
@@ -112,13 +110,9 @@ old one (see spag replay --episode).`,
 			enc := json.NewEncoder(w)
 			for i, ep := range eps {
 				h := judgeHistory(ep)
-				v := j.Judge(ep.TargetWord, maxTurnsOf(ep), h)
-				line := verdictLine{Index: i, TargetWord: ep.TargetWord, Outcome: string(v.Outcome),
-					DecidedAt: v.DecidedAt, Rule: v.Rule,
-					Evidence: evidenceJSON{Utterance: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
-				if u := v.Evidence.Utterance; u > 0 && u <= len(h) {
-					line.Evidence.Text = h[u-1].Text[v.Evidence.Start:v.Evidence.End]
-				}
+				v := gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(ep), h), "", h)
+				line := verdictLine{Index: i, Subject: ep.TargetWord, Outcome: v.Outcome,
+					DecidedAt: v.DecidedAt, Rule: v.Rule, Evidence: v.Evidence}
 				if spagNames {
 					line.Outcome = taboo.SPAGOutcome(line.Outcome)
 				}
@@ -139,12 +133,12 @@ old one (see spag replay --episode).`,
 
 // rejudgeLine is one line of `spag judge --db` output.
 type rejudgeLine struct {
-	Episode    int64        `json:"episode"`
-	Run        string       `json:"run"`
-	Index      int          `json:"index"`
-	TargetWord string       `json:"target_word"`
-	Stored     game.Verdict `json:"stored"`
-	Rejudged   game.Verdict `json:"rejudged"`
+	ID       int64        `json:"id"`
+	RunID    string       `json:"run_id"`
+	Index    int          `json:"index"`
+	Subject  string       `json:"subject"`
+	Stored   game.Verdict `json:"stored"`
+	Rejudged game.Verdict `json:"rejudged"`
 }
 
 // rejudgeStored judges stored episodes again and lists the differences.
@@ -181,12 +175,14 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	}
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	enc := json.NewEncoder(w)
-	differ := 0
+	differ, judged, skipped := 0, 0, 0
 	for i := range recs {
 		rec := &recs[i]
 		if apoRuns[rec.RunID] {
+			skipped++
 			continue
 		}
+		judged++
 		mt := maxTurns[rec.RunID]
 		if mt < 1 {
 			mt = importedMaxTurns(rec.Extra)
@@ -202,7 +198,7 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 			continue
 		}
 		differ++
-		if err := enc.Encode(rejudgeLine{Episode: rec.ID, Run: rec.RunID, Index: rec.Index, TargetWord: rec.Subject,
+		if err := enc.Encode(rejudgeLine{ID: rec.ID, RunID: rec.RunID, Index: rec.Index, Subject: rec.Subject,
 			Stored: rec.Verdict, Rejudged: gv}); err != nil {
 			return err
 		}
@@ -210,7 +206,10 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", len(recs), judgeID, differ)
+	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", judged, judgeID, differ)
+	if skipped > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%d APO episodes skipped: the reward model's ratings decide them, not a Taboo judge\n", skipped)
+	}
 	return nil
 }
 

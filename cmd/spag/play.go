@@ -131,9 +131,6 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(j), Seed: seed, MaxTurns: f.maxTurns,
 		Players: roles, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
-	if err := store.CreateRun(ctx, run); err != nil {
-		return err
-	}
 
 	bus := &game.Bus{}
 	sub := bus.Subscribe(4096)
@@ -144,6 +141,11 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	go func() {
 		setup := game.Setup{Index: 0, Seed: episodeSeed(seed, 0), Subject: word}
 		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
+			// The run is recorded with its one episode, so that a game
+			// abandoned (or killed) before its end leaves no empty run.
+			if err := store.CreateRun(ctx, run); err != nil {
+				return err
+			}
 			return store.Write(ctx, run.ID, *ep)
 		})
 		if err == nil {

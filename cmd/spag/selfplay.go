@@ -9,7 +9,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/progress"
+	"github.com/spag-go/spag/internal/version"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
@@ -154,30 +154,10 @@ func parseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
+// codeVersion is what runs record as the code that played them (see
+// internal/version) and the Go version.
 func codeVersion() (code, goVersion string) {
-	code = "unknown"
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return code, runtime.Version()
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev != "" {
-		code = rev
-		if modified == "true" {
-			code += "+dirty"
-		}
-	} else if info.Main.Version != "" {
-		code = info.Main.Version
-	}
-	return code, info.GoVersion
+	return version.Code(), runtime.Version()
 }
 
 // loadWords reads the word list named by --words.

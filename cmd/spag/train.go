@@ -121,7 +121,9 @@ training record with one row per step; --db "" turns that off) and, with
 			}
 			defer tr.Close()
 
-			sinks := []train.MetricsSink{train.NewConsole(cmd.ErrOrStderr(), logEvery)}
+			console := train.NewConsole(cmd.ErrOrStderr(), logEvery)
+			console.Last = tr.Total()
+			sinks := []train.MetricsSink{console}
 			if metricsPath != "" {
 				mf, err := os.OpenFile(metricsPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 				if err != nil {
