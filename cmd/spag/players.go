@@ -74,12 +74,6 @@ func resolveSpec(flag, raw string) (string, error) {
 	return resolved.Text(), nil
 }
 
-// parseSpec parses the spec given to flag; errors name the flag.
-func parseSpec(flag, raw string) (players.Spec, error) {
-	spec, err := players.ParseFlag(flag, raw)
-	return spec, cliError(err)
-}
-
 // loadNativeCheckpoint loads the checkpoint at path, or the shipped default
 // model when path is empty.
 func loadNativeCheckpoint(path string) (*checkpoint.Checkpoint, error) {
