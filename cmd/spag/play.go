@@ -121,7 +121,13 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 	defer store.Close()
 	code, gov := codeVersion()
-	roles := map[string]string{f.as: "human", otherRole: f.against}
+	// The run records the opponent as every run does: checkpoints by
+	// absolute path and digest.
+	against, err := resolveSpec("against", f.against)
+	if err != nil {
+		return err
+	}
+	roles := map[string]string{f.as: "human", otherRole: against}
 	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: style,
 		Attacker: roles[judge.Attacker], Defender: roles[judge.Defender], Seed: seed, Words: f.words,
 		Games: 1, CodeVersion: code, GoVersion: gov}
@@ -130,7 +136,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		return err
 	}
 	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(j), Seed: seed, MaxTurns: f.maxTurns,
-		Players: roles, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
+		Players: map[string]string{f.as: "human", otherRole: playerName(against)}, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
 
 	bus := &game.Bus{}
 	sub := bus.Subscribe(4096)
