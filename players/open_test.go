@@ -44,6 +44,7 @@ func TestOptionsGoToTheBackendsThatTakeThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { players.Close(opened) })
 	if got := opened[0].Spec.Options; got["temperature"] != "0" || got["num_ctx"] != "" || got["think"] != "" {
 		t.Errorf("native got options %v; want its own temperature=0 and no Ollama-only keys", got)
 	}
@@ -167,6 +168,7 @@ func TestCheckpointProvenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	players.Close([]players.Opened{o})
 	if o.Name != name {
 		t.Errorf("Open records %q, Resolve %q", o.Name, name)
 	}
@@ -200,6 +202,9 @@ func TestSameSpecSharesOnePlayer(t *testing.T) {
 	}
 	if opened[0].Player != opened[1].Player {
 		t.Error("one native spec for both roles must be one player (one decoding batch)")
+	}
+	if err := players.Close(opened); err != nil {
+		t.Error(err)
 	}
 	opened, err = players.OpenAll(context.Background(), []players.Seat{
 		seat("attacker", "builtin", "taboo", judge.Attacker), seat("defender", "builtin", "taboo", judge.Defender),

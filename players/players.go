@@ -275,7 +275,7 @@ func OpenAll(ctx context.Context, seats []Seat, options []string) ([]Opened, err
 		}
 		p, err := bs[i].Open(ctx, out[i].Spec, seat.Env)
 		if err != nil {
-			closeAll(out[:i])
+			Close(out[:i])
 			return nil, &SpecError{Flag: seat.Env.Flag, Spec: seat.Spec.Text(), Err: err}
 		}
 		out[i].Player = p
@@ -293,14 +293,21 @@ func sameAs(opened []Opened, seats []Seat, spec Spec) int {
 	return -1
 }
 
-// closeAll closes the players that implement io.Closer, once each.
-func closeAll(opened []Opened) {
+// Close closes the opened players that implement io.Closer, each shared
+// player once, and returns the first error. A run's players are usually
+// closed by the [game.Runner] that plays them; Close is for players opened
+// and not played.
+func Close(opened []Opened) error {
+	var first error
 	for i, o := range opened {
 		c, ok := o.Player.(io.Closer)
 		if ok && (i == 0 || !sharedWith(opened[:i], o.Player)) {
-			c.Close()
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
+	return first
 }
 
 // sharedWith reports whether p is the player of one of opened, which
