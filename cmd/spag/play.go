@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/human"
+	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/tui"
 )
@@ -98,7 +99,11 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--words: %w", err)}
 		}
-		word = subjects(words, 1, seed)[0]
+		pick, err := selfplay.Shuffle(words, 1, 1, seed)
+		if err != nil {
+			return usageError{fmt.Errorf("--words: %w", err)}
+		}
+		word = pick.At(0)
 	}
 
 	otherRole := g.Roles()[1-humanIdx]
@@ -145,7 +150,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	runner := &game.Runner{Game: g, Players: players, Concurrency: 1, Events: bus}
 	errc := make(chan error, 1)
 	go func() {
-		setup := game.Setup{Index: 0, Seed: episodeSeed(seed, 0), Subject: word}
+		setup := game.Setup{Index: 0, Seed: selfplay.EpisodeSeed(seed, 0), Subject: word}
 		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
 			// The run is recorded with its one episode, so that a game
 			// abandoned (or killed) before its end leaves no empty run.

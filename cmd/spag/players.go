@@ -130,3 +130,9 @@ func loadJudgeAndTemplates(judgeFlag, judgeName, templatesDir string) (judge.Jud
 	}
 	return j, tmpl, nil
 }
+
+// preflight checks every player that can check itself (models present,
+// servers reachable) before anything is written; errors name the role.
+func preflight(ctx context.Context, roles []string, ps []game.Player) error {
+	return players.Preflight(ctx, roles, ps)
+}

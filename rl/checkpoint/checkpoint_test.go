@@ -91,6 +91,8 @@ func TestCorruption(t *testing.T) {
 	}{
 		{"truncated", data[:len(data)/2]},
 		{"flipped byte", func() []byte { d := append([]byte(nil), data...); d[len(d)/2] ^= 1; return d }()},
+		{"last tensor byte flipped", func() []byte { d := append([]byte(nil), data...); d[len(d)-5] ^= 0x80; return d }()},
+		{"trailing byte", append(append([]byte(nil), data...), 0)},
 		{"not a checkpoint", []byte("hello, this is not a checkpoint at all")},
 	}
 	for _, tc := range tests {
@@ -98,9 +100,40 @@ func TestCorruption(t *testing.T) {
 			if _, err := Read(tc.data); !errors.Is(err, ErrFormat) {
 				t.Errorf("Read error = %v, want ErrFormat", err)
 			}
+			// spag model info reads the header alone: it must not describe
+			// a damaged file as if it were sound.
+			bad := filepath.Join(t.TempDir(), "bad.ckpt")
+			if err := os.WriteFile(bad, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if h, err := ReadHeader(bad); !errors.Is(err, ErrFormat) {
+				t.Errorf("ReadHeader of a damaged file: header %v, error %v; want ErrFormat", h != nil, err)
+			}
 		})
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.ckpt")); err == nil {
 		t.Error("missing file loaded")
+	}
+}
+
+// TestWeightsDigest: the digest follows the weights, not the optimizer
+// state or the copy, and changes with any single weight.
+func TestWeightsDigest(t *testing.T) {
+	c := testCheckpoint(t, true)
+	d1, err := WeightsDigest(c.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := WeightsDigest(c.Params.Clone())
+	if err != nil || d2 != d1 {
+		t.Fatalf("clone digest %s (%v), want %s", d2, err, d1)
+	}
+	p := c.Params.Clone()
+	p.Tensors[len(p.Tensors)-1].Data().([]float32)[0] += 1e-6
+	if d3, _ := WeightsDigest(p); d3 == d1 {
+		t.Fatalf("digest %s did not change with a weight", d3)
+	}
+	if len(d1) != len("sha256:")+64 {
+		t.Fatalf("digest %q", d1)
 	}
 }
