@@ -34,9 +34,11 @@ type Filter struct {
 	RunID   string
 	Outcome string
 	Subject string
-	// Player keeps the episodes of runs in which this player spec played;
-	// Role narrows that to one role. Role alone keeps the runs that have a
-	// player in that role.
+	// Player keeps the episodes of runs in which this player spec played,
+	// as recorded or as given before the parenthesised model name and
+	// digest that runs record ("native" matches "native (spag-taboo-small-v1
+	// sha256:…)"); Role narrows that to one role. Role alone keeps the runs
+	// that have a player in that role.
 	Player string
 	Role   string
 	// DecidedAt keeps the episodes decided at this utterance.
@@ -53,6 +55,9 @@ type Filter struct {
 	Limit, Offset int
 	// Turns loads each episode's turns; without it Turns is nil.
 	Turns bool
+	// NewestRunFirst orders the runs newest first (by creation time); the
+	// episodes of a run stay in index order. The default is oldest first.
+	NewestRunFirst bool
 }
 
 const episodeColumns = `e.id, e.run_id, e.idx, e.subject, e.seed, e.outcome, e.decided_at, e.rule,
@@ -187,10 +192,10 @@ func (f Filter) where() (string, []any) {
 	switch {
 	case f.Player != "" && f.Role != "":
 		add(`EXISTS (SELECT 1 FROM runs r, json_each(r.players) p
-			WHERE r.id = e.run_id AND p.key = ? AND p.value = ?)`, f.Role, f.Player)
+			WHERE r.id = e.run_id AND p.key = ? AND `+playerMatch+`)`, f.Role, f.Player, f.Player, f.Player)
 	case f.Player != "":
 		add(`EXISTS (SELECT 1 FROM runs r, json_each(r.players) p
-			WHERE r.id = e.run_id AND p.value = ?)`, f.Player)
+			WHERE r.id = e.run_id AND `+playerMatch+`)`, f.Player, f.Player, f.Player)
 	case f.Role != "":
 		add(`EXISTS (SELECT 1 FROM runs r, json_each(r.players) p
 			WHERE r.id = e.run_id AND p.key = ?)`, f.Role)
@@ -201,7 +206,12 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Iter yields the episodes f selects, ordered by run ID, then index,
+// playerMatch is the condition of [Filter.Player] on a run's player p: the
+// recorded name, or the spec that starts it followed by " (".
+const playerMatch = `(p.value = ? OR substr(p.value, 1, length(?) + 2) = ? || ' (')`
+
+// Iter yields the episodes f selects, ordered by run ID (see
+// [Filter.NewestRunFirst]), then index,
 // streaming them so a whole store can be exported in constant memory. It
 // reads one consistent snapshot; a long iteration keeps the write-ahead log
 // from being reset until it ends. Stop early by breaking out of the loop.
@@ -220,8 +230,11 @@ func (s *Store) Iter(ctx context.Context, f Filter) iter.Seq2[Record, error] {
 			limit = f.Limit
 		}
 		args = append(args, limit, max(f.Offset, 0))
-		rows, err := tx.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes e`+where+
-			` ORDER BY e.run_id, e.idx LIMIT ? OFFSET ?`, args...)
+		order := ` ORDER BY e.run_id, e.idx`
+		if f.NewestRunFirst {
+			order = ` ORDER BY (SELECT r.created_at FROM runs r WHERE r.id = e.run_id) DESC, e.run_id DESC, e.idx`
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes e`+where+order+` LIMIT ? OFFSET ?`, args...)
 		if err != nil {
 			fail(err)
 			return

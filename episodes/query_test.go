@@ -20,7 +20,7 @@ func fillStore(t *testing.T, s *Store) (a, b *Run) {
 	a = createRun(t, s)
 	// A minute later, so that b's ID sorts after a's.
 	b = &Run{Game: "taboo", Judge: "spag@1", MaxTurns: 3, CreatedAt: a.CreatedAt.Add(time.Minute),
-		Players: map[string]string{"attacker": "scripted:hinter", "defender": "ollama:qwen3"}}
+		Players: map[string]string{"attacker": "native (m sha256:ab)", "defender": "ollama:qwen3"}}
 	if err := s.CreateRun(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,15 @@ func TestEpisodesFilter(t *testing.T) {
 		{"decided at", Filter{RunID: a.ID, DecidedAt: 4}, ka(2)},
 		{"player in any role", Filter{Player: "ollama:qwen3"}, append(ka(0, 1, 2, 3, 4, 5), kb(0, 1, 2)...)},
 		{"player in a role", Filter{Player: "ollama:qwen3", Role: "defender"}, kb(0, 1, 2)},
-		{"player not in that role", Filter{Player: "scripted:hinter", Role: "defender"}, nil},
+		{"player not in that role", Filter{Player: "native (m sha256:ab)", Role: "defender"}, nil},
+		// Runs record the shipped model with its name and digest; the spec
+		// alone finds them, and so does the full name.
+		{"spec of a recorded name", Filter{Player: "native"}, kb(0, 1, 2)},
+		{"spec of a recorded name in its role", Filter{Player: "native", Role: "attacker"}, kb(0, 1, 2)},
+		{"full recorded name", Filter{Player: "native (m sha256:ab)"}, kb(0, 1, 2)},
+		{"a prefix is not a spec", Filter{Player: "nat"}, nil},
+		{"newest run first", Filter{NewestRunFirst: true}, append(kb(0, 1, 2), ka(0, 1, 2, 3, 4, 5)...)},
+		{"newest run first, paged", Filter{NewestRunFirst: true, Limit: 2, Offset: 2}, append(kb(2), ka(0)...)},
 		{"role alone", Filter{Role: "generator"}, nil},
 		{"limit", Filter{Limit: 2}, ka(0, 1)},
 		{"offset", Filter{Limit: 2, Offset: 5}, append(ka(5), kb(0)...)},

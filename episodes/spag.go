@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spag-go/spag/game"
 )
@@ -26,6 +25,9 @@ const (
 // SPAGEpisode is one element of a SPAG episodes JSON file:
 //
 //	{"target_word": str, "max_turns": int, "history": [{"role": "attacker"|"defender", "content": str}, ...]}
+//
+// max_turns may be missing: MaxTurns is then 0, which readers take as the
+// game's default (5 for Taboo), and writing leaves the key out again.
 //
 // Keys the format does not define are kept verbatim in Extra, so that
 // reading and writing a file loses nothing.
@@ -60,11 +62,11 @@ func (e SPAGEpisode) MarshalJSON() ([]byte, error) {
 		history = append(history, b...)
 	}
 	history = append(history, ']')
-	return marshalObject([]field{
-		{"target_word", quote(e.TargetWord)},
-		{"max_turns", []byte(strconv.Itoa(e.MaxTurns))},
-		{"history", history},
-	}, e.Extra)
+	fields := []field{{"target_word", quote(e.TargetWord)}}
+	if e.MaxTurns > 0 {
+		fields = append(fields, field{"max_turns", []byte(strconv.Itoa(e.MaxTurns))})
+	}
+	return marshalObject(append(fields, field{"history", history}), e.Extra)
 }
 
 // MarshalJSON writes the message with its known keys first, then the extra
@@ -311,7 +313,7 @@ func (p *spagParser) str(val json.RawMessage, off int64, path string) (string, e
 
 func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGEpisode, error) {
 	var ep SPAGEpisode
-	var haveWord, haveTurns, haveHistory bool
+	var haveWord, haveHistory bool
 	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
 		kpath := path + "." + key
 		switch key {
@@ -329,7 +331,7 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 			if err != nil || n < 1 {
 				return p.errAt(voff, kpath, "want a positive integer, got %s", describe(val))
 			}
-			ep.MaxTurns, haveTurns = n, true
+			ep.MaxTurns = n
 		case "history":
 			ep.History = []SPAGMessage{}
 			err := p.array(val, voff, kpath, "an array of messages", func(i int, v json.RawMessage, o int64) error {
@@ -355,7 +357,7 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 	for _, k := range []struct {
 		have bool
 		key  string
-	}{{haveWord, "target_word"}, {haveTurns, "max_turns"}, {haveHistory, "history"}} {
+	}{{haveWord, "target_word"}, {haveHistory, "history"}} {
 		if !k.have {
 			return ep, p.errAt(off, path, "missing key %q", k.key)
 		}
@@ -581,7 +583,10 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 	for k, v := range se.Extra {
 		extra[k] = v
 	}
-	extra[spagMaxTurnsKey] = json.RawMessage(strconv.Itoa(se.MaxTurns))
+	if se.MaxTurns > 0 {
+		// Without one the episode is exported with its run's max_turns.
+		extra[spagMaxTurnsKey] = json.RawMessage(strconv.Itoa(se.MaxTurns))
+	}
 	b, err := json.Marshal(extra)
 	if err != nil {
 		return pending{}, fmt.Errorf("extra keys: %w", err)
@@ -693,36 +698,8 @@ func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
 	return se, nil
 }
 
-// jsonlEpisode is the line format of ExportJSONL. Its field names are a
-// stable interface: change them only by adding fields.
-type jsonlEpisode struct {
-	RunID      string          `json:"run_id"`
-	ID         int64           `json:"id"`
-	Index      int             `json:"index"`
-	Subject    string          `json:"subject"`
-	Seed       uint64          `json:"seed"`
-	StartedAt  string          `json:"started_at,omitempty"`
-	FinishedAt string          `json:"finished_at,omitempty"`
-	Turns      []jsonlTurn     `json:"turns"`
-	Verdict    game.Verdict    `json:"verdict"`
-	Err        string          `json:"err"`
-	Extra      json.RawMessage `json:"extra,omitempty"`
-}
-
-type jsonlTurn struct {
-	game.Turn
-	Extra json.RawMessage `json:"extra,omitempty"`
-}
-
-const jsonlTime = time.RFC3339Nano
-
 // ExportJSONL writes the episodes f selects (turns always included) as JSON
-// Lines, one full episode a line with these fields: run_id, id, index,
-// subject, seed, started_at and finished_at (RFC 3339, omitted when
-// unknown), turns (n, player, role, text, thinking, usage {prompt_tokens,
-// output_tokens, latency_ns}, logprobs, extra), verdict (outcome,
-// decided_at, rule, evidence {turn, start, end, text}, judge), err and
-// extra.
+// Lines, one full episode a line in the form of [JSON].
 func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
 	f.Turns = true
 	bw := bufio.NewWriter(w)
@@ -732,23 +709,7 @@ func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("episodes: export JSONL: %w", err)
 		}
-		line := jsonlEpisode{
-			RunID: r.RunID, ID: r.ID, Index: r.Index, Subject: r.Subject, Seed: r.Seed,
-			Turns: make([]jsonlTurn, len(r.Turns)), Verdict: r.Verdict, Err: r.Err, Extra: r.Extra,
-		}
-		if !r.StartedAt.IsZero() {
-			line.StartedAt = r.StartedAt.Format(jsonlTime)
-		}
-		if !r.FinishedAt.IsZero() {
-			line.FinishedAt = r.FinishedAt.Format(jsonlTime)
-		}
-		for i, t := range r.Turns {
-			line.Turns[i].Turn = t
-			if i < len(r.TurnExtra) {
-				line.Turns[i].Extra = r.TurnExtra[i]
-			}
-		}
-		if err := enc.Encode(line); err != nil {
+		if err := enc.Encode(NewJSON(&r)); err != nil {
 			return fmt.Errorf("episodes: export JSONL: run %s episode %d: %w", r.RunID, r.Index, err)
 		}
 	}

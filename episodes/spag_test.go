@@ -335,6 +335,41 @@ func FuzzReadSPAG(f *testing.F) {
 	})
 }
 
+// TestSPAGWithoutMaxTurns: max_turns is optional (the judge takes the
+// default of 5); an episode without it reads, imports and writes back
+// without one.
+func TestSPAGWithoutMaxTurns(t *testing.T) {
+	in := `[{"target_word": "apple", "history": [{"role": "attacker", "content": "a fruit"}]}]`
+	eps, err := ReadSPAG(strings.NewReader(in), "episodes.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eps[0].MaxTurns != 0 {
+		t.Errorf("MaxTurns %d, want 0 (absent)", eps[0].MaxTurns)
+	}
+	var out bytes.Buffer
+	if err := WriteSPAG(&out, eps); err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, []byte(in), out.Bytes())
+
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	run := &Run{Game: "taboo", Judge: "spag@1", MaxTurns: 3}
+	if err := s.CreateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportSPAG(ctx, run.ID, eps); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+		t.Fatal(err)
+	}
+	// The store has no max_turns of its own for it: the run's is written.
+	sameJSON(t, []byte(`[{"target_word": "apple", "max_turns": 3, "history": [{"role": "attacker", "content": "a fruit"}]}]`), out.Bytes())
+}
+
 // TestImportSPAGRunIsAtomic imports a file as a new run, judged, and
 // interrupts another import half-way: the first leaves a run whose every
 // episode is judged, the second leaves nothing, not even an empty run that

@@ -45,3 +45,12 @@ func (f PlayerFunc) Play(ctx context.Context, req Request) (Reply, error) { retu
 type Capacity interface {
 	Capacity() int
 }
+
+// Preflighter is implemented by players that can check, before a run
+// starts, that they will be able to play: a model server is reachable and
+// has the model, a checkpoint loads. Commands call Preflight on every player
+// before they write anything, so that a run that cannot play leaves nothing
+// behind; players without the method are taken as ready.
+type Preflighter interface {
+	Preflight(ctx context.Context) error
+}

@@ -434,12 +434,9 @@ func DefaultConcurrency(players []game.Player) int {
 	return max(slots, 8, runtime.GOMAXPROCS(0))
 }
 
-// Preflighter is implemented by players that can check, before a run
-// starts, that they will be able to play (a model server is reachable and
-// has the model). A failed check stops the run before anything is written.
-type Preflighter interface {
-	Preflight(ctx context.Context) error
-}
+// Preflighter is [game.Preflighter], the optional interface of players
+// that can check before a run that they will be able to play.
+type Preflighter = game.Preflighter
 
 // Preflight checks every player that can be checked, naming the role of the
 // first that fails.

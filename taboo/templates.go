@@ -142,6 +142,12 @@ func BuiltinTemplates() *Templates {
 // syntax errors and unknown fields are reported here, with the file and
 // line, rather than in the middle of a run.
 func LoadTemplates(dir string) (*Templates, error) {
+	// os.DirFS reports a missing dir as "open .": name it instead.
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("load templates: %s is not a directory (want one holding %s and %s)", dir, AttackerFile, DefenderFile)
+	}
 	files, err := readTemplateFiles(os.DirFS(dir), ".", dir)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -670,35 +669,13 @@ func codeSpan(s string) string {
 	return fence + " " + s + " " + fence
 }
 
-// episodeJSON is the JSON export of one episode; field names are stable.
-type episodeJSON struct {
-	ID         int64          `json:"id"`
-	RunID      string         `json:"run_id"`
-	Index      int            `json:"index"`
-	Subject    string         `json:"target_word"`
-	Seed       uint64         `json:"seed"`
-	Turns      []game.Turn    `json:"turns"`
-	Verdict    game.Verdict   `json:"verdict"`
-	Others     []game.Verdict `json:"other_verdicts,omitempty"`
-	Err        string         `json:"error,omitempty"`
-	StartedAt  *time.Time     `json:"started_at,omitempty"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-}
-
-// EpisodeJSON renders an episode as an indented JSON document. Control
-// characters in model output are escaped by the JSON encoding.
+// EpisodeJSON renders an episode as an indented JSON document in the one
+// JSON form of an episode, [episodes.JSON], with primary as its verdict and
+// the others beside it. Control characters in model output are escaped by
+// the JSON encoding.
 func EpisodeJSON(rec *episodes.Record, primary game.Verdict, others []game.Verdict) ([]byte, error) {
-	e := episodeJSON{ID: rec.ID, RunID: rec.RunID, Index: rec.Index, Subject: rec.Subject, Seed: rec.Seed,
-		Turns: rec.Turns, Verdict: primary, Others: others, Err: rec.Err}
-	if e.Turns == nil {
-		e.Turns = []game.Turn{}
-	}
-	if !rec.StartedAt.IsZero() {
-		e.StartedAt = &rec.StartedAt
-	}
-	if !rec.FinishedAt.IsZero() {
-		e.FinishedAt = &rec.FinishedAt
-	}
+	e := episodes.NewJSON(rec)
+	e.Verdict, e.OtherVerdicts = primary, others
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("episode %d as JSON: %w", rec.ID, err)

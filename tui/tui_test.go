@@ -243,14 +243,15 @@ func TestExports(t *testing.T) {
 	}
 	var back struct {
 		ID     int64          `json:"id"`
-		Word   string         `json:"target_word"`
+		Word   string         `json:"subject"`
+		RunID  string         `json:"run_id"`
 		Turns  []game.Turn    `json:"turns"`
 		Others []game.Verdict `json:"other_verdicts"`
 	}
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.ID != 3 || back.Word != "river" || back.Turns[0].Text != hostile || len(back.Others) != 1 {
+	if back.ID != 3 || back.Word != "river" || back.RunID != rec.RunID || back.Turns[0].Text != hostile || len(back.Others) != 1 {
 		t.Errorf("JSON round trip: %+v", back)
 	}
 	if strings.Contains(string(data), "\x1b") {

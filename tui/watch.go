@@ -30,6 +30,9 @@ type WatchConfig struct {
 	PollEvery time.Duration
 	// Title names the run in the header, for example its ID.
 	Title string
+	// Command is the command shown first in the header, the one the user
+	// ran ("spag selfplay"); "spag watch" when empty.
+	Command string
 	// Total is the number of episodes to play, shown before the first
 	// progress event arrives.
 	Total int
@@ -684,6 +687,9 @@ func (m watchModel) dashboard() string {
 	p := m.prog
 	var lines []string
 	title := "spag watch"
+	if m.cfg.Command != "" {
+		title = oneLine(m.cfg.Command)
+	}
 	if m.cfg.Title != "" {
 		title += " · " + oneLine(m.cfg.Title)
 	}

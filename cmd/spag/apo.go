@@ -15,9 +15,7 @@ import (
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl"
-	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -139,14 +137,14 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		if games == 0 {
 			games = len(items) * f.samples
 		}
-		rewardModel := f.rewardModel
-		if backend, path, _ := strings.Cut(rewardModel, ":"); backend == "likelihood" && path != "" {
-			// Resuming from another directory must find the same checkpoint.
-			abs, err := filepath.Abs(path)
-			if err != nil {
-				return usagef("--reward-model %s: %v", f.rewardModel, err)
-			}
-			rewardModel = "likelihood:" + abs
+		// Resuming from another directory must find the same files.
+		generator, err := resolveSpec("generator", f.generator)
+		if err != nil {
+			return err
+		}
+		rewardModel, err := resolveSpec("reward-model", f.rewardModel)
+		if err != nil {
+			return err
 		}
 		prompts := f.prompts
 		if strings.TrimSpace(prompts) == "" {
@@ -159,14 +157,14 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 			}
 		}
 		code, gov := codeVersion()
-		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: f.generator, RewardModel: rewardModel,
+		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: generator, RewardModel: rewardModel,
 			Seed: f.seed, Samples: f.samples, Games: games, Options: f.options, CodeVersion: code, GoVersion: gov}
 	}
 	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
 	if err != nil {
 		return usageError{err}
 	}
-	players, err := apoPlayers(cfg)
+	players, err := apoPlayers(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -193,77 +191,10 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 }
 
 // apoPlayers makes the generator and the reward model a configuration names.
-func apoPlayers(cfg apoConfig) ([]game.Player, error) {
-	players := make([]game.Player, 2)
-	for i, role := range []struct{ flag, spec, role string }{
+func apoPlayers(ctx context.Context, cfg apoConfig) ([]game.Player, error) {
+	return openPlayers(ctx, "apo", nil, []seat{
 		{"generator", cfg.Generator, apo.Generator}, {"reward-model", cfg.RewardModel, apo.RewardModel},
-	} {
-		if backend, path, _ := strings.Cut(role.spec, ":"); backend == "likelihood" {
-			p, err := likelihoodRewardModel(role.flag, role.role, path)
-			if err != nil {
-				return nil, err
-			}
-			players[i] = p
-			continue
-		}
-		spec, err := parseSpec(role.flag, role.spec)
-		if err != nil {
-			return nil, err
-		}
-		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
-			return nil, err
-		}
-		if spec.backend != "builtin" {
-			// As in selfplay, one model spec for both roles is one player.
-			if i == 1 && cfg.RewardModel == cfg.Generator {
-				players[1] = players[0]
-				continue
-			}
-			if players[i], err = newPlayer(role.flag, spec, role.role, nil, nil); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if spec.arg != "" {
-			return nil, usagef("--%s %q: builtin takes no argument", role.flag, spec.raw)
-		}
-		skill := apo.DefaultGeneratorSkill
-		for k, v := range spec.options {
-			if k != "skill" || role.role != apo.Generator {
-				return nil, usagef("--%s %q: unknown option %q (the built-in generator takes skill=0..1; the built-in reward model takes none)", role.flag, spec.raw, k)
-			}
-			if skill, err = parseSkill(role.flag, spec.raw, v); err != nil {
-				return nil, err
-			}
-		}
-		if role.role == apo.Generator {
-			players[i] = apo.BuiltinGenerator{Skill: skill}
-		} else {
-			players[i] = apo.BuiltinRewardModel{}
-		}
-	}
-	return players, nil
-}
-
-// likelihoodRewardModel is the reward model of a likelihood:CKPT spec: a
-// native checkpoint (trained with spag train --objective apo) rating
-// answers by their mean log-likelihood.
-func likelihoodRewardModel(flag, role, path string) (game.Player, error) {
-	switch {
-	case role != apo.RewardModel:
-		return nil, usagef("--%s likelihood:%s: a likelihood model rates answers; it can only be the --reward-model", flag, path)
-	case path == "":
-		return nil, usagef("--%s likelihood: name the checkpoint, likelihood:CKPT (one trained with spag train --objective apo)", flag)
-	}
-	ck, err := checkpoint.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", flag, err)
-	}
-	m, err := native.NewModel(ck.Vocab, ck.Params)
-	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flag, path, err)
-	}
-	return apo.LikelihoodRewardModel{Scorer: m}, nil
+	}, cfg.Options)
 }
 
 // isAPORun reports whether a stored run is of the APO game.
@@ -420,7 +351,7 @@ spag or var); --format chat writes chat JSON Lines. Episodes whose ratings
 cannot be read and empty answers give no sample; the counts are printed on
 stderr. Without --run it reads the latest APO run.`,
 		Example: `  spag apo rewards --out gen.json
-  spag train --objective spag --data gen.json --init model.ckpt --out model2.ckpt`,
+  spag train --objective spag --data gen.json --init model.ckpt --steps 100 --out model2.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "spag" && format != "chat" {

@@ -464,7 +464,7 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		var v verdictLine
 		mustJSON(t, line, &v)
-		got = append(got, fmt.Sprintf("%d %s %s %d %s", v.Index, v.TargetWord, v.Outcome, v.DecidedAt, v.Evidence.Text))
+		got = append(got, fmt.Sprintf("%d %s %s %d %s", v.Index, v.Subject, v.Outcome, v.DecidedAt, v.Evidence.Text))
 	}
 	want := []string{
 		"0 sun attacker_broke_rules 1 Sun",
@@ -532,7 +532,7 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 		t.Fatalf("judge --db: exit %d\n%s", r.code, r.stderr)
 	}
 	var diff struct {
-		TargetWord string `json:"target_word"`
+		TargetWord string `json:"subject"`
 		Stored     struct{ Outcome string }
 		Rejudged   struct{ Outcome, Judge string }
 	}

@@ -87,8 +87,14 @@ func newEpisodesExportCmd() *cobra.Command {
 --format spag writes a SPAG episodes JSON array (keys kept from an import
 come back), each judged episode with a "spag_provenance" key naming its run,
 judge, outcome and decided_at (--provenance=false leaves it out, for an exact
-round trip of an imported file); --format jsonl writes one full episode a line (run, index, word,
-seed, turns with token counts, verdict with its judge, error).`,
+round trip of an imported file); --format jsonl writes one full episode a
+line, in the one JSON form of an episode that every export uses: "id",
+"run_id", "index", "subject" (the target word, or the APO query), "seed",
+"started_at", "finished_at", "turns" (each with "n", "player", "role",
+"text", "thinking", "usage", "logprobs"), "verdict" ("outcome",
+"decided_at", "rule", "evidence" {"turn", "start", "end", "text"},
+"judge"), "err" and the "extra" keys an import kept. An unknown --run or
+--outcome is an error.`,
 		Example: `  spag episodes export --run r20261126-151200-3fa9 --format spag --out episodes.json
   spag episodes export --format jsonl | jq .verdict.outcome`,
 		Args: noArgs,
@@ -101,6 +107,9 @@ seed, turns with token counts, verdict with its judge, error).`,
 				return err
 			}
 			defer store.Close()
+			if err := checkFilter(cmd.Context(), store, f); err != nil {
+				return err
+			}
 			if format == "spag" {
 				// SPAG's format holds Taboo episodes only.
 				if f.RunID != "" {

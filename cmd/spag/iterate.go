@@ -16,6 +16,7 @@ import (
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/train"
@@ -149,7 +150,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
 		}
 		for _, spec := range append([]string{f.cfg.InitSpec}, f.cfg.Opponents...) {
-			if _, err := parseSpec("opponent", spec); err != nil {
+			if _, err := players.ParseFlag("opponent", spec); err != nil {
 				return err
 			}
 		}

@@ -17,20 +17,16 @@ import (
 )
 
 // verdictLine is one line of `spag judge` output; field names are stable.
+// verdictLine is one line of `spag judge FILE` output, in the key names of
+// episodes.JSON: the episode's index in the file, its subject (the
+// target_word), and the verdict's keys.
 type verdictLine struct {
-	Index      int          `json:"index"`
-	TargetWord string       `json:"target_word"`
-	Outcome    string       `json:"outcome"`
-	DecidedAt  int          `json:"decided_at"`
-	Rule       string       `json:"rule"`
-	Evidence   evidenceJSON `json:"evidence"`
-}
-
-type evidenceJSON struct {
-	Utterance int    `json:"utterance"`
-	Start     int    `json:"start"`
-	End       int    `json:"end"`
-	Text      string `json:"text"`
+	Index     int           `json:"index"`
+	Subject   string        `json:"subject"`
+	Outcome   string        `json:"outcome"`
+	DecidedAt int           `json:"decided_at"`
+	Rule      string        `json:"rule"`
+	Evidence  game.Evidence `json:"evidence"`
 }
 
 // readSPAGFile reads a SPAG episodes JSON file; "-" is standard input.
@@ -73,8 +69,9 @@ func newJudgeCmd() *cobra.Command {
 		Short: "Judge the episodes of a SPAG episodes JSON file",
 		Long: `judge reads a SPAG episodes JSON file (a JSON array of {"target_word",
 "max_turns", "history": [{"role", "content"}...]}; "-" reads standard input)
-and prints one JSON line per episode, in input order:
-{"index", "target_word", "outcome", "decided_at", "rule", "evidence"}.
+and prints one JSON line per episode, in input order: {"index", "subject"
+(the target word), "outcome", "decided_at", "rule", "evidence": {"turn",
+"start", "end", "text"}}, in the key names of every episode export.
 
 --rules spag reproduces the SPAG reference code's verdicts, quirks included;
 --rules strict is the project's recommended judge. An episode without
@@ -82,8 +79,9 @@ max_turns is judged with the default of 5.
 
 With --db instead of a file, judge re-judges the stored episodes (of one
 --run, or all) and prints one JSON line for each episode whose verdict
-differs from the stored one: {"episode", "run", "index", "target_word",
-"stored", "rejudged"}; --record also stores every new verdict beside the
+differs from the stored one: {"id", "run_id", "index", "subject", "stored",
+"rejudged"}, with the episode's keys as in episodes export --format jsonl;
+APO episodes are skipped (the reward model's ratings decide them); --record also stores every new verdict beside the
 old one (see spag replay --episode).`,
 		Example: `  spag judge --rules spag episodes.json
   spag judge --rules strict --spag-names - < episodes.json | jq -r .outcome | sort | uniq -c
@@ -116,13 +114,9 @@ old one (see spag replay --episode).`,
 					return err
 				}
 				h := judgeHistory(ep)
-				v := j.Judge(ep.TargetWord, maxTurnsOf(ep), h)
-				line := verdictLine{Index: i, TargetWord: ep.TargetWord, Outcome: string(v.Outcome),
-					DecidedAt: v.DecidedAt, Rule: v.Rule,
-					Evidence: evidenceJSON{Utterance: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
-				if u := v.Evidence.Utterance; u > 0 && u <= len(h) {
-					line.Evidence.Text = h[u-1].Text[v.Evidence.Start:v.Evidence.End]
-				}
+				v := gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(ep), h), "", h)
+				line := verdictLine{Index: i, Subject: ep.TargetWord, Outcome: v.Outcome,
+					DecidedAt: v.DecidedAt, Rule: v.Rule, Evidence: v.Evidence}
 				if spagNames {
 					line.Outcome = taboo.SPAGOutcome(line.Outcome)
 				}
@@ -143,12 +137,12 @@ old one (see spag replay --episode).`,
 
 // rejudgeLine is one line of `spag judge --db` output.
 type rejudgeLine struct {
-	Episode    int64        `json:"episode"`
-	Run        string       `json:"run"`
-	Index      int          `json:"index"`
-	TargetWord string       `json:"target_word"`
-	Stored     game.Verdict `json:"stored"`
-	Rejudged   game.Verdict `json:"rejudged"`
+	ID       int64        `json:"id"`
+	RunID    string       `json:"run_id"`
+	Index    int          `json:"index"`
+	Subject  string       `json:"subject"`
+	Stored   game.Verdict `json:"stored"`
+	Rejudged game.Verdict `json:"rejudged"`
 }
 
 // rejudgeStored judges stored episodes again and lists the differences.
@@ -197,12 +191,13 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		pending = pending[:0]
 		return err
 	}
-	judged, differ := 0, 0
+	judged, differ, skipped := 0, 0, 0
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
 		if err != nil {
 			return err
 		}
 		if apoRuns[rec.RunID] {
+			skipped++
 			continue
 		}
 		mt := maxTurns[rec.RunID]
@@ -224,7 +219,7 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 			continue
 		}
 		differ++
-		if err := enc.Encode(rejudgeLine{Episode: rec.ID, Run: rec.RunID, Index: rec.Index, TargetWord: rec.Subject,
+		if err := enc.Encode(rejudgeLine{ID: rec.ID, RunID: rec.RunID, Index: rec.Index, Subject: rec.Subject,
 			Stored: rec.Verdict, Rejudged: gv}); err != nil {
 			return err
 		}
@@ -236,6 +231,9 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", judged, judgeID, differ)
+	if skipped > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%d APO episodes skipped: the reward model's ratings decide them, not a Taboo judge\n", skipped)
+	}
 	return nil
 }
 

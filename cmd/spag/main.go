@@ -66,7 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "spag: %v\nRun 'spag --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "spag: %v\nRun '%s --help' for usage.\n", err, failedCommand(root, args))
 		return exitUsage
 	case sig.count() > 0:
 		// Whatever the command was doing when it was stopped, the cause
@@ -198,6 +198,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newModelCmd(),
 		newTrainCmd(sig),
 	)
+	addVersion(root)
 	return root
 }
 

@@ -107,19 +107,13 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 
 	otherRole := g.Roles()[1-humanIdx]
-	spec, err := parseSpec("against", f.against)
+	opened, err := openPlayers(ctx, "taboo", j, []seat{{"against", f.against, otherRole}}, nil)
 	if err != nil {
 		return err
 	}
-	loadLex := lazyLexicon()
-	opponent, err := newPlayer("against", spec, otherRole, loadLex, j)
-	if err != nil {
+	opponent := opened[0]
+	if err := preflight(ctx, []string{otherRole}, opened); err != nil {
 		return err
-	}
-	if c, ok := opponent.(selfplay.Preflighter); ok {
-		if err := c.Preflight(ctx); err != nil {
-			return fmt.Errorf("%s: %w", otherRole, err)
-		}
 	}
 	person := human.New(nil)
 	defer person.Close()
@@ -132,7 +126,13 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 	defer store.Close()
 	code, gov := codeVersion()
-	roles := map[string]string{f.as: "human", otherRole: f.against}
+	// The run records the opponent as every run does: checkpoints by
+	// absolute path and digest.
+	against, err := resolveSpec("against", f.against)
+	if err != nil {
+		return err
+	}
+	roles := map[string]string{f.as: "human", otherRole: against}
 	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: style,
 		Attacker: roles[judge.Attacker], Defender: roles[judge.Defender], Seed: seed, Words: f.words,
 		Games: 1, CodeVersion: code, GoVersion: gov}
@@ -141,10 +141,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		return err
 	}
 	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(j), Seed: seed, MaxTurns: f.maxTurns,
-		Players: roles, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
-	if err := store.CreateRun(ctx, run); err != nil {
-		return err
-	}
+		Players: map[string]string{f.as: "human", otherRole: playerName(against)}, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
 
 	bus := &game.Bus{}
 	sub := bus.Subscribe(4096)
@@ -155,6 +152,11 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	go func() {
 		setup := game.Setup{Index: 0, Seed: selfplay.EpisodeSeed(seed, 0), Subject: word}
 		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
+			// The run is recorded with its one episode, so that a game
+			// abandoned (or killed) before its end leaves no empty run.
+			if err := store.CreateRun(ctx, run); err != nil {
+				return err
+			}
 			return store.Write(ctx, run.ID, *ep)
 		})
 		if err == nil {

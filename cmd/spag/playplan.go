@@ -66,8 +66,17 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		if err != nil {
 			return err
 		}
+		// Resuming from another directory must find the same checkpoints.
+		attacker, err := resolveSpec("attacker", f.attacker)
+		if err != nil {
+			return err
+		}
+		defender, err := resolveSpec("defender", f.defender)
+		if err != nil {
+			return err
+		}
 		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: source, Games: games,
+			Attacker: attacker, Defender: defender, Seed: f.seed, Words: source, Games: games,
 			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
 	}
 	plan, err := tabooPlan(&cfg, words, run)

@@ -28,8 +28,9 @@ func newReplayCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "List stored episodes, or show one turn by turn",
-		Long: `replay lists the episodes in the database (newest run first within the
-filters), or with --episode shows one episode: every turn, the verdict, the
+		Long: `replay lists the episodes in the database (newest run first, each run's
+episodes in order; --player matches a run's player spec as given, without
+the model digest runs record), or with --episode shows one episode: every turn, the verdict, the
 rule that fired and the evidence marked in the text as »…«. When the other
 judge would have decided differently, its verdict is shown too.
 
@@ -58,6 +59,9 @@ executed.`,
 				return err
 			}
 			defer store.Close()
+			if err := checkFilter(cmd.Context(), store, f); err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			if id != 0 {
 				return showEpisode(cmd.Context(), w, store, id)
@@ -73,6 +77,7 @@ executed.`,
 	fl.Int64Var(&id, "episode", 0, "show this episode (its ID from the list)")
 	fl.StringVar(&f.RunID, "run", "", "only this run")
 	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome (attacker_wins, defender_wins, attacker_broke_rules, tie; APO: generator_wins, reward_model_wins, reward_model_broke_rules)")
+	f.NewestRunFirst = true
 	fl.StringVar(&f.Subject, "word", "", "only this target word (APO: this query)")
 	fl.StringVar(&f.Player, "player", "", "only runs with this player spec")
 	fl.IntVar(&f.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")

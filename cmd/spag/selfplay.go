@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -13,7 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/version"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/taboo"
 )
@@ -75,7 +77,7 @@ func (r *runFlags) register(fl *pflag.FlagSet, seedHelp string) {
 	fl.BoolVar(&r.jsonOut, "json", false, "print the final summary as JSON")
 	fl.BoolVar(&r.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&r.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
-	fl.StringArrayVar(&r.options, "option", nil, "setting key=value of the model players (ollama, openai, native), repeatable: --option temperature=0.7 --option num_ctx=4096")
+	fl.StringArrayVar(&r.options, "option", nil, "setting key=value for every player whose backend takes the key (its spec's own options win; a key no player takes is an error), repeatable: --option temperature=0.7 --option num_ctx=4096")
 }
 
 // check refuses shared flags that cannot work: no concurrency, --tui
@@ -137,30 +139,10 @@ at once (finished episodes are never lost).`,
 	return cmd
 }
 
+// codeVersion is what runs record as the code that played them (see
+// internal/version) and the Go version.
 func codeVersion() (code, goVersion string) {
-	code = "unknown"
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return code, runtime.Version()
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev != "" {
-		code = rev
-		if modified == "true" {
-			code += "+dirty"
-		}
-	} else if info.Main.Version != "" {
-		code = info.Main.Version
-	}
-	return code, info.GoVersion
+	return version.Code(), runtime.Version()
 }
 
 // loadWords reads the word list named by --words.
@@ -189,28 +171,12 @@ func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
-	loadLex := lazyLexicon()
-	players := make([]game.Player, 2)
-	for i, role := range []struct{ flag, spec, role string }{
+	// Opening loads files and waits on no server (preflight checks those).
+	players, err := openPlayers(context.Background(), "taboo", j, []seat{
 		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
-	} {
-		spec, err := parseSpec(role.flag, role.spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := spec.addOptions(role.flag, cfg.Options); err != nil {
-			return nil, nil, err
-		}
-		// Model players are role-agnostic: with the same spec both roles
-		// share one player, hence one host pool (one per-host cap) or one
-		// native model and decoding batch.
-		if i == 1 && spec.backend != "builtin" && cfg.Defender == cfg.Attacker {
-			players[1] = players[0]
-			continue
-		}
-		if players[i], err = newPlayer(role.flag, spec, role.role, loadLex, j); err != nil {
-			return nil, nil, err
-		}
+	}, cfg.Options)
+	if err != nil {
+		return nil, nil, err
 	}
 	return g, players, nil
 }
@@ -227,7 +193,7 @@ func isTerminal(w io.Writer) bool {
 // building the players reports them.
 func defaultStyle(specs ...string) string {
 	for _, raw := range specs {
-		if spec, err := parseSpec("", raw); err == nil && spec.backend == "native" {
+		if spec, err := players.Parse(raw); err == nil && spec.Backend == "native" {
 			return taboo.StyleCompact
 		}
 	}

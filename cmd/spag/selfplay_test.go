@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +16,8 @@ func TestDefaultStyleAndModelNames(t *testing.T) {
 		shipped []bool
 	}{
 		{[]string{"native", "native"}, taboo.StyleCompact, []bool{true, true}},
-		{[]string{"native:temperature=0", "builtin"}, taboo.StyleCompact, []bool{true, false}},
+		{[]string{"native,temperature=0", "builtin"}, taboo.StyleCompact, []bool{true, false}},
+		{[]string{"builtin,skill=0.9", "native:lr=3e-3.ckpt"}, taboo.StyleCompact, []bool{false, false}},
 		{[]string{"builtin", "native:my.ckpt,top_k=5"}, taboo.StyleCompact, []bool{false, false}},
 		{[]string{"builtin", "ollama:qwen3:0.6b"}, taboo.StyleChat, []bool{false, false}},
 		{[]string{"nonsense:x", "builtin"}, taboo.StyleChat, []bool{false, false}},
@@ -28,7 +30,13 @@ func TestDefaultStyleAndModelNames(t *testing.T) {
 				t.Errorf("usesDefaultModel(%q) = %v", spec, got)
 			}
 			name := playerName(spec)
-			if want := tc.shipped[i]; strings.Contains(name, defaultmodel.Digest()) != want || !strings.HasPrefix(name, spec) {
+			prefix := spec
+			if rest, ok := strings.CutPrefix(spec, "native:"); ok {
+				// A checkpoint is recorded by its absolute path.
+				abs, _ := filepath.Abs(rest)
+				prefix = "native:" + abs
+			}
+			if want := tc.shipped[i]; strings.Contains(name, defaultmodel.Digest()) != want || !strings.HasPrefix(name, prefix) {
 				t.Errorf("playerName(%q) = %q", spec, name)
 			}
 		}

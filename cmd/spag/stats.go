@@ -23,7 +23,8 @@ func newStatsCmd() *cobra.Command {
 		Long: `stats prints the number of episodes, outcome counts, each role's win rate with
 its 95% Wilson interval, tie and rule-break rates, the mean utterance at which
 games were decided and the throughput. Without --run it reports the latest
-run; --all reports every episode in the database.`,
+run; --all reports every episode in the database (with --json, "runs" lists
+each run with its game, judge and players).`,
 		Example: `  spag stats
   spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes`,
 		Args: noArgs,
@@ -84,7 +85,18 @@ type statsJSON struct {
 	Turns     int               `json:"turns"`
 	TokensIn  int64             `json:"prompt_tokens"`
 	TokensOut int64             `json:"output_tokens"`
+	// Runs lists, with --all, each run's own fields above.
+	Runs []statsRunJSON `json:"runs,omitempty"`
 	report.Summary
+}
+
+// statsRunJSON is one run of `spag stats --all --json`.
+type statsRunJSON struct {
+	Run     string            `json:"run"`
+	Game    string            `json:"game"`
+	Judge   string            `json:"judge"`
+	Players map[string]string `json:"players"`
+	Created string            `json:"created"`
 }
 
 func countsOf(st episodes.Stats) report.Counts {
@@ -116,6 +128,7 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	}
 	id := ""
 	apoGame := isAPORun(run)
+	var runList []statsRunJSON
 	if run != nil {
 		id = run.ID
 	} else {
@@ -125,8 +138,10 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 			return err
 		}
 		kinds := map[bool]bool{}
-		for i := range runs {
+		for i, r := range runs {
 			kinds[isAPORun(&runs[i])] = true
+			runList = append(runList, statsRunJSON{Run: r.ID, Game: r.Game, Judge: r.Judge, Players: r.Players,
+				Created: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")})
 		}
 		if len(kinds) > 1 {
 			return usagef("--all: %s holds Taboo and APO runs, whose outcomes do not add up; summarise one run at a time with --run", store.Path())
@@ -139,7 +154,7 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	}
 	counts := countsOf(st)
 	counts.APO = apoGame
-	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Summary: report.Summarize(counts)}
+	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Runs: runList, Summary: report.Summarize(counts)}
 	if run != nil {
 		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players
 		out.Created = run.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -128,6 +129,9 @@ func TestTUIWatchesSelfplayLive(t *testing.T) {
 	dir := t.TempDir()
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--tui", "--games", "200", "--concurrency", "4")
 	s := term.waitFor("run finished", "200/200", "attacker wins", "defender wins", "games:")
+	if !strings.Contains(s, "spag selfplay · ") || strings.Contains(s, "spag watch") {
+		t.Errorf("the header does not name the command that runs:\n%s", s)
+	}
 	if !regexp.MustCompile(`attacker\s+builtin\s+busy 0 · \d+ turns`).MatchString(s) {
 		t.Errorf("no load line for the attacker's backend:\n%s", s)
 	}
@@ -286,8 +290,18 @@ func TestTUIPlayQuitEarlyStoresNothing(t *testing.T) {
 		t.Fatalf("exit %d, want 130:\n%s", code, term.screen())
 	}
 	term.waitFor("nothing was stored")
-	if st := stats(t, dir); st.Episodes != 0 {
-		t.Errorf("an abandoned game was stored: %+v", st)
+	// Not even an empty run, which stats would report as the latest.
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs, eps int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM episodes)`).Scan(&runs, &eps); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 || eps != 0 {
+		t.Errorf("an abandoned game left %d runs, %d episodes", runs, eps)
 	}
 }
 

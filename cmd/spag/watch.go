@@ -121,7 +121,7 @@ func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title s
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start: tui.WatchView,
-		Watch: tui.WatchConfig{Events: sub.C, Title: title, Total: total, Players: players,
+		Watch: tui.WatchConfig{Events: sub.C, Command: cmd.CommandPath(), Title: title, Total: total, Players: players,
 			Hosts: hostLoads(r.Game.Roles(), r.Players)},
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})

@@ -275,3 +275,25 @@ func ExampleTrain() {
 	fmt.Println(pieces, text)
 	// Output: [▁lowest] lowest
 }
+
+// TestTrainNeverExceedsTheVocabularySize: with room for fewer characters
+// than the corpus covers, the rarest go to byte fallback and the vocabulary
+// has exactly the size asked for (it used to grow past it).
+func TestTrainNeverExceedsTheVocabularySize(t *testing.T) {
+	corpus := []string{"the quick brown fox jumps over the lazy dog", "ÀÉÎÕÜ çñß 0123456789 !?;:"}
+	for _, size := range []int{NumReserved + 1, NumReserved + 5, NumReserved + 41} {
+		v, err := Train(context.Background(), corpus, TrainOptions{VocabSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Size() != size {
+			t.Errorf("VocabSize %d: vocabulary of %d", size, v.Size())
+		}
+		// Every text still encodes and decodes.
+		for _, text := range corpus {
+			if got, err := v.Decode(v.Encode(text)); err != nil || got != text {
+				t.Errorf("VocabSize %d: %q round-trips as %q", size, text, got)
+			}
+		}
+	}
+}

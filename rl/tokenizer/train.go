@@ -85,6 +85,15 @@ func Train(ctx context.Context, corpus []string, opt TrainOptions) (*Vocab, erro
 		covered += charCount[c]
 	}
 	chars = chars[:len(kept)]
+	// A small vocabulary cannot hold every covered character: keep the
+	// most frequent that fit and leave the rest to byte fallback, so that
+	// the vocabulary never exceeds the size asked for.
+	if room := opt.VocabSize - NumReserved; len(chars) > room {
+		for _, c := range chars[room:] {
+			delete(kept, c)
+		}
+		chars = chars[:room]
+	}
 	budget := opt.VocabSize - NumReserved - len(chars)
 
 	// Words as symbol sequences; an uncovered character never merges.

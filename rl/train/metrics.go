@@ -66,8 +66,12 @@ func (j *JSONL) WriteMetrics(_ context.Context, m Metrics) error {
 }
 
 // Console prints a short human-readable line per step, every Every steps
-// (and always for step 1). It is safe for concurrent use.
+// (and always for step 1 and step Last). It is safe for concurrent use.
 type Console struct {
+	// Last is the run's last step, printed whatever Every is, so that a
+	// run's final metrics are always shown; 0 for none.
+	Last int
+
 	mu    sync.Mutex
 	w     io.Writer
 	every int
@@ -78,7 +82,7 @@ func NewConsole(w io.Writer, every int) *Console { return &Console{w: w, every: 
 
 // WriteMetrics prints m.
 func (c *Console) WriteMetrics(_ context.Context, m Metrics) error {
-	if m.Step != 1 && m.Step%c.every != 0 {
+	if m.Step != 1 && m.Step%c.every != 0 && m.Step != c.Last {
 		return nil
 	}
 	c.mu.Lock()

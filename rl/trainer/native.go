@@ -86,7 +86,9 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 	var final lastMetrics
 	sinks := []train.MetricsSink{&final}
 	if job.LogEvery > 0 {
-		sinks = append(sinks, train.NewConsole(log, job.LogEvery))
+		console := train.NewConsole(log, job.LogEvery)
+		console.Last = tr.Total() // the last step's line, whatever LogEvery is
+		sinks = append(sinks, console)
 	}
 	if job.MetricsFile != "" {
 		mf, err := os.OpenFile(job.MetricsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

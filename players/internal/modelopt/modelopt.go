@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spag-go/spag/players/pool"
 )
 
 // Shared points at a backend's fields for the settings every server backend
@@ -137,4 +139,36 @@ func SortedKeys(kinds map[string]string, extra ...string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Model splits a model server backend's ARG, MODEL[@HOST[,HOST...]], into
+// the model and its hosts (none: the backend's default host). defaultPort,
+// when not empty, is added to hosts without a port.
+func Model(backend, arg, defaultPort string) (model string, hosts []string, err error) {
+	model, list, hasHosts := strings.Cut(arg, "@")
+	if model == "" {
+		return "", nil, fmt.Errorf("no model named; use %s:MODEL[@HOST,...]", backend)
+	}
+	if hasHosts {
+		if hosts, err = pool.ParseHosts(list, defaultPort); err != nil {
+			return "", nil, err
+		}
+	}
+	return model, hosts, nil
+}
+
+// Apply calls set for each option in key order, so that errors come in a
+// stable order.
+func Apply(options map[string]string, set func(key, value string) error) error {
+	keys := make([]string, 0, len(options))
+	for k := range options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := set(k, options[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,80 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/players"
+	"github.com/spag-go/spag/players/internal/modelopt"
+	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl/checkpoint"
+)
+
+func init() { players.Register("native", backend{}) }
+
+// backend is the "native" player backend: the shipped model, or
+// native:CKPT.
+type backend struct{}
+
+func (backend) Help() string {
+	return "in-process native model: the shipped " + defaultmodel.Name +
+		", or native:CKPT (a checkpoint of spag model init/train); options " + strings.Join(Keys(), ", ")
+}
+
+func (backend) Keys(players.Env) []string { return Keys() }
+
+// ShareAcrossRoles: one spec for two roles is one model and one decoding
+// batch.
+func (backend) ShareAcrossRoles() bool { return true }
+
+// Resolve pins down the weights: the shipped model by its name and digest,
+// a checkpoint by its absolute path and its file's digest.
+func (backend) Resolve(spec players.Spec) (players.Spec, string, error) {
+	if spec.Arg == "" {
+		return spec, spec.Text() + " (" + defaultmodel.Name + " " + defaultmodel.Digest() + ")", nil
+	}
+	return players.ResolveFile(spec)
+}
+
+func (backend) Open(ctx context.Context, spec players.Spec, env players.Env) (game.Player, error) {
+	opts := DefaultOptions()
+	if err := modelopt.Apply(spec.Options, opts.Set); err != nil {
+		return nil, players.Usagef("%v", err)
+	}
+	var ck *checkpoint.Checkpoint
+	var err error
+	if spec.Arg == "" {
+		ck, err = defaultmodel.Load()
+	} else {
+		ck, err = checkpoint.Load(spec.Arg)
+	}
+	if err != nil {
+		// native:temperature=0 names a file (which [players.Resolve] made
+		// absolute); the option was meant.
+		if base := filepath.Base(spec.Arg); knownKey(strings.SplitN(base, "=", 2)[0]) && strings.Contains(base, "=") {
+			return nil, players.Usagef("%v (the part after \"native:\" is a checkpoint path; options follow a comma: native,%s)", err, base)
+		}
+		return nil, err
+	}
+	m, err := NewModel(ck.Vocab, ck.Params)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Arg, err)
+	}
+	p, err := NewPlayer(m, opts)
+	if err != nil {
+		return nil, players.Usagef("%v", err)
+	}
+	return p, nil
+}
+
+func knownKey(k string) bool {
+	for _, known := range Keys() {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
