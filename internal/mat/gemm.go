@@ -112,16 +112,24 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 	}
 	per := (split + workers - 1) / workers
 	per = (per + unit - 1) / unit * unit
-	var wg sync.WaitGroup
+	wg := wgPool.Get().(*sync.WaitGroup)
+	defer wgPool.Put(wg)
+	startWorkers(workers - 1)
 	for s0 := per; s0 < split; s0 += per {
+		p := part{im: im, m: m, n: n, k: k, alpha: alpha, A: A, B: B, beta: beta, c: c, ldc: ldc}
 		cnt := min(per, split-s0)
-		wg.Go(func() {
-			if split == m {
-				im.serial(cnt, n, k, alpha, A.at(s0, 0), B, beta, c[s0*ldc:], ldc)
-			} else {
-				im.serial(m, cnt, k, alpha, A, B.at(0, s0), beta, c[s0:], ldc)
-			}
-		})
+		if split == m {
+			p.m, p.A, p.c = cnt, A.at(s0, 0), c[s0*ldc:]
+		} else {
+			p.n, p.B, p.c = cnt, B.at(0, s0), c[s0:]
+		}
+		wg.Add(1)
+		p.done = wg
+		select {
+		case parts <- p:
+		default: // every worker is busy: no point waiting for one
+			p.run()
+		}
 	}
 	if split == m {
 		im.serial(min(per, m), n, k, alpha, A, B, beta, c, ldc)
@@ -129,6 +137,48 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 		im.serial(m, min(per, n), k, alpha, A, B, beta, c, ldc)
 	}
 	wg.Wait()
+}
+
+// part is one worker's share of a split product.
+type part struct {
+	im          *impl
+	m, n, k     int
+	alpha, beta float32
+	A, B        operand
+	c           []float32
+	ldc         int
+	done        *sync.WaitGroup
+}
+
+func (p part) run() {
+	p.im.serial(p.m, p.n, p.k, p.alpha, p.A, p.B, p.beta, p.c, p.ldc)
+	p.done.Done()
+}
+
+// Split products hand their parts to long-lived worker goroutines over
+// parts, so that a split allocates nothing (a goroutine started per part
+// would allocate its closure on every product of a decoding step). A
+// send succeeds only when a worker is idle. Workers are started when a
+// product first needs them and live as long as the process, as the
+// runtime's own helpers do; they hold no state between parts.
+var (
+	parts     = make(chan part)
+	workersMu sync.Mutex
+	workersN  int
+	wgPool    = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+)
+
+// startWorkers makes sure at least n workers run.
+func startWorkers(n int) {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	for ; workersN < n; workersN++ {
+		go func() {
+			for p := range parts {
+				p.run()
+			}
+		}()
+	}
 }
 
 // scale sets C[i0:i1, j0:j1] to beta times itself, or to zero when beta
@@ -172,19 +222,25 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 // direct adds alpha·A·B to C for a C of few rows, reading A and B in
 // place: every column strip of B is read once, straight from the
 // caller's memory when its rows are contiguous (B not transposed) and
-// whole, else through a packed copy of that strip.
+// whole, else through a packed copy. The sum over k runs in blocks of kc
+// as in [impl.blocked], so that every element of C is computed with the
+// same operations whichever path and however many rows: a row of a
+// batched product is bit for bit the row computed alone.
 func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ldc int, buf *buffers) {
 	for j0 := 0; j0 < n; j0 += nr {
 		cols := min(nr, n-j0)
-		bs, bstep := B.at(0, j0).d, B.rs
-		if B.cs != 1 || cols < nr {
-			buf.b = grow(buf.b, k*nr)
-			packB(buf.b, B, 0, k, j0, cols)
-			bs, bstep = buf.b, nr
-		}
-		for i0 := 0; i0 < m; i0 += mr {
-			rows := min(mr, m-i0)
-			im.store(rows, cols, k, A.at(i0, 0).d, A.rs, A.cs, bs, bstep, c[i0*ldc+j0:], ldc, alpha, buf)
+		for p0 := 0; p0 < k; p0 += kc {
+			kk := min(kc, k-p0)
+			bs, bstep := B.at(p0, j0).d, B.rs
+			if B.cs != 1 || cols < nr {
+				buf.b = grow(buf.b, kk*nr)
+				packB(buf.b, B, p0, kk, j0, cols)
+				bs, bstep = buf.b, nr
+			}
+			for i0 := 0; i0 < m; i0 += mr {
+				rows := min(mr, m-i0)
+				im.store(rows, cols, kk, A.at(i0, p0).d, A.rs, A.cs, bs, bstep, c[i0*ldc+j0:], ldc, alpha, buf)
+			}
 		}
 	}
 }

@@ -1,17 +1,14 @@
 package mat
 
-import (
-	"fmt"
-	"runtime"
-	"sync"
-)
+import "fmt"
 
 // Sgemv computes y = alpha·op(A)·x + beta·y, where A is an m×n
 // row-major matrix with leading dimension lda and op(A) is A or, with
 // tA, its transpose; incx and incy are the positive distances between
 // consecutive elements of x and y. It is the one-stream case of a
 // decoder's products: Aᵀx reads A row by row with the Sgemm kernel, Ax
-// is one dot product per row. With beta 0, y is not read.
+// is one dot product per row, on the calling goroutine (a
+// matrix-vector product is too short to split with profit). With beta 0, y is not read.
 func Sgemv(tA bool, m, n int, alpha float32, a []float32, lda int, x []float32, incx int, beta float32, y []float32, incy int) {
 	best.sgemv(tA, m, n, alpha, a, lda, x, incx, beta, y, incy)
 }
@@ -66,18 +63,7 @@ func (im *impl) sgemv(tA bool, m, n int, alpha float32, a []float32, lda int, x 
 			y[i] = v
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || m*n < parallelMin {
-		rows(0, m)
-		return
-	}
-	per := (m + workers - 1) / workers
-	var wg sync.WaitGroup
-	for i0 := per; i0 < m; i0 += per {
-		wg.Go(func() { rows(i0, min(i0+per, m)) })
-	}
-	rows(0, min(per, m))
-	wg.Wait()
+	rows(0, m)
 }
 
 func checkVec(name string, n int, v []float32, inc int) {
@@ -85,3 +71,7 @@ func checkVec(name string, n int, v []float32, inc int) {
 		panic(fmt.Sprintf("mat: %s has %d elements, %d with increment %d need %d", name, len(v), n, inc, (n-1)*inc+1))
 	}
 }
+
+// Dot is the dot product of a and b[:len(a)], as Sgemv's rows compute
+// it.
+func Dot(a, b []float32) float32 { return best.dot(a, b) }

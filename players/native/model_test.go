@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/spag-go/spag/rl/model"
@@ -120,7 +121,8 @@ func TestIncrementalAndBatchedAgree(t *testing.T) {
 	for i, s := range seqs {
 		chunks = append(chunks, chunk{caches[i], s[:2]})
 	}
-	rows, err := m.forward(chunks, false)
+	ws := new(workspace)
+	rows, err := m.forward(ws, chunks, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestIncrementalAndBatchedAgree(t *testing.T) {
 		if len(chunks) == 0 {
 			break
 		}
-		rows, err := m.forward(chunks, false)
+		rows, err := m.forward(ws, chunks, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,5 +175,64 @@ func TestForwardErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+// TestDecodeAllocs checks that a decoding step, one stream or a batch,
+// allocates nothing once its workspace has grown: the small preset's
+// shape, whose output head is large enough to be split across cores.
+func TestDecodeAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	cfg, err := model.Preset("small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Init(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces := make([]tokenizer.Piece, 0, cfg.Vocab)
+	base, err := tokenizer.Train(context.Background(), nil, tokenizer.TrainOptions{VocabSize: tokenizer.NumReserved + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces = append(pieces, base.Pieces()...)
+	for i := len(pieces); i < cfg.Vocab; i++ {
+		pieces = append(pieces, tokenizer.Piece{Text: "p" + strconv.Itoa(i), Score: -float32(i), Type: tokenizer.Normal})
+	}
+	v, err := tokenizer.New(pieces, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(v, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, streams := range []int{1, 8} {
+		ws := new(workspace)
+		chunks := make([]chunk, streams)
+		toks := make([][1]int, streams)
+		for i := range chunks {
+			toks[i][0] = 300 + i
+			chunks[i] = chunk{m.NewCache(), toks[i][:]}
+		}
+		step := func() {
+			for i := range chunks {
+				chunks[i].cache.Truncate(10)
+			}
+			if _, err := m.forward(ws, chunks, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 11 { // fill the caches past the truncation point
+			if _, err := m.forward(ws, chunks, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := testing.AllocsPerRun(20, step); n != 0 {
+			t.Errorf("%d streams: %v allocations per decoding step, want 0", streams, n)
+		}
 	}
 }

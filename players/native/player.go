@@ -99,7 +99,7 @@ type seq struct {
 	rng       *rand.Rand
 	out       *output
 	cache     *Cache
-	last      int // the latest token, fed at the next step
+	last      [1]int // the latest token, fed at the next step
 	generated int
 	finished  bool // done is closed; the next pass drops s
 	logprobs  []game.TokenLogprob
@@ -241,6 +241,7 @@ func (p *Player) schedule() {
 	smp := &sampler{temperature: p.opts.Temperature, topK: p.opts.TopK, topP: p.opts.TopP}
 	var active []*seq
 	chunks := make([]chunk, 0, p.opts.Batch)
+	ws := new(workspace)
 	for {
 		closing := p.closing.Load()
 		p.mu.Lock()
@@ -288,10 +289,10 @@ func (p *Player) schedule() {
 			if s.cache.Len() == 0 {
 				chunks = append(chunks, chunk{s.cache, s.prompt})
 			} else {
-				chunks = append(chunks, chunk{s.cache, []int{s.last}})
+				chunks = append(chunks, chunk{s.cache, s.last[:]})
 			}
 		}
-		rows, err := p.model.forward(chunks, false)
+		rows, err := p.model.forward(ws, chunks, false)
 		for i, s := range active {
 			if err != nil {
 				s.fail(fmt.Errorf("native: decode: %w", err))
@@ -327,5 +328,5 @@ func (p *Player) advance(s *seq, logits []float32, smp *sampler) {
 		s.end()
 		return
 	}
-	s.last = id
+	s.last[0] = id
 }

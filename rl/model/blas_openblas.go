@@ -48,4 +48,4 @@ func (openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []flo
 func init() { G.Use(openBLAS{}) }
 
 // BLASName reports which BLAS the build uses.
-const BLASName = "openblas"
+var BLASName = "openblas"
