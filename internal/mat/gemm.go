@@ -47,21 +47,27 @@ func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 }
 
 // operand describes op(X) of a product: element (i, j) is at
-// d[i*rs+j*cs].
+// d[i*rs+j*cs], or, for a B packed by [Pack] (pk > 0, its k), at
+// d[(j/nr)*pk*nr+i*nr+j%nr].
 type operand struct {
 	d      []float32
 	rs, cs int
+	pk     int
 }
 
 func newOperand(d []float32, ld int, trans bool) operand {
 	if trans {
-		return operand{d, 1, ld}
+		return operand{d: d, rs: 1, cs: ld}
 	}
-	return operand{d, ld, 1}
+	return operand{d: d, rs: ld, cs: 1}
 }
 
 // at is the operand from element (i, j) on.
 func (o operand) at(i, j int) operand {
+	if o.pk > 0 { // j is a multiple of nr
+		o.d = o.d[(j/nr)*o.pk*nr+i*nr:]
+		return o
+	}
 	if off := i*o.rs + j*o.cs; off < len(o.d) {
 		o.d = o.d[off:]
 	} else {
@@ -94,7 +100,11 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 	if m == 0 || n == 0 {
 		return
 	}
-	A, B := newOperand(a, lda, tA), newOperand(b, ldb, tB)
+	im.run(m, n, k, alpha, newOperand(a, lda, tA), newOperand(b, ldb, tB), beta, c, ldc)
+}
+
+// run computes a checked product, split across goroutines when large.
+func (im *impl) run(m, n, k int, alpha float32, A, B operand, beta float32, c []float32, ldc int) {
 	if alpha == 0 || k == 0 {
 		scale(c, ldc, 0, m, 0, n, beta)
 		return
@@ -232,7 +242,10 @@ func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ld
 		for p0 := 0; p0 < k; p0 += kc {
 			kk := min(kc, k-p0)
 			bs, bstep := B.at(p0, j0).d, B.rs
-			if B.cs != 1 || cols < nr {
+			switch {
+			case B.pk > 0:
+				bstep = nr
+			case B.cs != 1 || cols < nr:
 				buf.b = grow(buf.b, kk*nr)
 				packB(buf.b, B, p0, kk, j0, cols)
 				bs, bstep = buf.b, nr
@@ -270,9 +283,14 @@ func (im *impl) blocked(m, n, k int, alpha float32, A, B operand, c []float32, l
 		strips := (ncols + nr - 1) / nr
 		for p0 := 0; p0 < k; p0 += kc {
 			kk := min(kc, k-p0)
-			buf.b = grow(buf.b, strips*kk*nr)
-			for s := 0; s < strips; s++ {
-				packB(buf.b[s*kk*nr:], B, p0, kk, j0+s*nr, min(nr, ncols-s*nr))
+			// A packed B is read in place: strip s from panel[s*pstride].
+			panel, pstride := B.at(p0, j0).d, B.pk*nr
+			if B.pk == 0 {
+				buf.b = grow(buf.b, strips*kk*nr)
+				for s := 0; s < strips; s++ {
+					packB(buf.b[s*kk*nr:], B, p0, kk, j0+s*nr, min(nr, ncols-s*nr))
+				}
+				panel, pstride = buf.b, kk*nr
 			}
 			for i0 := 0; i0 < m; i0 += mc {
 				mrows := min(mc, m-i0)
@@ -283,7 +301,7 @@ func (im *impl) blocked(m, n, k int, alpha float32, A, B operand, c []float32, l
 				}
 				for s := 0; s < strips; s++ {
 					cols := min(nr, ncols-s*nr)
-					bs := buf.b[s*kk*nr:]
+					bs := panel[s*pstride:]
 					for q := 0; q < panels; q++ {
 						rows := min(mr, mrows-q*mr)
 						ci := (i0+q*mr)*ldc + j0 + s*nr

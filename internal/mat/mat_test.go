@@ -78,7 +78,21 @@ func gemmCase(t testing.TB, im *impl, r *rand.Rand, tA, tB bool, m, n, k, pad in
 		}
 	}
 	want, bound := naive(tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(ldc, 1))
+	c0 := append([]float32(nil), c...)
 	im.sgemm(tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(ldc, 1))
+	if !tA && k > 0 && n > 0 {
+		// The same product with B packed must agree bit for bit.
+		pb := Pack(tB, k, n, b, max(ldb, 1))
+		if u := pb.Unpack(); len(u) != k*n || (k > 0 && n > 0 && u[(k-1)*n+n-1] != want0(tB, b, ldb, k-1, n-1)) {
+			t.Fatalf("Unpack of a packed %d×%d B lost its last element", k, n)
+		}
+		im.sgemmPacked(m, alpha, a, max(lda, 1), pb, beta, c0, max(ldc, 1))
+		for i := range c {
+			if c0[i] != c[i] && !(c0[i] != c0[i] && c[i] != c[i]) {
+				t.Fatalf("%s tB=%v %d×%d×%d: packed B gives C[%d] = %v, Sgemm %v", im.name, tB, m, n, k, i, c0[i], c[i])
+			}
+		}
+	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < n+pad && i*ldc+j < len(c); j++ {
 			got := c[i*ldc+j]
@@ -95,6 +109,14 @@ func gemmCase(t testing.TB, im *impl, r *rand.Rand, tA, tB bool, m, n, k, pad in
 			}
 		}
 	}
+}
+
+// want0 is element (p, j) of op(B).
+func want0(tB bool, b []float32, ldb, p, j int) float32 {
+	if tB {
+		return b[j*ldb+p]
+	}
+	return b[p*ldb+j]
 }
 
 // shapes cover single elements, odd sizes around the tile (6×16) and

@@ -30,16 +30,18 @@ type Model struct {
 	embd    []float32 // (vocab, dim)
 	layers  []layer
 	outNorm []float32
-	out     []float32 // (dim, vocab)
+	out     *mat.Packed // (dim, vocab)
 	// cos and sin hold the rotation of pair i at position t at
 	// [t*headDim/2+i].
 	cos, sin []float32
 }
 
-// layer is one transformer block; matrices are (in, out) row-major.
+// layer is one transformer block. The (in, out) matrices are packed
+// once for internal/mat, so that a decoding step reads them in order.
 type layer struct {
-	attnNorm, q, k, v, o    []float32
-	ffnNorm, gate, up, down []float32
+	attnNorm, ffnNorm []float32
+	q, k, v, o        *mat.Packed
+	gate, up, down    *mat.Packed
 }
 
 // NewModel prepares params (float32 or float64) for inference. The weights
@@ -73,12 +75,18 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 		}
 		w[s.Name] = f
 	}
-	m := &Model{Config: cfg, Vocab: vocab, embd: w["token_embd.weight"], outNorm: w["output_norm.weight"], out: w["output.weight"]}
+	// pack packs a weight matrix of shape (in, out).
+	pack := func(name string, in, out int) *mat.Packed { return mat.Pack(false, in, out, w[name], out) }
+	D, kvDim := cfg.Dim, cfg.KVHeads*cfg.HeadDim()
+	m := &Model{Config: cfg, Vocab: vocab, embd: w["token_embd.weight"], outNorm: w["output_norm.weight"],
+		out: pack("output.weight", D, cfg.Vocab)}
 	for l := 0; l < cfg.Layers; l++ {
-		p := func(s string) []float32 { return w[fmt.Sprintf("blk.%d.%s.weight", l, s)] }
+		n := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", l, s) }
 		m.layers = append(m.layers, layer{
-			attnNorm: p("attn_norm"), q: p("attn_q"), k: p("attn_k"), v: p("attn_v"), o: p("attn_output"),
-			ffnNorm: p("ffn_norm"), gate: p("ffn_gate"), up: p("ffn_up"), down: p("ffn_down"),
+			attnNorm: w[n("attn_norm")], ffnNorm: w[n("ffn_norm")],
+			q: pack(n("attn_q"), D, D), k: pack(n("attn_k"), D, kvDim), v: pack(n("attn_v"), D, kvDim),
+			o: pack(n("attn_output"), D, D), gate: pack(n("ffn_gate"), D, cfg.FFN),
+			up: pack(n("ffn_up"), D, cfg.FFN), down: pack(n("ffn_down"), cfg.FFN, D),
 		})
 	}
 	half := cfg.HeadDim() / 2
@@ -255,9 +263,9 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	scale := float32(1 / math.Sqrt(float64(Dh)))
 	for l, ly := range m.layers {
 		rmsNorm(h, x, ly.attnNorm, D, cfg.NormEps)
-		matmul(q, h, ly.q, R, D, D, 0)
-		matmul(k, h, ly.k, R, D, kvDim, 0)
-		matmul(v, h, ly.v, R, D, kvDim, 0)
+		matmul(q, h, ly.q, R, 0)
+		matmul(k, h, ly.k, R, 0)
+		matmul(v, h, ly.v, R, 0)
 		r = 0
 		for _, ch := range chunks {
 			c := ch.cache
@@ -298,14 +306,14 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 				r++
 			}
 		}
-		matmul(x, att, ly.o, R, D, D, 1)
+		matmul(x, att, ly.o, R, 1)
 		rmsNorm(h, x, ly.ffnNorm, D, cfg.NormEps)
-		matmul(gate, h, ly.gate, R, D, F, 0)
-		matmul(up, h, ly.up, R, D, F, 0)
+		matmul(gate, h, ly.gate, R, 0)
+		matmul(up, h, ly.up, R, 0)
 		for i, g := range gate {
 			gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
 		}
-		matmul(x, gate, ly.down, R, F, D, 1)
+		matmul(x, gate, ly.down, R, 1)
 	}
 	for _, ch := range chunks {
 		ch.cache.n += len(ch.tokens)
@@ -329,7 +337,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		copy(hx[j*D:(j+1)*D], x[r*D:(r+1)*D])
 	}
 	rmsNorm(hx, hx, m.outNorm, D, cfg.NormEps)
-	matmul(logits, hx, m.out, len(pick), D, V, 0)
+	matmul(logits, hx, m.out, len(pick), 0)
 	for j := range rows {
 		rows[j] = logits[j*V : (j+1)*V : (j+1)*V]
 	}
@@ -341,8 +349,9 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 // rows are a prefill or a batch of streams. Either way each row's result
 // is the same bit for bit (internal/mat computes every row alike), so a
 // stream decodes the same alone or batched.
-func matmul(y, x, w []float32, rows, in, out int, beta float32) {
-	mat.Sgemm(false, false, rows, out, in, 1, x, in, w, out, beta, y, out)
+func matmul(y, x []float32, w *mat.Packed, rows int, beta float32) {
+	in, out := w.Dims()
+	mat.SgemmPacked(rows, 1, x, in, w, beta, y, out)
 }
 
 // rmsNorm sets dst row by row to src / rms(src) · gain; dst may be src.
@@ -393,15 +402,8 @@ func attend(out, q, keys, values []float32, Dh int, scale float32, scores []floa
 		scores[t] = e
 		sum += e
 	}
-	clear(out)
-	inv := 1 / sum
-	for t, p := range scores {
-		p *= inv
-		vt := values[t*Dh : (t+1)*Dh : (t+1)*Dh]
-		for j := range out {
-			out[j] += p * vt[j]
-		}
-	}
+	// out = valuesᵀ·scores / sum, one matrix-vector product.
+	mat.Sgemv(true, len(scores), Dh, 1/sum, values, Dh, scores, 1, 0, out, 1)
 }
 
 // attendHalf is [attend] computed as GGML's CPU flash attention does with

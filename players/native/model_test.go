@@ -83,10 +83,11 @@ func paramsOf(t testing.TB, m *Model) *model.Params {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string][]float32{"token_embd.weight": m.embd, "output_norm.weight": m.outNorm, "output.weight": m.out}
+	byName := map[string][]float32{"token_embd.weight": m.embd, "output_norm.weight": m.outNorm, "output.weight": m.out.Unpack()}
 	for l, ly := range m.layers {
-		for s, w := range map[string][]float32{"attn_norm": ly.attnNorm, "attn_q": ly.q, "attn_k": ly.k, "attn_v": ly.v,
-			"attn_output": ly.o, "ffn_norm": ly.ffnNorm, "ffn_gate": ly.gate, "ffn_up": ly.up, "ffn_down": ly.down} {
+		for s, w := range map[string][]float32{"attn_norm": ly.attnNorm, "attn_q": ly.q.Unpack(), "attn_k": ly.k.Unpack(),
+			"attn_v": ly.v.Unpack(), "attn_output": ly.o.Unpack(), "ffn_norm": ly.ffnNorm, "ffn_gate": ly.gate.Unpack(),
+			"ffn_up": ly.up.Unpack(), "ffn_down": ly.down.Unpack()} {
 			byName["blk."+itoa(l)+"."+s+".weight"] = w
 		}
 	}
