@@ -196,6 +196,12 @@ wait:
 		return game.Reply{}, s.err
 	}
 	stream(s.unsent)
+	// A callback that cancelled ctx while the rest of a quickly finished
+	// turn was streamed gets the cancellation, as it would have a token
+	// earlier.
+	if err := ctx.Err(); err != nil {
+		return game.Reply{}, err
+	}
 	return game.Reply{
 		Text:     s.text,
 		Logprobs: s.logprobs,
