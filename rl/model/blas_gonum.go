@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package model
 
 // This file routes gorgonia's single-precision matrix products, the bulk
@@ -26,7 +24,6 @@ func (matBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []floa
 
 func init() { G.Use(matBLAS{}) }
 
-// BLASName reports which matrix kernel training uses: "mat-avx2-fma" or
-// "mat-generic" (see internal/mat.Path), or "openblas" when built with
-// -tags openblas.
+// BLASName reports which matrix kernel training and decoding use:
+// "mat-avx2-fma" or "mat-generic" (see internal/mat.Path).
 var BLASName = "mat-" + mat.Path()
