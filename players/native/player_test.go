@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -345,6 +346,31 @@ func TestSampler(t *testing.T) {
 	for range 200 {
 		if id := s.next(logits, rng); id != 4 && id != 3 {
 			t.Fatalf("top_k 2 drew %d", id)
+		}
+	}
+}
+
+// TestSamplerBest checks the one-pass top-K selection against sorting
+// every candidate, on logits with many ties, NaNs and banned ids.
+func TestSamplerBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3, 40, 299, 300, 1000} {
+		logits := make([]float32, 300)
+		for i := range logits {
+			logits[i] = float32(rng.IntN(20))
+		}
+		logits[7] = float32(math.NaN())
+		var all []cand
+		for id, l := range logits {
+			if !banned(id) && !math.IsNaN(float64(l)) {
+				all = append(all, cand{id: id, logit: l})
+			}
+		}
+		slices.SortFunc(all, before)
+		want := all[:min(k, len(all))]
+		s := sampler{temperature: 1, topK: k}
+		if got := s.best(logits); !slices.Equal(got, want) {
+			t.Fatalf("top_k %d: %v, want %v", k, got, want)
 		}
 	}
 }
