@@ -108,12 +108,13 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 type Cache struct {
 	k, v [][]float32 // [layer][kvHead*context*headDim + position*headDim]
 	n    int
+	toks []int // the tokens at positions 0..n-1
 }
 
 // NewCache returns an empty cache sized for the model's context.
 func (m *Model) NewCache() *Cache {
 	kv := m.Config.KVHeads * m.Config.HeadDim()
-	c := &Cache{k: make([][]float32, m.Config.Layers), v: make([][]float32, m.Config.Layers)}
+	c := &Cache{k: make([][]float32, m.Config.Layers), v: make([][]float32, m.Config.Layers), toks: make([]int, 0, m.Config.Context)}
 	for l := range c.k {
 		c.k[l] = make([]float32, m.Config.Context*kv)
 		c.v[l] = make([]float32, m.Config.Context*kv)
@@ -129,7 +130,18 @@ func (c *Cache) Len() int { return c.n }
 func (c *Cache) Truncate(n int) {
 	if n >= 0 && n < c.n {
 		c.n = n
+		c.toks = c.toks[:n]
 	}
+}
+
+// commonPrefix is how many of tokens' first positions the cache already
+// holds.
+func (c *Cache) commonPrefix(tokens []int) int {
+	n := 0
+	for n < len(c.toks) && n < len(tokens) && c.toks[n] == tokens[n] {
+		n++
+	}
+	return n
 }
 
 // ErrContext reports a sequence longer than the model's context.
@@ -317,6 +329,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	}
 	for _, ch := range chunks {
 		ch.cache.n += len(ch.tokens)
+		ch.cache.toks = append(ch.cache.toks, ch.tokens...)
 	}
 	// Only the rows whose logits are wanted go through the output head.
 	pick := ws.pick[:0]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,11 @@ type Player struct {
 	mu      sync.Mutex
 	pending []*seq
 	running bool     // a scheduler goroutine is live
-	free    []*Cache // caches of finished sequences, for reuse
+	// prefilled counts the prompt tokens evaluated (not found in a kept
+	// cache), for tests.
+	prefilled atomic.Int64
+	free      []*Cache // caches of finished sequences, oldest first, for reuse
+	keep    int      // the most caches kept in free
 	wg      sync.WaitGroup
 }
 
@@ -65,7 +70,18 @@ func NewPlayer(m *Model, opts Options) (*Player, error) {
 		opts.Batch = DefaultBatch
 	}
 	opts.Stop = append([]string(nil), opts.Stop...)
-	return &Player{model: m, opts: opts, pieces: pieceBytes(m.Vocab)}, nil
+	return &Player{model: m, opts: opts, pieces: pieceBytes(m.Vocab), keep: cachesKept(m, opts.Batch)}, nil
+}
+
+// cachesKept is how many finished sequences' caches a player keeps: a
+// game's next turn usually starts with the previous turn's prompt and
+// reply, so a kept cache saves evaluating that prefix again. Four per
+// batch slot covers the games of a run whose concurrency exceeds the
+// batch, within 256 MiB (at least one batch's worth).
+func cachesKept(m *Model, batch int) int {
+	c := m.Config
+	bytes := 2 * c.Layers * c.Context * c.KVHeads * c.HeadDim() * 4
+	return max(batch, min(4*batch, (256<<20)/max(1, bytes)))
 }
 
 // Options returns the player's options, defaults filled in.
@@ -100,6 +116,7 @@ type seq struct {
 	out       *output
 	cache     *Cache
 	last      [1]int // the latest token, fed at the next step
+	started   bool   // the prompt has been evaluated
 	generated int
 	finished  bool // done is closed; the next pass drops s
 	logprobs  []game.TokenLogprob
@@ -274,10 +291,7 @@ func (p *Player) schedule() {
 			if s.cancelled.Load() {
 				continue
 			}
-			if n := len(p.free); n > 0 {
-				s.cache, p.free = p.free[n-1], p.free[:n-1]
-				s.cache.Truncate(0)
-			}
+			p.reuse(s)
 			active = append(active, s)
 		}
 		if len(active) == 0 {
@@ -292,8 +306,11 @@ func (p *Player) schedule() {
 			if s.cache == nil {
 				s.cache = p.model.NewCache()
 			}
-			if s.cache.Len() == 0 {
-				chunks = append(chunks, chunk{s.cache, s.prompt})
+			if !s.started {
+				// The prompt past what a reused cache already holds.
+				chunks = append(chunks, chunk{s.cache, s.prompt[s.cache.Len():]})
+				p.prefilled.Add(int64(len(s.prompt) - s.cache.Len()))
+				s.started = true
 			} else {
 				chunks = append(chunks, chunk{s.cache, s.last[:]})
 			}
@@ -312,10 +329,34 @@ func (p *Player) schedule() {
 // release keeps a finished sequence's cache for the next one; p.mu is
 // held.
 func (p *Player) release(s *seq) {
-	if s.cache != nil && len(p.free) < p.opts.Batch {
+	if s.cache != nil {
+		if len(p.free) == p.keep {
+			p.free = slices.Delete(p.free, 0, 1) // the oldest goes
+		}
 		p.free = append(p.free, s.cache)
 	}
 	s.cache = nil
+}
+
+// reuse gives s the kept cache that shares the longest prefix with its
+// prompt, cut to that prefix (leaving at least one prompt token to
+// evaluate, whose logits start the reply); p.mu is held. Evaluating the
+// rest of the prompt on top gives the same numbers, bit for bit, as a
+// fresh evaluation: every row of a forward pass is computed alike
+// whatever else is in it.
+func (p *Player) reuse(s *seq) {
+	best, n := -1, -1
+	for i, c := range p.free {
+		if l := c.commonPrefix(s.prompt); l > n {
+			best, n = i, l
+		}
+	}
+	if best < 0 {
+		return
+	}
+	s.cache = p.free[best]
+	p.free = slices.Delete(p.free, best, best+1)
+	s.cache.Truncate(min(n, len(s.prompt)-1))
 }
 
 // advance samples s's next token from logits and ends the turn at
