@@ -244,7 +244,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	cfg := m.Config
 	D, H, KV, Dh, F, V := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.FFN, cfg.Vocab
 	kvDim := KV * Dh
-	R, maxLen := 0, 0
+	R, maxLen, maxChunk := 0, 0, 0
 	for _, ch := range chunks {
 		if len(ch.tokens) == 0 {
 			return nil, errors.New("native forward: a sequence has no new tokens")
@@ -259,11 +259,12 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		}
 		R += len(ch.tokens)
 		maxLen = max(maxLen, ch.cache.n+len(ch.tokens))
+		maxChunk = max(maxChunk, len(ch.tokens))
 	}
 	x, h, q, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.q, R*D), grow(ws.att, R*D)
 	k, v := grow(ws.k, R*kvDim), grow(ws.v, R*kvDim)
 	gate, up := grow(ws.gate, R*F), grow(ws.up, R*F)
-	scores, acc := grow(ws.scores, maxLen), grow(ws.acc, Dh)
+	scores, acc := grow(ws.scores, maxChunk*maxLen), grow(ws.acc, Dh)
 	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up, ws.scores, ws.acc = x, h, q, att, k, v, gate, up, scores, acc
 	r := 0
 	for _, ch := range chunks {
@@ -302,18 +303,22 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 				r++
 			}
 			r -= len(ch.tokens)
+			if !m.HalfKV {
+				// The chunk's rows attend together, two products per head.
+				L, n := len(ch.tokens), c.n+len(ch.tokens)
+				for hd := 0; hd < H; hd++ {
+					base := (hd / (H / KV)) * cfg.Context * Dh
+					attend(att[r*D+hd*Dh:], q[r*D+hd*Dh:], keys[base:base+n*Dh], values[base:base+n*Dh], L, n, D, Dh, scale, scores[:L*n])
+				}
+				r += L
+				continue
+			}
 			for i := range ch.tokens {
 				n := c.n + i + 1
 				o, qr := att[r*D:(r+1)*D], q[r*D:(r+1)*D]
 				for hd := 0; hd < H; hd++ {
 					base := (hd / (H / KV)) * cfg.Context * Dh
-					kh, vh := keys[base:base+n*Dh], values[base:base+n*Dh]
-					oh, qh := o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh]
-					if m.HalfKV {
-						attendHalf(oh, qh, kh, vh, Dh, scale, acc)
-					} else {
-						attend(oh, qh, kh, vh, Dh, scale, scores[:n])
-					}
+					attendHalf(o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh], keys[base:base+n*Dh], values[base:base+n*Dh], Dh, scale, acc)
 				}
 				r++
 			}
@@ -323,7 +328,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		matmul(gate, h, ly.gate, R, 0)
 		matmul(up, h, ly.up, R, 0)
 		for i, g := range gate {
-			gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+			gate[i] = g / (1 + expf(-g)) * up[i]
 		}
 		matmul(x, gate, ly.down, R, 1)
 	}
@@ -399,24 +404,35 @@ func (m *Model) rope(x []float32, pos, heads int) {
 	}
 }
 
-// attend computes one head's causal attention: out = softmax(scale ·
-// keys·q) · values over the n positions of keys and values (n×len(q)
-// each, row-major), with scores as scratch space of length n.
-func attend(out, q, keys, values []float32, Dh int, scale float32, scores []float32) {
-	mx := float32(math.Inf(-1))
-	for t := range scores {
-		d := mat.Dot(q, keys[t*Dh:(t+1)*Dh]) * scale
-		scores[t] = d
-		mx = max(mx, d)
+// attend computes one head's causal attention for the L newest of n
+// positions: row i of out (leading dimension ld) is softmax(scale ·
+// keys·qᵢ) · values over the first n-L+i+1 positions, where qᵢ is row i
+// of q (leading dimension ld) and keys and values are n×Dh. Scores are
+// one product and the weighted sum of values another, with s (L×n) as
+// scratch space; the weights of later positions are exact zeros, so
+// every row is computed alike however many share the chunk.
+func attend(out, q, keys, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
+	mat.Sgemm(false, true, L, n, Dh, scale, q, ld, keys, Dh, 0, s, n)
+	for i := 0; i < L; i++ {
+		row := s[i*n : (i+1)*n]
+		valid := row[:n-L+i+1]
+		mx := float32(math.Inf(-1))
+		for _, v := range valid {
+			mx = max(mx, v)
+		}
+		sum := float32(0)
+		for t, v := range valid {
+			e := expf(v - mx)
+			valid[t] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for t := range valid {
+			valid[t] *= inv
+		}
+		clear(row[len(valid):])
 	}
-	sum := float32(0)
-	for t, s := range scores {
-		e := float32(math.Exp(float64(s - mx)))
-		scores[t] = e
-		sum += e
-	}
-	// out = valuesᵀ·scores / sum, one matrix-vector product.
-	mat.Sgemv(true, len(scores), Dh, 1/sum, values, Dh, scores, 1, 0, out, 1)
+	mat.Sgemm(false, false, L, Dh, n, 1, s, n, values, Dh, 0, out, ld)
 }
 
 // attendHalf is [attend] computed as GGML's CPU flash attention does with

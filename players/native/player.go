@@ -37,13 +37,13 @@ type Player struct {
 
 	mu      sync.Mutex
 	pending []*seq
-	running bool     // a scheduler goroutine is live
+	running bool // a scheduler goroutine is live
 	// prefilled counts the prompt tokens evaluated (not found in a kept
 	// cache), for tests.
 	prefilled atomic.Int64
 	free      []*Cache // caches of finished sequences, oldest first, for reuse
-	keep    int      // the most caches kept in free
-	wg      sync.WaitGroup
+	keep      int      // the most caches kept in free
+	wg        sync.WaitGroup
 }
 
 var (
