@@ -102,11 +102,14 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 }
 
 // Cache is the key/value cache of one sequence: the keys and values of
-// every position processed so far, per layer. Each key/value head's
-// positions are contiguous ([layer][head][position][headDim]), so the
-// attention loop over positions reads memory in order.
+// every position processed so far, per layer, laid out for attention's
+// two products: each key/value head's keys transposed
+// ([layer][head][headDim][position]), so that the scores of a chunk are
+// the queries times a row-major headDim×positions matrix read in place,
+// and its values by position ([layer][head][position][headDim]), the
+// right operand of the weighted sum.
 type Cache struct {
-	k, v [][]float32 // [layer][kvHead*context*headDim + position*headDim]
+	k, v [][]float32 // [layer][(kvHead*headDim+d)*context+position], [layer][(kvHead*context+position)*headDim+d]
 	n    int
 	toks []int // the tokens at positions 0..n-1
 }
@@ -220,7 +223,7 @@ func LogSoftmaxAt(logits []float32, id int) float64 {
 // per token. A workspace belongs to one goroutine.
 type workspace struct {
 	x, h, q, k, v, att, gate, up []float32
-	scores, acc, hx, logits      []float32
+	scores, acc, key, hx, logits []float32
 	pick                         []int
 	rows                         [][]float32
 }
@@ -264,8 +267,10 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	x, h, q, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.q, R*D), grow(ws.att, R*D)
 	k, v := grow(ws.k, R*kvDim), grow(ws.v, R*kvDim)
 	gate, up := grow(ws.gate, R*F), grow(ws.up, R*F)
-	scores, acc := grow(ws.scores, maxChunk*maxLen), grow(ws.acc, Dh)
-	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up, ws.scores, ws.acc = x, h, q, att, k, v, gate, up, scores, acc
+	scores, acc, key := grow(ws.scores, maxChunk*maxLen), grow(ws.acc, Dh), grow(ws.key, Dh)
+	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up = x, h, q, att, k, v, gate, up
+	ws.scores, ws.acc, ws.key = scores, acc, key
+	ctx := cfg.Context
 	r := 0
 	for _, ch := range chunks {
 		for _, t := range ch.tokens {
@@ -288,17 +293,17 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 				qr, kr, vr := q[r*D:(r+1)*D], k[r*kvDim:(r+1)*kvDim], v[r*kvDim:(r+1)*kvDim]
 				m.rope(qr, pos, H)
 				m.rope(kr, pos, KV)
-				for g := 0; g < KV; g++ {
-					at := (g*cfg.Context + pos) * Dh
-					copy(keys[at:at+Dh], kr[g*Dh:(g+1)*Dh])
-					copy(values[at:at+Dh], vr[g*Dh:(g+1)*Dh])
-					if m.HalfKV {
-						roundHalf(keys[at : at+Dh])
-						roundHalf(values[at : at+Dh])
-					}
-				}
 				if m.HalfKV {
 					roundHalf(qr)
+					roundHalf(kr)
+					roundHalf(vr)
+				}
+				for g := 0; g < KV; g++ {
+					at := (g*ctx + pos) * Dh
+					copy(values[at:at+Dh], vr[g*Dh:(g+1)*Dh])
+					for d, kv := range kr[g*Dh : (g+1)*Dh] {
+						keys[(g*Dh+d)*ctx+pos] = kv
+					}
 				}
 				r++
 			}
@@ -307,8 +312,8 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 				// The chunk's rows attend together, two products per head.
 				L, n := len(ch.tokens), c.n+len(ch.tokens)
 				for hd := 0; hd < H; hd++ {
-					base := (hd / (H / KV)) * cfg.Context * Dh
-					attend(att[r*D+hd*Dh:], q[r*D+hd*Dh:], keys[base:base+n*Dh], values[base:base+n*Dh], L, n, D, Dh, scale, scores[:L*n])
+					base := (hd / (H / KV)) * ctx * Dh
+					attend(att[r*D+hd*Dh:], q[r*D+hd*Dh:], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], L, n, D, Dh, scale, scores[:L*n])
 				}
 				r += L
 				continue
@@ -317,8 +322,8 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 				n := c.n + i + 1
 				o, qr := att[r*D:(r+1)*D], q[r*D:(r+1)*D]
 				for hd := 0; hd < H; hd++ {
-					base := (hd / (H / KV)) * cfg.Context * Dh
-					attendHalf(o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh], keys[base:base+n*Dh], values[base:base+n*Dh], Dh, scale, acc)
+					base := (hd / (H / KV)) * ctx * Dh
+					attendHalf(o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], Dh, scale, acc, key)
 				}
 				r++
 			}
@@ -406,13 +411,15 @@ func (m *Model) rope(x []float32, pos, heads int) {
 
 // attend computes one head's causal attention for the L newest of n
 // positions: row i of out (leading dimension ld) is softmax(scale ·
-// keys·qᵢ) · values over the first n-L+i+1 positions, where qᵢ is row i
-// of q (leading dimension ld) and keys and values are n×Dh. Scores are
-// one product and the weighted sum of values another, with s (L×n) as
-// scratch space; the weights of later positions are exact zeros, so
-// every row is computed alike however many share the chunk.
-func attend(out, q, keys, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
-	mat.Sgemm(false, true, L, n, Dh, scale, q, ld, keys, Dh, 0, s, n)
+// qᵢ·keysᵀ) · values over the first n-L+i+1 positions, where qᵢ is row
+// i of q (leading dimension ld), keysT holds the keys transposed (Dh
+// rows of positions, leading dimension ldk) and values is n×Dh. Scores
+// are one product and the weighted sum of values another, both reading
+// the cache in place, with s (L×n) as scratch space; the weights of
+// later positions are exact zeros, so every row is computed alike
+// however many share the chunk.
+func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
+	mat.Sgemm(false, false, L, n, Dh, scale, q, ld, keysT, ldk, 0, s, n)
 	for i := 0; i < L; i++ {
 		row := s[i*n : (i+1)*n]
 		valid := row[:n-L+i+1]
@@ -438,12 +445,16 @@ func attend(out, q, keys, values []float32, L, n, ld, Dh int, scale float32, s [
 // attendHalf is [attend] computed as GGML's CPU flash attention does with
 // an F16 cache: keys, values and the query rounded to float16, an online
 // softmax over the positions in order, and the weighted sum of values
-// accumulated in float16 (in acc, scratch space of length Dh).
-func attendHalf(out, q, keys, values []float32, Dh int, scale float32, acc []float32) {
+// accumulated in float16 (in acc, scratch space of length Dh; key is
+// scratch space for one key, gathered from the transposed keysT).
+func attendHalf(out, q, keysT []float32, ldk int, values []float32, Dh int, scale float32, acc, key []float32) {
 	clear(acc)
 	mx, sum := float32(math.Inf(-1)), float32(0)
-	for t := 0; t*Dh < len(keys); t++ {
-		s := mat.Dot(q, keys[t*Dh:(t+1)*Dh]) * scale
+	for t := 0; t*Dh < len(values); t++ {
+		for d := range key {
+			key[d] = keysT[d*ldk+t]
+		}
+		s := mat.Dot(q, key) * scale
 		ms, vs := float32(1), float32(1)
 		if s > mx {
 			ms = float32(math.Exp(float64(mx - s)))

@@ -237,3 +237,31 @@ func TestDecodeAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfKV checks the float16 cache path (which Ollama parity tests
+// use against a real server) against the float32 one on the same
+// weights: close log-probabilities, not the same bits. testModel's
+// weights are scaled up, so float16's rounding moves them by about 0.1
+// (0.12 measured, before and after the cache's layout changed).
+func TestHalfKV(t *testing.T) {
+	m := testModel(t, 2)
+	toks := []int{1, 40, 41, 8, 77, 12, 9, 100, 5, 8}
+	want, err := m.Score(toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.HalfKV = true
+	got, err := m.Score(toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst, same := 0.0, true
+	for i := range want {
+		worst = math.Max(worst, math.Abs(got[i]-want[i]))
+		same = same && got[i] == want[i]
+	}
+	t.Logf("max |half - float32| logp = %.2g", worst)
+	if worst > 0.25 || same {
+		t.Fatalf("float16 cache: log-probabilities differ by %g from float32 (identical: %v)", worst, same)
+	}
+}
