@@ -237,7 +237,26 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 // same operations whichever path and however many rows: a row of a
 // batched product is bit for bit the row computed alone.
 func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ldc int, buf *buffers) {
-	for j0 := 0; j0 < n; j0 += nr {
+	j0 := 0
+	// One or two rows take several whole strips of B at a time where B is
+	// read in place (packed, or rows contiguous).
+	if ws := wideStrips(m); ws > 0 && (B.pk > 0 || B.cs == 1) {
+		sstride := nr
+		if B.pk > 0 {
+			sstride = B.pk * nr
+		}
+		for ; j0+ws*nr <= n; j0 += ws * nr {
+			for p0 := 0; p0 < k; p0 += kc {
+				kk := min(kc, k-p0)
+				bstep := B.rs
+				if B.pk > 0 {
+					bstep = nr
+				}
+				im.wide(m, kk, A.at(0, p0).d, A.rs, A.cs, B.at(p0, j0).d, bstep, sstride, c[j0:], ldc, alpha)
+			}
+		}
+	}
+	for ; j0 < n; j0 += nr {
 		cols := min(nr, n-j0)
 		for p0 := 0; p0 < k; p0 += kc {
 			kk := min(kc, k-p0)

@@ -85,6 +85,92 @@ func main() {
 		w("\tVZEROUPPER")
 		w("\tRET")
 	}
+	// Wide kernels for one and two rows: several 16-column strips at
+	// once (strip s at b + s·sstride), so that enough independent sums
+	// hide the FMA latency that a single strip's two or four sums cannot.
+	// Each element's sum is the same chain of FMAs as in tileNx16, so
+	// results do not depend on which kernel computed them.
+	for _, wide := range []struct{ rows, strips int }{{1, 4}, {2, 2}} {
+		mr, ns := wide.rows, wide.strips
+		name := fmt.Sprintf("tile%dx%d", mr, 16*ns)
+		w("")
+		w("// func %s(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)", name)
+		w("TEXT ·%s(SB), NOSPLIT, $0-76", name)
+		w("\tMOVQ k+0(FP), CX")
+		w("\tMOVQ a+8(FP), SI")
+		w("\tMOVQ arow+16(FP), R9")
+		w("\tMOVQ astep+24(FP), R12")
+		w("\tMOVQ b+32(FP), DI")
+		w("\tMOVQ bstep+40(FP), R13")
+		w("\tMOVQ sstride+48(FP), R10")
+		w("\tMOVQ c+56(FP), DX")
+		w("\tMOVQ ldc+64(FP), R8")
+		w("\tLEAQ (DI)(R10*2), R11")
+		w("\tADDQ R10, R11")
+		stripAddr := []string{"(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"}
+		half := func(addr string) string { // the second 8 columns of a strip
+			if addr[0] == '(' {
+				return "32" + addr
+			}
+			return addr
+		}
+		nacc := 2 * ns * mr
+		for r := 0; r < nacc; r++ {
+			w("\tVXORPS Y%d, Y%d, Y%d", r, r, r)
+		}
+		step := func() {
+			if mr == 1 {
+				w("\tVBROADCASTSS (SI), Y14")
+				for st := 0; st < ns; st++ {
+					w("\tVFMADD231PS %s, Y14, Y%d", stripAddr[st], 2*st)
+					w("\tVFMADD231PS %s, Y14, Y%d", half(stripAddr[st]), 2*st+1)
+				}
+			} else {
+				for st := 0; st < ns; st++ {
+					w("\tVMOVUPS %s, Y%d", stripAddr[st], 8+2*st)
+					w("\tVMOVUPS %s, Y%d", half(stripAddr[st]), 8+2*st+1)
+				}
+				rows := []string{"(SI)", "(SI)(R9*1)"}
+				for r := 0; r < mr; r++ {
+					bc := 14 + r
+					w("\tVBROADCASTSS %s, Y%d", rows[r], bc)
+					for v := 0; v < 2*ns; v++ {
+						w("\tVFMADD231PS Y%d, Y%d, Y%d", 8+v, bc, r*2*ns+v)
+					}
+				}
+			}
+			w("\tADDQ R12, SI")
+			w("\tADDQ R13, DI")
+			if ns > 3 {
+				w("\tADDQ R13, R11")
+			}
+		}
+		w("\tTESTQ $1, CX")
+		w("\tJZ pairs%s", name)
+		step()
+		w("pairs%s:", name)
+		w("\tSHRQ $1, CX")
+		w("\tJZ store%s", name)
+		w("loop%s:", name)
+		step()
+		step()
+		w("\tDECQ CX")
+		w("\tJNZ loop%s", name)
+		w("store%s:", name)
+		w("\tVBROADCASTSS alpha+72(FP), Y15")
+		for r := 0; r < mr; r++ {
+			for v := 0; v < 2*ns; v++ {
+				w("\tVMOVUPS %d(DX), Y14", 32*v)
+				w("\tVFMADD231PS Y15, Y%d, Y14", r*2*ns+v)
+				w("\tVMOVUPS Y14, %d(DX)", 32*v)
+			}
+			if r < mr-1 {
+				w("\tADDQ R8, DX")
+			}
+		}
+		w("\tVZEROUPPER")
+		w("\tRET")
+	}
 	// dot: four 8-wide accumulators over blocks of 32, then 8, then the
 	// scalar tail.
 	w("")

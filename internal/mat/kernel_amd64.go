@@ -29,6 +29,12 @@ func tile5x16(k int, a *float32, arow, astep int, b *float32, bstep int, c *floa
 func tile6x16(k int, a *float32, arow, astep int, b *float32, bstep int, c *float32, ldc int, alpha float32)
 
 //go:noescape
+func tile1x64(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
+func tile2x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
 func dotAVX(n int, a, b *float32) float32
 
 var tilesAVX = [...]func(k int, a *float32, arow, astep int, b *float32, bstep int, c *float32, ldc int, alpha float32){
@@ -41,7 +47,7 @@ var avx2 = func() *impl {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return nil
 	}
-	return &impl{name: "avx2-fma", tile: tileAVX2, dot: dotAVX2}
+	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2}
 }()
 
 // tileAVX2 checks what the kernel will touch, so that a mistake in the
@@ -52,6 +58,20 @@ func tileAVX2(rows, k int, a []float32, arow, astep int, b []float32, bstep int,
 		panic("mat: tile out of range")
 	}
 	tilesAVX[rows-1](k, unsafe.SliceData(a), 4*arow, 4*astep, unsafe.SliceData(b), 4*bstep, unsafe.SliceData(c), 4*ldc, alpha)
+}
+
+// wideAVX2 checks what the kernel will touch, as tileAVX2 does.
+func wideAVX2(rows, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
+	strips := wideStrips(rows)
+	if strips == 0 || k < 1 ||
+		len(a) <= (rows-1)*arow+(k-1)*astep || len(b) < (strips-1)*sstride+(k-1)*bstep+nr || len(c) < (rows-1)*ldc+strips*nr {
+		panic("mat: wide tile out of range")
+	}
+	f := tile1x64
+	if rows == 2 {
+		f = tile2x32
+	}
+	f(k, unsafe.SliceData(a), 4*arow, 4*astep, unsafe.SliceData(b), 4*bstep, 4*sstride, unsafe.SliceData(c), 4*ldc, alpha)
 }
 
 func dotAVX2(a, b []float32) float32 {
