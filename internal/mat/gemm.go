@@ -240,19 +240,17 @@ func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ld
 	j0 := 0
 	// One or two rows take several whole strips of B at a time where B is
 	// read in place (packed, or rows contiguous).
-	if ws := wideStrips(m); ws > 0 && (B.pk > 0 || B.cs == 1) {
-		sstride := nr
+	if m < len(wideStrips) && (B.pk > 0 || B.cs == 1) {
+		sstride, bstep := nr, B.rs
 		if B.pk > 0 {
-			sstride = B.pk * nr
+			sstride, bstep = B.pk*nr, nr
 		}
-		for ; j0+ws*nr <= n; j0 += ws * nr {
-			for p0 := 0; p0 < k; p0 += kc {
-				kk := min(kc, k-p0)
-				bstep := B.rs
-				if B.pk > 0 {
-					bstep = nr
+		for _, ws := range wideStrips[m] {
+			for ; j0+ws*nr <= n; j0 += ws * nr {
+				for p0 := 0; p0 < k; p0 += kc {
+					kk := min(kc, k-p0)
+					im.wide(m, ws, kk, A.at(0, p0).d, A.rs, A.cs, B.at(p0, j0).d, bstep, sstride, c[j0:], ldc, alpha)
 				}
-				im.wide(m, kk, A.at(0, p0).d, A.rs, A.cs, B.at(p0, j0).d, bstep, sstride, c[j0:], ldc, alpha)
 			}
 		}
 	}

@@ -9,11 +9,11 @@ type impl struct {
 	// r < rows ≤ 6, p < k and j < 16. Every element it reads or writes
 	// must be in range; the caller sees to it.
 	tile func(rows, k int, a []float32, arow, astep int, b []float32, bstep int, c []float32, ldc int, alpha float32)
-	// wide is tile over wideStrips(rows) strips of 16 columns at once,
-	// strip s of B starting at b[s*sstride] and of C at c[s*16], for one
-	// or two rows: enough independent sums to hide the FMA latency. Every
-	// element is computed exactly as tile computes it.
-	wide func(rows, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32)
+	// wide is tile over strips strips of 16 columns at once, strip s of
+	// B starting at b[s*sstride] and of C at c[s*16], for the row and
+	// strip counts of wideShapes: enough independent sums to hide the
+	// FMA latency. Every element is computed exactly as tile computes it.
+	wide func(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32)
 	// dot is the dot product of a and b[:len(a)].
 	dot func(a, b []float32) float32
 }
@@ -22,21 +22,13 @@ type impl struct {
 // applies and as the reference the fast paths are tested against.
 var generic = &impl{name: "generic", tile: tileGeneric, wide: wideGeneric, dot: dotGeneric}
 
-// wideStrips is how many strips the wide kernels take for rows rows (0
-// where there is none).
-func wideStrips(rows int) int {
-	switch rows {
-	case 1:
-		return 4
-	case 2:
-		return 2
-	}
-	return 0
-}
+// wideStrips lists, for one and two rows, the strip counts of the wide
+// kernels, widest first.
+var wideStrips = [...][]int{1: {4, 2}, 2: {2}}
 
 // wideGeneric is wide as a loop over tileGeneric.
-func wideGeneric(rows, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
-	for s := 0; s < wideStrips(rows); s++ {
+func wideGeneric(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
+	for s := 0; s < strips; s++ {
 		tileGeneric(rows, k, a, arow, astep, b[s*sstride:], bstep, c[s*nr:], ldc, alpha)
 	}
 }

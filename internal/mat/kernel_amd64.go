@@ -32,6 +32,9 @@ func tile6x16(k int, a *float32, arow, astep int, b *float32, bstep int, c *floa
 func tile1x64(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
 
 //go:noescape
+func tile1x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
 func tile2x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
 
 //go:noescape
@@ -61,15 +64,19 @@ func tileAVX2(rows, k int, a []float32, arow, astep int, b []float32, bstep int,
 }
 
 // wideAVX2 checks what the kernel will touch, as tileAVX2 does.
-func wideAVX2(rows, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
-	strips := wideStrips(rows)
-	if strips == 0 || k < 1 ||
+func wideAVX2(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
+	var f func(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+	switch {
+	case rows == 1 && strips == 4:
+		f = tile1x64
+	case rows == 1 && strips == 2:
+		f = tile1x32
+	case rows == 2 && strips == 2:
+		f = tile2x32
+	}
+	if f == nil || k < 1 ||
 		len(a) <= (rows-1)*arow+(k-1)*astep || len(b) < (strips-1)*sstride+(k-1)*bstep+nr || len(c) < (rows-1)*ldc+strips*nr {
 		panic("mat: wide tile out of range")
-	}
-	f := tile1x64
-	if rows == 2 {
-		f = tile2x32
 	}
 	f(k, unsafe.SliceData(a), 4*arow, 4*astep, unsafe.SliceData(b), 4*bstep, 4*sstride, unsafe.SliceData(c), 4*ldc, alpha)
 }

@@ -126,7 +126,7 @@ var shapes = [][3]int{
 	{1, 1, 1}, {1, 17, 63}, {3, 65, 17}, {17, 129, 65}, {63, 63, 63}, {65, 3, 129},
 	{129, 17, 3}, {7, 300, 257}, {19, 33, 600}, {100, 129, 300}, {1, 1000, 256},
 	{8, 2000, 256}, {129, 129, 129}, {200, 4100, 3}, {6, 16, 0}, {0, 5, 5}, {2, 2, 1},
-	{2, 100, 300}, {1, 200, 17}, {2, 64, 5},
+	{2, 100, 300}, {1, 200, 17}, {2, 64, 5}, {1, 48, 33},
 }
 
 var scalars = [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {0, 0.5}, {2, 0}}
@@ -165,7 +165,7 @@ func TestPath(t *testing.T) {
 // blocked one and the split across goroutines; k spans several blocks.
 func TestRowsIndependent(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	const n, k = 70, 600
+	const n, k = 102, 600 // 64 + 32 + 6 columns: every width of kernel
 	for _, im := range impls() {
 		for _, tA := range []bool{false, true} {
 			for _, m := range []int{1, 2, 7, 18, 19, 130} {
