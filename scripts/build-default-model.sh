@@ -12,15 +12,15 @@
 #      those weights (data order seed 2);
 #   5. the optimizer state stripped (spag model strip).
 #
-# The shipped file was trained with the OpenBLAS build on 2 cores shared
-# with other work: about 4-5 s per step, 75 minutes of training in all
-# (plus 2 minutes for the tokenizer). The pure-Go build runs the same
-# arithmetic with another matrix-product summation order, so its weights
-# differ in the last bits, and it is 2-3 times slower. The first part was
-# in fact stopped by an interrupt after step 381; --stop-after 381 stops it
-# at the same point (only the weights are carried into the second part).
+# The shipped file was trained with an OpenBLAS build (since removed) on 2
+# cores shared with other work: about 4-5 s per step, 75 minutes of
+# training in all (plus 2 minutes for the tokenizer). Today's build uses
+# internal/mat's kernel, the same arithmetic with another matrix-product
+# summation order, so its weights differ in the last bits. The first part
+# was in fact stopped by an interrupt after step 381; --stop-after 381
+# stops it at the same point (only the weights are carried into the
+# second part).
 #
-#   apt-get install libopenblas-dev   # optional, for the faster build
 #   scripts/build-default-model.sh [WORKDIR]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,10 +29,6 @@ mkdir -p "$work"
 cd "$repo"
 go build -o "$work/spag" ./cmd/spag
 trainer="$work/spag"
-if go build -tags openblas -o "$work/spag-openblas" ./cmd/spag 2>/dev/null; then
-	trainer="$work/spag-openblas"
-	export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
-fi
 cd "$work"
 rm -f imit.db imit.db-wal imit.db-shm
 ./spag selfplay --attacker builtin --defender builtin --style compact --games 30000 --seed 1 --db imit.db

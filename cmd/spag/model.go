@@ -165,6 +165,7 @@ func newModelInfoCmd() *cobra.Command {
 			fmt.Fprintf(w, "model       llama: vocab %d, dim %d, layers %d, heads %d (kv %d), ffn %d, context %d\n", c.Vocab, c.Dim, c.Layers, c.Heads, c.KVHeads, c.FFN, c.Context)
 			fmt.Fprintf(w, "parameters  %d (float32)\n", info.Parameters)
 			fmt.Fprintf(w, "tokenizer   sentencepiece bpe, %d pieces, dummy prefix %v\n", info.Vocab, info.DummySpace)
+			fmt.Fprintf(w, "kernel      %s (matrix products on this machine)\n", model.BLASName)
 			if h.Train != nil {
 				resumable := ""
 				if h.Optimizer == nil {

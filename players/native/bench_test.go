@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/gguf"
 	"github.com/spag-go/spag/rl/model"
@@ -93,6 +95,59 @@ func benchModel(b *testing.B) (*tokenizer.Vocab, *model.Params) {
 	return v, p
 }
 
+// nativeRun plays streams concurrent generations of benchPrompt on pl
+// and returns the tokens generated and the wall time.
+func nativeRun(b *testing.B, pl *Player, streams int) (int, time.Duration) {
+	start := time.Now()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	tokens := 0
+	for i := range streams {
+		wg.Go(func() {
+			r, err := pl.Play(context.Background(), request(benchPrompt, uint64(i)))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mu.Lock()
+			tokens += r.Usage.OutputTokens
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return tokens, time.Since(start)
+}
+
+// BenchmarkDecode is the native half of [BenchmarkDecodeVsOllama], which
+// needs no server: 64 greedy tokens from the small shape, one stream and
+// eight batched, prompt evaluation included.
+//
+//	go test -run '^$' -bench '^BenchmarkDecode$' -benchtime 20x ./players/native/
+func BenchmarkDecode(b *testing.B) {
+	v, p := benchModel(b)
+	m, err := NewModel(v, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pl, err := NewPlayer(m, Options{Temperature: 0, MaxTokens: benchTokens, Batch: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pl.Close()
+	for _, streams := range []int{1, 8} {
+		b.Run(fmt.Sprintf("streams=%d/mat=%s", streams, mat.Path()), func(b *testing.B) {
+			nativeRun(b, pl, streams) // warm the caches
+			tokens := 0
+			for b.Loop() {
+				n, _ := nativeRun(b, pl, streams)
+				tokens += n
+			}
+			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
 // BenchmarkDecodeVsOllama generates 64 tokens greedily (fixed seed) from
 // the same weights natively, one stream and eight concurrent streams,
 // and through the harness's Ollama server (the same GGUF, F32), one
@@ -118,26 +173,7 @@ func BenchmarkDecodeVsOllama(b *testing.B) {
 	defer pl.Close()
 	ctx := context.Background()
 
-	native := func(streams int) (int, time.Duration) {
-		start := time.Now()
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		tokens := 0
-		for i := range streams {
-			wg.Go(func() {
-				r, err := pl.Play(ctx, request(benchPrompt, uint64(i)))
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				mu.Lock()
-				tokens += r.Usage.OutputTokens
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-		return tokens, time.Since(start)
-	}
+	native := func(streams int) (int, time.Duration) { return nativeRun(b, pl, streams) }
 	// ollama streams one generation and counts the tokens delivered (one
 	// log-probability each): this server build ends some raw streams
 	// without the final done message and its eval counts. threads 0 is
@@ -190,6 +226,7 @@ func BenchmarkDecodeVsOllama(b *testing.B) {
 	}
 	b.StopTimer()
 	rate := func(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
+	b.Logf("native matrix kernel: %s", mat.Path())
 	b.ReportMetric(rate(n1, t1), "native1_tok/s")
 	b.ReportMetric(rate(n8, t8), "native8_tok/s")
 	b.ReportMetric(rate(o1, to1), "ollama1_tok/s")

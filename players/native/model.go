@@ -4,18 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
-
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 
 // Model is the native llama decoder prepared for inference: float32
-// weights in plain slices, rotary tables and a matrix-product kernel. It
+// weights in plain slices and rotary tables; products go through
+// internal/mat. It
 // computes exactly what rl/model's gorgonia graph computes (same weight
 // layout, interleaved-pair rotary embedding, RMSNorm, SwiGLU), one new
 // token (or prompt chunk) at a time against a [Cache]. A Model is
@@ -33,17 +30,18 @@ type Model struct {
 	embd    []float32 // (vocab, dim)
 	layers  []layer
 	outNorm []float32
-	out     []float32 // (dim, vocab)
+	out     *mat.Packed // (dim, vocab)
 	// cos and sin hold the rotation of pair i at position t at
 	// [t*headDim/2+i].
 	cos, sin []float32
-	blas     gonum.Implementation
 }
 
-// layer is one transformer block; matrices are (in, out) row-major.
+// layer is one transformer block. The (in, out) matrices are packed
+// once for internal/mat, so that a decoding step reads them in order.
 type layer struct {
-	attnNorm, q, k, v, o    []float32
-	ffnNorm, gate, up, down []float32
+	attnNorm, ffnNorm []float32
+	q, k, v, o        *mat.Packed
+	gate, up, down    *mat.Packed
 }
 
 // NewModel prepares params (float32 or float64) for inference. The weights
@@ -77,12 +75,18 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 		}
 		w[s.Name] = f
 	}
-	m := &Model{Config: cfg, Vocab: vocab, embd: w["token_embd.weight"], outNorm: w["output_norm.weight"], out: w["output.weight"]}
+	// pack packs a weight matrix of shape (in, out).
+	pack := func(name string, in, out int) *mat.Packed { return mat.Pack(false, in, out, w[name], out) }
+	D, kvDim := cfg.Dim, cfg.KVHeads*cfg.HeadDim()
+	m := &Model{Config: cfg, Vocab: vocab, embd: w["token_embd.weight"], outNorm: w["output_norm.weight"],
+		out: pack("output.weight", D, cfg.Vocab)}
 	for l := 0; l < cfg.Layers; l++ {
-		p := func(s string) []float32 { return w[fmt.Sprintf("blk.%d.%s.weight", l, s)] }
+		n := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", l, s) }
 		m.layers = append(m.layers, layer{
-			attnNorm: p("attn_norm"), q: p("attn_q"), k: p("attn_k"), v: p("attn_v"), o: p("attn_output"),
-			ffnNorm: p("ffn_norm"), gate: p("ffn_gate"), up: p("ffn_up"), down: p("ffn_down"),
+			attnNorm: w[n("attn_norm")], ffnNorm: w[n("ffn_norm")],
+			q: pack(n("attn_q"), D, D), k: pack(n("attn_k"), D, kvDim), v: pack(n("attn_v"), D, kvDim),
+			o: pack(n("attn_output"), D, D), gate: pack(n("ffn_gate"), D, cfg.FFN),
+			up: pack(n("ffn_up"), D, cfg.FFN), down: pack(n("ffn_down"), cfg.FFN, D),
 		})
 	}
 	half := cfg.HeadDim() / 2
@@ -98,16 +102,22 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 }
 
 // Cache is the key/value cache of one sequence: the keys and values of
-// every position processed so far, per layer.
+// every position processed so far, per layer, laid out for attention's
+// two products: each key/value head's keys transposed
+// ([layer][head][headDim][position]), so that the scores of a chunk are
+// the queries times a row-major headDim×positions matrix read in place,
+// and its values by position ([layer][head][position][headDim]), the
+// right operand of the weighted sum.
 type Cache struct {
-	k, v [][]float32 // [layer][position*kvDim]
+	k, v [][]float32 // [layer][(kvHead*headDim+d)*context+position], [layer][(kvHead*context+position)*headDim+d]
 	n    int
+	toks []int // the tokens at positions 0..n-1
 }
 
 // NewCache returns an empty cache sized for the model's context.
 func (m *Model) NewCache() *Cache {
 	kv := m.Config.KVHeads * m.Config.HeadDim()
-	c := &Cache{k: make([][]float32, m.Config.Layers), v: make([][]float32, m.Config.Layers)}
+	c := &Cache{k: make([][]float32, m.Config.Layers), v: make([][]float32, m.Config.Layers), toks: make([]int, 0, m.Config.Context)}
 	for l := range c.k {
 		c.k[l] = make([]float32, m.Config.Context*kv)
 		c.v[l] = make([]float32, m.Config.Context*kv)
@@ -123,7 +133,18 @@ func (c *Cache) Len() int { return c.n }
 func (c *Cache) Truncate(n int) {
 	if n >= 0 && n < c.n {
 		c.n = n
+		c.toks = c.toks[:n]
 	}
+}
+
+// commonPrefix is how many of tokens' first positions the cache already
+// holds.
+func (c *Cache) commonPrefix(tokens []int) int {
+	n := 0
+	for n < len(c.toks) && n < len(tokens) && c.toks[n] == tokens[n] {
+		n++
+	}
+	return n
 }
 
 // ErrContext reports a sequence longer than the model's context.
@@ -142,7 +163,7 @@ type chunk struct {
 // Forward appends tokens to the cache and returns the logits after each
 // of them (row i predicts the token after tokens[i]).
 func (m *Model) Forward(c *Cache, tokens []int) ([][]float32, error) {
-	rows, err := m.forward([]chunk{{c, tokens}}, true)
+	rows, err := m.forward(new(workspace), []chunk{{c, tokens}}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -197,15 +218,36 @@ func LogSoftmaxAt(logits []float32, id int) float64 {
 	return float64(logits[id]) - mx - math.Log(sum)
 }
 
+// workspace is the scratch memory of forward passes, grown to the
+// largest batch seen and then reused, so that decoding allocates nothing
+// per token. A workspace belongs to one goroutine.
+type workspace struct {
+	x, h, q, k, v, att, gate, up []float32
+	scores, acc, key, hx, logits []float32
+	pick                         []int
+	rows                         [][]float32
+}
+
+// grow returns s resliced to n elements, reallocated only when its
+// capacity is short. The contents are not kept.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // forward runs the decoder over all chunks at once: the matrix products
-// cover every new token of every sequence in one call, attention is per
-// sequence against its cache. It returns logits for every new token when
-// all is true, else only for the last token of each chunk.
-func (m *Model) forward(chunks []chunk, all bool) ([][]float32, error) {
+// cover every new token of every sequence in one call (a prompt's
+// prefill and the batch's decoding steps alike), attention is per
+// sequence against its cache. It returns logits for every new token
+// when all is true, else only for the last token of each chunk; the rows
+// live in ws and are valid until its next use.
+func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, error) {
 	cfg := m.Config
 	D, H, KV, Dh, F, V := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.FFN, cfg.Vocab
 	kvDim := KV * Dh
-	R := 0
+	R, maxLen, maxChunk := 0, 0, 0
 	for _, ch := range chunks {
 		if len(ch.tokens) == 0 {
 			return nil, errors.New("native forward: a sequence has no new tokens")
@@ -219,15 +261,16 @@ func (m *Model) forward(chunks []chunk, all bool) ([][]float32, error) {
 			}
 		}
 		R += len(ch.tokens)
+		maxLen = max(maxLen, ch.cache.n+len(ch.tokens))
+		maxChunk = max(maxChunk, len(ch.tokens))
 	}
-	x := make([]float32, R*D)
-	h := make([]float32, R*D)
-	q := make([]float32, R*D)
-	k := make([]float32, R*kvDim)
-	v := make([]float32, R*kvDim)
-	att := make([]float32, R*D)
-	gate := make([]float32, R*F)
-	up := make([]float32, R*F)
+	x, h, q, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.q, R*D), grow(ws.att, R*D)
+	k, v := grow(ws.k, R*kvDim), grow(ws.v, R*kvDim)
+	gate, up := grow(ws.gate, R*F), grow(ws.up, R*F)
+	scores, acc, key := grow(ws.scores, maxChunk*maxLen), grow(ws.acc, Dh), grow(ws.key, Dh)
+	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up = x, h, q, att, k, v, gate, up
+	ws.scores, ws.acc, ws.key = scores, acc, key
+	ctx := cfg.Context
 	r := 0
 	for _, ch := range chunks {
 		for _, t := range ch.tokens {
@@ -236,57 +279,70 @@ func (m *Model) forward(chunks []chunk, all bool) ([][]float32, error) {
 		}
 	}
 	scale := float32(1 / math.Sqrt(float64(Dh)))
-	maxLen := 0
-	for _, ch := range chunks {
-		maxLen = max(maxLen, ch.cache.n+len(ch.tokens))
-	}
-	scores := make([]float32, maxLen)
 	for l, ly := range m.layers {
 		rmsNorm(h, x, ly.attnNorm, D, cfg.NormEps)
-		m.matmul(q, h, ly.q, R, D, D)
-		m.matmul(k, h, ly.k, R, D, kvDim)
-		m.matmul(v, h, ly.v, R, D, kvDim)
+		matmul(q, h, ly.q, R, 0)
+		matmul(k, h, ly.k, R, 0)
+		matmul(v, h, ly.v, R, 0)
 		r = 0
 		for _, ch := range chunks {
 			c := ch.cache
+			keys, values := c.k[l], c.v[l]
 			for i := range ch.tokens {
 				pos := c.n + i
-				m.rope(q[r*D:(r+1)*D], pos, H)
-				m.rope(k[r*kvDim:(r+1)*kvDim], pos, KV)
-				copy(c.k[l][pos*kvDim:(pos+1)*kvDim], k[r*kvDim:(r+1)*kvDim])
-				copy(c.v[l][pos*kvDim:(pos+1)*kvDim], v[r*kvDim:(r+1)*kvDim])
+				qr, kr, vr := q[r*D:(r+1)*D], k[r*kvDim:(r+1)*kvDim], v[r*kvDim:(r+1)*kvDim]
+				m.rope(qr, pos, H)
+				m.rope(kr, pos, KV)
 				if m.HalfKV {
-					roundHalf(c.k[l][pos*kvDim : (pos+1)*kvDim])
-					roundHalf(c.v[l][pos*kvDim : (pos+1)*kvDim])
-					roundHalf(q[r*D : (r+1)*D])
+					roundHalf(qr)
+					roundHalf(kr)
+					roundHalf(vr)
+				}
+				for g := 0; g < KV; g++ {
+					at := (g*ctx + pos) * Dh
+					copy(values[at:at+Dh], vr[g*Dh:(g+1)*Dh])
+					for d, kv := range kr[g*Dh : (g+1)*Dh] {
+						keys[(g*Dh+d)*ctx+pos] = kv
+					}
 				}
 				r++
 			}
 			r -= len(ch.tokens)
+			if !m.HalfKV {
+				// The chunk's rows attend together, two products per head.
+				L, n := len(ch.tokens), c.n+len(ch.tokens)
+				for hd := 0; hd < H; hd++ {
+					base := (hd / (H / KV)) * ctx * Dh
+					attend(att[r*D+hd*Dh:], q[r*D+hd*Dh:], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], L, n, D, Dh, scale, scores[:L*n])
+				}
+				r += L
+				continue
+			}
 			for i := range ch.tokens {
-				pos := c.n + i
-				if m.HalfKV {
-					attendHalf(att[r*D:(r+1)*D], q[r*D:(r+1)*D], c.k[l], c.v[l], pos+1, H, KV, Dh, scale)
-				} else {
-					attend(att[r*D:(r+1)*D], q[r*D:(r+1)*D], c.k[l], c.v[l], pos+1, H, KV, Dh, scale, scores)
+				n := c.n + i + 1
+				o, qr := att[r*D:(r+1)*D], q[r*D:(r+1)*D]
+				for hd := 0; hd < H; hd++ {
+					base := (hd / (H / KV)) * ctx * Dh
+					attendHalf(o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], Dh, scale, acc, key)
 				}
 				r++
 			}
 		}
-		m.matmulAdd(x, att, ly.o, R, D, D)
+		matmul(x, att, ly.o, R, 1)
 		rmsNorm(h, x, ly.ffnNorm, D, cfg.NormEps)
-		m.matmul(gate, h, ly.gate, R, D, F)
-		m.matmul(up, h, ly.up, R, D, F)
+		matmul(gate, h, ly.gate, R, 0)
+		matmul(up, h, ly.up, R, 0)
 		for i, g := range gate {
-			gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+			gate[i] = g / (1 + expf(-g)) * up[i]
 		}
-		m.matmulAdd(x, gate, ly.down, R, F, D)
+		matmul(x, gate, ly.down, R, 1)
 	}
 	for _, ch := range chunks {
 		ch.cache.n += len(ch.tokens)
+		ch.cache.toks = append(ch.cache.toks, ch.tokens...)
 	}
 	// Only the rows whose logits are wanted go through the output head.
-	var pick []int
+	pick := ws.pick[:0]
 	r = 0
 	for _, ch := range chunks {
 		for i := range ch.tokens {
@@ -296,54 +352,29 @@ func (m *Model) forward(chunks []chunk, all bool) ([][]float32, error) {
 			r++
 		}
 	}
-	hx := make([]float32, len(pick)*D)
+	ws.pick = pick
+	hx, logits := grow(ws.hx, len(pick)*D), grow(ws.logits, len(pick)*V)
+	rows := grow(ws.rows, len(pick))
+	ws.hx, ws.logits, ws.rows = hx, logits, rows
 	for j, r := range pick {
 		copy(hx[j*D:(j+1)*D], x[r*D:(r+1)*D])
 	}
 	rmsNorm(hx, hx, m.outNorm, D, cfg.NormEps)
-	logits := make([]float32, len(pick)*V)
-	m.matmul(logits, hx, m.out, len(pick), D, V)
-	rows := make([][]float32, len(pick))
+	matmul(logits, hx, m.out, len(pick), 0)
 	for j := range rows {
 		rows[j] = logits[j*V : (j+1)*V : (j+1)*V]
 	}
 	return rows, nil
 }
 
-// matmul sets y (rows×out) to x (rows×in) · w (in×out).
-func (m *Model) matmul(y, x, w []float32, rows, in, out int) {
-	m.gemm(y, x, w, rows, in, out, 0)
-}
-
-// matmulAdd adds x · w to y.
-func (m *Model) matmulAdd(y, x, w []float32, rows, in, out int) {
-	m.gemm(y, x, w, rows, in, out, 1)
-}
-
-// parallelMin is the number of multiply-adds above which a product is
-// split across cores by output columns; below it the goroutine hand-off
-// costs more than it saves.
-const parallelMin = 1 << 17
-
-func (m *Model) gemm(y, x, w []float32, rows, in, out int, beta float32) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || rows*in*out < parallelMin || out < 2*64 {
-		m.blas.Sgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, x, in, w, out, beta, y, out)
-		return
-	}
-	// Column blocks keep each worker's slice of w contiguous per row.
-	per := (out + workers - 1) / workers
-	per = (per + 15) / 16 * 16
-	var wg sync.WaitGroup
-	for c0 := 0; c0 < out; c0 += per {
-		n := min(per, out-c0)
-		wg.Add(1)
-		go func(c0, n int) {
-			defer wg.Done()
-			m.blas.Sgemm(blas.NoTrans, blas.NoTrans, rows, n, in, 1, x, in, w[c0:], out, beta, y[c0:], out)
-		}(c0, n)
-	}
-	wg.Wait()
+// matmul sets y (rows×out) to x (rows×in) · w (in×out) plus beta·y. One
+// row is the matrix-vector case of a single decoding stream; several
+// rows are a prefill or a batch of streams. Either way each row's result
+// is the same bit for bit (internal/mat computes every row alike), so a
+// stream decodes the same alone or batched.
+func matmul(y, x []float32, w *mat.Packed, rows int, beta float32) {
+	in, out := w.Dims()
+	mat.SgemmPacked(rows, 1, x, in, w, beta, y, out)
 }
 
 // rmsNorm sets dst row by row to src / rms(src) · gain; dst may be src.
@@ -378,94 +409,72 @@ func (m *Model) rope(x []float32, pos, heads int) {
 	}
 }
 
-// attend computes causal attention of one query row over the first n
-// cached positions, writing the heads' outputs to out.
-func attend(out, q, keys, values []float32, n, H, KV, Dh int, scale float32, scores []float32) {
-	kvDim := KV * Dh
-	group := H / KV
-	s := scores[:n]
-	for h := 0; h < H; h++ {
-		qh := q[h*Dh : (h+1)*Dh]
-		off := (h / group) * Dh
+// attend computes one head's causal attention for the L newest of n
+// positions: row i of out (leading dimension ld) is softmax(scale ·
+// qᵢ·keysᵀ) · values over the first n-L+i+1 positions, where qᵢ is row
+// i of q (leading dimension ld), keysT holds the keys transposed (Dh
+// rows of positions, leading dimension ldk) and values is n×Dh. Scores
+// are one product and the weighted sum of values another, both reading
+// the cache in place, with s (L×n) as scratch space; the weights of
+// later positions are exact zeros, so every row is computed alike
+// however many share the chunk.
+func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
+	mat.Sgemm(false, false, L, n, Dh, scale, q, ld, keysT, ldk, 0, s, n)
+	for i := 0; i < L; i++ {
+		row := s[i*n : (i+1)*n]
+		valid := row[:n-L+i+1]
 		mx := float32(math.Inf(-1))
-		for t := 0; t < n; t++ {
-			d := dot(qh, keys[t*kvDim+off:t*kvDim+off+Dh]) * scale
-			s[t] = d
-			mx = max(mx, d)
+		for _, v := range valid {
+			mx = max(mx, v)
 		}
 		sum := float32(0)
-		for t := range s {
-			e := float32(math.Exp(float64(s[t] - mx)))
-			s[t] = e
+		for t, v := range valid {
+			e := expf(v - mx)
+			valid[t] = e
 			sum += e
 		}
-		o := out[h*Dh : (h+1)*Dh]
-		clear(o)
 		inv := 1 / sum
-		for t, p := range s {
-			p *= inv
-			vt := values[t*kvDim+off : t*kvDim+off+Dh]
-			for j := range o {
-				o[j] += p * vt[j]
-			}
+		for t := range valid {
+			valid[t] *= inv
 		}
+		clear(row[len(valid):])
 	}
+	mat.Sgemm(false, false, L, Dh, n, 1, s, n, values, Dh, 0, out, ld)
 }
 
 // attendHalf is [attend] computed as GGML's CPU flash attention does with
 // an F16 cache: keys, values and the query rounded to float16, an online
 // softmax over the positions in order, and the weighted sum of values
-// accumulated in float16.
-func attendHalf(out, q, keys, values []float32, n, H, KV, Dh int, scale float32) {
-	kvDim := KV * Dh
-	group := H / KV
-	acc := make([]float32, Dh)
-	for h := 0; h < H; h++ {
-		qh := q[h*Dh : (h+1)*Dh]
-		off := (h / group) * Dh
-		clear(acc)
-		mx, sum := float32(math.Inf(-1)), float32(0)
-		for t := 0; t < n; t++ {
-			s := dot(qh, keys[t*kvDim+off:t*kvDim+off+Dh]) * scale
-			ms, vs := float32(1), float32(1)
-			if s > mx {
-				ms = float32(math.Exp(float64(mx - s)))
-				mx = s
-				for j := range acc {
-					acc[j] = halfRound(acc[j] * ms)
-				}
-			} else {
-				vs = float32(math.Exp(float64(s - mx)))
-			}
-			vt := values[t*kvDim+off : t*kvDim+off+Dh]
+// accumulated in float16 (in acc, scratch space of length Dh; key is
+// scratch space for one key, gathered from the transposed keysT).
+func attendHalf(out, q, keysT []float32, ldk int, values []float32, Dh int, scale float32, acc, key []float32) {
+	clear(acc)
+	mx, sum := float32(math.Inf(-1)), float32(0)
+	for t := 0; t*Dh < len(values); t++ {
+		for d := range key {
+			key[d] = keysT[d*ldk+t]
+		}
+		s := mat.Dot(q, key) * scale
+		ms, vs := float32(1), float32(1)
+		if s > mx {
+			ms = float32(math.Exp(float64(mx - s)))
+			mx = s
 			for j := range acc {
-				acc[j] = halfRound(acc[j] + vt[j]*vs)
+				acc[j] = halfRound(acc[j] * ms)
 			}
-			sum = sum*ms + vs
+		} else {
+			vs = float32(math.Exp(float64(s - mx)))
 		}
-		o := out[h*Dh : (h+1)*Dh]
-		inv := 1 / sum
-		for j := range o {
-			o[j] = acc[j] * inv
+		vt := values[t*Dh : (t+1)*Dh]
+		for j := range acc {
+			acc[j] = halfRound(acc[j] + vt[j]*vs)
 		}
+		sum = sum*ms + vs
 	}
-}
-
-// dot is a four-way unrolled float32 dot product.
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+	inv := 1 / sum
+	for j := range out {
+		out[j] = acc[j] * inv
 	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return s0 + s1 + s2 + s3
 }
 
 // roundHalf rounds every element to the nearest float16 value.

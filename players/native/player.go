@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +37,13 @@ type Player struct {
 
 	mu      sync.Mutex
 	pending []*seq
-	running bool     // a scheduler goroutine is live
-	free    []*Cache // caches of finished sequences, for reuse
-	wg      sync.WaitGroup
+	running bool // a scheduler goroutine is live
+	// prefilled counts the prompt tokens evaluated (not found in a kept
+	// cache), for tests.
+	prefilled atomic.Int64
+	free      []*Cache // caches of finished sequences, oldest first, for reuse
+	keep      int      // the most caches kept in free
+	wg        sync.WaitGroup
 }
 
 var (
@@ -65,7 +70,18 @@ func NewPlayer(m *Model, opts Options) (*Player, error) {
 		opts.Batch = DefaultBatch
 	}
 	opts.Stop = append([]string(nil), opts.Stop...)
-	return &Player{model: m, opts: opts, pieces: pieceBytes(m.Vocab)}, nil
+	return &Player{model: m, opts: opts, pieces: pieceBytes(m.Vocab), keep: cachesKept(m, opts.Batch)}, nil
+}
+
+// cachesKept is how many finished sequences' caches a player keeps: a
+// game's next turn usually starts with the previous turn's prompt and
+// reply, so a kept cache saves evaluating that prefix again. Four per
+// batch slot covers the games of a run whose concurrency exceeds the
+// batch, within 256 MiB (at least one batch's worth).
+func cachesKept(m *Model, batch int) int {
+	c := m.Config
+	bytes := 2 * c.Layers * c.Context * c.KVHeads * c.HeadDim() * 4
+	return max(batch, min(4*batch, (256<<20)/max(1, bytes)))
 }
 
 // Options returns the player's options, defaults filled in.
@@ -99,7 +115,8 @@ type seq struct {
 	rng       *rand.Rand
 	out       *output
 	cache     *Cache
-	last      int // the latest token, fed at the next step
+	last      [1]int // the latest token, fed at the next step
+	started   bool   // the prompt has been evaluated
 	generated int
 	finished  bool // done is closed; the next pass drops s
 	logprobs  []game.TokenLogprob
@@ -196,6 +213,12 @@ wait:
 		return game.Reply{}, s.err
 	}
 	stream(s.unsent)
+	// A callback that cancelled ctx while the rest of a quickly finished
+	// turn was streamed gets the cancellation, as it would have a token
+	// earlier.
+	if err := ctx.Err(); err != nil {
+		return game.Reply{}, err
+	}
 	return game.Reply{
 		Text:     s.text,
 		Logprobs: s.logprobs,
@@ -241,6 +264,7 @@ func (p *Player) schedule() {
 	smp := &sampler{temperature: p.opts.Temperature, topK: p.opts.TopK, topP: p.opts.TopP}
 	var active []*seq
 	chunks := make([]chunk, 0, p.opts.Batch)
+	ws := new(workspace)
 	for {
 		closing := p.closing.Load()
 		p.mu.Lock()
@@ -267,10 +291,7 @@ func (p *Player) schedule() {
 			if s.cancelled.Load() {
 				continue
 			}
-			if n := len(p.free); n > 0 {
-				s.cache, p.free = p.free[n-1], p.free[:n-1]
-				s.cache.Truncate(0)
-			}
+			p.reuse(s)
 			active = append(active, s)
 		}
 		if len(active) == 0 {
@@ -285,13 +306,16 @@ func (p *Player) schedule() {
 			if s.cache == nil {
 				s.cache = p.model.NewCache()
 			}
-			if s.cache.Len() == 0 {
-				chunks = append(chunks, chunk{s.cache, s.prompt})
+			if !s.started {
+				// The prompt past what a reused cache already holds.
+				chunks = append(chunks, chunk{s.cache, s.prompt[s.cache.Len():]})
+				p.prefilled.Add(int64(len(s.prompt) - s.cache.Len()))
+				s.started = true
 			} else {
-				chunks = append(chunks, chunk{s.cache, []int{s.last}})
+				chunks = append(chunks, chunk{s.cache, s.last[:]})
 			}
 		}
-		rows, err := p.model.forward(chunks, false)
+		rows, err := p.model.forward(ws, chunks, false)
 		for i, s := range active {
 			if err != nil {
 				s.fail(fmt.Errorf("native: decode: %w", err))
@@ -305,10 +329,34 @@ func (p *Player) schedule() {
 // release keeps a finished sequence's cache for the next one; p.mu is
 // held.
 func (p *Player) release(s *seq) {
-	if s.cache != nil && len(p.free) < p.opts.Batch {
+	if s.cache != nil {
+		if len(p.free) == p.keep {
+			p.free = slices.Delete(p.free, 0, 1) // the oldest goes
+		}
 		p.free = append(p.free, s.cache)
 	}
 	s.cache = nil
+}
+
+// reuse gives s the kept cache that shares the longest prefix with its
+// prompt, cut to that prefix (leaving at least one prompt token to
+// evaluate, whose logits start the reply); p.mu is held. Evaluating the
+// rest of the prompt on top gives the same numbers, bit for bit, as a
+// fresh evaluation: every row of a forward pass is computed alike
+// whatever else is in it.
+func (p *Player) reuse(s *seq) {
+	best, n := -1, -1
+	for i, c := range p.free {
+		if l := c.commonPrefix(s.prompt); l > n {
+			best, n = i, l
+		}
+	}
+	if best < 0 {
+		return
+	}
+	s.cache = p.free[best]
+	p.free = slices.Delete(p.free, best, best+1)
+	s.cache.Truncate(min(n, len(s.prompt)-1))
 }
 
 // advance samples s's next token from logits and ends the turn at
@@ -327,5 +375,5 @@ func (p *Player) advance(s *seq, logits []float32, smp *sampler) {
 		s.end()
 		return
 	}
-	s.last = id
+	s.last[0] = id
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -345,6 +346,61 @@ func TestSampler(t *testing.T) {
 	for range 200 {
 		if id := s.next(logits, rng); id != 4 && id != 3 {
 			t.Fatalf("top_k 2 drew %d", id)
+		}
+	}
+}
+
+// TestPrefixReuse plays a turn, then one whose prompt extends it: the
+// second evaluates only the new prompt tokens on the kept cache, and its
+// reply is bit for bit a fresh player's.
+func TestPrefixReuse(t *testing.T) {
+	m := testModel(t, 2)
+	opts := Options{Temperature: 1, TopK: 50, MaxTokens: 20, Batch: 2}
+	p := newTestPlayer(t, m, opts)
+	first := "the cat sat on the mat"
+	second := first + " and a dog and a cat"
+	play(t, p, request(first, 1))
+	before := p.prefilled.Load()
+	got := play(t, p, request(second, 2))
+	evaluated := p.prefilled.Load() - before
+	fresh := newTestPlayer(t, m, opts)
+	want := play(t, fresh, request(second, 2))
+	if got.Text != want.Text || fmt.Sprint(got.Logprobs) != fmt.Sprint(want.Logprobs) {
+		t.Fatalf("on a kept cache: %q %v; fresh: %q %v", got.Text, got.Logprobs, want.Text, want.Logprobs)
+	}
+	full := fresh.prefilled.Load()
+	if evaluated >= full || evaluated < 1 {
+		t.Fatalf("second turn evaluated %d prompt tokens, a fresh player %d: the first turn's cache was not reused", evaluated, full)
+	}
+	// The same prompt again evaluates its last token only.
+	before = p.prefilled.Load()
+	play(t, p, request(second, 3))
+	if n := p.prefilled.Load() - before; n != 1 {
+		t.Fatalf("a repeated prompt evaluated %d tokens, want 1", n)
+	}
+}
+
+// TestSamplerBest checks the one-pass top-K selection against sorting
+// every candidate, on logits with many ties, NaNs and banned ids.
+func TestSamplerBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3, 40, 299, 300, 1000} {
+		logits := make([]float32, 300)
+		for i := range logits {
+			logits[i] = float32(rng.IntN(20))
+		}
+		logits[7] = float32(math.NaN())
+		var all []cand
+		for id, l := range logits {
+			if !banned(id) && !math.IsNaN(float64(l)) {
+				all = append(all, cand{id: id, logit: l})
+			}
+		}
+		slices.SortFunc(all, before)
+		want := all[:min(k, len(all))]
+		s := sampler{temperature: 1, topK: k}
+		if got := s.best(logits); !slices.Equal(got, want) {
+			t.Fatalf("top_k %d: %v, want %v", k, got, want)
 		}
 	}
 }

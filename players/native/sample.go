@@ -42,24 +42,21 @@ func (s *sampler) next(logits []float32, rng *rand.Rand) int {
 		}
 		return best
 	}
-	c := s.cands[:0]
-	for id, l := range logits {
-		if !banned(id) && !math.IsNaN(float64(l)) {
-			c = append(c, cand{id: id, logit: l})
+	var c []cand
+	if s.topK > 0 {
+		c = s.best(logits)
+	} else {
+		c = s.cands[:0]
+		for id, l := range logits {
+			if !banned(id) && !math.IsNaN(float64(l)) {
+				c = append(c, cand{id: id, logit: l})
+			}
 		}
+		s.cands = c
+		slices.SortFunc(c, before)
 	}
-	s.cands = c
 	if len(c) == 0 {
 		return tokenizer.EOSID
-	}
-	slices.SortFunc(c, func(a, b cand) int {
-		if a.logit != b.logit {
-			return cmp.Compare(b.logit, a.logit)
-		}
-		return a.id - b.id
-	})
-	if s.topK > 0 && s.topK < len(c) {
-		c = c[:s.topK]
 	}
 	mx := float64(c[0].logit)
 	sum := 0.0
@@ -86,4 +83,35 @@ func (s *sampler) next(logits []float32, rng *rand.Rand) int {
 		}
 	}
 	return c[len(c)-1].id // rounding left u just above 0
+}
+
+// before orders candidates by logit, highest first, then by id.
+func before(a, b cand) int {
+	if a.logit != b.logit {
+		return cmp.Compare(b.logit, a.logit)
+	}
+	return a.id - b.id
+}
+
+// best returns the topK first candidates in [before]'s order, as sorting
+// them all and keeping the first topK would, but in one pass that
+// inserts into a short sorted list only what beats its last element.
+func (s *sampler) best(logits []float32) []cand {
+	c := s.cands[:0]
+	for id, l := range logits {
+		if banned(id) || math.IsNaN(float64(l)) {
+			continue
+		}
+		x := cand{id: id, logit: l}
+		if len(c) == s.topK {
+			if before(x, c[len(c)-1]) >= 0 {
+				continue
+			}
+			c = c[:len(c)-1]
+		}
+		i, _ := slices.BinarySearchFunc(c, x, before)
+		c = slices.Insert(c, i, x)
+	}
+	s.cands = c
+	return c
 }
