@@ -125,3 +125,25 @@ func (s *Store) Rounds(ctx context.Context, loopID string) ([]Round, error) {
 	}
 	return out, nil
 }
+
+// DecidedAt counts a run's judged, decided episodes (or the whole store's,
+// for runID "") by the utterance that decided them, for a histogram.
+func (s *Store) DecidedAt(ctx context.Context, runID string) (map[int]int, error) {
+	f := Filter{RunID: runID}
+	where, args := f.where()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT e.decided_at, count(*) FROM episodes e`+where+andOrWhere(where)+
+		`e.err = '' AND e.decided_at > 0 GROUP BY e.decided_at`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("episodes: decided_at of run %q: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var at, n int
+		if err := rows.Scan(&at, &n); err != nil {
+			return nil, fmt.Errorf("episodes: decided_at of run %q: %w", runID, err)
+		}
+		out[at] = n
+	}
+	return out, rows.Err()
+}

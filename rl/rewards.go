@@ -104,8 +104,9 @@ type RewardStats struct {
 	// AttackerWeight is N/(2A) and DefenderWeight N/(2D), with N = A+D (0
 	// when the count is 0).
 	AttackerWeight, DefenderWeight float64
-	// Samples is the number of samples made.
-	Samples int
+	// Samples is the number of samples made, AttackerSamples and
+	// DefenderSamples those of each role: the role balance of the data.
+	Samples, AttackerSamples, DefenderSamples int
 }
 
 // SPAGRewards applies the SPAG reward rule to judged episodes. Only episodes
@@ -226,6 +227,11 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 				return stats, err
 			}
 			stats.Samples++
+			if winner == "attacker" {
+				stats.AttackerSamples++
+			} else {
+				stats.DefenderSamples++
+			}
 		}
 	}
 	second.Episodes = i

@@ -145,7 +145,7 @@ func TestSPAGRewards(t *testing.T) {
 			t.Errorf("sample %d messages %q", i, got.Messages)
 		}
 	}
-	wantStats := RewardStats{Episodes: 6, AttackerWins: 3, DefenderWins: 1, Dropped: 2, AttackerWeight: wa, DefenderWeight: wd, Samples: 9}
+	wantStats := RewardStats{Episodes: 6, AttackerWins: 3, DefenderWins: 1, Dropped: 2, AttackerWeight: wa, DefenderWeight: wd, Samples: 9, AttackerSamples: 6, DefenderSamples: 3}
 	if stats != wantStats {
 		t.Fatalf("stats %+v, want %+v", stats, wantStats)
 	}

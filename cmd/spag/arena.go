@@ -40,11 +40,11 @@ a measured change). The words are the built-in list's held-out words by
 default (builtin:heldout, about 10% of the list, never used by
 builtin:train). The three runs are stored like any run (spag replay and
 stats work on them); the first Ctrl-C stops after the games in flight and
-prints the command that resumes the arena.`,
+prints the command that resumes the arena: spag arena --db DB --resume
+RUN1,RUN2,RUN3.`,
 		Example: `  spag arena --a native --b builtin --games 200
-  spag arena --a native:round2.ckpt --b native --games 1000 --json
-  spag arena --a builtin:skill=0.9 --b builtin:skill=0.5 --words mywords.txt
-  spag arena --db spag.db --resume r20261202-070000-aaaa,r20261202-070001-bbbb,r20261202-070002-cccc`,
+  spag arena --a native:sft.ckpt --b native --games 1000 --json
+  spag arena --a builtin:skill=0.9 --b builtin:skill=0.5 --words mywords.txt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runArena(cmd, sig, f) },
 	}

@@ -31,7 +31,7 @@ import (
 // sample run ID r20261126-151200-3fa9 becomes the ID of a run of the right
 // game in the database the line names.
 //
-// Made small: --games N becomes --games 2 (and selfplay and apo get
+// Made small: --games N becomes --games 2 (--eval-games N too) (and selfplay and apo get
 // --games 2 when they have no --games and do not --resume), --steps N and
 // --epochs N become --steps 2, --size N becomes --size 100.
 //
@@ -145,7 +145,7 @@ func needsServer(line string) bool {
 }
 
 var (
-	gamesFlag  = regexp.MustCompile(`--games \d+`)
+	gamesFlag  = regexp.MustCompile(`--(eval-)?games \d+`)
 	stepsFlag  = regexp.MustCompile(`--(steps|epochs) \d+`)
 	sizeFlag   = regexp.MustCompile(`--size \d+`)
 	dbFlag     = regexp.MustCompile(`--db (\S+)`)
@@ -156,7 +156,7 @@ var (
 
 // smaller rewrites one command of a line (one side of "&&") to small sizes.
 func smaller(cmd string) string {
-	cmd = gamesFlag.ReplaceAllString(cmd, "--games 2")
+	cmd = gamesFlag.ReplaceAllString(cmd, "--${1}games 2")
 	cmd = stepsFlag.ReplaceAllString(cmd, "--steps 2")
 	cmd = sizeFlag.ReplaceAllString(cmd, "--size 100")
 	fields := strings.Fields(cmd)

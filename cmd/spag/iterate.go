@@ -58,8 +58,8 @@ a finished game or repeating a finished step. The first Ctrl-C finishes the
 games or the training step in flight and prints the resume command (exit
 130). spag report writes the loop's page.`,
 		Example: `  spag iterate --rounds 2 --games 1000 --eval-games 1000 --steps 200 --out loop
-  spag iterate --rounds 3 --games 500 --epochs 1 --init sft.ckpt --sft sft.json --opponent builtin --opponent builtin:skill=0.9 --out loop
-  spag iterate --db spag.db --resume l20261202-070000-3fa9`,
+  spag iterate --db spag.db --resume latest
+  spag iterate --rounds 1 --games 500 --eval-games 500 --epochs 1 --sft alpaca.json --opponent builtin --opponent builtin:skill=0.9 --out loop2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runIterate(cmd, sig, f) },
 	}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startUntil runs spag in dir and kills it with SIGKILL as soon as a line
+// of its stderr contains marker: a crash at that stage, wherever in the
+// stage the kill lands. It fails the test if spag ends before the marker.
+func startUntil(t *testing.T, dir, marker string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var seen []string
+	for sc.Scan() {
+		seen = append(seen, sc.Text())
+		if strings.Contains(sc.Text(), marker) {
+			cmd.Process.Kill()
+			go func() { // drain, so that Wait does not block on the pipe
+				for sc.Scan() {
+				}
+			}()
+			cmd.Wait()
+			return
+		}
+	}
+	cmd.Wait()
+	t.Fatalf("spag %v ended before %q; stderr:\n%s", args, marker, strings.Join(seen, "\n"))
+}
+
+// TestIterateFromTheShippedModelSurvivesKills runs a two-round loop from
+// the shipped model, killed with SIGKILL in each stage of the first round
+// and in the second round's self-play, resumed each time: the loop ends
+// with every game played exactly once, every stage done, and a report
+// whose plot is a real image.
+func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
+	dir := t.TempDir()
+	start := []string{"iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2", "--batch-size", "2",
+		"--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4"}
+	resume := []string{"iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4"}
+	startUntil(t, dir, "round 1: self-play of", start...)
+	for _, marker := range []string{"round 1: self-play of", "round 1: training", "round 1: arena of", "round 2: self-play of"} {
+		startUntil(t, dir, marker, resume...)
+	}
+	x := spag(t, dir, resume...)
+	if x.code != 0 {
+		t.Fatalf("last resume: exit %d, stderr %q", x.code, x.stderr)
+	}
+	if !strings.Contains(x.stdout, "attacker") || !strings.Contains(x.stdout, "builtin") {
+		t.Errorf("the loop's table names no role or opponent: %q", x.stdout)
+	}
+
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "it.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ok string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %q, %v", ok, err)
+	}
+	var stages string
+	if err := db.QueryRow(`SELECT group_concat(stage) FROM (SELECT stage FROM loop_rounds ORDER BY round)`).Scan(&stages); err != nil || stages != "done,done" {
+		t.Fatalf("round stages %q, %v; want done,done", stages, err)
+	}
+	// Every run the loop recorded holds each of its episodes exactly once:
+	// 6 self-play games a round, 4 a pairing (3 pairings × 2 opponents).
+	rows, err := db.Query(`SELECT r.id, r.total, count(e.idx), count(DISTINCT e.idx) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id AND e.err = '' GROUP BY r.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[int]int{}
+	for rows.Next() {
+		var id string
+		var total, n, distinct int
+		if err := rows.Scan(&id, &total, &n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if n != distinct {
+			t.Errorf("run %s stores %d episodes for %d indices", id, n, distinct)
+		}
+		if n == total {
+			totals[total]++
+		} else if n != 0 {
+			t.Errorf("run %s: %d of %d episodes played", id, n, total)
+		}
+	}
+	rows.Close()
+	if totals[6] != 2 || totals[4] != 12 {
+		t.Errorf("finished runs by size %v; want 2 self-play runs of 6 and 12 arena runs of 4", totals)
+	}
+	for _, round := range []string{"round-1", "round-2"} {
+		if _, err := os.Stat(filepath.Join(dir, "loop", round, "policy.ckpt")); err != nil {
+			t.Errorf("%s: %v", round, err)
+		}
+	}
+
+	r := spag(t, dir, "report", "--db", "it.db", "--out", "page/report.md")
+	if r.code != 0 {
+		t.Fatalf("report: exit %d, stderr %q", r.code, r.stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "page", "report.md"))
+	if err != nil || !strings.Contains(string(page), "winrates.png") {
+		t.Fatalf("report page %q, %v", page, err)
+	}
+	f, err := os.Open(filepath.Join(dir, "page", "winrates.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	if b.Dx() < 400 || b.Dy() < 200 {
+		t.Errorf("plot is %dx%d", b.Dx(), b.Dy())
+	}
+	colours := map[uint32]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[r>>8<<16|g>>8<<8|bl>>8] = true
+		}
+	}
+	if len(colours) < 3 {
+		t.Errorf("plot has %d colours: blank", len(colours))
+	}
+}

@@ -1,0 +1,141 @@
+package iterate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/game"
+)
+
+// ReportOptions choose what [WriteReport] puts on the page.
+type ReportOptions struct {
+	// Loop is a loop whose rounds the page shows ("" for none).
+	Loop string
+	// Runs are runs the page shows one section each.
+	Runs []string
+	// Dir is where the page's figures are written; the page links them by
+	// paths relative to it, so the page belongs in Dir too.
+	Dir string
+	// HTML writes HTML instead of Markdown.
+	HTML bool
+}
+
+// WriteReport writes one page with the tables and plots of a loop and of
+// runs: a loop's evaluation per round and role with intervals, its
+// training curves and the role balance of its data; a run's outcome mix,
+// rules and decided_at histogram.
+func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o ReportOptions) error {
+	rep := eval.Report{Title: "spag report"}
+	if o.Loop != "" {
+		l := &Loop{ID: o.Loop, store: store}
+		if _, err := store.Loop(ctx, o.Loop); err != nil {
+			return err
+		}
+		results, points, err := l.History(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Title = "spag loop " + o.Loop
+		rep.Rounds, rep.Training = results, points
+		rounds, err := store.Rounds(ctx, o.Loop)
+		if err != nil {
+			return err
+		}
+		for _, r := range rounds {
+			st, err := roundState(r)
+			if err != nil {
+				return err
+			}
+			if st.Rewards != nil {
+				rep.Samples = append(rep.Samples,
+					eval.SampleCount{Round: r.Round, Role: "attacker", Samples: st.Rewards.AttackerSamples},
+					eval.SampleCount{Round: r.Round, Role: "defender", Samples: st.Rewards.DefenderSamples})
+			}
+		}
+		if len(results) > 0 {
+			if rep.Figures, err = eval.SaveLoopFigures(o.Dir, results, points, 0); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range o.Runs {
+		sum, err := RunSummary(ctx, store, id)
+		if err != nil {
+			return err
+		}
+		if sum.Figures, err = eval.SaveRunFigures(o.Dir, filepath.Base(id)+"-", sum); err != nil {
+			return err
+		}
+		rep.Runs = append(rep.Runs, sum)
+	}
+	if o.HTML {
+		return eval.WriteHTML(w, rep)
+	}
+	return eval.WriteMarkdown(w, rep)
+}
+
+// RunSummary describes a stored run for a report, with its outcomes in the
+// order its game's description lists them.
+func RunSummary(ctx context.Context, store *episodes.Store, runID string) (eval.RunSummary, error) {
+	run, err := store.Run(ctx, runID)
+	if err != nil {
+		return eval.RunSummary{}, err
+	}
+	st, err := store.Stats(ctx, runID)
+	if err != nil {
+		return eval.RunSummary{}, err
+	}
+	sum := eval.RunSummary{ID: run.ID, Game: run.Game, Judge: run.Judge, Errored: st.Errored}
+	if sum.DecidedAt, err = store.DecidedAt(ctx, runID); err != nil {
+		return eval.RunSummary{}, err
+	}
+	desc, err := game.Games.Describe(run.Game)
+	roles := make([]string, 0, len(run.Players))
+	if err == nil {
+		roles = desc.Roles
+		for _, o := range desc.Outcomes {
+			sum.Outcomes = append(sum.Outcomes, eval.OutcomeCount{Outcome: o.Name, Count: st.Outcomes[o.Name], RuleBreak: o.RuleBreak})
+		}
+	} else {
+		for role := range run.Players {
+			roles = append(roles, role)
+		}
+		sort.Strings(roles)
+		for name, n := range st.Outcomes {
+			sum.Outcomes = append(sum.Outcomes, eval.OutcomeCount{Outcome: name, Count: n})
+		}
+		sort.Slice(sum.Outcomes, func(i, j int) bool { return sum.Outcomes[i].Outcome < sum.Outcomes[j].Outcome })
+	}
+	for _, role := range roles {
+		sum.Players = append(sum.Players, eval.Player{Role: role, Spec: run.Players[role]})
+	}
+	rules := make([]string, 0, len(st.Rules))
+	for r := range st.Rules {
+		rules = append(rules, r)
+	}
+	sort.Strings(rules)
+	for _, r := range rules {
+		sum.Rules = append(sum.Rules, eval.Bar{Label: r, Count: st.Rules[r]})
+	}
+	sum.Details = []eval.Detail{
+		{Name: "created", Value: run.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")},
+		{Name: "seed", Value: fmt.Sprint(run.Seed)},
+		{Name: "episodes", Value: fmt.Sprintf("%d of %d planned", st.Episodes, run.Total)},
+		{Name: "code version", Value: run.CodeVersion},
+	}
+	return sum, nil
+}
+
+func roundState(r episodes.Round) (RoundState, error) {
+	var st RoundState
+	if err := json.Unmarshal(r.State, &st); err != nil {
+		return st, fmt.Errorf("round %d: stored state unreadable: %w", r.Round, err)
+	}
+	return st, nil
+}
