@@ -412,29 +412,46 @@ func splitJudge(judge string) (name, version string) {
 // An episode stored without a verdict (an import) also takes v as its own.
 // An unknown episode gives an error wrapping [ErrNotFound].
 func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict) error {
-	if v.Judge == "" {
-		return fmt.Errorf("episodes: add verdict to episode %d: the verdict has no judge (want name@version)", episodeID)
+	return s.AddVerdicts(ctx, []Verdict{{EpisodeID: episodeID, Verdict: v}})
+}
+
+// AddVerdicts is [Store.AddVerdict] for many episodes in one transaction:
+// all are stored or none. Re-judging a large store in batches of a few
+// hundred is far faster than one transaction per episode, and each
+// committed batch survives an interrupt. CreatedAt is ignored.
+func (s *Store) AddVerdicts(ctx context.Context, vs []Verdict) error {
+	for _, v := range vs {
+		if v.Judge == "" {
+			return fmt.Errorf("episodes: add verdict to episode %d: the verdict has no judge (want name@version)", v.EpisodeID)
+		}
 	}
-	name, version := splitJudge(v.Judge)
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
+		return fmt.Errorf("episodes: add verdicts: %w", err)
 	}
 	defer tx.Rollback()
+	now := s.opts.Now().UnixNano()
+	for _, v := range vs {
+		if err := addVerdict(ctx, tx, v.EpisodeID, v.Verdict, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("episodes: add verdicts: %w", err)
+	}
+	return nil
+}
+
+func addVerdict(ctx context.Context, tx *sql.Tx, episodeID int64, v game.Verdict, now int64) error {
 	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM episodes WHERE id = ?`, episodeID).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM episodes WHERE id = ?`, episodeID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("episodes: add verdict: episode %d: %w", episodeID, ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO verdicts
-		(episode_id, judge, version, outcome, decided_at, rule, evidence_turn, evidence_start, evidence_end, evidence_text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		episodeID, name, version, v.Outcome, v.DecidedAt, v.Rule,
-		v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, s.opts.Now().UnixNano())
-	if err != nil {
+	if err := insertVerdict(ctx, tx, episodeID, v, now); err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
 	// An episode stored unjudged (imported) takes its first verdict as its
@@ -446,10 +463,19 @@ func (s *Store) AddVerdict(ctx context.Context, episodeID int64, v game.Verdict)
 	if err != nil {
 		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("episodes: add verdict to episode %d: %w", episodeID, err)
-	}
 	return nil
+}
+
+// insertVerdict stores v on episode episodeID, replacing the verdict of
+// the same judge and version; created is the time in Unix nanoseconds.
+func insertVerdict(ctx context.Context, db execer, episodeID int64, v game.Verdict, created int64) error {
+	name, version := splitJudge(v.Judge)
+	_, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO verdicts
+		(episode_id, judge, version, outcome, decided_at, rule, evidence_turn, evidence_start, evidence_end, evidence_text, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		episodeID, name, version, v.Outcome, v.DecidedAt, v.Rule,
+		v.Evidence.Turn, v.Evidence.Start, v.Evidence.End, v.Evidence.Text, created)
+	return err
 }
 
 // Verdicts lists the verdicts added to an episode with AddVerdict, ordered

@@ -50,6 +50,22 @@ const maxRunIDTries = 8
 // caller, for example when merging shards, must not exist yet) and
 // r.CreatedAt when zero.
 func (s *Store) CreateRun(ctx context.Context, r *Run) error {
+	if err := s.createRun(ctx, s.wdb, r); err != nil {
+		return err
+	}
+	s.runsMu.Lock()
+	s.knownRuns[r.ID] = true
+	s.runsMu.Unlock()
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// createRun inserts r through db, the write connection or a transaction
+// on it. The caller records the ID as known once it is committed.
+func (s *Store) createRun(ctx context.Context, db execer, r *Run) error {
 	if len(r.Config) > 0 && !json.Valid(r.Config) {
 		return fmt.Errorf("episodes: create run: config is not valid JSON")
 	}
@@ -85,7 +101,7 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 				return fmt.Errorf("episodes: create run: %w", err)
 			}
 		}
-		_, err = s.wdb.ExecContext(ctx, `INSERT INTO runs
+		_, err = db.ExecContext(ctx, `INSERT INTO runs
 			(id, created_at, game, judge, seed, max_turns, players, config, code_version, subjects, shard, total)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.CreatedAt.UnixNano(), r.Game, r.Judge, int64(r.Seed), r.MaxTurns,
@@ -105,9 +121,6 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 		}
 		return fmt.Errorf("episodes: create run: %w", err)
 	}
-	s.runsMu.Lock()
-	s.knownRuns[r.ID] = true
-	s.runsMu.Unlock()
 	return nil
 }
 
@@ -122,6 +135,10 @@ func newRunID(t time.Time) (string, error) {
 }
 
 const runColumns = `id, created_at, game, judge, seed, max_turns, players, config, code_version, subjects, shard, total`
+
+// runInfoColumns are runColumns with an empty list for subjects, which
+// readers do not need and a large run holds millions of.
+const runInfoColumns = `id, created_at, game, judge, seed, max_turns, players, config, code_version, '[]', shard, total`
 
 type scanner interface {
 	Scan(dest ...any) error
@@ -155,7 +172,21 @@ func scanRun(sc scanner) (Run, error) {
 
 // Run returns the run with the given ID, or an error wrapping [ErrNotFound].
 func (s *Store) Run(ctx context.Context, id string) (*Run, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
+	return s.run(ctx, runColumns, id)
+}
+
+// RunInfo is [Store.Run] without the run's Subjects (nil), for readers
+// such as stats and replay: its memory does not grow with the run.
+func (s *Store) RunInfo(ctx context.Context, id string) (*Run, error) {
+	r, err := s.run(ctx, runInfoColumns, id)
+	if r != nil {
+		r.Subjects = nil
+	}
+	return r, err
+}
+
+func (s *Store) run(ctx context.Context, columns, id string) (*Run, error) {
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs WHERE id = ?`, id)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: run %s: %w", id, ErrNotFound)
@@ -168,7 +199,20 @@ func (s *Store) Run(ctx context.Context, id string) (*Run, error) {
 
 // Runs returns every run, oldest first.
 func (s *Store) Runs(ctx context.Context) ([]Run, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY created_at, id`)
+	return s.runs(ctx, runColumns)
+}
+
+// RunInfos is [Store.Runs] without the runs' Subjects (nil).
+func (s *Store) RunInfos(ctx context.Context) ([]Run, error) {
+	runs, err := s.runs(ctx, runInfoColumns)
+	for i := range runs {
+		runs[i].Subjects = nil
+	}
+	return runs, err
+}
+
+func (s *Store) runs(ctx context.Context, columns string) ([]Run, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+columns+` FROM runs ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("episodes: list runs: %w", err)
 	}
@@ -190,7 +234,20 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 // LatestRun returns the most recently created run, or an error wrapping
 // [ErrNotFound] when the store has none.
 func (s *Store) LatestRun(ctx context.Context) (*Run, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY created_at DESC, id DESC LIMIT 1`)
+	return s.latestRun(ctx, runColumns)
+}
+
+// LatestRunInfo is [Store.LatestRun] without the run's Subjects (nil).
+func (s *Store) LatestRunInfo(ctx context.Context) (*Run, error) {
+	r, err := s.latestRun(ctx, runInfoColumns)
+	if r != nil {
+		r.Subjects = nil
+	}
+	return r, err
+}
+
+func (s *Store) latestRun(ctx context.Context, columns string) (*Run, error) {
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs ORDER BY created_at DESC, id DESC LIMIT 1`)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: latest run: store has no runs: %w", ErrNotFound)

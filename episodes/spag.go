@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -463,8 +464,8 @@ const spagMaxTurnsKey = "max_turns"
 // 0, defender player 1); max_turns and unknown keys go to Extra and
 // TurnExtra so [Store.ExportSPAG] can write the file back. The episodes
 // are stored unjudged (empty outcome): judge them and record the result
-// with [Store.AddVerdict]. Do not import into a run that the writer is
-// still writing.
+// with [Store.AddVerdict], or use [Store.ImportSPAGRun], which does both
+// at once. Do not import into a run that the writer is still writing.
 func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode) error {
 	if err := s.checkRun(ctx, runID); err != nil {
 		return fmt.Errorf("episodes: import SPAG: %w", err)
@@ -479,18 +480,75 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 	}
+	if err := s.importSPAG(ctx, tx, runID, next, eps, nil); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// ImportSPAGRun creates run r and stores eps as its episodes 0, 1, ...,
+// each with the verdict that verdict gives it (nil stores them unjudged),
+// all in one transaction: a failed, cancelled or killed import leaves no
+// trace, neither an empty run that would become the latest one nor
+// unjudged episodes. A verdict's Judge must name the judge as
+// name@version; it is recorded as the episode's own verdict and in
+// [Store.Verdicts]. ctx is checked between episodes.
+func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.createRun(ctx, tx, r); err != nil {
+		return err
+	}
+	if err := s.importSPAG(ctx, tx, r.ID, 0, eps, verdict); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+	}
+	s.runsMu.Lock()
+	s.knownRuns[r.ID] = true
+	s.runsMu.Unlock()
+	return nil
+}
+
+// importSPAG inserts eps into run runID from index next on, inside tx.
+func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
 	st := s.w.stmts.in(ctx, tx)
-	for i, se := range eps {
-		p, err := spagPending(runID, next+i, se)
+	now := s.opts.Now().UnixNano()
+	for i := range eps {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+		}
+		p, err := spagPending(runID, next+i, eps[i])
 		if err != nil {
 			return fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
+		}
+		if verdict != nil {
+			p.ep.Verdict = verdict(i, &eps[i])
+			if p.ep.Verdict.Judge == "" {
+				return fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
+			}
 		}
 		if _, err := insertEpisode(ctx, st, &p); err != nil {
 			return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+		if verdict != nil {
+			var id int64
+			var errText string
+			err := st.findEpisode.QueryRowContext(ctx, runID, p.ep.Index).Scan(&id, &errText)
+			if err == nil {
+				err = insertVerdict(ctx, tx, id, p.ep.Verdict, now)
+			}
+			if err != nil {
+				return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+			}
+		}
 	}
 	return nil
 }
@@ -565,7 +623,7 @@ func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProve
 	f.Turns = true
 	// Runs are few; reading them first keeps the loop below from querying
 	// while Iter holds its snapshot.
-	all, err := s.Runs(ctx)
+	all, err := s.RunInfos(ctx)
 	if err != nil {
 		return fmt.Errorf("episodes: export SPAG: %w", err)
 	}

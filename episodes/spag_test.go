@@ -334,3 +334,61 @@ func FuzzReadSPAG(f *testing.F) {
 		sameJSON(t, in, out.Bytes())
 	})
 }
+
+// TestImportSPAGRunIsAtomic imports a file as a new run, judged, and
+// interrupts another import half-way: the first leaves a run whose every
+// episode is judged, the second leaves nothing, not even an empty run that
+// would become the latest.
+func TestImportSPAGRunIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, Options{})
+	eps := make([]SPAGEpisode, 50)
+	for i := range eps {
+		eps[i] = SPAGEpisode{TargetWord: "word", MaxTurns: 5, History: []SPAGMessage{
+			{Role: "attacker", Content: "hint"}, {Role: "defender", Content: "guess"}}}
+	}
+	verdict := func(i int, ep *SPAGEpisode) game.Verdict {
+		return game.Verdict{Outcome: "tie", DecidedAt: len(ep.History), Rule: "max_turns", Judge: "strict@1"}
+	}
+	done := &Run{Game: "taboo(imported=a.json)", Judge: "strict@1", Total: len(eps)}
+	if err := s.ImportSPAGRun(ctx, done, eps, verdict); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx, done.ID)
+	if err != nil || st.Episodes != len(eps) || st.Outcomes["tie"] != len(eps) {
+		t.Fatalf("imported run: %+v, %v; want %d judged episodes", st, err, len(eps))
+	}
+	recs, err := s.Episodes(ctx, Filter{RunID: done.ID, Limit: 1})
+	if err != nil || len(recs) != 1 {
+		t.Fatal(recs, err)
+	}
+	if vs, err := s.Verdicts(ctx, recs[0].ID); err != nil || len(vs) != 1 || vs[0].Judge != "strict@1" {
+		t.Errorf("verdicts of an imported episode: %+v, %v", vs, err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cut := &Run{Game: "taboo(imported=b.json)", Judge: "strict@1", Total: len(eps)}
+	err = s.ImportSPAGRun(cctx, cut, eps, func(i int, ep *SPAGEpisode) game.Verdict {
+		if i == 20 {
+			cancel() // as a first Ctrl-C would, half-way
+		}
+		return verdict(i, ep)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted import: %v, want context.Canceled", err)
+	}
+	runs, err := s.Runs(ctx)
+	if err != nil || len(runs) != 1 || runs[0].ID != done.ID {
+		t.Errorf("runs after an interrupted import: %v, %v; want only %s", runs, err, done.ID)
+	}
+	if all, err := s.Stats(ctx, ""); err != nil || all.Episodes != len(eps) {
+		t.Errorf("store holds %d episodes (%v), want %d", all.Episodes, err, len(eps))
+	}
+	if latest, err := s.LatestRun(ctx); err != nil || latest.ID != done.ID {
+		t.Errorf("latest run %v, %v; want %s", latest, err, done.ID)
+	}
+	if err := s.ImportSPAGRun(ctx, &Run{Judge: "x"}, eps[:1], func(int, *SPAGEpisode) game.Verdict { return game.Verdict{} }); err == nil {
+		t.Error("a verdict without a judge was stored")
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -155,6 +156,9 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	mode   openMode
+	leases leases
 }
 
 // Open opens the store at path, creating the file if needed, applies the
@@ -164,14 +168,60 @@ type Store struct {
 // (errors.Is [ErrNewerSchema]); a file that is not a spag database gives
 // [ErrCorrupt].
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	return open(ctx, path, opts, modeReadWrite)
+}
+
+// ErrReadOnly is returned by [OpenReadOnly] for a database it cannot read
+// without writing: one that needs a migration, or whose write-ahead log
+// holds commits that a read-only directory keeps it from reading.
+var ErrReadOnly = errors.New("episodes: database cannot be read without writing")
+
+// OpenReadOnly opens an existing store for reading only, for commands
+// that never write (stats, replay, export): nothing is created, migrated
+// or written, so it works on a database in a directory the user cannot
+// write, or on a read-only file system. Write methods fail.
+//
+// SQLite reads a database in WAL mode through its -shm index file, which
+// it creates next to the database. When the directory is not writable,
+// the database is opened as immutable instead, which is exact when the
+// write-ahead log is empty (spag checkpoints it when the last writer
+// closes); a non-empty log there gives an error wrapping [ErrReadOnly]
+// that says what to do. A database written by an older spag, which
+// needs a migration, also gives [ErrReadOnly].
+func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
+	}
+	mode := modeReadOnly
+	if !writableDir(filepath.Dir(path)) {
+		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+			return nil, &kindError{kind: ErrReadOnly, msg: fmt.Sprintf(
+				"episodes: %s has commits in its write-ahead log %s-wal that cannot be read while its directory is not writable; "+
+					"copy the database with its -wal file to a writable directory, or open it once where it can be written", path, path)}
+		}
+		mode = modeImmutable
+	}
+	return open(ctx, path, opts, mode)
+}
+
+// openMode is how [open] opens the database.
+type openMode int
+
+const (
+	modeReadWrite openMode = iota
+	modeReadOnly           // mode=ro: reads, through the WAL index
+	modeImmutable          // immutable=1: reads the file alone, no locks
+)
+
+func open(ctx context.Context, path string, opts Options, mode openMode) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("episodes: open: empty database path")
 	}
 	opts = opts.withDefaults()
-	s := &Store{path: path, opts: opts, knownRuns: make(map[string]bool)}
+	s := &Store{path: path, opts: opts, knownRuns: make(map[string]bool), mode: mode}
 
 	var err error
-	s.wdb, err = sql.Open("sqlite3", dsn(path, opts, false))
+	s.wdb, err = sql.Open("sqlite3", dsn(path, opts, mode, false))
 	if err != nil {
 		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
 	}
@@ -185,7 +235,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	s.rdb, err = sql.Open("sqlite3", dsn(path, opts, true))
+	s.rdb, err = sql.Open("sqlite3", dsn(path, opts, mode, true))
 	if err != nil {
 		s.wdb.Close()
 		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
@@ -212,7 +262,7 @@ func (s *Store) Path() string { return s.path }
 // write is never silent. Calling Close again returns the same result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		errs := []error{s.w.close()}
+		errs := []error{s.w.close(), s.releaseAll()}
 		if err := s.rdb.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("episodes: close %s: %w", s.path, err))
 		}
@@ -227,11 +277,20 @@ func (s *Store) Close() error {
 // dsn builds the go-sqlite3 data source name. The path goes through a file:
 // URI so that characters such as '?' and '#' in it are not taken for
 // parameters.
-func dsn(path string, opts Options, readOnly bool) string {
+func dsn(path string, opts Options, mode openMode, readOnly bool) string {
 	u := url.URL{Path: filepath.Clean(path)}
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10))
 	q.Set("_foreign_keys", "1")
+	switch mode {
+	case modeReadOnly:
+		q.Set("mode", "ro")
+		readOnly = true
+	case modeImmutable:
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
+		readOnly = true
+	}
 	if readOnly {
 		// query_only makes a write through the read pool an error, not a
 		// silent bypass of the single-writer rule.
@@ -304,6 +363,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	if err := s.checkHeader(version, appID, tables, latest); err != nil {
 		return err
+	}
+	if s.mode != modeReadWrite {
+		if version < latest {
+			return &kindError{kind: ErrReadOnly, msg: fmt.Sprintf(
+				"episodes: %s was written by an older spag (schema %d, this one needs %d): open it once with a command that writes, where it is writable, to upgrade it",
+				s.path, version, latest)}
+		}
+		return nil
 	}
 	for _, m := range ms {
 		if m.version <= version {

@@ -71,35 +71,76 @@ func newEncoder(w io.Writer) *json.Encoder {
 // items last). Self-play samples must carry their provenance (judge and
 // run); SFT items are written without a reward.
 func WriteSPAGTraining(w io.Writer, samples []Sample) error {
-	bw := bufio.NewWriter(w)
-	var item bytes.Buffer
-	enc := newEncoder(&item)
-	enc.SetIndent("  ", "  ")
-	bw.WriteString("[")
+	return writeAll(NewSPAGTrainingWriter(w), samples)
+}
+
+// sampleWriter is what the two format writers share.
+type sampleWriter interface {
+	Write(s *Sample) error
+	Close() error
+}
+
+func writeAll(sw sampleWriter, samples []Sample) error {
 	for i := range samples {
-		s := &samples[i]
-		if err := checkSample(i, s); err != nil {
-			return fmt.Errorf("write spag training: %w", err)
+		if err := sw.Write(&samples[i]); err != nil {
+			return err
 		}
-		it := spagItem{Query: s.Query, Target: s.Target, Weight: s.Weight, Role: s.Role, Type: s.Type, Provenance: s.Provenance}
-		if s.Type != TypeSFT {
-			it.Reward = &s.Reward
-		}
-		item.Reset()
-		if err := enc.Encode(it); err != nil {
-			return fmt.Errorf("write spag training: sample %d: %w", i, err)
-		}
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n  ")
-		bw.Write(bytes.TrimRight(item.Bytes(), "\n"))
 	}
-	if len(samples) > 0 {
-		bw.WriteString("\n")
+	return sw.Close()
+}
+
+// SPAGTrainingWriter writes a SPAG training file one sample at a time, as
+// [WriteSPAGTraining] writes a slice, so that a dataset need not be held in
+// memory. Close writes the end of the array; it does not close the
+// underlying writer. Not safe for concurrent use.
+type SPAGTrainingWriter struct {
+	bw   *bufio.Writer
+	item bytes.Buffer
+	enc  *json.Encoder
+	n    int
+}
+
+// NewSPAGTrainingWriter starts a SPAG training file on w.
+func NewSPAGTrainingWriter(w io.Writer) *SPAGTrainingWriter {
+	sw := &SPAGTrainingWriter{bw: bufio.NewWriter(w)}
+	sw.enc = newEncoder(&sw.item)
+	sw.enc.SetIndent("  ", "  ")
+	sw.bw.WriteString("[")
+	return sw
+}
+
+// Write adds one sample.
+func (sw *SPAGTrainingWriter) Write(s *Sample) error {
+	i := sw.n
+	if err := checkSample(i, s); err != nil {
+		return fmt.Errorf("write spag training: %w", err)
 	}
-	bw.WriteString("]\n")
-	if err := bw.Flush(); err != nil {
+	it := spagItem{Query: s.Query, Target: s.Target, Weight: s.Weight, Role: s.Role, Type: s.Type, Provenance: s.Provenance}
+	if s.Type != TypeSFT {
+		it.Reward = &s.Reward
+	}
+	sw.item.Reset()
+	if err := sw.enc.Encode(it); err != nil {
+		return fmt.Errorf("write spag training: sample %d: %w", i, err)
+	}
+	if i > 0 {
+		sw.bw.WriteString(",")
+	}
+	sw.bw.WriteString("\n  ")
+	if _, err := sw.bw.Write(bytes.TrimRight(sw.item.Bytes(), "\n")); err != nil {
+		return fmt.Errorf("write spag training: %w", err)
+	}
+	sw.n++
+	return nil
+}
+
+// Close ends the array and flushes it.
+func (sw *SPAGTrainingWriter) Close() error {
+	if sw.n > 0 {
+		sw.bw.WriteString("\n")
+	}
+	sw.bw.WriteString("]\n")
+	if err := sw.bw.Flush(); err != nil {
 		return fmt.Errorf("write spag training: %w", err)
 	}
 	return nil
@@ -122,28 +163,50 @@ type chatLine struct {
 // without chat messages (read from a SPAG or SFT file) gets its query as
 // one user message.
 func WriteChatJSONL(w io.Writer, samples []Sample) error {
+	return writeAll(NewChatJSONLWriter(w), samples)
+}
+
+// ChatJSONLWriter writes chat JSON Lines one sample at a time, as
+// [WriteChatJSONL] writes a slice. Close flushes; it does not close the
+// underlying writer. Not safe for concurrent use.
+type ChatJSONLWriter struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+	n   int
+}
+
+// NewChatJSONLWriter starts chat JSON Lines on w.
+func NewChatJSONLWriter(w io.Writer) *ChatJSONLWriter {
 	bw := bufio.NewWriter(w)
-	enc := newEncoder(bw)
-	for i := range samples {
-		s := &samples[i]
-		if err := checkSample(i, s); err != nil {
-			return fmt.Errorf("write chat jsonl: %w", err)
-		}
-		// A fresh slice: appending to s.Messages could write into the
-		// caller's spare capacity.
-		msgs := make([]game.Message, 0, len(s.Messages)+2)
-		if len(s.Messages) > 0 {
-			msgs = append(msgs, s.Messages...)
-		} else {
-			msgs = append(msgs, game.Message{Role: "user", Content: s.Query})
-		}
-		msgs = append(msgs, game.Message{Role: "assistant", Content: s.Target})
-		line := chatLine{Messages: msgs, Reward: s.Reward, Weight: s.Weight, Role: s.Role, Type: s.Type, Provenance: s.Provenance}
-		if err := enc.Encode(line); err != nil {
-			return fmt.Errorf("write chat jsonl: sample %d: %w", i, err)
-		}
+	return &ChatJSONLWriter{bw: bw, enc: newEncoder(bw)}
+}
+
+// Write adds one sample.
+func (cw *ChatJSONLWriter) Write(s *Sample) error {
+	i := cw.n
+	if err := checkSample(i, s); err != nil {
+		return fmt.Errorf("write chat jsonl: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
+	// A fresh slice: appending to s.Messages could write into the
+	// caller's spare capacity.
+	msgs := make([]game.Message, 0, len(s.Messages)+2)
+	if len(s.Messages) > 0 {
+		msgs = append(msgs, s.Messages...)
+	} else {
+		msgs = append(msgs, game.Message{Role: "user", Content: s.Query})
+	}
+	msgs = append(msgs, game.Message{Role: "assistant", Content: s.Target})
+	line := chatLine{Messages: msgs, Reward: s.Reward, Weight: s.Weight, Role: s.Role, Type: s.Type, Provenance: s.Provenance}
+	if err := cw.enc.Encode(line); err != nil {
+		return fmt.Errorf("write chat jsonl: sample %d: %w", i, err)
+	}
+	cw.n++
+	return nil
+}
+
+// Close flushes what is buffered.
+func (cw *ChatJSONLWriter) Close() error {
+	if err := cw.bw.Flush(); err != nil {
 		return fmt.Errorf("write chat jsonl: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ package rl
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"strings"
 	"unicode"
@@ -119,60 +120,58 @@ type RewardStats struct {
 // DecidedAt lies outside its history, is an error naming the episode:
 // errored (unjudged) episodes must be left out by the caller.
 func SPAGRewards(episodes []Episode, opt RewardOptions) ([]Sample, RewardStats, error) {
-	stats := RewardStats{Episodes: len(episodes)}
-	d := opt.Decay
-	if !(d > 0 && d <= 1) { // also rejects NaN
-		return nil, stats, fmt.Errorf("spag rewards: decay must be in (0, 1] (got %v; the paper uses %v)", d, DefaultDecay)
-	}
-	if opt.Prompt == nil {
-		return nil, stats, errors.New("spag rewards: no prompt function (set RewardOptions.Prompt)")
+	pass := func() iter.Seq2[*Episode, error] {
+		return func(yield func(*Episode, error) bool) {
+			for i := range episodes {
+				if !yield(&episodes[i], nil) {
+					return
+				}
+			}
+		}
 	}
 	var samples []Sample
-	for i := range episodes {
-		ep := &episodes[i]
-		var winner string
-		switch judge.Outcome(ep.Outcome) {
-		case judge.AttackerWins:
-			winner = judge.Attacker
-			stats.AttackerWins++
-		case judge.DefenderWins:
-			winner = judge.Defender
-			stats.DefenderWins++
-		case judge.AttackerBrokeRules, judge.Tie:
-			stats.Dropped++
-			continue
-		case judge.Undecided:
-			return nil, stats, fmt.Errorf("spag rewards: episode %d has no outcome (leave errored or unjudged episodes out)", i)
-		default:
-			return nil, stats, fmt.Errorf("spag rewards: episode %d: unknown outcome %q (want %s, %s, %s or %s; convert SPAG's strings with taboo.OutcomeFromSPAG)",
-				i, ep.Outcome, judge.AttackerWins, judge.DefenderWins, judge.AttackerBrokeRules, judge.Tie)
-		}
-		if ep.DecidedAt < 1 || ep.DecidedAt > len(ep.History) {
-			return nil, stats, fmt.Errorf("spag rewards: episode %d: decided at utterance %d, but its history has %d", i, ep.DecidedAt, len(ep.History))
-		}
-		first := len(samples)
-		for n := 1; n <= ep.DecidedAt; n++ {
-			m := ep.History[n-1]
-			if m.Role != winner {
-				continue
-			}
-			p, err := opt.Prompt(ep, n)
-			if err != nil {
-				return nil, stats, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
-			}
-			samples = append(samples, Sample{
-				Query:      p.Text(),
-				Messages:   p.Messages,
-				Target:     trimPySpace(m.Content),
-				Role:       winner,
-				Provenance: ep.Provenance,
-			})
-		}
-		own := samples[first:]
-		for k, r := range decayedRewards(len(own), d) {
-			own[k].Reward = r
-		}
+	stats, err := StreamSPAGRewards(pass, opt, func(s *Sample) error {
+		samples = append(samples, *s)
+		return nil
+	})
+	if err != nil {
+		return nil, stats, err
 	}
+	return samples, stats, nil
+}
+
+// ErrChangedInput reports episodes that differed between the two passes
+// of [StreamSPAGRewards].
+var ErrChangedInput = errors.New("spag rewards: the episodes changed between the two passes")
+
+// StreamSPAGRewards is [SPAGRewards] for more episodes than memory holds:
+// it hands each sample to emit as soon as it is made, in the same order
+// and with the same numbers. The role weights depend on the win counts of
+// all episodes, so it reads them twice: pass must yield the same episodes
+// in the same order each time it is called, first to count (and check)
+// them, then to make the samples; a second pass with other counts is an
+// error wrapping [ErrChangedInput]. An error from pass or emit stops it
+// and is returned. Memory does not grow with the number of episodes.
+func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions, emit func(*Sample) error) (RewardStats, error) {
+	stats := RewardStats{}
+	d := opt.Decay
+	if !(d > 0 && d <= 1) { // also rejects NaN
+		return stats, fmt.Errorf("spag rewards: decay must be in (0, 1] (got %v; the paper uses %v)", d, DefaultDecay)
+	}
+	if opt.Prompt == nil {
+		return stats, errors.New("spag rewards: no prompt function (set RewardOptions.Prompt)")
+	}
+	i := 0
+	for ep, err := range pass() {
+		if err != nil {
+			return stats, err
+		}
+		if _, err := tally(&stats, i, ep); err != nil {
+			return stats, err
+		}
+		i++
+	}
+	stats.Episodes = i
 	n := stats.AttackerWins + stats.DefenderWins
 	if stats.AttackerWins > 0 {
 		stats.AttackerWeight = float64(n) / float64(2*stats.AttackerWins)
@@ -180,15 +179,88 @@ func SPAGRewards(episodes []Episode, opt RewardOptions) ([]Sample, RewardStats, 
 	if stats.DefenderWins > 0 {
 		stats.DefenderWeight = float64(n) / float64(2*stats.DefenderWins)
 	}
-	for i := range samples {
-		if samples[i].Role == judge.Attacker {
-			samples[i].Weight = stats.AttackerWeight
-		} else {
-			samples[i].Weight = stats.DefenderWeight
+
+	second := RewardStats{}
+	i = 0
+	var own []Sample
+	for ep, err := range pass() {
+		if err != nil {
+			return stats, err
+		}
+		winner, err := tally(&second, i, ep)
+		if err != nil {
+			return stats, err
+		}
+		i++
+		if winner == "" {
+			continue
+		}
+		weight := stats.DefenderWeight
+		if winner == judge.Attacker {
+			weight = stats.AttackerWeight
+		}
+		own = own[:0]
+		for n := 1; n <= ep.DecidedAt; n++ {
+			m := ep.History[n-1]
+			if m.Role != winner {
+				continue
+			}
+			p, err := opt.Prompt(ep, n)
+			if err != nil {
+				return stats, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i-1, n, err)
+			}
+			own = append(own, Sample{
+				Query:      p.Text(),
+				Messages:   p.Messages,
+				Target:     trimPySpace(m.Content),
+				Role:       winner,
+				Weight:     weight,
+				Provenance: ep.Provenance,
+			})
+		}
+		for k, r := range decayedRewards(len(own), d) {
+			own[k].Reward = r
+		}
+		for k := range own {
+			if err := emit(&own[k]); err != nil {
+				return stats, err
+			}
+			stats.Samples++
 		}
 	}
-	stats.Samples = len(samples)
-	return samples, stats, nil
+	second.Episodes = i
+	if second.Episodes != stats.Episodes || second.AttackerWins != stats.AttackerWins || second.DefenderWins != stats.DefenderWins {
+		return stats, fmt.Errorf("%w: %d episodes (%d attacker, %d defender wins), then %d (%d, %d)", ErrChangedInput,
+			stats.Episodes, stats.AttackerWins, stats.DefenderWins, second.Episodes, second.AttackerWins, second.DefenderWins)
+	}
+	return stats, nil
+}
+
+// tally counts episode i's outcome in stats and returns its winner's role,
+// empty for an episode that gives no samples. An outcome the rule cannot
+// use is an error naming the episode.
+func tally(stats *RewardStats, i int, ep *Episode) (string, error) {
+	var winner string
+	switch judge.Outcome(ep.Outcome) {
+	case judge.AttackerWins:
+		winner = judge.Attacker
+		stats.AttackerWins++
+	case judge.DefenderWins:
+		winner = judge.Defender
+		stats.DefenderWins++
+	case judge.AttackerBrokeRules, judge.Tie:
+		stats.Dropped++
+		return "", nil
+	case judge.Undecided:
+		return "", fmt.Errorf("spag rewards: episode %d has no outcome (leave errored or unjudged episodes out)", i)
+	default:
+		return "", fmt.Errorf("spag rewards: episode %d: unknown outcome %q (want %s, %s, %s or %s; convert SPAG's strings with taboo.OutcomeFromSPAG)",
+			i, ep.Outcome, judge.AttackerWins, judge.DefenderWins, judge.AttackerBrokeRules, judge.Tie)
+	}
+	if ep.DecidedAt < 1 || ep.DecidedAt > len(ep.History) {
+		return "", fmt.Errorf("spag rewards: episode %d: decided at utterance %d, but its history has %d", i, ep.DecidedAt, len(ep.History))
+	}
+	return winner, nil
 }
 
 // decayedRewards returns c_k / sum_j c_j for k = 1..K with c_k = (1/d)^k.

@@ -3,7 +3,9 @@ package rl
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -258,5 +260,80 @@ func TestTrimPySpace(t *testing.T) {
 		if got := trimPySpace(in); got != want {
 			t.Errorf("trimPySpace(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestStreamSPAGRewardsStreams checks that samples leave as the second
+// pass reaches them (memory does not grow with the input), that they are
+// SPAGRewards's samples, and that input changed between the passes is
+// refused.
+func TestStreamSPAGRewardsStreams(t *testing.T) {
+	var eps []Episode
+	for i := range 300 {
+		ep := Episode{Target: "w", History: []game.Message{{Role: "attacker", Content: "a"}, {Role: "defender", Content: "d"}},
+			Provenance: Provenance{Judge: "strict@1", Run: "r"}}
+		switch i % 3 {
+		case 0:
+			ep.Outcome, ep.DecidedAt = "attacker_wins", 2
+		case 1:
+			ep.Outcome, ep.DecidedAt = "defender_wins", 2
+		default:
+			ep.Outcome, ep.DecidedAt = "tie", 2
+		}
+		eps = append(eps, ep)
+	}
+	opt := RewardOptions{Decay: DefaultDecay, Prompt: queryPrompt}
+	want, wantStats, err := SPAGRewards(eps, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passes, yielded := 0, 0
+	pass := func() iter.Seq2[*Episode, error] {
+		passes++
+		yielded = 0
+		return func(yield func(*Episode, error) bool) {
+			for i := range eps {
+				yielded++
+				if !yield(&eps[i], nil) {
+					return
+				}
+			}
+		}
+	}
+	var got []Sample
+	maxYielded := 0
+	stats, err := StreamSPAGRewards(pass, opt, func(s *Sample) error {
+		if len(got) == 0 {
+			maxYielded = yielded
+		}
+		got = append(got, *s)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if passes != 2 || maxYielded != 1 {
+		t.Errorf("%d passes, first sample after %d episodes of the second; want 2 passes, after 1", passes, maxYielded)
+	}
+	if !reflect.DeepEqual(got, want) || stats != wantStats {
+		t.Errorf("streamed samples or stats differ from SPAGRewards's: %+v vs %+v", stats, wantStats)
+	}
+
+	// A second pass that sees one more episode (a run still being
+	// written) is refused, not weighted with stale counts.
+	grow := 0
+	_, err = StreamSPAGRewards(func() iter.Seq2[*Episode, error] {
+		grow++
+		n := len(eps) - 2 + grow
+		return func(yield func(*Episode, error) bool) {
+			for i := range n {
+				if !yield(&eps[i], nil) {
+					return
+				}
+			}
+		}
+	}, opt, func(*Sample) error { return nil })
+	if !errors.Is(err, ErrChangedInput) {
+		t.Errorf("changed input: %v, want ErrChangedInput", err)
 	}
 }

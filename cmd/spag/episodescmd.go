@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
@@ -57,23 +58,14 @@ file back — and judges them with --rules.`,
 			run := &episodes.Run{Game: "taboo(imported=" + filepath.Base(args[0]) + ")", Judge: judgeID,
 				Players:  map[string]string{"attacker": "imported", "defender": "imported"},
 				Subjects: subjects, Total: len(eps)}
-			if err := store.CreateRun(ctx, run); err != nil {
-				return err
-			}
-			if err := store.ImportSPAG(ctx, run.ID, eps); err != nil {
-				return err
-			}
-			recs, err := store.Episodes(ctx, episodes.Filter{RunID: run.ID, Turns: true})
+			// One transaction: interrupted or failed, the import leaves
+			// nothing behind; done, every episode is judged.
+			err = store.ImportSPAGRun(ctx, run, eps, func(_ int, ep *episodes.SPAGEpisode) game.Verdict {
+				h := judgeHistory(*ep)
+				return gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(*ep), h), judgeID, h)
+			})
 			if err != nil {
 				return err
-			}
-			for _, rec := range recs {
-				ep := eps[rec.Index]
-				h := judgeHistory(ep)
-				gv := gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(ep), h), judgeID, h)
-				if err := store.AddVerdict(ctx, rec.ID, gv); err != nil {
-					return err
-				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "imported %d episodes as run %s, judged by %s\n", len(eps), run.ID, judgeID)
 			return nil
@@ -104,7 +96,7 @@ seed, turns with token counts, verdict with its judge, error).`,
 			if format != "spag" && format != "jsonl" {
 				return usagef("--format %q: want spag or jsonl", format)
 			}
-			store, err := openExisting(cmd.Context(), db)
+			store, err := openReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -112,7 +104,7 @@ seed, turns with token counts, verdict with its judge, error).`,
 			if format == "spag" {
 				// SPAG's format holds Taboo episodes only.
 				if f.RunID != "" {
-					run, err := store.Run(cmd.Context(), f.RunID)
+					run, err := store.RunInfo(cmd.Context(), f.RunID)
 					if err == nil && isAPORun(run) {
 						return usagef("--run %s is an APO run; SPAG's format holds Taboo episodes (use --format jsonl)", f.RunID)
 					}

@@ -111,6 +111,9 @@ old one (see spag replay --episode).`,
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			enc := json.NewEncoder(w)
 			for i, ep := range eps {
+				if err := cmd.Context().Err(); err != nil {
+					return err
+				}
 				h := judgeHistory(ep)
 				v := j.Judge(ep.TargetWord, maxTurnsOf(ep), h)
 				line := verdictLine{Index: i, TargetWord: ep.TargetWord, Outcome: string(v.Outcome),
@@ -150,13 +153,17 @@ type rejudgeLine struct {
 // rejudgeStored judges stored episodes again and lists the differences.
 func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record bool) error {
 	ctx := cmd.Context()
-	store, err := openExisting(ctx, db)
+	openDB := openReader
+	if record {
+		openDB = openExisting
+	}
+	store, err := openDB(ctx, db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	maxTurns := map[string]int{}
-	runs, err := store.Runs(ctx)
+	runs, err := store.RunInfos(ctx)
 	if err != nil {
 		return err
 	}
@@ -175,15 +182,25 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	}
 	judgeID := taboo.JudgeID(j)
 	notErrored := false
-	recs, err := store.Episodes(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true})
-	if err != nil {
-		return err
-	}
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	enc := json.NewEncoder(w)
-	differ := 0
-	for i := range recs {
-		rec := &recs[i]
+	// Verdicts are stored in batches as the episodes stream past, so
+	// memory stays flat and an interrupt keeps every committed batch.
+	const batch = 512
+	var pending []episodes.Verdict
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := store.AddVerdicts(ctx, pending)
+		pending = pending[:0]
+		return err
+	}
+	judged, differ := 0, 0
+	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
+		if err != nil {
+			return err
+		}
 		if apoRuns[rec.RunID] {
 			continue
 		}
@@ -193,9 +210,13 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		}
 		h := turnUtterances(rec.Turns)
 		gv := gameVerdict(j.Judge(rec.Subject, mt, h), judgeID, h)
+		judged++
 		if record {
-			if err := store.AddVerdict(ctx, rec.ID, gv); err != nil {
-				return err
+			pending = append(pending, episodes.Verdict{EpisodeID: rec.ID, Verdict: gv})
+			if len(pending) == batch {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 		if gv.Outcome == rec.Verdict.Outcome && gv.DecidedAt == rec.Verdict.DecidedAt {
@@ -207,10 +228,13 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 			return err
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", len(recs), judgeID, differ)
+	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", judged, judgeID, differ)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -44,9 +45,9 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run executes spag with args and returns the exit code. The first SIGINT or
-// SIGTERM asks long jobs to drain (finish what is in flight, then stop); the
-// second cancels everything.
+// run executes spag with args and returns the exit code. Every command
+// stops at the first SIGINT or SIGTERM (see [interrupts]); the second
+// cancels everything.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -67,8 +68,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "spag: %v\nRun 'spag --help' for usage.\n", err)
 		return exitUsage
-	case errors.Is(err, context.Canceled) && sig.count() > 0:
-		fmt.Fprintln(stderr, "spag: interrupted")
+	case sig.count() > 0:
+		// Whatever the command was doing when it was stopped, the cause
+		// is the interrupt; name the error only when it is another one.
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "spag: interrupted")
+		} else {
+			fmt.Fprintf(stderr, "spag: interrupted: %v\n", err)
+		}
 		return exitInterrupted
 	default:
 		fmt.Fprintf(stderr, "spag: %v\n", err)
@@ -76,40 +83,61 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-// interrupts turns signals into a drain channel (first signal) and a
-// cancellation (second signal).
+// interrupts is the one place signals are handled, for every command.
+// The first SIGINT or SIGTERM cancels the command's context, so that its
+// loops stop at their next check, having committed or written atomically
+// what they finished, and spag exits with code 130. A command that can
+// drain instead (finish the work in flight, store it, say how to resume)
+// calls [interrupts.Drain] before it starts that work: the first signal
+// then closes the drain channel, and only the second cancels the context.
 type interrupts struct {
 	drain chan struct{}
 	c     chan os.Signal
 	done  chan struct{}
 	n     chan int
+
+	mu       sync.Mutex
+	draining bool // a command asked for the drain channel
 }
 
 func newInterrupts(cancel context.CancelFunc) *interrupts {
 	s := &interrupts{drain: make(chan struct{}), c: make(chan os.Signal, 2), done: make(chan struct{}), n: make(chan int)}
 	signal.Notify(s.c, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		count := 0
-		for {
-			select {
-			case <-s.c:
-				count++
-				if count == 1 {
-					close(s.drain)
-				} else {
-					cancel()
-				}
-			case s.n <- count:
-			case <-s.done:
-				return
-			}
-		}
-	}()
+	go s.loop(cancel)
 	return s
 }
 
-// Drain is closed at the first interrupt.
-func (s *interrupts) Drain() <-chan struct{} { return s.drain }
+func (s *interrupts) loop(cancel context.CancelFunc) {
+	count := 0
+	for {
+		select {
+		case <-s.c:
+			count++
+			s.mu.Lock()
+			drains := s.draining
+			s.mu.Unlock()
+			if count == 1 {
+				close(s.drain)
+			}
+			if count > 1 || !drains {
+				cancel()
+			}
+		case s.n <- count:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// Drain returns a channel closed at the first interrupt, and makes that
+// interrupt a request to drain rather than a cancellation: the caller
+// promises to stop taking new work once the channel is closed.
+func (s *interrupts) Drain() <-chan struct{} {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
+	return s.drain
+}
 
 func (s *interrupts) count() int {
 	select {
@@ -156,6 +184,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	})
 	root.AddCommand(
 		newSelfplayCmd(sig),
+		newArenaCmd(sig),
 		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),

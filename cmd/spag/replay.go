@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +53,7 @@ executed.`,
 			default:
 				return usagef("--errored %q: want yes or no", errored)
 			}
-			store, err := openExisting(cmd.Context(), db)
+			store, err := openReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -80,9 +82,60 @@ executed.`,
 	return cmd
 }
 
+// listPage is how many rows of the list are held at once: the list
+// streams, so memory stays flat however many episodes match.
+const listPage = 1000
+
+// columns writes rows of cells aligned in columns, a page at a time. A
+// column's width is the widest cell seen so far, so every page lines up
+// with the ones before unless it holds a wider cell.
+type columns struct {
+	w      io.Writer
+	widths []int
+	rows   [][]string
+}
+
+func (c *columns) add(cells ...string) error {
+	c.rows = append(c.rows, cells)
+	if len(c.rows) == listPage {
+		return c.flush()
+	}
+	return nil
+}
+
+func (c *columns) flush() error {
+	for _, row := range c.rows {
+		for i, cell := range row {
+			if i == len(c.widths) {
+				c.widths = append(c.widths, 0)
+			}
+			c.widths[i] = max(c.widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	for _, row := range c.rows {
+		b.Reset()
+		for i, cell := range row {
+			b.WriteString(cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", c.widths[i]-utf8.RuneCountInString(cell)+2))
+			}
+		}
+		b.WriteByte('\n')
+		if _, err := io.WriteString(c.w, b.String()); err != nil {
+			return err
+		}
+	}
+	c.rows = c.rows[:0]
+	return nil
+}
+
 func listEpisodes(ctx context.Context, w io.Writer, store *episodes.Store, f episodes.Filter) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tRUN\tIDX\tWORD\tOUTCOME\tDECIDED\tRULE")
+	bw := bufio.NewWriter(w)
+	// Room for seven-digit IDs and indices from the start, so that the
+	// columns of a large list do not shift as the numbers grow.
+	cols := &columns{w: bw, widths: []int{7, 0, 7}}
+	cols.add("ID", "RUN", "IDX", "WORD", "OUTCOME", "DECIDED", "RULE")
 	n := 0
 	for rec, err := range store.Iter(ctx, f) {
 		if err != nil {
@@ -92,17 +145,20 @@ func listEpisodes(ctx context.Context, w io.Writer, store *episodes.Store, f epi
 		if rec.Errored() {
 			outcome = "errored"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", rec.ID, rec.RunID, rec.Index,
-			safetext.Visible(rec.Subject), outcome, rec.Verdict.DecidedAt, rec.Verdict.Rule)
+		err := cols.add(strconv.FormatInt(rec.ID, 10), rec.RunID, strconv.Itoa(rec.Index),
+			safetext.Visible(rec.Subject), outcome, strconv.Itoa(rec.Verdict.DecidedAt), rec.Verdict.Rule)
+		if err != nil {
+			return err
+		}
 		n++
 	}
-	if err := tw.Flush(); err != nil {
+	if err := cols.flush(); err != nil {
 		return err
 	}
 	if n == 0 {
-		fmt.Fprintln(w, "(no episodes match)")
+		fmt.Fprintln(bw, "(no episodes match)")
 	}
-	return nil
+	return bw.Flush()
 }
 
 // markEvidence returns text with the evidence span wrapped in »…«.
@@ -122,7 +178,7 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		return err
 	}
 	var b strings.Builder
-	run, err := store.Run(ctx, rec.RunID)
+	run, err := store.RunInfo(ctx, rec.RunID)
 	if err != nil {
 		return err
 	}
@@ -216,7 +272,7 @@ func rejudger(store *episodes.Store) tui.Rejudger {
 		if rec.Errored() {
 			return nil, nil
 		}
-		run, err := store.Run(ctx, rec.RunID)
+		run, err := store.RunInfo(ctx, rec.RunID)
 		if err != nil {
 			return nil, err
 		}

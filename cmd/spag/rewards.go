@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -83,39 +84,68 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	games := gameCache{judge: j, style: f.style, templates: tmpl, byKey: map[string]*taboo.Game{}}
 
-	var eps []rl.Episode
-	if f.in != "" {
-		eps, err = rewardEpisodesFromFile(f.in, cmd.InOrStdin(), j, &games)
-	} else {
-		eps, err = rewardEpisodesFromDB(ctx, f.db, f.run, j, &games)
-	}
-	if err != nil {
-		return err
-	}
-	samples, st, err := rl.SPAGRewards(eps, rl.RewardOptions{Decay: f.decay, Prompt: games.promptFunc(eps)})
-	if err != nil {
-		return err
-	}
+	var sft []rl.Sample
 	if f.sft != "" {
 		sftFile, err := os.Open(f.sft)
 		if err != nil {
 			return usageError{fmt.Errorf("--sft: %w", err)}
 		}
-		sft, err := rl.ReadSFT(sftFile, f.sft)
+		sft, err = rl.ReadSFT(sftFile, f.sft)
 		sftFile.Close()
 		if err != nil {
 			return err
 		}
-		samples = append(samples, sft...)
+	}
+	var pass func() iter.Seq2[*rl.Episode, error]
+	if f.in != "" {
+		pass, err = rewardEpisodesFromFile(ctx, f.in, cmd.InOrStdin(), j, &games)
+		if err != nil {
+			return err
+		}
+	} else {
+		store, err := openReader(ctx, f.db)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if pass, err = rewardEpisodesFromDB(ctx, store, f.run, j, &games); err != nil {
+			return err
+		}
+	}
+	opt := rl.RewardOptions{Decay: f.decay, Prompt: func(ep *rl.Episode, n int) (game.Prompt, error) {
+		return games.current.PromptFor(ep.Target, ep.History, n)
+	}}
+	// Samples stream from the episodes to the output: memory stays flat
+	// however large the run. A file is written atomically, so an
+	// interrupted or failed run leaves no partial dataset.
+	var st rl.RewardStats
+	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
+		var sw interface {
+			Write(*rl.Sample) error
+			Close() error
+		}
+		if f.format == "chat" {
+			sw = rl.NewChatJSONLWriter(w)
+		} else {
+			sw = rl.NewSPAGTrainingWriter(w)
+		}
+		var err error
+		if st, err = rl.StreamSPAGRewards(pass, opt, sw.Write); err != nil {
+			return err
+		}
+		for i := range sft {
+			if err := sw.Write(&sft[i]); err != nil {
+				return err
+			}
+		}
+		return sw.Close()
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes: %d attacker wins, %d defender wins, %d dropped (ties, rule breaks); %d samples (weights attacker %.3f, defender %.3f)\n",
-		st.Episodes, st.AttackerWins, st.DefenderWins, st.Dropped, len(samples), st.AttackerWeight, st.DefenderWeight)
-	return writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
-		if f.format == "chat" {
-			return rl.WriteChatJSONL(w, samples)
-		}
-		return rl.WriteSPAGTraining(w, samples)
-	})
+		st.Episodes, st.AttackerWins, st.DefenderWins, st.Dropped, st.Samples+len(sft), st.AttackerWeight, st.DefenderWeight)
+	return nil
 }
 
 // gameCache rebuilds the taboo game each episode was played with, so that
@@ -125,42 +155,25 @@ type gameCache struct {
 	style     string
 	templates *taboo.Templates
 	byKey     map[string]*taboo.Game
-	// played lists the game of each reward episode, in order.
-	played []*taboo.Game
+	// current is the game of the episode being turned into samples: the
+	// passes set it before yielding each episode.
+	current *taboo.Game
 }
 
-func (c *gameCache) add(key string, build func() (*taboo.Game, error)) error {
+func (c *gameCache) get(key string, build func() (*taboo.Game, error)) (*taboo.Game, error) {
 	g, ok := c.byKey[key]
 	if !ok {
 		var err error
 		if g, err = build(); err != nil {
-			return err
+			return nil, err
 		}
 		c.byKey[key] = g
 	}
-	c.played = append(c.played, g)
-	return nil
+	return g, nil
 }
 
-// promptFunc returns the reward rule's prompt source for eps, which must be
-// the slice whose episodes were added, in order: rl.SPAGRewards hands each
-// callback a pointer to its element of that slice.
-func (c *gameCache) promptFunc(eps []rl.Episode) rl.PromptFunc {
-	byEpisode := make(map[*rl.Episode]*taboo.Game, len(eps))
-	for i := range eps {
-		byEpisode[&eps[i]] = c.played[i]
-	}
-	return func(ep *rl.Episode, n int) (game.Prompt, error) {
-		g := byEpisode[ep]
-		if g == nil {
-			return game.Prompt{}, errors.New("episode not from this input")
-		}
-		return g.PromptFor(ep.Target, ep.History, n)
-	}
-}
-
-func (c *gameCache) addMaxTurns(maxTurns int) error {
-	return c.add(fmt.Sprintf("max_turns=%d", maxTurns), func() (*taboo.Game, error) {
+func (c *gameCache) forMaxTurns(maxTurns int) (*taboo.Game, error) {
+	return c.get(fmt.Sprintf("max_turns=%d", maxTurns), func() (*taboo.Game, error) {
 		return taboo.New(taboo.Params{MaxTurns: maxTurns, Judge: c.judge, Style: c.style, Templates: c.templates})
 	})
 }
@@ -174,89 +187,116 @@ func judgedEpisode(j judge.Judge, target string, maxTurns int, history []game.Me
 	return rl.Episode{Target: target, History: history, Outcome: string(v.Outcome), DecidedAt: v.DecidedAt}
 }
 
-func rewardEpisodesFromFile(name string, stdin io.Reader, j judge.Judge, games *gameCache) ([]rl.Episode, error) {
+// rewardEpisodesFromFile judges the episodes of a SPAG file, which is held
+// in memory anyway, and returns a pass over them.
+func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j judge.Judge, games *gameCache) (func() iter.Seq2[*rl.Episode, error], error) {
 	spagEps, err := readSPAGFile(name, stdin)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]rl.Episode, 0, len(spagEps))
+	played := make([]*taboo.Game, 0, len(spagEps))
 	for _, ep := range spagEps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		history := make([]game.Message, len(ep.History))
 		for i, m := range ep.History {
 			history[i] = game.Message{Role: m.Role, Content: m.Content}
 		}
-		if err := games.addMaxTurns(maxTurnsOf(ep)); err != nil {
+		g, err := games.forMaxTurns(maxTurnsOf(ep))
+		if err != nil {
 			return nil, err
 		}
 		re := judgedEpisode(j, ep.TargetWord, maxTurnsOf(ep), history)
 		re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: "file:" + name}
 		out = append(out, re)
+		played = append(played, g)
 	}
-	return out, nil
+	return func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
+			for i := range out {
+				if err := ctx.Err(); err != nil {
+					yield(nil, err)
+					return
+				}
+				games.current = played[i]
+				if !yield(&out[i], nil) {
+					return
+				}
+			}
+		}
+	}, nil
 }
 
-func rewardEpisodesFromDB(ctx context.Context, db, runID string, j judge.Judge, games *gameCache) ([]rl.Episode, error) {
-	store, err := openExisting(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
+// rewardEpisodesFromDB returns a pass that streams the stored episodes
+// (of one run, or all) and judges each as it goes.
+func rewardEpisodesFromDB(ctx context.Context, store *episodes.Store, runID string, j judge.Judge, games *gameCache) (func() iter.Seq2[*rl.Episode, error], error) {
 	runs := map[string]*episodes.Run{}
 	if runID != "" {
-		run, err := store.Run(ctx, runID)
+		run, err := store.RunInfo(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return nil, usagef("--run %s: no such run in %s", runID, db)
+			return nil, usagef("--run %s: no such run in %s", runID, store.Path())
 		}
 		if err != nil {
 			return nil, err
 		}
 		if isAPORun(run) {
-			return nil, usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", runID, db, runID)
+			return nil, usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", runID, store.Path(), runID)
 		}
 		runs[run.ID] = run
 	}
 	notErrored := false
-	var out []rl.Episode
-	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
-		if err != nil {
-			return nil, err
-		}
-		run := runs[rec.RunID]
-		if run == nil {
-			if run, err = store.Run(ctx, rec.RunID); err != nil {
-				return nil, err
+	return func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
+			for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				run := runs[rec.RunID]
+				if run == nil {
+					if run, err = store.RunInfo(ctx, rec.RunID); err != nil {
+						yield(nil, err)
+						return
+					}
+					runs[rec.RunID] = run
+				}
+				if isAPORun(run) {
+					continue // another game: spag apo items reads these
+				}
+				maxTurns := run.MaxTurns
+				if maxTurns < 1 {
+					maxTurns = importedMaxTurns(rec.Extra)
+				}
+				// A run played by spag records its game; imported runs use the flags.
+				g, err := games.get("run="+run.ID, func() (*taboo.Game, error) {
+					var known []*taboo.Templates
+					if games.templates != nil {
+						known = append(known, games.templates)
+					}
+					if g, err := taboo.Parse(run.Game, known...); err == nil {
+						return taboo.New(taboo.Params{MaxTurns: g.MaxTurns(), Judge: j, Style: g.Style(), Templates: g.Templates()})
+					}
+					return taboo.New(taboo.Params{MaxTurns: maxTurns, Judge: j, Style: games.style, Templates: games.templates})
+				})
+				if err != nil {
+					yield(nil, fmt.Errorf("run %s: %w", run.ID, err))
+					return
+				}
+				history := make([]game.Message, len(rec.Turns))
+				for i, t := range rec.Turns {
+					history[i] = game.Message{Role: t.Role, Content: t.Text}
+				}
+				re := judgedEpisode(j, rec.Subject, maxTurns, history)
+				re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: run.ID}
+				games.current = g
+				if !yield(&re, nil) {
+					return
+				}
 			}
-			runs[rec.RunID] = run
 		}
-		if isAPORun(run) {
-			continue // another game: spag apo items reads these
-		}
-		maxTurns := run.MaxTurns
-		if maxTurns < 1 {
-			maxTurns = importedMaxTurns(rec.Extra)
-		}
-		// A run played by spag records its game; imported runs use the flags.
-		if err := games.add("run="+run.ID, func() (*taboo.Game, error) {
-			var known []*taboo.Templates
-			if games.templates != nil {
-				known = append(known, games.templates)
-			}
-			if g, err := taboo.Parse(run.Game, known...); err == nil {
-				return taboo.New(taboo.Params{MaxTurns: g.MaxTurns(), Judge: j, Style: g.Style(), Templates: g.Templates()})
-			}
-			return taboo.New(taboo.Params{MaxTurns: maxTurns, Judge: j, Style: games.style, Templates: games.templates})
-		}); err != nil {
-			return nil, fmt.Errorf("run %s: %w", run.ID, err)
-		}
-		history := make([]game.Message, len(rec.Turns))
-		for i, t := range rec.Turns {
-			history[i] = game.Message{Role: t.Role, Content: t.Text}
-		}
-		re := judgedEpisode(j, rec.Subject, maxTurns, history)
-		re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: run.ID}
-		out = append(out, re)
-	}
-	return out, nil
+	}, nil
 }
 
 // importedMaxTurns reads max_turns from an imported episode's preserved

@@ -31,7 +31,7 @@ run; --all reports every episode in the database.`,
 			if all && runID != "" {
 				return usagef("--all and --run exclude each other")
 			}
-			store, err := openExisting(cmd.Context(), db)
+			store, err := openReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -49,13 +49,29 @@ run; --all reports every episode in the database.`,
 // openExisting opens a database that must already exist: reading commands
 // never create an empty one by mistake.
 func openExisting(ctx context.Context, path string) (*episodes.Store, error) {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("--db %s: no such database (run spag selfplay --db %s first)", path, path)
-		}
-		return nil, fmt.Errorf("--db %s: %w", path, err)
+	if err := checkExists(path); err != nil {
+		return nil, err
 	}
 	return episodes.Open(ctx, path, episodes.Options{})
+}
+
+// openReader opens an existing database for a command that only reads it,
+// without writing anything: it works in a directory the user cannot write.
+func openReader(ctx context.Context, path string) (*episodes.Store, error) {
+	if err := checkExists(path); err != nil {
+		return nil, err
+	}
+	return episodes.OpenReadOnly(ctx, path, episodes.Options{})
+}
+
+func checkExists(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return usagef("--db %s: no such database (run spag selfplay --db %s first)", path, path)
+		}
+		return fmt.Errorf("--db %s: %w", path, err)
+	}
+	return nil
 }
 
 // statsJSON is the stable shape of `spag stats --json`.
@@ -85,12 +101,12 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	switch {
 	case all:
 	case runID != "":
-		run, err = store.Run(ctx, runID)
+		run, err = store.RunInfo(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
 			return usagef("--run %s: no such run in %s", runID, store.Path())
 		}
 	default:
-		run, err = store.LatestRun(ctx)
+		run, err = store.LatestRunInfo(ctx)
 		if errors.Is(err, episodes.ErrNotFound) {
 			return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
 		}
@@ -104,7 +120,7 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 		id = run.ID
 	} else {
 		// One summary cannot mix the two games' outcomes.
-		runs, err := store.Runs(ctx)
+		runs, err := store.RunInfos(ctx)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/rl/objective"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
@@ -84,6 +85,13 @@ writes a result file naming it; see docs/trainer.md.`,
 				return usagef("train: --restart contradicts --resume; --init CKPT starts a new run from a checkpoint's weights")
 			case (steps > 0) == (epochs > 0):
 				return usagef("train: give exactly one of --steps N and --epochs E (both positive)")
+			case out == "-":
+				return usagef("train: --out -: checkpoints are saved during training and resumed from; name a file")
+			}
+			// Before any step: a checkpoint that cannot be saved loses the
+			// whole run's work.
+			if err := atomicfile.CheckWritable(out); err != nil {
+				return usagef("train: --out: %v", err)
 			}
 			if restart {
 				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: --restart is deprecated and has no effect: --init always starts a new run from the checkpoint's weights (--resume continues one)")

@@ -106,6 +106,23 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 		return append([]string{"train", "--objective", "spag", "--data", "train.json", "--init", init,
 			"--steps", "12", "--batch-size", "4", "--db", "", "--out", out}, extra...)
 	}
+	// An --out that cannot be written is refused before the first step,
+	// not after the last one.
+	bad := spag(t, dir, trainArgs("tiny.ckpt", "train.json/x.ckpt")...)
+	if bad.code != exitUsage || !strings.Contains(bad.stderr, "train.json/x.ckpt") || strings.Contains(bad.stderr, "steps 1..") {
+		t.Errorf("train --out under a file: exit %d\n%s", bad.code, bad.stderr)
+	}
+	// model info verifies the checkpoint as native: does.
+	whole, err := os.ReadFile(filepath.Join(dir, "tiny.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cut.ckpt"), whole[:len(whole)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info := spag(t, dir, "model", "info", "cut.ckpt"); info.code != exitFailure || !strings.Contains(info.stderr, "truncated") {
+		t.Errorf("model info of a truncated checkpoint: exit %d\n%s%s", info.code, info.stdout, info.stderr)
+	}
 	run(trainArgs("tiny.ckpt", "straight.ckpt")...)
 	part := run(trainArgs("tiny.ckpt", "parts.ckpt", "--stop-after", "5")...)
 	_, cont, ok := strings.Cut(part.stderr, "continue with: ")

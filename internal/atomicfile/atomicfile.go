@@ -1,23 +1,106 @@
-// Package atomicfile writes files so that readers (and a crash) see either
-// the old file or the complete new one, never a partial write: the content
-// goes to a temporary file in the same directory, which is synced and then
-// renamed over the target.
+// Package atomicfile writes output files so that readers (and a crash) see
+// either the old file or the complete new one, never a partial write: the
+// content goes to a temporary file in the same directory, which is synced
+// and then renamed over the target.
+//
+// Only regular files are replaced that way. A symbolic link is followed and
+// its target written (the link stays a link); a character device, a named
+// pipe or a socket (/dev/null, /dev/stdout's terminal, a FIFO read by
+// another process) is opened and written in place, since renaming a file
+// over it would destroy it.
 package atomicfile
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// Write creates or replaces path with what fn writes. On any error the
-// target is left as it was and the temporary file is removed. Errors name
-// the path.
-func Write(path string, fn func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+// maxLinks bounds how many symbolic links Write follows, as the kernel
+// does (ELOOP), so a link cycle is an error rather than a hang.
+const maxLinks = 40
+
+// Write creates or replaces path with what fn writes. On any error a
+// regular target is left as it was and the temporary file is removed.
+// Errors name the path.
+//
+// A new file gets mode 0666 less the process umask, like a file made by
+// the shell's redirection; a replaced regular file keeps its mode.
+func Write(path string, fn func(w io.Writer) error) error {
+	target, fi, err := resolve(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	switch {
+	case fi == nil || fi.Mode().IsRegular():
+		return replace(path, target, fi, fn)
+	case fi.IsDir():
+		return fmt.Errorf("write %s: is a directory; name a file", path)
+	default:
+		return writeInPlace(path, target, fn)
+	}
+}
+
+// resolve follows symbolic links from path to the file they end at, which
+// need not exist yet (a dangling link names the file to create). fi is nil
+// when that file does not exist.
+func resolve(path string) (target string, fi fs.FileInfo, err error) {
+	target = path
+	for range maxLinks {
+		fi, err = os.Lstat(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			return target, nil, nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return target, fi, nil
+		}
+		link, err := os.Readlink(target)
+		if err != nil {
+			return "", nil, err
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(target), link)
+		}
+		target = link
+	}
+	return "", nil, fmt.Errorf("more than %d symbolic links to follow", maxLinks)
+}
+
+// writeInPlace writes to a file that must not be replaced: a device, a
+// pipe or a socket. There is no old content to keep, so no temporary file.
+func writeInPlace(path, target string, fn func(w io.Writer) error) error {
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	err = fn(w)
+	if err == nil {
+		err = w.Flush()
+		if err != nil {
+			err = fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write %s: %w", path, cerr)
+	}
+	return err
+}
+
+// replace writes a temporary file beside target and renames it over
+// target. old describes the file being replaced, nil when there is none.
+func replace(path, target string, old fs.FileInfo, fn func(w io.Writer) error) (err error) {
+	dir := filepath.Dir(target)
+	f, err := createTemp(dir, filepath.Base(target))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -27,6 +110,12 @@ func Write(path string, fn func(w io.Writer) error) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
+	if old != nil {
+		// Replacing a file keeps its permissions, as editing it would.
+		if err := f.Chmod(old.Mode().Perm()); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	if err := fn(w); err != nil {
 		return err
@@ -40,7 +129,7 @@ func Write(path string, fn func(w io.Writer) error) (err error) {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := os.Rename(f.Name(), target); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	// Syncing the directory makes the rename itself durable; where the
@@ -50,4 +139,50 @@ func Write(path string, fn func(w io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// createTemp is os.CreateTemp with mode 0666 instead of 0600, so that the
+// kernel applies the umask as it does to any new file: output meant for
+// others to read is not made private by the way it was written.
+func createTemp(dir, base string) (*os.File, error) {
+	for try := 0; ; try++ {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(dir, "."+base+".tmp"+hex.EncodeToString(b[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) && try < 10 {
+			continue
+		}
+		return f, err
+	}
+}
+
+// CheckWritable checks, before any work is done, that [Write] will be
+// able to write path: it creates the directory the file will be in (with
+// its parents) and a temporary file there, which it removes. A device, a
+// pipe or a socket is left unopened (opening a pipe would wait for a
+// reader). Errors name the path.
+func CheckWritable(path string) error {
+	target, fi, err := resolve(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	switch {
+	case fi != nil && fi.IsDir():
+		return fmt.Errorf("write %s: is a directory; name a file", path)
+	case fi != nil && !fi.Mode().IsRegular():
+		return nil
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := createTemp(dir, filepath.Base(target))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

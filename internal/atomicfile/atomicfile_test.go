@@ -51,3 +51,45 @@ func TestUnwritableDirectoryNamesPath(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		ok         bool
+	}{
+		{"new file", filepath.Join(dir, "new.ckpt"), true},
+		{"new directories", filepath.Join(dir, "a", "b", "new.ckpt"), true},
+		{"existing file", file, true},
+		{"under a file", filepath.Join(file, "x.ckpt"), false},
+		{"a directory", dir, false},
+		{"under /proc", "/proc/nope/x.ckpt", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckWritable(tt.path)
+			if (err == nil) != tt.ok {
+				t.Fatalf("CheckWritable(%s) = %v, want ok %v", tt.path, err, tt.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("error %q does not name %s", err, tt.path)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(file); string(b) != "x" {
+		t.Errorf("existing file changed to %q", b)
+	}
+	assertNoTemp(t, dir)
+}
+
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp*"))
+	if len(matches) > 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}

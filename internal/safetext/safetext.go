@@ -12,8 +12,9 @@ import (
 
 // Visible returns s with every control character replaced by a visible
 // stand-in: C0 controls other than newline and tab become Unicode control
-// pictures (ESC is shown as "␛"), DEL as "␡", C1 controls as "<U+0085>"-style
-// text, and invalid UTF-8 bytes as U+FFFD. Newlines and tabs are kept so
+// pictures (ESC is shown as "␛"), DEL as "␡", C1 controls and the invisible
+// format characters listed at [invisible] as "<U+0085>"-style text, and
+// invalid UTF-8 bytes as U+FFFD. Newlines and tabs are kept so
 // that text still wraps. A string without controls is returned unchanged.
 func Visible(s string) string {
 	if clean(s) {
@@ -34,9 +35,7 @@ func Visible(s string) string {
 			b.WriteRune('␡')
 		case r >= 0x80 && r < 0xa0:
 			writeCodePoint(&b, r)
-		case r == 0x2028 || r == 0x2029 || r == 0x202e || r == 0x202d || r == 0x2066 || r == 0x2067 || r == 0x2068 || r == 0x2069:
-			// Line separators and bidirectional overrides can reorder or
-			// hide text; show them as code points.
+		case invisible(r):
 			writeCodePoint(&b, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -44,6 +43,28 @@ func Visible(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// invisible reports the format characters that Visible shows as code
+// points: line and paragraph separators, which break lines where the
+// reader sees none; bidirectional embeddings, overrides, isolates and marks
+// (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C), which reorder
+// the text around them so that what is shown differs from what is stored;
+// and zero-width characters (U+200B–U+200D, U+2060, U+FEFF), which hide
+// inside a word and make two different strings look alike.
+func invisible(r rune) bool {
+	switch {
+	case r == 0x061c:
+	case r >= 0x200b && r <= 0x200f:
+	case r == 0x2028 || r == 0x2029:
+	case r >= 0x202a && r <= 0x202e:
+	case r == 0x2060:
+	case r >= 0x2066 && r <= 0x2069:
+	case r == 0xfeff:
+	default:
+		return false
+	}
+	return true
 }
 
 // writeCodePoint writes r as "<U+XXXX>".
@@ -75,7 +96,7 @@ func cleanUnicode(s string) bool {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\n' && r != '\t' || r == 0x7f ||
-			r >= 0x80 && r < 0xa0 || r == 0x2028 || r == 0x2029 || r >= 0x202d && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			r >= 0x80 && r < 0xa0 || invisible(r) {
 			return false
 		}
 		i += size

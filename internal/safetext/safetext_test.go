@@ -20,6 +20,13 @@ func TestVisible(t *testing.T) {
 		{"backspace and DEL", "x\b\x7f", "x␈␡"},
 		{"bidi override", "abc\u202edcba", "abc<U+202E>dcba"},
 		{"invalid utf8", "a\xffb", "a\uFFFDb"},
+		{"bidi embeddings and pop", "a\u202ab\u202bc\u202cd", "a<U+202A>b<U+202B>c<U+202C>d"},
+		{"bidi marks", "\u200eL\u200fR\u061cA", "<U+200E>L<U+200F>R<U+061C>A"},
+		{"bidi isolates", "\u2066x\u2069", "<U+2066>x<U+2069>"},
+		{"zero width space joiners", "pass\u200bword\u200c\u200d", "pass<U+200B>word<U+200C><U+200D>"},
+		{"word joiner and BOM", "a\u2060b\ufeffc", "a<U+2060>b<U+FEFF>c"},
+		{"line and paragraph separators", "a\u2028b\u2029", "a<U+2028>b<U+2029>"},
+		{"neighbours kept", "\u2010\u2030\u200a\u2061\u061b", "\u2010\u2030\u200a\u2061\u061b"},
 		{"unicode kept", "café 🍎", "café 🍎"},
 	}
 	for _, tt := range tests {
@@ -51,7 +58,7 @@ func FuzzVisible(f *testing.F) {
 			t.Fatalf("invalid UTF-8 out of %q", s)
 		}
 		for _, r := range v {
-			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 || invisible(r) {
 				t.Fatalf("control %U left in %q", r, v)
 			}
 		}

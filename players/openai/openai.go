@@ -311,7 +311,17 @@ func (p *Player) authorize(req *http.Request) {
 
 func readHTTPError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	msg := strings.TrimSpace(string(body))
+	msg := errorMessage(body)
+	if msg == "" {
+		msg = strings.TrimSpace(string(body))
+	}
+	return &HTTPError{Status: resp.StatusCode, Message: msg}
+}
+
+// errorMessage returns the message of an OpenAI-style error body,
+// {"error": {"message": ...}} or {"error": "..."}; empty when body has
+// none.
+func errorMessage(body []byte) string {
 	var e struct {
 		Error json.RawMessage `json:"error"`
 	}
@@ -322,12 +332,27 @@ func readHTTPError(resp *http.Response) error {
 		var s string
 		switch {
 		case json.Unmarshal(e.Error, &obj) == nil && obj.Message != "":
-			msg = obj.Message
+			return obj.Message
 		case json.Unmarshal(e.Error, &s) == nil:
-			msg = s
+			return s
 		}
 	}
-	return &HTTPError{Status: resp.StatusCode, Message: msg}
+	return ""
+}
+
+// NotStreamError reports a reply that is one JSON document rather than the
+// server-sent event stream asked for: a server or proxy that ignores
+// "stream": true, or one that answers an error with status 200.
+type NotStreamError struct {
+	// Message is the body's error message; empty when it has none.
+	Message string
+}
+
+func (e *NotStreamError) Error() string {
+	if e.Message != "" {
+		return "server answered with a JSON error instead of an event stream: " + e.Message
+	}
+	return `server answered with a JSON document instead of an event stream (does it support "stream": true?)`
 }
 
 // chunk is one streamed chat-completion or completion event.
@@ -524,6 +549,7 @@ func (p *Player) stream(ctx context.Context, url string, payload []byte, tick fu
 // calling tick for every data line and fn for every chunk, until [DONE].
 func readEvents(body io.Reader, tick func(), fn func(*chunk) error) error {
 	r := bufio.NewReaderSize(body, 64<<10)
+	events := false
 	for {
 		line, err := readLine(r)
 		if err != nil {
@@ -534,8 +560,12 @@ func readEvents(body io.Reader, tick func(), fn func(*chunk) error) error {
 		}
 		data, ok := strings.CutPrefix(line, "data:")
 		if !ok {
+			if !events && strings.HasPrefix(strings.TrimSpace(line), "{") {
+				return notStream(line, r)
+			}
 			continue // blank separators, comments, event names
 		}
+		events = true
 		tick()
 		data = strings.TrimSpace(data)
 		if data == "[DONE]" {
@@ -552,6 +582,13 @@ func readEvents(body io.Reader, tick func(), fn func(*chunk) error) error {
 			return err
 		}
 	}
+}
+
+// notStream reads the rest of a JSON reply whose first line is first
+// (at most 64 KiB of it) and reports it with its error message, if any.
+func notStream(first string, r io.Reader) error {
+	rest, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+	return &NotStreamError{Message: errorMessage(append([]byte(first+"\n"), rest...))}
 }
 
 // readLine reads one line of at most maxEventBytes, without its line end.

@@ -3,6 +3,7 @@ package openai
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -220,6 +221,36 @@ func TestFailuresFollowThePolicy(t *testing.T) {
 			}
 			if err != nil || r.Text != "Is it a cat?" {
 				t.Fatalf("Play = %+v, %v", r, err)
+			}
+		})
+	}
+}
+
+// TestJSONReplyInsteadOfStream checks that a server answering a streamed
+// request with one JSON document (status 200) is reported as such, with the
+// body's error message, not as a stream cut short.
+func TestJSONReplyInsteadOfStream(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"error object", `{"error":{"message":"model is still loading","type":"server_error"}}`,
+			"server answered with a JSON error instead of an event stream: model is still loading"},
+		{"error string, indented", "{\n  \"error\": \"quota exceeded\"\n}\n",
+			"server answered with a JSON error instead of an event stream: quota exceeded"},
+		{"whole completion", `{"choices":[{"message":{"role":"assistant","content":"Is it a cat?"}}]}`,
+			`server answered with a JSON document instead of an event stream (does it support "stream": true?)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := fake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any, call int) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tt.body)
+			})
+			p := newPlayer(t, []string{srv.URL}, "retries=1")
+			_, err := p.Play(context.Background(), request(1))
+			var ns *NotStreamError
+			if !errors.As(err, &ns) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Play error = %v, want a *NotStreamError saying %q", err, tt.want)
 			}
 		})
 	}

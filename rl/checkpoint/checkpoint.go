@@ -225,17 +225,58 @@ func Load(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// ReadHeader reads only the header of the checkpoint at path (for
-// `spag model info`), without checking the tensors.
+// ReadHeader reads the header of the checkpoint at path (for `spag model
+// info`) and verifies the whole file as [Load] does, checksum and size,
+// without keeping the tensors: it streams the file through the checksum in
+// constant memory. A truncated or damaged file is an error wrapping
+// [ErrFormat], never a plausible description.
 func ReadHeader(path string) (*Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint header: %w", err)
 	}
 	defer f.Close()
-	h, err := readHeader(bufio.NewReader(f))
+	h, err := verify(f)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint header %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// verify reads a whole checkpoint from r, returning its header after
+// checking the body's length against the tensors it lists and the
+// trailing CRC-32 against the body.
+func verify(r io.Reader) (*Header, error) {
+	crc := crc32.NewIEEE()
+	br := bufio.NewReaderSize(r, 1<<20)
+	h, err := readHeader(io.TeeReader(br, crc))
+	if err != nil {
+		return nil, err
+	}
+	var data int64
+	for _, t := range h.Tensors {
+		n := int64(4)
+		for _, d := range t.Shape {
+			n *= int64(d)
+		}
+		data += n
+	}
+	got, err := io.Copy(crc, io.LimitReader(br, data))
+	if err != nil {
+		return nil, err
+	}
+	if got < data {
+		return nil, fmt.Errorf("%w: truncated: %d of the %d tensor bytes the header lists", ErrFormat, got, data)
+	}
+	var sum uint32
+	if err := binary.Read(br, binary.LittleEndian, &sum); err != nil {
+		return nil, fmt.Errorf("%w: truncated: no checksum after the tensors", ErrFormat)
+	}
+	if crc.Sum32() != sum {
+		return nil, fmt.Errorf("%w: checksum mismatch (file truncated or corrupted)", ErrFormat)
+	}
+	if n, _ := io.Copy(io.Discard, br); n > 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrFormat, n)
 	}
 	return h, nil
 }

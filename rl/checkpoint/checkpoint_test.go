@@ -91,12 +91,23 @@ func TestCorruption(t *testing.T) {
 	}{
 		{"truncated", data[:len(data)/2]},
 		{"flipped byte", func() []byte { d := append([]byte(nil), data...); d[len(d)/2] ^= 1; return d }()},
+		{"last tensor byte flipped", func() []byte { d := append([]byte(nil), data...); d[len(d)-5] ^= 0x80; return d }()},
+		{"trailing byte", append(append([]byte(nil), data...), 0)},
 		{"not a checkpoint", []byte("hello, this is not a checkpoint at all")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := Read(tc.data); !errors.Is(err, ErrFormat) {
 				t.Errorf("Read error = %v, want ErrFormat", err)
+			}
+			// spag model info reads the header alone: it must not describe
+			// a damaged file as if it were sound.
+			bad := filepath.Join(t.TempDir(), "bad.ckpt")
+			if err := os.WriteFile(bad, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if h, err := ReadHeader(bad); !errors.Is(err, ErrFormat) {
+				t.Errorf("ReadHeader of a damaged file: header %v, error %v; want ErrFormat", h != nil, err)
 			}
 		})
 	}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// TestInterrupts checks the one signal path: without a drainer the first
+// signal cancels the context; a command that asked for Drain gets the
+// drain channel first and the cancellation only at the second signal.
+func TestInterrupts(t *testing.T) {
+	t.Run("no drainer: first signal cancels", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sig := newInterrupts(cancel)
+		defer sig.stop()
+		sig.c <- os.Interrupt
+		<-ctx.Done()
+		if n := sig.count(); n != 1 {
+			t.Errorf("count = %d, want 1", n)
+		}
+	})
+	t.Run("drainer: first drains, second cancels", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		sig := newInterrupts(cancel)
+		defer sig.stop()
+		drain := sig.Drain()
+		sig.c <- os.Interrupt
+		<-drain
+		if sig.count() != 1 || ctx.Err() != nil {
+			t.Fatalf("after one signal: count %d, context %v; want 1 and not cancelled", sig.count(), ctx.Err())
+		}
+		sig.c <- os.Interrupt
+		<-ctx.Done()
+		if n := sig.count(); n != 2 {
+			t.Errorf("count = %d, want 2", n)
+		}
+	})
+}

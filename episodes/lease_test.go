@@ -1,0 +1,159 @@
+package episodes
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Environment of the child process of TestRunLeaseAcrossProcesses.
+const (
+	leasePathEnv = "SPAG_EPISODES_LEASE_DB"
+	leaseRunEnv  = "SPAG_EPISODES_LEASE_RUN"
+)
+
+// TestRunLease checks the lease in one process: a second acquirer is
+// refused with the holder's name until the lease is released, Close
+// releases it, and a lease left by a process that is gone is taken over.
+func TestRunLease(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t, Options{})
+	run := createRun(t, s)
+
+	release, err := s.AcquireRun(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.AcquireRun(ctx, run.ID)
+	var busy *RunBusyError
+	if !errors.As(err, &busy) || !errors.Is(err, ErrRunBusy) || busy.PID != os.Getpid() {
+		t.Fatalf("second acquire: %v, want a RunBusyError naming pid %d", err, os.Getpid())
+	}
+	host, _ := os.Hostname()
+	if !strings.Contains(err.Error(), fmt.Sprintf("process %d on %s", os.Getpid(), host)) {
+		t.Errorf("error does not name the holder: %v", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := release(); err != nil {
+		t.Errorf("second release: %v", err)
+	}
+	if _, err := s.AcquireRun(ctx, run.ID); err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	}
+	if _, err := s.AcquireRun(ctx, "r-none"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.AcquireRun(ctx, run.ID); err != nil {
+		t.Fatalf("Close did not release the lease: %v", err)
+	}
+
+	// A lease of a process that has exited (as after kill -9), and one of a
+	// live pid with another start time (the pid reused), are taken over; a
+	// lease from another host is not.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		host    string
+		pid     int
+		started int64
+		busy    bool
+	}{
+		{"holder exited", host, dead.Process.Pid, 0, false},
+		{"pid reused", host, os.Getpid(), 1, processStart(os.Getpid()) == 0},
+		{"other host", host + "-elsewhere", dead.Process.Pid, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s2.wdb.ExecContext(ctx, `INSERT OR REPLACE INTO leases (run_id, host, pid, started, acquired_at) VALUES (?, ?, ?, ?, ?)`,
+				run.ID, tc.host, tc.pid, tc.started, time.Now().UnixNano())
+			if err != nil {
+				t.Fatal(err)
+			}
+			release, err := s2.AcquireRun(ctx, run.ID)
+			if tc.busy != errors.Is(err, ErrRunBusy) || !tc.busy && err != nil {
+				t.Fatalf("acquire: %v, want busy %v", err, tc.busy)
+			}
+			if release != nil {
+				release()
+			}
+		})
+	}
+	if err := s2.BreakRunLease(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.AcquireRun(ctx, run.ID); err != nil {
+		t.Errorf("acquire after BreakRunLease: %v", err)
+	}
+}
+
+// TestRunLeaseAcrossProcesses holds a run's lease in a child process: the
+// parent is refused with the child's pid, and takes the lease over once
+// the child is killed with SIGKILL, which releases nothing.
+func TestRunLeaseAcrossProcesses(t *testing.T) {
+	if path := os.Getenv(leasePathEnv); path != "" {
+		leaseChild(path, os.Getenv(leaseRunEnv))
+		return
+	}
+	ctx := context.Background()
+	s, path := openTest(t, Options{})
+	run := createRun(t, s)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunLeaseAcrossProcesses$", "-test.count=1")
+	cmd.Env = append(os.Environ(), leasePathEnv+"="+path, leaseRunEnv+"="+run.ID)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && sc.Text() != "leased" {
+	}
+	_, err = s.AcquireRun(ctx, run.ID)
+	var busy *RunBusyError
+	if !errors.As(err, &busy) || busy.PID != cmd.Process.Pid {
+		cmd.Process.Kill()
+		t.Fatalf("acquire while the child holds the lease: %v, want busy by pid %d", err, cmd.Process.Pid)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := s.AcquireRun(ctx, run.ID); err != nil {
+		t.Errorf("acquire after the holder was killed: %v", err)
+	}
+}
+
+// leaseChild takes the lease, says so and waits to be killed.
+func leaseChild(path, runID string) {
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := s.AcquireRun(context.Background(), runID); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("leased")
+	select {}
+}

@@ -1,0 +1,81 @@
+package episodes
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestOpenReadOnly reads a closed store without writing anything: through
+// SQLite's read-only mode, and as immutable (the mode used when the
+// directory is not writable), where no -wal or -shm file may appear.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t, Options{})
+	run := createRun(t, s)
+	for i := range 2 {
+		if err := s.Write(ctx, run.ID, sampleEpisode(i, 3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("closing left a write-ahead log: %v", err)
+	}
+
+	// Immutable first: a read-only connection leaves an empty -wal and
+	// -shm behind, as SQLite does.
+	for _, tc := range []struct {
+		name string
+		open func() (*Store, error)
+	}{
+		{"immutable", func() (*Store, error) { return open(ctx, path, Options{}, modeImmutable) }},
+		{"read-only", func() (*Store, error) { return OpenReadOnly(ctx, path, Options{}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := tc.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := r.Stats(ctx, run.ID)
+			if err != nil || st.Episodes != 2 {
+				t.Errorf("Stats = %+v, %v; want 2 episodes", st, err)
+			}
+			if err := r.CreateRun(ctx, &Run{Game: "g", Judge: "j"}); err == nil {
+				t.Error("a read-only store created a run")
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			after, err := os.Stat(path)
+			if err != nil || !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+				t.Errorf("the database file changed: %v → %v (%v)", before.ModTime(), after.ModTime(), err)
+			}
+			if tc.name == "immutable" {
+				for _, ext := range []string{"-wal", "-shm"} {
+					if _, err := os.Stat(path + ext); !errors.Is(err, os.ErrNotExist) {
+						t.Errorf("immutable open made %s%s", filepath.Base(path), ext)
+					}
+				}
+			}
+		})
+	}
+
+	t.Run("missing file is not created", func(t *testing.T) {
+		missing := filepath.Join(t.TempDir(), "none.db")
+		if _, err := OpenReadOnly(ctx, missing, Options{}); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("OpenReadOnly of a missing file: %v", err)
+		}
+		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+			t.Error("OpenReadOnly created the file")
+		}
+	})
+}
