@@ -139,31 +139,25 @@ writes a result file naming it; see docs/trainer.md.`,
 				job.CodeVersion, _ = codeVersion()
 			}
 			res, err := tr.Train(cmd.Context(), job)
-			stopped := res.Policy.Checkpoint != "" && res.Step < res.Total
-			if err != nil {
-				if errors.Is(err, context.Canceled) && sig.count() > 0 {
-					if res.Policy.Checkpoint != "" {
-						fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", res.Step, out)
-					}
-					if stopped {
-						fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
-					}
-					return errInterrupted
-				}
-				if stopped {
-					fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
-				}
-				return err
-			}
-			if _, native := tr.(trainer.Native); native {
+			interrupted := err != nil && errors.Is(err, context.Canceled) && sig.count() > 0
+			switch _, native := tr.(trainer.Native); {
+			case interrupted && res.Policy.Checkpoint != "":
+				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", res.Step, out)
+			case err != nil:
+			case native:
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, res.Step, res.Total)
-			} else {
+			default:
 				fmt.Fprintf(cmd.OutOrStdout(), "trained %s (log: %s)\n", describePolicy(res.Policy), res.Log)
 			}
-			if stopped {
+			if res.Policy.Checkpoint != "" && res.Step < res.Total {
 				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
 			}
-			if sig.count() > 0 {
+			switch {
+			case interrupted:
+				return errInterrupted
+			case err != nil:
+				return err
+			case sig.count() > 0:
 				return errInterrupted
 			}
 			return nil

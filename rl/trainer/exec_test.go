@@ -190,34 +190,47 @@ func TestExecFailures(t *testing.T) {
 	}
 }
 
-// TestExecCancel: cancelling the job's context stops the command's process
-// group with SIGTERM and returns the context's error.
+// TestExecCancel: cancelling the job's context, or closing its Stop
+// channel, stops the command's process group with SIGTERM and returns an
+// error wrapping context.Canceled.
 func TestExecCancel(t *testing.T) {
-	dir, data, init := fixture(t)
-	started := filepath.Join(dir, "started")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() {
-		_, err := fakeTrainer(t, "wait", "FAKE_STARTED="+started).Train(ctx, spagJob(data, init, filepath.Join(dir, "w.ckpt")))
-		errc <- err
-	}()
-	for {
-		if _, err := os.Stat(started); err == nil {
-			break
-		}
-		select {
-		case err := <-errc:
-			t.Fatalf("trainer ended before it started: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v, want context.Canceled", err)
-	}
-	if b, err := os.ReadFile(started + ".term"); err != nil || strings.TrimSpace(string(b)) != "stopped" {
-		t.Errorf("the trainer did not see SIGTERM: %q, %v", b, err)
+	for _, how := range []string{"ctx", "stop"} {
+		t.Run(how, func(t *testing.T) {
+			dir, data, init := fixture(t)
+			started := filepath.Join(dir, "started")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stop := make(chan struct{})
+			job := spagJob(data, init, filepath.Join(dir, "w.ckpt"))
+			job.Stop = stop
+			tr := fakeTrainer(t, "wait", "FAKE_STARTED="+started)
+			errc := make(chan error, 1)
+			go func() {
+				_, err := tr.Train(ctx, job)
+				errc <- err
+			}()
+			for {
+				if _, err := os.Stat(started); err == nil {
+					break
+				}
+				select {
+				case err := <-errc:
+					t.Fatalf("trainer ended before it started: %v", err)
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			if how == "ctx" {
+				cancel()
+			} else {
+				close(stop)
+			}
+			if err := <-errc; !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v, want context.Canceled", err)
+			}
+			if b, err := os.ReadFile(started + ".term"); err != nil || strings.TrimSpace(string(b)) != "stopped" {
+				t.Errorf("the trainer did not see SIGTERM: %q, %v", b, err)
+			}
+		})
 	}
 }
 
