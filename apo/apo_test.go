@@ -11,6 +11,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/game/gametest"
 )
 
 var testItems = []apo.Item{
@@ -409,4 +410,19 @@ func TestLikelihoodRewardModel(t *testing.T) {
 			t.Errorf("seed %d: %+v\n%s", seed, ep.Verdict, ep.Turns[1].Text)
 		}
 	}
+}
+
+// TestConformance runs the shared game.State suite (with the game's
+// registered description) on the APO game: the reward model's random
+// replies rate, tie, or break the rules.
+func TestConformance(t *testing.T) {
+	g := newGame(t)
+	gametest.RunWith(t, g, gametest.Options{
+		Subjects:     []string{testItems[0].Query, testItems[1].Query},
+		PrivateViews: true,
+		Phrases: []string{
+			"A: 7\nB: 3", "A: 2\nB: 9", "A: 5\nB: 5", "B: 1\nA: 10",
+			"I would rather not rate.", "{subject}", "A: eleven\nB: 3", "{other}",
+		},
+	})
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -228,6 +230,13 @@ func (r *Runner) call(ctx context.Context, lim *limiter, player int, req Request
 // Run returns the first sink error, ctx's error if it was cancelled,
 // [ErrDrained] if Drain stopped it early, or nil.
 func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
+	return r.RunSeq(ctx, len(setups), slices.Values(setups), sink)
+}
+
+// RunSeq is [Runner.Run] over setups produced one at a time, so that a run of
+// a hundred million episodes never holds their setups in memory. total is
+// the number of setups the sequence yields, for progress events.
+func (r *Runner) RunSeq(ctx context.Context, total int, setups iter.Seq[Setup], sink Sink) error {
 	if err := r.check(); err != nil {
 		return err
 	}
@@ -245,7 +254,7 @@ func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
 
 	start := r.now()
 	var mu sync.Mutex
-	progress := Progress{Total: len(setups), Outcomes: map[string]int{}}
+	progress := Progress{Total: total, Outcomes: map[string]int{}}
 	finish := func(ep *Episode) {
 		mu.Lock()
 		progress.InFlight--
@@ -271,7 +280,7 @@ func (r *Runner) Run(ctx context.Context, setups []Setup, sink Sink) error {
 
 	drained := false
 launch:
-	for _, s := range setups {
+	for s := range setups {
 		select {
 		case <-r.Drain:
 			drained = true

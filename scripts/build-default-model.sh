@@ -40,7 +40,7 @@ rm -f imit.db imit.db-wal imit.db-shm
 ./spag model init --preset small --seed 1 --corpus imit.json --out init.ckpt
 "$trainer" train --objective sft --beta 0 --data imit.json --init init.ckpt \
 	--steps 2000 --stop-after 381 --lr 2e-3 --micro-batch 16 --out stage1.ckpt --db ""
-"$trainer" train --objective sft --beta 0 --data imit.json --init stage1.ckpt --restart \
+"$trainer" train --objective sft --beta 0 --data imit.json --init stage1.ckpt \
 	--steps 600 --lr 1.5e-3 --warmup 0.02 --micro-batch 16 --seed 2 --save-every 100 --out stage2.ckpt --db ""
 ./spag model strip stage2.ckpt --out model.ckpt
 ./spag model info model.ckpt

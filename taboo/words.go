@@ -3,6 +3,7 @@ package taboo
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -91,4 +92,54 @@ func ParseWords(r io.Reader, name string) ([]string, error) {
 		return nil, fmt.Errorf("%s: no words (one word per line; # starts a comment)", name)
 	}
 	return words, nil
+}
+
+// HeldOutShare is the share of a word list that [SplitWords] holds out for
+// evaluation, in percent.
+const HeldOutShare = 10
+
+// SplitWords splits a word list into training words and held-out words for
+// evaluation: a word is held out when the first byte of its SHA-256 digest
+// falls in the lowest HeldOutShare percent of values. The split depends on
+// each word alone, so it is the same for every seed, every order of the list
+// and every build, and a word added to the list never moves another word
+// between the two sides.
+func SplitWords(words []string) (train, heldOut []string) {
+	for _, w := range words {
+		sum := sha256.Sum256([]byte(w))
+		if int(sum[0])*100 < HeldOutShare*256 {
+			heldOut = append(heldOut, w)
+		} else {
+			train = append(train, w)
+		}
+	}
+	return train, heldOut
+}
+
+// Word sources that name the built-in list or one side of its split.
+const (
+	WordsBuiltin = "builtin"
+	WordsTrain   = "builtin:train"
+	WordsHeldOut = "builtin:heldout"
+)
+
+// Words reads a word source: [WordsBuiltin] (or ""), [WordsTrain] and
+// [WordsHeldOut] (the two sides of the built-in list's [SplitWords]), or
+// the path of a word file.
+func Words(source string) ([]string, error) {
+	switch source {
+	case WordsBuiltin, "":
+		return BuiltinWords()
+	case WordsTrain, WordsHeldOut:
+		words, err := BuiltinWords()
+		if err != nil {
+			return nil, err
+		}
+		train, held := SplitWords(words)
+		if source == WordsTrain {
+			return train, nil
+		}
+		return held, nil
+	}
+	return LoadWords(source)
 }

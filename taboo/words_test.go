@@ -137,3 +137,38 @@ func FuzzParseWords(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitWords(t *testing.T) {
+	words, err := BuiltinWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, held := SplitWords(words)
+	if len(train)+len(held) != len(words) {
+		t.Fatalf("split lost words: %d + %d != %d", len(train), len(held), len(words))
+	}
+	// About HeldOutShare percent are held out (binomial, 5,000 words: the
+	// bounds are more than 5 standard deviations wide).
+	if share := 100 * float64(len(held)) / float64(len(words)); share < 8 || share > 12 {
+		t.Errorf("held out %.1f%% of the words, want about %d%%", share, HeldOutShare)
+	}
+	inHeld := map[string]bool{}
+	for _, w := range held {
+		inHeld[w] = true
+	}
+	for _, w := range train {
+		if inHeld[w] {
+			t.Fatalf("%q is on both sides", w)
+		}
+	}
+	// The split is per word: reversing the list or dropping words changes
+	// no word's side.
+	rev := slices.Clone(words[:200])
+	slices.Reverse(rev)
+	_, held2 := SplitWords(rev)
+	for _, w := range held2 {
+		if !inHeld[w] {
+			t.Errorf("%q moved sides when the list changed", w)
+		}
+	}
+}

@@ -15,26 +15,29 @@ import (
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/progress"
 	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/selfplay"
 )
 
 // apoConfig is everything needed to reproduce (or resume) an APO run; it is
 // stored with the run.
 type apoConfig struct {
-	Game             string   `json:"game"`
-	Prompts          string   `json:"prompts"`
-	MaxResponseBytes int      `json:"max_response_bytes"`
-	Generator        string   `json:"generator"`
-	RewardModel      string   `json:"reward_model"`
-	Seed             uint64   `json:"seed"`
-	Samples          int      `json:"samples"`
-	Games            int      `json:"games"`
-	Options          []string `json:"options,omitempty"`
-	CodeVersion      string   `json:"code_version"`
-	GoVersion        string   `json:"go_version"`
+	Game             string `json:"game"`
+	Prompts          string `json:"prompts"`
+	MaxResponseBytes int    `json:"max_response_bytes"`
+	Generator        string `json:"generator"`
+	RewardModel      string `json:"reward_model"`
+	Seed             uint64 `json:"seed"`
+	Samples          int    `json:"samples"`
+	// SubjectsDigest names the queries, seed and sizes the run's subjects
+	// were drawn from (see selfplay.Shuffled.Digest).
+	SubjectsDigest string   `json:"subjects_sha256,omitempty"`
+	Games          int      `json:"games"`
+	Options        []string `json:"options,omitempty"`
+	CodeVersion    string   `json:"code_version"`
+	GoVersion      string   `json:"go_version"`
 }
 
 type apoFlags struct {
@@ -102,7 +105,6 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 	ctx := cmd.Context()
 	var cfg apoConfig
 	var run *episodes.Run
-	var subjectList []string
 
 	if err := f.check(cmd); err != nil {
 		return err
@@ -111,22 +113,21 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		switch {
 		case f.samples < 1:
 			return usagef("--samples must be at least 1 (got %d)", f.samples)
-		case f.games < 0:
-			return usagef("--games must be positive (got %d)", f.games)
+		case cmd.Flags().Changed("games") && f.games < 1:
+			return usagef("--games must be at least 1 (got %d); leave it out for the default", f.games)
 		case f.maxResponseBytes < 1:
 			return usagef("--max-response-bytes must be at least 1 (got %d)", f.maxResponseBytes)
 		}
 	}
 
-	rs := &runStore{path: f.db}
-	defer rs.close()
+	session := &selfplay.Session{Path: f.db}
+	defer session.Close()
 	var items []apo.Item
 	var err error
 	if f.resume != "" {
-		if run, err = rs.resumed(ctx, f.resume, true, &cfg); err != nil {
+		if run, err = resumeRun(ctx, session, f.resume, apo.Description.Name, &cfg); err != nil {
 			return err
 		}
-		subjectList = run.Subjects
 		if items, err = loadAPOItems(cfg.Prompts); err != nil {
 			return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
 		}
@@ -160,72 +161,35 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		code, gov := codeVersion()
 		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: f.generator, RewardModel: rewardModel,
 			Seed: f.seed, Samples: f.samples, Games: games, Options: f.options, CodeVersion: code, GoVersion: gov}
-		subjectList = apoSubjects(items, games, f.samples, f.seed)
-	}
-	if run != nil {
-		if err := checkResumedPlayers(run, map[string]string{apo.Generator: cfg.Generator, apo.RewardModel: cfg.RewardModel}); err != nil {
-			return err
-		}
 	}
 	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
 	if err != nil {
 		return usageError{err}
 	}
-	if run != nil && g.String() != cfg.Game {
-		return fmt.Errorf("run %s was played as %s but would now be %s (its --prompts items, or this spag's prompts, changed); start a new run", run.ID, cfg.Game, g.String())
-	}
-	cfg.Game = g.String()
 	players, err := apoPlayers(cfg)
 	if err != nil {
 		return err
 	}
-	if err := preflight(ctx, g.Roles(), players); err != nil {
-		return err
-	}
-	resuming := run != nil
-	if run == nil {
-		raw, err := json.Marshal(cfg)
-		if err != nil {
-			return err
-		}
-		run = &episodes.Run{Game: cfg.Game, Judge: g.JudgeID(), Seed: cfg.Seed, MaxTurns: 1,
-			Players: map[string]string{apo.Generator: playerName(cfg.Generator), apo.RewardModel: playerName(cfg.RewardModel)},
-			Config:  raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Total: len(subjectList)}
-	}
-	done, err := rs.begin(ctx, run, resuming)
-	if err != nil {
-		return err
-	}
-	var setups []game.Setup
-	for i, s := range subjectList {
-		if !done[i] {
-			setups = append(setups, game.Setup{Index: i, Seed: episodeSeed(cfg.Seed, i), Subject: s})
-		}
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d episodes to play (APO: generator %s, reward model %s) into %s\n",
-		run.ID, len(setups), cfg.Generator, cfg.RewardModel, f.db)
-	return playRun(cmd, sig, batchRun{
-		command: "apo", db: f.db, store: rs.store, meter: &rs.meter, run: run, game: g, players: players, setups: setups,
-		concurrency: f.concurrency, turnTimeout: f.turnTimeout, tui: f.tui, jsonOut: f.jsonOut,
-		columns: []progress.Column{{Label: "generator", Outcome: apo.GeneratorWins}, {Label: "gold", Outcome: apo.RewardModelWins},
-			{Label: "tie", Outcome: apo.Tie}, {Label: "broke", Outcome: apo.RewardModelBrokeRules}},
-	})
-}
-
-// apoSubjects lists each episode's query: the queries in a seeded order,
-// each played samples times in a row (so that a query's samples are
-// neighbours in the run), repeated as needed to fill games.
-func apoSubjects(items []apo.Item, games, samples int, seed uint64) []string {
 	queries := make([]string, len(items))
 	for i, it := range items {
 		queries[i] = it.Query
 	}
-	order := subjects(queries, len(queries), seed)
-	out := make([]string, games)
-	for i := range out {
-		out[i] = order[(i/samples)%len(order)]
+	subjects, err := runSubjects(run, &cfg.SubjectsDigest, queries, cfg.Games, cfg.Samples, cfg.Seed)
+	if err != nil {
+		return err
 	}
-	return out
+	if run == nil {
+		cfg.Game = g.String()
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	plan := &selfplay.Plan{Game: g, Players: players,
+		Names:    map[string]string{apo.Generator: playerName(cfg.Generator), apo.RewardModel: playerName(cfg.RewardModel)},
+		Subjects: subjects, Seed: cfg.Seed, Judge: g.JudgeID(), MaxTurns: 1, Config: raw, CodeVersion: cfg.CodeVersion}
+	return playPlan(cmd, sig, session, run, plan, "apo", f.runFlags,
+		fmt.Sprintf("APO: generator %s, reward model %s", cfg.Generator, cfg.RewardModel))
 }
 
 // apoPlayers makes the generator and the reward model a configuration names.

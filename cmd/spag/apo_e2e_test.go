@@ -12,7 +12,6 @@ import (
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/objective"
-	"github.com/spag-go/spag/rl/train"
 )
 
 // TestAPOBuiltinRunStatsReplayItems plays the APO game with the built-in
@@ -386,22 +385,5 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 	t.Logf("training accuracy by step %v; gold preferred: untrained %.2f, trained %.2f", accs, untrained, trained)
 	if !(trained >= 0.9 && trained > untrained) {
 		t.Errorf("gold preferred by the trained reward model %.2f, by the untrained one %.2f", trained, untrained)
-	}
-}
-
-func TestSamplesPerQuery(t *testing.T) {
-	ex := func(item int, adv bool) train.Example { return train.Example{Item: item, Adversarial: adv} }
-	tests := []struct {
-		data []train.Example
-		want int
-	}{
-		{[]train.Example{ex(0, true), ex(0, true), ex(0, true), ex(1, true), ex(1, true)}, 2},
-		{[]train.Example{ex(0, false), ex(0, false), ex(0, false)}, 1},
-		{nil, 1},
-	}
-	for _, tt := range tests {
-		if got := samplesPerQuery(tt.data); got != tt.want {
-			t.Errorf("samplesPerQuery(%v) = %d, want %d", tt.data, got, tt.want)
-		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,6 +199,9 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		{"unknown flag", []string{"selfplay", "--gmaes", "3"}, 2, []string{"--gmaes"}},
 		{"bad errored filter", []string{"replay", "--db", "existing.db", "--errored", "maybe"}, 2, []string{"--errored", "yes or no"}},
 		{"unknown command", []string{"selfpaly"}, 2, []string{"selfpaly"}},
+		{"zero games", []string{"selfplay", "--games", "0"}, 2, []string{"--games must be at least 1"}},
+		{"zero apo games", []string{"apo", "--games", "0"}, 2, []string{"--games must be at least 1"}},
+		{"negative turn timeout", []string{"selfplay", "--turn-timeout", "-1s"}, 2, []string{"--turn-timeout"}},
 		{"resume without database", []string{"selfplay", "--db", "r.db", "--resume", "r1"}, 2, []string{"r1", "r.db"}},
 		{"resume unknown run", []string{"selfplay", "--db", "existing.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},
 	}
@@ -618,5 +623,33 @@ func TestResumeRefusesAnotherShippedModel(t *testing.T) {
 	r = spag(t, dir, "selfplay", "--resume", m[1])
 	if r.code != 1 || !strings.Contains(r.stderr, "spag-taboo-small-v0") || !strings.Contains(r.stderr, "start a new run") {
 		t.Fatalf("resume with another model: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestErroredRunExitsOneWithTheReason plays a run whose every model call
+// fails (a fault-injecting server beside the real ones in the Ollama
+// tests): the run must exit 1, say how many episodes errored and why, and
+// print the command that plays them again.
+func TestErroredRunExitsOneWithTheReason(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/models") {
+			fmt.Fprint(w, `{"object":"list","data":[{"id":"m","object":"model"}]}`)
+			return
+		}
+		http.Error(w, `{"error":{"message":"the GPU caught fire"}}`, http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	x := spag(t, dir, "selfplay", "--games", "3", "--db", "e.db", "--attacker", "openai:m@"+srv.URL+",retries=1", "--defender", "builtin")
+	if x.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %q", x.code, x.stderr)
+	}
+	for _, want := range []string{"3 of 3 episodes errored", "GPU caught fire", "spag selfplay --db e.db --resume r"} {
+		if !strings.Contains(x.stderr, want) {
+			t.Errorf("stderr %q does not say %q", x.stderr, want)
+		}
+	}
+	if !strings.Contains(x.stdout, "errored 3") {
+		t.Errorf("summary %q does not count the errored episodes", x.stdout)
 	}
 }

@@ -184,6 +184,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	})
 	root.AddCommand(
 		newSelfplayCmd(sig),
+		newArenaCmd(sig),
 		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),

@@ -146,9 +146,13 @@ func newModelInfoCmd() *cobra.Command {
 				Step       int          `json:"step,omitempty"`
 				Total      int          `json:"total_steps,omitempty"`
 				Train      any          `json:"train_config,omitempty"`
+				Reference  any          `json:"reference,omitempty"`
 			}{Model: h.Model, Parameters: h.Model.NumParams(), Vocab: h.Vocab.Size(), DummySpace: h.Vocab.AddDummyPrefix()}
 			if h.Train != nil {
 				info.Step, info.Total, info.Train = h.Train.Step, h.Train.Total, h.Train.Config
+				if h.Train.Reference != nil {
+					info.Reference = h.Train.Reference
+				}
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
@@ -168,6 +172,9 @@ func newModelInfoCmd() *cobra.Command {
 				}
 				fmt.Fprintf(w, "training    step %d of %d%s\n", h.Train.Step, h.Train.Total, resumable)
 				fmt.Fprintf(w, "train cfg   %s\n", h.Train.Config)
+				if r := h.Train.Reference; r != nil {
+					fmt.Fprintf(w, "reference   %s (%s)\n", r.Path, r.Digest)
+				}
 			} else {
 				fmt.Fprintln(w, "training    none (fresh initialisation)")
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/human"
+	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/tui"
 )
@@ -98,7 +99,11 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--words: %w", err)}
 		}
-		word = subjects(words, 1, seed)[0]
+		pick, err := selfplay.Shuffle(words, 1, 1, seed)
+		if err != nil {
+			return usageError{fmt.Errorf("--words: %w", err)}
+		}
+		word = pick.At(0)
 	}
 
 	otherRole := g.Roles()[1-humanIdx]
@@ -111,7 +116,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if err != nil {
 		return err
 	}
-	if c, ok := opponent.(preflighter); ok {
+	if c, ok := opponent.(selfplay.Preflighter); ok {
 		if err := c.Preflight(ctx); err != nil {
 			return fmt.Errorf("%s: %w", otherRole, err)
 		}
@@ -148,7 +153,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	runner := &game.Runner{Game: g, Players: players, Concurrency: 1, Events: bus}
 	errc := make(chan error, 1)
 	go func() {
-		setup := game.Setup{Index: 0, Seed: episodeSeed(seed, 0), Subject: word}
+		setup := game.Setup{Index: 0, Seed: selfplay.EpisodeSeed(seed, 0), Subject: word}
 		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
 			return store.Write(ctx, run.ID, *ep)
 		})

@@ -1,27 +1,18 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/progress"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/taboo"
@@ -40,8 +31,11 @@ type runConfig struct {
 	Defender    string `json:"defender"`
 	Seed        uint64 `json:"seed"`
 	Words       string `json:"words"`
-	Games       int    `json:"games"`
-	Shard       string `json:"shard,omitempty"`
+	// SubjectsDigest names the words, seed and sizes the run's subjects
+	// were drawn from (see selfplay.Shuffled.Digest).
+	SubjectsDigest string `json:"subjects_sha256,omitempty"`
+	Games          int    `json:"games"`
+	Shard          string `json:"shard,omitempty"`
 	// Options are the --option settings of the model players.
 	Options     []string `json:"options,omitempty"`
 	CodeVersion string   `json:"code_version"`
@@ -90,6 +84,9 @@ func (r *runFlags) check(cmd *cobra.Command) error {
 	if cmd.Flags().Changed("concurrency") && r.concurrency < 1 {
 		return usagef("--concurrency must be at least 1 (got %d)", r.concurrency)
 	}
+	if r.turnTimeout < 0 {
+		return usagef("--turn-timeout must be 0 (no limit) or positive (got %s)", r.turnTimeout)
+	}
 	if r.tui && !isTerminal(cmd.OutOrStdout()) {
 		return usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
 	}
@@ -128,7 +125,7 @@ at once (finished episodes are never lost).`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.games, "games", 0, "number of games (default: 100 with the built-in words, one per word with --words)")
-	fl.StringVar(&f.words, "words", "builtin", "word list: builtin, or a file with one word per line (# comments)")
+	fl.StringVar(&f.words, "words", "builtin", "word list: builtin, builtin:train or builtin:heldout (the built-in list's training and held-out words), or a file with one word per line (# comments)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.attacker, "attacker", "native", "attacker backend spec: "+backendList())
 	fl.StringVar(&f.defender, "defender", "native", "defender backend spec (same forms as --attacker)")
@@ -138,19 +135,6 @@ at once (finished episodes are never lost).`,
 	fl.StringVar(&f.templates, "templates", "", "directory of prompt templates replacing the built-in ones")
 	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
 	return cmd
-}
-
-func parseShard(s string) (i, n int, err error) {
-	if s == "" {
-		return 0, 1, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, usagef("--shard %q: want i/n with 0 <= i < n, for example 0/4", s)
-	}
-	return i, n, nil
 }
 
 func codeVersion() (code, goVersion string) {
@@ -180,35 +164,7 @@ func codeVersion() (code, goVersion string) {
 }
 
 // loadWords reads the word list named by --words.
-func loadWords(name string) ([]string, error) {
-	if name == "builtin" || name == "" {
-		return taboo.BuiltinWords()
-	}
-	return taboo.LoadWords(name)
-}
-
-// subjects picks the target word of each episode: a seeded shuffle of the
-// list, repeated as often as needed, so that runs with the same seed and
-// list play the same words.
-func subjects(words []string, games int, seed uint64) []string {
-	perm := make([]string, len(words))
-	copy(perm, words)
-	x := game.SplitMix64(seed)
-	for i := len(perm) - 1; i > 0; i-- {
-		x = game.SplitMix64(x)
-		j := int(x % uint64(i+1))
-		perm[i], perm[j] = perm[j], perm[i]
-	}
-	out := make([]string, games)
-	for i := range out {
-		out[i] = perm[i%len(perm)]
-	}
-	return out
-}
-
-func episodeSeed(runSeed uint64, index int) uint64 {
-	return game.SplitMix64(runSeed ^ game.SplitMix64(uint64(index)))
-}
+func loadWords(name string) ([]string, error) { return taboo.Words(name) }
 
 // conflictingWithResume lists the flags the user set that --resume would
 // ignore, since a resumed run keeps its stored configuration.
@@ -221,202 +177,6 @@ func conflictingWithResume(cmd *cobra.Command) []string {
 		}
 	})
 	return bad
-}
-
-// preflighter is implemented by players that can check, before a run
-// starts, that they will be able to play (a model server is reachable and
-// has the model). A failed check stops the run before anything is written.
-type preflighter interface {
-	Preflight(ctx context.Context) error
-}
-
-func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
-	ctx := cmd.Context()
-	stderr := cmd.ErrOrStderr()
-
-	var cfg runConfig
-	var run *episodes.Run
-	var subjectList []string
-
-	shardI, shardN, err := parseShard(f.shard)
-	if err != nil {
-		return err
-	}
-	if err := f.check(cmd); err != nil {
-		return err
-	}
-	if f.resume == "" {
-		if f.maxTurns < 1 {
-			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
-		}
-		if f.games < 0 {
-			return usagef("--games must be positive (got %d)", f.games)
-		}
-	}
-
-	rs := &runStore{path: f.db}
-	defer rs.close()
-	if f.resume != "" {
-		if run, err = rs.resumed(ctx, f.resume, false, &cfg); err != nil {
-			return err
-		}
-		subjectList = run.Subjects
-		shardI, shardN, err = parseShard(cfg.Shard)
-		if err != nil {
-			return fmt.Errorf("run %s: stored shard: %w", run.ID, err)
-		}
-	} else {
-		words, err := loadWords(f.words)
-		if err != nil {
-			return usageError{fmt.Errorf("--words: %w", err)}
-		}
-		games := f.games
-		if games == 0 {
-			games = 100
-			if f.words != "builtin" {
-				games = len(words)
-			}
-		}
-		code, gov := codeVersion()
-		style := f.style
-		if style == "" {
-			style = defaultStyle(f.attacker, f.defender)
-		}
-		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Attacker: f.attacker, Defender: f.defender, Seed: f.seed, Words: f.words, Games: games,
-			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
-		subjectList = subjects(words, games, f.seed)
-	}
-
-	if run != nil {
-		if err := checkResumedPlayers(run, map[string]string{"attacker": cfg.Attacker, "defender": cfg.Defender}); err != nil {
-			return err
-		}
-	}
-	g, players, err := buildGame(cfg)
-	if err != nil {
-		return err
-	}
-	if run != nil && g.String() != cfg.Game {
-		return fmt.Errorf("run %s was played as %s but would now be %s (templates or judge changed); start a new run", run.ID, cfg.Game, g.String())
-	}
-	cfg.Game = g.String()
-
-	if err := preflight(ctx, g.Roles(), players); err != nil {
-		return err
-	}
-	resuming := run != nil
-	if run == nil {
-		raw, err := json.Marshal(cfg)
-		if err != nil {
-			return err
-		}
-		run = &episodes.Run{Game: cfg.Game, Judge: taboo.JudgeID(g.Judge()), Seed: cfg.Seed,
-			MaxTurns: cfg.MaxTurns, Players: map[string]string{"attacker": playerName(cfg.Attacker), "defender": playerName(cfg.Defender)},
-			Config: raw, CodeVersion: cfg.CodeVersion, Subjects: subjectList, Shard: cfg.Shard,
-			Total: shardSize(len(subjectList), shardI, shardN)}
-	}
-	done, err := rs.begin(ctx, run, resuming)
-	if err != nil {
-		return err
-	}
-	var setups []game.Setup
-	for i, s := range subjectList {
-		if i%shardN != shardI || done[i] {
-			continue
-		}
-		setups = append(setups, game.Setup{Index: i, Seed: episodeSeed(cfg.Seed, i), Subject: s})
-	}
-	fmt.Fprintf(stderr, "run %s: %d episodes to play (%s vs %s, judge %s) into %s\n",
-		run.ID, len(setups), cfg.Attacker, cfg.Defender, cfg.Judge, f.db)
-	return playRun(cmd, sig, batchRun{
-		command: "selfplay", db: f.db, store: rs.store, meter: &rs.meter, run: run, game: g, players: players, setups: setups,
-		concurrency: f.concurrency, turnTimeout: f.turnTimeout, tui: f.tui, jsonOut: f.jsonOut,
-	})
-}
-
-// openMeteredStore opens the run's database; episodes count as done on the
-// progress meter only once committed, which the store reports.
-func openMeteredStore(ctx context.Context, path string, meter *atomic.Pointer[progress.Meter]) (*episodes.Store, error) {
-	return episodes.Open(ctx, path, episodes.Options{OnCommit: func(eps []game.Episode) {
-		m := meter.Load()
-		if m == nil {
-			return
-		}
-		outcomes := make([]string, len(eps))
-		for i := range eps {
-			outcomes[i] = eps[i].Verdict.Outcome
-		}
-		m.Add(outcomes...)
-	}})
-}
-
-// batchRun is what playRun needs to play a run's episodes and store them.
-type batchRun struct {
-	command     string // the spag subcommand, for the resume hint
-	db          string
-	store       *episodes.Store
-	meter       *atomic.Pointer[progress.Meter]
-	run         *episodes.Run
-	game        game.Game
-	players     []game.Player
-	setups      []game.Setup
-	concurrency int // 0: defaultConcurrency
-	turnTimeout time.Duration
-	tui         bool
-	jsonOut     bool
-	// columns are the outcome rates of the progress line; nil: Taboo's.
-	columns []progress.Column
-}
-
-// playRun plays the episodes, stores each as it finishes, makes them
-// durable whatever happens, and prints the run's summary. An interrupted
-// or failed run says how to resume it.
-func playRun(cmd *cobra.Command, sig *interrupts, p batchRun) error {
-	ctx := cmd.Context()
-	stderr := cmd.ErrOrStderr()
-	meterOut := stderr
-	if p.tui {
-		meterOut = io.Discard // the UI owns the terminal
-	}
-	p.meter.Store(progress.New(meterOut, len(p.setups), progress.Options{Terminal: isTerminal(meterOut), Columns: p.columns}))
-
-	concurrency := p.concurrency
-	if concurrency == 0 {
-		concurrency = defaultConcurrency(p.players)
-	}
-	store, run := p.store, p.run
-	runner := &game.Runner{Game: p.game, Players: p.players, Concurrency: concurrency,
-		TurnTimeout: p.turnTimeout, Drain: sig.Drain(),
-		// Turns of games in flight, for `spag watch` in another process.
-		OnTurn: func(s game.Setup, turns []game.Turn) { store.WriteLive(run.ID, s.Index, s.Subject, turns) }}
-	play := func() error {
-		return runner.Run(ctx, p.setups, func(ctx context.Context, ep *game.Episode) error {
-			return store.Write(ctx, run.ID, *ep)
-		})
-	}
-	var runErr error
-	if p.tui {
-		runErr = runWatched(ctx, cmd, runner, run.ID, len(p.setups), run.Players, play)
-	} else {
-		runErr = play()
-	}
-	// Whatever happened, make what finished durable before reporting.
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	flushErr := store.Flush(flushCtx)
-	p.meter.Load().Finish()
-	if flushErr != nil {
-		return fmt.Errorf("store episodes in %s: %w", p.db, flushErr)
-	}
-	switch {
-	case errors.Is(runErr, game.ErrDrained), errors.Is(runErr, context.Canceled):
-		fmt.Fprintf(stderr, "interrupted: finished episodes are stored; resume with:\n  spag %s --db %s --resume %s\n", p.command, p.db, run.ID)
-		return errInterrupted
-	case runErr != nil:
-		return fmt.Errorf("run %s: %w (resume with: spag %s --db %s --resume %s)", run.ID, runErr, p.command, p.db, run.ID)
-	}
-	return writeStats(ctx, cmd.OutOrStdout(), store, run.ID, false, p.jsonOut)
 }
 
 // buildGame makes the game and the two players a run configuration names.
@@ -453,36 +213,6 @@ func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
 		}
 	}
 	return g, players, nil
-}
-
-// defaultConcurrency keeps every parallel slot of the model players busy:
-// the sum of their capacities (a player serving both roles counted once),
-// and at least 8 or the number of CPUs for players without a limit.
-func defaultConcurrency(players []game.Player) int {
-	slots := 0
-	seen := map[any]bool{}
-	for _, p := range players {
-		c, ok := p.(game.Capacity)
-		if !ok {
-			continue
-		}
-		if reflect.TypeOf(p).Comparable() {
-			if seen[p] {
-				continue
-			}
-			seen[p] = true
-		}
-		slots += max(c.Capacity(), 0)
-	}
-	return max(slots, 8, runtime.GOMAXPROCS(0))
-}
-
-// shardSize is the number of indices below n that are i modulo shards.
-func shardSize(n, i, shards int) int {
-	if n <= i {
-		return 0
-	}
-	return (n-1-i)/shards + 1
 }
 
 func isTerminal(w io.Writer) bool {

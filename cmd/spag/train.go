@@ -1,44 +1,37 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/atomicfile"
-	"github.com/spag-go/spag/rl"
-	"github.com/spag-go/spag/rl/checkpoint"
-	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/objective"
 	"github.com/spag-go/spag/rl/train"
+	"github.com/spag-go/spag/rl/trainer"
 )
 
 // newTrainCmd is `spag train`: train the native model on SPAG training data.
 func newTrainCmd(sig *interrupts) *cobra.Command {
 	var (
-		objectiveName, data, initPath, refPath, out, metricsPath, db string
-		steps, saveEvery, logEvery, stopAfter                        int
-		epochs                                                       float64
-		restart                                                      bool
-		cfg                                                          = train.DefaultConfig("")
-		beta                                                         float64
-		apoParams                                                    = objective.DefaultAPO()
+		objectiveName, data, initPath, resumePath, refPath, out, metricsPath, db, trainerSpec string
+		steps, saveEvery, logEvery, stopAfter                                                 int
+		epochs                                                                                float64
+		restart                                                                               bool
+		cfg                                                                                   = train.DefaultConfig("")
+		beta                                                                                  float64
+		apoParams                                                                             = objective.DefaultAPO()
 	)
 	apoParams.Samples = 0 // from the data unless set
 	cmd := &cobra.Command{
-		Use:   "train --objective sft|spag|var|apo --data FILE --init CKPT --steps N|--epochs E --out CKPT",
+		Use:   "train --objective sft|spag|var|apo --data FILE (--init CKPT | --resume CKPT) --steps N|--epochs E --out CKPT",
 		Short: "Train the native model on SPAG training data (exported by 'spag rewards')",
-		Long: `train optimises the checkpoint given by --init with one of the objectives:
+		Long: `train optimises a model with one of the objectives:
   sft   imitation with a KL penalty to the reference (--beta, default 0.1)
   spag  SPAG's offline policy objective (--beta 0.2, --clip-range 0.2, --sft-coeff 0.5);
         samples whose type is "sft" form the imitation term
@@ -50,26 +43,46 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
         -log sigmoid(s_j - s_k) (--apo-gamma for preference items,
         --apo-mu/--apo-samples for adversarial ones, m by default the
         largest number of samples of an item); --batch-size counts items
-The reference model (--ref, default: the --init weights) stays frozen.
-When --init is a checkpoint written by an earlier 'spag train', the run resumes
-it (same flags and data required) unless --restart is given. Checkpoints are
-written atomically. The first Ctrl-C (or SIGTERM) finishes the step in
-flight, saves the checkpoint and exits with code 130; the second stops at
-once, still saving the last finished step. --stop-after N ends the run after
-step N the same way (exit 0), so that a long run can be done in parts: the
-same command with --init set to the saved checkpoint continues it. Metrics go to stderr, to the SQLite database (--db, as a
-training record with one row per step; --db "" turns that off) and, with
---metrics, to a JSONL file.`,
+
+--init CKPT starts a new run from the weights of any checkpoint (one of
+'spag model init', or one that 'spag train' wrote): new optimizer state,
+step 1, and the frozen reference model is --ref, by default the --init
+weights. --resume CKPT continues an interrupted run from the checkpoint it
+saved: optimizer state, step, data order, random state and the reference
+the run started with (recorded in the checkpoint by path and weights
+digest; a reference whose weights changed is refused, --ref names a moved
+copy). A resumed run needs the same settings and data; the result is bit for
+bit what one uninterrupted run gives. Checkpoints are written atomically.
+
+The first Ctrl-C (or SIGTERM) finishes the step in flight, saves the
+checkpoint and exits with code 130; the second stops at once, still saving
+the last finished step. --stop-after N ends the run after step N the same
+way (exit 0), so that a long run can be done in parts. Either way train
+prints the exact command that continues the run (--resume). Metrics go to
+stderr, to the SQLite database (--db, as a training record with one row per
+step; --db "" turns that off) and, with --metrics, to a JSONL file.
+
+--trainer exec:CMD hands the job to an external trainer (a GPU trainer such
+as TRL) instead of training in process: CMD runs under sh with SPAG_*
+environment variables naming the data (also as chat JSONL), the policies,
+the objective and its parameters and where to write the new policy, and
+writes a result file naming it; see docs/trainer.md.`,
 		Example: `  spag rewards --db spag.db --out train.json
   spag model init --preset tiny --seed 1 --corpus train.json --out tiny.ckpt
-  spag train --objective sft --data train.json --init tiny.ckpt --steps 200 --out tiny-sft.ckpt --metrics sft.jsonl`,
+  spag train --objective sft --data train.json --init tiny.ckpt --steps 200 --out tiny-sft.ckpt --metrics sft.jsonl
+  spag train --objective spag --data train.json --init tiny-sft.ckpt --epochs 1 --out tiny-spag.ckpt --stop-after 2
+  spag train --objective spag --data train.json --resume tiny-spag.ckpt --epochs 1 --out tiny-spag.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case objectiveName != train.ObjectiveSFT && objectiveName != train.ObjectiveSPAG && objectiveName != train.ObjectiveVAR && objectiveName != train.ObjectiveAPO:
 				return usagef("train: --objective %q: choose sft, spag, var or apo", objectiveName)
-			case data == "" || initPath == "" || out == "":
-				return usagef("train: --data, --init and --out are required")
+			case data == "" || out == "":
+				return usagef("train: --data and --out are required")
+			case (initPath == "") == (resumePath == ""):
+				return usagef("train: give exactly one of --init CKPT (start a new run from its weights) and --resume CKPT (continue an interrupted run)")
+			case restart && resumePath != "":
+				return usagef("train: --restart contradicts --resume; --init CKPT starts a new run from a checkpoint's weights")
 			case (steps > 0) == (epochs > 0):
 				return usagef("train: give exactly one of --steps N and --epochs E (both positive)")
 			case out == "-":
@@ -80,19 +93,14 @@ training record with one row per step; --db "" turns that off) and, with
 			if err := atomicfile.CheckWritable(out); err != nil {
 				return usagef("train: --out: %v", err)
 			}
+			if restart {
+				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: --restart is deprecated and has no effect: --init always starts a new run from the checkpoint's weights (--resume continues one)")
+			}
 			cfg.Objective = objectiveName
 			if cmd.Flags().Changed("beta") {
 				cfg.SFTBeta, cfg.SPAG.Beta = beta, beta
 			}
-
-			examples, units, err := readTrainingData(data, objectiveName)
-			if err != nil {
-				return err
-			}
 			if objectiveName == train.ObjectiveAPO {
-				if apoParams.Samples == 0 {
-					apoParams.Samples = samplesPerQuery(examples)
-				}
 				cfg.APO = &apoParams
 			} else {
 				for _, name := range []string{"apo-gamma", "apo-mu", "apo-samples"} {
@@ -101,42 +109,25 @@ training record with one row per step; --db "" turns that off) and, with
 					}
 				}
 			}
-			cfg.Steps = steps
-			if epochs > 0 {
-				cfg.Steps = train.StepsForEpochs(epochs, units, cfg.BatchSize)
-			}
-
-			init, err := checkpoint.Load(initPath)
+			tr, err := trainer.Open(trainerSpec)
 			if err != nil {
+				return usagef("--trainer: %v", err)
+			}
+			if _, native := tr.(trainer.Native); !native && (stopAfter > 0 || saveEvery > 0) {
+				return usagef("train: --stop-after and --save-every apply to --trainer native only")
+			}
+			cfg.Steps = steps
+			job := trainer.Job{Config: cfg, Epochs: epochs, Data: data, Out: out, StopAfter: stopAfter, SaveEvery: saveEvery,
+				Stop: sig.Drain(), Log: cmd.ErrOrStderr(), LogEvery: logEvery, MetricsFile: metricsPath, Resume: resumePath != ""}
+			initFlag := "init"
+			if resumePath != "" {
+				initFlag = "resume"
+			}
+			if job.Init, err = policyFlag(initFlag, initPath+resumePath); err != nil {
 				return err
 			}
-			if restart {
-				init.Optimizer, init.Train = nil, nil
-			}
-			var ref *model.Params
-			if refPath != "" {
-				rc, err := checkpoint.Load(refPath)
-				if err != nil {
-					return err
-				}
-				ref = rc.Params
-			} else if init.Train != nil && init.Optimizer != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: resuming without --ref: the reference is the resumed weights, not the original ones")
-			}
-			tr, err := train.New(cmd.Context(), cfg, init, ref, examples)
-			if err != nil {
-				return fmt.Errorf("train: %w", err)
-			}
-			defer tr.Close()
-
-			sinks := []train.MetricsSink{train.NewConsole(cmd.ErrOrStderr(), logEvery)}
-			if metricsPath != "" {
-				mf, err := os.OpenFile(metricsPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-				if err != nil {
-					return fmt.Errorf("train: --metrics: %w", err)
-				}
-				defer mf.Close()
-				sinks = append(sinks, train.NewJSONL(mf))
+			if job.Ref, err = policyFlag("ref", refPath); err != nil {
+				return err
 			}
 			if db != "" {
 				store, err := episodes.Open(cmd.Context(), db, episodes.Options{})
@@ -144,40 +135,33 @@ training record with one row per step; --db "" turns that off) and, with
 					return fmt.Errorf("train: --db: %w", err)
 				}
 				defer store.Close()
-				code, _ := codeVersion()
-				config, err := json.Marshal(map[string]any{"data": data, "init": initPath, "ref": refPath, "out": out, "train": cfg})
-				if err != nil {
-					return err
-				}
-				rec := &episodes.Training{Objective: cfg.Objective, Config: config, CodeVersion: code}
-				if err := store.CreateTraining(cmd.Context(), rec); err != nil {
-					return err
-				}
-				sinks = append(sinks, storeMetrics{store: store, training: rec.ID})
-				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: metrics recorded as training %s in %s\n", rec.ID, db)
+				job.Store = store
+				job.CodeVersion, _ = codeVersion()
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "spag train: %d samples, objective %s, steps %d..%d of %d\n", len(examples), cfg.Objective, tr.Step()+1, tr.Total(), tr.Total())
-			save := func(c *checkpoint.Checkpoint) error { return checkpoint.Save(out, c) }
-			last := tr.Total()
-			if stopAfter > 0 {
-				last = stopAfter
-			}
-			runErr := tr.RunUntil(cmd.Context(), last, sig.Drain(), sinks, saveEvery, save)
-			if c, err := tr.Checkpoint(); err == nil && tr.Step() > 0 {
-				if err := save(c); err != nil {
-					return err
-				}
-			}
-			if runErr != nil {
-				if errors.Is(runErr, context.Canceled) && sig.count() > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", tr.Step(), out)
+			res, err := tr.Train(cmd.Context(), job)
+			stopped := res.Policy.Checkpoint != "" && res.Step < res.Total
+			if err != nil {
+				if errors.Is(err, context.Canceled) && sig.count() > 0 {
+					if res.Policy.Checkpoint != "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", res.Step, out)
+					}
+					if stopped {
+						fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
+					}
 					return errInterrupted
 				}
-				return fmt.Errorf("train (state at step %d saved to %s): %w", tr.Step(), out, runErr)
+				if stopped {
+					fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
+				}
+				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, tr.Step(), tr.Total())
-			if tr.Step() < tr.Total() {
-				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with the same flags and --init %s\n", out)
+			if _, native := tr.(trainer.Native); native {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, res.Step, res.Total)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "trained %s (log: %s)\n", describePolicy(res.Policy), res.Log)
+			}
+			if stopped {
+				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
 			}
 			if sig.count() > 0 {
 				return errInterrupted
@@ -188,8 +172,10 @@ training record with one row per step; --db "" turns that off) and, with
 	f := cmd.Flags()
 	f.StringVar(&objectiveName, "objective", "", "training objective: sft, spag, var or apo")
 	f.StringVar(&data, "data", "", "SPAG training JSON (from 'spag rewards' or 'spag apo rewards'); for apo, the items of 'spag apo items'")
-	f.StringVar(&initPath, "init", "", "checkpoint to start from (or resume)")
-	f.StringVar(&refPath, "ref", "", "frozen reference checkpoint (default: the --init weights)")
+	f.StringVar(&initPath, "init", "", "checkpoint whose weights a new run starts from")
+	f.StringVar(&resumePath, "resume", "", "checkpoint of an interrupted run to continue (same settings and data)")
+	f.StringVar(&refPath, "ref", "", "frozen reference checkpoint (default: the --init weights; with --resume, the run's own)")
+	f.StringVar(&trainerSpec, "trainer", "native", "native (in process) or exec:CMD (an external trainer, see docs/trainer.md)")
 	f.StringVar(&out, "out", "", "checkpoint to write")
 	f.StringVar(&metricsPath, "metrics", "", "append per-step metrics to this JSONL file")
 	f.StringVar(&db, "db", "spag.db", `SQLite database that records the training and its per-step metrics ("" for none)`)
@@ -198,7 +184,8 @@ training record with one row per step; --db "" turns that off) and, with
 	f.IntVar(&stopAfter, "stop-after", 0, "end this run after step N, saving the checkpoint (0: run to the last step)")
 	f.IntVar(&saveEvery, "save-every", 0, "also checkpoint every N steps (0: only at the end)")
 	f.IntVar(&logEvery, "log-every", 10, "print metrics every N steps")
-	f.BoolVar(&restart, "restart", false, "start a new run from --init's weights, ignoring its optimizer state")
+	f.BoolVar(&restart, "restart", false, "deprecated, no effect: --init always starts a new run")
+	f.MarkHidden("restart")
 	f.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate")
 	f.Float64Var(&cfg.MinLR, "min-lr", cfg.MinLR, "final learning rate of the cosine schedule")
 	f.Float64Var(&cfg.WarmupFrac, "warmup", cfg.WarmupFrac, "fraction of steps for linear warm-up")
@@ -217,101 +204,47 @@ training record with one row per step; --db "" turns that off) and, with
 	return cmd
 }
 
-// readTrainingData reads --data for an objective: SPAG training JSON, or
-// reward-model items for apo. units is what --epochs counts: samples, or
-// items.
-func readTrainingData(path, objectiveName string) (examples []train.Example, units int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("train: %w", err)
-	}
-	defer f.Close()
-	if objectiveName == train.ObjectiveAPO {
-		return readRMItems(f, path)
-	}
-	samples, err := rl.ReadSPAGTraining(f, path)
-	if err != nil {
-		return nil, 0, err
-	}
-	for _, s := range samples {
-		examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: s.Type == rl.TypeSFT})
-	}
-	if len(examples) == 0 {
-		return nil, 0, fmt.Errorf("train: %s holds no samples", path)
-	}
-	return examples, len(examples), nil
+// continueCommand is the command line that continues the run cmd stopped:
+// its flags, with --resume OUT instead of --init and without --stop-after.
+func continueCommand(cmd *cobra.Command, out string) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "init", "resume", "stop-after", "restart":
+			return
+		}
+		parts = append(parts, "--"+f.Name, shellWord(f.Value.String()))
+	})
+	return strings.Join(append(parts, "--resume", shellWord(out)), " ")
 }
 
-// samplesPerQuery is APO's m for reward-model data: the most generated
-// samples (responses besides the gold one) of an adversarial item, 1 when
-// there is none.
-func samplesPerQuery(examples []train.Example) int {
-	per := map[int]int{}
-	m := 1
-	for _, e := range examples {
-		if e.Adversarial {
-			per[e.Item]++
-			m = max(m, per[e.Item]-1)
-		}
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
 	}
-	return m
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// rmItemLine is one line of reward-model items, as 'spag apo items' writes
-// them (the ratings it adds are not needed here).
-type rmItemLine struct {
-	Query       string    `json:"query"`
-	Responses   []string  `json:"responses"`
-	Prefs       []float64 `json:"prefs"`
-	Adversarial bool      `json:"adversarial"`
+// describePolicy names a trained policy for the user.
+func describePolicy(p trainer.Policy) string {
+	if s := p.Spec(); s != "" {
+		return s
+	}
+	return "gguf:" + p.GGUF
 }
 
-func readRMItems(r io.Reader, name string) (examples []train.Example, items int, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
+// policyFlag reads --init, --resume or --ref: a checkpoint path, or for
+// an external trainer native:PATH, gguf:PATH or ollama:NAME.
+func policyFlag(name, v string) (trainer.Policy, error) {
+	kind, _, _ := strings.Cut(v, ":")
+	switch kind {
+	case "native", "gguf", "ollama":
+		p, err := trainer.ParsePolicy(v, ".")
+		if err != nil {
+			return p, usagef("--%s: %v", name, err)
 		}
-		var it rmItemLine
-		if err := json.Unmarshal([]byte(line), &it); err != nil {
-			return nil, 0, fmt.Errorf("train: %s:%d: %v (want the items of 'spag apo items', one JSON object a line)", name, n, err)
-		}
-		switch {
-		case strings.TrimSpace(it.Query) == "":
-			return nil, 0, fmt.Errorf(`train: %s:%d: empty "query"`, name, n)
-		case len(it.Responses) < 2 || len(it.Prefs) != len(it.Responses):
-			return nil, 0, fmt.Errorf(`train: %s:%d: want at least two "responses" and one "prefs" entry each (got %d and %d)`, name, n, len(it.Responses), len(it.Prefs))
-		}
-		for k, y := range it.Responses {
-			if math.IsNaN(it.Prefs[k]) || math.IsInf(it.Prefs[k], 0) {
-				return nil, 0, fmt.Errorf("train: %s:%d: preference %d is not a finite number", name, n, k+1)
-			}
-			examples = append(examples, train.Example{Query: apo.ScoringText(it.Query), Target: y, Weight: 1,
-				Item: items, Pref: it.Prefs[k], Adversarial: it.Adversarial})
-		}
-		items++
+		return p, nil
 	}
-	if err := sc.Err(); err != nil {
-		return nil, 0, fmt.Errorf("train: %s: %w", name, err)
-	}
-	if items == 0 {
-		return nil, 0, fmt.Errorf("train: %s holds no items", name)
-	}
-	return examples, items, nil
-}
-
-// storeMetrics records training metrics in the SQLite store.
-type storeMetrics struct {
-	store    *episodes.Store
-	training string
-}
-
-func (s storeMetrics) WriteMetrics(ctx context.Context, m train.Metrics) error {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return s.store.WriteTrainingStep(ctx, s.training, m.Step, raw)
+	return trainer.Policy{Checkpoint: v}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/internal/ollamatest"
 )
 
 // TestTrainTinyOnExportedRewards is the RL loop end to end: self-play,
@@ -70,10 +72,10 @@ func TestTrainTinyOnExportedRewards(t *testing.T) {
 }
 
 // TestTrainInPartsAndStrip trains a tiny model in two runs (--stop-after,
-// then the same command from the saved checkpoint) and checks that the
-// result is byte for byte the one-run result; then strips it and checks
-// that the stripped file plays, reports itself as weights only and starts
-// a new run rather than resuming.
+// then the command it prints, which resumes the saved checkpoint) and
+// checks that the result is byte for byte the one-run result; then strips
+// it and checks that the stripped file plays, reports itself as weights
+// only and starts a new run.
 func TestTrainInPartsAndStrip(t *testing.T) {
 	dir := t.TempDir()
 	run := func(args ...string) result {
@@ -97,9 +99,12 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 			t.Errorf("%s: add_dummy_prefix %v, want %v", file, info.Dummy, want)
 		}
 	}
+	// SPAG's objective with the reference left to default (the --init
+	// weights): resuming must keep that reference, not take the resumed
+	// weights (issue 15, item 3).
 	trainArgs := func(init, out string, extra ...string) []string {
-		return append([]string{"train", "--objective", "sft", "--beta", "0", "--data", "train.json", "--init", init,
-			"--steps", "6", "--batch-size", "4", "--db", "", "--out", out}, extra...)
+		return append([]string{"train", "--objective", "spag", "--data", "train.json", "--init", init,
+			"--steps", "12", "--batch-size", "4", "--db", "", "--out", out}, extra...)
 	}
 	// An --out that cannot be written is refused before the first step,
 	// not after the last one.
@@ -119,11 +124,19 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 		t.Errorf("model info of a truncated checkpoint: exit %d\n%s%s", info.code, info.stdout, info.stderr)
 	}
 	run(trainArgs("tiny.ckpt", "straight.ckpt")...)
-	part := run(trainArgs("tiny.ckpt", "parts.ckpt", "--stop-after", "3")...)
-	if !strings.Contains(part.stdout, "after step 3 of 6") || !strings.Contains(part.stderr, "--init parts.ckpt") {
+	part := run(trainArgs("tiny.ckpt", "parts.ckpt", "--stop-after", "5")...)
+	_, cont, ok := strings.Cut(part.stderr, "continue with: ")
+	cont, _, _ = strings.Cut(cont, "\n")
+	if !strings.Contains(part.stdout, "after step 5 of 12") || !ok || !strings.Contains(cont, "--resume parts.ckpt") || strings.Contains(cont, "--stop-after") {
 		t.Fatalf("first part: %s%s", part.stdout, part.stderr)
 	}
-	run(trainArgs("parts.ckpt", "parts.ckpt")...)
+	args := strings.Fields(cont)
+	if args[0] != "spag" {
+		t.Fatalf("continue command %q", cont)
+	}
+	if r := run(args[1:]...); !strings.Contains(r.stderr, "steps 6..12 of 12") {
+		t.Fatalf("second part: %s", r.stderr)
+	}
 	straight, err := os.ReadFile(filepath.Join(dir, "straight.ckpt"))
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +148,19 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	if !bytes.Equal(straight, parts) {
 		t.Fatal("training in two parts gave another checkpoint than one run")
 	}
+	// --init of a trained checkpoint starts a new run (no --restart); the
+	// deprecated --restart still works and says so.
+	fresh := run(trainArgs("straight.ckpt", "fresh.ckpt", "--steps", "1", "--restart")...)
+	if !strings.Contains(fresh.stderr, "steps 1..1 of 1") || !strings.Contains(fresh.stderr, "starting a new run") || !strings.Contains(fresh.stderr, "deprecated") {
+		t.Errorf("new run from a trained checkpoint:\n%s", fresh.stderr)
+	}
+	// Resuming with other settings names what differs.
+	if r := spag(t, dir, "train", "--objective", "spag", "--data", "train.json", "--resume", "parts.ckpt", "--steps", "12", "--lr", "1e-2", "--batch-size", "4", "--db", "", "--out", "x.ckpt"); r.code != 1 || !strings.Contains(r.stderr, "lr: checkpoint") {
+		t.Errorf("resume with another --lr: exit %d\n%s", r.code, r.stderr)
+	}
 
 	run("model", "strip", "straight.ckpt", "--out", "weights.ckpt")
-	if info := run("model", "info", "weights.ckpt"); !strings.Contains(info.stdout, "step 6 of 6 (weights only") {
+	if info := run("model", "info", "weights.ckpt"); !strings.Contains(info.stdout, "step 12 of 12 (weights only") {
 		t.Errorf("model info of the stripped file:\n%s", info.stdout)
 	}
 	st, err := os.Stat(filepath.Join(dir, "weights.ckpt"))
@@ -145,7 +168,7 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 		t.Errorf("stripped file %v bytes vs %d: %v", st.Size(), len(straight), err)
 	}
 	again := run(trainArgs("weights.ckpt", "again.ckpt", "--steps", "1")...)
-	if !strings.Contains(again.stderr, "steps 1..1 of 1") || strings.Contains(again.stderr, "resuming") {
+	if !strings.Contains(again.stderr, "steps 1..1 of 1") {
 		t.Errorf("training from the stripped file:\n%s", again.stderr)
 	}
 	run("selfplay", "--db", "play.db", "--attacker", "native:weights.ckpt", "--defender", "native:straight.ckpt", "--games", "2", "--max-turns", "1")
@@ -186,7 +209,7 @@ func TestTrainInterrupt(t *testing.T) {
 	}
 	err := cmd.Wait()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "--init long.ckpt") {
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "--resume long.ckpt") {
 		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, stderr.String())
 	}
 	var info struct {
@@ -198,9 +221,60 @@ func TestTrainInterrupt(t *testing.T) {
 	if info.Step < 2 || info.Step >= info.Total {
 		t.Fatalf("saved at step %d of %d", info.Step, info.Total)
 	}
-	r = spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--init", "long.ckpt",
+	r = spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--resume", "long.ckpt",
 		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt", "--stop-after", fmt.Sprint(info.Step+1))
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("after step %d of 100000", info.Step+1)) {
 		t.Fatalf("continue: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTrainExec runs `spag train --trainer exec:CMD` with the stand-in
+// trainer of rl/trainer/testdata: one that serves the init checkpoint
+// through a real Ollama server, whose model then plays a game through the
+// ollama backend (a round's hand-over), and one that fails.
+func TestTrainExec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an ollama server")
+	}
+	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 1})
+	dir := t.TempDir()
+	script, err := filepath.Abs("../../rl/trainer/testdata/fake-trainer.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) result {
+		t.Helper()
+		r := spag(t, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	run("selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "20", "--seed", "4", "--style", "compact")
+	run("rewards", "--db", "spag.db", "--out", "train.json")
+	run("model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt")
+	trainArgs := func(env string, extra ...string) []string {
+		return append([]string{"train", "--trainer", "exec:" + env + " " + script, "--objective", "spag", "--data", "train.json",
+			"--init", "tiny.ckpt", "--steps", "5", "--out", "round1.ckpt"}, extra...)
+	}
+
+	r := run(trainArgs("FAKE_MODE=export FAKE_SPAG=" + binary + " FAKE_HOST=" + srv.URL)...)
+	want := "ollama:spag-round1@" + srv.URL
+	if !strings.Contains(r.stdout, "trained "+want+" (log: "+filepath.Join(dir, "round1.log")+")") {
+		t.Fatalf("exec trainer: %s%s", r.stdout, r.stderr)
+	}
+	// The next round plays the new policy through Ollama.
+	run(append([]string{"selfplay", "--db", "next.db", "--attacker", want, "--defender", "builtin", "--games", "1"},
+		append(modelArgs, shortTemplates(t, dir)...)...)...)
+	if n := queryInt(t, openDB(t, filepath.Join(dir, "next.db")), `SELECT COUNT(*) FROM episodes`); n != 1 {
+		t.Errorf("%d episodes played by the trained policy, want 1", n)
+	}
+
+	r = spag(t, dir, trainArgs("FAKE_MODE=fail")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "exit status 3") || !strings.Contains(r.stderr, "CUDA out of memory") || !strings.Contains(r.stderr, "round1.log") {
+		t.Errorf("failing trainer: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := spag(t, dir, trainArgs("FAKE_MODE=copy", "--stop-after", "2")...); r.code != 2 || !strings.Contains(r.stderr, "--trainer native only") {
+		t.Errorf("--stop-after with an exec trainer: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -53,6 +53,12 @@ type Options struct {
 	// subject: game-specific moves such as a Taboo guess, so that episodes
 	// reach every outcome.
 	Phrases []string
+	// PrivateViews says that the game shows a player its own view of the
+	// history rather than the public transcript (APO's reward model sees the
+	// two answers as unlabelled A and B, so that it cannot tell which is
+	// gold). The suite then checks that each view is the same on every call
+	// instead of equal to Transcript().
+	PrivateViews bool
 	// Episodes is the number of episodes played one after the other
 	// (default 40); as many again are played concurrently.
 	Episodes int
@@ -162,7 +168,55 @@ func checkGame(g game.Game) error {
 		return fmt.Errorf("Roles() hands out its internal slice: a caller's change made role 0 %q", got)
 	}
 	roles[0] = first
+	if err := checkDescription(g); err != nil {
+		return err
+	}
 	return checkString(g)
+}
+
+// checkDescription checks the game's registered description, when it has
+// one, against the game: same roles, outcomes whose winners and losers are
+// roles, and a Rebuild that gives back the same game.
+func checkDescription(g game.Game) error {
+	d, ok := game.Games.Lookup(g.Name())
+	if !ok {
+		return nil
+	}
+	if !slices.Equal(d.Roles, g.Roles()) {
+		return fmt.Errorf("description roles %q differ from Roles() %q", d.Roles, g.Roles())
+	}
+	if d.Subject == "" {
+		return fmt.Errorf("description names no subject")
+	}
+	if len(d.Outcomes) == 0 {
+		return fmt.Errorf("description lists no outcomes")
+	}
+	for _, o := range d.Outcomes {
+		for _, r := range []string{o.Winner, o.Loser} {
+			if r != "" && !slices.Contains(d.Roles, r) {
+				return fmt.Errorf("description outcome %q names %q, not a role", o.Name, r)
+			}
+		}
+		if (o.Winner == "") != (o.Loser == "") {
+			return fmt.Errorf("description outcome %q has a winner or a loser but not both", o.Name)
+		}
+		if o.RuleBreak && o.Loser == "" {
+			return fmt.Errorf("description outcome %q is a rule break without a loser", o.Name)
+		}
+	}
+	if got := game.NameOf(g.String()); got != g.Name() {
+		return fmt.Errorf("String() %q starts with %q, not the game's name %q: stored runs could not be described", g.String(), got, g.Name())
+	}
+	if d.Rebuild != nil {
+		r, err := d.Rebuild(g.String())
+		if err != nil {
+			return fmt.Errorf("description Rebuild(String()): %v", err)
+		}
+		if r.String() != g.String() {
+			return fmt.Errorf("description Rebuild(String()) gives %q, want %q", r.String(), g.String())
+		}
+	}
+	return nil
 }
 
 // checkString checks that String is stable.
@@ -176,10 +230,11 @@ func checkString(g game.Game) error {
 
 // episode is one scripted episode's context, for error messages.
 type episode struct {
-	g     game.Game
-	roles []string
-	setup game.Setup
-	texts []string // utterances applied so far
+	privateViews bool
+	g            game.Game
+	roles        []string
+	setup        game.Setup
+	texts        []string // utterances applied so far
 }
 
 func (e *episode) errorf(format string, args ...any) error {
@@ -204,7 +259,7 @@ func abbreviate(s string) string {
 func playEpisode(g game.Game, o Options, i int) error {
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(i)))
 	setup := game.Setup{Index: i, Seed: rng.Uint64(), Subject: o.Subjects[i%len(o.Subjects)]}
-	e := &episode{g: g, roles: g.Roles(), setup: setup}
+	e := &episode{privateViews: o.PrivateViews, g: g, roles: g.Roles(), setup: setup}
 	s, err := g.NewState(setup)
 	if err != nil {
 		return e.errorf("NewState: %v", err)
@@ -391,6 +446,11 @@ func (e *episode) checkTerminal(s game.State, secrets []string) error {
 	if err := e.checkEvidence(v, tr); err != nil {
 		return err
 	}
+	if d, ok := game.Games.Lookup(e.g.Name()); ok {
+		if _, known := d.Outcome(v.Outcome); !known {
+			return e.errorf("verdict outcome %q is not among the outcomes the game's description lists", v.Outcome)
+		}
+	}
 	if err := e.checkTranscript(s); err != nil {
 		return err
 	}
@@ -471,7 +531,11 @@ func (e *episode) checkObservations(s game.State) error {
 		if o.Turn != len(tr)+1 {
 			return e.errorf("Observation(%d).Turn = %d, want %d (1-based number of the next utterance)", p, o.Turn, len(tr)+1)
 		}
-		if !reflect.DeepEqual(o.Transcript, tr) {
+		if e.privateViews {
+			if again := s.Observation(p).Transcript; !reflect.DeepEqual(o.Transcript, again) {
+				return e.errorf("Observation(%d).Transcript is not stable: %q then %q", p, o.Transcript, again)
+			}
+		} else if !reflect.DeepEqual(o.Transcript, tr) {
 			return e.errorf("Observation(%d).Transcript %q differs from Transcript() %q", p, o.Transcript, tr)
 		}
 	}

@@ -114,7 +114,11 @@ func (s *toyState) Apply(text string) error {
 		s.verdict = game.Verdict{Outcome: outcome, DecidedAt: n, Rule: "said", Evidence: game.Evidence{Turn: n, Start: i, End: end, Text: s.secret}}
 		s.done = true
 	} else if n >= 6 {
-		s.verdict = game.Verdict{Outcome: "draw", DecidedAt: n, Rule: "limit"}
+		outcome := "draw"
+		if s.g.fault == "undescribed-outcome" {
+			outcome = "stalemate"
+		}
+		s.verdict = game.Verdict{Outcome: outcome, DecidedAt: n, Rule: "limit"}
 		s.done = true
 	}
 	return nil
@@ -147,6 +151,19 @@ func (s *toyState) Clone() game.State {
 var toyOptions = Options{Subjects: []string{"kiwi", "plum", "fig"}, Phrases: []string{"is it {subject}", "is it {other}"}, MaxSteps: 50}
 
 // TestToyPasses runs the suite as a game's test would, on a correct game.
+// The toy game describes itself, as real games do, so that the suite
+// checks its verdicts against the description.
+func init() {
+	game.Games.Register(&game.Description{
+		Name: "toy", Subject: "secret", Roles: []string{"keeper", "seeker"},
+		Outcomes: []game.Outcome{
+			{Name: "seeker_wins", Winner: "seeker", Loser: "keeper"},
+			{Name: "keeper_loses", Winner: "seeker", Loser: "keeper", RuleBreak: true},
+			{Name: "draw"},
+		},
+	})
+}
+
 func TestToyPasses(t *testing.T) {
 	RunWith(t, newToy(""), toyOptions)
 }
@@ -169,6 +186,7 @@ func TestFaultsAreCaught(t *testing.T) {
 		{"observation-after-end", "Observation(0) is for player -1"},
 		{"bad-evidence", "evidence span"},
 		{"never-ends", "not over after 50 utterances"},
+		{"undescribed-outcome", "not among the outcomes the game's description lists"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {

@@ -6,10 +6,11 @@ package report
 import (
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spag-go/spag/eval"
 )
 
 // Interval is a proportion with its 95% Wilson score interval.
@@ -23,20 +24,11 @@ type Interval struct {
 const z95 = 1.959963984540054
 
 // Wilson returns the proportion successes/n with its 95% Wilson score
-// interval. It is preferred to the normal approximation because it stays
-// inside [0, 1] and behaves at small n and extreme rates. n = 0 gives the
-// uninformative interval [0, 1] with rate 0.
+// interval (see [eval.Wilson]). n = 0 gives the uninformative interval
+// [0, 1] with rate 0.
 func Wilson(successes, n int) Interval {
-	if n <= 0 {
-		return Interval{Low: 0, High: 1}
-	}
-	p := float64(successes) / float64(n)
-	nn := float64(n)
-	z2 := z95 * z95
-	denom := 1 + z2/nn
-	centre := (p + z2/(2*nn)) / denom
-	half := z95 * math.Sqrt(p*(1-p)/nn+z2/(4*nn*nn)) / denom
-	return Interval{Rate: p, Low: math.Max(0, centre-half), High: math.Min(1, centre+half)}
+	r := eval.NewRate(successes, n, 0)
+	return Interval{Rate: r.Rate, Low: r.Lo, High: r.Hi}
 }
 
 // Counts is what a report is computed from.

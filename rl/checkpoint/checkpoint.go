@@ -14,7 +14,9 @@ package checkpoint
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +51,38 @@ type Train struct {
 	Order  []int           `json:"order,omitempty"`
 	RNG    []byte          `json:"rng,omitempty"` // math/rand/v2 PCG state
 	Config json.RawMessage `json:"config,omitempty"`
+	// Reference names the run's frozen reference model, so that resuming
+	// the run uses the same one (nil when the objective uses none, and in
+	// checkpoints written before it was recorded).
+	Reference *Reference `json:"reference,omitempty"`
+}
+
+// Reference identifies a frozen reference model: the absolute path it was
+// loaded from and the digest of its weights (see [WeightsDigest]).
+type Reference struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+}
+
+// WeightsDigest is "sha256:" and the hex digest of a model's configuration
+// and float32 weights. It ignores the tokenizer and any optimizer state, so
+// a checkpoint and its stripped copy have the same digest.
+func WeightsDigest(p *model.Params) (string, error) {
+	h := sha256.New()
+	cfg, err := json.Marshal(p.Config)
+	if err != nil {
+		return "", fmt.Errorf("weights digest: %w", err)
+	}
+	h.Write(cfg)
+	buf := make([]byte, 0, 1<<16)
+	for _, t := range p.Tensors {
+		d, ok := t.Data().([]float32)
+		if !ok {
+			return "", fmt.Errorf("weights digest: params are %v, want float32", t.Dtype())
+		}
+		writeFloats(h, buf, d)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Checkpoint is everything a file holds. Optimizer and Train are nil for a
@@ -110,6 +144,21 @@ func validate(c *Checkpoint) error {
 	return nil
 }
 
+// writeFloats writes d to w as little-endian float32, in chunks of buf's
+// capacity; it ignores write errors (both callers' writers keep or never
+// have them).
+func writeFloats(w io.Writer, buf []byte, d []float32) {
+	for len(d) > 0 {
+		n := min(len(d), cap(buf)/4)
+		buf = buf[:0]
+		for _, v := range d[:n] {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		w.Write(buf)
+		d = d[n:]
+	}
+}
+
 // Write writes c in the file format to w (not atomically; see [Save]).
 func Write(w io.Writer, c *Checkpoint) error {
 	if err := validate(c); err != nil {
@@ -141,17 +190,8 @@ func Write(w io.Writer, c *Checkpoint) error {
 	binary.Write(bw, binary.LittleEndian, uint64(len(hdr)))
 	bw.Write(hdr)
 	buf := make([]byte, 0, 1<<16)
-	writeF32 := func(d []float32) {
-		for len(d) > 0 {
-			n := min(len(d), cap(buf)/4)
-			buf = buf[:0]
-			for _, v := range d[:n] {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			}
-			bw.Write(buf)
-			d = d[n:]
-		}
-	}
+	// bufio keeps the first write error; Flush reports it.
+	writeF32 := func(d []float32) { writeFloats(bw, buf, d) }
 	for _, t := range c.Params.Tensors {
 		writeF32(t.Data().([]float32))
 	}

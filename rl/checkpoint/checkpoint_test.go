@@ -115,3 +115,25 @@ func TestCorruption(t *testing.T) {
 		t.Error("missing file loaded")
 	}
 }
+
+// TestWeightsDigest: the digest follows the weights, not the optimizer
+// state or the copy, and changes with any single weight.
+func TestWeightsDigest(t *testing.T) {
+	c := testCheckpoint(t, true)
+	d1, err := WeightsDigest(c.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := WeightsDigest(c.Params.Clone())
+	if err != nil || d2 != d1 {
+		t.Fatalf("clone digest %s (%v), want %s", d2, err, d1)
+	}
+	p := c.Params.Clone()
+	p.Tensors[len(p.Tensors)-1].Data().([]float32)[0] += 1e-6
+	if d3, _ := WeightsDigest(p); d3 == d1 {
+		t.Fatalf("digest %s did not change with a weight", d3)
+	}
+	if len(d1) != len("sha256:")+64 {
+		t.Fatalf("digest %q", d1)
+	}
+}

@@ -324,7 +324,7 @@ func (t *Trainer) resume(c *checkpoint.Checkpoint) error {
 	}
 	if len(diffs) > 0 {
 		sort.Strings(diffs)
-		return fmt.Errorf("resume: %w with the checkpoint's run (%s); pass the same flags and data to resume, or start a new run from its weights (spag train --restart)", ErrMismatch, strings.Join(diffs, "; "))
+		return fmt.Errorf("resume: %w with the checkpoint's run (%s); pass the same flags and data to resume, or start a new run from its weights (spag train --init)", ErrMismatch, strings.Join(diffs, "; "))
 	}
 	tr := c.Train
 	if len(tr.Order) != len(t.units) || tr.Cursor < 0 || tr.Cursor > len(tr.Order) {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+type arenaOut struct {
+	Game  string            `json:"game"`
+	Runs  map[string]string `json:"runs"`
+	Roles []struct {
+		Role    string `json:"role"`
+		WinRate struct {
+			Wins, Games int
+		} `json:"win_rate"`
+		Baseline struct {
+			Wins, Games int
+		} `json:"baseline_win_rate"`
+		Difference struct {
+			Diff, Lo, Hi float64
+			Known        bool
+		} `json:"difference"`
+	} `json:"roles"`
+}
+
+// TestArenaMeasuresAndResumes plays an arena of the built-in players, loses
+// part of one pairing (as a kill would: the games never stored), resumes it
+// with the run IDs the arena printed, and gets the same result with every
+// game stored once.
+func TestArenaMeasuresAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	const games = 60
+	x := spag(t, dir, "arena", "--a", "builtin:skill=0.9", "--b", "builtin:skill=0.2", "--games", "60", "--db", "a.db", "--json")
+	if x.code != 0 {
+		t.Fatalf("arena: exit %d, stderr %q", x.code, x.stderr)
+	}
+	var first arenaOut
+	mustJSON(t, x.stdout, &first)
+	if len(first.Runs) != 3 || len(first.Roles) != 2 || first.Roles[0].Role != "attacker" || first.Roles[1].Role != "defender" {
+		t.Fatalf("arena result %+v", first)
+	}
+	for _, r := range first.Roles {
+		if r.WinRate.Games != games || r.Baseline.Games != games || !r.Difference.Known {
+			t.Errorf("%s: %+v; want %d games a side", r.Role, r, games)
+		}
+	}
+	// The strong defender beats the weak baseline's defender.
+	if d := first.Roles[1].Difference; d.Diff <= 0 {
+		t.Errorf("skill 0.9 defends no better than skill 0.2: %+v", d)
+	}
+	ids := regexp.MustCompile(`run (r[0-9a-f-]+)`).FindAllStringSubmatch(x.stderr, -1)
+	if len(ids) != 3 {
+		t.Fatalf("stderr names %d runs, want 3: %q", len(ids), x.stderr)
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM episodes WHERE run_id = ? AND idx >= 25`, ids[1][1]); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	resume := ids[0][1] + "," + ids[1][1] + "," + ids[2][1]
+	y := spag(t, dir, "arena", "--db", "a.db", "--resume", resume, "--json")
+	if y.code != 0 {
+		t.Fatalf("resumed arena: exit %d, stderr %q", y.code, y.stderr)
+	}
+	if !strings.Contains(y.stderr, "35/35 100%") || strings.Count(y.stderr, "0/0 ") != 2 {
+		t.Errorf("resume should play only the 35 lost games: %q", y.stderr)
+	}
+	var again arenaOut
+	mustJSON(t, y.stdout, &again)
+	for i := range first.Roles {
+		if first.Roles[i] != again.Roles[i] {
+			t.Errorf("resumed arena measured %+v, first %+v (same seeds)", again.Roles[i], first.Roles[i])
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"arena", "--a", "builtin"}, "--a and --b are required"},
+		{[]string{"arena", "--a", "builtin", "--b", "builtin", "--words", writeFile(t, dir, "one.txt", "zebra\n")}, "at least 2 words"},
+		{[]string{"arena", "--db", "a.db", "--resume", ids[0][1]}, "3 run IDs"},
+	} {
+		if z := spag(t, dir, tc.args...); z.code != 2 || !strings.Contains(z.stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error saying %q", tc.args, z.code, z.stderr, tc.want)
+		}
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
