@@ -21,7 +21,7 @@ func newEpisodesCmd() *cobra.Command {
 		Short: "Import and export stored episodes",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newEpisodesImportCmd(), newEpisodesExportCmd())
+	cmd.AddCommand(newEpisodesImportCmd(), newEpisodesExportCmd(), newEpisodesMergeCmd())
 	return cmd
 }
 
