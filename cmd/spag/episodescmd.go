@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -132,9 +133,10 @@ seed, turns with token counts, verdict with its judge, error).`,
 	return cmd
 }
 
-// writeOut writes through fn to the file path, or to stdout for "-". A file
-// is written atomically, so a failed export never leaves a truncated file
-// behind.
+// writeOut writes through fn to the file path, or to stdout for "-". A
+// regular file is written atomically, so a failed export never leaves a
+// truncated file behind; a device, a pipe or a symbolic link's target is
+// written through (see package atomicfile).
 func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		w := bufio.NewWriter(stdout)
@@ -144,4 +146,23 @@ func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 		return w.Flush()
 	}
 	return atomicfile.Write(path, fn)
+}
+
+// saveCheckpoint writes c to path, or to stdout for "-".
+func saveCheckpoint(path string, stdout io.Writer, c *checkpoint.Checkpoint) error {
+	return writeOut(path, stdout, func(w io.Writer) error {
+		if err := checkpoint.Write(w, c); err != nil {
+			return fmt.Errorf("save checkpoint %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// reportTo is where a command that wrote its data to path says so: stderr
+// when the data went to stdout.
+func reportTo(cmd *cobra.Command, path string) io.Writer {
+	if path == "-" {
+		return cmd.ErrOrStderr()
+	}
+	return cmd.OutOrStdout()
 }
