@@ -3,6 +3,7 @@ package episodes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,4 +79,52 @@ func TestOpenReadOnly(t *testing.T) {
 			t.Error("OpenReadOnly created the file")
 		}
 	})
+}
+
+// TestOpenReadOnlyOlderSchema reads a database written before the newest
+// migration: migrated first where it can be written, read as it is where
+// it cannot (immutable).
+func TestOpenReadOnlyOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t, Options{})
+	run := createRun(t, s)
+	if err := s.Write(ctx, run.ID, sampleEpisode(0, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := len(ms)
+	// Undo the newest migration, as a database of the previous spag.
+	db := rawDB(t, path)
+	if _, err := db.Exec(`DROP TABLE leases; PRAGMA user_version = ` + fmt.Sprint(latest-1)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	im, err := open(ctx, path, Options{}, modeImmutable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := im.Stats(ctx, run.ID); err != nil || st.Episodes != 1 {
+		t.Errorf("immutable read of an older schema: %+v, %v", st, err)
+	}
+	im.Close()
+
+	r, err := OpenReadOnly(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly of an older schema: %v", err)
+	}
+	defer r.Close()
+	if st, err := r.Stats(ctx, run.ID); err != nil || st.Episodes != 1 {
+		t.Errorf("read: %+v, %v", st, err)
+	}
+	var version int
+	if err := r.rdb.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil || version != latest {
+		t.Errorf("schema %d (%v) after OpenReadOnly in a writable directory, want it migrated to %d", version, err, latest)
+	}
 }
