@@ -231,7 +231,10 @@ func (s *Session) Resume(ctx context.Context, runID, gameName string) (*episodes
 }
 
 // Begin records a new run of the plan (run is nil) or takes up a resumed
-// one, and returns the run with the episodes still to play.
+// one, and returns the run with the episodes still to play. It takes the
+// run's lease (see [episodes.Store.AcquireRun]) until the session closes,
+// so that two processes resuming one run do not both play it: the second
+// gets an error wrapping [episodes.ErrRunBusy] naming the first.
 func (s *Session) Begin(ctx context.Context, p *Plan, run *episodes.Run) (*episodes.Run, *Pending, error) {
 	store, err := s.Store(ctx)
 	if err != nil {
@@ -242,7 +245,13 @@ func (s *Session) Begin(ctx context.Context, p *Plan, run *episodes.Run) (*episo
 		if err := store.CreateRun(ctx, run); err != nil {
 			return nil, nil, err
 		}
+		if _, err := store.AcquireRun(ctx, run.ID); err != nil {
+			return nil, nil, err
+		}
 		return run, &Pending{plan: p, total: run.Total}, nil
+	}
+	if _, err := store.AcquireRun(ctx, run.ID); err != nil {
+		return nil, nil, err
 	}
 	done, err := store.DoneIndices(ctx, run.ID)
 	if err != nil {

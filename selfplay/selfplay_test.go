@@ -2,12 +2,18 @@ package selfplay_test
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo"
 )
 
 func TestShardSize(t *testing.T) {
@@ -133,5 +139,62 @@ func TestDefaultConcurrency(t *testing.T) {
 		if got := selfplay.DefaultConcurrency(tt.players); got != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+func tabooPlan(t *testing.T, games int) *selfplay.Plan {
+	t.Helper()
+	g, err := taboo.New(taboo.Params{MaxTurns: 2, Judge: judge.NewStrict(), Style: taboo.StyleChat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	talk := game.PlayerFunc(func(context.Context, game.Request) (game.Reply, error) {
+		return game.Reply{Text: "Think of something round."}, nil
+	})
+	subjects, err := selfplay.Shuffle([]string{"zebra", "violin", "kettle"}, games, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &selfplay.Plan{Game: g, Players: []game.Player{talk, talk}, Subjects: subjects, Seed: 3,
+		Names: map[string]string{"attacker": "talk", "defender": "talk"}, Judge: "strict@1", MaxTurns: 2, Config: []byte(`{}`)}
+}
+
+// TestOneProcessPlaysARun: a second session resuming a run that another
+// session holds is refused with the holder named, and can take it up once
+// the first is closed.
+func TestOneProcessPlaysARun(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lease.db")
+	plan := tabooPlan(t, 6)
+	first := &selfplay.Session{Path: path}
+	run, pending, err := first.Begin(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending.Len() != 6 {
+		t.Fatalf("pending %d, want 6", pending.Len())
+	}
+	second := &selfplay.Session{Path: path}
+	defer second.Close()
+	stored, err := second.Resume(ctx, run.ID, taboo.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := second.Begin(ctx, plan, stored); !errors.Is(err, episodes.ErrRunBusy) || !strings.Contains(err.Error(), "process") {
+		t.Fatalf("second Begin while the first holds the run: %v; want ErrRunBusy naming the holder", err)
+	}
+	res, err := first.Play(ctx, run, plan, pending, selfplay.Options{})
+	if err != nil || !res.Complete() || res.Played != 6 {
+		t.Fatalf("Play = %+v, %v", res, err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, again, err := second.Begin(ctx, plan, stored)
+	if err != nil {
+		t.Fatalf("Begin after the holder closed: %v", err)
+	}
+	if again.Len() != 0 {
+		t.Errorf("a finished run has %d episodes pending", again.Len())
 	}
 }
