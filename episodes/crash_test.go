@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -37,16 +38,7 @@ func TestCrashKeepsCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashKeepsCommitted$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashPathEnv+"="+path, crashRunEnv+"="+run.ID)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startChild(t, "TestCrashKeepsCommitted", crashPathEnv+"="+path, crashRunEnv+"="+run.ID)
 	// Kill the child if it does not report in time, so the test ends.
 	watchdog := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
 	defer watchdog.Stop()
@@ -77,7 +69,7 @@ func TestCrashKeepsCommitted(t *testing.T) {
 		t.Fatalf("child reported only %d commits", len(reported))
 	}
 
-	s, err = Open(ctx, path, Options{})
+	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}
@@ -118,6 +110,24 @@ func TestCrashKeepsCommitted(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startChild runs this test binary's test name in a child process with
+// env added, for the child's half of a two-process test; it returns the
+// child and its standard output.
+func startChild(t *testing.T, name string, env ...string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
 }
 
 // crashChild writes episodes until it is killed, printing each committed

@@ -2,6 +2,7 @@ package episodes_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -67,4 +68,90 @@ func ExampleOpen() {
 	// committed: 2
 	// 0 apple: defender_wins at utterance 2 of 2
 	// 1 river: defender_wins at utterance 2 of 2
+}
+
+// A process takes a run's lease before playing it; a second player of the
+// same run is told who holds it.
+func ExampleStore_AcquireRun() {
+	dir, err := os.MkdirTemp("", "spag-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	store, err := episodes.Open(ctx, filepath.Join(dir, "spag.db"), episodes.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	run := &episodes.Run{Game: "taboo", Judge: "strict@1", Total: 1}
+	if err := store.CreateRun(ctx, run); err != nil {
+		log.Fatal(err)
+	}
+
+	release, err := store.AcquireRun(ctx, run.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = store.AcquireRun(ctx, run.ID)
+	var busy *episodes.RunBusyError
+	fmt.Println("second player refused:", errors.As(err, &busy), busy.PID == os.Getpid())
+	release()
+	_, err = store.AcquireRun(ctx, run.ID)
+	fmt.Println("after release:", err)
+	// Output:
+	// second player refused: true true
+	// after release: <nil>
+}
+
+// Two shards of one run, played on two machines into two databases,
+// become one run.
+func ExampleStore_Merge() {
+	dir, err := os.MkdirTemp("", "spag-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	words := []string{"apple", "river", "cloud", "stone"}
+	var shards []string
+	for i, shard := range []string{"0/2", "1/2"} {
+		path := filepath.Join(dir, fmt.Sprintf("shard%d.db", i))
+		s, err := episodes.Open(ctx, path, episodes.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		run := &episodes.Run{Game: "taboo", Judge: "strict@1", Seed: 1, Subjects: words, Shard: shard, Total: 2}
+		if err := s.CreateRun(ctx, run); err != nil {
+			log.Fatal(err)
+		}
+		for idx := i; idx < len(words); idx += 2 {
+			ep := game.Episode{Setup: game.Setup{Index: idx, Subject: words[idx]},
+				Verdict: game.Verdict{Outcome: "tie", DecidedAt: 10, Rule: "max_turns", Judge: "strict@1"}}
+			if err := s.Write(ctx, run.ID, ep); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			log.Fatal(err)
+		}
+		shards = append(shards, path)
+	}
+
+	all, err := episodes.Open(ctx, filepath.Join(dir, "all.db"), episodes.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer all.Close()
+	rep, err := all.Merge(ctx, shards)
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := all.Stats(ctx, rep.Runs[0].ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("runs:", len(rep.Runs), "shards:", rep.Runs[0].Shards, "episodes:", st.Episodes)
+	// Output:
+	// runs: 1 shards: [0/2 1/2] episodes: 4
 }

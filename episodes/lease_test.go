@@ -117,20 +117,11 @@ func TestRunLeaseAcrossProcesses(t *testing.T) {
 	s, path := openTest(t, Options{})
 	run := createRun(t, s)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunLeaseAcrossProcesses$", "-test.count=1")
-	cmd.Env = append(os.Environ(), leasePathEnv+"="+path, leaseRunEnv+"="+run.ID)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startChild(t, "TestRunLeaseAcrossProcesses", leasePathEnv+"="+path, leaseRunEnv+"="+run.ID)
 	sc := bufio.NewScanner(out)
 	for sc.Scan() && sc.Text() != "leased" {
 	}
-	_, err = s.AcquireRun(ctx, run.ID)
+	_, err := s.AcquireRun(ctx, run.ID)
 	var busy *RunBusyError
 	if !errors.As(err, &busy) || busy.PID != cmd.Process.Pid {
 		cmd.Process.Kill()

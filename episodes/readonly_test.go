@@ -3,6 +3,7 @@ package episodes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,4 +79,60 @@ func TestOpenReadOnly(t *testing.T) {
 			t.Error("OpenReadOnly created the file")
 		}
 	})
+}
+
+// TestOpenReadOnlyOlderSchema reads a database written before the newest
+// migration: migrated first where it can be written, read as it is where
+// it cannot (immutable).
+func TestOpenReadOnlyOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := len(ms)
+	// A database of the previous spag: every migration but the newest,
+	// with one run and one episode.
+	path := filepath.Join(t.TempDir(), "old.db")
+	db := rawDB(t, path)
+	for _, m := range ms[:latest-1] {
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA journal_mode = WAL`,
+		fmt.Sprintf(`PRAGMA user_version = %d`, latest-1),
+		`INSERT INTO runs VALUES ('r1', 1, 'taboo', 'strict@1', 1, 5, '{}', NULL, 'v', '[]', '', 1)`,
+		`INSERT INTO episodes (run_id, idx, subject, seed, outcome, decided_at, rule, evidence_turn, evidence_start,
+			evidence_end, evidence_text, judge, err) VALUES ('r1', 0, 'apple', 1, 'tie', 10, 'max_turns', 0, 0, 0, '', 'strict@1', '')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+	const run = "r1"
+
+	im, err := open(ctx, path, Options{}, modeImmutable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := im.Stats(ctx, run); err != nil || st.Episodes != 1 {
+		t.Errorf("immutable read of an older schema: %+v, %v", st, err)
+	}
+	im.Close()
+
+	r, err := OpenReadOnly(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly of an older schema: %v", err)
+	}
+	defer r.Close()
+	if st, err := r.Stats(ctx, run); err != nil || st.Episodes != 1 {
+		t.Errorf("read: %+v, %v", st, err)
+	}
+	var version int
+	if err := r.rdb.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil || version != latest {
+		t.Errorf("schema %d (%v) after OpenReadOnly in a writable directory, want it migrated to %d", version, err, latest)
+	}
 }

@@ -159,6 +159,7 @@ type Store struct {
 
 	mode   openMode
 	leases leases
+	schema int // the schema version found at Open, before migrating
 }
 
 // Open opens the store at path, creating the file if needed, applies the
@@ -172,8 +173,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // ErrReadOnly is returned by [OpenReadOnly] for a database it cannot read
-// without writing: one that needs a migration, or whose write-ahead log
-// holds commits that a read-only directory keeps it from reading.
+// without writing: one whose write-ahead log holds commits that a
+// read-only directory keeps it from reading.
 var ErrReadOnly = errors.New("episodes: database cannot be read without writing")
 
 // OpenReadOnly opens an existing store for reading only, for commands
@@ -186,8 +187,11 @@ var ErrReadOnly = errors.New("episodes: database cannot be read without writing"
 // the database is opened as immutable instead, which is exact when the
 // write-ahead log is empty (spag checkpoints it when the last writer
 // closes); a non-empty log there gives an error wrapping [ErrReadOnly]
-// that says what to do. A database written by an older spag, which
-// needs a migration, also gives [ErrReadOnly].
+// that says what to do.
+//
+// A database written by an older spag is migrated first where it can be
+// written, as [Open] would; where it cannot, it is read as it is: the
+// reading queries use the tables every schema version has.
 func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
@@ -201,6 +205,26 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 		}
 		mode = modeImmutable
 	}
+	s, err := open(ctx, path, opts, mode)
+	if err != nil || mode == modeImmutable {
+		return s, err
+	}
+	ms, err := migrations()
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("episodes: %w", err)
+	}
+	if s.schema >= len(ms) {
+		return s, nil
+	}
+	s.Close()
+	if w, err := Open(ctx, path, opts); err == nil {
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+	}
+	// Where it could not be migrated (a read-only file), it is read as it
+	// is; a damaged one gives its error here.
 	return open(ctx, path, opts, mode)
 }
 
@@ -364,13 +388,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.checkHeader(version, appID, tables, latest); err != nil {
 		return err
 	}
+	s.schema = version
 	if s.mode != modeReadWrite {
-		if version < latest {
-			return &kindError{kind: ErrReadOnly, msg: fmt.Sprintf(
-				"episodes: %s was written by an older spag (schema %d, this one needs %d): open it once with a command that writes, where it is writable, to upgrade it",
-				s.path, version, latest)}
-		}
-		return nil
+		return nil // OpenReadOnly decides what an older schema means
 	}
 	for _, m := range ms {
 		if m.version <= version {

@@ -2,6 +2,7 @@ package rl_test
 
 import (
 	"fmt"
+	"iter"
 	"log"
 	"os"
 	"strings"
@@ -84,4 +85,45 @@ func ExampleWriteSPAGTraining() {
 	//     "type": "sft"
 	//   }
 	// ]
+}
+
+// ExampleStreamSPAGRewards writes a training file from episodes read twice
+// (here a slice; in spag rewards, the database), one sample at a time.
+func ExampleStreamSPAGRewards() {
+	prov := rl.Provenance{Judge: "strict@1", Run: "example"}
+	eps := []rl.Episode{
+		{Target: "kettle", Outcome: "defender_wins", DecidedAt: 2, Provenance: prov, History: []game.Message{
+			{Role: "attacker", Content: "What whistles in the kitchen?"},
+			{Role: "defender", Content: "I know the word! It is kettle!"},
+		}},
+		{Target: "violin", Outcome: "tie", DecidedAt: 2, Provenance: prov, History: []game.Message{
+			{Role: "attacker", Content: "Music."}, {Role: "defender", Content: "Hmm."},
+		}},
+	}
+	pass := func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
+			for i := range eps {
+				if !yield(&eps[i], nil) {
+					return
+				}
+			}
+		}
+	}
+	out := rl.NewChatJSONLWriter(os.Stdout)
+	stats, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{
+		Decay: rl.DefaultDecay,
+		Prompt: func(ep *rl.Episode, n int) (game.Prompt, error) {
+			return game.Prompt{Messages: []game.Message{{Role: "user", Content: "Guess the word."}}}, nil
+		},
+	}, out.Write)
+	if err == nil {
+		err = out.Close()
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(stats.Episodes, "episodes,", stats.Samples, "sample")
+	// Output:
+	// {"messages":[{"role":"user","content":"Guess the word."},{"role":"assistant","content":"I know the word! It is kettle!"}],"reward":1,"weight":0.5,"role":"defender","judge":"strict@1","run":"example"}
+	// 2 episodes, 1 sample
 }

@@ -653,3 +653,35 @@ func TestErroredRunExitsOneWithTheReason(t *testing.T) {
 		t.Errorf("summary %q does not count the errored episodes", x.stdout)
 	}
 }
+
+// TestMergeShards plays a run in three shards, merges them into one run
+// that stats reports whole, and refuses a shard played with another
+// configuration, naming the difference.
+func TestMergeShards(t *testing.T) {
+	dir := t.TempDir()
+	var ins []string
+	for i := 0; i < 3; i++ {
+		db := fmt.Sprintf("s%d.db", i)
+		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+		ins = append(ins, db)
+	}
+	r := spag(t, dir, append([]string{"episodes", "merge", "all.db"}, ins...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "from shards 0/3, 1/3, 2/3") || !strings.Contains(r.stdout, "merged 30 episodes") {
+		t.Fatalf("merge: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if s := stats(t, dir, "--db", "all.db"); s.Episodes != 30 {
+		t.Errorf("merged run has %d episodes, want 30", s.Episodes)
+	}
+	if r := spag(t, dir, "episodes", "merge", "all.db", "s1.db"); r.code != 0 || !strings.Contains(r.stdout, "merged 0 episodes") {
+		t.Errorf("merging a shard again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", "odd.db", "--games", "30", "--seed", "3", "--shard", "0/3", "--judge", "spag"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r = spag(t, dir, "episodes", "merge", "other.db", "s1.db", "odd.db")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "differ in") || !strings.Contains(r.stderr, "spag@") {
+		t.Errorf("merging a shard of another configuration: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -21,7 +22,7 @@ func newEpisodesCmd() *cobra.Command {
 		Short: "Import and export stored episodes",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newEpisodesImportCmd(), newEpisodesExportCmd())
+	cmd.AddCommand(newEpisodesImportCmd(), newEpisodesExportCmd(), newEpisodesMergeCmd())
 	return cmd
 }
 
@@ -141,9 +142,10 @@ line, in the one JSON form of an episode that every export uses: "id",
 	return cmd
 }
 
-// writeOut writes through fn to the file path, or to stdout for "-". A file
-// is written atomically, so a failed export never leaves a truncated file
-// behind.
+// writeOut writes through fn to the file path, or to stdout for "-". A
+// regular file is written atomically, so a failed export never leaves a
+// truncated file behind; a device, a pipe or a symbolic link's target is
+// written through (see package atomicfile).
 func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		w := bufio.NewWriter(stdout)
@@ -153,4 +155,23 @@ func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
 		return w.Flush()
 	}
 	return atomicfile.Write(path, fn)
+}
+
+// saveCheckpoint writes c to path, or to stdout for "-".
+func saveCheckpoint(path string, stdout io.Writer, c *checkpoint.Checkpoint) error {
+	return writeOut(path, stdout, func(w io.Writer) error {
+		if err := checkpoint.Write(w, c); err != nil {
+			return fmt.Errorf("save checkpoint %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// reportTo is where a command that wrote its data to path says so: stderr
+// when the data went to stdout.
+func reportTo(cmd *cobra.Command, path string) io.Writer {
+	if path == "-" {
+		return cmd.ErrOrStderr()
+	}
+	return cmd.OutOrStdout()
 }

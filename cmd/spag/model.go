@@ -80,10 +80,10 @@ prefix), as llama.cpp's runner in Ollama does. Ollama's Go engine
 			if err != nil {
 				return fmt.Errorf("model init: %w", err)
 			}
-			if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
+			if err := saveCheckpoint(out, cmd.OutOrStdout(), &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: preset %s, %d parameters, vocabulary %d\n", out, preset, cfg.NumParams(), cfg.Vocab)
+			fmt.Fprintf(reportTo(cmd, out), "wrote %s: preset %s, %d parameters, vocabulary %d\n", out, preset, cfg.NumParams(), cfg.Vocab)
 			return nil
 		},
 	}
@@ -211,10 +211,10 @@ still shows the step and configuration it was trained with.`,
 			if c.Train != nil {
 				c.Train.Order, c.Train.RNG, c.Train.Cursor = nil, nil, 0
 			}
-			if err := checkpoint.Save(out, c); err != nil {
+			if err := saveCheckpoint(out, cmd.OutOrStdout(), c); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)
+			fmt.Fprintf(reportTo(cmd, out), "wrote %s\n", out)
 			return nil
 		},
 	}

@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/ollama/ollama/api"
@@ -75,10 +75,14 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 			}
 			w := cmd.OutOrStdout()
 			if out != "" {
-				if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				err := writeOut(out, w, func(f io.Writer) error {
+					_, err := f.Write(buf.Bytes())
+					return err
+				})
+				if err != nil {
 					return fmt.Errorf("model export: %w", err)
 				}
-				fmt.Fprintf(w, "wrote %s (%d bytes, %s)\n", out, buf.Len(), t)
+				fmt.Fprintf(reportTo(cmd, out), "wrote %s (%d bytes, %s)\n", out, buf.Len(), t)
 				return nil
 			}
 			client, err := ollamaClient(host)

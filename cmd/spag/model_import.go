@@ -52,11 +52,11 @@ must run on this machine.`,
 			if err != nil {
 				return fmt.Errorf("model import: %w", err)
 			}
-			if err := checkpoint.Save(out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
+			if err := saveCheckpoint(out, cmd.OutOrStdout(), &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
 				return err
 			}
 			c := params.Config
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s from %s: %d parameters, vocabulary %d, dim %d, %d layers\n", out, file, c.NumParams(), c.Vocab, c.Dim, c.Layers)
+			fmt.Fprintf(reportTo(cmd, out), "wrote %s from %s: %d parameters, vocabulary %d, dim %d, %d layers\n", out, file, c.NumParams(), c.Vocab, c.Dim, c.Layers)
 			return nil
 		},
 	}

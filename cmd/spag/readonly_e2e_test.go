@@ -89,3 +89,60 @@ func TestReadersWorkInAReadOnlyDirectory(t *testing.T) {
 		t.Errorf("the read-only directory holds %d files, want only the database", len(entries))
 	}
 }
+
+// TestOutputsWriteThroughSpecialFiles gives --out a character device and a
+// symbolic link made in a temporary directory (never the system's own
+// /dev/null) and "-": the device stays a device, the link a link whose
+// target holds the data, and "-" puts a checkpoint on standard output.
+func TestOutputsWriteThroughSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "20"); r.code != 0 {
+		t.Fatalf("selfplay: %s", r.stderr)
+	}
+	null := filepath.Join(dir, "null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		if os.Getenv("CI") == "" && errors.Is(err, syscall.EPERM) {
+			t.Skipf("mknod needs root: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if err := os.Symlink("data/train.json", filepath.Join(dir, "link.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"rewards", "--db", "spag.db", "--out", "null"},
+		{"episodes", "export", "--out", "null"},
+		{"rewards", "--db", "spag.db", "--out", "link.json"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: %s", args, r.stderr)
+		}
+	}
+	if fi, err := os.Lstat(null); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("the device node is now %v (%v)", fi.Mode(), err)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "link.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is now %v (%v)", fi.Mode(), err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "data", "train.json")); err != nil || !bytes.HasPrefix(b, []byte("[")) {
+		t.Errorf("the link's target holds %.40q (%v)", b, err)
+	}
+
+	r := spag(t, dir, "rewards", "--db", "spag.db", "--out", "train.json")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r = spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "-")
+	if r.code != 0 || !bytes.HasPrefix([]byte(r.stdout), []byte("SPAGCKPT")) {
+		t.Fatalf("model init --out -: exit %d, %d bytes on stdout\n%s", r.code, len(r.stdout), r.stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "piped.ckpt"), []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info := spag(t, dir, "model", "info", "piped.ckpt"); info.code != 0 {
+		t.Errorf("the checkpoint written to stdout does not load: %s", info.stderr)
+	}
+}
