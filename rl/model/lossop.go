@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -37,12 +36,8 @@ func (op *lossOp) ReturnsPtr() bool                               { return false
 func (op *lossOp) CallsExtern() bool                              { return false }
 func (op *lossOp) OverwritesInput() int                           { return -1 }
 func (op *lossOp) WriteHash(h hash.Hash)                          { fmt.Fprintf(h, "spag.loss.%p", op) }
-func (op *lossOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-func (op *lossOp) String() string { return fmt.Sprintf("spagLoss(%d)", op.n) }
+func (op *lossOp) Hashcode() uint32                               { return hashOf(op) }
+func (op *lossOp) String() string                                 { return fmt.Sprintf("spagLoss(%d)", op.n) }
 
 // Do calls the loss function on the log-probabilities.
 func (op *lossOp) Do(vals ...G.Value) (G.Value, error) {
@@ -96,12 +91,8 @@ func (op *lossGradOp) ReturnsPtr() bool      { return false }
 func (op *lossGradOp) CallsExtern() bool     { return false }
 func (op *lossGradOp) OverwritesInput() int  { return -1 }
 func (op *lossGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "spag.lossgrad.%p", op.of) }
-func (op *lossGradOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-func (op *lossGradOp) String() string { return "spagLossGrad" }
+func (op *lossGradOp) Hashcode() uint32      { return hashOf(op) }
+func (op *lossGradOp) String() string        { return "spagLossGrad" }
 
 // Do returns the stored gradient times the upstream scalar.
 func (op *lossGradOp) Do(vals ...G.Value) (G.Value, error) {
