@@ -45,7 +45,7 @@ func (op *lossOp) Do(vals ...G.Value) (G.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("loss op: input is %T, want *tensor.Dense", vals[0])
 	}
-	op.logp = Float64s(t)
+	op.logp = appendFloat64s(op.logp[:0], t) // reused: Run hands out a copy
 	value, grad, err := op.fn(op.logp)
 	if err == nil && len(grad) != len(op.logp) {
 		err = fmt.Errorf("loss function returned %d gradient entries for %d log-probabilities", len(grad), len(op.logp))
@@ -72,7 +72,10 @@ func (op *lossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 }
 
 // lossGradOp returns d loss / d logp scaled by the upstream gradient.
-type lossGradOp struct{ of *lossOp }
+type lossGradOp struct {
+	of  *lossOp
+	out *tensor.Dense // kept between runs
+}
 
 func (op *lossGradOp) Arity() int { return 2 }
 func (op *lossGradOp) Type() hm.Type {
@@ -116,15 +119,16 @@ func (op *lossGradOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("loss gradient op: %d stored gradients for %d inputs (forward not run?)", len(g), t.Shape().TotalSize())
 	}
 	if t.Dtype() == tensor.Float64 {
-		out := make([]float64, len(g))
-		for i, v := range g {
-			out[i] = v * up
-		}
-		return tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(out)), nil
+		return scaleInto[float64](&op.out, g, up), nil
 	}
-	out := make([]float32, len(g))
+	return scaleInto[float32](&op.out, g, up), nil
+}
+
+// scaleInto sets *out (allocated on first use) to g·up.
+func scaleInto[T float](out **tensor.Dense, g []float64, up float64) *tensor.Dense {
+	d := buffer[T](out, tensor.Shape{len(g)}).Data().([]T)
 	for i, v := range g {
-		out[i] = float32(v * up)
+		d[i] = T(v * up)
 	}
-	return tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(out)), nil
+	return *out
 }
