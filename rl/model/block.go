@@ -88,9 +88,9 @@ func hashOf(op interface{ WriteHash(hash.Hash) }) uint32 {
 	return h.Sum32()
 }
 
-// slices returns the element slices of vals, checking their sizes against
+// elements returns the element slices of vals, checking their sizes against
 // shapes.
-func slices[T float](name fmt.Stringer, vals []G.Value, shapes []tensor.Shape) ([][]T, error) {
+func elements[T float](name fmt.Stringer, vals []G.Value, shapes []tensor.Shape) ([][]T, error) {
 	out := make([][]T, len(vals))
 	for i, v := range vals {
 		d, ok := v.Data().([]T)
@@ -116,7 +116,7 @@ func buffer[T float](d **tensor.Dense, s tensor.Shape) *tensor.Dense {
 // Do runs the forward pass into the op's output buffer.
 func (op *blockOp[T]) Do(vals ...G.Value) (G.Value, error) {
 	in, outShape := op.k.shapes()
-	xs, err := slices[T](op, vals, in)
+	xs, err := elements[T](op, vals, in)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (op *blockGradOp[T]) String() string        { return op.of.k.String() + "Gr
 
 func (op *blockGradOp[T]) Do(vals ...G.Value) (G.Value, error) {
 	in, out := op.of.k.shapes()
-	xs, err := slices[T](op, vals, append(append([]tensor.Shape{}, in...), out))
+	xs, err := elements[T](op, vals, append(append([]tensor.Shape{}, in...), out))
 	if err != nil {
 		return nil, err
 	}
