@@ -244,24 +244,41 @@ func (k *logSoftmaxPick[T]) backward(in [][]T, dy []T, d [][]T) {
 	})
 }
 
-// linear is the projection y = x·w of x (rows × in) by w (in × out), with
-// its output and gradients in buffers kept between runs rather than
-// gorgonia's fresh tensors; all three products go through [gemm].
-type linear[T float] struct{ rows, in, out int }
+// linear is the projection y = x·w of x (rows × in) by w (in × out), or
+// with residual set y = r + x·w for a third input r (rows × out), the
+// residual stream, so that the sum needs no tensor of its own. Its output
+// and gradients live in buffers kept between runs rather than gorgonia's
+// fresh tensors; all products go through [gemm].
+type linear[T float] struct {
+	rows, in, out int
+	residual      bool
+}
 
 func (k *linear[T]) String() string {
-	return fmt.Sprintf("linear(%d×%d·%d×%d)", k.rows, k.in, k.in, k.out)
+	return fmt.Sprintf("linear(%d×%d·%d×%d, residual %v)", k.rows, k.in, k.in, k.out, k.residual)
 }
 func (k *linear[T]) shapes() ([]tensor.Shape, tensor.Shape) {
-	return []tensor.Shape{{k.rows, k.in}, {k.in, k.out}}, tensor.Shape{k.rows, k.out}
+	in := []tensor.Shape{{k.rows, k.in}, {k.in, k.out}}
+	if k.residual {
+		in = append(in, tensor.Shape{k.rows, k.out})
+	}
+	return in, tensor.Shape{k.rows, k.out}
 }
 
 func (k *linear[T]) forward(in [][]T, y []T) {
-	gemm(false, false, k.rows, k.out, k.in, 1, in[0], k.in, in[1], k.out, 0, y, k.out)
+	var beta T
+	if k.residual {
+		copy(y, in[2])
+		beta = 1
+	}
+	gemm(false, false, k.rows, k.out, k.in, 1, in[0], k.in, in[1], k.out, beta, y, k.out)
 }
 
-// backward: dx = dy·wᵀ, dw = xᵀ·dy.
+// backward: dx = dy·wᵀ, dw = xᵀ·dy, dr = dy.
 func (k *linear[T]) backward(in [][]T, dy []T, d [][]T) {
 	gemm(false, true, k.rows, k.in, k.out, 1, dy, k.out, in[1], k.out, 0, d[0], k.in)
 	gemm(true, false, k.in, k.out, k.rows, 1, in[0], k.in, dy, k.out, 0, d[1], k.out)
+	if k.residual {
+		copy(d[2], dy)
+	}
 }

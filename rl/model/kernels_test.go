@@ -90,18 +90,14 @@ func kernelCases() []kernelCase {
 				return y
 			}},
 		{name: "linear",
-			k64: func() kernel[float64] { return &linear[float64]{rows: 3, in: 4, out: 5} },
-			k32: func() kernel[float32] { return &linear[float32]{rows: 3, in: 4, out: 5} },
+			k64:   func() kernel[float64] { return &linear[float64]{rows: 3, in: 4, out: 5} },
+			k32:   func() kernel[float32] { return &linear[float32]{rows: 3, in: 4, out: 5} },
+			naive: func(in [][]float64) []float64 { return naiveMulAdd(in[0], in[1], make([]float64, 15), 4, 5) }},
+		{name: "linear/residual",
+			k64: func() kernel[float64] { return &linear[float64]{rows: 3, in: 4, out: 5, residual: true} },
+			k32: func() kernel[float32] { return &linear[float32]{rows: 3, in: 4, out: 5, residual: true} },
 			naive: func(in [][]float64) []float64 {
-				y := make([]float64, 15)
-				for r := 0; r < 3; r++ {
-					for c := 0; c < 5; c++ {
-						for j := 0; j < 4; j++ {
-							y[r*5+c] += in[0][r*4+j] * in[1][j*5+c]
-						}
-					}
-				}
-				return y
+				return naiveMulAdd(in[0], in[1], append([]float64(nil), in[2]...), 4, 5)
 			}},
 		// One row block, grouped-query heads.
 		{name: "attention/gqa",
@@ -114,6 +110,18 @@ func kernelCases() []kernelCase {
 			k32:   func() kernel[float32] { return newAttention[float32](1, attnBlock+7, 2, 1, 2, true) },
 			naive: naiveAttention(1, attnBlock+7, 2, 1, 2)},
 	}
+}
+
+// naiveMulAdd adds x·w to y (x: rows × in, w: in × out) with plain loops.
+func naiveMulAdd(x, w, y []float64, in, out int) []float64 {
+	for r := 0; r < len(x)/in; r++ {
+		for c := 0; c < out; c++ {
+			for j := 0; j < in; j++ {
+				y[r*out+c] += x[r*in+j] * w[j*out+c]
+			}
+		}
+	}
+	return y
 }
 
 func ropeKernel[T float]() *rope[T] {

@@ -99,6 +99,11 @@ func build[T float](r *Runner) (err error) {
 		in, out := w.Shape()[0], w.Shape()[1]
 		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out}).apply(x, w))
 	}
+	// addMul is r + x·w.
+	addMul := func(r, x, w *G.Node) *G.Node {
+		in, out := w.Shape()[0], w.Shape()[1]
+		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out, residual: true}).apply(x, w, r))
+	}
 	cos, sin := rotaryTables[T](T_, Dh, cfg.RopeTheta)
 	rotary := func(x *G.Node, heads int) *G.Node {
 		return must(newBlock[T](&rope[T]{rows: BT, length: T_, heads: heads, headDim: Dh, cos: cos, sin: sin}).apply(x))
@@ -112,13 +117,13 @@ func build[T float](r *Runner) (err error) {
 		k := rotary(mul(h, p("attn_k")), KV)
 		v := mul(h, p("attn_v"))
 		ctx := must(newBlock[T](newAttention[T](B, T_, H, KV, Dh, r.train)).apply(q, k, v))
-		x = must(G.Add(x, mul(ctx, p("attn_output"))))
+		x = addMul(x, ctx, p("attn_output"))
 
 		h = rmsNorm(x, p("ffn_norm"))
 		gate := mul(h, p("ffn_gate"))
 		up := mul(h, p("ffn_up"))
 		act := must(newBlock[T](&swiGLU[T]{rows: BT, width: cfg.FFN}).apply(gate, up))
-		x = must(G.Add(x, mul(act, p("ffn_down"))))
+		x = addMul(x, act, p("ffn_down"))
 	}
 	x = rmsNorm(x, byName["output_norm.weight"])
 	logits := mul(x, byName["output.weight"])
