@@ -24,8 +24,8 @@ func trans(t bool) blas.Transpose {
 // matrices, op transposing when tA/tB is set. Every single-precision matrix
 // product of the model's own operators goes through here, so one change
 // points them all at another implementation; for now it is the BLAS that
-// gorgonia uses for its own products (gonum's pure Go, or OpenBLAS with
-// -tags openblas).
+// gorgonia uses for its own products, the one this package's blas_*.go
+// file installs with gorgonia.Use.
 func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	G.WhichBLAS().Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
