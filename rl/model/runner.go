@@ -65,9 +65,9 @@ func (r *Runner) Length() int { return r.length }
 
 // build constructs the graph for element type T; must is a small helper
 // that keeps the first error so the construction reads as straight-line
-// code. The heavy blocks are the package's own operators (kernels.go,
-// attention.go); gorgonia does the projections, the residual sums, the
-// embedding lookup and the bookkeeping of the backward pass.
+// code. Every block is one of the package's own operators (kernels.go,
+// attention.go) except the embedding lookup; gorgonia orders them, sums
+// gradients where a value feeds several blocks and runs the backward pass.
 func build[T float](r *Runner) (err error) {
 	cfg := r.params.Config
 	B, T_, D, H, KV, Dh := r.batch, r.length, cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim()
@@ -99,10 +99,10 @@ func build[T float](r *Runner) (err error) {
 		in, out := w.Shape()[0], w.Shape()[1]
 		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out}).apply(x, w))
 	}
-	// addMul is r + x·w.
-	addMul := func(r, x, w *G.Node) *G.Node {
+	// addMul is res + x·w.
+	addMul := func(res, x, w *G.Node) *G.Node {
 		in, out := w.Shape()[0], w.Shape()[1]
-		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out, residual: true}).apply(x, w, r))
+		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out, residual: true}).apply(x, w, res))
 	}
 	cos, sin := rotaryTables[T](T_, Dh, cfg.RopeTheta)
 	rotary := func(x *G.Node, heads int) *G.Node {
