@@ -2,7 +2,11 @@
 // embedding, RMSNorm, rotary position embedding, causal multi-head attention
 // with optional grouped-query heads, SwiGLU feed-forward, final norm, output
 // head) built as a gorgonia graph, so that the weights it trains can be
-// exported to GGUF and served by Ollama.
+// exported to GGUF and served by Ollama. gorgonia orders the computation and
+// runs the backward pass; the heavy blocks (RMSNorm, rotary embedding,
+// causal attention, SwiGLU, the projections and the log-softmax head) are
+// the package's own operators with hand-written backward passes, whose
+// buffers are kept from one run to the next (kernels.go, attention.go).
 //
 // The package computes per-token log-probabilities of targets for right-padded
 // batches and, for training, the gradients of any scalar function of those

@@ -23,9 +23,9 @@ type modelGolden struct {
 	Grads   map[string][]float64 `json:"grads"`
 }
 
-func loadGolden(t *testing.T) (modelGolden, *Params) {
+func loadGolden(t *testing.T, file string) (modelGolden, *Params) {
 	t.Helper()
-	data, err := os.ReadFile("testdata/model_golden.json")
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +49,17 @@ func relClose(a, b, tol float64) bool {
 }
 
 // TestMatchesPyTorch compares log-probabilities and gradients with the
-// independent PyTorch implementation, in float64 (tight) and float32.
+// independent PyTorch implementation, in float64 (tight) and float32, on
+// short sequences and on sequences longer than the attention kernel's row
+// blocks.
 func TestMatchesPyTorch(t *testing.T) {
-	g, p64 := loadGolden(t)
+	for _, file := range []string{"testdata/model_golden.json", "testdata/model_golden_long.json"} {
+		t.Run(file, func(t *testing.T) { matchesPyTorch(t, file) })
+	}
+}
+
+func matchesPyTorch(t *testing.T, file string) {
+	g, p64 := loadGolden(t, file)
 	p32, err := p64.Convert(tensor.Float32)
 	if err != nil {
 		t.Fatal(err)

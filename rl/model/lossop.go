@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -37,12 +36,8 @@ func (op *lossOp) ReturnsPtr() bool                               { return false
 func (op *lossOp) CallsExtern() bool                              { return false }
 func (op *lossOp) OverwritesInput() int                           { return -1 }
 func (op *lossOp) WriteHash(h hash.Hash)                          { fmt.Fprintf(h, "spag.loss.%p", op) }
-func (op *lossOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-func (op *lossOp) String() string { return fmt.Sprintf("spagLoss(%d)", op.n) }
+func (op *lossOp) Hashcode() uint32                               { return hashOf(op) }
+func (op *lossOp) String() string                                 { return fmt.Sprintf("spagLoss(%d)", op.n) }
 
 // Do calls the loss function on the log-probabilities.
 func (op *lossOp) Do(vals ...G.Value) (G.Value, error) {
@@ -50,7 +45,7 @@ func (op *lossOp) Do(vals ...G.Value) (G.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("loss op: input is %T, want *tensor.Dense", vals[0])
 	}
-	op.logp = Float64s(t)
+	op.logp = appendFloat64s(op.logp[:0], t) // reused: Run hands out a copy
 	value, grad, err := op.fn(op.logp)
 	if err == nil && len(grad) != len(op.logp) {
 		err = fmt.Errorf("loss function returned %d gradient entries for %d log-probabilities", len(grad), len(op.logp))
@@ -77,7 +72,10 @@ func (op *lossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 }
 
 // lossGradOp returns d loss / d logp scaled by the upstream gradient.
-type lossGradOp struct{ of *lossOp }
+type lossGradOp struct {
+	of  *lossOp
+	out *tensor.Dense // kept between runs
+}
 
 func (op *lossGradOp) Arity() int { return 2 }
 func (op *lossGradOp) Type() hm.Type {
@@ -96,12 +94,8 @@ func (op *lossGradOp) ReturnsPtr() bool      { return false }
 func (op *lossGradOp) CallsExtern() bool     { return false }
 func (op *lossGradOp) OverwritesInput() int  { return -1 }
 func (op *lossGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "spag.lossgrad.%p", op.of) }
-func (op *lossGradOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-func (op *lossGradOp) String() string { return "spagLossGrad" }
+func (op *lossGradOp) Hashcode() uint32      { return hashOf(op) }
+func (op *lossGradOp) String() string        { return "spagLossGrad" }
 
 // Do returns the stored gradient times the upstream scalar.
 func (op *lossGradOp) Do(vals ...G.Value) (G.Value, error) {
@@ -125,15 +119,16 @@ func (op *lossGradOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("loss gradient op: %d stored gradients for %d inputs (forward not run?)", len(g), t.Shape().TotalSize())
 	}
 	if t.Dtype() == tensor.Float64 {
-		out := make([]float64, len(g))
-		for i, v := range g {
-			out[i] = v * up
-		}
-		return tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(out)), nil
+		return scaleInto[float64](&op.out, g, up), nil
 	}
-	out := make([]float32, len(g))
+	return scaleInto[float32](&op.out, g, up), nil
+}
+
+// scaleInto sets *out (allocated on first use) to g·up.
+func scaleInto[T float](out **tensor.Dense, g []float64, up float64) *tensor.Dense {
+	d := buffer[T](out, tensor.Shape{len(g)}).Data().([]T)
 	for i, v := range g {
-		out[i] = float32(v * up)
+		d[i] = T(v * up)
 	}
-	return tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(out)), nil
+	return *out
 }

@@ -90,20 +90,22 @@ func (p *Params) Clone() *Params {
 }
 
 // Float64s copies a float32 or float64 tensor's elements as float64.
-func Float64s(t *tensor.Dense) []float64 {
+func Float64s(t *tensor.Dense) []float64 { return appendFloat64s(nil, t) }
+
+// appendFloat64s appends t's elements as float64 to dst.
+func appendFloat64s(dst []float64, t *tensor.Dense) []float64 {
 	switch d := t.Data().(type) {
 	case []float64:
-		return append([]float64(nil), d...)
+		return append(dst, d...)
 	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
+		for _, v := range d {
+			dst = append(dst, float64(v))
 		}
-		return out
+		return dst
 	case float32:
-		return []float64{float64(d)}
+		return append(dst, float64(d))
 	case float64:
-		return []float64{d}
+		return append(dst, d)
 	}
 	panic(fmt.Sprintf("model: tensor of unsupported type %T", t.Data()))
 }

@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -28,9 +27,8 @@ type Runner struct {
 	vm         G.VM
 	paramNodes G.Nodes
 	tokens     *G.Node
-	onehot     *G.Node
-	onehotT    *tensor.Dense
 	tokensT    *tensor.Dense
+	targets    []int // read by the log-softmax head on every run
 	loss       *lossOp
 }
 
@@ -44,10 +42,18 @@ func NewRunner(p *Params, batch, length int, train bool) (*Runner, error) {
 	if batch < 1 || length < 1 || length > cfg.Context {
 		return nil, fmt.Errorf("new runner: batch %d and length %d must be positive, length at most the context %d", batch, length, cfg.Context)
 	}
-	dt := p.Dtype()
 	r := &Runner{params: p, batch: batch, length: length, train: train, g: G.NewGraph()}
 	r.loss = &lossOp{n: batch * length}
-	if err := r.build(dt); err != nil {
+	var err error
+	switch dt := p.Dtype(); dt {
+	case tensor.Float32:
+		err = build[float32](r)
+	case tensor.Float64:
+		err = build[float64](r)
+	default:
+		err = fmt.Errorf("unsupported dtype %v", dt)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("build model graph (batch %d, length %d): %w", batch, length, err)
 	}
 	return r, nil
@@ -57,12 +63,15 @@ func NewRunner(p *Params, batch, length int, train bool) (*Runner, error) {
 func (r *Runner) Batch() int  { return r.batch }
 func (r *Runner) Length() int { return r.length }
 
-// build constructs the graph; must is a small helper that keeps the first
-// error so the construction reads as straight-line code.
-func (r *Runner) build(dt tensor.Dtype) (err error) {
+// build constructs the graph for element type T; must is a small helper
+// that keeps the first error so the construction reads as straight-line
+// code. Every block is one of the package's own operators (kernels.go,
+// attention.go) except the embedding lookup; gorgonia orders them, sums
+// gradients where a value feeds several blocks and runs the backward pass.
+func build[T float](r *Runner) (err error) {
 	cfg := r.params.Config
-	B, T, D, H, KV, Dh := r.batch, r.length, cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim()
-	BT := B * T
+	B, T_, D, H, KV, Dh := r.batch, r.length, cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim()
+	BT := B * T_
 	g := r.g
 	must := func(n *G.Node, e error) *G.Node {
 		if e != nil && err == nil {
@@ -70,6 +79,7 @@ func (r *Runner) build(dt tensor.Dtype) (err error) {
 		}
 		return n
 	}
+	dt := r.params.Dtype()
 
 	specs := cfg.ParamSpecs()
 	byName := map[string]*G.Node{}
@@ -81,93 +91,45 @@ func (r *Runner) build(dt tensor.Dtype) (err error) {
 
 	r.tokensT = tensor.New(tensor.WithShape(BT), tensor.Of(tensor.Int))
 	r.tokens = G.NewVector(g, tensor.Int, G.WithShape(BT), G.WithName("in.tokens"), G.WithValue(r.tokensT))
-	r.onehotT = tensor.New(tensor.WithShape(BT, cfg.Vocab), tensor.Of(dt))
-	r.onehot = G.NewMatrix(g, dt, G.WithShape(BT, cfg.Vocab), G.WithName("in.onehot"), G.WithValue(r.onehotT))
-
-	// Constant inputs: rotary tables (the query table carries the attention
-	// scale 1/sqrt(Dh)), the pair-rotation matrix, the causal mask and, for
-	// grouped-query attention, the key/value head expansion.
-	scale := 1 / math.Sqrt(float64(Dh))
-	cosQ, sinQ := ropeTables(B, T, H, Dh, cfg.RopeTheta, scale)
-	cosK, sinK := ropeTables(B, T, KV, Dh, cfg.RopeTheta, 1)
-	constant := func(name string, data []float64, shape ...int) *G.Node {
-		return G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName("const."+name), G.WithValue(denseOf(dt, data, shape...)))
-	}
-	nCosQ, nSinQ := constant("cos_q", cosQ, BT, D), constant("sin_q", sinQ, BT, D)
-	nCosK, nSinK := constant("cos_k", cosK, BT, KV*Dh), constant("sin_k", sinK, BT, KV*Dh)
-	rot := constant("rot", []float64{0, 1, -1, 0}, 2, 2)
-	maskData := make([]float64, T*T)
-	for i := 0; i < T; i++ {
-		for j := i + 1; j < T; j++ {
-			maskData[i*T+j] = -1e9
-		}
-	}
-	mask := constant("mask", maskData, T, T)
-	var expand *G.Node
-	if KV < H {
-		e := make([]float64, KV*Dh*D)
-		for h := 0; h < H; h++ {
-			kvh := h / (H / KV)
-			for j := 0; j < Dh; j++ {
-				e[(kvh*Dh+j)*D+h*Dh+j] = 1
-			}
-		}
-		expand = constant("kv_expand", e, KV*Dh, D)
-	}
-	eps := G.NewConstant(castScalar(dt, cfg.NormEps), G.WithName("const.eps"))
 
 	rmsNorm := func(x, gain *G.Node) *G.Node {
-		ms := must(G.Mean(must(G.Square(x)), 1))
-		rms := must(G.Sqrt(must(G.Add(ms, eps))))
-		xn := must(G.BroadcastHadamardDiv(x, rms, nil, []byte{1}))
-		return must(G.BroadcastHadamardProd(xn, gain, nil, []byte{0}))
+		return must(newBlock[T](&rmsNorm[T]{rows: BT, dim: D, eps: cfg.NormEps}).apply(x, gain))
 	}
-	rope := func(x, cos, sin *G.Node, width int) *G.Node {
-		pairs := must(G.Reshape(x, tensor.Shape{BT * width / 2, 2}))
-		rotated := must(G.Reshape(must(G.Mul(pairs, rot)), tensor.Shape{BT, width}))
-		return must(G.Add(must(G.HadamardProd(x, cos)), must(G.HadamardProd(rotated, sin))))
+	mul := func(x, w *G.Node) *G.Node {
+		in, out := w.Shape()[0], w.Shape()[1]
+		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out}).apply(x, w))
 	}
-	// heads turns (B·T, H·Dh) into (B·H, T, Dh).
-	heads := func(x *G.Node) *G.Node {
-		x4 := must(G.Reshape(x, tensor.Shape{B, T, H, Dh}))
-		return must(G.Reshape(must(G.Transpose(x4, 0, 2, 1, 3)), tensor.Shape{B * H, T, Dh}))
+	// addMul is res + x·w.
+	addMul := func(res, x, w *G.Node) *G.Node {
+		in, out := w.Shape()[0], w.Shape()[1]
+		return must(newBlock[T](&linear[T]{rows: BT, in: in, out: out, residual: true}).apply(x, w, res))
+	}
+	cos, sin := rotaryTables[T](T_, Dh, cfg.RopeTheta)
+	rotary := func(x *G.Node, heads int) *G.Node {
+		return must(newBlock[T](&rope[T]{rows: BT, length: T_, heads: heads, headDim: Dh, cos: cos, sin: sin}).apply(x))
 	}
 
 	x := must(G.ByIndices(byName["token_embd.weight"], r.tokens, 0))
 	for l := 0; l < cfg.Layers; l++ {
 		p := func(s string) *G.Node { return byName[fmt.Sprintf("blk.%d.%s.weight", l, s)] }
 		h := rmsNorm(x, p("attn_norm"))
-		q := rope(must(G.Mul(h, p("attn_q"))), nCosQ, nSinQ, D)
-		k := rope(must(G.Mul(h, p("attn_k"))), nCosK, nSinK, KV*Dh)
-		v := must(G.Mul(h, p("attn_v")))
-		if expand != nil {
-			k = must(G.Mul(k, expand))
-			v = must(G.Mul(v, expand))
-		}
-		scores := must(G.BatchedMatMul(heads(q), heads(k), false, true))
-		scores = must(G.BroadcastAdd(scores, mask, nil, []byte{0}))
-		probs := softmaxLast(scores, 2, must)
-		ctx := must(G.BatchedMatMul(probs, heads(v)))
-		ctx = must(G.Reshape(ctx, tensor.Shape{B, H, T, Dh}))
-		ctx = must(G.Reshape(must(G.Transpose(ctx, 0, 2, 1, 3)), tensor.Shape{BT, D}))
-		x = must(G.Add(x, must(G.Mul(ctx, p("attn_output")))))
+		q := rotary(mul(h, p("attn_q")), H)
+		k := rotary(mul(h, p("attn_k")), KV)
+		v := mul(h, p("attn_v"))
+		ctx := must(newBlock[T](newAttention[T](B, T_, H, KV, Dh, r.train)).apply(q, k, v))
+		x = addMul(x, ctx, p("attn_output"))
 
 		h = rmsNorm(x, p("ffn_norm"))
-		gate := must(G.Mul(h, p("ffn_gate")))
-		up := must(G.Mul(h, p("ffn_up")))
-		act := must(G.HadamardProd(must(G.HadamardProd(gate, must(G.Sigmoid(gate)))), up))
-		x = must(G.Add(x, must(G.Mul(act, p("ffn_down")))))
+		gate := mul(h, p("ffn_gate"))
+		up := mul(h, p("ffn_up"))
+		act := must(newBlock[T](&swiGLU[T]{rows: BT, width: cfg.FFN}).apply(gate, up))
+		x = addMul(x, act, p("ffn_down"))
 	}
 	x = rmsNorm(x, byName["output_norm.weight"])
-	logits := must(G.Mul(x, byName["output.weight"]))
-
-	// Stable log-softmax gathered at the targets:
-	// logp[t] = (logits[t,y] - max) - log(sum exp(logits[t,:] - max)).
-	m := must(G.Max(logits, 1))
-	shifted := must(G.BroadcastSub(logits, m, nil, []byte{1}))
-	lse := must(G.Log(must(G.Sum(must(G.Exp(shifted)), 1))))
-	picked := must(G.Sum(must(G.HadamardProd(shifted, r.onehot)), 1))
-	logp := must(G.Sub(picked, lse))
+	logits := mul(x, byName["output.weight"])
+	head := &logSoftmaxPick[T]{rows: BT, vocab: cfg.Vocab, targets: make([]int, BT)}
+	r.targets = head.targets
+	logp := must(newBlock[T](head).apply(logits))
 	lossNode := must(G.ApplyOp(r.loss, logp))
 	if err != nil {
 		return err
@@ -182,57 +144,6 @@ func (r *Runner) build(dt tensor.Dtype) (err error) {
 		r.vm = G.NewTapeMachine(g)
 	}
 	return nil
-}
-
-// softmaxLast is a numerically stable softmax along axis of a 3-D node
-// (gorgonia's own SoftMax is wrong for rows of different scales).
-func softmaxLast(x *G.Node, axis int, must func(*G.Node, error) *G.Node) *G.Node {
-	m := must(G.Max(x, axis))
-	e := must(G.Exp(must(G.BroadcastSub(x, m, nil, []byte{byte(axis)}))))
-	z := must(G.Sum(e, axis))
-	return must(G.BroadcastHadamardDiv(e, z, nil, []byte{byte(axis)}))
-}
-
-// ropeTables returns cos and sin tables of shape (B·T, heads·Dh): entry
-// (b·T+t, h·Dh+2i) and (…, h·Dh+2i+1) hold cos/sin(t·theta^(-2i/Dh)),
-// multiplied by scale.
-func ropeTables(B, T, heads, Dh int, theta, scale float64) (cos, sin []float64) {
-	W := heads * Dh
-	cos = make([]float64, B*T*W)
-	sin = make([]float64, B*T*W)
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			row := (b*T + t) * W
-			for h := 0; h < heads; h++ {
-				for i := 0; i < Dh/2; i++ {
-					angle := float64(t) * math.Pow(theta, -2*float64(i)/float64(Dh))
-					c, s := math.Cos(angle)*scale, math.Sin(angle)*scale
-					j := row + h*Dh + 2*i
-					cos[j], cos[j+1] = c, c
-					sin[j], sin[j+1] = s, s
-				}
-			}
-		}
-	}
-	return cos, sin
-}
-
-func denseOf(dt tensor.Dtype, data []float64, shape ...int) *tensor.Dense {
-	if dt == tensor.Float64 {
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), data...)))
-	}
-	f := make([]float32, len(data))
-	for i, v := range data {
-		f[i] = float32(v)
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
-}
-
-func castScalar(dt tensor.Dtype, v float64) any {
-	if dt == tensor.Float64 {
-		return v
-	}
-	return float32(v)
 }
 
 // ErrBatchShape reports inputs that do not fit the runner's shape.
@@ -257,18 +168,7 @@ func (r *Runner) Run(inputs, targets []int, loss LossFunc) (value float64, token
 		}
 		tok[i] = inputs[i]
 	}
-	switch oh := r.onehotT.Data().(type) {
-	case []float32:
-		clear(oh)
-		for i, y := range targets {
-			oh[i*V+y] = 1
-		}
-	case []float64:
-		clear(oh)
-		for i, y := range targets {
-			oh[i*V+y] = 1
-		}
-	}
+	copy(r.targets, targets)
 	if loss == nil {
 		loss = func(lp []float64) (float64, []float64, error) { return 0, make([]float64, len(lp)), nil }
 	}

@@ -8,7 +8,14 @@ from a fixed formula, and writes the per-token target log-probabilities and
 the gradients of sum_i coef_i * logp_i to model_golden.json.
 
     /usr/bin/python3 rl/model/testdata/torch_model.py > rl/model/testdata/model_golden.json
+
+With --length N it scores two sequences of N tokens from a fixed formula
+instead (the context grows to N), for sequences longer than the Go
+attention kernel's row blocks:
+
+    /usr/bin/python3 rl/model/testdata/torch_model.py --length 70 > rl/model/testdata/model_golden_long.json
 """
+import argparse
 import json
 import math
 
@@ -16,11 +23,20 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 
+ap = argparse.ArgumentParser()
+ap.add_argument("--length", type=int, default=0)
+args = ap.parse_args()
+
 cfg = dict(vocab=11, dim=8, layers=2, heads=4, kv_heads=2, ffn=12, context=8, norm_eps=1e-5, rope_theta=10000.0)
 B, T = 2, 5
 inputs = [1, 5, 3, 9, 2, 1, 7, 7, 4, 0]
 targets = [5, 3, 9, 2, 0, 7, 7, 4, 10, 0]
 coef = [0.5, -1, 2, 0.25, 0, 1, -0.5, 1.5, 0.75, 0]
+if args.length:
+    T = cfg["context"] = args.length
+    inputs = [(7 * i + 3) % cfg["vocab"] for i in range(B * T)]
+    targets = [(5 * i + 1) % cfg["vocab"] for i in range(B * T)]
+    coef = [round(math.sin(0.37 * i), 6) for i in range(B * T)]
 
 
 def specs():
