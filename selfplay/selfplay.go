@@ -170,6 +170,23 @@ type Session struct {
 	Path  string
 	meter atomic.Pointer[progress.Meter]
 	store *episodes.Store
+	// leased are the runs whose lease this session holds (until Close).
+	leased map[string]bool
+}
+
+// lease takes the lease of a run unless this session holds it already.
+func (s *Session) lease(ctx context.Context, runID string) error {
+	if s.leased[runID] {
+		return nil
+	}
+	if _, err := s.store.AcquireRun(ctx, runID); err != nil {
+		return err
+	}
+	if s.leased == nil {
+		s.leased = map[string]bool{}
+	}
+	s.leased[runID] = true
+	return nil
 }
 
 // Store opens the database when it is not open yet.
@@ -200,8 +217,8 @@ func (s *Session) Close() error {
 	if s.store == nil {
 		return nil
 	}
-	err := s.store.Close()
-	s.store = nil
+	err := s.store.Close() // releases the leases
+	s.store, s.leased = nil, nil
 	return err
 }
 
@@ -245,12 +262,12 @@ func (s *Session) Begin(ctx context.Context, p *Plan, run *episodes.Run) (*episo
 		if err := store.CreateRun(ctx, run); err != nil {
 			return nil, nil, err
 		}
-		if _, err := store.AcquireRun(ctx, run.ID); err != nil {
+		if err := s.lease(ctx, run.ID); err != nil {
 			return nil, nil, err
 		}
 		return run, &Pending{plan: p, total: run.Total}, nil
 	}
-	if _, err := store.AcquireRun(ctx, run.ID); err != nil {
+	if err := s.lease(ctx, run.ID); err != nil {
 		return nil, nil, err
 	}
 	done, err := store.DoneIndices(ctx, run.ID)
