@@ -27,7 +27,7 @@ import (
 // fresh copy of a prepared directory (the files and databases they name:
 // spag.db and runs.db with a Taboo and an APO run, episodes.json,
 // mywords.txt, mine.jsonl, alpaca.json, model.ckpt, sft.ckpt,
-// model.gguf), so a later line may use what an earlier one wrote. The
+// round2.ckpt, model.gguf), so a later line may use what an earlier one wrote. The
 // sample run ID r20261126-151200-3fa9 becomes the ID of a run of the right
 // game in the database the line names.
 //
@@ -37,7 +37,8 @@ import (
 //
 // Not run here, by these markers alone: README synopses (a line with
 // " [", optional parts such as [--run ID]); lines that need a terminal
-// (spag play, spag watch, --tui), which tui_e2e_test.go runs in tmux.
+// (spag play, spag watch, --tui), which tui_e2e_test.go runs in tmux; and
+// spag arena --resume with the three run IDs of an earlier arena.
 // Lines that need a model server (ollama:, openai:, --ollama,
 // --ollama-model) run against the real Ollama test server, with its tiny
 // model in place of the named ones and --option max_tokens=8.
@@ -136,6 +137,8 @@ func skipReason(line string) string {
 		return "a synopsis, not an example"
 	case strings.HasPrefix(line, "spag play"), strings.HasPrefix(line, "spag watch"), strings.Contains(line, "--tui"):
 		return "needs a terminal (tui_e2e_test.go runs it in tmux)"
+	case arenaResume.MatchString(line):
+		return "resumes the three runs of an earlier arena by their IDs (arena's own tests resume one)"
 	}
 	return ""
 }
@@ -152,6 +155,8 @@ var (
 	ollamaSpec = regexp.MustCompile(`ollama:[A-Za-z0-9._/-]+(:[A-Za-z0-9._-]+)?`)
 	openaiSpec = regexp.MustCompile(`openai:[^@\s]+@http://127\.0\.0\.1:8000/v1`)
 	ollamaName = regexp.MustCompile(`--ollama-model (llama2-tiny)`)
+	// arenaResume is spag arena --resume A,B,C: IDs no fixture can have.
+	arenaResume = regexp.MustCompile(`^spag arena .*--resume r[0-9-a-f]+,`)
 )
 
 // smaller rewrites one command of a line (one side of "&&") to small sizes.
@@ -227,6 +232,7 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "fixture-train.json", "--out", "model.ckpt"},
 		{"train", "--objective", "sft", "--data", "fixture-train.json", "--init", "model.ckpt", "--steps", "2", "--out", "sft.ckpt"},
 		{"model", "export", "--ckpt", "model.ckpt", "--gguf", "model.gguf"},
+		{"model", "init", "--preset", "tiny", "--seed", "2", "--corpus", "fixture-train.json", "--out", "round2.ckpt"},
 	} {
 		if r := spag(t, dir, args...); r.code != 0 {
 			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
@@ -307,7 +313,8 @@ func onTestServer(line, url string) string {
 	line = ollamaSpec.ReplaceAllString(line, "ollama:"+ollamatest.ModelName)
 	line = openaiSpec.ReplaceAllString(line, "openai:"+ollamatest.ModelName+"@"+url+"/v1")
 	line = ollamaName.ReplaceAllString(line, "--ollama-model "+ollamatest.ModelName)
-	if (strings.HasPrefix(line, "spag selfplay") || strings.HasPrefix(line, "spag apo")) && !strings.Contains(line, "--resume") {
+	if needsServer(line) && !strings.Contains(line, "--resume") && (strings.HasPrefix(line, "spag selfplay") ||
+		strings.HasPrefix(line, "spag apo ") && strings.HasPrefix(strings.Fields(line)[2], "-")) {
 		// A random-weight model talks until its cap.
 		line += " --option max_tokens=8"
 	}

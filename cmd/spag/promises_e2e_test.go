@@ -68,7 +68,7 @@ func TestPlayerSpecsAsDocumented(t *testing.T) {
 	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "2", "--out", "lr=3e-3.ckpt"); r.code != 0 {
 		t.Fatalf("model init: %s", r.stderr)
 	}
-	if r := spag(t, dir, "selfplay", "--db", "c.db", "--resume", runID); r.code == 0 || !strings.Contains(r.stderr, "this spag would play") {
+	if r := spag(t, dir, "selfplay", "--db", "c.db", "--resume", runID); r.code == 0 || !strings.Contains(r.stderr, "would now be played with native:"+abs) {
 		t.Errorf("resume with overwritten weights: exit %d\n%s", r.code, r.stderr)
 	}
 	// native:temperature=0 names a file; the error says how to write the option.
