@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/spag-go/spag/game"
 )
 
@@ -300,6 +301,13 @@ func (w *writer) run() {
 	}
 }
 
+// locked reports an error of a database locked by another connection or
+// process past the busy timeout.
+func locked(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
 // commit stores a batch in one transaction and reports it. If the
 // transaction fails, each episode is retried in a transaction of its own so
 // that one bad episode does not take the others with it; every failure is
@@ -313,7 +321,9 @@ func (w *writer) commit(batch []pending) {
 	ctx := context.Background()
 	stored, err := w.s.insertTx(ctx, w.stmts, batch)
 	if err != nil {
-		if len(batch) == 1 {
+		if len(batch) == 1 || locked(err) {
+			// A lock held past the busy timeout would make every retry
+			// wait as long again: fail the batch at once.
 			w.fail(err)
 		} else {
 			stored = stored[:0]

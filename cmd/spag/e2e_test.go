@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -683,5 +684,54 @@ func TestMergeShards(t *testing.T) {
 	r = spag(t, dir, "episodes", "merge", "other.db", "s1.db", "odd.db")
 	if r.code != exitFailure || !strings.Contains(r.stderr, "differ in") || !strings.Contains(r.stderr, "spag@") {
 		t.Errorf("merging a shard of another configuration: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestLockedDatabaseFailsWithTheResumeHint: another process holds the
+// database's write lock past the busy timeout while a run plays; the run
+// must fail (exit 1) and say how to resume it.
+func TestLockedDatabaseFailsWithTheResumeHint(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "100000000", "--db", "l.db")
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var lines []string
+	for sc.Scan() && !strings.Contains(sc.Text(), "episodes to play") {
+		lines = append(lines, sc.Text())
+	}
+	// The run has begun: take the write lock and keep it until spag ends.
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "l.db")+"?_txlock=immediate&_busy_timeout=60000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`CREATE TABLE lock_holder (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	err = cmd.Wait()
+	tx.Rollback()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("spag ended with %v; want exit 1\n%s", err, strings.Join(lines, "\n"))
+	}
+	out := strings.Join(lines, "\n")
+	if !strings.Contains(out, "resume with: spag selfplay --db l.db --resume r") {
+		t.Errorf("the failure does not say how to resume:\n%s", out)
 	}
 }
