@@ -25,7 +25,8 @@ import (
 // in a README code block ("$ spag " too), with "\" continuations joined.
 // The lines of one Example, or of one README code block, run in order in a
 // fresh copy of a prepared directory (the files and databases they name:
-// spag.db and runs.db with a Taboo and an APO run, episodes.json,
+// spag.db and runs.db with a Taboo and an APO run, shard0.db to
+// shard3.db with the four shards of one run, episodes.json,
 // mywords.txt, mine.jsonl, alpaca.json, model.ckpt, sft.ckpt,
 // round2.ckpt, model.gguf), so a later line may use what an earlier one wrote. The
 // sample run ID r20261126-151200-3fa9 becomes the ID of a run of the right
@@ -223,6 +224,13 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 				t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
 			}
 			ids[db][args[0] == "apo"] = m[1]
+		}
+	}
+	// Four shards of one run, for the merge examples.
+	for i := range 4 {
+		args := []string{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "8", "--shard", fmt.Sprintf("%d/4", i), "--db", fmt.Sprintf("shard%d.db", i)}
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
 	for _, args := range [][]string{
