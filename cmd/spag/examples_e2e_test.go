@@ -226,9 +226,10 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 			ids[db][args[0] == "apo"] = m[1]
 		}
 	}
-	// Four shards of one run, for the merge examples.
+	// Four shards of one run, for the merge examples, played as the
+	// README's shard example plays them once made small.
 	for i := range 4 {
-		args := []string{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "8", "--shard", fmt.Sprintf("%d/4", i), "--db", fmt.Sprintf("shard%d.db", i)}
+		args := []string{"selfplay", "--games", "2", "--shard", fmt.Sprintf("%d/4", i), "--db", fmt.Sprintf("shard%d.db", i)}
 		if r := spag(t, dir, args...); r.code != 0 {
 			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
 		}
