@@ -36,22 +36,16 @@ func (s *Store) CreateLoop(ctx context.Context, l *Loop) error {
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = s.opts.Now()
 	}
-	for try := 0; ; try++ {
-		id, err := newRunID(l.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("episodes: create loop: %w", err)
-		}
-		id = "l" + id[1:]
-		_, err = s.wdb.ExecContext(ctx, `INSERT INTO loops (id, created_at, config, code_version) VALUES (?, ?, ?, ?)`,
+	id, err := s.insertWithID(l.CreatedAt, "l", func(id string) error {
+		_, err := s.wdb.ExecContext(ctx, `INSERT INTO loops (id, created_at, config, code_version) VALUES (?, ?, ?, ?)`,
 			id, l.CreatedAt.UnixNano(), string(l.Config), l.CodeVersion)
-		if err == nil {
-			l.ID = id
-			return nil
-		}
-		if try >= maxRunIDTries {
-			return fmt.Errorf("episodes: create loop: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("episodes: create loop: %w", err)
 	}
+	l.ID = id
+	return nil
 }
 
 // Loop returns the loop with the given ID, or an error wrapping

@@ -32,20 +32,33 @@ func (s *Store) CreateTraining(ctx context.Context, t *Training) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.opts.Now()
 	}
-	for try := 0; ; try++ {
-		id, err := newRunID(t.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("episodes: create training: %w", err)
-		}
-		id = "t" + id[1:]
-		_, err = s.wdb.ExecContext(ctx, `INSERT INTO trainings (id, created_at, objective, config, code_version)
+	id, err := s.insertWithID(t.CreatedAt, "t", func(id string) error {
+		_, err := s.wdb.ExecContext(ctx, `INSERT INTO trainings (id, created_at, objective, config, code_version)
 			VALUES (?, ?, ?, ?, ?)`, id, t.CreatedAt.UnixNano(), t.Objective, string(t.Config), t.CodeVersion)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("episodes: create training: %w", err)
+	}
+	t.ID = id
+	return nil
+}
+
+// insertWithID runs insert with a new ID made from the time and the prefix
+// letter ("t20261126-151200-3fa9"), drawing another ID when one collides.
+func (s *Store) insertWithID(created time.Time, prefix string, insert func(id string) error) (string, error) {
+	for try := 0; ; try++ {
+		id, err := newRunID(created)
+		if err != nil {
+			return "", err
+		}
+		id = prefix + id[1:]
+		err = insert(id)
 		if err == nil {
-			t.ID = id
-			return nil
+			return id, nil
 		}
 		if try >= maxRunIDTries {
-			return fmt.Errorf("episodes: create training: %w", err)
+			return "", err
 		}
 	}
 }

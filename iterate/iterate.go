@@ -251,9 +251,9 @@ func (l *Loop) initialPolicy() (spec, ckpt string) {
 func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, error) {
 	for _, r := range l.rounds {
 		if r.Round == n {
-			var st RoundState
-			if err := json.Unmarshal(r.State, &st); err != nil {
-				return r, st, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, n, err)
+			st, err := roundState(r)
+			if err != nil {
+				return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
 			}
 			return r, st, nil
 		}
@@ -493,9 +493,9 @@ func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.Training
 	var results []eval.RoundResult
 	var points []eval.TrainingPoint
 	for _, r := range rounds {
-		var st RoundState
-		if err := json.Unmarshal(r.State, &st); err != nil {
-			return nil, nil, fmt.Errorf("loop %s round %d: %w", l.ID, r.Round, err)
+		st, err := roundState(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("loop %s: %w", l.ID, err)
 		}
 		results = append(results, st.Results...)
 		if st.TrainingID == "" {
