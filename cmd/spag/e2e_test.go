@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -694,16 +693,7 @@ func TestLockedDatabaseFailsWithTheResumeHint(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "100000000", "--db", "l.db")
-	cmd.Dir = dir
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
+	cmd, sc := startWatched(t, ctx, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "100000000", "--db", "l.db")
 	var lines []string
 	for sc.Scan() && !strings.Contains(sc.Text(), "episodes to play") {
 		lines = append(lines, sc.Text())

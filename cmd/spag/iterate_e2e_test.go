@@ -13,13 +13,10 @@ import (
 	"time"
 )
 
-// startUntil runs spag in dir and kills it with SIGKILL as soon as a line
-// of its stderr contains marker: a crash at that stage, wherever in the
-// stage the kill lands. It fails the test if spag ends before the marker.
-func startUntil(t *testing.T, dir, marker string, args ...string) {
+// startWatched starts spag in dir and returns it with a scanner of its
+// stderr, for tests that act on what it says while it runs.
+func startWatched(t *testing.T, ctx context.Context, dir string, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
 	stderr, err := cmd.StderrPipe()
@@ -29,7 +26,17 @@ func startUntil(t *testing.T, dir, marker string, args ...string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(stderr)
+	return cmd, bufio.NewScanner(stderr)
+}
+
+// startUntil runs spag in dir and kills it with SIGKILL as soon as a line
+// of its stderr contains marker: a crash at that stage, wherever in the
+// stage the kill lands. It fails the test if spag ends before the marker.
+func startUntil(t *testing.T, dir, marker string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd, sc := startWatched(t, ctx, dir, args...)
 	var seen []string
 	for sc.Scan() {
 		seen = append(seen, sc.Text())
