@@ -122,9 +122,8 @@ func (im *impl) run(m, n, k int, alpha float32, A, B operand, beta float32, c []
 	}
 	per := (split + workers - 1) / workers
 	per = (per + unit - 1) / unit * unit
-	wg := wgPool.Get().(*sync.WaitGroup)
-	defer wgPool.Put(wg)
-	startWorkers(workers - 1)
+	j := joins.Get().(*join)
+	defer joins.Put(j)
 	for s0 := per; s0 < split; s0 += per {
 		p := part{im: im, m: m, n: n, k: k, alpha: alpha, A: A, B: B, beta: beta, c: c, ldc: ldc}
 		cnt := min(per, split-s0)
@@ -133,62 +132,14 @@ func (im *impl) run(m, n, k int, alpha float32, A, B operand, beta float32, c []
 		} else {
 			p.n, p.B, p.c = cnt, B.at(0, s0), c[s0:]
 		}
-		wg.Add(1)
-		p.done = wg
-		select {
-		case parts <- p:
-		default: // every worker is busy: no point waiting for one
-			p.run()
-		}
+		j.hand(p, workers-1)
 	}
 	if split == m {
 		im.serial(min(per, m), n, k, alpha, A, B, beta, c, ldc)
 	} else {
 		im.serial(m, min(per, n), k, alpha, A, B, beta, c, ldc)
 	}
-	wg.Wait()
-}
-
-// part is one worker's share of a split product.
-type part struct {
-	im          *impl
-	m, n, k     int
-	alpha, beta float32
-	A, B        operand
-	c           []float32
-	ldc         int
-	done        *sync.WaitGroup
-}
-
-func (p part) run() {
-	p.im.serial(p.m, p.n, p.k, p.alpha, p.A, p.B, p.beta, p.c, p.ldc)
-	p.done.Done()
-}
-
-// Split products hand their parts to long-lived worker goroutines over
-// parts, so that a split allocates nothing (a goroutine started per part
-// would allocate its closure on every product of a decoding step). A
-// send succeeds only when a worker is idle. Workers are started when a
-// product first needs them and live as long as the process, as the
-// runtime's own helpers do; they hold no state between parts.
-var (
-	parts     = make(chan part)
-	workersMu sync.Mutex
-	workersN  int
-	wgPool    = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
-)
-
-// startWorkers makes sure at least n workers run.
-func startWorkers(n int) {
-	workersMu.Lock()
-	defer workersMu.Unlock()
-	for ; workersN < n; workersN++ {
-		go func() {
-			for p := range parts {
-				p.run()
-			}
-		}()
-	}
+	j.wait()
 }
 
 // scale sets C[i0:i1, j0:j1] to beta times itself, or to zero when beta
@@ -267,9 +218,17 @@ func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ld
 				packB(buf.b, B, p0, kk, j0, cols)
 				bs, bstep = buf.b, nr
 			}
-			for i0 := 0; i0 < m; i0 += mr {
-				rows := min(mr, m-i0)
+			// Tiles of equal height (4+4 rather than 6+2 for eight
+			// rows): a short tile does as many loads per multiply-add
+			// as it has rows, so an even split runs at the best rate.
+			tiles := (m + mr - 1) / mr
+			for t, i0 := 0, 0; t < tiles; t++ {
+				rows := m / tiles
+				if t < m%tiles {
+					rows++
+				}
 				im.store(rows, cols, kk, A.at(i0, p0).d, A.rs, A.cs, bs, bstep, c[i0*ldc+j0:], ldc, alpha, buf)
+				i0 += rows
 			}
 		}
 	}

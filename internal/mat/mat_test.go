@@ -168,7 +168,7 @@ func TestRowsIndependent(t *testing.T) {
 	const n, k = 102, 600 // 64 + 32 + 6 columns: every width of kernel
 	for _, im := range impls() {
 		for _, tA := range []bool{false, true} {
-			for _, m := range []int{1, 2, 7, 18, 19, 130} {
+			for _, m := range []int{1, 2, 7, 8, 13, 18, 19, 130} {
 				lda := k
 				if tA {
 					lda = m

@@ -204,18 +204,23 @@ func (m *Model) ResponseScore(prompt, response string) (float64, error) {
 	return sum / float64(len(toks)-start), nil
 }
 
-// LogSoftmaxAt is log softmax(logits)[id], computed in float64 for
-// stability.
+// LogSoftmaxAt is log softmax(logits)[id]. The exponentials are taken in
+// float32 (within 2.5e-7 relative, see expf) and summed in float64, so
+// the result is within about 3e-7 of the exact one: far inside the 1e-4
+// to which served log-probabilities are compared, at a fraction of
+// math.Exp's cost for each of a vocabulary's entries at every token.
 func LogSoftmaxAt(logits []float32, id int) float64 {
-	mx := float64(logits[0])
+	mx := logits[0]
 	for _, v := range logits {
-		mx = math.Max(mx, float64(v))
+		if v > mx || v != v {
+			mx = v
+		}
 	}
 	sum := 0.0
 	for _, v := range logits {
-		sum += math.Exp(float64(v) - mx)
+		sum += float64(expf(v - mx))
 	}
-	return float64(logits[id]) - mx - math.Log(sum)
+	return float64(logits[id]-mx) - math.Log(sum)
 }
 
 // workspace is the scratch memory of forward passes, grown to the
@@ -223,9 +228,36 @@ func LogSoftmaxAt(logits []float32, id int) float64 {
 // per token. A workspace belongs to one goroutine.
 type workspace struct {
 	x, h, q, k, v, att, gate, up []float32
-	scores, acc, key, hx, logits []float32
+	hx, logits                   []float32
 	pick                         []int
 	rows                         [][]float32
+	// The per-row work between the products (rotary embedding, cache
+	// writes, attention, the SwiGLU gate) runs as mat.Parallel loops;
+	// pass describes the current layer to them, and each loop part
+	// has its own scratch space.
+	pass    pass
+	scratch [maxParts]attnScratch
+	// The loops' bodies, made once so that a loop allocates nothing.
+	ropeFn, attendFn, gateFn func(part, lo, hi int)
+}
+
+// maxParts is the most goroutines a forward pass's loops use.
+const maxParts = 8
+
+// attnScratch is one loop part's scratch space for attention.
+type attnScratch struct {
+	scores, acc, key []float32
+}
+
+// pass is what the loops of one layer of a forward pass read.
+type pass struct {
+	m      *Model
+	chunks []chunk
+	layer  int
+	// first[i] is the first row of chunks[i]; rowChunk[r] the chunk of
+	// row r.
+	first, rowChunk []int
+	scale           float32
 }
 
 // grow returns s resliced to n elements, reallocated only when its
@@ -267,74 +299,53 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	x, h, q, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.q, R*D), grow(ws.att, R*D)
 	k, v := grow(ws.k, R*kvDim), grow(ws.v, R*kvDim)
 	gate, up := grow(ws.gate, R*F), grow(ws.up, R*F)
-	scores, acc, key := grow(ws.scores, maxChunk*maxLen), grow(ws.acc, Dh), grow(ws.key, Dh)
 	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up = x, h, q, att, k, v, gate, up
-	ws.scores, ws.acc, ws.key = scores, acc, key
-	ctx := cfg.Context
+	for i := range ws.scratch {
+		sc := &ws.scratch[i]
+		sc.scores, sc.acc, sc.key = grow(sc.scores, maxChunk*maxLen), grow(sc.acc, Dh), grow(sc.key, Dh)
+	}
+	ws.pass.m, ws.pass.chunks = m, chunks
+	ws.pass.first, ws.pass.rowChunk = grow(ws.pass.first, len(chunks)), grow(ws.pass.rowChunk, R)
+	ws.pass.scale = float32(1 / math.Sqrt(float64(Dh)))
+	if ws.ropeFn == nil {
+		ws.ropeFn, ws.attendFn, ws.gateFn = ws.ropeRows, ws.attendUnits, ws.gateRows
+	}
 	r := 0
-	for _, ch := range chunks {
+	for i, ch := range chunks {
+		ws.pass.first[i] = r
 		for _, t := range ch.tokens {
 			copy(x[r*D:(r+1)*D], m.embd[t*D:(t+1)*D])
+			ws.pass.rowChunk[r] = i
 			r++
 		}
 	}
-	scale := float32(1 / math.Sqrt(float64(Dh)))
+	// Attention is split by (sequence, head) and the gate by rows, when
+	// there is enough of it to pay for the hand-off: a single decoding
+	// stream stays on this goroutine.
+	units, work := len(chunks)*H, 0
+	for _, ch := range chunks {
+		work += len(ch.tokens) * (ch.cache.n + len(ch.tokens))
+	}
+	attnParts, gateParts := 1, 1
+	if work*D >= parallelWork {
+		attnParts = maxParts
+	}
+	if R*F >= parallelWork {
+		gateParts = maxParts
+	}
 	for l, ly := range m.layers {
+		ws.pass.layer = l
 		rmsNorm(h, x, ly.attnNorm, D, cfg.NormEps)
 		matmul(q, h, ly.q, R, 0)
 		matmul(k, h, ly.k, R, 0)
 		matmul(v, h, ly.v, R, 0)
-		r = 0
-		for _, ch := range chunks {
-			c := ch.cache
-			keys, values := c.k[l], c.v[l]
-			for i := range ch.tokens {
-				pos := c.n + i
-				qr, kr, vr := q[r*D:(r+1)*D], k[r*kvDim:(r+1)*kvDim], v[r*kvDim:(r+1)*kvDim]
-				m.rope(qr, pos, H)
-				m.rope(kr, pos, KV)
-				if m.HalfKV {
-					roundHalf(qr)
-					roundHalf(kr)
-					roundHalf(vr)
-				}
-				for g := 0; g < KV; g++ {
-					at := (g*ctx + pos) * Dh
-					copy(values[at:at+Dh], vr[g*Dh:(g+1)*Dh])
-					for d, kv := range kr[g*Dh : (g+1)*Dh] {
-						keys[(g*Dh+d)*ctx+pos] = kv
-					}
-				}
-				r++
-			}
-			r -= len(ch.tokens)
-			if !m.HalfKV {
-				// The chunk's rows attend together, two products per head.
-				L, n := len(ch.tokens), c.n+len(ch.tokens)
-				for hd := 0; hd < H; hd++ {
-					base := (hd / (H / KV)) * ctx * Dh
-					attend(att[r*D+hd*Dh:], q[r*D+hd*Dh:], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], L, n, D, Dh, scale, scores[:L*n])
-				}
-				r += L
-				continue
-			}
-			for i := range ch.tokens {
-				n := c.n + i + 1
-				o, qr := att[r*D:(r+1)*D], q[r*D:(r+1)*D]
-				for hd := 0; hd < H; hd++ {
-					base := (hd / (H / KV)) * ctx * Dh
-					attendHalf(o[hd*Dh:(hd+1)*Dh], qr[hd*Dh:(hd+1)*Dh], keys[base:base+ctx*Dh], ctx, values[base:base+n*Dh], Dh, scale, acc, key)
-				}
-				r++
-			}
-		}
+		mat.Parallel(R, attnParts, ws.ropeFn)
+		mat.Parallel(units, attnParts, ws.attendFn)
 		matmul(x, att, ly.o, R, 1)
 		rmsNorm(h, x, ly.ffnNorm, D, cfg.NormEps)
 		matmul(gate, h, ly.gate, R, 0)
 		matmul(up, h, ly.up, R, 0)
-		for i, g := range gate {
-			gate[i] = g / (1 + expf(-g)) * up[i]
-		}
+		mat.Parallel(R, gateParts, ws.gateFn)
 		matmul(x, gate, ly.down, R, 1)
 	}
 	for _, ch := range chunks {
@@ -367,6 +378,77 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	return rows, nil
 }
 
+// parallelWork is the amount of per-row work (multiply-adds, about)
+// from which a forward pass's loops are split across goroutines.
+const parallelWork = 1 << 14
+
+// ropeRows rotates rows lo..hi's queries and keys to their positions and
+// appends their keys and values to their sequences' caches.
+func (ws *workspace) ropeRows(_, lo, hi int) {
+	ps := &ws.pass
+	m := ps.m
+	cfg := m.Config
+	D, H, KV, Dh, ctx := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.Context
+	kvDim := KV * Dh
+	for r := lo; r < hi; r++ {
+		ci := ps.rowChunk[r]
+		c := ps.chunks[ci].cache
+		pos := c.n + r - ps.first[ci]
+		qr, kr, vr := ws.q[r*D:(r+1)*D], ws.k[r*kvDim:(r+1)*kvDim], ws.v[r*kvDim:(r+1)*kvDim]
+		m.rotate(qr, pos, H)
+		m.rotate(kr, pos, KV)
+		if m.HalfKV {
+			roundHalf(qr)
+			roundHalf(kr)
+			roundHalf(vr)
+		}
+		keys, values := c.k[ps.layer], c.v[ps.layer]
+		for g := 0; g < KV; g++ {
+			at := (g*ctx + pos) * Dh
+			copy(values[at:at+Dh], vr[g*Dh:(g+1)*Dh])
+			for d, kv := range kr[g*Dh : (g+1)*Dh] {
+				keys[(g*Dh+d)*ctx+pos] = kv
+			}
+		}
+	}
+}
+
+// attendUnits computes attention for units lo..hi, unit u being head u%H of
+// sequence u/H: all of the sequence's new rows against its cache.
+func (ws *workspace) attendUnits(part, lo, hi int) {
+	ps := &ws.pass
+	m := ps.m
+	cfg := m.Config
+	D, H, KV, Dh, ctx := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.Context
+	sc := &ws.scratch[part]
+	for u := lo; u < hi; u++ {
+		ci, hd := u/H, u%H
+		ch := ps.chunks[ci]
+		c, r := ch.cache, ps.first[ci]
+		L, n := len(ch.tokens), c.n+len(ch.tokens)
+		base := (hd / (H / KV)) * ctx * Dh
+		keys, values := c.k[ps.layer][base:base+ctx*Dh], c.v[ps.layer][base:base+n*Dh]
+		if !m.HalfKV {
+			// The chunk's rows attend together, two products per head.
+			attend(ws.att[r*D+hd*Dh:], ws.q[r*D+hd*Dh:], keys, ctx, values, L, n, D, Dh, ps.scale, sc.scores[:L*n])
+			continue
+		}
+		for i := 0; i < L; i++ {
+			row := (r + i) * D
+			attendHalf(ws.att[row+hd*Dh:row+(hd+1)*Dh], ws.q[row+hd*Dh:row+(hd+1)*Dh], keys, ctx, values[:(c.n+i+1)*Dh], Dh, ps.scale, sc.acc, sc.key)
+		}
+	}
+}
+
+// gateRows sets rows lo..hi of the gate to SiLU(gate)·up.
+func (ws *workspace) gateRows(_, lo, hi int) {
+	F := ws.pass.m.Config.FFN
+	up := ws.up[lo*F : hi*F]
+	for i, g := range ws.gate[lo*F : hi*F] {
+		ws.gate[lo*F+i] = g / (1 + expf(-g)) * up[i]
+	}
+}
+
 // matmul sets y (rows×out) to x (rows×in) · w (in×out) plus beta·y. One
 // row is the matrix-vector case of a single decoding stream; several
 // rows are a prefill or a batch of streams. Either way each row's result
@@ -393,9 +475,9 @@ func rmsNorm(dst, src, gain []float32, width int, eps float64) {
 	}
 }
 
-// rope rotates each head's interleaved pairs (x[2i], x[2i+1]) by the
+// rotate rotates each head's interleaved pairs (x[2i], x[2i+1]) by the
 // angle of pair i at position pos.
-func (m *Model) rope(x []float32, pos, heads int) {
+func (m *Model) rotate(x []float32, pos, heads int) {
 	Dh := m.Config.HeadDim()
 	half := Dh / 2
 	cs, sn := m.cos[pos*half:(pos+1)*half], m.sin[pos*half:(pos+1)*half]
