@@ -15,6 +15,7 @@ import (
 
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players/human"
+	"github.com/spag-go/spag/taboo"
 )
 
 // The golden tests drive each screen through a real Bubble Tea program at
@@ -120,7 +121,7 @@ func liveModel(t *testing.T) (Model, chan game.Event) {
 	}
 	// Closing the stream at the end ends the command still waiting on it.
 	t.Cleanup(func() { close(ch) })
-	m, err := New(Config{Start: WatchView, Watch: WatchConfig{Events: ch, Title: "r20261126-151200-3fa9", Total: 10,
+	m, err := New(Config{Start: WatchView, Watch: WatchConfig{Events: ch, Title: "r20261126-151200-3fa9", Total: 10, Game: taboo.Description,
 		Players: map[string]string{"attacker": "builtin", "defender": "ollama:qwen3"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +236,8 @@ func TestGolden(t *testing.T) {
 
 func replayModelFor(t *testing.T) Model {
 	t.Helper()
-	m, err := New(Config{Start: ReplayView, Replay: ReplayConfig{Source: newFakeStore(), ExportDir: t.TempDir()}})
+	m, err := New(Config{Start: ReplayView, Replay: ReplayConfig{Source: newFakeStore(), ExportDir: t.TempDir(),
+		Outcomes: []string{"attacker_wins", "defender_wins", "tie", "attacker_broke_rules"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,7 @@ func TestTUIWatchesSelfplayLive(t *testing.T) {
 func TestTUIWatchesAPOLive(t *testing.T) {
 	dir := t.TempDir()
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "apo", "--tui", "--samples", "2", "--concurrency", "4")
-	term.waitFor("run finished", "120/120", "generator wins", "gold preferred", "reward_model_wins", "games:")
+	term.waitFor("run finished", "120/120", "generator wins", "reward model wins", "outcomes  generator ", "games:")
 	term.keys("Enter")
 	term.waitFor("episode #", "query: ", "verdict:")
 	term.keys("Escape")
@@ -168,7 +168,7 @@ func TestTUIWatchesAPOLive(t *testing.T) {
 	if code := term.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, term.screen())
 	}
-	term.waitFor("episodes       120 (judged 120, errored 0)", "gold preferred")
+	term.waitFor("episodes       120 (judged 120, errored 0)", "reward model wins")
 }
 
 func TestTUIWatchFollowsAnAPORun(t *testing.T) {
@@ -177,7 +177,7 @@ func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 		t.Fatalf("apo: exit %d: %s", r.code, r.stderr)
 	}
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "spag.db")
-	s := term.waitFor("run complete", "20/20", "generator wins", "gold preferred")
+	s := term.waitFor("run complete", "20/20", "generator wins", "reward model wins")
 	if strings.Contains(s, "attacker") {
 		t.Errorf("the APO dashboard names Taboo roles:\n%s", s)
 	}

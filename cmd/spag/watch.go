@@ -91,6 +91,7 @@ func tuiLogPath() string {
 // and be stored, like a first Ctrl-C). play runs the run; its error is
 // returned once both the run and the UI are over.
 func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title string, total int, players map[string]string, play func() error) error {
+	described, _ := game.Games.Lookup(r.Game.Name())
 	bus := &game.Bus{}
 	// A large buffer keeps fast runs from dropping events; the view
 	// converges anyway since each Progress event is complete.
@@ -121,7 +122,7 @@ func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title s
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start: tui.WatchView,
-		Watch: tui.WatchConfig{Events: sub.C, Command: cmd.CommandPath(), Title: title, Total: total, Players: players,
+		Watch: tui.WatchConfig{Events: sub.C, Command: cmd.CommandPath(), Title: title, Total: total, Players: players, Game: described,
 			Hosts: hostLoads(r.Game.Roles(), r.Players)},
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
