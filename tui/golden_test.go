@@ -49,6 +49,21 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
+// waitForAll waits until the program has drawn every text, in one frame
+// or over several: each wait reads the output it waits on, so texts drawn
+// together must be waited for together.
+func waitForAll(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, text := range texts {
+			if !bytes.Contains(b, []byte(text)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
 func keys(tm *teatest.TestModel, ks ...tea.KeyType) {
 	for _, k := range ks {
 		tm.Send(tea.KeyMsg{Type: k})
@@ -156,6 +171,16 @@ func TestGolden(t *testing.T) {
 	t.Run("watch_db", func(t *testing.T) {
 		src := newFakeStore()
 		m, err := New(Config{Start: WatchView, Watch: WatchConfig{Source: src, PollEvery: 50 * time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fm := drive(t, m, func(tm *teatest.TestModel) { waitFor(t, tm, "#3") })
+		goldenFrame(t, fm)
+	})
+	t.Run("loop", func(t *testing.T) {
+		src := newFakeStore()
+		loop := &fakeLoop{status: evalStatus(src.run.ID)}
+		m, err := New(Config{Start: LoopView, Loop: LoopConfig{Read: loop.read, Runs: src, PollEvery: 50 * time.Millisecond}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -278,7 +278,7 @@ func TestCodeSpanCannotBeClosedByTheText(t *testing.T) {
 }
 
 func TestNewRejectsAScreenWithoutSource(t *testing.T) {
-	for _, v := range []View{WatchView, ReplayView, PlayView} {
+	for _, v := range []View{WatchView, ReplayView, PlayView, LoopView} {
 		if _, err := New(Config{Start: v}); err == nil || !strings.Contains(err.Error(), v.String()) {
 			t.Errorf("New(%s without source) err = %v", v, err)
 		}
