@@ -289,6 +289,24 @@ func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
 	if code := term.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, term.screen())
 	}
+
+	// The loop asked for by name; an unknown one is a usage error. (Each
+	// subtest's terminal has a tmux server of its own.)
+	t.Run("latest", func(t *testing.T) {
+		term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "it.db", "--loop", "latest")
+		term.waitFor("loop complete", "the loop has finished its rounds")
+		term.keys("q")
+		if code := term.exitCode(); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, term.screen())
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		term := startTerm(t, dir, nil, "watch", "--db", "it.db", "--loop", "l-nope")
+		term.waitFor("--loop l-nope: no such loop")
+		if code := term.exitCode(); code != 2 {
+			t.Fatalf("exit %d, want 2", code)
+		}
+	})
 }
 
 // hostileSPAG is a SPAG episodes file whose model output tries to clear
