@@ -2,7 +2,6 @@ package iterate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -47,19 +46,9 @@ func (s *Status) Done() bool { return s.Round >= s.Rounds && s.Stage == StageDon
 // from store. It only reads, so the store may be opened read-only while
 // another process runs the loop.
 func ReadStatus(ctx context.Context, store *episodes.Store, id string) (*Status, error) {
-	var rec *episodes.Loop
-	var err error
-	if id == "" {
-		rec, err = store.LatestLoop(ctx)
-	} else {
-		rec, err = store.Loop(ctx, id)
-	}
+	rec, cfg, err := recorded(ctx, store, id)
 	if err != nil {
 		return nil, err
-	}
-	var cfg Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
 	rounds, err := store.Rounds(ctx, rec.ID)
 	if err != nil {
