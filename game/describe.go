@@ -23,6 +23,18 @@ type Outcome struct {
 	RuleBreak bool
 }
 
+// RuleRate is a share of judged episodes counted by the judge rules that
+// decided them: in Taboo, the games that ended with the defender's guess,
+// right or wrong.
+type RuleRate struct {
+	// Name is the rate's key in JSON reports, before "_rate": "guess".
+	Name string
+	// Label names the rate for people: "guesses".
+	Label string
+	// Rules are the judge rules whose episodes the rate counts.
+	Rules []string
+}
+
 // Description is what a game says about itself, so that progress lines,
 // statistics, reports and the terminal UI need no code per game.
 type Description struct {
@@ -40,6 +52,10 @@ type Description struct {
 	// Outcomes are every outcome the game's verdicts use, in the order
 	// reports list them.
 	Outcomes []Outcome
+	// RuleRates are further shares of judged episodes that reports give
+	// beside the outcome rates, each counted by deciding rule; nil when
+	// the game has none.
+	RuleRates []RuleRate
 	// Rebuild makes the game back from its [Game.String], as a run records
 	// it; nil when the game cannot be rebuilt from its string alone.
 	Rebuild func(s string) (Game, error)

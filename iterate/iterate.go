@@ -188,23 +188,34 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec, cfg, err := recorded(ctx, store, id)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store}
+	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// recorded reads loop id ("" for the latest) and its configuration.
+func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
 	var rec *episodes.Loop
+	var err error
 	if id == "" {
 		rec, err = store.LatestLoop(ctx)
 	} else {
 		rec, err = store.Loop(ctx, id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, Config{}, err
 	}
-	l := &Loop{ID: rec.ID, env: env, store: store}
-	if err := json.Unmarshal(rec.Config, &l.Config); err != nil {
-		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
+	var cfg Config
+	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
+		return nil, cfg, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
-	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return rec, cfg, nil
 }
 
 // Rounds returns the loop's rounds as recorded.

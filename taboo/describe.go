@@ -18,6 +18,9 @@ var Description = &game.Description{
 		{Name: string(judge.Tie), Label: "tie"},
 		{Name: string(judge.AttackerBrokeRules), Label: "broke", Winner: judge.Defender, Loser: judge.Attacker, RuleBreak: true},
 	},
+	RuleRates: []game.RuleRate{
+		{Name: "guess", Label: "guesses", Rules: []string{judge.RuleDefenderCorrectGuess, judge.RuleDefenderWrongGuess}},
+	},
 	Rebuild: func(s string) (game.Game, error) { return Parse(s) },
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/tui"
 )
 
@@ -18,12 +19,12 @@ func ExampleEpisodeMarkdown() {
 	}}
 	v := game.Verdict{Outcome: "defender_wins", DecidedAt: 2, Rule: "defender.correct_guess", Judge: "strict@1",
 		Evidence: game.Evidence{Turn: 2, Start: 0, End: 26, Text: "I know the word! It is cat"}}
-	fmt.Print(tui.EpisodeMarkdown(rec, v, nil))
+	fmt.Print(tui.EpisodeMarkdown(taboo.Description, rec, v, nil))
 	// Output:
 	// # Episode 42
 	//
 	// - run: `r1`, index 0
-	// - target word: ` cat `
+	// - word: ` cat `
 	//
 	// ## Turns
 	//

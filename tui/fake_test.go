@@ -8,6 +8,8 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	// The fake store's run plays Taboo: the views look its description up.
+	_ "github.com/spag-go/spag/taboo"
 )
 
 // hostile is model output that tries to take over the terminal: clear the
@@ -68,7 +70,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{recs: fakeRecords(), verdicts: map[int64][]episodes.Verdict{
 		1: {{EpisodeID: 1, Verdict: game.Verdict{Outcome: "attacker_broke_rules", DecidedAt: 3, Rule: "attacker.said_target",
 			Judge: "spag@1", Evidence: game.Evidence{Turn: 3, Start: 22, End: 26, Text: "mice"}}}},
-	}, run: episodes.Run{ID: "r20261126-151200-3fa9", CreatedAt: t0, Total: 10,
+	}, run: episodes.Run{ID: "r20261126-151200-3fa9", CreatedAt: t0, Total: 10, Game: "taboo(max_turns=5)",
 		Players: map[string]string{"attacker": "builtin", "defender": "ollama:qwen3"}}}
 }
 
@@ -111,6 +113,14 @@ func (s *fakeStore) Run(ctx context.Context, id string) (*episodes.Run, error) {
 	}
 	r := s.run
 	return &r, nil
+}
+
+func (s *fakeStore) RunInfo(ctx context.Context, id string) (*episodes.Run, error) {
+	r, err := s.Run(ctx, id)
+	if err == nil {
+		r.Subjects = nil
+	}
+	return r, err
 }
 
 func (s *fakeStore) Live(ctx context.Context, runID string) ([]episodes.LiveEpisode, error) {

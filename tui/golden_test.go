@@ -15,6 +15,7 @@ import (
 
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players/human"
+	"github.com/spag-go/spag/taboo"
 )
 
 // The golden tests drive each screen through a real Bubble Tea program at
@@ -45,6 +46,21 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		return bytes.Contains(b, []byte(text))
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+// waitForAll waits until the program has drawn every text, in one frame
+// or over several: each wait reads the output it waits on, so texts drawn
+// together must be waited for together.
+func waitForAll(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, text := range texts {
+			if !bytes.Contains(b, []byte(text)) {
+				return false
+			}
+		}
+		return true
 	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
@@ -120,7 +136,7 @@ func liveModel(t *testing.T) (Model, chan game.Event) {
 	}
 	// Closing the stream at the end ends the command still waiting on it.
 	t.Cleanup(func() { close(ch) })
-	m, err := New(Config{Start: WatchView, Watch: WatchConfig{Events: ch, Title: "r20261126-151200-3fa9", Total: 10,
+	m, err := New(Config{Start: WatchView, Watch: WatchConfig{Events: ch, Title: "r20261126-151200-3fa9", Total: 10, Game: taboo.Description,
 		Players: map[string]string{"attacker": "builtin", "defender": "ollama:qwen3"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +171,16 @@ func TestGolden(t *testing.T) {
 	t.Run("watch_db", func(t *testing.T) {
 		src := newFakeStore()
 		m, err := New(Config{Start: WatchView, Watch: WatchConfig{Source: src, PollEvery: 50 * time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fm := drive(t, m, func(tm *teatest.TestModel) { waitFor(t, tm, "#3") })
+		goldenFrame(t, fm)
+	})
+	t.Run("loop", func(t *testing.T) {
+		src := newFakeStore()
+		loop := &fakeLoop{status: evalStatus(src.run.ID)}
+		m, err := New(Config{Start: LoopView, Loop: LoopConfig{Read: loop.read, Runs: src, PollEvery: 50 * time.Millisecond}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +261,8 @@ func TestGolden(t *testing.T) {
 
 func replayModelFor(t *testing.T) Model {
 	t.Helper()
-	m, err := New(Config{Start: ReplayView, Replay: ReplayConfig{Source: newFakeStore(), ExportDir: t.TempDir()}})
+	m, err := New(Config{Start: ReplayView, Replay: ReplayConfig{Source: newFakeStore(), ExportDir: t.TempDir(),
+		Outcomes: []string{"attacker_wins", "defender_wins", "tie", "attacker_broke_rules"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

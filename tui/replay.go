@@ -28,6 +28,8 @@ type ReplayConfig struct {
 	Rejudge Rejudger
 	// ExportDir is where e exports go (default ".").
 	ExportDir string
+	// Outcomes are the outcome names the filter form suggests.
+	Outcomes []string
 }
 
 type replayMode int
@@ -51,6 +53,8 @@ type listLoadedMsg struct {
 type episodeLoadedMsg struct {
 	source EpisodeSource
 	rec    *episodes.Record
+	// game describes the game of the episode's run; nil when unknown.
+	game   *game.Description
 	others []game.Verdict
 	err    error
 }
@@ -69,8 +73,8 @@ func loadList(src EpisodeSource, f episodes.Filter) tea.Cmd {
 	}
 }
 
-// loadEpisode reads one episode, the verdicts stored for it and, with
-// rejudge, the other judges' verdicts.
+// loadEpisode reads one episode, the description of its run's game, the
+// verdicts stored for it and, with rejudge, the other judges' verdicts.
 func loadEpisode(src EpisodeSource, rejudge Rejudger, id int64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := ioContext()
@@ -79,6 +83,12 @@ func loadEpisode(src EpisodeSource, rejudge Rejudger, id int64) tea.Cmd {
 		if msg.rec, msg.err = src.Episode(ctx, id); msg.err != nil {
 			return msg
 		}
+		run, err := src.RunInfo(ctx, msg.rec.RunID)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.game, _ = game.Games.Lookup(game.NameOf(run.Game))
 		stored, err := src.Verdicts(ctx, id)
 		if err != nil {
 			msg.err = err
@@ -122,6 +132,7 @@ type replayModel struct {
 	formErr string
 
 	rec      *episodes.Record
+	game     *game.Description // the game of rec's run; nil when unknown
 	primary  game.Verdict
 	others   []game.Verdict
 	step     int
@@ -172,6 +183,7 @@ func (m replayModel) update(msg tea.Msg) (replayModel, tea.Cmd) {
 			m.err = msg.err
 			return m, nil
 		}
+		m.game = msg.game
 		return m.openEpisode(msg.rec, msg.others), nil
 	case exportedMsg:
 		if msg.err != nil {
@@ -374,9 +386,9 @@ func (m replayModel) episodeKey(msg tea.KeyMsg) (replayModel, tea.Cmd) {
 	case "h":
 		m.hideWord = !m.hideWord
 	case "m":
-		return m, exportEpisode(m.cfg.ExportDir, m.rec, m.primary, m.others, "md")
+		return m, exportEpisode(m.cfg.ExportDir, m.game, m.rec, m.primary, m.others, "md")
 	case "x":
-		return m, exportEpisode(m.cfg.ExportDir, m.rec, m.primary, m.others, "json")
+		return m, exportEpisode(m.cfg.ExportDir, m.game, m.rec, m.primary, m.others, "json")
 	}
 	if m.scroll < 0 {
 		m.scroll = 0
@@ -497,8 +509,13 @@ func (m replayModel) filterView() string {
 		}
 		lines = append(lines, mark+padRight(name, 12)+m.inputs[i].View(w-14))
 	}
-	lines = append(lines, "", st.dim.Render("outcome: attacker_wins, defender_wins, attacker_broke_rules, tie"),
-		st.dim.Render("player: a player spec, for example builtin"),
+	lines = append(lines, "")
+	if len(m.cfg.Outcomes) > 0 {
+		for _, l := range wrap("outcome: "+strings.Join(m.cfg.Outcomes, ", "), w) {
+			lines = append(lines, st.dim.Render(l))
+		}
+	}
+	lines = append(lines, st.dim.Render("player: a player spec, for example builtin"),
 		st.dim.Render("decided at: the utterance that decided the game (1, 2, ...)"))
 	if m.formErr != "" {
 		lines = append(lines, "", st.errorS.Render(m.formErr))
@@ -511,18 +528,9 @@ func (m replayModel) filterView() string {
 	return frame(lines, w, m.height)
 }
 
-// subjectLabel names what an episode's subject is: the query of an APO
-// episode (its first turn is the generator's), else the Taboo target word.
-func subjectLabel(rec *episodes.Record) string {
-	if len(rec.Turns) > 0 && rec.Turns[0].Role == "generator" {
-		return "query"
-	}
-	return "word"
-}
-
 func (m replayModel) episodeView() string {
 	st, w, rec := m.st, m.width, m.rec
-	label := subjectLabel(rec)
+	label := subjectOf(m.game)
 	word := label + ": " + oneLine(rec.Subject)
 	if m.hideWord {
 		word = label + " hidden"
@@ -597,13 +605,14 @@ func verdictLines(st *styles, v game.Verdict, label string, width int) []string 
 	return lines
 }
 
-// exportEpisode writes the episode to episode-ID.md or .json in dir.
-func exportEpisode(dir string, rec *episodes.Record, primary game.Verdict, others []game.Verdict, format string) tea.Cmd {
+// exportEpisode writes the episode of game d to episode-ID.md or .json in
+// dir.
+func exportEpisode(dir string, d *game.Description, rec *episodes.Record, primary game.Verdict, others []game.Verdict, format string) tea.Cmd {
 	return func() tea.Msg {
 		var data []byte
 		switch format {
 		case "md":
-			data = []byte(EpisodeMarkdown(rec, primary, others))
+			data = []byte(EpisodeMarkdown(d, rec, primary, others))
 		case "json":
 			var err error
 			if data, err = EpisodeJSON(rec, primary, others); err != nil {
@@ -620,17 +629,15 @@ func exportEpisode(dir string, rec *episodes.Record, primary game.Verdict, other
 	}
 }
 
-// EpisodeMarkdown renders an episode as Markdown: the turns, the verdict
-// with its evidence and the other judges' verdicts. Model output is made
+// EpisodeMarkdown renders an episode of game d (nil when unknown) as
+// Markdown: its subject under the name the game gives it, the turns, the
+// verdict with its evidence and the other judges' verdicts. Model output is made
 // visible (no control characters reach the file) and kept inside code
 // spans so that it cannot inject Markdown structure.
-func EpisodeMarkdown(rec *episodes.Record, primary game.Verdict, others []game.Verdict) string {
+func EpisodeMarkdown(d *game.Description, rec *episodes.Record, primary game.Verdict, others []game.Verdict) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Episode %d\n\n", rec.ID)
-	label := "target word"
-	if subjectLabel(rec) == "query" {
-		label = "query"
-	}
+	label := subjectOf(d)
 	fmt.Fprintf(&b, "- run: `%s`, index %d\n- %s: %s\n\n", visible(rec.RunID), rec.Index, label, codeSpan(rec.Subject))
 	b.WriteString("## Turns\n\n")
 	for _, t := range rec.Turns {

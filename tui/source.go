@@ -19,6 +19,9 @@ type EpisodeSource interface {
 	Episode(ctx context.Context, id int64) (*episodes.Record, error)
 	// Verdicts lists the verdicts other judges gave the episode.
 	Verdicts(ctx context.Context, id int64) ([]episodes.Verdict, error)
+	// RunInfo returns a run without its list of subjects: the browser
+	// reads its game, to name the episode's subject and outcomes.
+	RunInfo(ctx context.Context, id string) (*episodes.Run, error)
 }
 
 // RunSource is what the watch view needs to follow a run that another

@@ -1,7 +1,11 @@
 // Package tui is spag's terminal user interface, built with Bubble Tea:
 // watching a self-play run live (from this process's events or from the
-// store another process writes), browsing and replaying stored episodes,
-// and playing a game against a model.
+// store another process writes), following a loop of rounds, browsing and
+// replaying stored episodes, and playing a game against a model.
+//
+// What a game's roles, outcomes and subject are called comes from its
+// [game.Description]: given in the configuration, or looked up in
+// [game.Games] by the game string of a run read from the store.
 //
 // The package reads game events ([game.Event]) and episode values
 // ([episodes.Record]) through the small interfaces it declares
@@ -36,6 +40,7 @@ const (
 	WatchView View = iota
 	ReplayView
 	PlayView
+	LoopView
 )
 
 func (v View) String() string {
@@ -46,19 +51,22 @@ func (v View) String() string {
 		return "replay"
 	case PlayView:
 		return "play"
+	case LoopView:
+		return "loop"
 	}
 	return fmt.Sprintf("View(%d)", int(v))
 }
 
 // Config is everything the UI needs; nothing is read from package state.
 // A screen is available when its configuration has a source: Watch.Events
-// or Watch.Source, Replay.Source, Play.Human.
+// or Watch.Source, Replay.Source, Play.Human, Loop.Read.
 type Config struct {
 	// Start is the screen shown first; it must be available.
 	Start  View
 	Watch  WatchConfig
 	Replay ReplayConfig
 	Play   PlayConfig
+	Loop   LoopConfig
 	// NoColor turns every colour and text attribute off (set it when the
 	// NO_COLOR environment variable is set).
 	NoColor bool
@@ -77,8 +85,22 @@ func (c Config) has(v View) bool {
 		return c.Replay.Source != nil
 	case PlayView:
 		return c.Play.Human != nil
+	case LoopView:
+		return c.Loop.Read != nil && c.Loop.Runs != nil
 	}
 	return false
+}
+
+// follower is the screen that follows a run or a loop, the one tab
+// switches to from the replay browser; -1 when there is none.
+func (c Config) follower() View {
+	switch {
+	case c.has(LoopView):
+		return LoopView
+	case c.has(WatchView):
+		return WatchView
+	}
+	return -1
 }
 
 // Model is the root model: it owns the shared size and help state, handles
@@ -94,6 +116,7 @@ type Model struct {
 	watch  watchModel
 	replay replayModel
 	play   playModel
+	loop   loopModel
 }
 
 // New returns the root model for cfg, or an error naming what is missing.
@@ -119,6 +142,9 @@ func New(cfg Config) (Model, error) {
 	if cfg.has(PlayView) {
 		m.play = newPlay(cfg.Play, st, cfg.MaxTextBytes)
 	}
+	if cfg.has(LoopView) {
+		m.loop = newLoop(cfg.Loop, st, cfg.MaxTextBytes)
+	}
 	return m, nil
 }
 
@@ -136,6 +162,9 @@ func (m Model) Init() tea.Cmd {
 	}
 	if m.cfg.has(PlayView) {
 		cmds = append(cmds, m.play.init())
+	}
+	if m.cfg.has(LoopView) {
+		cmds = append(cmds, m.loop.init())
 	}
 	return tea.Batch(cmds...)
 }
@@ -175,11 +204,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case k == "?":
 			m.help = true
 			return m, nil
-		case k == "tab" && m.active == WatchView && m.cfg.has(ReplayView):
+		case k == "tab" && m.active == m.cfg.follower() && m.cfg.has(ReplayView):
 			m.active = ReplayView
 			return m, m.replay.init() // reload: the run has moved on
-		case k == "tab" && m.active == ReplayView && m.cfg.has(WatchView) && !m.replay.capturing():
-			m.active = WatchView
+		case k == "tab" && m.active == ReplayView && m.cfg.follower() >= 0 && !m.replay.capturing():
+			m.active = m.cfg.follower()
 			return m, nil
 		}
 		var cmd tea.Cmd
@@ -190,10 +219,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.replay, cmd = m.replay.update(msg)
 		case PlayView:
 			m.play, cmd = m.play.update(msg)
+		case LoopView:
+			m.loop, cmd = m.loop.update(msg)
 		}
 		return m, cmd
 	}
-	var cmds [3]tea.Cmd
+	var cmds [4]tea.Cmd
 	if m.cfg.has(WatchView) {
 		m.watch, cmds[0] = m.watch.update(msg)
 	}
@@ -202,6 +233,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if m.cfg.has(PlayView) {
 		m.play, cmds[2] = m.play.update(msg)
+	}
+	if m.cfg.has(LoopView) {
+		m.loop, cmds[3] = m.loop.update(msg)
 	}
 	return m, tea.Batch(cmds[:]...)
 }
@@ -218,6 +252,8 @@ func (m Model) View() string {
 		return m.replay.view()
 	case PlayView:
 		return m.play.view()
+	case LoopView:
+		return m.loop.view()
 	}
 	return ""
 }
@@ -231,6 +267,8 @@ func (m Model) helpView() string {
 		keys = m.replay.keys()
 	case PlayView:
 		keys = m.play.keys()
+	case LoopView:
+		keys = m.loop.keys()
 	}
 	lines := []string{m.st.title.Render(padRight("spag "+m.active.String()+" · keys", m.width)), ""}
 	for _, k := range keys {
@@ -238,8 +276,8 @@ func (m Model) helpView() string {
 	}
 	lines = append(lines, "", "  "+m.st.key.Render(padRight("?", 16))+"this help (any key closes it)",
 		"  "+m.st.key.Render(padRight("ctrl+c", 16))+"quit")
-	if m.cfg.has(WatchView) && m.cfg.has(ReplayView) {
-		lines = append(lines, "  "+m.st.key.Render(padRight("tab", 16))+"switch between watch and replay")
+	if f := m.cfg.follower(); f >= 0 && m.cfg.has(ReplayView) {
+		lines = append(lines, "  "+m.st.key.Render(padRight("tab", 16))+"switch between "+f.String()+" and replay")
 	}
 	return frame(lines, m.width, m.height)
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
+	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/taboo"
 )
 
 // sgr matches the styling sequences lipgloss writes: the only escape
@@ -228,11 +230,11 @@ func TestWatchShowsHostLoad(t *testing.T) {
 func TestExports(t *testing.T) {
 	rec := fakeRecords()[2] // the hostile one
 	other := game.Verdict{Outcome: "attacker_wins", DecidedAt: 1, Rule: "x", Judge: "spag@1"}
-	md := EpisodeMarkdown(&rec, rec.Verdict, []game.Verdict{other})
+	md := EpisodeMarkdown(taboo.Description, &rec, rec.Verdict, []game.Verdict{other})
 	if hasControls(strings.ReplaceAll(md, "\n", "")) {
 		t.Errorf("markdown holds control characters:\n%q", md)
 	}
-	for _, want := range []string{"# Episode 3", "␛[2J", "**tie** at utterance 2", "Other judges", "attacker_wins"} {
+	for _, want := range []string{"# Episode 3", "- word: ` river `", "␛[2J", "**tie** at utterance 2", "Other judges", "attacker_wins"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -276,7 +278,7 @@ func TestCodeSpanCannotBeClosedByTheText(t *testing.T) {
 }
 
 func TestNewRejectsAScreenWithoutSource(t *testing.T) {
-	for _, v := range []View{WatchView, ReplayView, PlayView} {
+	for _, v := range []View{WatchView, ReplayView, PlayView, LoopView} {
 		if _, err := New(Config{Start: v}); err == nil || !strings.Contains(err.Error(), v.String()) {
 			t.Errorf("New(%s without source) err = %v", v, err)
 		}
@@ -306,20 +308,21 @@ func FuzzHighlight(f *testing.F) {
 
 func TestWatchShowsAPORates(t *testing.T) {
 	ch := make(chan game.Event, 1)
-	m, err := New(Config{Start: WatchView, NoColor: true, Watch: WatchConfig{Events: ch, Total: 4,
+	m, err := New(Config{Start: WatchView, NoColor: true, Watch: WatchConfig{Events: ch, Total: 4, Game: apo.Description,
 		Players: map[string]string{"generator": "builtin", "reward_model": "builtin"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
 	ch <- game.Progress{Total: 4, Done: 4, Elapsed: time.Second, Outcomes: map[string]int{"generator_wins": 1, "reward_model_wins": 3}}
-	waitFor(t, tm, "reward_model_wins 3")
+	waitFor(t, tm, "gold 3")
 	close(ch)
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
 	view := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model).View()
-	if !strings.Contains(view, "generator wins 25%") || !strings.Contains(view, "gold preferred 75%") || strings.Contains(view, "attacker") {
+	if !strings.Contains(view, "generator wins 25%") || !strings.Contains(view, "reward model wins 75%") ||
+		!strings.Contains(view, "outcomes  generator 1 · gold 3 · tie 0 · broke 0") || strings.Contains(view, "attacker") {
 		t.Errorf("APO dashboard:\n%s", view)
 	}
 }
@@ -327,8 +330,8 @@ func TestWatchShowsAPORates(t *testing.T) {
 func TestEpisodeMarkdownNamesAnAPOQuery(t *testing.T) {
 	rec := episodes.Record{ID: 3, RunID: "r1", Episode: game.Episode{Setup: game.Setup{Subject: "Why rain?"},
 		Turns: []game.Turn{{N: 1, Role: "generator", Text: "Clouds."}, {N: 2, Role: "reward_model", Text: "A: 1\nB: 2"}}}}
-	md := EpisodeMarkdown(&rec, game.Verdict{Outcome: "generator_wins", Judge: "apo@1"}, nil)
-	if !strings.Contains(md, "- query: ` Why rain? `") || strings.Contains(md, "target word") {
+	md := EpisodeMarkdown(apo.Description, &rec, game.Verdict{Outcome: "generator_wins", Judge: "apo@1"}, nil)
+	if !strings.Contains(md, "- query: ` Why rain? `") || strings.Contains(md, "word") {
 		t.Errorf("markdown:\n%s", md)
 	}
 }

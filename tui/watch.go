@@ -36,6 +36,10 @@ type WatchConfig struct {
 	// Total is the number of episodes to play, shown before the first
 	// progress event arrives.
 	Total int
+	// Game describes the run's game: what its roles, outcomes and
+	// subject are called. When it is nil and the run is read from Source,
+	// the run's game is looked up in game.Games.
+	Game *game.Description
 	// Players maps each role to the backend spec playing it, for the load
 	// table.
 	Players map[string]string
@@ -477,6 +481,9 @@ func (m watchModel) applyPoll(msg pollMsg, next tea.Cmd) (watchModel, tea.Cmd) {
 	if m.cfg.Title == "" {
 		m.cfg.Title = run.ID
 	}
+	if m.cfg.Game == nil {
+		m.cfg.Game, _ = game.Games.Lookup(game.NameOf(run.Game))
+	}
 	if len(m.cfg.Players) == 0 && len(run.Players) > 0 {
 		m.cfg.Players = run.Players
 		for role := range run.Players {
@@ -720,24 +727,7 @@ func (m watchModel) dashboard() string {
 	lines = append(lines, fmt.Sprintf("%.1f episodes/s · %.0f tokens/s · %d in flight · %d errored",
 		rate, tps, len(m.live), p.Errored))
 
-	// Outcomes and win rates with 95% intervals.
-	// An APO run has a generator where Taboo has an attacker.
-	_, apo := m.cfg.Players["generator"]
-	sum := report.Summarize(report.Counts{Outcomes: p.Outcomes, Errored: p.Errored, APO: apo})
-	iv := func(name string, x report.Interval) string {
-		return fmt.Sprintf("%s %.0f%% [%.0f–%.0f]", name, 100*x.Rate, 100*x.Low, 100*x.High)
-	}
-	if apo {
-		lines = append(lines, iv("generator wins", *sum.GeneratorWin)+"  "+iv("gold preferred", *sum.RewardModelWin))
-		lines = append(lines, fmt.Sprintf("outcomes  generator_wins %d · reward_model_wins %d · tie %d · broke_rules %d",
-			sum.Outcomes[report.GeneratorWins], sum.Outcomes[report.RewardModelWins], sum.Outcomes[report.Tie],
-			sum.Outcomes[report.RewardModelBrokeRules]))
-	} else {
-		lines = append(lines, iv("attacker wins", *sum.AttackerWin)+"  "+iv("defender wins", *sum.DefenderWin))
-		lines = append(lines, fmt.Sprintf("outcomes  attacker_wins %d · defender_wins %d · tie %d · broke_rules %d",
-			sum.Outcomes[report.AttackerWins], sum.Outcomes[report.DefenderWins], sum.Outcomes[report.Tie],
-			sum.Outcomes[report.AttackerBrokeRules]))
-	}
+	lines = append(lines, m.rateLines()...)
 
 	// Load per backend (one per role).
 	roles := make([]string, 0, len(m.loads))
@@ -832,6 +822,38 @@ func (m watchModel) row(g *liveGame, selected bool) string {
 	return line
 }
 
+// rateLines are two lines on the outcomes so far: each role's win rate
+// with its 95% interval, and the count of each outcome, as the game
+// describes them.
+func (m watchModel) rateLines() []string {
+	d, p := m.cfg.Game, m.prog
+	sum := report.Summarize(d, report.Counts{Outcomes: p.Outcomes, Errored: p.Errored})
+	rates := make([]string, len(sum.WinRates))
+	for i, r := range sum.WinRates {
+		rates[i] = fmt.Sprintf("%s wins %.0f%% [%.0f–%.0f]", r.Label, 100*r.Rate, 100*r.Low, 100*r.High)
+	}
+	counts := make([]string, len(sum.OutcomeOrder))
+	for i, o := range sum.OutcomeOrder {
+		label := o
+		if d != nil {
+			if oc, ok := d.Outcome(o); ok && oc.Label != "" {
+				label = oc.Label
+			}
+		}
+		counts[i] = fmt.Sprintf("%s %d", oneLine(label), sum.Outcomes[o])
+	}
+	return []string{strings.Join(rates, "  "), "outcomes  " + strings.Join(counts, " · ")}
+}
+
+// subjectOf is what an episode's subject is called in game d: "word",
+// "query"; "subject" when the game is unknown.
+func subjectOf(d *game.Description) string {
+	if d == nil || d.Subject == "" {
+		return "subject"
+	}
+	return d.Subject
+}
+
 // safeCut cuts untrusted text to at most max bytes on a rune boundary, for
 // one-line previews; the caller makes it visible.
 func safeCut(s string, max int) string {
@@ -846,10 +868,7 @@ func safeCut(s string, max int) string {
 
 func (m watchModel) focusView(g *liveGame) string {
 	st, w := m.st, m.width
-	label := "word"
-	if _, apo := m.cfg.Players["generator"]; apo {
-		label = "query"
-	}
+	label := subjectOf(m.cfg.Game)
 	word := label + ": " + oneLine(g.setup.Subject)
 	if m.hideWord {
 		word = label + " hidden (h shows it)"

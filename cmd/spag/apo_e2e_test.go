@@ -27,7 +27,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no run ID in:\n%s", r.stderr)
 	}
-	for _, want := range []string{"generator wins", "gold preferred", "apo.gold_preferred"} {
+	for _, want := range []string{"generator wins", "reward model wins", "apo.gold_preferred"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
 		}
@@ -126,7 +126,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 		{"rewards", "--db", "apo.db", "--run", m[1], "--out", "-"},
 		{"judge", "--db", "apo.db", "--run", m[1]},
 	} {
-		if x := spag(t, dir, args...); x.code != 2 || !strings.Contains(x.stderr, "APO run") {
+		if x := spag(t, dir, args...); x.code != 2 || !strings.Contains(x.stderr, "APO") {
 			t.Errorf("spag %v: exit %d, stderr %q; want a usage error naming the APO run", args, x.code, x.stderr)
 		}
 	}
@@ -135,7 +135,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	if x := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "5", "--db", "apo.db"); x.code != 0 {
 		t.Fatalf("selfplay: exit %d\n%s", x.code, x.stderr)
 	}
-	if x := spag(t, dir, "stats", "--db", "apo.db", "--all"); x.code != 2 || !strings.Contains(x.stderr, "holds Taboo and APO runs") {
+	if x := spag(t, dir, "stats", "--db", "apo.db", "--all"); x.code != 2 || !strings.Contains(x.stderr, "holds runs of different games (") {
 		t.Errorf("stats --all on a mixed database: exit %d, %s", x.code, x.stderr)
 	}
 	ex := spag(t, dir, "episodes", "export", "--db", "apo.db")
@@ -147,7 +147,7 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	if len(exported) != 5 {
 		t.Errorf("SPAG export of a mixed database holds %d episodes, want the 5 Taboo ones", len(exported))
 	}
-	if x := spag(t, dir, "episodes", "export", "--db", "apo.db", "--run", m[1]); x.code != 2 || !strings.Contains(x.stderr, "APO run") {
+	if x := spag(t, dir, "episodes", "export", "--db", "apo.db", "--run", m[1]); x.code != 2 || !strings.Contains(x.stderr, "is a run of APO") {
 		t.Errorf("SPAG export of an APO run: exit %d, %s", x.code, x.stderr)
 	}
 	// Resuming a finished run plays nothing and keeps every episode once.

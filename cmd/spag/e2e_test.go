@@ -137,7 +137,7 @@ func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
 		t.Fatalf("replay list: exit %d\n%s%s", list.code, list.stdout, list.stderr)
 	}
 	one := spag(t, dir, "replay", "--episode", "1")
-	if one.code != 0 || !strings.Contains(one.stdout, "target word:") || !strings.Contains(one.stdout, "verdict  ") {
+	if one.code != 0 || !strings.Contains(one.stdout, "word: ") || !strings.Contains(one.stdout, "verdict  ") {
 		t.Errorf("replay --episode 1: exit %d\n%s%s", one.code, one.stdout, one.stderr)
 	}
 }

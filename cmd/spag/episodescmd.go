@@ -112,11 +112,12 @@ line, in the one JSON form of an episode that every export uses: "id",
 				return err
 			}
 			if format == "spag" {
-				// SPAG's format holds Taboo episodes only.
+				// SPAG's format holds Adversarial Taboo episodes only.
 				if f.RunID != "" {
 					run, err := store.RunInfo(cmd.Context(), f.RunID)
-					if err == nil && isAPORun(run) {
-						return usagef("--run %s is an APO run; SPAG's format holds Taboo episodes (use --format jsonl)", f.RunID)
+					if err == nil && !isTabooRun(run) {
+						return usagef("--run %s is a run of %s; SPAG's format holds %s episodes (use --format jsonl)",
+							f.RunID, gameTitle(run), taboo.Description.Title)
 					}
 				} else if f.Role == "" && f.Player == "" {
 					f.Role = "attacker" // the runs that have one: Taboo runs

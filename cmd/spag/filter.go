@@ -3,19 +3,73 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
-	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/taboo"
 )
 
-// knownOutcomes are the verdict outcomes of both games, in the order help
-// texts list them.
-var knownOutcomes = []string{
-	string(judge.AttackerWins), string(judge.DefenderWins), string(judge.AttackerBrokeRules), string(judge.Tie),
-	apo.GeneratorWins, apo.RewardModelWins, apo.RewardModelBrokeRules,
+// knownOutcomes are the verdict outcomes of every game this spag knows, in
+// the games' order and each game's.
+func knownOutcomes() []string {
+	var out []string
+	for _, name := range game.Games.Names() {
+		d, _ := game.Games.Lookup(name)
+		for _, o := range d.Outcomes {
+			if !slices.Contains(out, o.Name) {
+				out = append(out, o.Name)
+			}
+		}
+	}
+	return out
 }
+
+// outcomesHelp lists each game's outcomes for a flag's help:
+// "apo: generator_wins, …; taboo: attacker_wins, …".
+func outcomesHelp() string {
+	var parts []string
+	for _, name := range game.Games.Names() {
+		d, _ := game.Games.Lookup(name)
+		names := make([]string, len(d.Outcomes))
+		for i, o := range d.Outcomes {
+			names[i] = o.Name
+		}
+		parts = append(parts, name+": "+strings.Join(names, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// subjectsHelp says what an episode's subject is in each game, for a
+// flag's help: "query in APO, word in Adversarial Taboo".
+func subjectsHelp() string {
+	var parts []string
+	for _, name := range game.Games.Names() {
+		d, _ := game.Games.Lookup(name)
+		parts = append(parts, d.Subject+" in "+d.Title)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// describeRun returns the description of the game a run played, or nil
+// for a game this spag does not know.
+func describeRun(run *episodes.Run) *game.Description {
+	d, _ := game.Games.Lookup(game.NameOf(run.Game))
+	return d
+}
+
+// gameTitle names the game a run played, for people.
+func gameTitle(run *episodes.Run) string {
+	if d := describeRun(run); d != nil {
+		return d.Title
+	}
+	return game.NameOf(run.Game)
+}
+
+// isTabooRun reports whether a run played Adversarial Taboo, for the
+// commands that belong to that game (its judges, SPAG's file format).
+func isTabooRun(run *episodes.Run) bool { return game.NameOf(run.Game) == taboo.Name }
 
 // checkFilter applies the one rule every command that selects episodes
 // follows: a --run that the database does not have, or an --outcome that
@@ -29,12 +83,11 @@ func checkFilter(ctx context.Context, store *episodes.Store, f episodes.Filter) 
 		}
 	}
 	if f.Outcome != "" {
-		for _, o := range knownOutcomes {
-			if f.Outcome == o {
-				return nil
-			}
+		known := knownOutcomes()
+		if slices.Contains(known, f.Outcome) {
+			return nil
 		}
-		return usagef("--outcome %q: want one of %s", f.Outcome, strings.Join(knownOutcomes, ", "))
+		return usagef("--outcome %q: want one of %s", f.Outcome, strings.Join(known, ", "))
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -81,8 +83,9 @@ With --db instead of a file, judge re-judges the stored episodes (of one
 --run, or all) and prints one JSON line for each episode whose verdict
 differs from the stored one: {"id", "run_id", "index", "subject", "stored",
 "rejudged"}, with the episode's keys as in episodes export --format jsonl;
-APO episodes are skipped (the reward model's ratings decide them); --record also stores every new verdict beside the
-old one (see spag replay --episode).`,
+the episodes of other games than Adversarial Taboo (APO's) are skipped, since
+their own rules decide them; --record also stores every new verdict beside
+the old one (see spag replay --episode).`,
 		Example: `  spag judge --rules spag episodes.json
   spag judge --rules strict --spag-names - < episodes.json | jq -r .outcome | sort | uniq -c
   spag judge --rules spag --db spag.db --run r20261126-151200-3fa9 --record`,
@@ -162,17 +165,21 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	if err != nil {
 		return err
 	}
-	apoRuns := map[string]bool{}
-	for _, r := range runs {
+	// The judges are Adversarial Taboo's: other games' runs are skipped.
+	otherGame := map[string]string{}
+	for i, r := range runs {
 		maxTurns[r.ID] = r.MaxTurns
-		apoRuns[r.ID] = isAPORun(&r)
+		if !isTabooRun(&runs[i]) {
+			otherGame[r.ID] = gameTitle(&runs[i])
+		}
 	}
 	if runID != "" {
 		if _, ok := maxTurns[runID]; !ok {
 			return usagef("--run %s: no such run in %s", runID, db)
 		}
-		if apoRuns[runID] {
-			return usagef("--run %s is an APO run: its episodes are decided by the reward model's ratings, not by a Taboo judge", runID)
+		if title, other := otherGame[runID]; other {
+			return usagef("--run %s is a run of %s: its episodes are decided by that game's own rules, not by a judge of %s (see spag replay --run %s)",
+				runID, title, taboo.Description.Title, runID)
 		}
 	}
 	judgeID := taboo.JudgeID(j)
@@ -191,13 +198,14 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		pending = pending[:0]
 		return err
 	}
-	judged, differ, skipped := 0, 0, 0
+	judged, differ := 0, 0
+	skipped := map[string]int{} // by game title
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: runID, Errored: &notErrored, Turns: true}) {
 		if err != nil {
 			return err
 		}
-		if apoRuns[rec.RunID] {
-			skipped++
+		if title, other := otherGame[rec.RunID]; other {
+			skipped[title]++
 			continue
 		}
 		mt := maxTurns[rec.RunID]
@@ -231,8 +239,9 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes re-judged by %s: %d differ from the stored verdict\n", judged, judgeID, differ)
-	if skipped > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%d APO episodes skipped: the reward model's ratings decide them, not a Taboo judge\n", skipped)
+	for _, title := range slices.Sorted(maps.Keys(skipped)) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%d %s episodes skipped: that game's own rules decide them, not a judge of %s\n",
+			skipped[title], title, taboo.Description.Title)
 	}
 	return nil
 }

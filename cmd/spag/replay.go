@@ -76,9 +76,9 @@ executed.`,
 	fl.StringVar(&db, "db", "spag.db", "SQLite database")
 	fl.Int64Var(&id, "episode", 0, "show this episode (its ID from the list)")
 	fl.StringVar(&f.RunID, "run", "", "only this run")
-	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome (attacker_wins, defender_wins, attacker_broke_rules, tie; APO: generator_wins, reward_model_wins, reward_model_broke_rules)")
+	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome ("+outcomesHelp()+")")
 	f.NewestRunFirst = true
-	fl.StringVar(&f.Subject, "word", "", "only this target word (APO: this query)")
+	fl.StringVar(&f.Subject, "word", "", "only this subject ("+subjectsHelp()+")")
 	fl.StringVar(&f.Player, "player", "", "only runs with this player spec")
 	fl.IntVar(&f.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")
 	fl.StringVar(&errored, "errored", "", "yes: only errored episodes; no: only judged ones")
@@ -187,9 +187,9 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 	if err != nil {
 		return err
 	}
-	subject := "target word"
-	if isAPORun(run) {
-		subject = "query"
+	subject := "subject"
+	if d := describeRun(run); d != nil {
+		subject = d.Subject
 	}
 	fmt.Fprintf(&b, "episode %d (run %s, #%d)  %s: %s\n\n", rec.ID, rec.RunID, rec.Index, subject, safetext.Visible(rec.Subject))
 	ev := rec.Verdict.Evidence
@@ -243,7 +243,7 @@ func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
 	case "spag":
 		otherName = "strict"
 	default:
-		return nil // not a Taboo judge: an APO episode has no second judge
+		return nil // not a Taboo judge: an episode of another game has no second judge
 	}
 	j, err := judge.ByName(otherName)
 	if err != nil || maxTurns < 1 {
@@ -264,7 +264,7 @@ func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter
 	}
 	_, err := tui.Run(cmd.Context(), tui.Config{
 		Start:   tui.ReplayView,
-		Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: rejudger(store)},
+		Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: rejudger(store), Outcomes: knownOutcomes()},
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
 	return err

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/report"
 )
 
@@ -75,7 +78,8 @@ func checkExists(path string) error {
 	return nil
 }
 
-// statsJSON is the stable shape of `spag stats --json`.
+// statsJSON is the stable shape of `spag stats --json`: the run's keys,
+// then the summary's (see report.Summary.AddTo).
 type statsJSON struct {
 	Run       string            `json:"run,omitempty"`
 	Game      string            `json:"game,omitempty"`
@@ -86,8 +90,28 @@ type statsJSON struct {
 	TokensIn  int64             `json:"prompt_tokens"`
 	TokensOut int64             `json:"output_tokens"`
 	// Runs lists, with --all, each run's own fields above.
-	Runs []statsRunJSON `json:"runs,omitempty"`
-	report.Summary
+	Runs    []statsRunJSON `json:"runs,omitempty"`
+	Summary report.Summary `json:"-"`
+}
+
+// MarshalJSON writes the run's keys and the summary's in one object.
+func (s statsJSON) MarshalJSON() ([]byte, error) {
+	var o report.Object
+	if s.Run != "" {
+		o.Add("run", s.Run)
+		o.Add("game", s.Game)
+		o.Add("judge", s.Judge)
+		o.Add("players", s.Players)
+		o.Add("created", s.Created)
+	}
+	o.Add("turns", s.Turns)
+	o.Add("prompt_tokens", s.TokensIn)
+	o.Add("output_tokens", s.TokensOut)
+	if len(s.Runs) > 0 {
+		o.Add("runs", s.Runs)
+	}
+	s.Summary.AddTo(&o)
+	return o.MarshalJSON()
 }
 
 // statsRunJSON is one run of `spag stats --all --json`.
@@ -127,34 +151,36 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 		return err
 	}
 	id := ""
-	apoGame := isAPORun(run)
+	var d *game.Description
 	var runList []statsRunJSON
 	if run != nil {
-		id = run.ID
+		id, d = run.ID, describeRun(run)
 	} else {
-		// One summary cannot mix the two games' outcomes.
+		// One summary cannot mix the outcomes of different games.
 		runs, err := store.RunInfos(ctx)
 		if err != nil {
 			return err
 		}
-		kinds := map[bool]bool{}
+		var titles []string
 		for i, r := range runs {
-			kinds[isAPORun(&runs[i])] = true
+			if t := gameTitle(&runs[i]); !slices.Contains(titles, t) {
+				titles = append(titles, t)
+			}
+			d = describeRun(&runs[i])
 			runList = append(runList, statsRunJSON{Run: r.ID, Game: r.Game, Judge: r.Judge, Players: r.Players,
 				Created: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")})
 		}
-		if len(kinds) > 1 {
-			return usagef("--all: %s holds Taboo and APO runs, whose outcomes do not add up; summarise one run at a time with --run", store.Path())
+		if len(titles) > 1 {
+			return usagef("--all: %s holds runs of different games (%s), whose outcomes do not add up; summarise one run at a time with --run",
+				store.Path(), strings.Join(titles, ", "))
 		}
-		apoGame = kinds[true]
 	}
 	st, err := store.Stats(ctx, id)
 	if err != nil {
 		return err
 	}
-	counts := countsOf(st)
-	counts.APO = apoGame
-	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Runs: runList, Summary: report.Summarize(counts)}
+	out := statsJSON{Turns: st.Turns, TokensIn: st.PromptTokens, TokensOut: st.OutputTokens, Runs: runList,
+		Summary: report.Summarize(d, countsOf(st))}
 	if run != nil {
 		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players
 		out.Created = run.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
@@ -167,13 +193,34 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	if run != nil {
 		fmt.Fprintf(w, "run            %s (%s)\n", run.ID, out.Created)
 		fmt.Fprintf(w, "game           %s\n", run.Game)
-		if counts.APO {
-			fmt.Fprintf(w, "players        generator %s, reward model %s\n", run.Players["generator"], run.Players["reward_model"])
-		} else {
-			fmt.Fprintf(w, "players        attacker %s, defender %s\n", run.Players["attacker"], run.Players["defender"])
-		}
+		fmt.Fprintf(w, "players        %s\n", playersLine(d, run.Players))
 	} else {
 		fmt.Fprintf(w, "all runs in    %s\n", store.Path())
 	}
 	return report.WriteText(w, out.Summary)
+}
+
+// playersLine lists who played each role: "attacker builtin, defender
+// builtin", in the game's order of roles (by role for an unknown game).
+func playersLine(d *game.Description, players map[string]string) string {
+	var roles []string
+	if d != nil {
+		roles = slices.Clone(d.Roles)
+	}
+	var others []string
+	for r := range players {
+		if !slices.Contains(roles, r) {
+			others = append(others, r)
+		}
+	}
+	slices.Sort(others)
+	parts := make([]string, 0, len(roles)+len(others))
+	for _, r := range append(roles, others...) {
+		label := r
+		if d != nil {
+			label = d.RoleLabel(r)
+		}
+		parts = append(parts, label+" "+players[r])
+	}
+	return strings.Join(parts, ", ")
 }

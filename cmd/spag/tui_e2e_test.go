@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -95,7 +97,14 @@ func (term *tmuxTerm) screen() string {
 // waitFor waits until the screen shows every text, and returns it.
 func (term *tmuxTerm) waitFor(texts ...string) string {
 	term.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return term.waitForWithin(15*time.Second, texts...)
+}
+
+// waitForWithin is waitFor with a time limit of its own, for screens that
+// wait on slow work.
+func (term *tmuxTerm) waitForWithin(limit time.Duration, texts ...string) string {
+	term.t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		s := term.screen()
 		missing := ""
@@ -159,7 +168,7 @@ func TestTUIWatchesSelfplayLive(t *testing.T) {
 func TestTUIWatchesAPOLive(t *testing.T) {
 	dir := t.TempDir()
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "apo", "--tui", "--samples", "2", "--concurrency", "4")
-	term.waitFor("run finished", "120/120", "generator wins", "gold preferred", "reward_model_wins", "games:")
+	term.waitFor("run finished", "120/120", "generator wins", "reward model wins", "outcomes  generator ", "games:")
 	term.keys("Enter")
 	term.waitFor("episode #", "query: ", "verdict:")
 	term.keys("Escape")
@@ -168,7 +177,7 @@ func TestTUIWatchesAPOLive(t *testing.T) {
 	if code := term.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, term.screen())
 	}
-	term.waitFor("episodes       120 (judged 120, errored 0)", "gold preferred")
+	term.waitFor("episodes       120 (judged 120, errored 0)", "reward model wins")
 }
 
 func TestTUIWatchFollowsAnAPORun(t *testing.T) {
@@ -177,7 +186,7 @@ func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 		t.Fatalf("apo: exit %d: %s", r.code, r.stderr)
 	}
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "spag.db")
-	s := term.waitFor("run complete", "20/20", "generator wins", "gold preferred")
+	s := term.waitFor("run complete", "20/20", "generator wins", "reward model wins")
 	if strings.Contains(s, "attacker") {
 		t.Errorf("the APO dashboard names Taboo roles:\n%s", s)
 	}
@@ -206,6 +215,98 @@ func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	if code := term.exitCode(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
+}
+
+// TestTUIWatchFollowsAnIterateLoop follows a real loop that another
+// process runs. The loop is stopped (SIGSTOP) once round 2's self-play has
+// begun its run, so that the screen can be checked in that stage whatever
+// the machine's speed, then let go on to its end.
+func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	loop, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2",
+		"--batch-size", "2", "--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4")
+	var said []string
+	begun := false
+	for !begun && sc.Scan() {
+		said = append(said, sc.Text())
+		begun = strings.Contains(sc.Text(), "round 2: self-play of")
+	}
+	if !begun {
+		loop.Wait()
+		t.Fatalf("the loop ended before round 2's self-play; it said:\n%s", strings.Join(said, "\n"))
+	}
+	if err := loop.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop the loop: %v; it said:\n%s", err, strings.Join(said, "\n"))
+	}
+	stopped := true
+	t.Cleanup(func() {
+		if stopped { // the test failed while the loop was stopped
+			loop.Process.Kill()
+			loop.Wait()
+		}
+	})
+	drained := make(chan struct{})
+	go func() { // the loop must not block on a full pipe once it goes on
+		defer close(drained)
+		for sc.Scan() {
+			said = append(said, sc.Text())
+		}
+	}()
+
+	// Without --loop, watch follows the loop: the newest run is its own.
+	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "it.db", "--every", "100ms")
+	s := term.waitFor("spag watch · loop l", "round 2/2 · ▸selfplay rewards", "round 2 selfplay · r", "games:")
+	// Round 1's evaluation: the policy in both roles against the reference
+	// (the shipped model, "native") and the builtin players.
+	for _, row := range []string{`(?m)^1\s+native\s+\d+% \[\d+–\d+\] \d/4\s+\d+% \[\d+–\d+\] \d/4`, `(?m)^1\s+builtin\s+\d+% \[`} {
+		if !regexp.MustCompile(row).MatchString(s) {
+			t.Errorf("no row %s in the win-rate table:\n%s", row, s)
+		}
+	}
+	if !regexp.MustCompile(`round opponent\s+attacker wins\s+defender wins`).MatchString(s) {
+		t.Errorf("the table's head names no role:\n%s", s)
+	}
+
+	stopped = false
+	if err := loop.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	s = term.waitForWithin(5*time.Minute, "loop complete", "the loop has finished its rounds")
+	if !regexp.MustCompile(`(?m)^2\s+builtin\s+\d+% \[`).MatchString(s) || !strings.Contains(s, "round 2/2 · selfplay ✓ rewards ✓ train ✓ eval ✓ plot ✓") {
+		t.Errorf("the finished loop's screen:\n%s", s)
+	}
+	<-drained
+	if err := loop.Wait(); err != nil {
+		t.Fatalf("the loop: %v; it said:\n%s", err, strings.Join(said, "\n"))
+	}
+	term.keys("Tab")
+	term.waitFor("spag replay", "episodes")
+	term.keys("Tab")
+	term.waitFor("loop complete")
+	term.keys("q")
+	if code := term.exitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, term.screen())
+	}
+
+	// The loop asked for by name; an unknown one is a usage error. (Each
+	// subtest's terminal has a tmux server of its own.)
+	t.Run("latest", func(t *testing.T) {
+		term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "it.db", "--loop", "latest")
+		term.waitFor("loop complete", "the loop has finished its rounds")
+		term.keys("q")
+		if code := term.exitCode(); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, term.screen())
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		term := startTerm(t, dir, nil, "watch", "--db", "it.db", "--loop", "l-nope")
+		term.waitFor("--loop l-nope: no such loop")
+		if code := term.exitCode(); code != 2 {
+			t.Fatalf("exit %d, want 2", code)
+		}
+	})
 }
 
 // hostileSPAG is a SPAG episodes file whose model output tries to clear

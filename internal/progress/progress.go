@@ -6,6 +6,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +40,8 @@ type Options struct {
 	Every time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Columns are the outcome rates the line shows; nil means Taboo's.
+	// Columns are the outcome rates the line shows; nil means one for
+	// each outcome seen so far, by name, labelled with it.
 	Columns []Column
 }
 
@@ -47,10 +49,6 @@ type Options struct {
 type Column struct {
 	Label   string // "attacker"
 	Outcome string // "attacker_wins"
-}
-
-var tabooColumns = []Column{
-	{"attacker", "attacker_wins"}, {"defender", "defender_wins"}, {"tie", "tie"}, {"broke", "attacker_broke_rules"},
 }
 
 // New returns a meter for a run of total episodes writing to w.
@@ -66,13 +64,9 @@ func New(w io.Writer, total int, opts Options) *Meter {
 			every = 100 * time.Millisecond
 		}
 	}
-	columns := opts.Columns
-	if columns == nil {
-		columns = tabooColumns
-	}
 	t := now()
 	return &Meter{w: w, terminal: opts.Terminal, total: total, every: every, now: now,
-		start: t, last: t, outcomes: map[string]int{}, columns: columns}
+		start: t, last: t, outcomes: map[string]int{}, columns: opts.Columns}
 }
 
 // Add records finished episodes: outcome is "" for an errored one.
@@ -148,7 +142,11 @@ func (m *Meter) line(t time.Time) string {
 	judged := m.done - m.errored
 	if judged > 0 {
 		b.WriteString(" |")
-		for _, c := range m.columns {
+		columns := m.columns
+		if columns == nil {
+			columns = seenColumns(m.outcomes)
+		}
+		for _, c := range columns {
 			fmt.Fprintf(&b, " %s %.0f%%", c.Label, 100*float64(m.outcomes[c.Outcome])/float64(judged))
 		}
 	}
@@ -156,4 +154,15 @@ func (m *Meter) line(t time.Time) string {
 		fmt.Fprintf(&b, " | errored %d", m.errored)
 	}
 	return b.String()
+}
+
+// seenColumns are the columns of a meter without configured ones: the
+// outcomes seen, by name.
+func seenColumns(outcomes map[string]int) []Column {
+	cols := make([]Column, 0, len(outcomes))
+	for o := range outcomes {
+		cols = append(cols, Column{Label: o, Outcome: o})
+	}
+	slices.SortFunc(cols, func(a, b Column) int { return strings.Compare(a.Outcome, b.Outcome) })
+	return cols
 }

@@ -2,10 +2,17 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/taboo"
 )
 
 func TestWilson(t *testing.T) {
@@ -38,20 +45,21 @@ func TestWilson(t *testing.T) {
 }
 
 func TestSummarizeAPO(t *testing.T) {
-	s := Summarize(Counts{
-		Outcomes: map[string]int{GeneratorWins: 1, RewardModelWins: 6, Tie: 1, RewardModelBrokeRules: 2},
+	s := Summarize(apo.Description, Counts{
+		Outcomes: map[string]int{apo.GeneratorWins: 1, apo.RewardModelWins: 6, apo.Tie: 1, apo.RewardModelBrokeRules: 2},
 		Rules:    map[string]int{"apo.gold_preferred": 6},
-		APO:      true,
 	})
-	if s.AttackerWin != nil || s.DefenderWin != nil || s.GuessRate != nil {
+	if _, ok := s.WinRate("attacker"); ok || s.RuleRates != nil {
 		t.Errorf("Taboo rates in an APO summary: %+v", s)
 	}
-	if s.GeneratorWin.Rate != 0.1 || s.RewardModelWin.Rate != 0.6 || s.TieRate.Rate != 0.1 || s.RuleBreakRate.Rate != 0.2 {
+	gen, _ := s.WinRate(apo.Generator)
+	rm, _ := s.WinRate(apo.RewardModel)
+	if gen.Rate != 0.1 || rm.Rate != 0.6 || s.TieRate.Rate != 0.1 || s.RuleBreakRate.Rate != 0.2 {
 		t.Errorf("rates = %+v", s)
 	}
 	var b bytes.Buffer
 	WriteText(&b, s)
-	for _, want := range []string{"generator wins  10.0%", "gold preferred  60.0%", "rule breaks     20.0%", "apo.gold_preferred"} {
+	for _, want := range []string{"generator wins     10.0%", "reward model wins  60.0%", "rule breaks        20.0%", "apo.gold_preferred"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
@@ -62,8 +70,8 @@ func TestSummarizeAPO(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
-	s := Summarize(Counts{
-		Outcomes:      map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},
+	s := Summarize(taboo.Description, Counts{
+		Outcomes:      map[string]int{tie: 2, attackerWins: 3, defenderWins: 4, attackerBroke: 1},
 		Errored:       2,
 		MeanDecidedAt: 5.5,
 		Elapsed:       4 * time.Second,
@@ -71,7 +79,10 @@ func TestSummarize(t *testing.T) {
 	if s.Episodes != 12 || s.Judged != 10 || s.Errored != 2 {
 		t.Errorf("counts = %d/%d/%d", s.Episodes, s.Judged, s.Errored)
 	}
-	if s.AttackerWin.Rate != 0.3 || s.DefenderWin.Rate != 0.4 || s.TieRate.Rate != 0.2 || s.RuleBreakRate.Rate != 0.1 {
+	att, _ := s.WinRate("attacker")
+	def, _ := s.WinRate("defender")
+	// The attacker's rule break is not counted as the defender's win.
+	if att.Rate != 0.3 || def.Rate != 0.4 || s.TieRate.Rate != 0.2 || s.RuleBreakRate.Rate != 0.1 {
 		t.Errorf("rates = %+v", s)
 	}
 	if s.MeanDecidedAt != 5.5 || s.EpisodesPerS != 3 {
@@ -81,23 +92,26 @@ func TestSummarize(t *testing.T) {
 	if err := WriteText(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"episodes       12 (judged 10, errored 2)", "attacker wins   30.0%", "throughput     3.0 episodes/s"} {
+	for _, want := range []string{
+		"episodes       12 (judged 10, errored 2)\n  attacker_wins            3\n  defender_wins            4\n  tie                      2\n  attacker_broke_rules     1\n",
+		"attacker wins   30.0%", "throughput     3.0 episodes/s",
+	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
 	}
-	if s.GuessRate != nil || strings.Contains(b.String(), "guesses") {
-		t.Errorf("guess rate reported without rule counts: %v", s.GuessRate)
+	if s.RuleRates != nil || strings.Contains(b.String(), "guesses") {
+		t.Errorf("guess rate reported without rule counts: %v", s.RuleRates)
 	}
 }
 
 func TestSummarizeRules(t *testing.T) {
-	s := Summarize(Counts{
-		Outcomes: map[string]int{AttackerWins: 3, DefenderWins: 4, Tie: 2, AttackerBrokeRules: 1},
-		Rules:    map[string]int{RuleCorrectGuess: 4, RuleWrongGuess: 1, "defender.said_target": 2, "max_turns": 2, "attacker.said_target": 1},
+	s := Summarize(taboo.Description, Counts{
+		Outcomes: map[string]int{attackerWins: 3, defenderWins: 4, tie: 2, attackerBroke: 1},
+		Rules:    map[string]int{judge.RuleDefenderCorrectGuess: 4, judge.RuleDefenderWrongGuess: 1, "defender.said_target": 2, "max_turns": 2, "attacker.said_target": 1},
 	})
-	if s.GuessRate == nil || s.GuessRate.Rate != 0.5 {
-		t.Fatalf("guess rate %+v, want 5 of 10", s.GuessRate)
+	if len(s.RuleRates) != 1 || s.RuleRates[0].Rate != 0.5 {
+		t.Fatalf("rule rates %+v, want a guess rate of 5 of 10", s.RuleRates)
 	}
 	var b bytes.Buffer
 	if err := WriteText(&b, s); err != nil {
@@ -109,3 +123,66 @@ func TestSummarizeRules(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryJSON checks the keys of the summary's JSON, which
+// spag stats --json prints: Taboo's are the ones it always had, and each
+// game's role names its win rate's key.
+func TestSummaryJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		d    *game.Description
+		c    Counts
+		keys []string
+	}{
+		{"taboo", taboo.Description, Counts{Outcomes: map[string]int{attackerWins: 1}, Rules: map[string]int{judge.RuleDefenderCorrectGuess: 1}},
+			[]string{"episodes", "judged", "errored", "outcomes", "attacker_win_rate", "defender_win_rate", "tie_rate",
+				"rule_break_rate", "rules", "guess_rate", "mean_decided_at", "elapsed_seconds", "episodes_per_second"}},
+		{"apo", apo.Description, Counts{Outcomes: map[string]int{apo.Tie: 1}},
+			[]string{"episodes", "judged", "errored", "outcomes", "generator_win_rate", "reward_model_win_rate", "tie_rate",
+				"rule_break_rate", "mean_decided_at", "elapsed_seconds", "episodes_per_second"}},
+		{"unknown game", nil, Counts{Outcomes: map[string]int{"white_wins": 2}},
+			[]string{"episodes", "judged", "errored", "outcomes", "mean_decided_at", "elapsed_seconds", "episodes_per_second"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := json.Marshal(Summarize(tt.d, tt.c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(data))
+			var keys []string
+			depth := 0
+			for {
+				tok, err := dec.Token()
+				if err != nil {
+					break
+				}
+				switch tok {
+				case json.Delim('{'), json.Delim('['):
+					depth++
+				case json.Delim('}'), json.Delim(']'):
+					depth--
+				default:
+					if k, ok := tok.(string); ok && depth == 1 && dec.More() {
+						keys = append(keys, k)
+						// Skip the value.
+						var v json.RawMessage
+						if err := dec.Decode(&v); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			if !slices.Equal(keys, tt.keys) {
+				t.Errorf("keys %v\nwant %v\n%s", keys, tt.keys, data)
+			}
+		})
+	}
+}
+
+const (
+	attackerWins  = string(judge.AttackerWins)
+	defenderWins  = string(judge.DefenderWins)
+	attackerBroke = string(judge.AttackerBrokeRules)
+	tie           = string(judge.Tie)
+)
