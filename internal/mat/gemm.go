@@ -188,19 +188,34 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 // same operations whichever path and however many rows: a row of a
 // batched product is bit for bit the row computed alone.
 func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ldc int, buf *buffers) {
+	// Tiles of equal height (4+4 rather than 6+2 for eight rows): a
+	// short tile does as many loads per multiply-add as it has rows, so
+	// an even split runs at the best rate.
+	tiles := (m + mr - 1) / mr
+	tileRows := func(t int) int {
+		if t < m%tiles {
+			return m/tiles + 1
+		}
+		return m / tiles
+	}
 	j0 := 0
-	// One or two rows take several whole strips of B at a time where B is
-	// read in place (packed, or rows contiguous).
-	if m < len(wideStrips) && (B.pk > 0 || B.cs == 1) {
+	// Where B is read in place (packed, or rows contiguous), the tiles
+	// take several whole strips of B at a time, as many as the kernels
+	// have for their height.
+	if B.pk > 0 || B.cs == 1 {
 		sstride, bstep := nr, B.rs
 		if B.pk > 0 {
 			sstride, bstep = B.pk*nr, nr
 		}
-		for _, ws := range wideStrips[m] {
+		for _, ws := range im.strips[tileRows(0)] {
 			for ; j0+ws*nr <= n; j0 += ws * nr {
 				for p0 := 0; p0 < k; p0 += kc {
 					kk := min(kc, k-p0)
-					im.wide(m, ws, kk, A.at(0, p0).d, A.rs, A.cs, B.at(p0, j0).d, bstep, sstride, c[j0:], ldc, alpha)
+					for t, i0 := 0, 0; t < tiles; t++ {
+						rows := tileRows(t)
+						im.wide(rows, ws, kk, A.at(i0, p0).d, A.rs, A.cs, B.at(p0, j0).d, bstep, sstride, c[i0*ldc+j0:], ldc, alpha)
+						i0 += rows
+					}
 				}
 			}
 		}
@@ -218,15 +233,8 @@ func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ld
 				packB(buf.b, B, p0, kk, j0, cols)
 				bs, bstep = buf.b, nr
 			}
-			// Tiles of equal height (4+4 rather than 6+2 for eight
-			// rows): a short tile does as many loads per multiply-add
-			// as it has rows, so an even split runs at the best rate.
-			tiles := (m + mr - 1) / mr
 			for t, i0 := 0, 0; t < tiles; t++ {
-				rows := m / tiles
-				if t < m%tiles {
-					rows++
-				}
+				rows := tileRows(t)
 				im.store(rows, cols, kk, A.at(i0, p0).d, A.rs, A.cs, bs, bstep, c[i0*ldc+j0:], ldc, alpha, buf)
 				i0 += rows
 			}
@@ -275,14 +283,26 @@ func (im *impl) blocked(m, n, k int, alpha float32, A, B operand, c []float32, l
 				for q := 0; q < panels; q++ {
 					packA(buf.a[q*kk*mr:], A, i0+q*mr, min(mr, mrows-q*mr), p0, kk)
 				}
-				for s := 0; s < strips; s++ {
+				for s := 0; s < strips; {
 					cols := min(nr, ncols-s*nr)
 					bs := panel[s*pstride:]
+					// Two whole strips at once where the kernels have
+					// them: twice the independent sums per loaded A.
+					if im.pairStrips && ncols-s*nr >= 2*nr {
+						for q := 0; q < panels; q++ {
+							rows := min(mr, mrows-q*mr)
+							ci := (i0+q*mr)*ldc + j0 + s*nr
+							im.wide(rows, 2, kk, buf.a[q*kk*mr:], 1, mr, bs, nr, pstride, c[ci:], ldc, alpha)
+						}
+						s += 2
+						continue
+					}
 					for q := 0; q < panels; q++ {
 						rows := min(mr, mrows-q*mr)
 						ci := (i0+q*mr)*ldc + j0 + s*nr
 						im.store(rows, cols, kk, buf.a[q*kk*mr:], 1, mr, bs, nr, c[ci:], ldc, alpha, buf)
 					}
+					s++
 				}
 			}
 		}

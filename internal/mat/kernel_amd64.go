@@ -50,8 +50,54 @@ var avx2 = func() *impl {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return nil
 	}
-	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2}
+	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2,
+		strips: [mr + 1][]int{1: {4, 2}, 2: {2}}}
 }()
+
+// avx512 is the AVX-512 implementation, or nil where the CPU (or the
+// operating system's saving of ZMM registers) does not support it. A
+// 16-column strip is one register, so its tiles hold up to 12 sums
+// (6 rows by 2 strips) and load half as often per multiply-add as the
+// AVX2 ones; each sum is the same chain of FMAs, so results are the
+// same bits.
+var avx512 = func() *impl {
+	if !cpu.X86.HasAVX512F || avx2 == nil {
+		return nil
+	}
+	return &impl{name: "avx512", tile: tileAVX512, wide: wideAVX512, dot: dotAVX2,
+		strips: [mr + 1][]int{1: {4, 2}, 2: {2}, 3: {2, 1}, 4: {2, 1}, 5: {2, 1}, 6: {2, 1}}, pairStrips: true}
+}()
+
+// tileAVX512 checks what the kernel will touch, as tileAVX2 does. One
+// or two rows (a decoding stream's products) go to the AVX2 kernels:
+// they wait on loading B, not on arithmetic, and the AVX2 ones keep
+// twice as many sums in flight for the same row and columns.
+func tileAVX512(rows, k int, a []float32, arow, astep int, b []float32, bstep int, c []float32, ldc int, alpha float32) {
+	if rows <= 2 {
+		tileAVX2(rows, k, a, arow, astep, b, bstep, c, ldc, alpha)
+		return
+	}
+	wideAVX512(rows, 1, k, a, arow, astep, b, bstep, nr, c, ldc, alpha)
+}
+
+// wideAVX512 checks what the kernel will touch, as tileAVX2 does; one or
+// two rows go to the AVX2 kernels, as in tileAVX512.
+func wideAVX512(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
+	if rows <= 2 && strips > 1 {
+		wideAVX2(rows, strips, k, a, arow, astep, b, bstep, sstride, c, ldc, alpha)
+		return
+	}
+	if rows <= 2 {
+		tileAVX2(rows, k, a, arow, astep, b, bstep, c, ldc, alpha)
+		return
+	}
+	si := strips - 1
+	if strips != 1 && strips != 2 || rows < 3 || rows > mr || k < 1 ||
+		len(a) <= (rows-1)*arow+(k-1)*astep || len(b) < (strips-1)*sstride+(k-1)*bstep+nr || len(c) < (rows-1)*ldc+strips*nr {
+		panic("mat: AVX-512 tile out of range")
+	}
+	tilesZ[rows-3][si](k, unsafe.SliceData(a), 4*arow, 4*astep, unsafe.SliceData(b), 4*bstep, 4*sstride, unsafe.SliceData(c), 4*ldc, alpha)
+}
 
 // tileAVX2 checks what the kernel will touch, so that a mistake in the
 // blocking code panics instead of reading outside a slice.
@@ -91,7 +137,10 @@ func dotAVX2(a, b []float32) float32 {
 
 // impls lists the implementations this CPU can run, best first.
 func impls() []*impl {
-	if avx2 != nil {
+	switch {
+	case avx512 != nil:
+		return []*impl{avx512, avx2, generic}
+	case avx2 != nil:
 		return []*impl{avx2, generic}
 	}
 	return []*impl{generic}

@@ -302,7 +302,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up = x, h, q, att, k, v, gate, up
 	for i := range ws.scratch {
 		sc := &ws.scratch[i]
-		sc.scores, sc.acc, sc.key = grow(sc.scores, maxChunk*maxLen), grow(sc.acc, Dh), grow(sc.key, Dh)
+		sc.scores, sc.acc, sc.key = grow(sc.scores, maxChunk*scoreWidth(maxLen, cfg.Context)), grow(sc.acc, Dh), grow(sc.key, Dh)
 	}
 	ws.pass.m, ws.pass.chunks = m, chunks
 	ws.pass.first, ws.pass.rowChunk = grow(ws.pass.first, len(chunks)), grow(ws.pass.rowChunk, R)
@@ -430,7 +430,7 @@ func (ws *workspace) attendUnits(part, lo, hi int) {
 		keys, values := c.k[ps.layer][base:base+ctx*Dh], c.v[ps.layer][base:base+n*Dh]
 		if !m.HalfKV {
 			// The chunk's rows attend together, two products per head.
-			attend(ws.att[r*D+hd*Dh:], ws.q[r*D+hd*Dh:], keys, ctx, values, L, n, D, Dh, ps.scale, sc.scores[:L*n])
+			attend(ws.att[r*D+hd*Dh:], ws.q[r*D+hd*Dh:], keys, ctx, values, L, n, D, Dh, ps.scale, sc.scores[:L*scoreWidth(n, ctx)])
 			continue
 		}
 		for i := 0; i < L; i++ {
@@ -497,13 +497,18 @@ func (m *Model) rotate(x []float32, pos, heads int) {
 // i of q (leading dimension ld), keysT holds the keys transposed (Dh
 // rows of positions, leading dimension ldk) and values is n×Dh. Scores
 // are one product and the weighted sum of values another, both reading
-// the cache in place, with s (L×n) as scratch space; the weights of
+// the cache in place, with s (L×scoreWidth(n)) as scratch space; the weights of
 // later positions are exact zeros, so every row is computed alike
 // however many share the chunk.
 func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
-	mat.Sgemm(false, false, L, n, Dh, scale, q, ld, keysT, ldk, 0, s, n)
+	// The scores are computed for whole strips of 16 positions (the
+	// cache's columns past n hold finite leftovers, never read), so
+	// that the product reads the keys in place without packing a
+	// partial strip.
+	np := scoreWidth(n, ldk)
+	mat.Sgemm(false, false, L, np, Dh, scale, q, ld, keysT, ldk, 0, s, np)
 	for i := 0; i < L; i++ {
-		row := s[i*n : (i+1)*n]
+		row := s[i*np : i*np+n]
 		valid := row[:n-L+i+1]
 		mx := float32(math.Inf(-1))
 		for _, v := range valid {
@@ -521,8 +526,12 @@ func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int
 		}
 		clear(row[len(valid):])
 	}
-	mat.Sgemm(false, false, L, Dh, n, 1, s, n, values, Dh, 0, out, ld)
+	mat.Sgemm(false, false, L, Dh, n, 1, s, np, values, Dh, 0, out, ld)
 }
+
+// scoreWidth is the number of positions attention scores for n of them:
+// n rounded up to a whole strip of 16, within the cache's length.
+func scoreWidth(n, length int) int { return min(length, (n+15)/16*16) }
 
 // attendHalf is [attend] computed as GGML's CPU flash attention does with
 // an F16 cache: keys, values and the query rounded to float16, an online
