@@ -190,6 +190,38 @@ func Resolve(spec Spec) (resolved Spec, name string, err error) {
 	return spec, spec.Text(), nil
 }
 
+// ResolveFlag is the spec given to flag as a new run stores it: parsed,
+// checked and resolved (see [Resolver]: a file by its absolute path, so
+// that the run resumes from any directory). Errors are [*SpecError]s
+// naming the flag.
+func ResolveFlag(flag, raw string) (string, error) {
+	spec, err := ParseFlag(flag, raw)
+	if err != nil {
+		return "", err
+	}
+	resolved, _, err := Resolve(spec)
+	if err != nil {
+		return "", &SpecError{Flag: flag, Spec: raw, Err: err}
+	}
+	return resolved.Text(), nil
+}
+
+// Name is how a run records the player of spec raw: the name [Resolve]
+// gives, which pins down what the spec alone does not (a checkpoint's
+// digest, the shipped model's name). A spec that does not parse or resolve
+// is named as written; opening the player reports what is wrong with it.
+func Name(raw string) string {
+	spec, err := Parse(raw)
+	if err != nil {
+		return raw
+	}
+	_, name, err := Resolve(spec)
+	if err != nil {
+		return raw
+	}
+	return name
+}
+
 // Seat is one player of a run to open: its spec and what it plays.
 type Seat struct {
 	Spec Spec

@@ -23,6 +23,7 @@ import (
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 type iterateFlags struct {
@@ -101,7 +102,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	defer session.Close()
 	stderr := cmd.ErrOrStderr()
 	code, _ := codeVersion()
-	var base runConfig // the game settings of every run of the loop
+	var base taboorun.Config // the game settings of every run of the loop
 	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
 			Progress: stderr, Terminal: isTerminal(stderr)}}
@@ -109,15 +110,16 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		cfg := base
 		cfg.Attacker, cfg.Defender, cfg.Words, cfg.Games, cfg.Seed = attacker, defender, words, games, seed
 		if run != nil {
-			if err := json.Unmarshal(run.Config, &cfg); err != nil {
-				return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+			if err := selfplay.StoredConfig(run, &cfg); err != nil {
+				return nil, err
 			}
 		}
-		list, err := loadWords(cfg.Words)
+		list, err := taboo.Words(cfg.Words)
 		if err != nil {
 			return nil, err
 		}
-		return tabooPlan(&cfg, list, run)
+		plan, err := cfg.Plan(ctx, list, run)
+		return plan, cliError(err)
 	}
 
 	var loop *iterate.Loop
@@ -158,7 +160,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return err
 		}
 	}
-	base = runConfig{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
+	base = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
 	if env.Judge, err = judge.ByName(base.Judge); err != nil {
 		return usagef("--judge: %v", err)
 	}
