@@ -113,23 +113,11 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 	if len(words) < 2 {
 		return usagef("--words %s: an arena needs at least 2 words to play, this list has %d", base.Words, len(words))
 	}
-	stored := map[string]*episodes.Run{}
-	planner := func(p arena.Pairing) (*selfplay.Plan, error) {
+	planner := func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
 		cfg := base
 		cfg.Attacker, cfg.Defender = p.Players[0], p.Players[1]
-		plan, err := cfg.Plan(ctx, words, stored[p.Label])
+		plan, err := cfg.Plan(ctx, words, run)
 		return plan, cliError(err)
-	}
-	if f.resume != "" {
-		store, err := session.Store(ctx)
-		if err != nil {
-			return err
-		}
-		for label, id := range runs {
-			if stored[label], err = store.Run(ctx, id); err != nil {
-				return err
-			}
-		}
 	}
 	stderr := cmd.ErrOrStderr()
 	opts := selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
