@@ -65,13 +65,13 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 			if err != nil {
 				return usagef("model export: --type: %v", err)
 			}
-			c, err := loadNativeCheckpoint(ckpt)
+			c, err := defaultmodel.LoadPath(ckpt)
 			if err != nil {
 				return err
 			}
 			var buf bytes.Buffer
 			if err := gguf.Write(&buf, c.Vocab, c.Params, gguf.WriteOptions{Type: t, Name: name}); err != nil {
-				return fmt.Errorf("model export %s: %w", checkpointLabel(ckpt), err)
+				return fmt.Errorf("model export %s: %w", defaultmodel.Label(ckpt), err)
 			}
 			w := cmd.OutOrStdout()
 			if out != "" {
@@ -155,7 +155,7 @@ spag ships.`,
 			if name == "" {
 				return usagef("model compare: --ollama-model is required")
 			}
-			c, err := loadNativeCheckpoint(ckpt)
+			c, err := defaultmodel.LoadPath(ckpt)
 			if err != nil {
 				return err
 			}
@@ -172,7 +172,7 @@ spag ships.`,
 			if err != nil {
 				return err
 			}
-			rep.Checkpoint = checkpointLabel(ckpt)
+			rep.Checkpoint = defaultmodel.Label(ckpt)
 			w := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(w)

@@ -6,8 +6,6 @@ import (
 
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
-	"github.com/spag-go/spag/players/native/defaultmodel"
-	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
 
@@ -35,24 +33,6 @@ func cliError(err error) error {
 		return usageError{err}
 	}
 	return err
-}
-
-// loadNativeCheckpoint loads the checkpoint at path, or the shipped default
-// model when path is empty.
-func loadNativeCheckpoint(path string) (*checkpoint.Checkpoint, error) {
-	if path == "" {
-		return defaultmodel.Load()
-	}
-	return checkpoint.Load(path)
-}
-
-// checkpointLabel names a checkpoint in messages: its path, or the shipped
-// model's name for an empty path.
-func checkpointLabel(path string) string {
-	if path == "" {
-		return defaultmodel.Name
-	}
-	return path
 }
 
 // loadJudgeAndTemplates resolves the judge and template flags that several
