@@ -140,31 +140,23 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if err != nil {
 		return err
 	}
-	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(g.Judge()), Seed: seed, MaxTurns: f.maxTurns,
-		Players: map[string]string{f.as: "human", otherRole: players.Name(against)}, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
+	plan := &selfplay.Plan{Game: g, Players: seats, Names: map[string]string{f.as: "human", otherRole: players.Name(against)},
+		Subjects: selfplay.List{word}, Seed: seed, Judge: taboo.JudgeID(g.Judge()), MaxTurns: f.maxTurns, Config: raw, CodeVersion: code}
 
 	bus := &game.Bus{}
 	sub := bus.Subscribe(4096)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runner := &game.Runner{Game: g, Players: seats, Concurrency: 1, Events: bus}
-	errc := make(chan error, 1)
+	type played struct {
+		run *episodes.Run
+		err error
+	}
+	done := make(chan played, 1)
 	go func() {
-		setup := game.Setup{Index: 0, Seed: selfplay.EpisodeSeed(seed, 0), Subject: word}
-		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
-			// The run is recorded with its one episode, so that a game
-			// abandoned (or killed) before its end leaves no empty run.
-			if err := store.CreateRun(ctx, run); err != nil {
-				return err
-			}
-			return store.Write(ctx, run.ID, *ep)
-		})
-		if err == nil {
-			err = store.Flush(runCtx)
-		}
+		run, err := selfplay.PlayOne(runCtx, store, plan, bus)
 		person.Close()
 		sub.Close()
-		errc <- err
+		done <- played{run, err}
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start:   tui.PlayView,
@@ -172,11 +164,12 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
 	cancel() // a game quit before its end is abandoned
-	runErr := <-errc
+	res := <-done
+	runErr := res.err
 	out := cmd.OutOrStdout()
 	switch {
 	case runErr == nil:
-		fmt.Fprintf(out, "game stored as run %s in %s (spag replay --db %s --run %s)\n", run.ID, f.db, f.db, run.ID)
+		fmt.Fprintf(out, "game stored as run %s in %s (spag replay --db %s --run %s)\n", res.run.ID, f.db, f.db, res.run.ID)
 		return uiErr
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintln(cmd.ErrOrStderr(), "game abandoned before its end; nothing was stored")
