@@ -148,6 +148,21 @@ type Stored struct {
 	Errored int
 }
 
+// Latest returns the latest APO run of store, or an error wrapping
+// [episodes.ErrNotFound] when it holds none.
+func Latest(ctx context.Context, store *episodes.Store) (*episodes.Run, error) {
+	runs, err := store.Runs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(runs) - 1; i >= 0; i-- { // oldest first
+		if game.NameOf(runs[i].Game) == apo.Description.Name {
+			return &runs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no APO run: %w", episodes.ErrNotFound)
+}
+
 // Read reads an APO run of store with its episodes. The game is rebuilt
 // from the items the run's configuration names and must be the one the run
 // played, so that the gold responses match.

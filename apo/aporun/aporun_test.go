@@ -10,6 +10,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
 	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
 	"github.com/spag-go/spag/selfplay"
@@ -170,5 +171,44 @@ func TestReadPlayedRun(t *testing.T) {
 	}
 	if _, err := aporun.Read(ctx, store, run); err == nil || !strings.Contains(err.Error(), "its --prompts") {
 		t.Fatalf("Read without the items file: %v", err)
+	}
+}
+
+func TestLatest(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name  string
+		games []string // runs in order of creation
+		want  int      // index of the latest APO run, -1 for none
+	}{
+		{name: "an empty database", want: -1},
+		{name: "Taboo runs only", games: []string{"taboo@1(max_turns=5)"}, want: -1},
+		{name: "a Taboo run after two APO runs", games: []string{"apo@1(items=a)", "apo@1(items=b)", "taboo@1(max_turns=5)"}, want: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store, err := episodes.Open(ctx, filepath.Join(t.TempDir(), "l.db"), episodes.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			var ids []string
+			for _, g := range tt.games {
+				r := &episodes.Run{Game: g, Judge: "x@1", Config: []byte(`{}`), Total: 1}
+				if err := store.CreateRun(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, r.ID)
+			}
+			run, err := aporun.Latest(ctx, store)
+			if tt.want < 0 {
+				if !errors.Is(err, episodes.ErrNotFound) {
+					t.Fatalf("Latest = %+v, %v; want ErrNotFound", run, err)
+				}
+				return
+			}
+			if err != nil || run.ID != ids[tt.want] {
+				t.Fatalf("Latest = %+v, %v; want run %s", run, err, ids[tt.want])
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -156,4 +157,30 @@ func ExampleStored_GeneratorSamples() {
 	// Output:
 	// 4 answers, <nil>
 	// generator apo@1
+}
+
+// ExampleLatest finds the run spag apo items reads without --run.
+func ExampleLatest() {
+	dir, err := os.MkdirTemp("", "aporun")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	stored, err := playedRun(ctx, dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	store, err := episodes.Open(ctx, filepath.Join(dir, "apo.db"), episodes.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer store.Close()
+	run, err := aporun.Latest(ctx, store)
+	fmt.Println(run.ID == stored.Run.ID, err)
+	// Output:
+	// true <nil>
 }

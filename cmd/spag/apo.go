@@ -182,17 +182,12 @@ func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 			return nil, usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
 		}
 	} else {
-		runs, err := store.Runs(ctx)
+		run, err = aporun.Latest(ctx, store)
+		if errors.Is(err, episodes.ErrNotFound) {
+			return nil, usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
+		}
 		if err != nil {
 			return nil, err
-		}
-		for i := range runs {
-			if isAPORun(&runs[i]) {
-				run = &runs[i] // oldest first: the last one wins
-			}
-		}
-		if run == nil {
-			return nil, usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
 		}
 	}
 	return aporun.Read(ctx, store, run)
