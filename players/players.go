@@ -315,6 +315,31 @@ func OpenAll(ctx context.Context, seats []Seat, options []string) ([]Opened, err
 	return out, nil
 }
 
+// OpenRoles opens the players of a run from their specs as written:
+// specs[i], given to the flag envs[i].Flag, plays envs[i].Role. It returns
+// the players in that order and, by role, the names the run records for
+// them (see [Resolver]). Errors name the flag, as [OpenAll]'s do.
+func OpenRoles(ctx context.Context, specs []string, envs []Env, options []string) ([]game.Player, map[string]string, error) {
+	seats := make([]Seat, len(specs))
+	for i, raw := range specs {
+		spec, err := ParseFlag(envs[i].Flag, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		seats[i] = Seat{Spec: spec, Env: envs[i]}
+	}
+	opened, err := OpenAll(ctx, seats, options)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps := make([]game.Player, len(opened))
+	names := make(map[string]string, len(opened))
+	for i, o := range opened {
+		ps[i], names[envs[i].Role] = o.Player, o.Name
+	}
+	return ps, names, nil
+}
+
 // sameAs is the index of an earlier seat whose spec is spec, or -1.
 func sameAs(opened []Opened, seats []Seat, spec Spec) int {
 	for j := range opened {

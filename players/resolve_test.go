@@ -1,13 +1,16 @@
 package players_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
@@ -76,4 +79,52 @@ func ExampleName() {
 	// Output:
 	// builtin
 	// true
+}
+
+func TestOpenRoles(t *testing.T) {
+	ctx := context.Background()
+	envs := []players.Env{
+		{Flag: "attacker", Game: "taboo", Role: judge.Attacker, Judge: judge.NewStrict()},
+		{Flag: "defender", Game: "taboo", Role: judge.Defender, Judge: judge.NewStrict()},
+	}
+	for _, tt := range []struct {
+		name    string
+		specs   []string
+		options []string
+		names   map[string]string
+		err     string
+	}{
+		{name: "two built-in players", specs: []string{"builtin,skill=0.9", "builtin"},
+			names: map[string]string{judge.Attacker: "builtin,skill=0.9", judge.Defender: "builtin"}},
+		{name: "a bad spec names its flag", specs: []string{"builtin", "nonsense:x"}, err: `--defender "nonsense:x"`},
+		{name: "an option no player takes", specs: []string{"builtin", "builtin"}, options: []string{"num_ctx=4096"}, err: `--option "num_ctx=4096"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, names, err := players.OpenRoles(ctx, tt.specs, envs, tt.options)
+			if tt.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.err) || !errors.Is(err, players.ErrUsage) {
+					t.Fatalf("OpenRoles: %v; want a usage error starting %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != 2 || ps[0] == nil || ps[1] == nil || !maps.Equal(names, tt.names) {
+				t.Fatalf("OpenRoles = %v, %v; want two players named %v", ps, names, tt.names)
+			}
+		})
+	}
+}
+
+// ExampleOpenRoles opens the two players of an APO run as its plan does:
+// the players in role order, and the names the run records by role.
+func ExampleOpenRoles() {
+	ps, names, err := players.OpenRoles(context.Background(), []string{"builtin:skill=0.9", "builtin"}, []players.Env{
+		{Flag: "generator", Game: "apo", Role: "generator"},
+		{Flag: "reward-model", Game: "apo", Role: "reward_model"},
+	}, nil)
+	fmt.Println(len(ps), names, err)
+	// Output:
+	// 2 map[generator:builtin:skill=0.9 reward_model:builtin] <nil>
 }

@@ -81,37 +81,17 @@ func (c *Config) NewGame(items []apo.Item) (*apo.Game, error) {
 }
 
 // Plan makes the plan of a run of the configuration: the game on items
-// (the queries c.Prompts names), the generator and the reward model
-// (opened, which loads files but waits on no server: see
-// selfplay.Preflight) and the subjects, each query c.Samples times in a
-// row. run is the stored run when resuming, nil for a new run; for a new
-// run Plan records the game and the subjects' digest in c, which the plan
-// carries as the run's configuration.
+// (the queries c.Prompts names), the subjects, each query c.Samples times
+// in a row, and the generator and the reward model (opened, which loads
+// files but waits on no server: see selfplay.Preflight). run is the stored
+// run when resuming, nil for a new run; for a new run Plan records the game
+// and the subjects' digest in c, which the plan carries as the run's
+// configuration.
 func (c *Config) Plan(ctx context.Context, items []apo.Item, run *episodes.Run) (*selfplay.Plan, error) {
 	g, err := c.NewGame(items)
 	if err != nil {
 		return nil, err
 	}
-	seats := []players.Seat{{Env: players.Env{Flag: "generator", Role: apo.Generator}}, {Env: players.Env{Flag: "reward-model", Role: apo.RewardModel}}}
-	for i, raw := range []string{c.Generator, c.RewardModel} {
-		if seats[i].Spec, err = players.ParseFlag(seats[i].Env.Flag, raw); err != nil {
-			return nil, err
-		}
-		seats[i].Env.Game = apo.Description.Name
-	}
-	opened, err := players.OpenAll(ctx, seats, c.Options)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := c.plan(g, opened, items, run)
-	if err != nil {
-		players.Close(opened)
-		return nil, err
-	}
-	return plan, nil
-}
-
-func (c *Config) plan(g *apo.Game, opened []players.Opened, items []apo.Item, run *episodes.Run) (*selfplay.Plan, error) {
 	queries := make([]string, len(items))
 	for i, it := range items {
 		queries[i] = it.Query
@@ -128,13 +108,15 @@ func (c *Config) plan(g *apo.Game, opened []players.Opened, items []apo.Item, ru
 	if err != nil {
 		return nil, err
 	}
-	ps := make([]game.Player, len(opened))
-	for i, o := range opened {
-		ps[i] = o.Player
+	ps, names, err := players.OpenRoles(ctx, []string{c.Generator, c.RewardModel}, []players.Env{
+		{Flag: "generator", Game: apo.Description.Name, Role: apo.Generator},
+		{Flag: "reward-model", Game: apo.Description.Name, Role: apo.RewardModel},
+	}, c.Options)
+	if err != nil {
+		return nil, err
 	}
-	return &selfplay.Plan{Game: g, Players: ps,
-		Names:    map[string]string{apo.Generator: opened[0].Name, apo.RewardModel: opened[1].Name},
-		Subjects: subjects, Seed: c.Seed, Judge: g.JudgeID(), MaxTurns: 1, Config: raw, CodeVersion: c.CodeVersion}, nil
+	return &selfplay.Plan{Game: g, Players: ps, Names: names, Subjects: subjects, Seed: c.Seed, Judge: g.JudgeID(),
+		MaxTurns: 1, Config: raw, CodeVersion: c.CodeVersion}, nil
 }
 
 // Stored is an APO run read back for training data: its game, rebuilt from

@@ -115,22 +115,31 @@ func playedRun(ctx context.Context, dir string) (*aporun.Stored, error) {
 	return aporun.Read(ctx, store, run)
 }
 
-// ExampleRead reads a played run back, as spag apo items does, and makes
-// the reward model's training items of it.
-func ExampleRead() {
+// withPlayedRun calls f with a small run played into a database in a
+// temporary directory, read back.
+func withPlayedRun(f func(ctx context.Context, stored *aporun.Stored, db string)) {
+	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "aporun")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer os.RemoveAll(dir)
-	stored, err := playedRun(context.Background(), dir)
+	stored, err := playedRun(ctx, dir)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	trainingItems, _, err := stored.Game.TrainingItems(stored.Rated)
-	fmt.Println(len(stored.Rated), "rated episodes,", len(trainingItems), "reward-model items,", err)
+	f(ctx, stored, filepath.Join(dir, "apo.db"))
+}
+
+// ExampleRead reads a played run back, as spag apo items does, and makes
+// the reward model's training items of it.
+func ExampleRead() {
+	withPlayedRun(func(_ context.Context, stored *aporun.Stored, _ string) {
+		trainingItems, _, err := stored.Game.TrainingItems(stored.Rated)
+		fmt.Println(len(stored.Rated), "rated episodes,", len(trainingItems), "reward-model items,", err)
+	})
 	// Output:
 	// 4 rated episodes, 2 reward-model items, <nil>
 }
@@ -138,22 +147,13 @@ func ExampleRead() {
 // ExampleStored_GeneratorSamples makes the generator's reward-weighted
 // samples of a played run, as spag apo rewards does.
 func ExampleStored_GeneratorSamples() {
-	dir, err := os.MkdirTemp("", "aporun")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer os.RemoveAll(dir)
-	stored, err := playedRun(context.Background(), dir)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	samples, unreadable, empty, err := stored.GeneratorSamples()
-	fmt.Println(len(samples)+unreadable+empty, "answers,", err)
-	if len(samples) > 0 {
-		fmt.Println(samples[0].Role, samples[0].Provenance.Judge)
-	}
+	withPlayedRun(func(_ context.Context, stored *aporun.Stored, _ string) {
+		samples, unreadable, empty, err := stored.GeneratorSamples()
+		fmt.Println(len(samples)+unreadable+empty, "answers,", err)
+		if len(samples) > 0 {
+			fmt.Println(samples[0].Role, samples[0].Provenance.Judge)
+		}
+	})
 	// Output:
 	// 4 answers, <nil>
 	// generator apo@1
@@ -161,26 +161,16 @@ func ExampleStored_GeneratorSamples() {
 
 // ExampleLatest finds the run spag apo items reads without --run.
 func ExampleLatest() {
-	dir, err := os.MkdirTemp("", "aporun")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	stored, err := playedRun(ctx, dir)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	store, err := episodes.Open(ctx, filepath.Join(dir, "apo.db"), episodes.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer store.Close()
-	run, err := aporun.Latest(ctx, store)
-	fmt.Println(run.ID == stored.Run.ID, err)
+	withPlayedRun(func(ctx context.Context, stored *aporun.Stored, db string) {
+		store, err := episodes.Open(ctx, db, episodes.Options{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer store.Close()
+		run, err := aporun.Latest(ctx, store)
+		fmt.Println(run.ID == stored.Run.ID, err)
+	})
 	// Output:
 	// true <nil>
 }

@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/version"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
@@ -120,37 +119,17 @@ func (c *Config) NewGame() (*taboo.Game, error) {
 	return g, nil
 }
 
-// Plan makes the plan of a run of the configuration: the game, its two
-// players (opened, which loads files but waits on no server: see
-// selfplay.Preflight) and the subjects drawn from words, the list c.Words
-// names. run is the stored run when resuming, nil for a new run; for a new
-// run Plan records the game and the subjects' digest in c, which the plan
-// carries as the run's configuration.
+// Plan makes the plan of a run of the configuration: the game, the
+// subjects drawn from words (the list c.Words names) and the two players
+// (opened, which loads files but waits on no server: see
+// selfplay.Preflight). run is the stored run when resuming, nil for a new
+// run; for a new run Plan records the game and the subjects' digest in c,
+// which the plan carries as the run's configuration.
 func (c *Config) Plan(ctx context.Context, words []string, run *episodes.Run) (*selfplay.Plan, error) {
 	g, err := c.NewGame()
 	if err != nil {
 		return nil, err
 	}
-	seats := []players.Seat{{Env: players.Env{Flag: "attacker", Role: judge.Attacker}}, {Env: players.Env{Flag: "defender", Role: judge.Defender}}}
-	for i, raw := range []string{c.Attacker, c.Defender} {
-		if seats[i].Spec, err = players.ParseFlag(seats[i].Env.Flag, raw); err != nil {
-			return nil, err
-		}
-		seats[i].Env.Game, seats[i].Env.Judge = taboo.Name, g.Judge()
-	}
-	opened, err := players.OpenAll(ctx, seats, c.Options)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := c.plan(g, opened, words, run)
-	if err != nil {
-		players.Close(opened)
-		return nil, err
-	}
-	return plan, nil
-}
-
-func (c *Config) plan(g *taboo.Game, opened []players.Opened, words []string, run *episodes.Run) (*selfplay.Plan, error) {
 	shard, err := selfplay.ParseShard(c.Shard)
 	if err != nil {
 		return nil, fmt.Errorf("stored %w", err)
@@ -167,12 +146,13 @@ func (c *Config) plan(g *taboo.Game, opened []players.Opened, words []string, ru
 	if err != nil {
 		return nil, err
 	}
-	ps := make([]game.Player, len(opened))
-	for i, o := range opened {
-		ps[i] = o.Player
+	ps, names, err := players.OpenRoles(ctx, []string{c.Attacker, c.Defender}, []players.Env{
+		{Flag: "attacker", Game: taboo.Name, Role: judge.Attacker, Judge: g.Judge()},
+		{Flag: "defender", Game: taboo.Name, Role: judge.Defender, Judge: g.Judge()},
+	}, c.Options)
+	if err != nil {
+		return nil, err
 	}
-	return &selfplay.Plan{Game: g, Players: ps,
-		Names:    map[string]string{judge.Attacker: opened[0].Name, judge.Defender: opened[1].Name},
-		Subjects: subjects, Seed: c.Seed, Shard: shard, Judge: taboo.JudgeID(g.Judge()), MaxTurns: c.MaxTurns,
-		Config: raw, CodeVersion: c.CodeVersion}, nil
+	return &selfplay.Plan{Game: g, Players: ps, Names: names, Subjects: subjects, Seed: c.Seed, Shard: shard,
+		Judge: taboo.JudgeID(g.Judge()), MaxTurns: c.MaxTurns, Config: raw, CodeVersion: c.CodeVersion}, nil
 }
