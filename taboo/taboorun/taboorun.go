@@ -34,9 +34,11 @@ type Config struct {
 	// Judge is a judge name (judge.ByName).
 	Judge string `json:"judge"`
 	// Style is the prompt style; Templates a directory of templates
-	// replacing the built-in ones, TemplateSum their digest.
-	Style       string `json:"style"`
-	Templates   string `json:"templates,omitempty"`
+	// replacing the built-in ones.
+	Style     string `json:"style"`
+	Templates string `json:"templates,omitempty"`
+	// TemplateSum stays empty: the game string names the templates by
+	// digest. It is kept so that stored configurations keep their keys.
 	TemplateSum string `json:"templates_sha256"`
 	// Attacker and Defender are the players' specs.
 	Attacker string `json:"attacker"`
