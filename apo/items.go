@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -26,6 +27,32 @@ var builtinItems []byte
 // reference answers written for the project.
 func BuiltinItems() ([]Item, error) {
 	return ParseItems(bytes.NewReader(builtinItems), "built-in prompts")
+}
+
+// ItemsBuiltin is the source of the built-in items (see [Items]).
+const ItemsBuiltin = "builtin"
+
+// Items reads a source of items: [ItemsBuiltin] or "" for the built-in
+// ones, or the path of a JSON Lines file (see [LoadItems]).
+func Items(source string) ([]Item, error) {
+	if source == ItemsBuiltin || source == "" {
+		return BuiltinItems()
+	}
+	return LoadItems(source)
+}
+
+// ItemSource is a source of items as a run records it: [ItemsBuiltin] for
+// the built-in items (also for an empty source), a file by its absolute
+// path, so that a run resumed from another directory reads the same file.
+func ItemSource(source string) (string, error) {
+	if strings.TrimSpace(source) == "" || source == ItemsBuiltin {
+		return ItemsBuiltin, nil
+	}
+	abs, err := filepath.Abs(source)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", source, err)
+	}
+	return abs, nil
 }
 
 // LoadItems reads a JSON Lines file of items, one {"query": ..., "gold": ...}

@@ -38,10 +38,11 @@ func Pairings(a, b string) []Pairing {
 	}
 }
 
-// A Planner makes the plan of one pairing. Every plan of one arena must play
-// the same game on the same subjects with the same seed, so that the
-// pairings differ by their players only.
-type Planner func(p Pairing) (*selfplay.Plan, error)
+// A Planner makes the plan of one pairing; run is the pairing's stored run
+// when the arena resumes it (see [Config.Runs]), nil for a new one. Every
+// plan of one arena must play the same game on the same subjects with the
+// same seed, so that the pairings differ by their players only.
+type Planner func(p Pairing, run *episodes.Run) (*selfplay.Plan, error)
 
 // Config is an arena.
 type Config struct {
@@ -100,7 +101,17 @@ func Play(ctx context.Context, session *selfplay.Session, cfg Config) (*Result, 
 	pairings := Pairings(cfg.A, cfg.B)
 	res := &Result{A: cfg.A, B: cfg.B, Runs: cfg.Runs}
 	for _, p := range pairings {
-		plan, err := cfg.Plan(p)
+		var run *episodes.Run
+		if id := cfg.Runs[p.Label]; id != "" {
+			store, err := session.Store(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if run, err = store.Run(ctx, id); err != nil {
+				return nil, fmt.Errorf("arena %s: resume run %s: %w", p.Label, id, err)
+			}
+		}
+		plan, err := cfg.Plan(p, run)
 		if err != nil {
 			return nil, fmt.Errorf("arena %s: %w", p.Label, err)
 		}
@@ -108,11 +119,8 @@ func Play(ctx context.Context, session *selfplay.Session, cfg Config) (*Result, 
 			return nil, fmt.Errorf("arena: the game %s has %d roles; an arena needs two", plan.Game.Name(), n)
 		}
 		res.Game = plan.Game.String()
-		var run *episodes.Run
-		if id := cfg.Runs[p.Label]; id != "" {
-			if run, err = session.Resume(ctx, id, plan.Game.Name()); err != nil {
-				return nil, fmt.Errorf("arena %s: resume run %s: %w", p.Label, id, err)
-			}
+		if run != nil {
+			// The stored run must be of the plan's game, with its players.
 			if err := selfplay.CheckResumable(run, plan); err != nil {
 				return nil, fmt.Errorf("arena %s: %w", p.Label, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/arena"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -82,12 +83,17 @@ func skilled(spec string) (game.Player, error) {
 	}), nil
 }
 
-func planner(t *testing.T, games int) arena.Planner {
+// planner plans pairings of a duel; resumed records the stored run each
+// pairing was planned with (nil for a new one).
+func planner(t *testing.T, games int, resumed map[string]*episodes.Run) arena.Planner {
 	rounds := make([]string, 50)
 	for i := range rounds {
 		rounds[i] = fmt.Sprint("round", i)
 	}
-	return func(p arena.Pairing) (*selfplay.Plan, error) {
+	return func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
+		if resumed != nil {
+			resumed[p.Label] = run
+		}
 		players := make([]game.Player, 2)
 		for i, spec := range p.Players {
 			var err error
@@ -110,7 +116,7 @@ func TestArenaMeasuresBothRolesAgainstTheBaseline(t *testing.T) {
 	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "arena.db")}
 	defer session.Close()
 	const games = 2000
-	res, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, games)})
+	res, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, games, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +142,15 @@ func TestArenaMeasuresBothRolesAgainstTheBaseline(t *testing.T) {
 	}
 	// Playing the arena again on its runs plays nothing and measures the
 	// same.
-	again, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, games), Runs: res.Runs})
+	resumed := map[string]*episodes.Run{}
+	again, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, games, resumed), Runs: res.Runs})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for label, id := range res.Runs {
+		if run := resumed[label]; run == nil || run.ID != id {
+			t.Errorf("pairing %s was planned with stored run %+v, want run %s", label, run, id)
+		}
 	}
 	for i := range res.Roles {
 		if again.Roles[i] != res.Roles[i] {
@@ -159,11 +171,11 @@ func TestArenaRefusesAChangedPlayer(t *testing.T) {
 	ctx := context.Background()
 	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "arena.db")}
 	defer session.Close()
-	res, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, 10)})
+	res, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, 10, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = arena.Play(ctx, session, arena.Config{A: "skill=0.8", B: "skill=0.3", Plan: planner(t, 10), Runs: res.Runs})
+	_, err = arena.Play(ctx, session, arena.Config{A: "skill=0.8", B: "skill=0.3", Plan: planner(t, 10, nil), Runs: res.Runs})
 	if err == nil || !strings.Contains(err.Error(), "skill=0.8") {
 		t.Fatalf("resuming with another player: %v", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/rl/train"
@@ -101,6 +102,49 @@ func (c *Config) Check() error {
 		return errors.New("give exactly one of steps and epochs (both positive)")
 	case !(c.Decay > 0 && c.Decay <= 1):
 		return fmt.Errorf("decay must be in (0, 1] (got %v)", c.Decay)
+	}
+	return nil
+}
+
+// Prepare completes a new loop's configuration: Out is made absolute and
+// created; an empty Init is the shipped model, copied to Out so that a
+// trainer can start from it, and played as "native"; Init, Ref and SFT are
+// made absolute and must exist, so that a loop resumed from another
+// directory finds them. Errors about a path are [*selfplay.SettingError]s
+// naming the setting: out, init, ref or sft.
+func (c *Config) Prepare() error {
+	var err error
+	if c.Out, err = filepath.Abs(c.Out); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if c.Init == "" {
+		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
+		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
+			_, err := defaultmodel.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("copy the shipped model: %w", err)
+		}
+	}
+	for _, p := range []struct {
+		setting string
+		path    *string
+	}{{"init", &c.Init}, {"ref", &c.Ref}, {"sft", &c.SFT}} {
+		if *p.path == "" {
+			continue
+		}
+		if *p.path, err = filepath.Abs(*p.path); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+		if _, err := os.Stat(*p.path); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+	}
+	if c.InitSpec == "" {
+		c.InitSpec = "native:" + c.Init
 	}
 	return nil
 }
@@ -466,18 +510,10 @@ func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) 
 			runs = map[string]string{}
 			st.Arenas[opp] = runs
 		}
-		stored := map[string]*episodes.Run{}
-		for label, id := range runs {
-			run, err := l.store.Run(ctx, id)
-			if err != nil {
-				return err
-			}
-			stored[label] = run
-		}
 		l.logf("round %d: arena of %s against %s on %s", r.Round, policy, opp, l.Config.EvalWords)
 		res, err := arena.Play(ctx, l.env.Session, arena.Config{A: policy, B: opp, Runs: runs, Options: l.env.Options,
-			Plan: func(p arena.Pairing) (*selfplay.Plan, error) {
-				return l.env.Plan(p.Players[0], p.Players[1], l.Config.EvalWords, l.Config.EvalGames, seed, stored[p.Label])
+			Plan: func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
+				return l.env.Plan(p.Players[0], p.Players[1], l.Config.EvalWords, l.Config.EvalGames, seed, run)
 			},
 			OnRun: func(arena.Pairing, *episodes.Run) error { return l.save(ctx, r, st) }})
 		if err != nil {

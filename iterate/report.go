@@ -3,6 +3,7 @@ package iterate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -24,6 +25,24 @@ type ReportOptions struct {
 	Dir string
 	// HTML writes HTML instead of Markdown.
 	HTML bool
+}
+
+// LatestReport is what a page shows when nothing is named: the latest
+// loop, or in a database without loops the latest run. Its error wraps
+// [episodes.ErrNotFound] when the store holds neither.
+func LatestReport(ctx context.Context, store *episodes.Store) (ReportOptions, error) {
+	l, err := store.LatestLoop(ctx)
+	switch {
+	case err == nil:
+		return ReportOptions{Loop: l.ID}, nil
+	case !errors.Is(err, episodes.ErrNotFound):
+		return ReportOptions{}, err
+	}
+	r, err := store.LatestRunInfo(ctx)
+	if err != nil {
+		return ReportOptions{}, err
+	}
+	return ReportOptions{Runs: []string{r.ID}}, nil
 }
 
 // WriteReport writes one page with the tables and plots of a loop and of

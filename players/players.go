@@ -190,6 +190,38 @@ func Resolve(spec Spec) (resolved Spec, name string, err error) {
 	return spec, spec.Text(), nil
 }
 
+// ResolveFlag is the spec given to flag as a new run stores it: parsed,
+// checked and resolved (see [Resolver]: a file by its absolute path, so
+// that the run resumes from any directory). Errors are [*SpecError]s
+// naming the flag.
+func ResolveFlag(flag, raw string) (string, error) {
+	spec, err := ParseFlag(flag, raw)
+	if err != nil {
+		return "", err
+	}
+	resolved, _, err := Resolve(spec)
+	if err != nil {
+		return "", &SpecError{Flag: flag, Spec: raw, Err: err}
+	}
+	return resolved.Text(), nil
+}
+
+// Name is how a run records the player of spec raw: the name [Resolve]
+// gives, which pins down what the spec alone does not (a checkpoint's
+// digest, the shipped model's name). A spec that does not parse or resolve
+// is named as written; opening the player reports what is wrong with it.
+func Name(raw string) string {
+	spec, err := Parse(raw)
+	if err != nil {
+		return raw
+	}
+	_, name, err := Resolve(spec)
+	if err != nil {
+		return raw
+	}
+	return name
+}
+
 // Seat is one player of a run to open: its spec and what it plays.
 type Seat struct {
 	Spec Spec
@@ -281,6 +313,31 @@ func OpenAll(ctx context.Context, seats []Seat, options []string) ([]Opened, err
 		out[i].Player = p
 	}
 	return out, nil
+}
+
+// OpenRoles opens the players of a run from their specs as written:
+// specs[i], given to the flag envs[i].Flag, plays envs[i].Role. It returns
+// the players in that order and, by role, the names the run records for
+// them (see [Resolver]). Errors name the flag, as [OpenAll]'s do.
+func OpenRoles(ctx context.Context, specs []string, envs []Env, options []string) ([]game.Player, map[string]string, error) {
+	seats := make([]Seat, len(specs))
+	for i, raw := range specs {
+		spec, err := ParseFlag(envs[i].Flag, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		seats[i] = Seat{Spec: spec, Env: envs[i]}
+	}
+	opened, err := OpenAll(ctx, seats, options)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps := make([]game.Player, len(opened))
+	names := make(map[string]string, len(opened))
+	for i, o := range opened {
+		ps[i], names[envs[i].Role] = o.Player, o.Name
+	}
+	return ps, names, nil
 }
 
 // sameAs is the index of an earlier seat whose spec is spec, or -1.

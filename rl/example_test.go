@@ -5,6 +5,7 @@ import (
 	"iter"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spag-go/spag/game"
@@ -126,4 +127,25 @@ func ExampleStreamSPAGRewards() {
 	// Output:
 	// {"messages":[{"role":"user","content":"Guess the word."},{"role":"assistant","content":"I know the word! It is kettle!"}],"reward":1,"weight":0.5,"role":"defender","judge":"strict@1","run":"example"}
 	// 2 episodes, 1 sample
+}
+
+// ExampleReadCorpus reads the texts spag model init trains a tokenizer on:
+// a SPAG training file's queries and targets.
+func ExampleReadCorpus() {
+	dir, err := os.MkdirTemp("", "corpus")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "train.json")
+	data := `[{"query": "Give a clue.", "target": "It grows on trees.", "reward": 1, "weight": 1, "role": "attacker"}]`
+	if err := os.WriteFile(path, []byte(data), 0o666); err != nil {
+		fmt.Println(err)
+		return
+	}
+	texts, err := rl.ReadCorpus(path)
+	fmt.Printf("%q %v\n", texts, err)
+	// Output:
+	// ["Give a clue." "It grows on trees."] <nil>
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"strings"
 
 	"github.com/spag-go/spag/game"
 )
@@ -475,4 +477,35 @@ func readItems(r io.Reader, name string, fn func(item) error) error {
 		}
 	}
 	return nil
+}
+
+// ReadCorpus reads texts to train a tokenizer on: the queries and targets
+// of a SPAG training JSON file when path ends in .json, otherwise the lines
+// of a plain text file, one text a line.
+func ReadCorpus(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read corpus: %w", err)
+	}
+	defer f.Close()
+	var texts []string
+	if strings.HasSuffix(path, ".json") {
+		samples, err := ReadSPAGTraining(f, path)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range samples {
+			texts = append(texts, s.Query, s.Target)
+		}
+		return texts, nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		texts = append(texts, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read corpus %s: %w", path, err)
+	}
+	return texts, nil
 }

@@ -321,3 +321,38 @@ func FuzzReadSPAGTraining(f *testing.F) {
 		}
 	})
 }
+
+func TestReadCorpus(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+		err        string
+	}{
+		{name: "training JSON gives queries and targets", path: write("train.json", `[{"query": "q1", "target": "t1", "reward": 1, "weight": 1, "role": "attacker"}]`),
+			want: []string{"q1", "t1"}},
+		{name: "plain text gives lines", path: write("notes.txt", "first line\n  second  \n"), want: []string{"first line", "  second  "}},
+		{name: "broken JSON names the file", path: write("bad.json", `[{"query": 1}]`), err: "bad.json"},
+		{name: "a missing file", path: filepath.Join(dir, "gone.txt"), err: "read corpus"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadCorpus(tt.path)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ReadCorpus: %v, want an error containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("ReadCorpus = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

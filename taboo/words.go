@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -142,4 +143,18 @@ func Words(source string) ([]string, error) {
 		return held, nil
 	}
 	return LoadWords(source)
+}
+
+// WordSource is a word source as a run records it: a built-in source as
+// is, a file by its absolute path, so that a run resumed from another
+// directory reads the same file.
+func WordSource(source string) (string, error) {
+	if source == "" || strings.HasPrefix(source, WordsBuiltin) {
+		return source, nil
+	}
+	abs, err := filepath.Abs(source)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", source, err)
+	}
+	return abs, nil
 }

@@ -6,37 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/selfplay"
 )
-
-// apoConfig is everything needed to reproduce (or resume) an APO run; it is
-// stored with the run.
-type apoConfig struct {
-	Game             string `json:"game"`
-	Prompts          string `json:"prompts"`
-	MaxResponseBytes int    `json:"max_response_bytes"`
-	Generator        string `json:"generator"`
-	RewardModel      string `json:"reward_model"`
-	Seed             uint64 `json:"seed"`
-	Samples          int    `json:"samples"`
-	// SubjectsDigest names the queries, seed and sizes the run's subjects
-	// were drawn from (see selfplay.Shuffled.Digest).
-	SubjectsDigest string   `json:"subjects_sha256,omitempty"`
-	Games          int      `json:"games"`
-	Options        []string `json:"options,omitempty"`
-	CodeVersion    string   `json:"code_version"`
-	GoVersion      string   `json:"go_version"`
-}
 
 type apoFlags struct {
 	runFlags
@@ -92,16 +72,9 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 	return cmd
 }
 
-func loadAPOItems(name string) ([]apo.Item, error) {
-	if name == "builtin" || name == "" {
-		return apo.BuiltinItems()
-	}
-	return apo.LoadItems(name)
-}
-
 func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 	ctx := cmd.Context()
-	var cfg apoConfig
+	var cfg aporun.Config
 	var run *episodes.Run
 
 	if err := f.check(cmd); err != nil {
@@ -126,75 +99,34 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		if run, err = resumeRun(ctx, session, f.resume, apo.Description.Name, &cfg); err != nil {
 			return err
 		}
-		if items, err = loadAPOItems(cfg.Prompts); err != nil {
+		if items, err = apo.Items(cfg.Prompts); err != nil {
 			return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
 		}
 	} else {
-		if items, err = loadAPOItems(f.prompts); err != nil {
+		if items, err = apo.Items(f.prompts); err != nil {
 			return usageError{fmt.Errorf("--prompts: %w", err)}
 		}
-		games := f.games
-		if games == 0 {
-			games = len(items) * f.samples
-		}
 		// Resuming from another directory must find the same files.
-		generator, err := resolveSpec("generator", f.generator)
+		generator, err := players.ResolveFlag("generator", f.generator)
 		if err != nil {
-			return err
+			return cliError(err)
 		}
-		rewardModel, err := resolveSpec("reward-model", f.rewardModel)
+		rewardModel, err := players.ResolveFlag("reward-model", f.rewardModel)
 		if err != nil {
-			return err
+			return cliError(err)
 		}
-		prompts := f.prompts
-		if strings.TrimSpace(prompts) == "" {
-			prompts = "builtin"
+		cfg = aporun.Config{Prompts: f.prompts, MaxResponseBytes: f.maxResponseBytes, Generator: generator, RewardModel: rewardModel,
+			Seed: f.seed, Samples: f.samples, Games: f.games, Options: f.options}
+		if err := cfg.Prepare(items); err != nil {
+			return cliError(err)
 		}
-		if prompts != "builtin" {
-			// Resuming from another directory must find the same file.
-			if prompts, err = filepath.Abs(prompts); err != nil {
-				return usagef("--prompts %s: %v", f.prompts, err)
-			}
-		}
-		code, gov := codeVersion()
-		cfg = apoConfig{Prompts: prompts, MaxResponseBytes: f.maxResponseBytes, Generator: generator, RewardModel: rewardModel,
-			Seed: f.seed, Samples: f.samples, Games: games, Options: f.options, CodeVersion: code, GoVersion: gov}
 	}
-	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
+	plan, err := cfg.Plan(ctx, items, run)
 	if err != nil {
-		return usageError{err}
+		return cliError(err)
 	}
-	players, err := apoPlayers(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	queries := make([]string, len(items))
-	for i, it := range items {
-		queries[i] = it.Query
-	}
-	subjects, err := runSubjects(run, &cfg.SubjectsDigest, queries, cfg.Games, cfg.Samples, cfg.Seed)
-	if err != nil {
-		return err
-	}
-	if run == nil {
-		cfg.Game = g.String()
-	}
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	plan := &selfplay.Plan{Game: g, Players: players,
-		Names:    map[string]string{apo.Generator: playerName(cfg.Generator), apo.RewardModel: playerName(cfg.RewardModel)},
-		Subjects: subjects, Seed: cfg.Seed, Judge: g.JudgeID(), MaxTurns: 1, Config: raw, CodeVersion: cfg.CodeVersion}
 	return playPlan(cmd, sig, session, run, plan, "apo", f.runFlags,
 		fmt.Sprintf("APO: generator %s, reward model %s", cfg.Generator, cfg.RewardModel))
-}
-
-// apoPlayers makes the generator and the reward model a configuration names.
-func apoPlayers(ctx context.Context, cfg apoConfig) ([]game.Player, error) {
-	return openPlayers(ctx, "apo", nil, []seat{
-		{"generator", cfg.Generator, apo.Generator}, {"reward-model", cfg.RewardModel, apo.RewardModel},
-	}, cfg.Options)
 }
 
 // isAPORun reports whether a stored run is of the APO game.
@@ -230,17 +162,8 @@ printed on stderr. Without --run it reads the latest APO run.`,
 	return cmd
 }
 
-// storedAPORun is an APO run read back for training data: its game, rebuilt
-// from the stored configuration, and its judged episodes in index order.
-type storedAPORun struct {
-	run     *episodes.Run
-	game    *apo.Game
-	rated   []apo.Rated
-	errored int // episodes that did not finish, left out
-}
-
 // loadAPORun reads run runID (the latest APO run when empty) from db.
-func loadAPORun(ctx context.Context, db, runID string) (*storedAPORun, error) {
+func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 	store, err := openExisting(ctx, db)
 	if err != nil {
 		return nil, err
@@ -259,50 +182,15 @@ func loadAPORun(ctx context.Context, db, runID string) (*storedAPORun, error) {
 			return nil, usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
 		}
 	} else {
-		runs, err := store.Runs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for i := range runs {
-			if isAPORun(&runs[i]) {
-				run = &runs[i] // oldest first: the last one wins
-			}
-		}
-		if run == nil {
+		run, err = aporun.Latest(ctx, store)
+		if errors.Is(err, episodes.ErrNotFound) {
 			return nil, usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
 		}
-	}
-	var cfg apoConfig
-	if err := json.Unmarshal(run.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
-	}
-	items, err := loadAPOItems(cfg.Prompts)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
-	}
-	g, err := apo.New(apo.Params{Items: items, MaxResponseBytes: cfg.MaxResponseBytes})
-	if err != nil {
-		return nil, err
-	}
-	if g.String() != cfg.Game {
-		return nil, fmt.Errorf("run %s was played as %s but would now be %s (its --prompts items, or this spag's prompts, changed); the gold responses would not match", run.ID, cfg.Game, g.String())
-	}
-	sr := &storedAPORun{run: run, game: g}
-	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
 		if err != nil {
 			return nil, err
 		}
-		if rec.Errored() {
-			sr.errored++
-			continue
-		}
-		if len(rec.Turns) != 2 {
-			return nil, fmt.Errorf("run %s episode %d has %d turns, want 2 (generator, reward model)", run.ID, rec.Index, len(rec.Turns))
-		}
-		sr.rated = append(sr.rated, apo.Rated{Index: rec.Index, Seed: rec.Seed, Query: rec.Subject, Sample: rec.Turns[0].Text, Reply: rec.Turns[1].Text})
 	}
-	sort.Slice(sr.rated, func(i, j int) bool { return sr.rated[i].Index < sr.rated[j].Index })
-	return sr, nil
+	return aporun.Read(ctx, store, run)
 }
 
 func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
@@ -310,9 +198,9 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 	if err != nil {
 		return err
 	}
-	trainingItems, unrated, err := sr.game.TrainingItems(sr.rated)
+	trainingItems, unrated, err := sr.Game.TrainingItems(sr.Rated)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", sr.run.ID, err)
+		return fmt.Errorf("run %s: %w", sr.Run.ID, err)
 	}
 	samples := 0
 	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
@@ -329,7 +217,7 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d items (%d samples, %d of them with unreadable ratings, kept with null ratings); left out %d errored episodes\n",
-		sr.run.ID, len(trainingItems), samples, unrated, sr.errored)
+		sr.Run.ID, len(trainingItems), samples, unrated, sr.Errored)
 	return nil
 }
 
@@ -372,25 +260,9 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 	if err != nil {
 		return err
 	}
-	var samples []rl.Sample
-	unreadable, empty := 0, 0
-	for _, ep := range sr.rated {
-		gold, sample, err := apo.EpisodeRatings(ep.Seed, ep.Reply)
-		if err != nil {
-			unreadable++
-			continue
-		}
-		target := strings.TrimSpace(ep.Sample)
-		if target == "" {
-			empty++
-			continue
-		}
-		p, err := sr.game.GeneratorPrompt(ep.Query)
-		if err != nil {
-			return fmt.Errorf("run %s episode %d: %w", sr.run.ID, ep.Index, err)
-		}
-		samples = append(samples, rl.Sample{Query: p.Text(), Messages: p.Messages, Target: target, Reward: sample - gold,
-			Weight: 1, Role: apo.Generator, Provenance: rl.Provenance{Judge: sr.game.JudgeID(), Run: sr.run.ID}})
+	samples, unreadable, empty, err := sr.GeneratorSamples()
+	if err != nil {
+		return err
 	}
 	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 		if format == "chat" {
@@ -402,6 +274,6 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings, %d empty answers and %d errored episodes\n",
-		sr.run.ID, len(samples), unreadable, empty, sr.errored)
+		sr.Run.ID, len(samples), unreadable, empty, sr.Errored)
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +12,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 type arenaFlags struct {
@@ -69,7 +69,7 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 	}
 	session := &selfplay.Session{Path: f.db}
 	defer session.Close()
-	var base runConfig
+	var base taboorun.Config
 	runs := map[string]string{}
 	if f.resume != "" {
 		ids := strings.Split(f.resume, ",")
@@ -78,7 +78,7 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 			return usagef("--resume %q: want the arena's %d run IDs, comma-separated", f.resume, len(pairings))
 		}
 		for i, id := range ids {
-			var cfg runConfig
+			var cfg taboorun.Config
 			if _, err := resumeRun(ctx, session, id, taboo.Name, &cfg); err != nil {
 				return err
 			}
@@ -97,41 +97,27 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 		case f.maxTurns < 1:
 			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
 		}
-		code, gov := codeVersion()
-		style := f.style
-		if style == "" {
-			style = defaultStyle(f.a, f.b)
-		}
-		source, err := wordSource(f.words)
-		if err != nil {
-			return err
-		}
-		base = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Seed: f.seed, Words: source, Games: f.games, Options: f.options, CodeVersion: code, GoVersion: gov}
+		// The pairings set the players; these choose the default style.
+		base = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
+			Attacker: f.a, Defender: f.b, Seed: f.seed, Words: f.words, Games: f.games, Options: f.options}
 	}
-	words, err := loadWords(base.Words)
+	words, err := taboo.Words(base.Words)
 	if err != nil {
 		return usageError{fmt.Errorf("--words: %w", err)}
+	}
+	if f.resume == "" {
+		if err := base.Prepare(words); err != nil {
+			return cliError(err)
+		}
 	}
 	if len(words) < 2 {
 		return usagef("--words %s: an arena needs at least 2 words to play, this list has %d", base.Words, len(words))
 	}
-	stored := map[string]*episodes.Run{}
-	planner := func(p arena.Pairing) (*selfplay.Plan, error) {
+	planner := func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
 		cfg := base
 		cfg.Attacker, cfg.Defender = p.Players[0], p.Players[1]
-		return tabooPlan(&cfg, words, stored[p.Label])
-	}
-	if f.resume != "" {
-		store, err := session.Store(ctx)
-		if err != nil {
-			return err
-		}
-		for label, id := range runs {
-			if stored[label], err = store.Run(ctx, id); err != nil {
-				return err
-			}
-		}
+		plan, err := cfg.Plan(ctx, words, run)
+		return plan, cliError(err)
 	}
 	stderr := cmd.ErrOrStderr()
 	opts := selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
@@ -179,18 +165,4 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 		return fmt.Errorf("arena: %d episodes errored and are left out of the rates; play them with:\n  %s", res.Errored, resume)
 	}
 	return nil
-}
-
-// wordSource is a --words value as a run records it: a built-in source as
-// is, a file by its absolute path (so that a resume from another directory
-// finds it).
-func wordSource(words string) (string, error) {
-	if words == "" || strings.HasPrefix(words, taboo.WordsBuiltin) {
-		return words, nil
-	}
-	abs, err := filepath.Abs(words)
-	if err != nil {
-		return "", usagef("--words %s: %v", words, err)
-	}
-	return abs, nil
 }

@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
-	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
@@ -23,6 +21,7 @@ import (
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 type iterateFlags struct {
@@ -101,7 +100,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	defer session.Close()
 	stderr := cmd.ErrOrStderr()
 	code, _ := codeVersion()
-	var base runConfig // the game settings of every run of the loop
+	var base taboorun.Config // the game settings of every run of the loop
 	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
 			Progress: stderr, Terminal: isTerminal(stderr)}}
@@ -109,15 +108,16 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		cfg := base
 		cfg.Attacker, cfg.Defender, cfg.Words, cfg.Games, cfg.Seed = attacker, defender, words, games, seed
 		if run != nil {
-			if err := json.Unmarshal(run.Config, &cfg); err != nil {
-				return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+			if err := selfplay.StoredConfig(run, &cfg); err != nil {
+				return nil, err
 			}
 		}
-		list, err := loadWords(cfg.Words)
+		list, err := taboo.Words(cfg.Words)
 		if err != nil {
 			return nil, err
 		}
-		return tabooPlan(&cfg, list, run)
+		plan, err := cfg.Plan(ctx, list, run)
+		return plan, cliError(err)
 	}
 
 	var loop *iterate.Loop
@@ -140,9 +140,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if f.cfg.Out == "" {
 			return usagef("iterate: --out DIR is required (the loop's data, checkpoints and plots go there)")
 		}
-		if err := iterateDefaults(&f.cfg); err != nil {
-			return err
+		if err := f.cfg.Prepare(); err != nil {
+			return cliError(err)
 		}
+		f.cfg.TrainWords, f.cfg.EvalWords = taboo.WordsTrain, taboo.WordsHeldOut
 		if err := f.cfg.Check(); err != nil {
 			return usagef("iterate: %v", err)
 		}
@@ -158,7 +159,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return err
 		}
 	}
-	base = runConfig{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
+	base = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
 	if env.Judge, err = judge.ByName(base.Judge); err != nil {
 		return usagef("--judge: %v", err)
 	}
@@ -185,45 +186,6 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		return enc.Encode(map[string]any{"loop": loop.ID, "results": results})
 	}
 	return writeRoundResults(cmd.OutOrStdout(), results)
-}
-
-// iterateDefaults fills the initial policy (the shipped model, copied to
-// the output directory so that a trainer can start from it) and the word
-// sources, and makes paths absolute so that a resume from another
-// directory finds them.
-func iterateDefaults(c *iterate.Config) error {
-	var err error
-	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return usagef("--out: %v", err)
-	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
-		return usagef("--out %s: %v", c.Out, err)
-	}
-	if c.Init == "" {
-		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
-		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
-			_, err := defaultmodel.WriteTo(w)
-			return err
-		}); err != nil {
-			return fmt.Errorf("copy the shipped model: %w", err)
-		}
-	}
-	for _, p := range []*string{&c.Init, &c.Ref, &c.SFT} {
-		if *p == "" {
-			continue
-		}
-		if *p, err = filepath.Abs(*p); err != nil {
-			return usagef("%s: %v", *p, err)
-		}
-		if _, err := os.Stat(*p); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	if c.InitSpec == "" {
-		c.InitSpec = "native:" + c.Init
-	}
-	c.TrainWords, c.EvalWords = taboo.WordsTrain, taboo.WordsHeldOut
-	return nil
 }
 
 // writeRoundResults prints a loop's evaluation table.

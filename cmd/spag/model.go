@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,7 +60,7 @@ prefix), as llama.cpp's runner in Ollama does. Ollama's Go engine
 			}
 			var texts []string
 			for _, path := range corpora {
-				t, err := readCorpus(path)
+				t, err := rl.ReadCorpus(path)
 				if err != nil {
 					return err
 				}
@@ -95,36 +93,6 @@ prefix), as llama.cpp's runner in Ollama does. Ollama's Go engine
 	f.IntVar(&vocabSize, "vocab-size", 0, "tokenizer vocabulary size (default: the preset's)")
 	f.BoolVar(&dummy, "dummy-prefix", true, `encode texts with a leading "▁" (false for Ollama's Go engine)`)
 	return cmd
-}
-
-// readCorpus reads tokenizer training texts from a SPAG training JSON file
-// (queries and targets) or a plain text file (one text per line).
-func readCorpus(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read corpus: %w", err)
-	}
-	defer f.Close()
-	var texts []string
-	if strings.HasSuffix(path, ".json") {
-		samples, err := rl.ReadSPAGTraining(f, path)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range samples {
-			texts = append(texts, s.Query, s.Target)
-		}
-		return texts, nil
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		texts = append(texts, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read corpus %s: %w", path, err)
-	}
-	return texts, nil
 }
 
 func newModelInfoCmd() *cobra.Command {
@@ -207,10 +175,7 @@ still shows the step and configuration it was trained with.`,
 			if err != nil {
 				return err
 			}
-			c.Optimizer = nil
-			if c.Train != nil {
-				c.Train.Order, c.Train.RNG, c.Train.Cursor = nil, nil, 0
-			}
+			c.Strip()
 			if err := saveCheckpoint(out, cmd.OutOrStdout(), c); err != nil {
 				return err
 			}

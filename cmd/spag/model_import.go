@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 
-	"github.com/ollama/ollama/api"
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/players/ollama/ollamamodel"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/gguf"
 )
@@ -44,8 +40,8 @@ must run on this machine.`,
 				if err != nil {
 					return err
 				}
-				if file, err = ollamaModelFile(cmd, client, name); err != nil {
-					return err
+				if file, err = ollamamodel.File(cmd.Context(), client, name); err != nil {
+					return fmt.Errorf("model import: %w", err)
 				}
 			}
 			vocab, params, err := gguf.ReadFile(file)
@@ -66,27 +62,4 @@ must run on this machine.`,
 	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
 	f.StringVar(&out, "out", "", "checkpoint file to write")
 	return cmd
-}
-
-// ollamaModelFile returns the path of the GGUF blob behind an Ollama model:
-// the FROM line of the Modelfile the server reports.
-func ollamaModelFile(cmd *cobra.Command, client *api.Client, name string) (string, error) {
-	resp, err := client.Show(cmd.Context(), &api.ShowRequest{Model: name})
-	if err != nil {
-		return "", fmt.Errorf("model import: ask ollama about %s: %w", name, err)
-	}
-	sc := bufio.NewScanner(strings.NewReader(resp.Modelfile))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "FROM "); ok {
-			path := strings.TrimSpace(rest)
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-				return "", fmt.Errorf("model import: ollama keeps %s in %s, which is not on this machine (is the server remote?); copy the file here and use --gguf", name, path)
-			} else if err != nil {
-				return "", fmt.Errorf("model import: %s: %w", name, err)
-			}
-			return path, nil
-		}
-	}
-	return "", fmt.Errorf("model import: ollama's description of %s names no model file (no FROM line)", name)
 }

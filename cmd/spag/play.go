@@ -12,9 +12,11 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/human"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboorun"
 	"github.com/spag-go/spag/tui"
 )
 
@@ -80,14 +82,10 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if !isTerminal(cmd.OutOrStdout()) {
 		return usagef("play needs a terminal (stdout is not one)")
 	}
-	j, err := judge.ByName(f.judge)
+	cfg := taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judge, Style: taboorun.DefaultStyle(f.against)}
+	g, err := cfg.NewGame()
 	if err != nil {
-		return usageError{fmt.Errorf("--judge: %w", err)}
-	}
-	style := defaultStyle(f.against)
-	g, err := taboo.New(taboo.Params{MaxTurns: f.maxTurns, Judge: j, Style: style})
-	if err != nil {
-		return usageError{err}
+		return cliError(err)
 	}
 	seed := f.seed
 	if !cmd.Flags().Changed("seed") {
@@ -95,7 +93,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 	word := f.word
 	if word == "" {
-		words, err := loadWords(f.words)
+		words, err := taboo.Words(f.words)
 		if err != nil {
 			return usageError{fmt.Errorf("--words: %w", err)}
 		}
@@ -107,18 +105,21 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 
 	otherRole := g.Roles()[1-humanIdx]
-	opened, err := openPlayers(ctx, "taboo", j, []seat{{"against", f.against, otherRole}}, nil)
+	spec, err := players.ParseFlag("against", f.against)
 	if err != nil {
-		return err
+		return cliError(err)
 	}
-	opponent := opened[0]
-	if err := preflight(ctx, []string{otherRole}, opened); err != nil {
+	opponent, err := players.Open(ctx, spec, players.Env{Flag: "against", Game: taboo.Name, Role: otherRole, Judge: g.Judge()}, nil)
+	if err != nil {
+		return cliError(err)
+	}
+	if err := players.Preflight(ctx, []string{otherRole}, []game.Player{opponent.Player}); err != nil {
 		return err
 	}
 	person := human.New(nil)
 	defer person.Close()
-	players := make([]game.Player, 2)
-	players[humanIdx], players[1-humanIdx] = person, opponent
+	seats := make([]game.Player, 2)
+	seats[humanIdx], seats[1-humanIdx] = person, opponent.Player
 
 	store, err := episodes.Open(ctx, f.db, episodes.Options{})
 	if err != nil {
@@ -128,43 +129,34 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	code, gov := codeVersion()
 	// The run records the opponent as every run does: checkpoints by
 	// absolute path and digest.
-	against, err := resolveSpec("against", f.against)
+	against, err := players.ResolveFlag("against", f.against)
 	if err != nil {
-		return err
+		return cliError(err)
 	}
 	roles := map[string]string{f.as: "human", otherRole: against}
-	cfg := runConfig{Game: g.String(), MaxTurns: f.maxTurns, Judge: f.judge, Style: style,
-		Attacker: roles[judge.Attacker], Defender: roles[judge.Defender], Seed: seed, Words: f.words,
-		Games: 1, CodeVersion: code, GoVersion: gov}
+	cfg.Game, cfg.Attacker, cfg.Defender, cfg.Seed, cfg.Words, cfg.Games = g.String(), roles[judge.Attacker], roles[judge.Defender], seed, f.words, 1
+	cfg.CodeVersion, cfg.GoVersion = code, gov
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return err
 	}
-	run := &episodes.Run{Game: g.String(), Judge: taboo.JudgeID(j), Seed: seed, MaxTurns: f.maxTurns,
-		Players: map[string]string{f.as: "human", otherRole: playerName(against)}, Config: raw, CodeVersion: code, Subjects: []string{word}, Total: 1}
+	plan := &selfplay.Plan{Game: g, Players: seats, Names: map[string]string{f.as: "human", otherRole: players.Name(against)},
+		Subjects: selfplay.List{word}, Seed: seed, Judge: taboo.JudgeID(g.Judge()), MaxTurns: f.maxTurns, Config: raw, CodeVersion: code}
 
 	bus := &game.Bus{}
 	sub := bus.Subscribe(4096)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runner := &game.Runner{Game: g, Players: players, Concurrency: 1, Events: bus}
-	errc := make(chan error, 1)
+	type played struct {
+		run *episodes.Run
+		err error
+	}
+	done := make(chan played, 1)
 	go func() {
-		setup := game.Setup{Index: 0, Seed: selfplay.EpisodeSeed(seed, 0), Subject: word}
-		err := runner.Run(runCtx, []game.Setup{setup}, func(ctx context.Context, ep *game.Episode) error {
-			// The run is recorded with its one episode, so that a game
-			// abandoned (or killed) before its end leaves no empty run.
-			if err := store.CreateRun(ctx, run); err != nil {
-				return err
-			}
-			return store.Write(ctx, run.ID, *ep)
-		})
-		if err == nil {
-			err = store.Flush(runCtx)
-		}
+		run, err := selfplay.PlayOne(runCtx, store, plan, bus)
 		person.Close()
 		sub.Close()
-		errc <- err
+		done <- played{run, err}
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start:   tui.PlayView,
@@ -172,11 +164,12 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
 	cancel() // a game quit before its end is abandoned
-	runErr := <-errc
+	res := <-done
+	runErr := res.err
 	out := cmd.OutOrStdout()
 	switch {
 	case runErr == nil:
-		fmt.Fprintf(out, "game stored as run %s in %s (spag replay --db %s --run %s)\n", run.ID, f.db, f.db, run.ID)
+		fmt.Fprintf(out, "game stored as run %s in %s (spag replay --db %s --run %s)\n", res.run.ID, f.db, f.db, res.run.ID)
 		return uiErr
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintln(cmd.ErrOrStderr(), "game abandoned before its end; nothing was stored")

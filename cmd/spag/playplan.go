@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
@@ -21,7 +20,7 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
-	var cfg runConfig
+	var cfg taboorun.Config
 	var run *episodes.Run
 	if f.resume == "" {
 		switch {
@@ -43,97 +42,35 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		if run, err = resumeRun(ctx, session, f.resume, taboo.Name, &cfg); err != nil {
 			return err
 		}
-		if words, err = loadWords(cfg.Words); err != nil {
+		if words, err = taboo.Words(cfg.Words); err != nil {
 			return fmt.Errorf("run %s: its --words: %w", run.ID, err)
 		}
 	} else {
-		if words, err = loadWords(f.words); err != nil {
+		if words, err = taboo.Words(f.words); err != nil {
 			return usageError{fmt.Errorf("--words: %w", err)}
 		}
-		games := f.games
-		if games == 0 {
-			games = 100
-			if !strings.HasPrefix(f.words, taboo.WordsBuiltin) {
-				games = len(words)
-			}
-		}
-		code, gov := codeVersion()
-		style := f.style
-		if style == "" {
-			style = defaultStyle(f.attacker, f.defender)
-		}
-		source, err := wordSource(f.words)
-		if err != nil {
-			return err
-		}
 		// Resuming from another directory must find the same checkpoints.
-		attacker, err := resolveSpec("attacker", f.attacker)
+		attacker, err := players.ResolveFlag("attacker", f.attacker)
 		if err != nil {
-			return err
+			return cliError(err)
 		}
-		defender, err := resolveSpec("defender", f.defender)
+		defender, err := players.ResolveFlag("defender", f.defender)
 		if err != nil {
-			return err
+			return cliError(err)
 		}
-		cfg = runConfig{MaxTurns: f.maxTurns, Judge: f.judge, Style: style, Templates: f.templates,
-			Attacker: attacker, Defender: defender, Seed: f.seed, Words: source, Games: games,
-			Shard: f.shard, Options: f.options, CodeVersion: code, GoVersion: gov}
+		cfg = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
+			Attacker: attacker, Defender: defender, Seed: f.seed, Words: f.words, Games: f.games,
+			Shard: f.shard, Options: f.options}
+		if err := cfg.Prepare(words); err != nil {
+			return cliError(err)
+		}
 	}
-	plan, err := tabooPlan(&cfg, words, run)
+	plan, err := cfg.Plan(ctx, words, run)
 	if err != nil {
-		return err
+		return cliError(err)
 	}
 	return playPlan(cmd, sig, session, run, plan, "selfplay", f.runFlags,
 		fmt.Sprintf("%s vs %s, judge %s", cfg.Attacker, cfg.Defender, cfg.Judge))
-}
-
-// tabooPlan makes the plan of a Taboo run configuration: the game, its two
-// players and the subjects, checked against the stored run when resuming.
-// It fills cfg.Game and, for a new run, cfg.SubjectsDigest.
-func tabooPlan(cfg *runConfig, words []string, run *episodes.Run) (*selfplay.Plan, error) {
-	g, players, err := buildGame(*cfg)
-	if err != nil {
-		return nil, err
-	}
-	shard, err := selfplay.ParseShard(cfg.Shard)
-	if err != nil {
-		return nil, fmt.Errorf("stored %w", err)
-	}
-	subjects, err := runSubjects(run, &cfg.SubjectsDigest, words, cfg.Games, 1, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	if run == nil {
-		cfg.Game = g.String()
-	}
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &selfplay.Plan{Game: g, Players: players,
-		Names:    map[string]string{judge.Attacker: playerName(cfg.Attacker), judge.Defender: playerName(cfg.Defender)},
-		Subjects: subjects, Seed: cfg.Seed, Shard: shard, Judge: taboo.JudgeID(g.Judge()), MaxTurns: cfg.MaxTurns,
-		Config: raw, CodeVersion: cfg.CodeVersion}, nil
-}
-
-// runSubjects returns a run's subjects: the shuffled list (its digest
-// written to *digest for a new run, checked against it when resuming), or
-// the subjects a run of an earlier build stored one by one.
-func runSubjects(run *episodes.Run, digest *string, items []string, games, repeats int, seed uint64) (selfplay.Subjects, error) {
-	if run != nil && len(run.Subjects) > 0 {
-		return selfplay.List(run.Subjects), nil
-	}
-	s, err := selfplay.Shuffle(items, games, repeats, seed)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case run == nil:
-		*digest = s.Digest()
-	case *digest != s.Digest():
-		return nil, fmt.Errorf("run %s: its words or queries changed since it started (subjects %s, now %s); restore them or start a new run", run.ID, *digest, s.Digest())
-	}
-	return s, nil
 }
 
 // resumeRun loads a stored run of gameName and its configuration into cfg.
@@ -150,8 +87,8 @@ func resumeRun(ctx context.Context, session *selfplay.Session, id, gameName stri
 	case err != nil:
 		return nil, err
 	}
-	if err := json.Unmarshal(run.Config, cfg); err != nil {
-		return nil, fmt.Errorf("run %s: stored configuration unreadable: %w", run.ID, err)
+	if err := selfplay.StoredConfig(run, cfg); err != nil {
+		return nil, err
 	}
 	return run, nil
 }

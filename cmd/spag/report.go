@@ -44,22 +44,14 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 			}
 			defer store.Close()
 			if loop == "" && len(runs) == 0 {
-				l, err := store.LatestLoop(ctx)
-				switch {
-				case err == nil:
-					loop = l.ID
-				case errors.Is(err, episodes.ErrNotFound):
-					r, err := store.LatestRun(ctx)
-					if errors.Is(err, episodes.ErrNotFound) {
-						return fmt.Errorf("%s holds no loops and no runs yet", db)
-					}
-					if err != nil {
-						return err
-					}
-					runs = []string{r.ID}
-				default:
+				latest, err := iterate.LatestReport(ctx, store)
+				if errors.Is(err, episodes.ErrNotFound) {
+					return fmt.Errorf("%s holds no loops and no runs yet", db)
+				}
+				if err != nil {
 					return err
 				}
+				loop, runs = latest.Loop, latest.Runs
 			}
 			if loop != "" {
 				if _, err := store.Loop(ctx, loop); errors.Is(err, episodes.ErrNotFound) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
@@ -97,8 +94,11 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	var pass func() iter.Seq2[*rl.Episode, error]
 	if f.in != "" {
-		pass, err = rewardEpisodesFromFile(ctx, f.in, cmd.InOrStdin(), j, games)
+		eps, err := readSPAGFile(f.in, cmd.InOrStdin())
 		if err != nil {
+			return err
+		}
+		if pass, err = dataset.FromSPAG(ctx, eps, f.in, j, games); err != nil {
 			return err
 		}
 	} else {
@@ -133,46 +133,4 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes: %d attacker wins, %d defender wins, %d dropped (ties, rule breaks); %d samples (weights attacker %.3f, defender %.3f)\n",
 		st.Episodes, st.AttackerWins, st.DefenderWins, st.Dropped, st.Samples+len(sft), st.AttackerWeight, st.DefenderWeight)
 	return nil
-}
-
-// rewardEpisodesFromFile judges the episodes of a SPAG file, which is held
-// in memory anyway, and returns a pass over them.
-func rewardEpisodesFromFile(ctx context.Context, name string, stdin io.Reader, j judge.Judge, games *dataset.Games) (func() iter.Seq2[*rl.Episode, error], error) {
-	spagEps, err := readSPAGFile(name, stdin)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rl.Episode, 0, len(spagEps))
-	played := make([]*taboo.Game, 0, len(spagEps))
-	for _, ep := range spagEps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		history := make([]game.Message, len(ep.History))
-		for i, m := range ep.History {
-			history[i] = game.Message{Role: m.Role, Content: m.Content}
-		}
-		g, err := games.ForMaxTurns(maxTurnsOf(ep))
-		if err != nil {
-			return nil, err
-		}
-		re := dataset.JudgedEpisode(j, ep.TargetWord, maxTurnsOf(ep), history)
-		re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: "file:" + name}
-		out = append(out, re)
-		played = append(played, g)
-	}
-	return func() iter.Seq2[*rl.Episode, error] {
-		return func(yield func(*rl.Episode, error) bool) {
-			for i := range out {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				games.SetCurrent(played[i])
-				if !yield(&out[i], nil) {
-					return
-				}
-			}
-		}
-	}, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"os"
 	"runtime"
@@ -12,37 +11,9 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/version"
-	"github.com/spag-go/spag/judge"
-	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
-	"github.com/spag-go/spag/taboo"
 )
-
-// runConfig is everything needed to reproduce (or resume) a self-play run;
-// it is stored with the run.
-type runConfig struct {
-	Game        string `json:"game"`
-	MaxTurns    int    `json:"max_turns"`
-	Judge       string `json:"judge"`
-	Style       string `json:"style"`
-	Templates   string `json:"templates,omitempty"`
-	TemplateSum string `json:"templates_sha256"`
-	Attacker    string `json:"attacker"`
-	Defender    string `json:"defender"`
-	Seed        uint64 `json:"seed"`
-	Words       string `json:"words"`
-	// SubjectsDigest names the words, seed and sizes the run's subjects
-	// were drawn from (see selfplay.Shuffled.Digest).
-	SubjectsDigest string `json:"subjects_sha256,omitempty"`
-	Games          int    `json:"games"`
-	Shard          string `json:"shard,omitempty"`
-	// Options are the --option settings of the model players.
-	Options     []string `json:"options,omitempty"`
-	CodeVersion string   `json:"code_version"`
-	GoVersion   string   `json:"go_version"`
-}
 
 type selfplayFlags struct {
 	runFlags
@@ -145,9 +116,6 @@ func codeVersion() (code, goVersion string) {
 	return version.Code(), runtime.Version()
 }
 
-// loadWords reads the word list named by --words.
-func loadWords(name string) ([]string, error) { return taboo.Words(name) }
-
 // conflictingWithResume lists the flags the user set that --resume would
 // ignore, since a resumed run keeps its stored configuration.
 func conflictingWithResume(cmd *cobra.Command) []string {
@@ -161,41 +129,7 @@ func conflictingWithResume(cmd *cobra.Command) []string {
 	return bad
 }
 
-// buildGame makes the game and the two players a run configuration names.
-func buildGame(cfg runConfig) (*taboo.Game, []game.Player, error) {
-	j, tmpl, err := loadJudgeAndTemplates("judge", cfg.Judge, cfg.Templates)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := taboo.New(taboo.Params{MaxTurns: cfg.MaxTurns, Judge: j, Style: cfg.Style, Templates: tmpl})
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	// Opening loads files and waits on no server (preflight checks those).
-	players, err := openPlayers(context.Background(), "taboo", j, []seat{
-		{"attacker", cfg.Attacker, judge.Attacker}, {"defender", cfg.Defender, judge.Defender},
-	}, cfg.Options)
-	if err != nil {
-		return nil, nil, err
-	}
-	return g, players, nil
-}
-
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// defaultStyle is the prompt style for players with these specs when
-// --style is not given: compact when one is native (native models are
-// small, with short contexts, and the shipped one was trained on it), chat
-// otherwise. Unparsable specs count as not native;
-// building the players reports them.
-func defaultStyle(specs ...string) string {
-	for _, raw := range specs {
-		if spec, err := players.Parse(raw); err == nil && spec.Backend == "native" {
-			return taboo.StyleCompact
-		}
-	}
-	return taboo.StyleChat
 }

@@ -147,7 +147,7 @@ writes a result file naming it; see docs/trainer.md.`,
 			case native:
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, res.Step, res.Total)
 			default:
-				fmt.Fprintf(cmd.OutOrStdout(), "trained %s (log: %s)\n", describePolicy(res.Policy), res.Log)
+				fmt.Fprintf(cmd.OutOrStdout(), "trained %s (log: %s)\n", res.Policy.Label(), res.Log)
 			}
 			if res.Policy.Checkpoint != "" && res.Step < res.Total {
 				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: continue with: %s\n", continueCommand(cmd, out))
@@ -220,25 +220,11 @@ func shellWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// describePolicy names a trained policy for the user.
-func describePolicy(p trainer.Policy) string {
-	if s := p.Spec(); s != "" {
-		return s
-	}
-	return "gguf:" + p.GGUF
-}
-
-// policyFlag reads --init, --resume or --ref: a checkpoint path, or for
-// an external trainer native:PATH, gguf:PATH or ollama:NAME.
+// policyFlag reads --init, --resume or --ref (see trainer.ParsePolicyArg).
 func policyFlag(name, v string) (trainer.Policy, error) {
-	kind, _, _ := strings.Cut(v, ":")
-	switch kind {
-	case "native", "gguf", "ollama":
-		p, err := trainer.ParsePolicy(v, ".")
-		if err != nil {
-			return p, usagef("--%s: %v", name, err)
-		}
-		return p, nil
+	p, err := trainer.ParsePolicyArg(v)
+	if err != nil {
+		return p, usagef("--%s: %v", name, err)
 	}
-	return trainer.Policy{Checkpoint: v}, nil
+	return p, nil
 }

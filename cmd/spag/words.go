@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/internal/wordnet"
+	"github.com/spag-go/spag/taboo"
 )
 
 func newWordsCmd() *cobra.Command {
@@ -27,7 +28,7 @@ func newWordsListCmd() *cobra.Command {
 		Example: "  spag words list | wc -l\n  spag words list --words mywords.txt",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := loadWords(words)
+			list, err := taboo.Words(words)
 			if err != nil {
 				return usageError{fmt.Errorf("--words: %w", err)}
 			}

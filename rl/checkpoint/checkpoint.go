@@ -94,6 +94,17 @@ type Checkpoint struct {
 	Train     *Train
 }
 
+// Strip drops what only resuming a training run needs (the optimizer
+// state, the data order and the random state) and keeps the weights, the
+// tokenizer and the record of the training: what is left plays, exports
+// and starts new training runs, at a third of the size.
+func (c *Checkpoint) Strip() {
+	c.Optimizer = nil
+	if c.Train != nil {
+		c.Train.Order, c.Train.RNG, c.Train.Cursor = nil, nil, 0
+	}
+}
+
 // Header is the JSON part of a file.
 type Header struct {
 	Model     model.Config     `json:"model"`

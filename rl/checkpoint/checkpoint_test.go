@@ -137,3 +137,37 @@ func TestWeightsDigest(t *testing.T) {
 		t.Fatalf("digest %q", d1)
 	}
 }
+
+func TestStrip(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		withState bool
+	}{
+		{"a run's checkpoint", true},
+		{"a fresh one", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testCheckpoint(t, tt.withState)
+			step, config := 0, json.RawMessage(nil)
+			if c.Train != nil {
+				step, config = c.Train.Step, c.Train.Config
+			}
+			c.Strip()
+			if c.Optimizer != nil {
+				t.Error("the optimizer state is kept")
+			}
+			if tt.withState && (c.Train == nil || c.Train.Order != nil || c.Train.RNG != nil || c.Train.Cursor != 0 ||
+				c.Train.Step != step || string(c.Train.Config) != string(config)) {
+				t.Errorf("training record %+v: want the step and configuration without the data order and random state", c.Train)
+			}
+			path := filepath.Join(t.TempDir(), "weights.ckpt")
+			if err := Save(path, c); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Load(path)
+			if err != nil || back.Optimizer != nil || !reflect.DeepEqual(back.Params.Config, c.Params.Config) {
+				t.Fatalf("the stripped checkpoint reads back as %+v, %v", back, err)
+			}
+		})
+	}
+}

@@ -94,6 +94,27 @@ func ParsePolicy(spec, dir string) (Policy, error) {
 	return Policy{}, fmt.Errorf("policy %q: unknown kind %q; want native:PATH, gguf:PATH or ollama:NAME", spec, kind)
 }
 
+// ParsePolicyArg reads a policy as commands take one (spag train --init,
+// --resume, --ref): native:PATH, gguf:PATH or ollama:NAME as [ParsePolicy]
+// reads them, relative to the working directory, and anything else as the
+// path of a native checkpoint.
+func ParsePolicyArg(arg string) (Policy, error) {
+	switch kind, _, _ := strings.Cut(arg, ":"); kind {
+	case "native", "gguf", "ollama":
+		return ParsePolicy(arg, ".")
+	}
+	return Policy{Checkpoint: arg}, nil
+}
+
+// Label names the policy for people: the spec that plays it, or gguf:PATH
+// for a GGUF file alone.
+func (p Policy) Label() string {
+	if s := p.Spec(); s != "" {
+		return s
+	}
+	return "gguf:" + p.GGUF
+}
+
 // Job is one training run.
 type Job struct {
 	// Config holds the objective (Config.Objective: sft, spag, var or apo),

@@ -43,6 +43,24 @@ func Load() (*checkpoint.Checkpoint, error) {
 	return c, nil
 }
 
+// LoadPath loads the checkpoint at path, or the shipped one when path is
+// empty (as commands read --ckpt).
+func LoadPath(path string) (*checkpoint.Checkpoint, error) {
+	if path == "" {
+		return Load()
+	}
+	return checkpoint.Load(path)
+}
+
+// Label names the checkpoint [LoadPath] loads from path, for messages: the
+// path, or [Name] for the shipped one.
+func Label(path string) string {
+	if path == "" {
+		return Name
+	}
+	return path
+}
+
 // Digest is "sha256:" and the hex digest of the checkpoint file, which
 // names this exact set of weights.
 func Digest() string { return digest() }

@@ -1,0 +1,83 @@
+package iterate_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/selfplay"
+)
+
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("sft.ckpt", []byte("weights"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	shipped := filepath.Join(dir, "loop", defaultmodel.Name+".ckpt")
+	for _, tt := range []struct {
+		name                string
+		in                  iterate.Config
+		init, spec, ref     string
+		setting, errSubstr  string
+		shippedModelWritten bool
+	}{
+		{name: "the shipped model by default", in: iterate.Config{Out: "loop"},
+			init: shipped, spec: "native", shippedModelWritten: true},
+		{name: "a checkpoint by absolute path", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "sft.ckpt"},
+			init: filepath.Join(dir, "sft.ckpt"), spec: "native:" + filepath.Join(dir, "sft.ckpt"), ref: filepath.Join(dir, "sft.ckpt")},
+		{name: "a missing reference", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "gone.ckpt"},
+			setting: "ref", errSubstr: "gone.ckpt"},
+		{name: "missing imitation data", in: iterate.Config{Out: "loop", SFT: "alpaca.json"},
+			setting: "sft", errSubstr: "alpaca.json"},
+		{name: "an output directory that cannot be made", in: iterate.Config{Out: "sft.ckpt/loop"},
+			setting: "out", errSubstr: "sft.ckpt"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.RemoveAll(filepath.Join(dir, "loop"))
+			c := tt.in
+			err := c.Prepare()
+			if tt.setting != "" {
+				var se *selfplay.SettingError
+				if !errors.As(err, &se) || se.Setting != tt.setting || !strings.Contains(err.Error(), tt.errSubstr) {
+					t.Fatalf("Prepare: %v; want a setting error for %q naming %q", err, tt.setting, tt.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Out != filepath.Join(dir, "loop") || c.Init != tt.init || c.InitSpec != tt.spec || c.Ref != tt.ref {
+				t.Errorf("prepared out %q, init %q (%q), ref %q; want init %q (%q), ref %q", c.Out, c.Init, c.InitSpec, c.Ref, tt.init, tt.spec, tt.ref)
+			}
+			if st, err := os.Stat(shipped); (err == nil) != tt.shippedModelWritten || err == nil && st.Size() != int64(defaultmodel.Size()) {
+				t.Errorf("the shipped model's copy: %v, want written %v", err, tt.shippedModelWritten)
+			}
+		})
+	}
+}
+
+// ExampleConfig_Prepare completes a new loop as spag iterate does: without
+// --init the loop starts from the shipped model, copied beside its data.
+func ExampleConfig_Prepare() {
+	dir, err := os.MkdirTemp("", "loop")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	c := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: dir, Decay: 0.8}
+	c.Train.Steps = 2
+	if err := c.Prepare(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.InitSpec, filepath.Base(c.Init) == defaultmodel.Name+".ckpt", c.Check())
+	// Output:
+	// native true <nil>
+}
