@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/selfplay"
@@ -129,9 +129,6 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		fmt.Sprintf("APO: generator %s, reward model %s", cfg.Generator, cfg.RewardModel))
 }
 
-// isAPORun reports whether a stored run is of the APO game.
-func isAPORun(run *episodes.Run) bool { return run != nil && strings.HasPrefix(run.Game, "apo@") }
-
 func newAPOItemsCmd() *cobra.Command {
 	var db, runID, out string
 	cmd := &cobra.Command{
@@ -178,7 +175,7 @@ func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !isAPORun(run) {
+		if game.NameOf(run.Game) != apo.Description.Name {
 			return nil, usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
 		}
 	} else {
