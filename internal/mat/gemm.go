@@ -163,7 +163,7 @@ func scale(c []float32, ldc, i0, i1, j0, j1 int, beta float32) {
 // buffers is one goroutine's packing space.
 type buffers struct {
 	a, b []float32
-	tmp  [mr * nr]float32
+	tmp  [maxTileRows * nr]float32
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -188,10 +188,11 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 // same operations whichever path and however many rows: a row of a
 // batched product is bit for bit the row computed alone.
 func (im *impl) direct(m, n, k int, alpha float32, A, B operand, c []float32, ldc int, buf *buffers) {
-	// Tiles of equal height (4+4 rather than 6+2 for eight rows): a
-	// short tile does as many loads per multiply-add as it has rows, so
-	// an even split runs at the best rate.
-	tiles := (m + mr - 1) / mr
+	// Tiles of equal height (eight rows are one tile where the kernels
+	// take eight, else 4+4 rather than 6+2): a short tile does as many
+	// loads per multiply-add as it has rows, so an even split runs at
+	// the best rate.
+	tiles := (m + im.tileRows - 1) / im.tileRows
 	tileRows := func(t int) int {
 		if t < m%tiles {
 			return m/tiles + 1

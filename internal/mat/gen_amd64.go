@@ -2,7 +2,7 @@
 
 // gen_amd64.go writes kernel_amd64.s, the AVX2/FMA micro-kernels (one per
 // row count 1..6 of a tile 16 columns wide, wide ones for one and two
-// rows), the AVX-512 ones (rows 3..6 by 1 or 2 strips of 16 columns; fewer rows use the AVX2 ones)
+// rows), the AVX-512 ones (rows 3..8 by 1 or 2 strips of 16 columns; fewer rows use the AVX2 ones)
 // and a dot product. Run it
 // with `go generate ./internal/mat/`. The kernels are generated because
 // they differ only in how many rows they touch, and a generator keeps
@@ -174,13 +174,13 @@ func main() {
 		w("\tRET")
 	}
 	// AVX-512 kernels: a 16-column strip is one ZMM register, so a tile
-	// of R rows and S strips keeps R·S sums (up to 12 of the 32
+	// of R rows and S strips keeps R·S sums (up to 16 of the 32
 	// registers) and loads S values of B and R of A per step of k. Each
 	// element's sum is the same chain of FMAs as in the AVX2 kernels,
 	// so results are bit for bit those of tileNx16.
-	rowAddrZ := []string{"(SI)", "(SI)(R9*1)", "(SI)(R9*2)", "(AX)", "(AX)(R9*1)", "(AX)(R9*2)"}
+	rowAddrZ := []string{"(SI)", "(SI)(R9*1)", "(SI)(R9*2)", "(AX)", "(AX)(R9*1)", "(AX)(R9*2)", "(R11)", "(R11)(R9*1)"}
 	stripAddrZ := []string{"(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(BX)"}
-	for mr := 3; mr <= 6; mr++ {
+	for mr := 3; mr <= 8; mr++ {
 		for _, ns := range []int{1, 2} {
 			name := fmt.Sprintf("tileZ%dx%d", mr, 16*ns)
 			w("")
@@ -199,6 +199,10 @@ func main() {
 			w("\tADDQ R9, AX")
 			w("\tLEAQ (DI)(R10*2), BX")
 			w("\tADDQ R10, BX")
+			if mr > 6 {
+				w("\tLEAQ (AX)(R9*2), R11")
+				w("\tADDQ R9, R11")
+			}
 			for r := 0; r < mr*ns; r++ {
 				w("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 			}
@@ -216,6 +220,9 @@ func main() {
 				w("\tADDQ R12, SI")
 				if mr > 3 {
 					w("\tADDQ R12, AX")
+				}
+				if mr > 6 {
+					w("\tADDQ R12, R11")
 				}
 				w("\tADDQ R13, DI")
 				if ns > 3 {
@@ -315,7 +322,7 @@ func main() {
 	d("//go:build amd64 && !purego")
 	d("")
 	d("package mat")
-	for mr := 3; mr <= 6; mr++ {
+	for mr := 3; mr <= 8; mr++ {
 		for _, ns := range []int{1, 2} {
 			d("")
 			d("//go:noescape")
@@ -323,9 +330,9 @@ func main() {
 		}
 	}
 	d("")
-	d("// tilesZ holds the AVX-512 kernels of rows 3..6 (index rows-3) by 1 and 2 strips.")
-	d("var tilesZ = [4][2]func(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32){")
-	for mr := 3; mr <= 6; mr++ {
+	d("// tilesZ holds the AVX-512 kernels of rows 3..8 (index rows-3) by 1 and 2 strips.")
+	d("var tilesZ = [6][2]func(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32){")
+	for mr := 3; mr <= 8; mr++ {
 		d("\t{tileZ%dx16, tileZ%dx32},", mr, mr)
 	}
 	d("}")

@@ -16,9 +16,12 @@ type impl struct {
 	wide func(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32)
 	// dot is the dot product of a and b[:len(a)].
 	dot func(a, b []float32) float32
+	// tileRows is the most rows of a tile in the direct path (the
+	// blocked one packs A in panels of mr).
+	tileRows int
 	// strips lists, for each row count of a tile (index rows), the
 	// strip counts wide supports, widest first; none: tile only.
-	strips [mr + 1][]int
+	strips [maxTileRows + 1][]int
 	// pairStrips: wide takes any row count with two strips, which the
 	// blocked path uses for pairs of whole strips.
 	pairStrips bool
@@ -27,7 +30,10 @@ type impl struct {
 // generic is the portable implementation, used where no assembly kernel
 // applies and as the reference the fast paths are tested against.
 var generic = &impl{name: "generic", tile: tileGeneric, wide: wideGeneric, dot: dotGeneric,
-	strips: [mr + 1][]int{1: {4, 2}, 2: {2}}}
+	tileRows: mr, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}}}
+
+// maxTileRows is the most rows any implementation's tile takes.
+const maxTileRows = 8
 
 // wideGeneric is wide as a loop over tileGeneric.
 func wideGeneric(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {

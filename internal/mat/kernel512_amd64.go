@@ -28,10 +28,24 @@ func tileZ6x16(k int, a *float32, arow, astep int, b *float32, bstep, sstride in
 //go:noescape
 func tileZ6x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
 
-// tilesZ holds the AVX-512 kernels of rows 3..6 (index rows-3) by 1 and 2 strips.
-var tilesZ = [4][2]func(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32){
+//go:noescape
+func tileZ7x16(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
+func tileZ7x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
+func tileZ8x16(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+//go:noescape
+func tileZ8x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32)
+
+// tilesZ holds the AVX-512 kernels of rows 3..8 (index rows-3) by 1 and 2 strips.
+var tilesZ = [6][2]func(k int, a *float32, arow, astep int, b *float32, bstep, sstride int, c *float32, ldc int, alpha float32){
 	{tileZ3x16, tileZ3x32},
 	{tileZ4x16, tileZ4x32},
 	{tileZ5x16, tileZ5x32},
 	{tileZ6x16, tileZ6x32},
+	{tileZ7x16, tileZ7x32},
+	{tileZ8x16, tileZ8x32},
 }

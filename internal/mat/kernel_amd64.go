@@ -51,21 +51,22 @@ var avx2 = func() *impl {
 		return nil
 	}
 	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2,
-		strips: [mr + 1][]int{1: {4, 2}, 2: {2}}}
+		tileRows: mr, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}}}
 }()
 
 // avx512 is the AVX-512 implementation, or nil where the CPU (or the
 // operating system's saving of ZMM registers) does not support it. A
-// 16-column strip is one register, so its tiles hold up to 12 sums
-// (6 rows by 2 strips) and load half as often per multiply-add as the
-// AVX2 ones; each sum is the same chain of FMAs, so results are the
+// 16-column strip is one register, so its tiles hold up to 16 sums
+// (8 rows by 2 strips: a batch of eight decoding streams in one tile)
+// and load half as often per multiply-add as the AVX2 ones; each sum is the same chain of FMAs, so results are the
 // same bits.
 var avx512 = func() *impl {
 	if !cpu.X86.HasAVX512F || avx2 == nil {
 		return nil
 	}
 	return &impl{name: "avx512", tile: tileAVX512, wide: wideAVX512, dot: dotAVX2,
-		strips: [mr + 1][]int{1: {4, 2}, 2: {2}, 3: {2, 1}, 4: {2, 1}, 5: {2, 1}, 6: {2, 1}}, pairStrips: true}
+		tileRows: 8, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}, 3: {2, 1}, 4: {2, 1}, 5: {2, 1}, 6: {2, 1}, 7: {2, 1}, 8: {2, 1}},
+		pairStrips: true}
 }()
 
 // tileAVX512 checks what the kernel will touch, as tileAVX2 does. One
@@ -92,7 +93,7 @@ func wideAVX512(rows, strips, k int, a []float32, arow, astep int, b []float32, 
 		return
 	}
 	si := strips - 1
-	if strips != 1 && strips != 2 || rows < 3 || rows > mr || k < 1 ||
+	if strips != 1 && strips != 2 || rows < 3 || rows > 8 || k < 1 ||
 		len(a) <= (rows-1)*arow+(k-1)*astep || len(b) < (strips-1)*sstride+(k-1)*bstep+nr || len(c) < (rows-1)*ldc+strips*nr {
 		panic("mat: AVX-512 tile out of range")
 	}

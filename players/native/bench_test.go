@@ -236,3 +236,47 @@ func BenchmarkDecodeVsOllama(b *testing.B) {
 	b.Logf("tokens: native1 %d, native8 %d, ollama1 %d, ollama1 1 thread %d over %d iterations", n1, n8, o1, o1t1, b.N)
 	b.ReportMetric(0, "ns/op") // the rates above are the result
 }
+
+// BenchmarkForwardStep times the decoder's forward pass alone, one new
+// token for each of 1 or 8 sequences whose caches hold 40 to 80
+// positions: the arithmetic of a decoding step without sampling,
+// streaming or scheduling, which [BenchmarkDecode] includes.
+//
+//	go test -run '^$' -bench '^BenchmarkForwardStep$' ./players/native/
+func BenchmarkForwardStep(b *testing.B) {
+	v, p := benchModel(b)
+	m, err := NewModel(v, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, streams := range []int{1, 8} {
+		b.Run(fmt.Sprintf("streams=%d/mat=%s", streams, mat.Path()), func(b *testing.B) {
+			ws := new(workspace)
+			chunks := make([]chunk, streams)
+			toks := make([][1]int, streams)
+			for i := range chunks {
+				toks[i][0] = 300 + i
+				chunks[i] = chunk{m.NewCache(), toks[i][:]}
+			}
+			step := func() {
+				if chunks[0].cache.Len() == 80 {
+					for _, ch := range chunks {
+						ch.cache.Truncate(40)
+					}
+				}
+				if _, err := m.forward(ws, chunks, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 80 {
+				step()
+			}
+			steps := 0
+			for b.Loop() {
+				step()
+				steps++
+			}
+			b.ReportMetric(float64(steps*streams)/b.Elapsed().Seconds(), "tok/s")
+		})
+	}
+}

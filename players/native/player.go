@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 
@@ -261,7 +262,13 @@ func (p *Player) submit(s *seq) {
 // of a full batch when the scheduler decides to stop.
 func (p *Player) schedule() {
 	defer p.wg.Done()
-	smp := &sampler{temperature: p.opts.Temperature, topK: p.opts.TopK, topP: p.opts.TopP}
+	// The sequences of a step sample their next tokens in parallel, each
+	// loop part with a sampler (scratch space) of its own.
+	st := &stepper{p: p}
+	for i := range st.samplers {
+		st.samplers[i] = sampler{temperature: p.opts.Temperature, topK: p.opts.TopK, topP: p.opts.TopP}
+	}
+	st.fn = st.advance
 	var active []*seq
 	chunks := make([]chunk, 0, p.opts.Batch)
 	ws := new(workspace)
@@ -316,13 +323,31 @@ func (p *Player) schedule() {
 			}
 		}
 		rows, err := p.model.forward(ws, chunks, false)
-		for i, s := range active {
-			if err != nil {
+		if err != nil {
+			for _, s := range active {
 				s.fail(fmt.Errorf("native: decode: %w", err))
-				continue
 			}
-			p.advance(s, rows[i], smp)
+			continue
 		}
+		st.active, st.rows = active, rows
+		mat.Parallel(len(active), maxParts, st.fn)
+	}
+}
+
+// stepper advances a step's sequences by their new logits, split across
+// goroutines: sampling and the log-probability of the pick read the
+// whole vocabulary for every sequence.
+type stepper struct {
+	p        *Player
+	active   []*seq
+	rows     [][]float32
+	samplers [maxParts]sampler
+	fn       func(part, lo, hi int) // advance, made once
+}
+
+func (st *stepper) advance(part, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		st.p.advance(st.active[i], st.rows[i], &st.samplers[part])
 	}
 }
 
