@@ -11,9 +11,24 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 )
+
+// The constants of Expf (exp.go), repeated here because a generator
+// cannot import the package it generates for; TestExp checks the
+// kernel against Expf bit for bit.
+const (
+	expLog2e float32 = 1.44269504088896341
+	expLn2Hi float32 = 0.693359375
+	expLn2Lo float32 = -2.12194440e-4
+	expLow   float32 = -87
+	expHigh  float32 = 88
+)
+
+// expPoly are the Taylor coefficients of e^r to degree 7, highest first.
+var expPoly = []float32{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1}
 
 func main() {
 	var b strings.Builder
@@ -307,6 +322,69 @@ func main() {
 	w("\tJMP dottail")
 	w("dotdone:")
 	w("\tVMOVSS X0, ret+24(FP)")
+	w("\tVZEROUPPER")
+	w("\tRET")
+	// expAVX2: e^x in place on n (a multiple of 8) floats, the same
+	// operations as the scalar Expf in the same order, each rounded to
+	// float32 (no FMA), so every lane gives Expf's bits.
+	w("")
+	w("// func expAVX2(n int, x *float32)")
+	w("TEXT ·expAVX2(SB), NOSPLIT, $0-16")
+	w("\tMOVQ n+0(FP), CX")
+	w("\tMOVQ x+8(FP), SI")
+	// Constants, broadcast from their float32 bits: Y8 log2e, Y9 ln2Hi,
+	// Y10 ln2Lo, Y11 the low bound, Y12 the high bound, Y13 +Inf, Y14
+	// 127 (integer); the polynomial's coefficients are reloaded from
+	// the table of immediates as they are needed.
+	bcast := func(bits uint32, y int) {
+		w("\tMOVL $0x%08x, AX", bits)
+		w("\tVMOVD AX, X%d", y)
+		w("\tVPBROADCASTD X%d, Y%d", y, y)
+	}
+	bcast(math.Float32bits(expLog2e), 8)
+	bcast(math.Float32bits(expLn2Hi), 9)
+	bcast(math.Float32bits(expLn2Lo), 10)
+	bcast(math.Float32bits(expLow), 11)
+	bcast(math.Float32bits(expHigh), 12)
+	bcast(math.Float32bits(float32(math.Inf(1))), 13)
+	bcast(127, 14)
+	w("\tSHRQ $3, CX")
+	w("\tJZ expdone")
+	w("exploop:")
+	w("\tVMOVUPS (SI), Y0")
+	w("\tVMULPS Y8, Y0, Y1")   // t = x·log2e
+	w("\tVROUNDPS $0, Y1, Y1") // k, to nearest even
+	w("\tVMULPS Y9, Y1, Y2")   // k·ln2Hi
+	w("\tVSUBPS Y2, Y0, Y2")   // r = x − k·ln2Hi
+	w("\tVMULPS Y10, Y1, Y3")  // k·ln2Lo
+	w("\tVSUBPS Y3, Y2, Y2")   // r −= k·ln2Lo
+	for i, c := range expPoly {
+		bits := math.Float32bits(c)
+		w("\tMOVL $0x%08x, AX", bits)
+		w("\tVMOVD AX, X4")
+		w("\tVPBROADCASTD X4, Y4")
+		if i == 0 {
+			w("\tVMOVAPS Y4, Y3") // p = c₀
+			continue
+		}
+		w("\tVMULPS Y2, Y3, Y3") // p·r
+		w("\tVADDPS Y4, Y3, Y3") // + cᵢ
+	}
+	w("\tVCVTPS2DQ Y1, Y4") // k as integers
+	w("\tVPADDD Y14, Y4, Y4")
+	w("\tVPSLLD $23, Y4, Y4")     // 2^k
+	w("\tVMULPS Y4, Y3, Y3")      // p·2^k
+	w("\tVCMPPS $1, Y11, Y0, Y5") // x < low: 0
+	w("\tVANDNPS Y3, Y5, Y3")
+	w("\tVCMPPS $14, Y12, Y0, Y5") // x > high: +Inf
+	w("\tVBLENDVPS Y5, Y13, Y3, Y3")
+	w("\tVCMPPS $3, Y0, Y0, Y5") // NaN: itself
+	w("\tVBLENDVPS Y5, Y0, Y3, Y3")
+	w("\tVMOVUPS Y3, (SI)")
+	w("\tADDQ $32, SI")
+	w("\tDECQ CX")
+	w("\tJNZ exploop")
+	w("expdone:")
 	w("\tVZEROUPPER")
 	w("\tRET")
 	if err := os.WriteFile("kernel_amd64.s", []byte(b.String()), 0o644); err != nil {

@@ -16,6 +16,8 @@ type impl struct {
 	wide func(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32)
 	// dot is the dot product of a and b[:len(a)].
 	dot func(a, b []float32) float32
+	// exp sets every element to its Expf.
+	exp func(x []float32)
 	// tileRows is the most rows of a tile in the direct path (the
 	// blocked one packs A in panels of mr).
 	tileRows int
@@ -29,7 +31,7 @@ type impl struct {
 
 // generic is the portable implementation, used where no assembly kernel
 // applies and as the reference the fast paths are tested against.
-var generic = &impl{name: "generic", tile: tileGeneric, wide: wideGeneric, dot: dotGeneric,
+var generic = &impl{name: "generic", tile: tileGeneric, wide: wideGeneric, dot: dotGeneric, exp: expGeneric,
 	tileRows: mr, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}}}
 
 // maxTileRows is the most rows any implementation's tile takes.

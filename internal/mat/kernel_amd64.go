@@ -40,6 +40,19 @@ func tile2x32(k int, a *float32, arow, astep int, b *float32, bstep, sstride int
 //go:noescape
 func dotAVX(n int, a, b *float32) float32
 
+//go:noescape
+func expAVX2(n int, x *float32)
+
+// expAVX2Go runs the kernel on the whole groups of eight and Expf on the
+// rest, which gives the same bits.
+func expAVX2Go(x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		expAVX2(n, unsafe.SliceData(x))
+	}
+	expGeneric(x[n:])
+}
+
 var tilesAVX = [...]func(k int, a *float32, arow, astep int, b *float32, bstep int, c *float32, ldc int, alpha float32){
 	tile1x16, tile2x16, tile3x16, tile4x16, tile5x16, tile6x16,
 }
@@ -50,7 +63,7 @@ var avx2 = func() *impl {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return nil
 	}
-	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2,
+	return &impl{name: "avx2-fma", tile: tileAVX2, wide: wideAVX2, dot: dotAVX2, exp: expAVX2Go,
 		tileRows: mr, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}}}
 }()
 
@@ -64,7 +77,7 @@ var avx512 = func() *impl {
 	if !cpu.X86.HasAVX512F || avx2 == nil {
 		return nil
 	}
-	return &impl{name: "avx512", tile: tileAVX512, wide: wideAVX512, dot: dotAVX2,
+	return &impl{name: "avx512", tile: tileAVX512, wide: wideAVX512, dot: dotAVX2, exp: expAVX2Go,
 		tileRows: 8, strips: [maxTileRows + 1][]int{1: {4, 2}, 2: {2}, 3: {2, 1}, 4: {2, 1}, 5: {2, 1}, 6: {2, 1}, 7: {2, 1}, 8: {2, 1}},
 		pairStrips: true}
 }()

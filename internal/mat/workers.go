@@ -127,7 +127,7 @@ func (w *worker) idle() bool {
 // yields its processor (about a microsecond): often enough to start
 // within a few nanoseconds of a hand-off, rarely enough that yielding,
 // which takes the scheduler's lock, costs little.
-const spinChecks = 512
+const spinChecks = 4096
 
 // offer hands p to an idle worker among the first n, and reports
 // whether one took it.

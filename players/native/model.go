@@ -205,11 +205,20 @@ func (m *Model) ResponseScore(prompt, response string) (float64, error) {
 }
 
 // LogSoftmaxAt is log softmax(logits)[id]. The exponentials are taken in
-// float32 (within 2.5e-7 relative, see expf) and summed in float64, so
-// the result is within about 3e-7 of the exact one: far inside the 1e-4
-// to which served log-probabilities are compared, at a fraction of
+// float32 (within 1.5e-7 relative, see mat.Expf) and summed in float64,
+// so the result is within about 3e-7 of the exact one: far inside the
+// 1e-4 to which served log-probabilities are compared, at a fraction of
 // math.Exp's cost for each of a vocabulary's entries at every token.
 func LogSoftmaxAt(logits []float32, id int) float64 {
+	return logSoftmaxAt(logits, id, make([]float32, min(len(logits), expChunk)))
+}
+
+// expChunk is how many exponentials logSoftmaxAt takes at a time.
+const expChunk = 512
+
+// logSoftmaxAt is LogSoftmaxAt with scratch space of its own (any
+// length from 1), so that a decoding step allocates nothing.
+func logSoftmaxAt(logits []float32, id int, scratch []float32) float64 {
 	mx := logits[0]
 	for _, v := range logits {
 		if v > mx || v != v {
@@ -217,8 +226,15 @@ func LogSoftmaxAt(logits []float32, id int) float64 {
 		}
 	}
 	sum := 0.0
-	for _, v := range logits {
-		sum += float64(expf(v - mx))
+	for i := 0; i < len(logits); i += len(scratch) {
+		e := scratch[:min(len(scratch), len(logits)-i)]
+		for j, v := range logits[i : i+len(e)] {
+			e[j] = v - mx
+		}
+		mat.Exp(e)
+		for _, v := range e {
+			sum += float64(v)
+		}
 	}
 	return float64(logits[id]-mx) - math.Log(sum)
 }
@@ -244,9 +260,10 @@ type workspace struct {
 // maxParts is the most goroutines a forward pass's loops use.
 const maxParts = 8
 
-// attnScratch is one loop part's scratch space for attention.
+// attnScratch is one loop part's scratch space for attention and the
+// gate.
 type attnScratch struct {
-	scores, acc, key []float32
+	scores, acc, key, exp []float32
 }
 
 // pass is what the loops of one layer of a forward pass read.
@@ -303,6 +320,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	for i := range ws.scratch {
 		sc := &ws.scratch[i]
 		sc.scores, sc.acc, sc.key = grow(sc.scores, maxChunk*scoreWidth(maxLen, cfg.Context)), grow(sc.acc, Dh), grow(sc.key, Dh)
+		sc.exp = grow(sc.exp, F)
 	}
 	ws.pass.m, ws.pass.chunks = m, chunks
 	ws.pass.first, ws.pass.rowChunk = grow(ws.pass.first, len(chunks)), grow(ws.pass.rowChunk, R)
@@ -441,11 +459,18 @@ func (ws *workspace) attendUnits(part, lo, hi int) {
 }
 
 // gateRows sets rows lo..hi of the gate to SiLU(gate)·up.
-func (ws *workspace) gateRows(_, lo, hi int) {
+func (ws *workspace) gateRows(part, lo, hi int) {
 	F := ws.pass.m.Config.FFN
-	up := ws.up[lo*F : hi*F]
-	for i, g := range ws.gate[lo*F : hi*F] {
-		ws.gate[lo*F+i] = g / (1 + expf(-g)) * up[i]
+	e := ws.scratch[part].exp[:F]
+	for r := lo; r < hi; r++ {
+		gate, up := ws.gate[r*F:(r+1)*F], ws.up[r*F:(r+1)*F]
+		for i, g := range gate {
+			e[i] = -g
+		}
+		mat.Exp(e)
+		for i, g := range gate {
+			gate[i] = g / (1 + e[i]) * up[i]
+		}
 	}
 }
 
@@ -514,10 +539,12 @@ func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int
 		for _, v := range valid {
 			mx = max(mx, v)
 		}
-		sum := float32(0)
 		for t, v := range valid {
-			e := expf(v - mx)
-			valid[t] = e
+			valid[t] = v - mx
+		}
+		mat.Exp(valid)
+		sum := float32(0)
+		for _, e := range valid {
 			sum += e
 		}
 		inv := 1 / sum

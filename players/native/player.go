@@ -393,7 +393,7 @@ func (p *Player) advance(s *seq, logits []float32, smp *sampler) {
 		s.end()
 		return
 	}
-	s.logprobs = append(s.logprobs, game.TokenLogprob{Token: p.pieces[id], Logprob: LogSoftmaxAt(logits, id)})
+	s.logprobs = append(s.logprobs, game.TokenLogprob{Token: p.pieces[id], Logprob: logSoftmaxAt(logits, id, smp.exp[:])})
 	delta, done := s.out.add(id)
 	s.emit(delta)
 	if done || s.generated >= s.maxNew {

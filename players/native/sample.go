@@ -16,6 +16,7 @@ type sampler struct {
 	topK        int
 	topP        float64
 	cands       []cand
+	exp         [expChunk]float32 // log-softmax scratch
 }
 
 type cand struct {
