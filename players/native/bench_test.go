@@ -251,13 +251,7 @@ func BenchmarkForwardStep(b *testing.B) {
 	}
 	for _, streams := range []int{1, 8} {
 		b.Run(fmt.Sprintf("streams=%d/mat=%s", streams, mat.Path()), func(b *testing.B) {
-			ws := new(workspace)
-			chunks := make([]chunk, streams)
-			toks := make([][1]int, streams)
-			for i := range chunks {
-				toks[i][0] = 300 + i
-				chunks[i] = chunk{m.NewCache(), toks[i][:]}
-			}
+			ws, chunks := new(workspace), decodeChunks(m, streams)
 			step := func() {
 				if chunks[0].cache.Len() == 80 {
 					for _, ch := range chunks {

@@ -212,13 +212,7 @@ func TestDecodeAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, streams := range []int{1, 8} {
-		ws := new(workspace)
-		chunks := make([]chunk, streams)
-		toks := make([][1]int, streams)
-		for i := range chunks {
-			toks[i][0] = 300 + i
-			chunks[i] = chunk{m.NewCache(), toks[i][:]}
-		}
+		ws, chunks := new(workspace), decodeChunks(m, streams)
 		step := func() {
 			for i := range chunks {
 				chunks[i].cache.Truncate(10)
@@ -264,4 +258,14 @@ func TestHalfKV(t *testing.T) {
 	if worst > 0.25 || same {
 		t.Fatalf("float16 cache: log-probabilities differ by %g from float32 (identical: %v)", worst, same)
 	}
+}
+
+// decodeChunks is one decoding step's chunks for streams sequences with
+// fresh caches: one token each, different for each.
+func decodeChunks(m *Model, streams int) []chunk {
+	chunks := make([]chunk, streams)
+	for i := range chunks {
+		chunks[i] = chunk{m.NewCache(), []int{300 + i}}
+	}
+	return chunks
 }
