@@ -33,6 +33,22 @@ var expPoly = []float32{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0
 func main() {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	// loop2 writes a kernel's loop over CX steps of k, unrolled twice (an
+	// odd k takes one single step first), ending at label store+suffix.
+	loop2 := func(suffix string, step func()) {
+		w("\tTESTQ $1, CX")
+		w("\tJZ pairs%s", suffix)
+		step()
+		w("pairs%s:", suffix)
+		w("\tSHRQ $1, CX")
+		w("\tJZ store%s", suffix)
+		w("loop%s:", suffix)
+		step()
+		step()
+		w("\tDECQ CX")
+		w("\tJNZ loop%s", suffix)
+		w("store%s:", suffix)
+	}
 	// wideHeader starts a kernel with the wide signature: k in CX, a in
 	// SI, arow in R9, astep in R12, b in DI, bstep in R13, sstride in
 	// R10, c in DX, ldc in R8.
@@ -87,18 +103,7 @@ func main() {
 			}
 			w("\tADDQ R13, DI")
 		}
-		w("\tTESTQ $1, CX")
-		w("\tJZ pairs%d", mr)
-		step()
-		w("pairs%d:", mr)
-		w("\tSHRQ $1, CX")
-		w("\tJZ store%d", mr)
-		w("loop%d:", mr)
-		step()
-		step()
-		w("\tDECQ CX")
-		w("\tJNZ loop%d", mr)
-		w("store%d:", mr)
+		loop2(fmt.Sprint(mr), step)
 		w("\tVBROADCASTSS alpha+64(FP), Y12")
 		for r := 0; r < mr; r++ {
 			w("\tVMOVUPS (DX), Y13")
@@ -163,18 +168,7 @@ func main() {
 				w("\tADDQ R13, R11")
 			}
 		}
-		w("\tTESTQ $1, CX")
-		w("\tJZ pairs%s", name)
-		step()
-		w("pairs%s:", name)
-		w("\tSHRQ $1, CX")
-		w("\tJZ store%s", name)
-		w("loop%s:", name)
-		step()
-		step()
-		w("\tDECQ CX")
-		w("\tJNZ loop%s", name)
-		w("store%s:", name)
+		loop2(name, step)
 		w("\tVBROADCASTSS alpha+72(FP), Y15")
 		for r := 0; r < mr; r++ {
 			for v := 0; v < 2*ns; v++ {
@@ -234,18 +228,7 @@ func main() {
 					w("\tADDQ R13, BX")
 				}
 			}
-			w("\tTESTQ $1, CX")
-			w("\tJZ pairs%s", name)
-			step()
-			w("pairs%s:", name)
-			w("\tSHRQ $1, CX")
-			w("\tJZ store%s", name)
-			w("loop%s:", name)
-			step()
-			step()
-			w("\tDECQ CX")
-			w("\tJNZ loop%s", name)
-			w("store%s:", name)
+			loop2(name, step)
 			w("\tVBROADCASTSS alpha+72(FP), Z30")
 			for r := 0; r < mr; r++ {
 				for st := 0; st < ns; st++ {
