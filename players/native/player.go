@@ -123,6 +123,7 @@ type seq struct {
 	logprobs  []game.TokenLogprob
 	unsent    string // streamed text the channel had no room for yet
 
+	stream    bool // the request has an OnToken callback
 	deltas    chan string
 	done      chan struct{}
 	cancelled atomic.Bool
@@ -133,8 +134,12 @@ type seq struct {
 
 // emit passes streamed text to Play without ever blocking the scheduler:
 // what does not fit in the channel waits in unsent for the next try or
-// the result.
+// the result. A turn nobody streams sends nothing, so that its Play call
+// sleeps until the turn ends instead of waking at every token.
 func (s *seq) emit(delta string) {
+	if !s.stream {
+		return
+	}
 	s.unsent += delta
 	if s.unsent == "" {
 		return
@@ -184,6 +189,7 @@ func (p *Player) Play(ctx context.Context, req game.Request) (game.Reply, error)
 		maxNew: maxNew,
 		rng:    rand.New(rand.NewPCG(seed, 0x5eed_5ba9)),
 		out:    newOutput(p.pieces, p.model.Vocab.AddDummyPrefix(), p.opts.Stop, p.opts.MaxBytes),
+		stream: req.OnToken != nil,
 		deltas: make(chan string, 16),
 		done:   make(chan struct{}),
 	}
