@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spag-go/spag/internal/mat"
 )
 
 // These tests hold spag to what its README and help texts promise, one
@@ -172,6 +174,10 @@ func TestSmallerPromises(t *testing.T) {
 		if r := spag(t, dir, args...); r.code != 0 || !strings.HasPrefix(r.stdout, "spag ") || strings.Contains(r.stdout, "(devel)") {
 			t.Errorf("spag %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
+	}
+	// spag version names the matrix kernel in use.
+	if r := spag(t, dir, "version"); !strings.Contains(r.stdout, "\nmatrix kernel "+mat.Path()+"\n") {
+		t.Errorf("spag version does not name the matrix kernel %s:\n%s", mat.Path(), r.stdout)
 	}
 	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "1"); r.code != 0 {
 		t.Fatal(r.stderr)

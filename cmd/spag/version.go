@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/internal/version"
 )
 
@@ -22,9 +23,10 @@ func addVersion(root *cobra.Command) {
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of spag and the Go it was built with",
-		Long: `version prints the code version that runs record (code_version) and the Go
-version and platform of the build. The code version is a version stamped at
+		Short: "Print the version of spag, the Go it was built with and its matrix kernel",
+		Long: `version prints the code version that runs record (code_version), the Go
+version and platform of the build, and the matrix kernel this machine uses
+(avx512, avx2-fma or generic; see internal/mat). The code version is a version stamped at
 build time (go build -ldflags "-X github.com/spag-go/spag/internal/version.stamp=v1.2.3"),
 else the git commit that go build records in a checkout ("+dirty" with
 uncommitted changes), else the module version of go install, else "devel"
@@ -34,7 +36,7 @@ commit).`,
   spag --version`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "spag %s\n%s\n", version.Code(), version.Go())
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "spag %s\n%s\nmatrix kernel %s\n", version.Code(), version.Go(), mat.Path())
 			return err
 		},
 	}
