@@ -171,7 +171,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Build(tt.dir, tt.n, io.Discard, io.Discard)
+			err := Build(tt.dir, tt.n, Outputs{Words: io.Discard, Lexicon: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Build = %v, want an error mentioning %q", err, tt.want)
 			}
