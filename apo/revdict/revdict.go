@@ -20,9 +20,9 @@ import (
 // document is (1 + ln tf)·idf with idf = 1 + ln((1+N)/(1+df)) over the N
 // documents, and document vectors have unit length. A query's score
 // against a word is the cosine of the query's vector (same weights, terms
-// outside the index ignored) with the word's. The word itself is not part
-// of its document, so naming the word does not find it (it may find the
-// words whose definitions use it).
+// outside the index ignored) with the word's. A word's own terms are left
+// out of its document, and [Index.Rank] leaves them out of the definition
+// it ranks the word for: a definition must describe its word, not name it.
 type Index struct {
 	words []string
 	index map[string]int
@@ -64,7 +64,7 @@ func New(words, definitions []string) (*Index, error) {
 			return nil, fmt.Errorf("revdict: word %q repeats (entries %d and %d)", w, j+1, i+1)
 		}
 		ix.index[w] = i
-		tfs[i] = termCounts(definitions[i])
+		tfs[i] = termCounts(definitions[i], w)
 		for t := range tfs[i] {
 			df[t]++
 		}
@@ -120,10 +120,11 @@ func sortedTerms[V any](m map[string]V) []string {
 // Len is the number of words.
 func (ix *Index) Len() int { return len(ix.words) }
 
-// scores returns every word's score against definition, by word index.
-func (ix *Index) scores(definition string) []float64 {
+// scores returns every word's score against definition without the terms
+// of the word without ("" for none), by word index.
+func (ix *Index) scores(definition, without string) []float64 {
 	s := make([]float64, len(ix.words))
-	q := ix.vector(termCounts(definition))
+	q := ix.vector(termCounts(definition, without))
 	for _, t := range sortedTerms(q) {
 		for _, p := range ix.postings[t] {
 			s[p.doc] += q[t] * p.weight
@@ -136,7 +137,7 @@ func (ix *Index) scores(definition string) []float64 {
 // equal scores keep the order the words were given in. Words that share
 // no term with the definition (score 0) are left out.
 func (ix *Index) Lookup(definition string, n int) []Match {
-	s := ix.scores(definition)
+	s := ix.scores(definition, "")
 	order := make([]int, 0, len(s))
 	for i, v := range s {
 		if v > 0 {
@@ -152,18 +153,18 @@ func (ix *Index) Lookup(definition string, n int) []Match {
 	return out
 }
 
-// Rank returns the 1-based rank of word among all words for definition:
-// one more than the number of other words that score at least as high.
-// Ties count against word, so a definition that matches nothing (or
-// matches several words equally) does not find it by luck; an empty
-// definition ranks every word last. It is an error when word is not in the
-// index.
+// Rank returns the 1-based rank of word among all words for definition,
+// without the word's own terms: one more than the number of other words
+// that score at least as high. Ties count against word, so a definition
+// that matches nothing (or matches several words equally) does not find
+// it by luck; an empty definition, or one that only names the word, ranks
+// it last. It is an error when word is not in the index.
 func (ix *Index) Rank(definition, word string) (int, error) {
 	i, ok := ix.index[word]
 	if !ok {
 		return 0, fmt.Errorf("revdict: %q is not in the index", word)
 	}
-	s := ix.scores(definition)
+	s := ix.scores(definition, word)
 	rank := 1
 	for j, v := range s {
 		if j != i && v >= s[i] {
@@ -253,10 +254,14 @@ func Terms(text string) []string {
 	return out
 }
 
-func termCounts(text string) map[string]int {
+// termCounts counts the terms of text that are not terms of word.
+func termCounts(text, word string) map[string]int {
 	tf := make(map[string]int)
 	for _, t := range Terms(text) {
 		tf[t]++
+	}
+	for _, t := range Terms(word) {
+		delete(tf, t)
 	}
 	return tf
 }
