@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/apo"
-	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
