@@ -44,10 +44,10 @@ without one "A: <score>" and one "B: <score>" line, each from 0 to 10, is
 the reward model's rule break.
 
 Queries come from --prompts: the built-in set; the definitions task ("What
-does the word W mean?" with W's WordNet gloss as the gold answer, for the
-4,614 words of definitions, or the training or held-out side of their split
-with definitions:train and definitions:heldout); or a JSON Lines file with
-one {"query": "...", "gold": "..."} object a line. --samples plays each query
+does the word W mean?" with W's WordNet gloss as the gold answer) for all of
+its words (definitions) or one side of their split (definitions:train,
+definitions:heldout), whose preference items spag apo preferences writes; or
+a JSON Lines file with one {"query": "...", "gold": "..."} object a line. --samples plays each query
 that many times (APO's m, samples per query). Episodes go to --db like
 selfplay's; spag stats and replay work on them, spag apo items turns them
 into reward-model training items and spag apo rewards into the generator's
