@@ -67,6 +67,9 @@ below.`,
 			if size < 1 {
 				return usagef("--size must be at least 1 (got %d)", size)
 			}
+			if out == "" {
+				out = "-"
+			}
 			// Each file is written whole or not at all (writeOut); the
 			// optional ones nest inside the word list's.
 			var outs wordnet.Outputs
