@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spag-go/spag/apo/definitions"
 )
 
 // Item is one query of the game with its gold response: the reference
@@ -32,21 +34,54 @@ func BuiltinItems() ([]Item, error) {
 // ItemsBuiltin is the source of the built-in items (see [Items]).
 const ItemsBuiltin = "builtin"
 
+// Sources of the definitions task's items (package apo/definitions): "What
+// does the word W mean?" with W's WordNet gloss as the gold answer, for
+// all of its words or one side of their split.
+const (
+	ItemsDefinitions        = definitions.Source
+	ItemsDefinitionsTrain   = definitions.SourceTrain
+	ItemsDefinitionsHeldOut = definitions.SourceHeldOut
+)
+
 // Items reads a source of items: [ItemsBuiltin] or "" for the built-in
-// ones, or the path of a JSON Lines file (see [LoadItems]).
+// ones, [ItemsDefinitions], [ItemsDefinitionsTrain] or
+// [ItemsDefinitionsHeldOut] for the definitions task, or the path of a
+// JSON Lines file (see [LoadItems]).
 func Items(source string) ([]Item, error) {
 	if source == ItemsBuiltin || source == "" {
 		return BuiltinItems()
 	}
+	if definitions.IsSource(source) {
+		entries, err := definitions.Entries(source)
+		if err != nil {
+			return nil, err
+		}
+		return DefinitionItems(entries), nil
+	}
 	return LoadItems(source)
 }
 
+// DefinitionItems returns the items of the definitions task's entries:
+// the query [definitions.Query] of each word with its gloss as the gold
+// answer, in order.
+func DefinitionItems(entries []definitions.Entry) []Item {
+	items := make([]Item, len(entries))
+	for i, e := range entries {
+		items[i] = Item{Query: definitions.Query(e.Word), Gold: e.Gloss}
+	}
+	return items
+}
+
 // ItemSource is a source of items as a run records it: [ItemsBuiltin] for
-// the built-in items (also for an empty source), a file by its absolute
-// path, so that a run resumed from another directory reads the same file.
+// the built-in items (also for an empty source), a definitions source as
+// is, a file by its absolute path, so that a run resumed from another
+// directory reads the same file.
 func ItemSource(source string) (string, error) {
 	if strings.TrimSpace(source) == "" || source == ItemsBuiltin {
 		return ItemsBuiltin, nil
+	}
+	if definitions.IsSource(source) {
+		return source, nil
 	}
 	abs, err := filepath.Abs(source)
 	if err != nil {

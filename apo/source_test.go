@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/apo/definitions"
 )
 
 func TestItemsAndItemSource(t *testing.T) {
@@ -20,6 +21,10 @@ func TestItemsAndItemSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	all, err := definitions.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		source, recorded string
 		n                int
@@ -29,6 +34,11 @@ func TestItemsAndItemSource(t *testing.T) {
 		{source: apo.ItemsBuiltin, recorded: apo.ItemsBuiltin, n: len(builtin)},
 		{source: "mine.jsonl", recorded: filepath.Join(dir, "mine.jsonl"), n: 1},
 		{source: "missing.jsonl", recorded: filepath.Join(dir, "missing.jsonl"), err: "missing.jsonl"},
+		{source: apo.ItemsDefinitions, recorded: apo.ItemsDefinitions, n: len(all)},
+		{source: apo.ItemsDefinitionsTrain, recorded: apo.ItemsDefinitionsTrain, n: len(definitions.OfSplit(all, definitions.Train))},
+		{source: apo.ItemsDefinitionsHeldOut, recorded: apo.ItemsDefinitionsHeldOut, n: len(definitions.OfSplit(all, definitions.HeldOut))},
+		// Not a definitions source: a file of that name.
+		{source: "definitions:test", recorded: filepath.Join(dir, "definitions:test"), err: "definitions:test"},
 	} {
 		t.Run(tt.source, func(t *testing.T) {
 			if got, err := apo.ItemSource(tt.source); err != nil || got != tt.recorded {
@@ -57,13 +67,32 @@ func ExampleItems() {
 	// true <nil>
 }
 
+// The definitions task's items: "What does the word W mean?" with W's
+// WordNet gloss as the gold answer.
+func ExampleDefinitionItems() {
+	entries, err := definitions.Entries(apo.ItemsDefinitionsHeldOut)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	items := apo.DefinitionItems(entries)
+	fmt.Println(len(items))
+	fmt.Println(items[0].Query)
+	fmt.Println(items[0].Gold)
+	// Output:
+	// 479
+	// What does the word "have" mean?
+	// have or possess, either in a concrete or an abstract sense
+}
+
 // ExampleItemSource shows what a run records of its --prompts.
 func ExampleItemSource() {
-	for _, source := range []string{"", "/data/queries.jsonl"} {
+	for _, source := range []string{"", "definitions:train", "/data/queries.jsonl"} {
 		recorded, err := apo.ItemSource(source)
 		fmt.Println(recorded, err)
 	}
 	// Output:
 	// builtin <nil>
+	// definitions:train <nil>
 	// /data/queries.jsonl <nil>
 }

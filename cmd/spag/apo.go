@@ -11,6 +11,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
@@ -42,8 +43,11 @@ generator when its own answer is rated higher; equal ratings tie, and a reply
 without one "A: <score>" and one "B: <score>" line, each from 0 to 10, is
 the reward model's rule break.
 
-Queries come from --prompts: the built-in set, or a JSON Lines file with one
-{"query": "...", "gold": "..."} object a line. --samples plays each query
+Queries come from --prompts: the built-in set; the definitions task ("What
+does the word W mean?" with W's WordNet gloss as the gold answer) for all of
+its words (definitions) or one side of their split (definitions:train,
+definitions:heldout), whose preference items spag apo preferences writes; or
+a JSON Lines file with one {"query": "...", "gold": "..."} object a line. --samples plays each query
 that many times (APO's m, samples per query). Episodes go to --db like
 selfplay's; spag stats and replay work on them, spag apo items turns them
 into reward-model training items and spag apo rewards into the generator's
@@ -54,15 +58,16 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 		Example: `  spag apo                                        # built-in players and queries
   spag apo --samples 4 --generator builtin:skill=0.9
   spag apo --prompts mine.jsonl --generator ollama:qwen2.5:0.5b --reward-model ollama:qwen2.5:7b
+  spag apo --prompts definitions:heldout --samples 2
   spag apo --db runs.db --resume r20261126-151200-3fa9`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAPO(cmd, sig, f)
 		},
 	}
-	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd())
+	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd())
 	fl := cmd.Flags()
-	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, or a JSON Lines file of {"query": ..., "gold": ...}`)
+	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file of {"query": ..., "gold": ...}`)
 	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
 	fl.IntVar(&f.samples, "samples", 1, "games per query (APO's samples per query, m)")
 	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
@@ -273,4 +278,70 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings, %d empty answers and %d errored episodes\n",
 		sr.Run.ID, len(samples), unreadable, empty, sr.Errored)
 	return nil
+}
+
+func newAPOPreferencesCmd() *cobra.Command {
+	var prompts, out string
+	var opt definitions.PreferenceOptions
+	cmd := &cobra.Command{
+		Use:   "preferences",
+		Short: "Write preference items of the definitions task for training a reward model (JSON Lines)",
+		Long: `preferences writes the definitions task's preference items, the analogue of
+APO's human preference data: for each word, its WordNet gloss preferred over
+the gloss of another word. Hard negatives are words under the nearest of the
+word's WordNet hypernyms (the head adjective for adjectives) that has other
+words under it; easy ones are drawn at random from the words that are no
+relatives of it. Negatives come from the same side of the split as the word,
+so training items never show a held-out gloss.
+
+Each line is a reward-model item as spag apo items writes them and spag train
+--objective apo reads them: "query", "responses" (the gold gloss, then the
+other), "prefs" ([1, 0]) and "adversarial": false, with "word", "negative"
+and "hard" added. The same --seed gives the same items; the counts are
+printed on stderr.`,
+		Example: `  spag apo preferences --out prefs.jsonl
+  spag apo preferences --prompts definitions:heldout --hard 2 --easy 0 --seed 7 | jq -r .negative`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !definitions.IsSource(prompts) {
+				return usagef("--prompts %q: preference items need the definitions task (%s, %s or %s)", prompts, definitions.Source, definitions.SourceTrain, definitions.SourceHeldOut)
+			}
+			if opt.Hard < 0 || opt.Easy < 0 || opt.Hard+opt.Easy == 0 {
+				return usagef("--hard %d --easy %d: want counts of zero or more, at least one of them positive", opt.Hard, opt.Easy)
+			}
+			entries, err := definitions.Entries(prompts)
+			if err != nil {
+				return err
+			}
+			prefs, err := definitions.Preferences(entries, opt)
+			if err != nil {
+				return err
+			}
+			hard := 0
+			err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				for _, p := range prefs {
+					if p.Hard {
+						hard++
+					}
+					if err := enc.Encode(p); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d words, %d preference items (%d with a hard negative, %d with an easy one)\n",
+				prompts, len(entries), len(prefs), hard, len(prefs)-hard)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&prompts, "prompts", definitions.SourceTrain, "words: definitions, definitions:train or definitions:heldout")
+	cmd.Flags().IntVar(&opt.Hard, "hard", 1, "hard negatives per word (fewer where the word has fewer relatives)")
+	cmd.Flags().IntVar(&opt.Easy, "easy", 1, "easy negatives per word")
+	cmd.Flags().Uint64Var(&opt.Seed, "seed", 1, "seed that draws the negatives")
+	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
+	return cmd
 }

@@ -387,3 +387,70 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 		t.Errorf("gold preferred by the trained reward model %.2f, by the untrained one %.2f", trained, untrained)
 	}
 }
+
+// TestAPODefinitions plays the definitions task's held-out queries, reads
+// the run back into reward-model items, writes the task's preference
+// items (the same bytes for the same seed) and trains a reward model on
+// them for two steps, so the format is the one spag train reads.
+func TestAPODefinitions(t *testing.T) {
+	dir := t.TempDir()
+	held, err := apo.Items(apo.ItemsDefinitionsHeldOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := [][]string{
+		{"apo", "--prompts", "definitions:heldout", "--games", "6", "--db", "d.db"},
+		{"apo", "items", "--db", "d.db", "--out", "items.jsonl"},
+		{"apo", "preferences", "--prompts", "definitions:heldout", "--seed", "3", "--out", "p1.jsonl"},
+		{"apo", "preferences", "--prompts", "definitions:heldout", "--seed", "3", "--out", "p2.jsonl"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "p1.jsonl", "--out", "tiny.ckpt"},
+		{"train", "--objective", "apo", "--data", "p1.jsonl", "--init", "tiny.ckpt", "--steps", "2", "--batch-size", "4",
+			"--warmup", "0", "--out", "rm.ckpt", "--db", ""},
+	}
+	var outs []result
+	for _, args := range steps {
+		r := spag(t, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		outs = append(outs, r)
+	}
+	if s := stats(t, dir, "--db", "d.db"); s.Episodes != 6 || s.Errored != 0 {
+		t.Errorf("stats %+v: want 6 episodes", s)
+	}
+	queries := map[string]string{}
+	for _, it := range held {
+		queries[it.Query] = it.Gold
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "items.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var it apo.TrainingItem
+		mustJSON(t, line, &it)
+		if gold, ok := queries[it.Query]; !ok || it.Responses[0] != gold {
+			t.Errorf("item %q with gold %q is not a held-out word's", it.Query, it.Responses[0])
+		}
+	}
+	p1, err1 := os.ReadFile(filepath.Join(dir, "p1.jsonl"))
+	p2, err2 := os.ReadFile(filepath.Join(dir, "p2.jsonl"))
+	if err1 != nil || err2 != nil || len(p1) == 0 || string(p1) != string(p2) {
+		t.Errorf("two preference files of the same seed differ (%v, %v)", err1, err2)
+	}
+	if want := fmt.Sprintf("definitions:heldout: %d words, ", len(held)); !strings.Contains(outs[2].stderr, want) {
+		t.Errorf("preferences stderr %q lacks %q", outs[2].stderr, want)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apo", "preferences", "--prompts", "builtin"}, "need the definitions task"},
+		{[]string{"apo", "preferences", "--hard", "0", "--easy", "0"}, "at least one of them positive"},
+		{[]string{"apo", "preferences", "--easy", "-1"}, "zero or more"},
+	} {
+		if r := spag(t, dir, tt.args...); r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("spag %v: exit %d, %q; want exit 2 with %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}

@@ -204,7 +204,7 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 	write("mywords.txt", "apple\nriver\ncloud\n")
 	write("mine.jsonl", "{\"query\": \"Why rain?\", \"gold\": \"Clouds cool.\"}\n{\"query\": \"Sun hot?\", \"gold\": \"Yes, very.\"}\n")
 	write("alpaca.json", `[{"query": "Say hi.", "target": "hi"}]`)
-	for _, d := range []string{"taboo", "players/scripted"} {
+	for _, d := range []string{"taboo", "players/scripted", "apo/definitions"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -46,36 +46,56 @@ func newWordsListCmd() *cobra.Command {
 }
 
 func newWordsBuildCmd() *cobra.Command {
-	var dir, out, lexicon string
+	var dir, out, lexicon, defs string
 	var size int
 	cmd := &cobra.Command{
 		Use:   "build",
-		Short: "Regenerate the built-in word list and lexicon from WordNet 3.0",
+		Short: "Regenerate the built-in word list, lexicon and definitions from WordNet 3.0",
 		Long: `build reads the WordNet 3.0 database (Debian package wordnet-base) and writes
 the most frequent nouns, verbs and adjectives, ranked by tagged-sense counts,
-as a word list, and the built-in players' lexicon of those words. The output
-is deterministic; the committed files were made with the example below.`,
+as a word list; with --lexicon, the built-in players' lexicon of those words;
+with --definitions, the APO definitions task of those words (each word's most
+frequent sense with its WordNet gloss, its nearest hypernyms and its split).
+The output is deterministic; the committed files were made with the example
+below.`,
 		Example: `  apt-get install wordnet-base
   spag words build --wordnet /usr/share/wordnet --size 5000 \
-    --out taboo/words.txt --lexicon players/scripted/lexicon.gz`,
+    --out taboo/words.txt --lexicon players/scripted/lexicon.gz \
+    --definitions apo/definitions/definitions.jsonl.gz`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if size < 1 {
 				return usagef("--size must be at least 1 (got %d)", size)
 			}
-			return writeOut(out, cmd.OutOrStdout(), func(wordsW io.Writer) error {
-				if lexicon == "" {
-					return wordnet.Build(dir, size, wordsW, io.Discard)
+			if out == "" {
+				out = "-"
+			}
+			// Each file is written whole or not at all (writeOut); the
+			// optional ones nest inside the word list's.
+			var outs wordnet.Outputs
+			write := func() error { return wordnet.Build(dir, size, outs) }
+			for _, f := range []struct {
+				path string
+				dst  *io.Writer
+			}{{defs, &outs.Definitions}, {lexicon, &outs.Lexicon}, {out, &outs.Words}} {
+				if f.path == "" {
+					continue
 				}
-				return writeOut(lexicon, cmd.OutOrStdout(), func(lexW io.Writer) error {
-					return wordnet.Build(dir, size, wordsW, lexW)
-				})
-			})
+				inner := write
+				write = func() error {
+					return writeOut(f.path, cmd.OutOrStdout(), func(w io.Writer) error {
+						*f.dst = w
+						return inner()
+					})
+				}
+			}
+			return write()
 		},
 	}
 	cmd.Flags().StringVar(&dir, "wordnet", "/usr/share/wordnet", "WordNet 3.0 database directory")
 	cmd.Flags().IntVar(&size, "size", 5000, "number of words")
 	cmd.Flags().StringVar(&out, "out", "-", "word list output (- for standard output)")
 	cmd.Flags().StringVar(&lexicon, "lexicon", "", "also write the built-in players' lexicon here")
+	cmd.Flags().StringVar(&defs, "definitions", "", "also write the APO definitions task here")
 	return cmd
 }

@@ -315,11 +315,22 @@ func trimDangling(s string) string {
 	}
 }
 
-// Build reads the WordNet database in dir, writes the n most frequent words
-// to wordsOut in the taboo/words.txt format and the scripted players'
-// lexicon of those words to lexiconOut (see [scripted.WriteLexicon]). It is
-// what "spag words build" runs; the same database gives the same bytes.
-func Build(dir string, n int, wordsOut, lexiconOut io.Writer) error {
+// Outputs are the files [Build] writes; a nil writer is not written.
+type Outputs struct {
+	// Words receives the word list, in the taboo/words.txt format.
+	Words io.Writer
+	// Lexicon receives the scripted players' lexicon of the words (see
+	// [scripted.WriteLexicon]).
+	Lexicon io.Writer
+	// Definitions receives the APO definitions task of the words (see
+	// [BuildDefinitions] and [definitions.Write]).
+	Definitions io.Writer
+}
+
+// Build reads the WordNet database in dir, takes its n most frequent words
+// and writes the files out asks for. It is what "spag words build" runs;
+// the same database gives the same bytes.
+func Build(dir string, n int, out Outputs) error {
 	if n <= 0 {
 		return fmt.Errorf("wordnet: build: size %d must be positive", n)
 	}
@@ -331,15 +342,28 @@ func Build(dir string, n int, wordsOut, lexiconOut io.Writer) error {
 	if len(words) == 0 {
 		return errors.New("wordnet: build: the database has no tagged words")
 	}
-	if err := WriteWordList(wordsOut, words); err != nil {
-		return err
+	if out.Words != nil {
+		if err := WriteWordList(out.Words, words); err != nil {
+			return err
+		}
 	}
-	entries, err := BuildLexicon(db, words)
-	if err != nil {
-		return err
+	if out.Lexicon != nil {
+		entries, err := BuildLexicon(db, words)
+		if err != nil {
+			return err
+		}
+		if err := WriteLexicon(out.Lexicon, entries); err != nil {
+			return err
+		}
 	}
-	if err := WriteLexicon(lexiconOut, entries); err != nil {
-		return err
+	if out.Definitions != nil {
+		entries, err := BuildDefinitions(db, words)
+		if err != nil {
+			return err
+		}
+		if err := WriteDefinitions(out.Definitions, len(words), entries); err != nil {
+			return err
+		}
 	}
 	return nil
 }

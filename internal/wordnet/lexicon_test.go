@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/players/scripted"
 )
 
@@ -69,10 +70,10 @@ func TestBuildLexicon(t *testing.T) {
 }
 
 // build runs the generation steps of Build on the shared database.
-func build(t *testing.T, db *DB, n int) (words, lexicon []byte) {
+func build(t *testing.T, db *DB, n int) (words, lexicon, defs []byte) {
 	t.Helper()
 	list := db.FrequentWords(n)
-	var wb, lb bytes.Buffer
+	var wb, lb, db2 bytes.Buffer
 	if err := WriteWordList(&wb, list); err != nil {
 		t.Fatal(err)
 	}
@@ -83,14 +84,21 @@ func build(t *testing.T, db *DB, n int) (words, lexicon []byte) {
 	if err := WriteLexicon(&lb, entries); err != nil {
 		t.Fatal(err)
 	}
-	return wb.Bytes(), lb.Bytes()
+	d, err := BuildDefinitions(db, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDefinitions(&db2, len(list), d); err != nil {
+		t.Fatal(err)
+	}
+	return wb.Bytes(), lb.Bytes(), db2.Bytes()
 }
 
 func TestBuildDeterministic(t *testing.T) {
 	db := openDB(t)
-	w1, l1 := build(t, db, 800)
-	w2, l2 := build(t, db, 800)
-	if !bytes.Equal(w1, w2) || !bytes.Equal(l1, l2) {
+	w1, l1, d1 := build(t, db, 800)
+	w2, l2, d2 := build(t, db, 800)
+	if !bytes.Equal(w1, w2) || !bytes.Equal(l1, l2) || !bytes.Equal(d1, d2) {
 		t.Fatal("two builds from the same database differ")
 	}
 	lx, err := scripted.ReadLexicon(bytes.NewReader(l1), "built")
@@ -100,14 +108,23 @@ func TestBuildDeterministic(t *testing.T) {
 	if lx.Len() != 800 {
 		t.Errorf("lexicon has %d words, want 800", lx.Len())
 	}
+	defs, err := definitions.Read(bytes.NewReader(d1), "built")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) < 700 || len(defs) > 800 {
+		t.Errorf("definitions have %d words, want most of 800", len(defs))
+	}
 }
 
-// TestCommittedData checks that taboo/words.txt and
-// players/scripted/lexicon.gz are what Build makes now. If it fails after a
-// change to this package, regenerate them:
+// TestCommittedData checks that taboo/words.txt,
+// players/scripted/lexicon.gz and apo/definitions/definitions.jsonl.gz
+// are what Build makes now. If it fails after a change to this package,
+// regenerate them:
 //
 //	spag words build --wordnet /usr/share/wordnet --size 5000 \
-//	    --out taboo/words.txt --lexicon players/scripted/lexicon.gz
+//	    --out taboo/words.txt --lexicon players/scripted/lexicon.gz \
+//	    --definitions apo/definitions/definitions.jsonl.gz
 func TestCommittedData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the full lexicon")
@@ -124,26 +141,35 @@ func TestCommittedData(t *testing.T) {
 			n++
 		}
 	}
-	words, lexicon := build(t, db, n)
+	words, lexicon, defs := build(t, db, n)
 	if !bytes.Equal(words, committedWords) {
 		t.Errorf("taboo/words.txt is stale: %s", regenerate(n))
 	}
-	committedLex, err := os.ReadFile(filepath.Join(root, "players", "scripted", "lexicon.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Compare the text, not the gzip bytes, which may change with Go's
-	// compressor.
-	if !bytes.Equal(gunzip(t, lexicon), gunzip(t, committedLex)) {
-		t.Errorf("players/scripted/lexicon.gz is stale: %s", regenerate(n))
-	}
-	if len(committedLex) > 3<<20 {
-		t.Errorf("lexicon.gz is %d bytes, over the 3 MiB budget", len(committedLex))
+	for _, f := range []struct {
+		path  []string
+		built []byte
+	}{
+		{[]string{"players", "scripted", "lexicon.gz"}, lexicon},
+		{[]string{"apo", "definitions", "definitions.jsonl.gz"}, defs},
+	} {
+		path := filepath.Join(f.path...)
+		committed, err := os.ReadFile(filepath.Join(append([]string{root}, f.path...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Compare the text, not the gzip bytes, which may change with Go's
+		// compressor.
+		if !bytes.Equal(gunzip(t, f.built), gunzip(t, committed)) {
+			t.Errorf("%s is stale: %s", path, regenerate(n))
+		}
+		if len(committed) > 3<<20 {
+			t.Errorf("%s is %d bytes, over the 3 MiB budget", path, len(committed))
+		}
 	}
 }
 
 func regenerate(n int) string {
-	return fmt.Sprintf("regenerate it with spag words build --wordnet %s --size %d --out taboo/words.txt --lexicon players/scripted/lexicon.gz", DefaultDir, n)
+	return fmt.Sprintf("regenerate it with spag words build --wordnet %s --size %d --out taboo/words.txt --lexicon players/scripted/lexicon.gz --definitions apo/definitions/definitions.jsonl.gz", DefaultDir, n)
 }
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -171,7 +197,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Build(tt.dir, tt.n, io.Discard, io.Discard)
+			err := Build(tt.dir, tt.n, Outputs{Words: io.Discard, Lexicon: io.Discard, Definitions: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Build = %v, want an error mentioning %q", err, tt.want)
 			}

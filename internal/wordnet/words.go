@@ -132,20 +132,26 @@ and/or database.  Title to copyright in this software, database and
 any associated documentation shall at all times remain with
 Princeton University and LICENSEE agrees to preserve same.`
 
-// headerLines is the comment block shared by both generated files: what the
-// file is, how to regenerate it, and the WordNet licence.
-func headerLines(what string, size int) []string {
+// headerLines is the comment block shared by the generated files: what the
+// file is, how to regenerate it, notes on how it was made (the words'
+// ranking when notes is empty), and the WordNet licence.
+func headerLines(what string, size int, notes ...string) []string {
+	if len(notes) == 0 {
+		notes = []string{
+			"Words are ranked by the number of times their senses were tagged in",
+			"WordNet's semantic concordances.",
+		}
+	}
 	lines := []string{
 		what,
 		"Generated from Princeton WordNet 3.0 (Debian package wordnet-base) by",
 		"    spag words build --wordnet /usr/share/wordnet --size " + strconv.Itoa(size) + " \\",
-		"        --out taboo/words.txt --lexicon players/scripted/lexicon.gz",
-		"Do not edit by hand: regenerate instead. Words are ranked by the number",
-		"of times their senses were tagged in WordNet's semantic concordances.",
-		"",
-		"WordNet licence:",
-		"",
+		"        --out taboo/words.txt --lexicon players/scripted/lexicon.gz \\",
+		"        --definitions apo/definitions/definitions.jsonl.gz",
+		"Do not edit by hand: regenerate instead.",
 	}
+	lines = append(lines, notes...)
+	lines = append(lines, "", "WordNet licence:", "")
 	return append(lines, strings.Split(License, "\n")...)
 }
 
