@@ -3,6 +3,7 @@ package apo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -394,11 +395,19 @@ func (lengthScorer) ResponseScore(prompt, response string) (float64, error) {
 	return -1 / float64(1+len(response)), nil
 }
 
-func TestLikelihoodRewardModel(t *testing.T) {
+// TestScoringRewardModels plays the likelihood and the scalar reward model
+// with a scorer that prefers longer answers.
+func TestScoringRewardModels(t *testing.T) {
+	for _, rm := range []game.Player{apo.LikelihoodRewardModel{Scorer: lengthScorer{}}, apo.ScalarRewardModel{Scorer: lengthScorer{}}} {
+		t.Run(fmt.Sprintf("%T", rm), func(t *testing.T) { scoringRewardModel(t, rm) })
+	}
+}
+
+func scoringRewardModel(t *testing.T, rm game.Player) {
 	g := newGame(t)
 	r := &game.Runner{Game: g, Players: []game.Player{
 		game.PlayerFunc(func(ctx context.Context, req game.Request) (game.Reply, error) { return game.Reply{Text: "no"}, nil }),
-		apo.LikelihoodRewardModel{Scorer: lengthScorer{}},
+		rm,
 	}}
 	for _, seed := range []uint64{seedWithGoldFirst(true), seedWithGoldFirst(false)} {
 		ep, err := r.Play(context.Background(), game.Setup{Seed: seed, Subject: testItems[0].Query})

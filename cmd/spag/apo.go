@@ -72,7 +72,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 	fl.IntVar(&f.samples, "samples", 1, "games per query (APO's samples per query, m)")
 	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
 	fl.StringVar(&f.generator, "generator", "builtin", "generator backend spec: "+backendList())
-	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator), or likelihood:CKPT (a native checkpoint trained with spag train --objective apo, rating answers by likelihood)")
+	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator), likelihood:CKPT (a native checkpoint trained with spag train --objective apo, rating answers by likelihood) or scalar:CKPT (one trained with --score scalar, rating answers by its scalar head)")
 	f.register(fl, "seed for query order, answer order and every player's randomness")
 	return cmd
 }

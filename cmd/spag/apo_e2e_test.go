@@ -315,7 +315,11 @@ func TestAPOGeneratorRewardsTrain(t *testing.T) {
 // the built-in players, their reward-model items, a few steps of the APO
 // objective on a tiny native model, and new games (another seed, so new
 // generated answers) in which that model is the reward model.
-func TestAPORewardModelTrainAndPlay(t *testing.T) {
+// rewardModelItems plays games with the built-in players on 12 queries
+// (sub.jsonl), exports their reward-model items (items.jsonl) and draws a
+// tiny model (tiny.ckpt), in a new directory.
+func rewardModelItems(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	items, err := apo.BuiltinItems()
 	if err != nil {
@@ -329,10 +333,21 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sub.jsonl"), []byte(sub.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	steps := [][]string{
+	for _, args := range [][]string{
 		{"apo", "--prompts", "sub.jsonl", "--samples", "2", "--db", "a.db"},
 		{"apo", "items", "--db", "a.db", "--out", "items.jsonl"},
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "items.jsonl", "--out", "tiny.ckpt"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	return dir
+}
+
+func TestAPORewardModelTrainAndPlay(t *testing.T) {
+	dir := rewardModelItems(t)
+	steps := [][]string{
 		{"train", "--objective", "apo", "--data", "items.jsonl", "--init", "tiny.ckpt", "--steps", "12", "--batch-size", "4",
 			"--lr", "3e-3", "--warmup", "0", "--out", "rm.ckpt", "--db", "", "--metrics", "m.jsonl"},
 	}
@@ -356,25 +371,7 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 		}
 		accs = append(accs, *m.Acc)
 	}
-	goldRate := func(rm string) float64 {
-		t.Helper()
-		db := "eval-" + strings.ReplaceAll(rm, ":", "-") + ".db"
-		r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--samples", "2", "--seed", "9", "--reward-model", rm, "--db", db, "--json")
-		if r.code != 0 {
-			t.Fatalf("apo with %s: exit %d\n%s", rm, r.code, r.stderr)
-		}
-		var s struct {
-			Episodes int `json:"episodes"`
-			Gold     struct {
-				Rate float64 `json:"rate"`
-			} `json:"reward_model_win_rate"`
-		}
-		mustJSON(t, r.stdout, &s)
-		if s.Episodes != 24 {
-			t.Fatalf("%d episodes with %s", s.Episodes, rm)
-		}
-		return s.Gold.Rate
-	}
+	goldRate := func(rm string) float64 { return goldPreferred(t, dir, rm) }
 	untrained, trained := goldRate("likelihood:tiny.ckpt"), goldRate("likelihood:rm.ckpt")
 	// The run names the checkpoint by its absolute path and digest, so a
 	// resume notices a retrained file.
@@ -453,4 +450,26 @@ func TestAPODefinitions(t *testing.T) {
 			t.Errorf("spag %v: exit %d, %q; want exit 2 with %q", tt.args, r.code, r.stderr, tt.want)
 		}
 	}
+}
+
+// goldPreferred plays the APO game on sub.jsonl in dir (seed 9) with the
+// reward model rm and returns the rate at which it preferred the gold answer.
+func goldPreferred(t *testing.T, dir, rm string) float64 {
+	t.Helper()
+	db := "eval-" + strings.ReplaceAll(rm, ":", "-") + ".db"
+	r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--samples", "2", "--seed", "9", "--reward-model", rm, "--db", db, "--json")
+	if r.code != 0 {
+		t.Fatalf("apo with %s: exit %d\n%s", rm, r.code, r.stderr)
+	}
+	var s struct {
+		Episodes int `json:"episodes"`
+		Gold     struct {
+			Rate float64 `json:"rate"`
+		} `json:"reward_model_win_rate"`
+	}
+	mustJSON(t, r.stdout, &s)
+	if s.Episodes != 24 {
+		t.Fatalf("%d episodes with %s", s.Episodes, rm)
+	}
+	return s.Gold.Rate
 }

@@ -19,13 +19,13 @@ import (
 // newTrainCmd is `spag train`: train the native model on SPAG training data.
 func newTrainCmd(sig *interrupts) *cobra.Command {
 	var (
-		objectiveName, data, initPath, resumePath, refPath, out, metricsPath, db, trainerSpec string
-		steps, saveEvery, logEvery, stopAfter                                                 int
-		epochs                                                                                float64
-		restart                                                                               bool
-		cfg                                                                                   = train.DefaultConfig("")
-		beta                                                                                  float64
-		apoParams                                                                             = objective.DefaultAPO()
+		objectiveName, data, initPath, resumePath, refPath, out, metricsPath, db, trainerSpec, heldOut string
+		steps, saveEvery, logEvery, stopAfter                                                          int
+		epochs                                                                                         float64
+		restart                                                                                        bool
+		cfg                                                                                            = train.DefaultConfig("")
+		beta                                                                                           float64
+		apoParams                                                                                      = objective.DefaultAPO()
 	)
 	apoParams.Samples = 0 // from the data unless set
 	cmd := &cobra.Command{
@@ -42,7 +42,14 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
         its score, and every preferred-over-other pair adds
         -log sigmoid(s_j - s_k) (--apo-gamma for preference items,
         --apo-mu/--apo-samples for adversarial ones, m by default the
-        largest number of samples of an item); --batch-size counts items
+        largest number of samples of an item); --batch-size counts items.
+        --score scalar scores with a scalar head instead (a weight vector
+        and a bias on the final-normed hidden state of the answer's last
+        token, added to a checkpoint without one, seeded by --seed): the
+        APO paper's kind of reward model, played by --reward-model
+        scalar:CKPT. --heldout FILE (items as for --data) reports the
+        preference accuracy and the calibration error (ECE, 10 bins) of
+        sigmoid(s_j - s_k) on held-out items at the end of every epoch
 
 --init CKPT starts a new run from the weights of any checkpoint (one of
 'spag model init', or one that 'spag train' wrote): new optimizer state,
@@ -103,7 +110,7 @@ writes a result file naming it; see docs/trainer.md.`,
 			if objectiveName == train.ObjectiveAPO {
 				cfg.APO = &apoParams
 			} else {
-				for _, name := range []string{"apo-gamma", "apo-mu", "apo-samples"} {
+				for _, name := range []string{"apo-gamma", "apo-mu", "apo-samples", "score", "heldout"} {
 					if cmd.Flags().Changed(name) {
 						return usagef("train: --%s applies to --objective apo only", name)
 					}
@@ -113,12 +120,12 @@ writes a result file naming it; see docs/trainer.md.`,
 			if err != nil {
 				return usagef("--trainer: %v", err)
 			}
-			if _, native := tr.(trainer.Native); !native && (stopAfter > 0 || saveEvery > 0) {
-				return usagef("train: --stop-after and --save-every apply to --trainer native only")
+			if _, native := tr.(trainer.Native); !native && (stopAfter > 0 || saveEvery > 0 || cfg.Score == train.ScoreScalar || heldOut != "") {
+				return usagef("train: --stop-after, --save-every, --score scalar and --heldout apply to --trainer native only")
 			}
 			cfg.Steps = steps
 			job := trainer.Job{Config: cfg, Epochs: epochs, Data: data, Out: out, StopAfter: stopAfter, SaveEvery: saveEvery,
-				Stop: sig.Drain(), Log: cmd.ErrOrStderr(), LogEvery: logEvery, MetricsFile: metricsPath, Resume: resumePath != ""}
+				Stop: sig.Drain(), Log: cmd.ErrOrStderr(), LogEvery: logEvery, MetricsFile: metricsPath, Resume: resumePath != "", HeldOut: heldOut}
 			initFlag := "init"
 			if resumePath != "" {
 				initFlag = "resume"
@@ -194,6 +201,8 @@ writes a result file naming it; see docs/trainer.md.`,
 	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
 	f.Float64Var(&apoParams.Gamma, "apo-gamma", apoParams.Gamma, "apo: weight of preference items (rm_kl_coeff)")
 	f.Float64Var(&apoParams.Mu, "apo-mu", apoParams.Mu, "apo: weight of adversarial gold-versus-samples items (apo_loss_coeff)")
+	f.StringVar(&cfg.Score, "score", train.ScoreLikelihood, "apo: the reward model's score, likelihood (mean log-likelihood of the answer) or scalar (a scalar head on the last token)")
+	f.StringVar(&heldOut, "heldout", "", "apo: held-out items (as for --data) for the preference accuracy and ECE reported every epoch")
 	f.IntVar(&apoParams.Samples, "apo-samples", 0, "apo: samples per query m; adversarial items are weighted mu/m (default: the most samples an adversarial item of the data has)")
 	return cmd
 }

@@ -1,7 +1,10 @@
-// Package likelihood is the "likelihood" player backend: an APO reward
-// model that rates answers by their mean log-likelihood under a native
-// checkpoint (likelihood:CKPT, one trained with spag train --objective apo).
-// It registers itself with [players] on import.
+// Package likelihood holds the player backends of native reward models,
+// which rate APO answers by a score of a native checkpoint instead of
+// generating text: "likelihood" (likelihood:CKPT, the answer's mean
+// log-likelihood, a checkpoint trained with spag train --objective apo) and
+// "scalar" (scalar:CKPT, the checkpoint's scalar head, trained with spag
+// train --objective apo --score scalar). They register themselves with
+// [players] on import.
 package likelihood
 
 import (
@@ -15,12 +18,23 @@ import (
 	"github.com/spag-go/spag/rl/checkpoint"
 )
 
-func init() { players.Register("likelihood", backend{}) }
+func init() {
+	players.Register("likelihood", backend{name: "likelihood", training: "spag train --objective apo",
+		rates: "by likelihood", play: func(m *native.Model) game.Player { return apo.LikelihoodRewardModel{Scorer: m} }})
+	players.Register("scalar", backend{name: "scalar", training: "spag train --objective apo --score scalar", scalar: true,
+		rates: "10·sigmoid(score of its scalar head)", play: func(m *native.Model) game.Player { return apo.ScalarRewardModel{Scorer: valueScorer{m}} }})
+}
 
-type backend struct{}
+// backend is one kind of native reward model.
+type backend struct {
+	name, training, rates string
+	// scalar marks the kind that needs the checkpoint's scalar head.
+	scalar bool
+	play   func(*native.Model) game.Player
+}
 
-func (backend) Help() string {
-	return "APO reward model only: likelihood:CKPT, a native checkpoint trained with spag train --objective apo, rating answers by likelihood"
+func (b backend) Help() string {
+	return fmt.Sprintf("APO reward model only: %s:CKPT, a native checkpoint trained with %s, rating answers %s", b.name, b.training, b.rates)
 }
 
 func (backend) Keys(players.Env) []string { return nil }
@@ -31,22 +45,32 @@ func (backend) Resolve(spec players.Spec) (players.Spec, string, error) {
 	return players.ResolveFile(spec)
 }
 
-func (backend) Open(ctx context.Context, spec players.Spec, env players.Env) (game.Player, error) {
+func (b backend) Open(ctx context.Context, spec players.Spec, env players.Env) (game.Player, error) {
 	switch {
 	case env.Game != "apo" || env.Role != apo.RewardModel:
-		return nil, players.Usagef("a likelihood model rates answers; it can only be the --reward-model of spag apo")
+		return nil, players.Usagef("a %s model rates answers; it can only be the --reward-model of spag apo", b.name)
 	case spec.Arg == "":
-		return nil, players.Usagef("name the checkpoint, likelihood:CKPT (one trained with spag train --objective apo)")
+		return nil, players.Usagef("name the checkpoint, %s:CKPT (one trained with %s)", b.name, b.training)
 	case len(spec.Options) > 0:
-		return nil, players.Usagef("likelihood takes no options")
+		return nil, players.Usagef("%s takes no options", b.name)
 	}
 	ck, err := checkpoint.Load(spec.Arg)
 	if err != nil {
 		return nil, err
 	}
+	if b.scalar && !ck.Params.Config.ScoreHead {
+		return nil, players.Usagef("%s has no scalar head: train one with %s, or play it as likelihood:%s", spec.Arg, b.training, spec.Arg)
+	}
 	m, err := native.NewModel(ck.Vocab, ck.Params)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec.Arg, err)
 	}
-	return apo.LikelihoodRewardModel{Scorer: m}, nil
+	return b.play(m), nil
+}
+
+// valueScorer scores a response by the model's scalar head.
+type valueScorer struct{ m *native.Model }
+
+func (v valueScorer) ResponseScore(prompt, response string) (float64, error) {
+	return v.m.ResponseValue(prompt, response)
 }

@@ -34,6 +34,9 @@ type Model struct {
 	// cos and sin hold the rotation of pair i at position t at
 	// [t*headDim/2+i].
 	cos, sin []float32
+	// scoreW and scoreB are the scalar head's weights (nil without one).
+	scoreW []float32
+	scoreB float32
 }
 
 // layer is one transformer block. The (in, out) matrices are packed
@@ -88,6 +91,9 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 			o: pack(n("attn_output"), D, D), gate: pack(n("ffn_gate"), D, cfg.FFN),
 			up: pack(n("ffn_up"), D, cfg.FFN), down: pack(n("ffn_down"), cfg.FFN, D),
 		})
+	}
+	if cfg.ScoreHead {
+		m.scoreW, m.scoreB = w[model.ScoreHeadWeight], w[model.ScoreHeadBias][0]
 	}
 	half := cfg.HeadDim() / 2
 	m.cos = make([]float32, cfg.Context*half)
@@ -202,6 +208,30 @@ func (m *Model) ResponseScore(prompt, response string) (float64, error) {
 		sum += v
 	}
 	return sum / float64(len(toks)-start), nil
+}
+
+// ErrNoScoreHead reports a model without the scalar head that
+// [Model.ResponseValue] reads.
+var ErrNoScoreHead = errors.New("the model has no scalar head (train one with spag train --objective apo --score scalar)")
+
+// ResponseValue is the scalar head's score of response after prompt, as
+// training computes it (rl/model's score runner): the sequence laid out as
+// for [Model.ResponseScore] without its end token, and the head applied to
+// the final-normed hidden state of its last token.
+func (m *Model) ResponseValue(prompt, response string) (float64, error) {
+	if m.scoreW == nil {
+		return 0, ErrNoScoreHead
+	}
+	toks, _ := m.Vocab.ScoringSequence(prompt, response, m.Config.Context)
+	ws := new(workspace)
+	if _, err := m.forward(ws, []chunk{{m.NewCache(), toks[:len(toks)-1]}}, false); err != nil {
+		return 0, err
+	}
+	s := float64(m.scoreB)
+	for j, h := range ws.hx[:m.Config.Dim] {
+		s += float64(h) * float64(m.scoreW[j])
+	}
+	return s, nil
 }
 
 // LogSoftmaxAt is log softmax(logits)[id]. The exponentials are taken in

@@ -9,6 +9,13 @@
 // length, the JSON [Header], then every tensor listed in the header as
 // little-endian float32 in order, then a CRC-32 (IEEE) of everything before
 // it. The package depends on rl/model and rl/tokenizer only.
+//
+// A model with a scalar head (a reward model's value head) has
+// "score_head": true in the header's model configuration and two more
+// tensors after output.weight, score_head.weight (dim) and score_head.bias
+// (1), in the weights and in each optimizer moment alike. Files written
+// before heads existed have neither and load as models without a head;
+// a model without a head is written exactly as before.
 package checkpoint
 
 import (

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,5 +170,52 @@ func TestStrip(t *testing.T) {
 				t.Fatalf("the stripped checkpoint reads back as %+v, %v", back, err)
 			}
 		})
+	}
+}
+
+// TestScoreHead: a model with a scalar head round-trips with it (weights
+// and optimizer moments), the header says so, and a model without one
+// writes the header it wrote before heads existed (no score_head field).
+func TestScoreHead(t *testing.T) {
+	dir := t.TempDir()
+	plain := testCheckpoint(t, false)
+	if err := Save(filepath.Join(dir, "plain.ckpt"), plain); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "plain.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("score_head")) {
+		t.Error("a checkpoint without a head mentions score_head")
+	}
+	c := testCheckpoint(t, true)
+	c.Params = model.WithScoreHead(c.Params, 4)
+	n := len(c.Params.Tensors)
+	c.Params.Tensors[n-1].Data().([]float32)[0] = 0.25 // a bias to keep
+	c.Optimizer.M = append(c.Optimizer.M, make([]float32, c.Params.Config.Dim), []float32{1})
+	c.Optimizer.V = append(c.Optimizer.V, make([]float32, c.Params.Config.Dim), []float32{2})
+	path := filepath.Join(dir, "head.ckpt")
+	if err := Save(path, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Params.Config.ScoreHead || len(got.Params.Tensors) != n {
+		t.Fatalf("loaded %d tensors, head %v; want %d with a head", len(got.Params.Tensors), got.Params.Config.ScoreHead, n)
+	}
+	for i := range c.Params.Tensors {
+		if !reflect.DeepEqual(got.Params.Tensors[i].Data(), c.Params.Tensors[i].Data()) {
+			t.Errorf("tensor %d changed", i)
+		}
+	}
+	if !reflect.DeepEqual(got.Optimizer, c.Optimizer) {
+		t.Error("optimizer state changed")
+	}
+	h, err := ReadHeader(path)
+	if err != nil || !h.Model.ScoreHead || h.Tensors[n-2].Name != model.ScoreHeadWeight {
+		t.Errorf("header: %v, %+v", err, h)
 	}
 }

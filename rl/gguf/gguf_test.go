@@ -356,3 +356,13 @@ func FuzzParse(f *testing.F) {
 }
 
 func bufioWriter(w *bytes.Buffer) *bufio.Writer { return bufio.NewWriter(w) }
+
+// TestWriteLeavesOutScoreHead: a reward model with a scalar head exports
+// its language model, which servers can read; the head stays behind.
+func TestWriteLeavesOutScoreHead(t *testing.T) {
+	v, p := testModel(t, true, 4)
+	_, _, p2 := decode(t, encode(t, v, model.WithScoreHead(p, 1), F32))
+	if p2.Config != p.Config || len(p2.Tensors) != len(p.Tensors) {
+		t.Fatalf("config %+v with %d tensors, want %+v with %d", p2.Config, len(p2.Tensors), p.Config, len(p.Tensors))
+	}
+}

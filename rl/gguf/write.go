@@ -40,6 +40,12 @@ func Write(w io.Writer, vocab *tokenizer.Vocab, p *model.Params, opt WriteOption
 	if len(p.Tensors) != len(specs) {
 		return fmt.Errorf("write gguf: %d tensors, the model needs %d", len(p.Tensors), len(specs))
 	}
+	if cfg.ScoreHead {
+		// The scalar head is not part of the llama architecture that
+		// servers read: export the language model, whose tensors come first.
+		specs = specs[:len(specs)-2]
+		cfg.ScoreHead = false
+	}
 	name := opt.Name
 	if name == "" {
 		name = "spag"

@@ -37,6 +37,11 @@ type Config struct {
 	Context   int     `json:"context"`    // maximum sequence length
 	NormEps   float64 `json:"norm_eps"`   // RMSNorm epsilon
 	RopeTheta float64 `json:"rope_theta"` // rotary base frequency
+	// ScoreHead adds a scalar head (a reward model's value head): a weight
+	// vector of width Dim and a bias, applied to the final-normed hidden
+	// state of a sequence's last token (see [NewScoreRunner]). Configurations
+	// written before it existed have none, and omit the field.
+	ScoreHead bool `json:"score_head,omitempty"`
 }
 
 // presets are the named configurations; Vocab is the target size of a
@@ -116,8 +121,23 @@ func (c Config) ParamSpecs() []ParamSpec {
 			ParamSpec{p + "ffn_down.weight", []int{c.FFN, c.Dim}},
 		)
 	}
-	return append(specs, ParamSpec{"output_norm.weight", []int{c.Dim}}, ParamSpec{"output.weight", []int{c.Dim, c.Vocab}})
+	specs = append(specs, ParamSpec{"output_norm.weight", []int{c.Dim}}, ParamSpec{"output.weight", []int{c.Dim, c.Vocab}})
+	if c.ScoreHead {
+		specs = append(specs, ParamSpec{ScoreHeadWeight, []int{c.Dim}}, ParamSpec{ScoreHeadBias, []int{1}})
+	}
+	return specs
 }
+
+// The scalar head's tensors, last in [Config.ParamSpecs] when
+// [Config.ScoreHead] is set. They are not part of the llama architecture:
+// GGUF export leaves them out.
+const (
+	ScoreHeadWeight = "score_head.weight"
+	ScoreHeadBias   = "score_head.bias"
+)
+
+// IsScoreHead reports whether a tensor name is one of the scalar head's.
+func IsScoreHead(name string) bool { return name == ScoreHeadWeight || name == ScoreHeadBias }
 
 // NumParams counts the scalar weights.
 func (c Config) NumParams() int {

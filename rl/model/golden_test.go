@@ -18,7 +18,8 @@ type modelGolden struct {
 	Targets []int                `json:"targets"`
 	Coef    []float64            `json:"coef"`
 	Params  map[string][]float64 `json:"params"`
-	Logp    []float64            `json:"logp"`
+	Logp    []float64            `json:"logp"` // the scores, with Lengths
+	Lengths []int                `json:"lengths"`
 	Loss    float64              `json:"loss"`
 	Grads   map[string][]float64 `json:"grads"`
 }
@@ -85,6 +86,58 @@ func matchesPyTorch(t *testing.T, file string) {
 			for i := range logp {
 				if !relClose(logp[i], g.Logp[i], tc.tol) {
 					t.Errorf("logp[%d] = %.10g, torch %.10g", i, logp[i], g.Logp[i])
+				}
+			}
+			grads, err := r.Grads()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range tc.p.Config.ParamSpecs() {
+				want := g.Grads[s.Name]
+				for j := range want {
+					if !relClose(grads[i][j], want[j], tc.tol*10) {
+						t.Errorf("grad %s[%d] = %.10g, torch %.10g", s.Name, j, grads[i][j], want[j])
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestScoreHeadMatchesPyTorch compares the scalar head's scores and the
+// gradients of a weighted sum of them, for every weight, with the PyTorch
+// reference; the second sequence is right-padded.
+func TestScoreHeadMatchesPyTorch(t *testing.T) {
+	g, p64 := loadGolden(t, "testdata/model_golden_score.json")
+	if !p64.Config.ScoreHead || len(g.Lengths) != g.Batch {
+		t.Fatal("golden has no scalar head or no lengths")
+	}
+	p32, err := p64.Convert(tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		p    *Params
+		tol  float64
+	}{{"float64", p64, 1e-9}, {"float32", p32, 2e-4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewScoreRunner(tc.p, g.Batch, g.Length, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			loss, scores, err := r.RunScores(g.Inputs, g.Lengths, weightedSum(g.Coef))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !relClose(loss, g.Loss, tc.tol) {
+				t.Errorf("loss %.10g, torch %.10g", loss, g.Loss)
+			}
+			for i := range g.Logp {
+				if !relClose(scores[i], g.Logp[i], tc.tol) {
+					t.Errorf("score[%d] = %.10g, torch %.10g", i, scores[i], g.Logp[i])
 				}
 			}
 			grads, err := r.Grads()

@@ -21,10 +21,21 @@ type Params struct {
 
 // Init draws weights for cfg from a seeded generator: matrices from
 // N(0, 0.02²) (the residual output projections attn_output and ffn_down
-// scaled down by sqrt(2·layers), as in GPT-2), norm gains at 1.
+// scaled down by sqrt(2·layers), as in GPT-2), norm gains at 1, and a
+// scalar head, when cfg has one, as [WithScoreHead] adds it with the same
+// seed (the other weights are those of the same cfg without the head).
 func Init(cfg Config, seed uint64) (*Params, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.ScoreHead {
+		lm := cfg
+		lm.ScoreHead = false
+		p, err := Init(lm, seed)
+		if err != nil {
+			return nil, err
+		}
+		return WithScoreHead(p, seed), nil
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	p := &Params{Config: cfg}
@@ -51,6 +62,40 @@ func Init(cfg Config, seed uint64) (*Params, error) {
 		p.Tensors = append(p.Tensors, tensor.New(tensor.WithShape(s.Shape...), tensor.WithBacking(data)))
 	}
 	return p, nil
+}
+
+// scoreHeadStd is the standard deviation of the scalar head's initial
+// weights: small, so that a new head scores every answer near its bias (0)
+// yet passes gradient back into the model from the first step.
+const scoreHeadStd = 0.02
+
+// WithScoreHead returns p with a scalar head, its weights drawn from
+// N(0, scoreHeadStd²) by a generator seeded with seed and its bias 0; p
+// itself when it has one already. The result shares p's other tensors.
+func WithScoreHead(p *Params, seed uint64) *Params {
+	if p.Config.ScoreHead {
+		return p
+	}
+	cfg := p.Config
+	cfg.ScoreHead = true
+	rng := rand.New(rand.NewPCG(seed, 0x5c0e))
+	w := make([]float64, cfg.Dim)
+	for i := range w {
+		w[i] = rng.NormFloat64() * scoreHeadStd
+	}
+	q := &Params{Config: cfg, Tensors: append([]*tensor.Dense(nil), p.Tensors...)}
+	for _, d := range [][]float64{w, {0}} {
+		var backing any = d
+		if p.Dtype() == tensor.Float32 {
+			f := make([]float32, len(d))
+			for i, v := range d {
+				f[i] = float32(v)
+			}
+			backing = f
+		}
+		q.Tensors = append(q.Tensors, tensor.New(tensor.WithShape(len(d)), tensor.WithBacking(backing)))
+	}
+	return q
 }
 
 // Dtype is the element type of the weights.

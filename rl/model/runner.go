@@ -22,6 +22,8 @@ type Runner struct {
 	params        *Params
 	batch, length int
 	train         bool
+	// score marks a runner of the scalar head (see [NewScoreRunner]).
+	score bool
 
 	g          *G.ExprGraph
 	vm         G.VM
@@ -29,12 +31,31 @@ type Runner struct {
 	tokens     *G.Node
 	tokensT    *tensor.Dense
 	targets    []int // read by the log-softmax head on every run
+	last       []int // read by the scalar head on every run
 	loss       *lossOp
+	// graded marks the parameters the runner's output depends on (the
+	// language-model head and the scalar head exclude each other); the
+	// others' gradients are zero.
+	graded []bool
 }
 
 // NewRunner builds the graph for batches of batch sequences of length
 // tokens, with gradients when train is true.
 func NewRunner(p *Params, batch, length int, train bool) (*Runner, error) {
+	return newRunner(p, batch, length, train, false)
+}
+
+// NewScoreRunner builds the graph of the scalar head for batches of batch
+// sequences of length tokens (see [Runner.RunScores]), with gradients when
+// train is true. p must have a scalar head ([Config.ScoreHead]).
+func NewScoreRunner(p *Params, batch, length int, train bool) (*Runner, error) {
+	if !p.Config.ScoreHead {
+		return nil, errors.New("new score runner: the model has no scalar head")
+	}
+	return newRunner(p, batch, length, train, true)
+}
+
+func newRunner(p *Params, batch, length int, train, score bool) (*Runner, error) {
 	cfg := p.Config
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -42,8 +63,11 @@ func NewRunner(p *Params, batch, length int, train bool) (*Runner, error) {
 	if batch < 1 || length < 1 || length > cfg.Context {
 		return nil, fmt.Errorf("new runner: batch %d and length %d must be positive, length at most the context %d", batch, length, cfg.Context)
 	}
-	r := &Runner{params: p, batch: batch, length: length, train: train, g: G.NewGraph()}
+	r := &Runner{params: p, batch: batch, length: length, train: train, score: score, g: G.NewGraph()}
 	r.loss = &lossOp{n: batch * length}
+	if score {
+		r.loss.n = batch
+	}
 	var err error
 	switch dt := p.Dtype(); dt {
 	case tensor.Float32:
@@ -126,20 +150,38 @@ func build[T float](r *Runner) (err error) {
 		x = addMul(x, act, p("ffn_down"))
 	}
 	x = rmsNorm(x, byName["output_norm.weight"])
-	logits := mul(x, byName["output.weight"])
-	head := &logSoftmaxPick[T]{rows: BT, vocab: cfg.Vocab, targets: make([]int, BT)}
-	r.targets = head.targets
-	logp := must(newBlock[T](head).apply(logits))
-	lossNode := must(G.ApplyOp(r.loss, logp))
+	var out *G.Node
+	if r.score {
+		head := &scoreHead[T]{batch: B, length: T_, dim: D, last: make([]int, B)}
+		r.last = head.last
+		out = must(newBlock[T](head).apply(x, byName[ScoreHeadWeight], byName[ScoreHeadBias]))
+	} else {
+		logits := mul(x, byName["output.weight"])
+		head := &logSoftmaxPick[T]{rows: BT, vocab: cfg.Vocab, targets: make([]int, BT)}
+		r.targets = head.targets
+		out = must(newBlock[T](head).apply(logits))
+	}
+	lossNode := must(G.ApplyOp(r.loss, out))
 	if err != nil {
 		return err
 	}
 
 	if r.train {
-		if _, err := G.Grad(lossNode, r.paramNodes...); err != nil {
+		var wrt G.Nodes
+		for i, s := range specs {
+			on := !IsScoreHead(s.Name)
+			if r.score {
+				on = s.Name != "output.weight"
+			}
+			r.graded = append(r.graded, on)
+			if on {
+				wrt = append(wrt, r.paramNodes[i])
+			}
+		}
+		if _, err := G.Grad(lossNode, wrt...); err != nil {
 			return fmt.Errorf("differentiate: %w", err)
 		}
-		r.vm = G.NewTapeMachine(g, G.BindDualValues(r.paramNodes...))
+		r.vm = G.NewTapeMachine(g, G.BindDualValues(wrt...))
 	} else {
 		r.vm = G.NewTapeMachine(g)
 	}
@@ -156,6 +198,9 @@ var ErrBatchShape = errors.New("batch does not fit the runner")
 // token ids row-major; target ids at padded positions may be any valid id
 // (use 0). loss may be nil for evaluation (it then counts as 0).
 func (r *Runner) Run(inputs, targets []int, loss LossFunc) (value float64, tokenLogp []float64, err error) {
+	if r.score {
+		return 0, nil, errors.New("run: a score runner runs with RunScores")
+	}
 	n := r.batch * r.length
 	if len(inputs) != n || len(targets) != n {
 		return 0, nil, fmt.Errorf("%w: %d inputs and %d targets, want %d×%d = %d", ErrBatchShape, len(inputs), len(targets), r.batch, r.length, n)
@@ -169,6 +214,42 @@ func (r *Runner) Run(inputs, targets []int, loss LossFunc) (value float64, token
 		tok[i] = inputs[i]
 	}
 	copy(r.targets, targets)
+	return r.run(loss)
+}
+
+// RunScores computes the scalar head's score of every sequence of the batch
+// (the head applied to the final-normed hidden state at position
+// lengths[b]-1 of row b), hands them to loss and, for a training runner,
+// back-propagates loss's gradient (one entry per sequence) into the
+// parameter gradients, as [Runner.Run] does. inputs holds batch×length
+// token ids row-major; a row of length 0 is padding, whose score (that of
+// its first position) loss must ignore. loss may be nil for evaluation.
+func (r *Runner) RunScores(inputs, lengths []int, loss LossFunc) (value float64, scores []float64, err error) {
+	if !r.score {
+		return 0, nil, errors.New("run scores: the runner was built without the scalar head (NewScoreRunner)")
+	}
+	if len(inputs) != r.batch*r.length || len(lengths) != r.batch {
+		return 0, nil, fmt.Errorf("%w: %d inputs and %d lengths, want %d×%d and %d", ErrBatchShape, len(inputs), len(lengths), r.batch, r.length, r.batch)
+	}
+	V := r.params.Config.Vocab
+	tok := r.tokensT.Data().([]int)
+	for i, t := range inputs {
+		if t < 0 || t >= V {
+			return 0, nil, fmt.Errorf("%w: token %d (%d) outside the vocabulary of %d", ErrBatchShape, i, t, V)
+		}
+		tok[i] = t
+	}
+	for b, n := range lengths {
+		if n < 0 || n > r.length {
+			return 0, nil, fmt.Errorf("%w: row %d has length %d, want 0..%d", ErrBatchShape, b, n, r.length)
+		}
+		r.last[b] = max(n-1, 0)
+	}
+	return r.run(loss)
+}
+
+// run runs the machine once with loss on the graph's output.
+func (r *Runner) run(loss LossFunc) (value float64, out []float64, err error) {
 	if loss == nil {
 		loss = func(lp []float64) (float64, []float64, error) { return 0, make([]float64, len(lp)), nil }
 	}
@@ -191,6 +272,9 @@ func (r *Runner) AddGrads(dst [][]float32) error {
 		return errors.New("add grads: runner was built without gradients")
 	}
 	for i, n := range r.paramNodes {
+		if !r.graded[i] {
+			continue
+		}
 		gv, err := n.Grad()
 		if err != nil {
 			return fmt.Errorf("read gradient of %s: %w", n.Name(), err)
@@ -219,6 +303,10 @@ func (r *Runner) Grads() ([][]float64, error) {
 	}
 	out := make([][]float64, len(r.paramNodes))
 	for i, n := range r.paramNodes {
+		if !r.graded[i] {
+			out[i] = make([]float64, r.params.Tensors[i].Shape().TotalSize())
+			continue
+		}
 		gv, err := n.Grad()
 		if err != nil {
 			return nil, fmt.Errorf("read gradient of %s: %w", n.Name(), err)

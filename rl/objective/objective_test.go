@@ -253,3 +253,31 @@ func ExampleSPAG() {
 	fmt.Printf("loss %.3f grad %.3f %.3f\n", res.Loss, res.Grad[0], res.Grad[1])
 	// Output: loss 0.000 grad -0.800 -0.500
 }
+
+// TestCalibrationErrorBins checks the ECE over several bins by hand:
+//
+//	item 1, prefs (1, 0), scores (0, 0):       q = 0.5,  bin 5, outcome 1
+//	item 2, prefs (0, 1), scores (ln 3, 0):    q = 0.75, bin 7, outcome 0
+//	item 3, prefs (1, 0), scores (ln 3, 0):    q = 0.75, bin 7, outcome 1
+//	item 4, prefs (1, 0, 1, -1), scores (ln 3, 0, ln 3, 9):
+//	  (0,1) q = 0.75, bin 7, outcome 1; (0,2) a tie, skipped;
+//	  (1,2) q = 0.25, bin 2, outcome 0; slot 3 is padding.
+//
+// Ten bins: bin 2 holds 1 pair, |0 - 0.25|; bin 5 1 pair, |1 - 0.5|; bin 7
+// 3 pairs, |2/3 - 0.75| = 1/12: ECE = (0.25 + 0.5 + 3/12)/5 = 0.2. One
+// bin: mean outcome 3/5, mean confidence (0.5 + 3·0.75 + 0.25)/5 = 3/5:
+// ECE 0.
+func TestCalibrationErrorBins(t *testing.T) {
+	ln3 := math.Log(3)
+	items := []RMItem{{Prefs: []float64{1, 0}}, {Prefs: []float64{0, 1}}, {Prefs: []float64{1, 0}}, {Prefs: []float64{1, 0, 1, -1}}}
+	scores := [][]float64{{0, 0}, {ln3, 0}, {ln3, 0}, {ln3, 0, ln3, 9}}
+	if ece, ok := CalibrationError(items, scores, 10); !ok || math.Abs(ece-0.2) > 1e-12 {
+		t.Errorf("ECE over 10 bins %v, %v; want 0.2", ece, ok)
+	}
+	if ece, ok := CalibrationError(items, scores, 1); !ok || math.Abs(ece) > 1e-12 {
+		t.Errorf("ECE over 1 bin %v, %v; want 0", ece, ok)
+	}
+	if _, ok := CalibrationError(items, scores, 0); ok {
+		t.Error("ECE with no bins reported ok")
+	}
+}

@@ -34,7 +34,26 @@ type Metrics struct {
 	// PrefAccuracy is the fraction of the batch's preference pairs that the
 	// scores rank correctly before the update (apo objective only).
 	PrefAccuracy *float64 `json:"pref_accuracy,omitempty"`
+	// HeldOut is the reward model's evaluation on the held-out items after
+	// the step, on the last step of every epoch and of the run (apo
+	// objective with held-out items only).
+	HeldOut *RMEval `json:"heldout,omitempty"`
 }
+
+// RMEval is a reward model's evaluation on a set of items.
+type RMEval struct {
+	// PrefAccuracy is the fraction of ordered preference pairs scored in
+	// the right order.
+	PrefAccuracy float64 `json:"pref_accuracy"`
+	// ECE is the expected calibration error of the Bradley–Terry
+	// probabilities sigmoid(s_a - s_b) over ECEBins equal-width bins
+	// (objective.CalibrationError).
+	ECE   float64 `json:"ece"`
+	Pairs int     `json:"pairs"` // ordered preference pairs
+}
+
+// ECEBins is the number of equal-width probability bins of RMEval.ECE.
+const ECEBins = 10
 
 // MetricsSink receives the metrics of every step. The SQLite store can
 // implement it; [JSONL] and [Console] are provided here.
@@ -94,6 +113,9 @@ func (c *Console) WriteMetrics(_ context.Context, m Metrics) error {
 	} else {
 		_, err = fmt.Fprintf(c.w, "step %5d  epoch %2d  loss %9.5f  kl %+8.5f  clip %4.2f  gnorm %8.4f  lr %.2e  tok/s %7.0f\n",
 			m.Step, m.Epoch, m.Loss, m.KL, m.ClipFrac, m.GradNorm, m.LR, m.TokensPerSec)
+	}
+	if err == nil && m.HeldOut != nil {
+		_, err = fmt.Fprintf(c.w, "epoch %2d held-out: acc %.4f  ece %.4f  (%d pairs)\n", m.Epoch, m.HeldOut.PrefAccuracy, m.HeldOut.ECE, m.HeldOut.Pairs)
 	}
 	if err != nil {
 		return fmt.Errorf("print metrics: %w", err)

@@ -2,10 +2,13 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/objective"
 )
 
@@ -46,10 +49,16 @@ func accuracy(t *testing.T, tr *Trainer) float64 {
 }
 
 func TestAPOLearnsPreferences(t *testing.T) {
+	for _, score := range []string{ScoreLikelihood, ScoreScalar} {
+		t.Run(score, func(t *testing.T) { apoLearnsPreferences(t, score) })
+	}
+}
+
+func apoLearnsPreferences(t *testing.T, score string) {
 	ctx := context.Background()
 	ex := rmData()
 	cfg := testConfig(ObjectiveAPO, 30)
-	cfg.BatchSize = 3 // items per step
+	cfg.BatchSize, cfg.Score = 3, score // items per step
 	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
 	if err != nil {
 		t.Fatal(err)
@@ -78,27 +87,57 @@ func TestAPOLearnsPreferences(t *testing.T) {
 }
 
 // TestAPOGradientMatchesFiniteDifferences checks the chain from the APO
-// loss through the sequence scores to the weights: the accumulated
-// gradient of a batch against central differences of the loss, and its
-// independence from the micro-batch size.
+// loss through the sequence scores to the weights, for the likelihood and
+// the scalar score: the accumulated gradient of a batch against central
+// differences of the loss (the embedding matrix, and the scalar head), and
+// its independence from the micro-batch size (5 leaves padding rows).
 func TestAPOGradientMatchesFiniteDifferences(t *testing.T) {
+	for _, score := range []string{ScoreLikelihood, ScoreScalar} {
+		t.Run(score, func(t *testing.T) { apoGradientMatchesFiniteDifferences(t, score) })
+	}
+}
+
+func apoGradientMatchesFiniteDifferences(t *testing.T, score string) {
 	ctx := context.Background()
 	ex := rmData()
-	var grads [2][]float32
-	for k, micro := range []int{1, 4} {
+	init := func() *checkpoint.Checkpoint {
+		c := initCheckpoint(t, ex)
+		if score == ScoreScalar {
+			// A head larger than a new one's, so that the gradient reaching
+			// the embedding stands well above the differences' noise.
+			c.Params = model.WithScoreHead(c.Params, 3)
+			for _, v := range [][]float32{c.Params.Tensors[len(c.Params.Tensors)-2].Data().([]float32)} {
+				for j := range v {
+					v[j] *= 25
+				}
+			}
+		}
+		return c
+	}
+	checkedTensors := []int{0}
+	var grads [2][][]float32
+	for k, micro := range []int{1, 5} {
 		cfg := testConfig(ObjectiveAPO, 1)
-		cfg.BatchSize, cfg.MicroBatch = len(words), micro
-		tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+		cfg.BatchSize, cfg.MicroBatch, cfg.Score = len(words), micro, score
+		tr, err := New(ctx, cfg, init(), nil, ex)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if score == ScoreScalar {
+			n := len(tr.Params().Tensors)
+			// Not the bias: pair losses depend on score differences only,
+			// so its gradient is 0 (checked against the PyTorch golden in
+			// rl/model).
+			checkedTensors = []int{0, n - 2}
 		}
 		batch := tr.nextBatch()
 		b, err := tr.rmGradients(ctx, batch)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The embedding matrix: tensor 0.
-		grads[k] = append([]float32(nil), tr.grads[0]...)
+		for _, ti := range checkedTensors {
+			grads[k] = append(grads[k], append([]float32(nil), tr.grads[ti]...))
+		}
 		if k == 1 {
 			tr.Close()
 			break
@@ -126,35 +165,39 @@ func TestAPOGradientMatchesFiniteDifferences(t *testing.T) {
 			}
 			return l
 		}
-		w := tr.Params().Tensors[0].Data().([]float32)
-		checked := 0
-		for j := range w {
-			if math.Abs(float64(tr.grads[0][j])) < 1e-3 {
-				continue // rows of tokens the batch does not use, or tiny
+		for _, ti := range checkedTensors {
+			w := tr.Params().Tensors[ti].Data().([]float32)
+			checked := 0
+			for j := range w {
+				if math.Abs(float64(tr.grads[ti][j])) < 1e-3 {
+					continue // rows of tokens the batch does not use, or tiny
+				}
+				const h = 1e-2
+				old := w[j]
+				w[j] = old + h
+				up := lossAt()
+				w[j] = old - h
+				down := lossAt()
+				w[j] = old
+				fd := (up - down) / (2 * h)
+				if g := float64(tr.grads[ti][j]); math.Abs(fd-g) > 0.05*math.Abs(g)+1e-4 {
+					t.Errorf("tensor %d weight %d: gradient %.6g, central difference %.6g", ti, j, g, fd)
+				}
+				if checked++; checked == 12 {
+					break
+				}
 			}
-			const h = 1e-2
-			old := w[j]
-			w[j] = old + h
-			up := lossAt()
-			w[j] = old - h
-			down := lossAt()
-			w[j] = old
-			fd := (up - down) / (2 * h)
-			if g := float64(tr.grads[0][j]); math.Abs(fd-g) > 0.05*math.Abs(g)+1e-4 {
-				t.Errorf("weight %d: gradient %.6g, central difference %.6g", j, g, fd)
+			if want := min(12, len(w)); checked < want {
+				t.Fatalf("tensor %d: only %d weights with a gradient to check", ti, checked)
 			}
-			if checked++; checked == 12 {
-				break
-			}
-		}
-		if checked < 12 {
-			t.Fatalf("only %d weights with a gradient to check", checked)
 		}
 		tr.Close()
 	}
-	for j := range grads[0] {
-		if d := math.Abs(float64(grads[0][j] - grads[1][j])); d > 1e-5*(1+math.Abs(float64(grads[0][j]))) {
-			t.Fatalf("weight %d: gradient %g with micro-batch 1, %g with 4", j, grads[0][j], grads[1][j])
+	for i := range grads[0] {
+		for j := range grads[0][i] {
+			if d := math.Abs(float64(grads[0][i][j] - grads[1][i][j])); d > 1e-5*(1+math.Abs(float64(grads[0][i][j]))) {
+				t.Fatalf("tensor %d weight %d: gradient %g with micro-batch 1, %g with 5", checkedTensors[i], j, grads[0][i][j], grads[1][i][j])
+			}
 		}
 	}
 }
@@ -175,5 +218,64 @@ func TestAPODataErrors(t *testing.T) {
 	cfg.APO = testConfig(ObjectiveAPO, 1).APO
 	if _, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex); err == nil {
 		t.Error("apo coefficients accepted for sft")
+	}
+	cfg = testConfig(ObjectiveSFT, 1)
+	cfg.Score = ScoreScalar
+	if _, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex); err == nil || !strings.Contains(err.Error(), "apo objective only") {
+		t.Errorf("the scalar score for sft: %v", err)
+	}
+}
+
+// TestAPOHeldOut: with held-out items, the step that ends each epoch (and
+// the last) carries their accuracy and ECE, as EvaluateRM computes them,
+// and the console prints them.
+func TestAPOHeldOut(t *testing.T) {
+	ctx := context.Background()
+	ex := rmData()
+	cfg := testConfig(ObjectiveAPO, 5)
+	cfg.BatchSize, cfg.Score = 4, ScoreScalar // items per step, of 6
+	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.SetHeldOut(ex[:6]); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	console := NewConsole(&out, 1)
+	var evaluated []int
+	for tr.Step() < tr.Total() {
+		m, err := tr.TrainStep(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.HeldOut != nil {
+			evaluated = append(evaluated, m.Step)
+			if m.HeldOut.Pairs != 3 || m.HeldOut.PrefAccuracy < 0 || m.HeldOut.PrefAccuracy > 1 || m.HeldOut.ECE < 0 || m.HeldOut.ECE > 1 {
+				t.Errorf("step %d: held-out %+v", m.Step, *m.HeldOut)
+			}
+		}
+		console.WriteMetrics(ctx, m)
+	}
+	// Steps take 4 items of 6, so the first epoch ends inside step 2, the
+	// second with step 3 and the third with step 5, the last.
+	if fmt.Sprint(evaluated) != "[2 3 5]" {
+		t.Errorf("held-out evaluated after steps %v, want [2 3 5]", evaluated)
+	}
+	if strings.Count(out.String(), "held-out: acc") != 3 {
+		t.Errorf("console:\n%s", out.String())
+	}
+	got, err := tr.EvaluateHeldOut(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tr.Scores(ctx, tr.Params(), []int{0, 1, 2, 3, 4, 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := EvaluateRM([]objective.RMItem{tr.items[0].item, tr.items[1].item, tr.items[2].item}, [][]float64{s[0:2], s[2:4], s[4:6]})
+	if *got != *want {
+		t.Errorf("held-out %+v, the same items scored as training items %+v", *got, *want)
 	}
 }

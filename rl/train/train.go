@@ -54,6 +54,12 @@ const (
 	ObjectiveAPO  = "apo"
 )
 
+// Reward-model scores of the apo objective (Config.Score).
+const (
+	ScoreLikelihood = "likelihood"
+	ScoreScalar     = "scalar"
+)
+
 // Config is a training run's configuration. It is stored in checkpoints and
 // must match exactly when a run resumes.
 type Config struct {
@@ -64,6 +70,11 @@ type Config struct {
 	// APO holds the reward-model coefficients of the apo objective; nil
 	// for the others (and absent from their stored configuration).
 	APO *objective.APOParams `json:"apo,omitempty"`
+	// Score is the apo objective's reward-model score s(x, y): "" (the
+	// default, also written "likelihood") for the response's mean token
+	// log-likelihood, "scalar" for the model's scalar head (added to a
+	// model without one, seeded by Seed; see model.WithScoreHead).
+	Score string `json:"score,omitempty"`
 
 	LR          float64 `json:"lr"`           // peak learning rate
 	MinLR       float64 `json:"min_lr"`       // learning rate at the end of the cosine
@@ -118,6 +129,10 @@ func (c Config) Validate(m model.Config) error {
 		return fmt.Errorf("train config: objective %q, want sft, spag, var or apo", c.Objective)
 	case (c.Objective == ObjectiveAPO) != (c.APO != nil):
 		return fmt.Errorf("train config: apo coefficients are set exactly for the apo objective")
+	case c.Score != "" && c.Score != ScoreLikelihood && c.Score != ScoreScalar:
+		return fmt.Errorf("train config: score %q, want likelihood or scalar", c.Score)
+	case c.Score == ScoreScalar && c.Objective != ObjectiveAPO:
+		return fmt.Errorf("train config: the scalar score is a reward model's, for the apo objective only")
 	case c.APO != nil && (c.APO.Gamma < 0 || c.APO.Mu < 0 || c.APO.Samples < 1):
 		return fmt.Errorf("train config: apo gamma %v and mu %v must not be negative, samples %d must be positive", c.APO.Gamma, c.APO.Mu, c.APO.Samples)
 	case !(c.LR > 0) || c.MinLR < 0 || c.MinLR > c.LR:
@@ -181,7 +196,10 @@ type Trainer struct {
 	opt    *Adam
 	sched  Schedule
 
+	// seqs are the training examples' sequences, then the held-out ones
+	// (see SetHeldOut); nTrain counts the first.
 	seqs    []sequence
+	nTrain  int
 	samples []objective.Sample
 	// units are what the data order shuffles: single examples, or for the
 	// apo objective the examples of one item together.
@@ -190,14 +208,17 @@ type Trainer struct {
 	// example's item (apo objective only).
 	items         []rmItem
 	itemOfExample []int
-	pcg           *rand.PCG
-	rng           *rand.Rand
-	epoch         int
-	cursor        int
-	order         []int
-	step          int
+	// heldOut are reward-model items whose examples index seqs past
+	// nTrain, evaluated at the end of every epoch (apo objective only).
+	heldOut []rmItem
+	pcg     *rand.PCG
+	rng     *rand.Rand
+	epoch   int
+	cursor  int
+	order   []int
+	step    int
 
-	runners map[[2]int]*model.Runner
+	runners map[runnerKey]*model.Runner
 	grads   [][]float32
 }
 
@@ -220,8 +241,15 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 		cfg.Buckets = DefaultBuckets(mcfg.Context)
 	}
 	cfg.DataHash = dataHash(examples, cfg.Objective == ObjectiveAPO)
+	if cfg.Score == ScoreLikelihood {
+		cfg.Score = "" // the default, as runs before scores existed stored it
+	}
 	if err := cfg.Validate(mcfg); err != nil {
 		return nil, err
+	}
+	if cfg.Score == ScoreScalar {
+		init.Params = model.WithScoreHead(init.Params, cfg.Seed)
+		mcfg = init.Params.Config
 	}
 	if ref == nil {
 		ref = init.Params.Clone()
@@ -229,7 +257,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	if ref.Config != mcfg {
 		return nil, fmt.Errorf("new trainer: %w: reference model %+v differs from the policy %+v", ErrMismatch, ref.Config, mcfg)
 	}
-	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[[2]int]*model.Runner{}}
+	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[runnerKey]*model.Runner{}}
 	t.sched = Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: int(math.Ceil(cfg.WarmupFrac * float64(cfg.Steps))), Total: cfg.Steps}
 	var sizes []int
 	var decay []bool
@@ -249,6 +277,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 		t.seqs = append(t.seqs, encode(t.vocab, e, mcfg.Context))
 		t.samples = append(t.samples, objective.Sample{Weight: e.Weight, Reward: e.Reward, SFT: e.SFT, Group: e.Query})
 	}
+	t.nTrain = len(t.seqs)
 	if cfg.Objective == ObjectiveAPO {
 		if err := t.groupItems(examples); err != nil {
 			return nil, err
@@ -412,15 +441,34 @@ func (t *Trainer) microBatches(idx []int) (groups [][]int, lengths []int) {
 	return groups, lengths
 }
 
-func (t *Trainer) runner(p *model.Params, batch, length int, train bool) (*model.Runner, error) {
-	if !train || p != t.params {
-		return model.NewRunner(p, batch, length, train)
+// runnerKey names a compiled graph: its shape and whether it computes the
+// scalar head's scores (else token log-probabilities).
+type runnerKey struct {
+	batch, length int
+	scalar        bool
+}
+
+// scalar reports whether the run scores with the scalar head.
+func (t *Trainer) scalar() bool { return t.cfg.Score == ScoreScalar }
+
+// newRunner builds a runner of the kind key names.
+func newRunner(p *model.Params, key runnerKey, train bool) (*model.Runner, error) {
+	if key.scalar {
+		return model.NewScoreRunner(p, key.batch, key.length, train)
 	}
-	key := [2]int{batch, length}
+	return model.NewRunner(p, key.batch, key.length, train)
+}
+
+// runner returns a runner of the kind key names, kept for the run when it
+// trains the run's own weights.
+func (t *Trainer) runner(p *model.Params, key runnerKey, train bool) (*model.Runner, error) {
+	if !train || p != t.params {
+		return newRunner(p, key, train)
+	}
 	if r, ok := t.runners[key]; ok {
 		return r, nil
 	}
-	r, err := model.NewRunner(p, batch, length, true)
+	r, err := newRunner(p, key, true)
 	if err != nil {
 		return nil, err
 	}
@@ -439,6 +487,16 @@ func (t *Trainer) fill(g []int, batch, length int) (inputs, targets []int) {
 	return inputs, targets
 }
 
+// lengthsOf lists the input lengths of micro-batch g, padded with zeros
+// to batch rows.
+func (t *Trainer) lengthsOf(g []int, batch int) []int {
+	n := make([]int, batch)
+	for row, ex := range g {
+		n[row] = len(t.seqs[ex].inputs)
+	}
+	return n
+}
+
 // meanScore is a row's mean log-likelihood over its response positions.
 func (t *Trainer) meanScore(lp []float64, row, length, ex int) (score float64, first, n int) {
 	s := t.seqs[ex]
@@ -449,43 +507,56 @@ func (t *Trainer) meanScore(lp []float64, row, length, ex int) (score float64, f
 	return score / float64(n), first, n
 }
 
-// Scores returns the mean response log-likelihood l_i of the examples idx
-// (all when nil) under params, without touching any gradient.
+// Scores returns the scores of the examples idx (all training examples
+// when nil) under params, without touching any gradient: the mean response
+// log-likelihood l_i, or with the scalar score (and params with a head)
+// the scalar head's score.
 func (t *Trainer) Scores(ctx context.Context, params *model.Params, idx []int) ([]float64, error) {
 	if idx == nil {
-		idx = make([]int, len(t.seqs))
+		idx = make([]int, t.nTrain)
 		for i := range idx {
 			idx[i] = i
 		}
 	}
 	out := make([]float64, len(t.seqs))
 	groups, lengths := t.microBatches(idx)
-	evals := map[[2]int]*model.Runner{}
+	evals := map[runnerKey]*model.Runner{}
 	defer func() {
 		for _, r := range evals {
 			r.Close()
 		}
 	}()
+	scalar := t.scalar() && params.Config.ScoreHead
 	for gi, g := range groups {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		key := [2]int{t.cfg.MicroBatch, lengths[gi]}
+		key := runnerKey{t.cfg.MicroBatch, lengths[gi], scalar}
 		r, ok := evals[key]
 		if !ok {
 			var err error
-			if r, err = model.NewRunner(params, key[0], key[1], false); err != nil {
+			if r, err = newRunner(params, key, false); err != nil {
 				return nil, err
 			}
 			evals[key] = r
 		}
-		in, tg := t.fill(g, key[0], key[1])
+		in, tg := t.fill(g, key.batch, key.length)
+		if scalar {
+			_, sc, err := r.RunScores(in, t.lengthsOf(g, key.batch), nil)
+			if err != nil {
+				return nil, err
+			}
+			for row, ex := range g {
+				out[ex] = sc[row]
+			}
+			continue
+		}
 		_, lp, err := r.Run(in, tg, nil)
 		if err != nil {
 			return nil, err
 		}
 		for row, ex := range g {
-			out[ex], _, _ = t.meanScore(lp, row, key[1], ex)
+			out[ex], _, _ = t.meanScore(lp, row, key.length, ex)
 		}
 	}
 	res := make([]float64, len(idx))
@@ -534,9 +605,10 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 
 func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 	start := time.Now()
+	epochsBefore := t.epochsDone()
 	batch := t.nextBatch()
 	if t.cfg.Objective == ObjectiveAPO {
-		return t.rmStep(ctx, start, batch)
+		return t.rmStep(ctx, start, epochsBefore, batch)
 	}
 	samples := make([]objective.Sample, len(batch))
 	l := make([]float64, len(batch))
@@ -553,7 +625,7 @@ func (t *Trainer) trainStep(ctx context.Context) (Metrics, error) {
 			return Metrics{}, err
 		}
 		length := lengths[gi]
-		r, err := t.runner(t.params, t.cfg.MicroBatch, length, true)
+		r, err := t.runner(t.params, runnerKey{t.cfg.MicroBatch, length, false}, true)
 		if err != nil {
 			return Metrics{}, err
 		}

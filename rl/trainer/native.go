@@ -82,6 +82,18 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 		return Result{}, fmt.Errorf("train: %w", err)
 	}
 	defer tr.Close()
+	if job.HeldOut != "" {
+		if cfg.Objective != train.ObjectiveAPO {
+			return Result{}, fmt.Errorf("train: held-out items are reward-model items, for the apo objective only")
+		}
+		held, _, err := ReadData(job.HeldOut, cfg.Objective)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := tr.SetHeldOut(held); err != nil {
+			return Result{}, fmt.Errorf("train: held-out items: %w", err)
+		}
+	}
 
 	var final lastMetrics
 	sinks := []train.MetricsSink{&final}

@@ -146,6 +146,10 @@ type Job struct {
 	// weights). Without Resume a job always starts a new run from Init's
 	// weights.
 	Resume bool
+	// HeldOut names reward-model items (apo objective; the format of Data)
+	// on which the native trainer reports preference accuracy and
+	// calibration error at the end of every epoch; "" for none.
+	HeldOut string
 	// Ref is the frozen reference; zero means Init's weights.
 	Ref Policy
 

@@ -14,6 +14,13 @@ instead (the context grows to N), for sequences longer than the Go
 attention kernel's row blocks:
 
     /usr/bin/python3 rl/model/testdata/torch_model.py --length 70 > rl/model/testdata/model_golden_long.json
+
+With --score the model has a scalar head (score_head.weight, score_head.bias)
+applied to the final-normed hidden state of each sequence's last token
+(sequence b has lengths[b] tokens, the rest is right padding), and the
+golden holds the scores and the gradients of sum_b coef_b * score_b:
+
+    /usr/bin/python3 rl/model/testdata/torch_model.py --score > rl/model/testdata/model_golden_score.json
 """
 import argparse
 import json
@@ -25,6 +32,7 @@ torch.set_default_dtype(torch.float64)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--length", type=int, default=0)
+ap.add_argument("--score", action="store_true")
 args = ap.parse_args()
 
 cfg = dict(vocab=11, dim=8, layers=2, heads=4, kv_heads=2, ffn=12, context=8, norm_eps=1e-5, rope_theta=10000.0)
@@ -37,6 +45,11 @@ if args.length:
     inputs = [(7 * i + 3) % cfg["vocab"] for i in range(B * T)]
     targets = [(5 * i + 1) % cfg["vocab"] for i in range(B * T)]
     coef = [round(math.sin(0.37 * i), 6) for i in range(B * T)]
+lengths = None
+if args.score:
+    cfg["score_head"] = True
+    lengths = [5, 3]
+    coef = [0.75, -1.25]
 
 
 def specs():
@@ -48,7 +61,10 @@ def specs():
                 (p + "attn_v.weight", [d, kv]), (p + "attn_output.weight", [d, d]), (p + "ffn_norm.weight", [d]),
                 (p + "ffn_gate.weight", [d, cfg["ffn"]]), (p + "ffn_up.weight", [d, cfg["ffn"]]),
                 (p + "ffn_down.weight", [cfg["ffn"], d])]
-    return out + [("output_norm.weight", [d]), ("output.weight", [d, cfg["vocab"]])]
+    out += [("output_norm.weight", [d]), ("output.weight", [d, cfg["vocab"]])]
+    if cfg.get("score_head"):
+        out += [("score_head.weight", [d]), ("score_head.bias", [1])]
+    return out
 
 
 params = {}
@@ -93,7 +109,11 @@ def forward():
         x = x + o @ p("attn_output")
         h = rmsnorm(x, p("ffn_norm"))
         x = x + (torch.nn.functional.silu(h @ p("ffn_gate")) * (h @ p("ffn_up"))) @ p("ffn_down")
-    logits = rmsnorm(x, params["output_norm.weight"]) @ params["output.weight"]
+    h = rmsnorm(x, params["output_norm.weight"])
+    if lengths:
+        last = torch.stack([h[b, lengths[b] - 1] for b in range(B)])
+        return last @ params["score_head.weight"] + params["score_head.bias"]
+    logits = h @ params["output.weight"]
     logp = torch.log_softmax(logits.reshape(B * T, -1), dim=-1)
     return logp.gather(1, torch.tensor(targets)[:, None]).squeeze(1)
 
@@ -105,6 +125,7 @@ print(json.dumps({
     "config": cfg, "batch": B, "length": T, "inputs": inputs, "targets": targets, "coef": coef,
     "params": {n: params[n].detach().flatten().tolist() for n, _ in specs()},
     "logp": logp.detach().tolist(), "loss": loss.item(),
-    "grads": {n: params[n].grad.flatten().tolist() for n, _ in specs()},
+    "grads": {n: (params[n].grad if params[n].grad is not None else torch.zeros_like(params[n])).flatten().tolist() for n, _ in specs()},
+    **({"lengths": lengths} if lengths else {}),
     "torch_version": torch.__version__,
 }, indent=1))
