@@ -520,7 +520,15 @@ func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, ve
 }
 
 // importSPAG inserts eps into run runID from index next on, inside tx.
-func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) (err error) {
+	// When ctx ends, database/sql rolls tx back on its own and the
+	// statement in flight reports that it was closed, not why: the
+	// error then names the cancellation, so that callers see it.
+	defer func() {
+		if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("episodes: import SPAG into run %s: %w (%v)", runID, cerr, err)
+		}
+	}()
 	st := s.w.stmts.in(ctx, tx)
 	now := s.opts.Now().UnixNano()
 	for i := range eps {
