@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +195,29 @@ func BenchmarkDecodeVsOllama(b *testing.B) {
 		}
 		return n, time.Since(start)
 	}
+	// The native phases run with the model unloaded from Ollama: a
+	// runner that has just served requests keeps its threads polling for
+	// a while, and they would take the second core from the native
+	// batch (the Ollama phases of the testing package's first, one-
+	// iteration call come right before this call's native phases).
+	unload := func() {
+		keep := api.Duration{Duration: 0}
+		if err := s.Client.Generate(ctx, &api.GenerateRequest{Model: name, KeepAlive: &keep}, func(api.GenerateResponse) error { return nil }); err != nil {
+			b.Fatalf("ollama unload: %v", err)
+		}
+		// The unload is done when the server lists no running model.
+		for {
+			ps, err := s.Client.ListRunning(ctx)
+			if err != nil {
+				b.Fatalf("ollama ps: %v", err)
+			}
+			if len(ps.Models) == 0 {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	unload()
 	// Warm up the native caches; the native side must generate the full
 	// length.
 	if n, _ := native(8); n != 8*benchTokens {
