@@ -49,6 +49,9 @@ type Description struct {
 	// RoleLabels are the roles for people ("reward model" for
 	// "reward_model"); missing entries show the role itself.
 	RoleLabels map[string]string
+	// RoleGoals say in one line what a person playing each role must
+	// do, for a game played by hand; missing entries show nothing.
+	RoleGoals map[string]string
 	// Outcomes are every outcome the game's verdicts use, in the order
 	// reports list them.
 	Outcomes []Outcome
@@ -77,6 +80,21 @@ func (d *Description) RoleLabel(role string) string {
 		return l
 	}
 	return role
+}
+
+// Result is an outcome as one role sees it: 1 when the role won, -1 when
+// it lost, 0 for a tie or an outcome that names neither.
+func (d *Description) Result(outcome, role string) int {
+	o, _ := d.Outcome(outcome)
+	switch role {
+	case "":
+		return 0
+	case o.Winner:
+		return 1
+	case o.Loser:
+		return -1
+	}
+	return 0
 }
 
 // Winner returns the role that an outcome makes the winner, or "".

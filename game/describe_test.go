@@ -47,3 +47,22 @@ func TestRegistry(t *testing.T) {
 	}()
 	r.Register(d)
 }
+
+func TestResult(t *testing.T) {
+	d := &game.Description{Roles: []string{"a", "b"}, Outcomes: []game.Outcome{
+		{Name: "a_wins", Winner: "a", Loser: "b"},
+		{Name: "tie"},
+		{Name: "a_broke", Winner: "b", Loser: "a", RuleBreak: true},
+	}}
+	for _, tc := range []struct {
+		outcome, role string
+		want          int
+	}{
+		{"a_wins", "a", 1}, {"a_wins", "b", -1}, {"tie", "a", 0}, {"tie", "b", 0},
+		{"a_broke", "a", -1}, {"a_broke", "b", 1}, {"unknown", "a", 0}, {"a_wins", "", 0}, {"a_wins", "c", 0},
+	} {
+		if got := d.Result(tc.outcome, tc.role); got != tc.want {
+			t.Errorf("Result(%q, %q) = %d, want %d", tc.outcome, tc.role, got, tc.want)
+		}
+	}
+}

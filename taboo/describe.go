@@ -12,6 +12,10 @@ var Description = &game.Description{
 	Title:   "Adversarial Taboo",
 	Subject: "word",
 	Roles:   []string{judge.Attacker, judge.Defender},
+	RoleGoals: map[string]string{
+		judge.Attacker: "Make the defender say the word without saying it yourself.",
+		judge.Defender: "Guess once with: I know the word! It is <word>!  Don't say it otherwise.",
+	},
 	Outcomes: []game.Outcome{
 		{Name: string(judge.AttackerWins), Label: "attacker", Winner: judge.Attacker, Loser: judge.Defender},
 		{Name: string(judge.DefenderWins), Label: "defender", Winner: judge.Defender, Loser: judge.Attacker},

@@ -285,7 +285,7 @@ func playModelFor(t *testing.T, script func(ch chan<- game.Event, closeEvents fu
 		<-done
 		closeEvents()
 	})
-	m, err := New(Config{Start: PlayView, Play: PlayConfig{Human: h, Events: ch, Role: "defender", Opponent: "builtin"}})
+	m, err := New(Config{Start: PlayView, Play: PlayConfig{Human: h, Events: ch, Game: taboo.Description, Role: "defender", Opponent: "builtin"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,11 @@ type PlayConfig struct {
 	// Events is the game's event stream; the game's owner closes it when
 	// the game is over.
 	Events <-chan game.Event
-	// Role is the person's role ("attacker" or "defender"); Opponent names
-	// the backend playing the other one.
+	// Game describes the game being played: the rules line under the
+	// input and who won come from it.
+	Game *game.Description
+	// Role is the person's role (one of Game.Roles); Opponent names the
+	// backend playing the other one.
 	Role     string
 	Opponent string
 }
@@ -267,23 +270,25 @@ func (m playModel) view() string {
 	return frame(lines, w, m.height)
 }
 
-// hint reminds the person of the rules of their role.
+// hint reminds the person of the rules of their role, as the game words
+// them.
 func (m playModel) hint() string {
-	if m.cfg.Role == "attacker" {
-		return m.st.dim.Render("Make the defender say the word without saying it yourself.")
+	if m.cfg.Game == nil {
+		return ""
 	}
-	return m.st.dim.Render("Guess once with: I know the word! It is <word>!  Don't say it otherwise.")
+	return m.st.dim.Render(m.cfg.Game.RoleGoals[m.cfg.Role])
 }
 
 // result says who won, from the person's side.
 func (m playModel) result(outcome string) string {
-	switch {
-	case outcome == "tie":
-		return "It's a tie."
-	case outcome == "attacker_wins" && m.cfg.Role == "attacker",
-		outcome == "defender_wins" && m.cfg.Role == "defender",
-		outcome == "attacker_broke_rules" && m.cfg.Role == "defender":
-		return "You win!"
+	if m.cfg.Game == nil {
+		return "Outcome: " + oneLine(outcome) + "."
 	}
-	return "You lose."
+	switch m.cfg.Game.Result(outcome, m.cfg.Role) {
+	case 1:
+		return "You win!"
+	case -1:
+		return "You lose."
+	}
+	return "It's a tie."
 }

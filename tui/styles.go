@@ -17,8 +17,7 @@ type styles struct {
 	cursor   lipgloss.Style
 	errorS   lipgloss.Style
 	ok       lipgloss.Style
-	attacker lipgloss.Style
-	defender lipgloss.Style
+	roles    []lipgloss.Style // the roles' label colours, in speaking order
 	key      lipgloss.Style
 }
 
@@ -43,19 +42,16 @@ func newStyles(r *lipgloss.Renderer, noColor bool) *styles {
 		cursor:   n().Blink(true),
 		errorS:   n().Foreground(lipgloss.Color("9")).Bold(true),
 		ok:       n().Foreground(lipgloss.Color("10")),
-		attacker: n().Foreground(lipgloss.Color("12")),
-		defender: n().Foreground(lipgloss.Color("13")),
+		roles:    []lipgloss.Style{n().Foreground(lipgloss.Color("12")), n().Foreground(lipgloss.Color("13"))},
 		key:      n().Bold(true),
 	}
 }
 
-// role returns the style of a role's label.
-func (s *styles) role(role string) lipgloss.Style {
-	switch role {
-	case "attacker":
-		return s.attacker
-	case "defender":
-		return s.defender
+// role returns the label style of the i-th role to speak in a game; roles
+// past the palette are dim.
+func (s *styles) role(i int) lipgloss.Style {
+	if i < len(s.roles) {
+		return s.roles[i]
 	}
 	return s.dim
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,8 +137,16 @@ const labelWidth = 13
 func (t transcript) lines(st *styles, width, maxBytes int) []string {
 	var out []string
 	textWidth := max(10, width-labelWidth)
+	// Roles take the palette's colours in the order they first speak,
+	// whatever the game calls them.
+	var order []string
 	add := func(n int, role, text string) {
-		label := st.role(role).Render(padRight(strconv.Itoa(n), 3) + padRight(oneLine(role), 10))
+		i := slices.Index(order, role)
+		if i < 0 {
+			order = append(order, role)
+			i = len(order) - 1
+		}
+		label := st.role(i).Render(padRight(strconv.Itoa(n), 3) + padRight(oneLine(role), 10))
 		for i, l := range wrap(text, textWidth) {
 			if i == 0 {
 				out = append(out, label+l)

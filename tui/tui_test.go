@@ -335,3 +335,24 @@ func TestEpisodeMarkdownNamesAnAPOQuery(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+// TestPlayResultAndHintFromTheDescription: the play view's rules line and
+// verdict come from the game's description, whatever its roles are called.
+func TestPlayResultAndHintFromTheDescription(t *testing.T) {
+	d := &game.Description{Name: "duel", Roles: []string{"red", "blue"},
+		RoleGoals: map[string]string{"blue": "Outlast red."},
+		Outcomes: []game.Outcome{
+			{Name: "red_wins", Winner: "red", Loser: "blue"},
+			{Name: "draw"},
+			{Name: "red_cheated", Winner: "blue", Loser: "red", RuleBreak: true},
+		}}
+	m := playModel{cfg: PlayConfig{Game: d, Role: "blue"}, st: newStyles(nil, true)}
+	for outcome, want := range map[string]string{"red_wins": "You lose.", "draw": "It's a tie.", "red_cheated": "You win!"} {
+		if got := m.result(outcome); got != want {
+			t.Errorf("result(%q) as blue = %q, want %q", outcome, got, want)
+		}
+	}
+	if got := m.hint(); !strings.Contains(got, "Outlast red.") {
+		t.Errorf("hint = %q, want the description's goal for blue", got)
+	}
+}

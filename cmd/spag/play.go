@@ -160,7 +160,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start:   tui.PlayView,
-		Play:    tui.PlayConfig{Human: person, Events: sub.C, Role: f.as, Opponent: f.against},
+		Play:    tui.PlayConfig{Human: person, Events: sub.C, Game: taboo.Description, Role: f.as, Opponent: f.against},
 		NoColor: noColor(),
 	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
 	cancel() // a game quit before its end is abandoned

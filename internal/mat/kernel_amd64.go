@@ -71,8 +71,8 @@ var avx2 = func() *impl {
 // operating system's saving of ZMM registers) does not support it. A
 // 16-column strip is one register, so its tiles hold up to 16 sums
 // (8 rows by 2 strips: a batch of eight decoding streams in one tile)
-// and load half as often per multiply-add as the AVX2 ones; each sum is the same chain of FMAs, so results are the
-// same bits.
+// and load half as often per multiply-add as the AVX2 ones; each sum is
+// the same chain of FMAs, so results are the same bits.
 var avx512 = func() *impl {
 	if !cpu.X86.HasAVX512F || avx2 == nil {
 		return nil
@@ -87,22 +87,18 @@ var avx512 = func() *impl {
 // they wait on loading B, not on arithmetic, and the AVX2 ones keep
 // twice as many sums in flight for the same row and columns.
 func tileAVX512(rows, k int, a []float32, arow, astep int, b []float32, bstep int, c []float32, ldc int, alpha float32) {
-	if rows <= 2 {
-		tileAVX2(rows, k, a, arow, astep, b, bstep, c, ldc, alpha)
-		return
-	}
 	wideAVX512(rows, 1, k, a, arow, astep, b, bstep, nr, c, ldc, alpha)
 }
 
 // wideAVX512 checks what the kernel will touch, as tileAVX2 does; one or
 // two rows go to the AVX2 kernels, as in tileAVX512.
 func wideAVX512(rows, strips, k int, a []float32, arow, astep int, b []float32, bstep, sstride int, c []float32, ldc int, alpha float32) {
-	if rows <= 2 && strips > 1 {
-		wideAVX2(rows, strips, k, a, arow, astep, b, bstep, sstride, c, ldc, alpha)
-		return
-	}
 	if rows <= 2 {
-		tileAVX2(rows, k, a, arow, astep, b, bstep, c, ldc, alpha)
+		if strips == 1 {
+			tileAVX2(rows, k, a, arow, astep, b, bstep, c, ldc, alpha)
+		} else {
+			wideAVX2(rows, strips, k, a, arow, astep, b, bstep, sstride, c, ldc, alpha)
+		}
 		return
 	}
 	si := strips - 1
