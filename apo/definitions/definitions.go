@@ -83,10 +83,13 @@ type Entry struct {
 
 var synsetID = regexp.MustCompile(`^[0-9]{8}-[nvar]$`)
 
+// lowerWord is a word as the Taboo list writes it: lower-case ASCII letters.
+var lowerWord = regexp.MustCompile(`^[a-z]+$`)
+
 // check rejects an entry the format cannot hold or the task cannot use.
 func (e *Entry) check() error {
 	switch {
-	case !isLowerWord(e.Word):
+	case !lowerWord.MatchString(e.Word):
 		return fmt.Errorf("word %q is not a lower-case ASCII word", e.Word)
 	case e.POS != Noun && e.POS != Verb && e.POS != Adjective:
 		return fmt.Errorf("%q: part of speech %q is not %s, %s or %s", e.Word, e.POS, Noun, Verb, Adjective)
@@ -107,18 +110,6 @@ func (e *Entry) check() error {
 		}
 	}
 	return nil
-}
-
-func isLowerWord(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 'a' || s[i] > 'z' {
-			return false
-		}
-	}
-	return true
 }
 
 // Write writes entries in the definitions file format: gzip-compressed
