@@ -81,3 +81,41 @@ func ExampleConfig_Prepare() {
 	// Output:
 	// native true <nil>
 }
+
+func TestCheckWords(t *testing.T) {
+	lists := map[string][]string{
+		"train":   {"apple", "river", "music"},
+		"heldout": {"cloud", "stone"},
+		"mixed":   {"cloud", "river", "apple"},
+	}
+	read := func(source string) ([]string, error) {
+		if w, ok := lists[source]; ok {
+			return w, nil
+		}
+		return nil, fmt.Errorf("%s: no such file", source)
+	}
+	for _, tt := range []struct {
+		name, train, eval string
+		setting, errSubstr string
+	}{
+		{name: "disjoint lists", train: "train", eval: "heldout"},
+		{name: "shared words are named", train: "train", eval: "mixed", setting: "eval-words", errSubstr: "2 of its words are also training words (apple, river)"},
+		{name: "an unreadable training list", train: "gone.txt", eval: "heldout", setting: "words", errSubstr: "gone.txt"},
+		{name: "an unreadable evaluation list", train: "train", eval: "gone.txt", setting: "eval-words", errSubstr: "gone.txt"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := iterate.Config{TrainWords: tt.train, EvalWords: tt.eval}
+			err := c.CheckWords(read)
+			if tt.setting == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var se *selfplay.SettingError
+			if !errors.As(err, &se) || se.Setting != tt.setting || !strings.Contains(err.Error(), tt.errSubstr) {
+				t.Fatalf("CheckWords: %v; want a setting error for %q naming %q", err, tt.setting, tt.errSubstr)
+			}
+		})
+	}
+}

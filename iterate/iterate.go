@@ -21,6 +21,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/spag-go/spag/arena"
 	"github.com/spag-go/spag/episodes"
@@ -71,7 +73,9 @@ type Config struct {
 	// the reference.
 	Opponents []string `json:"opponents"`
 	// TrainWords and EvalWords are the word sources of self-play and of
-	// the arena; they must not share a word.
+	// the arena (taboo.Words: a built-in source or a file); they must not
+	// share a word, so that the arena measures the policy on words it never
+	// trained on ([Config.CheckWords]).
 	TrainWords string `json:"train_words"`
 	EvalWords  string `json:"eval_words"`
 	Seed       uint64 `json:"seed"`
@@ -145,6 +149,36 @@ func (c *Config) Prepare() error {
 	}
 	if c.InitSpec == "" {
 		c.InitSpec = "native:" + c.Init
+	}
+	return nil
+}
+
+// CheckWords reads the two word sources with read (the game's reader of
+// a word source) and reports, as a [*selfplay.SettingError] naming words
+// or eval-words, a source that cannot be read or a word the two share.
+func (c *Config) CheckWords(read func(source string) ([]string, error)) error {
+	lists := make([]map[string]bool, 2)
+	for i, p := range []struct{ setting, source string }{{"words", c.TrainWords}, {"eval-words", c.EvalWords}} {
+		words, err := read(p.source)
+		if err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+		lists[i] = make(map[string]bool, len(words))
+		for _, w := range words {
+			lists[i][w] = true
+		}
+	}
+	var shared []string
+	for w := range lists[1] {
+		if lists[0][w] {
+			shared = append(shared, w)
+		}
+	}
+	if len(shared) > 0 {
+		sort.Strings(shared)
+		return &selfplay.SettingError{Setting: "eval-words", Err: fmt.Errorf(
+			"%d of its words are also training words (%s): the evaluation must be on words the policy never trained on; give disjoint lists",
+			len(shared), strings.Join(shared[:min(len(shared), 5)], ", "))}
 	}
 	return nil
 }

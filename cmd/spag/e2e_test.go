@@ -52,7 +52,14 @@ type result struct {
 // spag runs the binary in dir with args and returns what it did.
 func spag(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return spagWithin(t, 2*time.Minute, dir, args...)
+}
+
+// spagWithin is spag for commands that may take longer than two minutes
+// on a loaded machine (training); limit only bounds a hung command.
+func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir

@@ -38,16 +38,16 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 		Use:   "iterate --rounds K --games N --out DIR [--init CKPT] [--opponent SPEC ...]",
 		Short: "Run SPAG rounds: self-play, rewards, training against the frozen reference, evaluation, plots",
 		Long: `iterate runs SPAG's loop. Each round:
-  1. the current policy plays itself on the built-in list's training words
-     (builtin:train);
+  1. the current policy plays itself on the training words (--words,
+     default the built-in list's training side, builtin:train);
   2. SPAG's reward rule turns the winners' turns into training data
      (--sft adds imitation samples to every round, as SPAG mixes them in);
   3. the trainer (--trainer native, or exec:CMD: see docs/trainer.md)
      trains the policy with the SPAG objective against the frozen
      reference (--ref, default --init: the imitation model);
   4. the arena measures the new policy against the reference and each
-     --opponent in both roles on the held-out words (builtin:heldout),
-     with 95% intervals;
+     --opponent in both roles on the held-out words (--eval-words, default
+     builtin:heldout; no word may be in both lists), with 95% intervals;
   5. the plots of every round so far go to --out (win rates with interval
      bars, training curves), as SVG and PNG.
 --init defaults to the shipped model (` + defaultmodel.Name + `), copied to --out.
@@ -70,6 +70,8 @@ games or the training step in flight and prints the resume command (exit
 	fl.StringVar(&f.cfg.Ref, "ref", "", "the frozen reference of every round's training (default: --init)")
 	fl.StringVar(&f.cfg.SFT, "sft", "", "SPAG training JSON whose imitation samples are mixed into every round's data")
 	fl.StringVar(&f.cfg.Out, "out", "", "directory of the loop's data, checkpoints and plots")
+	fl.StringVar(&f.cfg.TrainWords, "words", taboo.WordsTrain, "word source of self-play: builtin:train, or a file with one word per line")
+	fl.StringVar(&f.cfg.EvalWords, "eval-words", taboo.WordsHeldOut, "word source of the arena, sharing no word with --words: builtin:heldout, or a file")
 	fl.StringArrayVar(&f.cfg.Opponents, "opponent", []string{"builtin"}, "fixed opponent of the evaluation besides the reference, repeatable")
 	fl.StringVar(&f.cfg.Trainer, "trainer", "native", "native (in process) or exec:CMD (an external trainer; docs/trainer.md)")
 	fl.IntVar(&f.cfg.Train.Steps, "steps", 0, "training steps per round (or --epochs)")
@@ -143,7 +145,17 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if err := f.cfg.Prepare(); err != nil {
 			return cliError(err)
 		}
-		f.cfg.TrainWords, f.cfg.EvalWords = taboo.WordsTrain, taboo.WordsHeldOut
+		for _, w := range []struct {
+			flag   string
+			source *string
+		}{{"words", &f.cfg.TrainWords}, {"eval-words", &f.cfg.EvalWords}} {
+			if *w.source, err = taboo.WordSource(*w.source); err != nil {
+				return usagef("--%s: %v", w.flag, err)
+			}
+		}
+		if err := f.cfg.CheckWords(taboo.Words); err != nil {
+			return cliError(err)
+		}
 		if err := f.cfg.Check(); err != nil {
 			return usagef("iterate: %v", err)
 		}

@@ -119,7 +119,11 @@ const definitionsComment = "spag APO definitions task: \"What does the word W me
 // [definitions.Write]) headed by how they were made and the WordNet
 // licence; size is the Taboo list size the build command was given.
 func WriteDefinitions(w io.Writer, size int, entries []definitions.Entry) error {
-	if err := definitions.Write(w, headerLines(definitionsComment, size, definitionsNotes...), entries); err != nil {
+	return writeDefinitions(w, buildFlags{size, size}, entries)
+}
+
+func writeDefinitions(w io.Writer, flags buildFlags, entries []definitions.Entry) error {
+	if err := definitions.Write(w, headerLines(definitionsComment, flags, definitionsNotes...), entries); err != nil {
 		return fmt.Errorf("wordnet: %w", err)
 	}
 	return nil

@@ -325,6 +325,12 @@ type Outputs struct {
 	// Definitions receives the APO definitions task of the words (see
 	// [BuildDefinitions] and [definitions.Write]).
 	Definitions io.Writer
+	// ListSize, when positive and below the build's size, is how many of
+	// the most frequent words go into the word list: a list sized to what
+	// the players learn, while the lexicon and the definitions keep every
+	// word (the built-in defender ranks the whole lexicon, so its play does
+	// not depend on the list's size).
+	ListSize int
 }
 
 // Build reads the WordNet database in dir, takes its n most frequent words
@@ -338,12 +344,21 @@ func Build(dir string, n int, out Outputs) error {
 	if err != nil {
 		return err
 	}
+	return db.build(n, out)
+}
+
+// build is [Build] on an open database.
+func (db *DB) build(n int, out Outputs) error {
 	words := db.FrequentWords(n)
 	if len(words) == 0 {
 		return errors.New("wordnet: build: the database has no tagged words")
 	}
+	flags := buildFlags{len(words), len(words)}
+	if out.ListSize > 0 && out.ListSize < len(words) {
+		flags.listSize = out.ListSize
+	}
 	if out.Words != nil {
-		if err := WriteWordList(out.Words, words); err != nil {
+		if err := writeWordList(out.Words, words[:flags.listSize], flags); err != nil {
 			return err
 		}
 	}
@@ -352,7 +367,7 @@ func Build(dir string, n int, out Outputs) error {
 		if err != nil {
 			return err
 		}
-		if err := WriteLexicon(out.Lexicon, entries); err != nil {
+		if err := writeLexicon(out.Lexicon, entries, flags); err != nil {
 			return err
 		}
 	}
@@ -361,7 +376,7 @@ func Build(dir string, n int, out Outputs) error {
 		if err != nil {
 			return err
 		}
-		if err := WriteDefinitions(out.Definitions, len(words), entries); err != nil {
+		if err := writeDefinitions(out.Definitions, flags, entries); err != nil {
 			return err
 		}
 	}
@@ -371,7 +386,11 @@ func Build(dir string, n int, out Outputs) error {
 // WriteLexicon writes entries as a scripted-player lexicon file headed by
 // the WordNet licence.
 func WriteLexicon(w io.Writer, entries []scripted.Entry) error {
-	if err := scripted.WriteLexicon(w, headerLines(lexiconComment, len(entries)), entries); err != nil {
+	return writeLexicon(w, entries, buildFlags{len(entries), len(entries)})
+}
+
+func writeLexicon(w io.Writer, entries []scripted.Entry, flags buildFlags) error {
+	if err := scripted.WriteLexicon(w, headerLines(lexiconComment, flags), entries); err != nil {
 		return fmt.Errorf("wordnet: %w", err)
 	}
 	return nil

@@ -70,34 +70,19 @@ func TestBuildLexicon(t *testing.T) {
 }
 
 // build runs the generation steps of Build on the shared database.
-func build(t *testing.T, db *DB, n int) (words, lexicon, defs []byte) {
+func build(t *testing.T, db *DB, n, listSize int) (words, lexicon, defs []byte) {
 	t.Helper()
-	list := db.FrequentWords(n)
-	var wb, lb, db2 bytes.Buffer
-	if err := WriteWordList(&wb, list); err != nil {
+	var wb, lb, dbuf bytes.Buffer
+	if err := db.build(n, Outputs{Words: &wb, Lexicon: &lb, Definitions: &dbuf, ListSize: listSize}); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := BuildLexicon(db, list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteLexicon(&lb, entries); err != nil {
-		t.Fatal(err)
-	}
-	d, err := BuildDefinitions(db, list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteDefinitions(&db2, len(list), d); err != nil {
-		t.Fatal(err)
-	}
-	return wb.Bytes(), lb.Bytes(), db2.Bytes()
+	return wb.Bytes(), lb.Bytes(), dbuf.Bytes()
 }
 
 func TestBuildDeterministic(t *testing.T) {
 	db := openDB(t)
-	w1, l1, d1 := build(t, db, 800)
-	w2, l2, d2 := build(t, db, 800)
+	w1, l1, d1 := build(t, db, 800, 0)
+	w2, l2, d2 := build(t, db, 800, 0)
 	if !bytes.Equal(w1, w2) || !bytes.Equal(l1, l2) || !bytes.Equal(d1, d2) {
 		t.Fatal("two builds from the same database differ")
 	}
@@ -122,7 +107,7 @@ func TestBuildDeterministic(t *testing.T) {
 // are what Build makes now. If it fails after a change to this package,
 // regenerate them:
 //
-//	spag words build --wordnet /usr/share/wordnet --size 5000 \
+//	spag words build --wordnet /usr/share/wordnet --size 5000 --list-size 500 \
 //	    --out taboo/words.txt --lexicon players/scripted/lexicon.gz \
 //	    --definitions apo/definitions/definitions.jsonl.gz
 func TestCommittedData(t *testing.T) {
@@ -135,15 +120,9 @@ func TestCommittedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, l := range strings.Split(string(committedWords), "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			n++
-		}
-	}
-	words, lexicon, defs := build(t, db, n)
+	words, lexicon, defs := build(t, db, committedSize, committedListSize)
 	if !bytes.Equal(words, committedWords) {
-		t.Errorf("taboo/words.txt is stale: %s", regenerate(n))
+		t.Errorf("taboo/words.txt is stale: %s", regenerate())
 	}
 	for _, f := range []struct {
 		path  []string
@@ -160,7 +139,7 @@ func TestCommittedData(t *testing.T) {
 		// Compare the text, not the gzip bytes, which may change with Go's
 		// compressor.
 		if !bytes.Equal(gunzip(t, f.built), gunzip(t, committed)) {
-			t.Errorf("%s is stale: %s", path, regenerate(n))
+			t.Errorf("%s is stale: %s", path, regenerate())
 		}
 		if len(committed) > 3<<20 {
 			t.Errorf("%s is %d bytes, over the 3 MiB budget", path, len(committed))
@@ -168,8 +147,14 @@ func TestCommittedData(t *testing.T) {
 	}
 }
 
-func regenerate(n int) string {
-	return fmt.Sprintf("regenerate it with spag words build --wordnet %s --size %d --out taboo/words.txt --lexicon players/scripted/lexicon.gz --definitions apo/definitions/definitions.jsonl.gz", DefaultDir, n)
+// The sizes the committed files were built with: the lexicon and the
+// definitions hold the 5,000 most frequent words, the Taboo word list the
+// first 500 (what the shipped model learns).
+const committedSize, committedListSize = 5000, 500
+
+func regenerate() string {
+	return fmt.Sprintf("regenerate it with spag words build --wordnet %s %s --out taboo/words.txt --lexicon players/scripted/lexicon.gz --definitions apo/definitions/definitions.jsonl.gz",
+		DefaultDir, buildFlags{committedSize, committedListSize}.sizes())
 }
 
 func gunzip(t *testing.T, b []byte) []byte {

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spag-go/spag/eval"
+)
+
+// TestOneRoundRepairsAWeakenedAttacker is the test that fails if learning
+// breaks: one round of spag iterate must make a deliberately weakened
+// policy measurably better, with the 95% interval of the gain above zero.
+//
+// The policy is a tiny model taught by imitation of the built-in players
+// on six words, one clue each (--max-turns 1), except that for every
+// attacker sample it also saw the same prompt answered with a guess
+// statement, which the judge counts as the attacker breaking the rules. So
+// it breaks the rules on about half of its attacker turns, whatever the
+// word. Self-play's rewards go only to winners, a rule break never wins,
+// so one round of the SPAG objective moves its attacker away from the
+// guess statement, also on the two held-out words: the attacker's win rate
+// against the frozen imitation model must rise. Measured when the test
+// was written: from 10.7% to 40.0% of 300 games (interval +22.6 to +35.7
+// points); with the weak model's data order seeded 2 and 3 instead of 1,
+// the interval's lower end was +34.8 and +23.3 points.
+func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, words ...string) {
+		var b []byte
+		for _, w := range words {
+			b = append(b, w+"\n"...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("train.txt", "apple", "river", "music", "winter")
+	write("eval.txt", "doctor", "mountain")
+	write("all.txt", "apple", "river", "music", "winter", "doctor", "mountain")
+	run := func(args ...string) result {
+		t.Helper()
+		r := spagWithin(t, 10*time.Minute, dir, args...)
+		if r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	run("selfplay", "--attacker", "builtin", "--defender", "builtin", "--style", "compact", "--words", "all.txt",
+		"--games", "6000", "--max-turns", "1", "--seed", "1", "--db", "imit.db")
+	run("rewards", "--db", "imit.db", "--out", "imit.json")
+
+	// The weakening: every attacker sample once more, answered with a
+	// guess statement.
+	raw, err := os.ReadFile(filepath.Join(dir, "imit.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []map[string]any
+	if err := json.Unmarshal(raw, &samples); err != nil {
+		t.Fatal(err)
+	}
+	weak := samples
+	for _, s := range samples {
+		if s["role"] == "attacker" {
+			bad := map[string]any{}
+			for k, v := range s {
+				bad[k] = v
+			}
+			bad["target"] = "I know the word! It is a secret!"
+			weak = append(weak, bad)
+		}
+	}
+	if len(weak) == len(samples) {
+		t.Fatal("the imitation data has no attacker sample")
+	}
+	if raw, err = json.Marshal(weak); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "weak.json"), raw, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	run("model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "weak.json", "--out", "init.ckpt")
+	run("train", "--objective", "sft", "--beta", "0", "--data", "weak.json", "--init", "init.ckpt",
+		"--steps", "400", "--lr", "3e-3", "--out", "weak.ckpt", "--db", "")
+
+	r := run("iterate", "--init", "weak.ckpt", "--words", "train.txt", "--eval-words", "eval.txt",
+		"--rounds", "1", "--games", "400", "--eval-games", "300", "--steps", "40", "--max-turns", "1",
+		"--opponent", "builtin", "--out", "loop", "--db", "it.db", "--seed", "1", "--json")
+	var out struct {
+		Results []eval.RoundResult `json:"results"`
+	}
+	mustJSON(t, r.stdout, &out)
+	var found bool
+	for _, res := range out.Results {
+		if res.Role != "attacker" || res.Opponent == "builtin" {
+			continue
+		}
+		found = true
+		d := res.Diff(0)
+		t.Logf("attacker against the imitation model: %d/%d after the round, %d/%d before; gain %+.1f points (95%% interval %+.1f to %+.1f)",
+			res.Wins, res.Games, res.BaselineWins, res.BaselineGames, 100*d.Diff, 100*d.Lo, 100*d.Hi)
+		if !(d.Lo > 0) {
+			t.Errorf("one round did not make the weakened attacker better: gain %+.3f, interval %+.3f to %+.3f", d.Diff, d.Lo, d.Hi)
+		}
+	}
+	if !found {
+		t.Fatalf("no attacker result against the reference in %s", r.stdout)
+	}
+}
