@@ -71,6 +71,10 @@ const TopNotReal = 10
 // named.
 var ErrNoRuns = errors.New("realwords: the database holds no runs")
 
+// ErrNotTaboo is returned by [Check] for a run of another game: only
+// Adversarial Taboo has guesses and clues.
+var ErrNotTaboo = errors.New("not Adversarial Taboo")
+
 // Report is what [Check] measured in one run.
 type Report struct {
 	Run string `json:"run"`
@@ -108,15 +112,15 @@ type WordCount struct {
 
 // Check counts the real words of the run runID in store (the newest run
 // when runID is ""), for the roles roles selects. An unknown run is an
-// error wrapping episodes.ErrNotFound; a run of another game than Taboo is
-// an error too.
+// error wrapping episodes.ErrNotFound, a run of another game one wrapping
+// [ErrNotTaboo], and a store without runs [ErrNoRuns].
 func Check(ctx context.Context, store *episodes.Store, lex Lexicon, runID string, roles Roles) (*Report, error) {
 	run, err := findRun(ctx, store, runID)
 	if err != nil {
 		return nil, err
 	}
 	if name := game.NameOf(run.Game); name != taboo.Name {
-		return nil, fmt.Errorf("realwords: run %s plays %s, not Adversarial Taboo", run.ID, name)
+		return nil, fmt.Errorf("realwords: run %s plays %s, %w", run.ID, name, ErrNotTaboo)
 	}
 	builtin, err := taboo.BuiltinWords()
 	if err != nil {

@@ -176,7 +176,7 @@ func TestCheckErrors(t *testing.T) {
 	if err := store.CreateRun(ctx, apo); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Check(ctx, store, setLexicon{}, apo.ID, ModelRoles); err == nil || !strings.Contains(err.Error(), "not Adversarial Taboo") {
+	if _, err := Check(ctx, store, setLexicon{}, apo.ID, ModelRoles); !errors.Is(err, ErrNotTaboo) || !strings.Contains(err.Error(), apo.ID) {
 		t.Errorf("Check of an APO run = %v, want an error", err)
 	}
 }

@@ -24,14 +24,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "run          %s  (%s %s)\n", r.Run, group(r.Episodes), episodes)
 	fmt.Fprintf(&b, "players      attacker %s, defender %s\n", r.Players[judge.Attacker], r.Players[judge.Defender])
-	writeCount(&b, "guesses", "guesses", judge.Defender, r.Players, r.Guesses)
-	writeCount(&b, "clue words", "content words", judge.Attacker, r.Players, r.ClueWords)
+	writeCount(&b, "guesses", "guess", "guesses", judge.Defender, r.Players, r.Guesses)
+	writeCount(&b, "clue words", "content word", "content words", judge.Attacker, r.Players, r.ClueWords)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeCount(b *strings.Builder, label, unit, role string, players map[string]string, c Count) {
+func writeCount(b *strings.Builder, label, one, many, role string, players map[string]string, c Count) {
 	fmt.Fprintf(b, "%-12s ", label)
+	unit := many
+	if c.Total == 1 {
+		unit = one
+	}
 	switch {
 	case !c.Counted:
 		fmt.Fprintf(b, "not counted (%s %s)\n", role, players[role])

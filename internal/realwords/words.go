@@ -56,7 +56,7 @@ func wordRuneAt(text string, i int) bool {
 
 // stopWords are the function words left out of the clue words: articles,
 // pronouns and determiners, prepositions, conjunctions, auxiliary and modal
-// verbs, their contractions, and a few particles. They are the words any
+// verbs, their contractions, and interjections ("hmm"). They are the words any
 // speaker of the game's prompt format can copy; the measure is about the
 // words that carry the clue.
 var stopWords = setOf(
@@ -71,7 +71,8 @@ var stopWords = setOf(
 	"herself", "it", "its", "itself", "we", "us", "our", "ours", "ourselves",
 	"they", "them", "their", "theirs", "themselves", "one", "ones",
 	"someone", "something", "anyone", "anything", "everyone", "everything",
-	"nobody", "nothing", "who", "whom", "whose", "which", "what", "whatever",
+	"nobody", "nothing", "oneself", "else", "who", "whom", "whose", "which",
+	"what", "whoever", "whomever", "whichever", "whatever",
 	// Prepositions.
 	"of", "in", "on", "at", "by", "for", "with", "without", "about",
 	"against", "between", "among", "into", "onto", "through", "during",
@@ -82,8 +83,9 @@ var stopWords = setOf(
 	// Conjunctions and adverbs that join or point.
 	"and", "but", "or", "nor", "so", "yet", "if", "because", "while",
 	"although", "though", "unless", "until", "whether", "when", "where",
-	"why", "how", "then", "there", "here", "also", "just", "very", "too",
-	"not", "only", "even", "again",
+	"why", "how", "whenever", "wherever", "whereas", "whereby", "wherein",
+	"then", "there", "here", "also", "just", "very", "too", "not", "only",
+	"even", "again",
 	// Auxiliary and modal verbs.
 	"be", "am", "is", "are", "was", "were", "been", "being", "have", "has",
 	"had", "having", "do", "does", "did", "doing", "done", "will", "would",
@@ -96,8 +98,8 @@ var stopWords = setOf(
 	"aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "haven't",
 	"hasn't", "hadn't", "won't", "wouldn't", "can't", "cannot", "couldn't",
 	"shouldn't", "mustn't",
-	// Particles and interjections of talk.
-	"yes", "oh", "ok", "okay",
+	// Interjections of talk, which WordNet leaves out.
+	"yes", "yeah", "oh", "ah", "ok", "okay", "hmm", "hm", "um", "uh",
 )
 
 func setOf(words ...string) map[string]bool {
