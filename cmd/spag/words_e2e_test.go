@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,19 +9,8 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/wordnet"
+	"github.com/spag-go/spag/internal/wordnet/wordnettest"
 )
-
-// needWordNet skips a test that reads WordNet when it is not installed,
-// except in CI (CI=true), which installs wordnet-base.
-func needWordNet(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(wordnet.DefaultDir, "index.noun")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("WordNet is missing in CI: %v (apt-get install wordnet-base)", err)
-		}
-		t.Skipf("WordNet not installed (apt-get install wordnet-base): %v", err)
-	}
-}
 
 type wordsCheckOut struct {
 	Run      string `json:"run"`
@@ -49,7 +37,7 @@ type wordsCheckOut struct {
 // TestWordsCheck reads a run a model played (written here by hand, with
 // its non-words) and a run of the built-in players.
 func TestWordsCheck(t *testing.T) {
-	needWordNet(t)
+	wordnettest.Require(t, wordnet.DefaultDir)
 	dir := t.TempDir()
 	ctx := context.Background()
 	store, err := episodes.Open(ctx, filepath.Join(dir, "spag.db"), episodes.Options{})
@@ -119,7 +107,7 @@ func TestWordsCheck(t *testing.T) {
 }
 
 func TestWordsCheckErrors(t *testing.T) {
-	needWordNet(t)
+	wordnettest.Require(t, wordnet.DefaultDir)
 	dir := t.TempDir()
 	if r := spag(t, dir, "apo", "--games", "2"); r.code != 0 {
 		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)

@@ -3,7 +3,6 @@ package realwords
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,23 +12,18 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/wordnet"
+	"github.com/spag-go/spag/internal/wordnet/wordnettest"
 )
 
-// dictionary opens the installed WordNet once per test binary. Without it
-// the test is skipped, except in CI (CI=true), which installs wordnet-base
-// and must run these tests.
+// dictionary opens the installed WordNet once per test binary (see
+// wordnettest.Require for when its absence skips a test).
 var dictionary = sync.OnceValues(func() (*wordnet.Dictionary, error) {
 	return wordnet.OpenDictionary(wordnet.DefaultDir)
 })
 
 func openDictionary(t *testing.T) *wordnet.Dictionary {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(wordnet.DefaultDir, "index.noun")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("WordNet is missing in CI: %v (apt-get install wordnet-base)", err)
-		}
-		t.Skipf("WordNet not installed (apt-get install wordnet-base): %v", err)
-	}
+	wordnettest.Require(t, wordnet.DefaultDir)
 	d, err := dictionary()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spag-go/spag/internal/wordnet/wordnettest"
 )
 
 // testDictionary opens the installed WordNet's dictionary once per test
@@ -17,7 +19,7 @@ var testDictionary = sync.OnceValues(func() (*Dictionary, error) { return OpenDi
 
 func openDictionary(t testing.TB) *Dictionary {
 	t.Helper()
-	needWordNet(t)
+	wordnettest.Require(t, DefaultDir)
 	d, err := testDictionary()
 	if err != nil {
 		t.Fatalf("OpenDictionary(%s): %v", DefaultDir, err)

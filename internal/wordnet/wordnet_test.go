@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spag-go/spag/internal/wordnet/wordnettest"
 )
 
 // testDB opens the installed WordNet once for the whole test binary: it
@@ -18,24 +20,12 @@ var testDB = sync.OnceValues(func() (*DB, error) { return Open(DefaultDir) })
 
 func openDB(t testing.TB) *DB {
 	t.Helper()
-	needWordNet(t)
+	wordnettest.Require(t, DefaultDir)
 	db, err := testDB()
 	if err != nil {
 		t.Fatalf("Open(%s): %v", DefaultDir, err)
 	}
 	return db
-}
-
-// needWordNet skips the test when WordNet is not installed, or fails it in
-// CI (CI=true), which installs wordnet-base and must run these tests.
-func needWordNet(t testing.TB) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(DefaultDir, "data.noun")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("WordNet is missing in CI: %v (apt-get install wordnet-base)", err)
-		}
-		t.Skipf("WordNet not installed (apt-get install wordnet-base): %v", err)
-	}
 }
 
 func TestOpenMissingFile(t *testing.T) {
