@@ -74,3 +74,13 @@ func ExamplePlural() {
 	// Output:
 	// children mice knives boxes cities analyses
 }
+
+func ExampleGuessedWord() {
+	w, ok := judge.GuessedWord("I know the word! It is an Apple.")
+	fmt.Println(w, ok)
+	_, ok = judge.GuessedWord("Do I know the word? Not yet.")
+	fmt.Println(ok)
+	// Output:
+	// apple true
+	// false
+}

@@ -119,6 +119,13 @@ func FuzzStrict(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target string, maxTurns int, a, b, c, d string, roles, count uint8) {
 		maxTurns %= 8
 		checkVerdict(t, j, target, maxTurns, fuzzHistory(roles, count, a, b, c, d))
+		// GuessedWord finds a guess exactly where the judge does, and the
+		// word it returns has no separators but hyphens.
+		w, ok := GuessedWord(a)
+		v := j.Judge("\x00", 1, []Utterance{{Role: Attacker, Text: "."}, {Role: Defender, Text: a}})
+		if ok != (v.Rule == RuleDefenderWrongGuess) || ok == (w == "") || strings.ContainsAny(w, " \t\n.!?:") {
+			t.Fatalf("GuessedWord(%q) = %q, %v; judge rule %s", a, w, ok, v.Rule)
+		}
 	})
 }
 

@@ -341,9 +341,51 @@ func (e *strictEpisode) concat(a, last int) (int, bool) {
 	return 0, false
 }
 
+// GuessedWord returns the word guessed by the first guess statement of
+// text, as the strict judge reads guess statements (see [Strict]), folded
+// and lower-cased: "I know the word! It is an Apple." gives "apple". Words
+// joined by single hyphens stay one word ("sun-dried", and "a-p-p-l-e",
+// which the judge takes for a spelled-out apple); of a guess of several
+// words only the first is returned ("ice" of "ice cream"). ok is false when
+// text holds no guess statement.
+func GuessedWord(text string) (word string, ok bool) {
+	var e strictEpisode
+	e.f.fold(text)
+	e.toks = appendTokens(nil, e.f.text)
+	_, g, ok := e.findGuess()
+	if !ok {
+		return "", false
+	}
+	last := g
+	for last+1 < len(e.toks) && string(e.sep(last)) == "-" {
+		last++
+	}
+	return string(e.f.text[e.toks[g].start:e.toks[last].end]), true
+}
+
 // guess finds the first guess statement and judges the guessed word.
 func (e *strictEpisode) guess() (match, bool) {
-	for i := 0; i+4 < len(e.toks); i++ {
+	i, g, ok := e.findGuess()
+	if !ok {
+		return match{}, false
+	}
+	m := match{start: e.toks[i].start, end: e.toks[g].end}
+	if e.forms.has(e.word(g)) {
+		m.correct = true
+	} else if j, ok := e.phrase(g, false); ok {
+		m.correct, m.end = true, e.toks[j].end
+	} else if e.forms.maxWords > 1 {
+		if j, ok := e.phrase(g, true); ok {
+			m.correct, m.end = true, e.toks[j].end
+		}
+	}
+	return m, true
+}
+
+// findGuess finds the first guess statement: i is the token of its "I",
+// g that of the guessed word (after any article).
+func (e *strictEpisode) findGuess() (i, g int, ok bool) {
+	for i = 0; i+4 < len(e.toks); i++ {
 		if !e.is(i, "i") || !e.is(i+1, "know") || !e.is(i+2, "the") || !e.is(i+3, "word") ||
 			!e.spaceSep(i) || !e.spaceSep(i+1) || !e.spaceSep(i+2) {
 			continue
@@ -355,8 +397,9 @@ func (e *strictEpisode) guess() (match, bool) {
 		if len(s0) > 16 || bytes.IndexByte(s0, '?') >= 0 {
 			continue
 		}
-		g, ok := e.connector(i + 4)
-		if !ok {
+		var found bool
+		g, found = e.connector(i + 4)
+		if !found {
 			if bytes.IndexByte(s0, ':') < 0 {
 				continue
 			}
@@ -368,19 +411,9 @@ func (e *strictEpisode) guess() (match, bool) {
 			allBytes(e.sep(g), isArticleSep) {
 			g++
 		}
-		m := match{start: e.toks[i].start, end: e.toks[g].end}
-		if e.forms.has(e.word(g)) {
-			m.correct = true
-		} else if j, ok := e.phrase(g, false); ok {
-			m.correct, m.end = true, e.toks[j].end
-		} else if e.forms.maxWords > 1 {
-			if j, ok := e.phrase(g, true); ok {
-				m.correct, m.end = true, e.toks[j].end
-			}
-		}
-		return m, true
+		return i, g, true
 	}
-	return match{}, false
+	return 0, 0, false
 }
 
 // connector matches the words between "I know the word" and the guess,

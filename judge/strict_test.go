@@ -298,3 +298,40 @@ func TestFoldSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestGuessedWord(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       string // "" when there is no guess statement
+	}{
+		{"plain", "I know the word! It is apple.", "apple"},
+		{"article and case", "I KNOW THE WORD!!! It's an Apple!", "apple"},
+		{"colon", "I know the word: flooded", "flooded"},
+		{"the answer is", "Hmm. I know the word, the answer is **compll**.", "compll"},
+		{"must be", "I know the word! It must be the 'river'", "river"},
+		{"folded", "I know the word! It is ＣＡＦÉ", "cafe"},
+		{"hyphens join", "I know the word! It is sun-dried tomato", "sun-dried"},
+		{"spelled", "I know the word! It is a-p-p-l-e", "a-p-p-l-e"},
+		{"several words: the first", "I know the word! It is ice cream.", "ice"},
+		{"only the first statement", "I know the word! It is pear. I know the word! It is apple", "pear"},
+		{"question", "Do I know the word? It is hard to say.", ""},
+		{"condition", "If I know the word, it is easy.", ""},
+		{"no word after", "I know the word!", ""},
+		{"no statement", "Is it a fruit?", ""},
+	}
+	s := NewStrict()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := GuessedWord(tt.text)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("GuessedWord(%q) = %q, %v; want %q, %v", tt.text, got, ok, tt.want, tt.want != "")
+			}
+			// The judge must see a guess exactly where GuessedWord does: a
+			// target that nothing mentions makes every guess wrong.
+			v := s.Judge("xylophone", 5, []Utterance{{Role: Attacker, Text: "Think."}, {Role: Defender, Text: tt.text}})
+			if judged := v.Rule == RuleDefenderWrongGuess; judged != ok {
+				t.Errorf("judge rule %s, GuessedWord ok = %v", v.Rule, ok)
+			}
+		})
+	}
+}

@@ -93,6 +93,7 @@ func TestOneRuleForUnknownRunsAndOutcomes(t *testing.T) {
 		{"episodes", "export", "--format", "jsonl", "--run", "r-x"},
 		{"stats", "--run", "r-x"},
 		{"judge", "--db", "spag.db", "--run", "r-x"},
+		{"words", "check", "--run", "r-x"},
 	} {
 		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, "no such run") {
 			t.Errorf("spag %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)

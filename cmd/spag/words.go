@@ -1,11 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/realwords"
 	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
 )
@@ -13,10 +18,10 @@ import (
 func newWordsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "words",
-		Short: "Build or list target-word lists",
+		Short: "Build or list target-word lists; check a run's words",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newWordsListCmd(), newWordsBuildCmd())
+	cmd.AddCommand(newWordsListCmd(), newWordsBuildCmd(), newWordsCheckCmd())
 	return cmd
 }
 
@@ -102,5 +107,71 @@ below.`,
 	cmd.Flags().StringVar(&out, "out", "-", "word list output (- for standard output)")
 	cmd.Flags().StringVar(&lexicon, "lexicon", "", "also write the built-in players' lexicon here")
 	cmd.Flags().StringVar(&defs, "definitions", "", "also write the APO definitions task here")
+	return cmd
+}
+
+func newWordsCheckCmd() *cobra.Command {
+	var db, runID, role, dir string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Measure how many of a run's guesses and clue words are English words",
+		Long: `check reads a Taboo run and counts how many of its words are real: the words
+the defender guessed ("I know the word! It is X"), and the content words of
+the attacker's clues (function words such as "the", "it's" or "would" left
+out). A word is real when it is in the built-in word list or among the run's
+targets, or when WordNet 3.0 (Debian package wordnet-base) has it as a lemma
+of any part of speech after its own reduction of inflected forms ("flooded"
+is flood, "cities" city, "ran" run). It prints each share with its 95%
+Wilson interval and the most frequent words that are not real.
+
+By default only the roles a model played count: a built-in player's words
+come from a lexicon. --role counts the attacker, the defender or both.`,
+		Example: `  spag words check --db spag.db --role both
+  spag words check --db runs.db --run r20261126-151200-3fa9 --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			roles, err := realwords.ParseRoles(role)
+			if err != nil {
+				return usageError{fmt.Errorf("--role: %w", err)}
+			}
+			store, err := openReader(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			// The run first: a mistyped --run is named before WordNet is read.
+			if err := checkFilter(cmd.Context(), store, episodes.Filter{RunID: runID}); err != nil {
+				return err
+			}
+			dict, err := wordnet.OpenDictionary(dir)
+			if errors.Is(err, fs.ErrNotExist) {
+				return usagef("--wordnet %s: %w", dir, err)
+			}
+			if err != nil {
+				return fmt.Errorf("--wordnet %s: %w", dir, err)
+			}
+			rep, err := realwords.Check(cmd.Context(), store, dict, runID, roles)
+			switch {
+			case errors.Is(err, realwords.ErrNotTaboo):
+				return usagef("--run: %w; words check reads Taboo runs", err)
+			case errors.Is(err, realwords.ErrNoRuns):
+				return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
+			case err != nil:
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			return rep.WriteText(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&runID, "run", "", "run ID (default: the latest run)")
+	cmd.Flags().StringVar(&role, "role", "", "attacker, defender or both (default: the roles a model played, not a built-in player)")
+	cmd.Flags().StringVar(&dir, "wordnet", wordnet.DefaultDir, "WordNet 3.0 database directory")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
 }

@@ -11,3 +11,14 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenDictionary measures reading the lemmas and exception lists
+// only (about a tenth of Open).
+func BenchmarkOpenDictionary(b *testing.B) {
+	openDictionary(b) // skips without WordNet
+	for b.Loop() {
+		if _, err := OpenDictionary(DefaultDir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,8 +4,10 @@
 // Taboo word list (taboo/words.txt) and the scripted players' lexicon
 // (players/scripted/lexicon.gz).
 //
-// It is a build-time tool: nothing in spag needs WordNet at run time. It
-// may import players/scripted for the lexicon format, never the reverse.
+// It is a build-time tool: no game, player or training step needs WordNet.
+// The one command that reads it at run time, spag words check, asks its
+// [Dictionary] whether a model's words are English words. It may import
+// players/scripted for the lexicon format, never the reverse.
 package wordnet
 
 import (
@@ -268,8 +270,12 @@ func Open(dir string) (*DB, error) {
 }
 
 // openFile opens one database file, explaining how to get it when missing.
-func (db *DB) openFile(name string) (*os.File, error) {
-	path := filepath.Join(db.dir, name)
+func (db *DB) openFile(name string) (*os.File, error) { return openIn(db.dir, name) }
+
+// openIn opens the database file name in dir, explaining how to get it
+// when missing.
+func openIn(dir, name string) (*os.File, error) {
+	path := filepath.Join(dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("wordnet: missing %s: install WordNet 3.0 (apt-get install wordnet-base) or pass the directory holding it: %w", path, err)

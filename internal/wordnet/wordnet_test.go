@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spag-go/spag/internal/wordnet/wordnettest"
 )
 
 // testDB opens the installed WordNet once for the whole test binary: it
@@ -18,12 +20,7 @@ var testDB = sync.OnceValues(func() (*DB, error) { return Open(DefaultDir) })
 
 func openDB(t testing.TB) *DB {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(DefaultDir, "data.noun")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("WordNet is missing in CI: %v (apt-get install wordnet-base)", err)
-		}
-		t.Skipf("WordNet not installed (apt-get install wordnet-base): %v", err)
-	}
+	wordnettest.Require(t, DefaultDir)
 	db, err := testDB()
 	if err != nil {
 		t.Fatalf("Open(%s): %v", DefaultDir, err)
