@@ -95,7 +95,7 @@ func TestCheckWords(t *testing.T) {
 		return nil, fmt.Errorf("%s: no such file", source)
 	}
 	for _, tt := range []struct {
-		name, train, eval string
+		name, train, eval  string
 		setting, errSubstr string
 	}{
 		{name: "disjoint lists", train: "train", eval: "heldout"},

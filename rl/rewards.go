@@ -67,6 +67,14 @@ type RewardOptions struct {
 	Decay float64
 	// Prompt gives each sample's query. Required.
 	Prompt PromptFunc
+	// Role, when set ("attacker" or "defender"), keeps only that role's
+	// samples, e.g. to build a dataset of one skill. The role weights and
+	// rewards are those of the whole rule, so a kept sample is the same
+	// sample the full data has.
+	Role string
+	// Last keeps only each winner's last utterance (the one at or before
+	// DecidedAt): the decisive move, such as the defender's right guess.
+	Last bool
 }
 
 // Sample is one training sample: a query, the target text the policy
@@ -162,6 +170,9 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 	if opt.Prompt == nil {
 		return stats, errors.New("spag rewards: no prompt function (set RewardOptions.Prompt)")
 	}
+	if opt.Role != "" && opt.Role != judge.Attacker && opt.Role != judge.Defender {
+		return stats, fmt.Errorf("spag rewards: role %q, want %s or %s", opt.Role, judge.Attacker, judge.Defender)
+	}
 	i := 0
 	for ep, err := range pass() {
 		if err != nil {
@@ -221,6 +232,12 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		}
 		for k, r := range decayedRewards(len(own), d) {
 			own[k].Reward = r
+		}
+		if opt.Role != "" && opt.Role != winner {
+			own = own[:0]
+		}
+		if opt.Last && len(own) > 0 {
+			own = own[len(own)-1:]
 		}
 		for k := range own {
 			if err := emit(&own[k]); err != nil {

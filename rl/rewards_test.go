@@ -151,6 +151,51 @@ func TestSPAGRewards(t *testing.T) {
 	}
 }
 
+// TestSPAGRewardsSelection checks Role and Last: they keep a subset of the
+// full rule's samples, with the same rewards and weights.
+func TestSPAGRewardsSelection(t *testing.T) {
+	episodes := []Episode{
+		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
+		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!")},
+		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
+	}
+	all, _, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		role string
+		last bool
+		want []int // indices into all
+	}{
+		{"everything", "", false, []int{0, 1, 2, 3}},
+		{"attacker", "attacker", false, []int{0, 1}},
+		{"defender", "defender", false, []int{2, 3}},
+		{"last utterances", "", true, []int{1, 3}},
+		{"the defender's right guesses", "defender", true, []int{3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, stats, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, Role: tc.role, Last: tc.last})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) || stats.Samples != len(tc.want) {
+				t.Fatalf("got %d samples (stats %d), want %d: %+v", len(got), stats.Samples, len(tc.want), got)
+			}
+			for i, j := range tc.want {
+				if !reflect.DeepEqual(got[i], all[j]) {
+					t.Errorf("sample %d = %+v, want the full rule's sample %d %+v", i, got[i], j, all[j])
+				}
+			}
+		})
+	}
+	if _, _, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, Role: "judge"}); err == nil || !strings.Contains(err.Error(), `"judge"`) {
+		t.Errorf("role judge: %v, want an error naming it", err)
+	}
+}
+
 func TestSPAGRewardsRoleWeights(t *testing.T) {
 	win := func(outcome string) Episode {
 		return Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}

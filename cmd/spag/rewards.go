@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
@@ -17,6 +18,8 @@ import (
 
 type rewardsFlags struct {
 	rules, in, db, run, out, sft, format, style, templates string
+	role                                                   string
+	last                                                   bool
 	decay                                                  float64
 }
 
@@ -36,10 +39,16 @@ query is the prompt the winner saw, rendered with the run's templates (for
 --format spag writes SPAG's training JSON (a JSON array of {query, target,
 reward, weight, role}, plus {query, target, type: "sft", weight: 1} items
 from --sft); --format chat writes chat JSON Lines for common trainers. Every
-item names the judge and the run (or input file) it came from.`,
+item names the judge and the run (or input file) it came from.
+
+--role and --last select samples for datasets of one skill (their rewards
+and weights stay those of the whole rule): --role keeps one role's samples,
+--last only each winner's deciding utterance. --role defender --last is the
+defenders' right guesses, a reverse dictionary in the game's own prompts.`,
 		Example: `  spag rewards --rules spag --decay 0.8 --in episodes.json --out train.json
   spag rewards --db runs.db --run r20261126-151200-3fa9 --out train.json --sft alpaca.json
-  spag rewards --db runs.db --format chat --out train.jsonl`,
+  spag rewards --db runs.db --format chat --out train.jsonl
+  spag rewards --db runs.db --role defender --last --out guesses.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRewards(cmd, f) },
 	}
@@ -51,6 +60,8 @@ item names the judge and the run (or input file) it came from.`,
 	fl.StringVar(&f.run, "run", "", "with --db: only this run (default: every run)")
 	fl.StringVar(&f.out, "out", "", "output file (- for standard output)")
 	fl.StringVar(&f.sft, "sft", "", "supervised data to mix in: JSON array or JSON Lines of {query, target}")
+	fl.StringVar(&f.role, "role", "", "keep only this winner's samples: attacker or defender (default both)")
+	fl.BoolVar(&f.last, "last", false, "keep only each winner's deciding utterance")
 	fl.StringVar(&f.format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	fl.StringVar(&f.style, "style", taboo.StyleChat, "with --in: prompt style, chat or transcript")
 	fl.StringVar(&f.templates, "templates", "", "with --in: prompt template directory")
@@ -73,6 +84,9 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	if f.format != "spag" && f.format != "chat" {
 		return usagef("--format %q: want spag or chat", f.format)
+	}
+	if f.role != "" && f.role != judge.Attacker && f.role != judge.Defender {
+		return usagef("--role %q: want %s or %s", f.role, judge.Attacker, judge.Defender)
 	}
 	j, tmpl, err := loadJudgeAndTemplates("rules", f.rules, f.templates)
 	if err != nil {
@@ -124,7 +138,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	var st rl.RewardStats
 	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
 		var err error
-		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft})
+		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last})
 		return err
 	})
 	if err != nil {
