@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Reproduces players/native/defaultmodel/model.ckpt, the native model spag
-# ships (spag-taboo-small-v1): SPAG's imitation stage at small scale.
+# ships (spag-taboo-small-v2): SPAG's imitation stage at small scale, on
+# the built-in list (the 500 most frequent WordNet words), with the
+# built-in players as teachers.
 #
-#   1. 30,000 games between the built-in players, compact prompt style;
-#   2. the winners' turns as SFT data (spag rewards: 83,576 samples);
+#   1. 60,000 games of the built-in attacker against the most skilled
+#      built-in defender (builtin:skill=1: it knows every lexicon fact,
+#      ranks without noise and waits for evidence), compact prompt style,
+#      seed 1; their winners' turns as SFT data (spag rewards);
+#   2. 100,000 more such games, seed 2, of which only the defenders' right
+#      guesses are kept (spag rewards --role defender --last): a reverse
+#      dictionary in the game's own prompts, mixed in as SFT items so that
+#      a third of what the model reads teaches it which word the clues
+#      mean (word knowledge is what a model this size lacks first);
 #   3. a BPE tokenizer of 2,000 pieces and the small preset (4.19M
 #      parameters), seed 1;
-#   4. spag train --objective sft with no KL term, in two parts: 381 steps
-#      of a 2,000-step cosine schedule at lr 2e-3 (the first run, stopped
-#      there for time), then a new 600-step schedule at lr 1.5e-3 from
-#      those weights (data order seed 2);
+#   4. spag train --objective sft with no KL term: 4,000 steps of 16
+#      samples (a quarter of a pass over 226,533 samples), cosine schedule
+#      at peak lr 2e-3, data order seed 1;
 #   5. the optimizer state stripped (spag model strip).
 #
-# The shipped file was trained with an OpenBLAS build (since removed) on 2
-# cores shared with other work: about 4-5 s per step, 75 minutes of
-# training in all (plus 2 minutes for the tokenizer). Today's build uses
-# internal/mat's kernel, the same arithmetic with another matrix-product
-# summation order, so its weights differ in the last bits. The first part
-# was in fact stopped by an interrupt after step 381; --stop-after 381
-# stops it at the same point (only the weights are carried into the
-# second part).
+# On the 2-core machine the games and data take about a minute and the
+# training about 50 minutes.
 #
 #   scripts/build-default-model.sh [WORKDIR]
 set -euo pipefail
@@ -28,16 +30,15 @@ work="${1:-$repo/build/default-model}"
 mkdir -p "$work"
 cd "$repo"
 go build -o "$work/spag" ./cmd/spag
-trainer="$work/spag"
 cd "$work"
-rm -f imit.db imit.db-wal imit.db-shm
-./spag selfplay --attacker builtin --defender builtin --style compact --games 30000 --seed 1 --db imit.db
-./spag rewards --db imit.db --out imit.json
-./spag model init --preset small --seed 1 --corpus imit.json --out init.ckpt
-"$trainer" train --objective sft --beta 0 --data imit.json --init init.ckpt \
-	--steps 2000 --stop-after 381 --lr 2e-3 --micro-batch 16 --out stage1.ckpt --db ""
-"$trainer" train --objective sft --beta 0 --data imit.json --init stage1.ckpt \
-	--steps 600 --lr 1.5e-3 --warmup 0.02 --micro-batch 16 --seed 2 --save-every 100 --out stage2.ckpt --db ""
-./spag model strip stage2.ckpt --out model.ckpt
+rm -f imit.db* guess.db*
+./spag selfplay --attacker builtin --defender builtin:skill=1 --style compact --games 60000 --seed 1 --db imit.db
+./spag selfplay --attacker builtin --defender builtin:skill=1 --style compact --games 100000 --seed 2 --db guess.db
+./spag rewards --db guess.db --role defender --last --out guesses.json
+./spag rewards --db imit.db --sft guesses.json --out mix.json
+./spag model init --preset small --seed 1 --corpus mix.json --out init.ckpt
+./spag train --objective sft --beta 0 --data mix.json --init init.ckpt \
+	--steps 4000 --lr 2e-3 --batch-size 16 --save-every 500 --out train.ckpt --db ""
+./spag model strip train.ckpt --out model.ckpt
 ./spag model info model.ckpt
 sha256sum model.ckpt "$repo/players/native/defaultmodel/model.ckpt"
