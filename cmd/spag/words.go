@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/internal/realwords"
+	"github.com/spag-go/spag/taboo/realwords"
 	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
 )

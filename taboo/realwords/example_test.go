@@ -8,7 +8,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/realwords"
+	"github.com/spag-go/spag/taboo/realwords"
 )
 
 // words is a lexicon of a few words; spag words check uses WordNet's
