@@ -71,7 +71,7 @@ func newStore(t *testing.T, players map[string]string, eps ...episode) (*episode
 	return store, run.ID
 }
 
-var models = map[string]string{"attacker": "native (spag-taboo-small-v1 sha256:abc)", "defender": "ollama:qwen3"}
+var models = map[string]string{"attacker": "native (spag-taboo-small-v2 sha256:abc)", "defender": "ollama:qwen3"}
 
 func TestCheck(t *testing.T) {
 	lex := openDictionary(t)

@@ -47,8 +47,9 @@ func TestShippedCheckpoint(t *testing.T) {
 
 // Example plays one attacker turn with the shipped model on the compact
 // prompt it was trained on, decoding greedily. The clue has the shape the
-// model learned from the built-in players; at 4.2M parameters its words
-// are often not real ones.
+// model learned from the built-in players and real words, but the model
+// has learnt which word clues mean (its defender), not which clues fit a
+// word: greedy decoding gives the same clue for "tree".
 func Example() {
 	c, err := defaultmodel.Load()
 	if err != nil {
@@ -67,7 +68,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	prompt, err := g.PromptFor("piano", nil, 1)
+	prompt, err := g.PromptFor("tree", nil, 1)
 	if err != nil {
 		panic(err)
 	}
@@ -76,7 +77,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println(reply.Text)
-	// Output: Okay. It is closely connected to winer.
+	// Output: Let's begin. It is closely connected to support.
 }
 
 type staticPrompt game.Prompt
