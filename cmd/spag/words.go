@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/taboo/realwords"
 	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/realwords"
 )
 
 func newWordsCmd() *cobra.Command {
