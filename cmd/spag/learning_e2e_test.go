@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,7 +63,7 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 	if err := json.Unmarshal(raw, &samples); err != nil {
 		t.Fatal(err)
 	}
-	weak := samples
+	weak := slices.Clone(samples)
 	for _, s := range samples {
 		if s["role"] == "attacker" {
 			bad := map[string]any{}
