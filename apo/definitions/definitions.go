@@ -224,7 +224,8 @@ func parse(r io.Reader, name string) ([]Entry, error) {
 }
 
 // Builtin returns the entries spag ships (definitions.jsonl.gz), in file
-// order: the words of the built-in Taboo list, most frequent first.
+// order: the 5,000 most frequent WordNet words (whose first 500 are the
+// built-in Taboo list), most frequent first.
 func Builtin() ([]Entry, error) {
 	return Read(bytes.NewReader(definitionsGz), "definitions.jsonl.gz (built-in)")
 }
