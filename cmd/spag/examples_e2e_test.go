@@ -152,6 +152,7 @@ var (
 	gamesFlag  = regexp.MustCompile(`--(eval-)?games \d+`)
 	stepsFlag  = regexp.MustCompile(`--(steps|epochs) \d+`)
 	sizeFlag   = regexp.MustCompile(`--size \d+`)
+	listFlag   = regexp.MustCompile(`--list-size \d+`)
 	dbFlag     = regexp.MustCompile(`--db (\S+)`)
 	ollamaSpec = regexp.MustCompile(`ollama:[A-Za-z0-9._/-]+(:[A-Za-z0-9._-]+)?`)
 	openaiSpec = regexp.MustCompile(`openai:[^@\s]+@http://127\.0\.0\.1:8000/v1`)
@@ -165,6 +166,7 @@ func smaller(cmd string) string {
 	cmd = gamesFlag.ReplaceAllString(cmd, "--${1}games 2")
 	cmd = stepsFlag.ReplaceAllString(cmd, "--steps 2")
 	cmd = sizeFlag.ReplaceAllString(cmd, "--size 100")
+	cmd = listFlag.ReplaceAllString(cmd, "--list-size 10")
 	fields := strings.Fields(cmd)
 	if len(fields) >= 2 && fields[0] == "spag" && (fields[1] == "selfplay" || fields[1] == "apo" && (len(fields) == 2 || strings.HasPrefix(fields[2], "-"))) &&
 		!strings.Contains(cmd, "--games") && !strings.Contains(cmd, "--resume") {
