@@ -24,6 +24,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/report"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -189,11 +190,9 @@ func selected(players map[string]string, roles Roles) (guesses, clues bool) {
 // IsBuiltin reports whether a player spec, as a run records it, names one
 // of the built-in scripted players ("builtin", "builtin:describer").
 func IsBuiltin(spec string) bool {
-	backend := spec
-	if i := strings.IndexAny(spec, ":, ("); i >= 0 {
-		backend = spec[:i]
-	}
-	return backend == "builtin"
+	text, _, _ := strings.Cut(spec, " (") // a model's digest follows its spec
+	s, err := players.Parse(text)
+	return err == nil && s.Backend == "builtin"
 }
 
 // counter decides whether a word is real.

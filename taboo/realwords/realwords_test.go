@@ -236,3 +236,18 @@ clue words   12,345 content words, 96.1% real  (95% CI 95.8–96.4%)
 type setLexicon map[string]bool
 
 func (s setLexicon) Has(w string) bool { return s[w] }
+
+func TestIsBuiltin(t *testing.T) {
+	for spec, want := range map[string]bool{
+		"builtin":           true,
+		"builtin:skill=0.9": true,
+		"builtin,skill=1":   true,
+		"native (spag-taboo-small-v2 sha256:abc)": false,
+		"native:/tmp/builtin.ckpt":                false,
+		"ollama:qwen3":                            false,
+	} {
+		if got := IsBuiltin(spec); got != want {
+			t.Errorf("IsBuiltin(%q) = %v, want %v", spec, got, want)
+		}
+	}
+}
