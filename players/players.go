@@ -256,46 +256,28 @@ func Open(ctx context.Context, spec Spec, env Env, options []string) (Opened, er
 // Errors name the flag of the seat.
 func OpenAll(ctx context.Context, seats []Seat, options []string) ([]Opened, error) {
 	out := make([]Opened, len(seats))
-	keys := make([]map[string]bool, len(seats))
-	bs := make([]Backend, len(seats))
+	bs, keys, err := seatKeys(seats)
+	if err != nil {
+		return nil, err
+	}
 	for i, seat := range seats {
-		b, ok := lookup(seat.Spec.Backend)
-		if !ok {
-			return nil, &SpecError{Flag: seat.Env.Flag, Spec: seat.Spec.Text(),
-				Err: Usagef("unknown backend %q; use one of: %s", seat.Spec.Backend, Help())}
-		}
-		bs[i] = b
 		spec, name, err := Resolve(seat.Spec)
 		if err != nil {
 			return nil, &SpecError{Flag: seat.Env.Flag, Spec: seat.Spec.Text(), Err: err}
 		}
 		out[i].Spec, out[i].Name = spec.clone(), name
-		keys[i] = map[string]bool{}
-		for _, k := range b.Keys(seat.Env) {
-			keys[i][k] = true
-		}
+	}
+	if err := checkOptions(seats, keys, options); err != nil {
+		return nil, err
 	}
 	for _, kv := range options {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, &SpecError{Flag: "option", Spec: kv, Err: Usagef("want key=value, for example --option temperature=0.7")}
-		}
-		taken := false
+		k, v, _ := strings.Cut(kv, "=")
 		for i := range seats {
 			if keys[i][k] {
-				taken = true
 				if _, set := out[i].Spec.Options[k]; !set {
 					out[i].Spec.Options[k] = v
 				}
 			}
-		}
-		if !taken {
-			var players []string
-			for _, seat := range seats {
-				players = append(players, fmt.Sprintf("--%s %s", seat.Env.Flag, seat.Spec.Backend))
-			}
-			return nil, &SpecError{Flag: "option", Spec: kv, Err: Usagef("no player of this run takes option %q (players: %s); see each backend's options in spag selfplay --help",
-				k, strings.Join(players, ", "))}
 		}
 	}
 	for i, seat := range seats {
@@ -315,18 +297,127 @@ func OpenAll(ctx context.Context, seats []Seat, options []string) ([]Opened, err
 	return out, nil
 }
 
+// seatKeys looks up each seat's backend and the option keys it takes.
+func seatKeys(seats []Seat) ([]Backend, []map[string]bool, error) {
+	bs := make([]Backend, len(seats))
+	keys := make([]map[string]bool, len(seats))
+	for i, seat := range seats {
+		b, ok := lookup(seat.Spec.Backend)
+		if !ok {
+			return nil, nil, &SpecError{Flag: seat.Env.Flag, Spec: seat.Spec.Text(),
+				Err: Usagef("unknown backend %q; use one of: %s", seat.Spec.Backend, Help())}
+		}
+		bs[i] = b
+		keys[i] = map[string]bool{}
+		for _, k := range b.Keys(seat.Env) {
+			keys[i][k] = true
+		}
+	}
+	return bs, keys, nil
+}
+
+// checkOptions is the usage error for an option that is not key=value or
+// whose key no seat takes, naming --option and the seats' backends.
+func checkOptions(seats []Seat, keys []map[string]bool, options []string) error {
+	for _, kv := range options {
+		k, err := optionKey(kv)
+		if err != nil {
+			return err
+		}
+		taken := false
+		for i := range seats {
+			taken = taken || keys[i][k]
+		}
+		if !taken {
+			var players []string
+			for _, seat := range seats {
+				players = append(players, fmt.Sprintf("--%s %s", seat.Env.Flag, seat.Spec.Backend))
+			}
+			return &SpecError{Flag: "option", Spec: kv, Err: Usagef("no player takes option %q (players: %s); see each backend's options in spag selfplay --help",
+				k, strings.Join(players, ", "))}
+		}
+	}
+	return nil
+}
+
+// CheckOptions checks --option settings for the players specs (as
+// written, each given to the flag of envs[i]) as [OpenRoles] does, without
+// opening them: a setting that is not key=value, or whose key no player
+// takes, is a usage error naming --option.
+func CheckOptions(specs []string, envs []Env, options []string) error {
+	seats, err := parseSeats(specs, envs)
+	if err != nil {
+		return err
+	}
+	_, keys, err := seatKeys(seats)
+	if err != nil {
+		return err
+	}
+	return checkOptions(seats, keys, options)
+}
+
+// TakenOptions returns the settings of options whose key at least one of
+// the players specs (as for [CheckOptions]) takes, in order; the others
+// are left out rather than refused. Several runs played with one set of
+// options, such as an arena's pairings, check the set once against all
+// their players with CheckOptions and give each run what its own players
+// take: a key that only the model takes must not stop the run of the
+// baseline against itself.
+func TakenOptions(specs []string, envs []Env, options []string) ([]string, error) {
+	seats, err := parseSeats(specs, envs)
+	if err != nil {
+		return nil, err
+	}
+	_, keys, err := seatKeys(seats)
+	if err != nil {
+		return nil, err
+	}
+	var taken []string
+	for _, kv := range options {
+		k, err := optionKey(kv)
+		if err != nil {
+			return nil, err
+		}
+		for i := range seats {
+			if keys[i][k] {
+				taken = append(taken, kv)
+				break
+			}
+		}
+	}
+	return taken, nil
+}
+
+// optionKey is the key of an --option key=value setting.
+func optionKey(kv string) (string, error) {
+	k, _, ok := strings.Cut(kv, "=")
+	if !ok || k == "" {
+		return "", &SpecError{Flag: "option", Spec: kv, Err: Usagef("want key=value, for example --option temperature=0.7")}
+	}
+	return k, nil
+}
+
+// parseSeats parses specs as given to the flags of envs.
+func parseSeats(specs []string, envs []Env) ([]Seat, error) {
+	seats := make([]Seat, len(specs))
+	for i, raw := range specs {
+		spec, err := ParseFlag(envs[i].Flag, raw)
+		if err != nil {
+			return nil, err
+		}
+		seats[i] = Seat{Spec: spec, Env: envs[i]}
+	}
+	return seats, nil
+}
+
 // OpenRoles opens the players of a run from their specs as written:
 // specs[i], given to the flag envs[i].Flag, plays envs[i].Role. It returns
 // the players in that order and, by role, the names the run records for
 // them (see [Resolver]). Errors name the flag, as [OpenAll]'s do.
 func OpenRoles(ctx context.Context, specs []string, envs []Env, options []string) ([]game.Player, map[string]string, error) {
-	seats := make([]Seat, len(specs))
-	for i, raw := range specs {
-		spec, err := ParseFlag(envs[i].Flag, raw)
-		if err != nil {
-			return nil, nil, err
-		}
-		seats[i] = Seat{Spec: spec, Env: envs[i]}
+	seats, err := parseSeats(specs, envs)
+	if err != nil {
+		return nil, nil, err
 	}
 	opened, err := OpenAll(ctx, seats, options)
 	if err != nil {

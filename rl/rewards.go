@@ -72,9 +72,17 @@ type RewardOptions struct {
 	// rewards are those of the whole rule, so a kept sample is the same
 	// sample the full data has.
 	Role string
-	// Last keeps only each winner's last utterance (the one at or before
+	// Last keeps only each speaker's last utterance (the one at or before
 	// DecidedAt): the decisive move, such as the defender's right guess.
 	Last bool
+	// WonBy, when set ("attacker" or "defender"), keeps only the episodes
+	// that role won. With Role set to the other role it takes the loser's
+	// utterances instead of the winner's, as supervised samples (Type
+	// [TypeSFT], reward and weight 1): the rule gives a loser no reward,
+	// but its moves can still be worth imitating. Role attacker, WonBy
+	// defender is the attacker's clues that led the defender to the word:
+	// informative clues, a dictionary from word to clue.
+	WonBy string
 }
 
 // Sample is one training sample: a query, the target text the policy
@@ -173,6 +181,9 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 	if opt.Role != "" && opt.Role != judge.Attacker && opt.Role != judge.Defender {
 		return stats, fmt.Errorf("spag rewards: role %q, want %s or %s", opt.Role, judge.Attacker, judge.Defender)
 	}
+	if opt.WonBy != "" && opt.WonBy != judge.Attacker && opt.WonBy != judge.Defender {
+		return stats, fmt.Errorf("spag rewards: won by %q, want %s or %s", opt.WonBy, judge.Attacker, judge.Defender)
+	}
 	i := 0
 	for ep, err := range pass() {
 		if err != nil {
@@ -204,8 +215,17 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 			return stats, err
 		}
 		i++
-		if winner == "" {
+		if winner == "" || (opt.WonBy != "" && winner != opt.WonBy) {
 			continue
+		}
+		// The speaker is the winner, except that WonBy with the other
+		// Role asks for the loser's moves, which earn no reward.
+		speaker, supervised := winner, false
+		if opt.Role != "" && opt.Role != winner {
+			if opt.WonBy == "" {
+				continue
+			}
+			speaker, supervised = opt.Role, true
 		}
 		weight := stats.DefenderWeight
 		if winner == judge.Attacker {
@@ -214,7 +234,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		own = own[:0]
 		for n := 1; n <= ep.DecidedAt; n++ {
 			m := ep.History[n-1]
-			if m.Role != winner {
+			if m.Role != speaker {
 				continue
 			}
 			p, err := opt.Prompt(ep, n)
@@ -225,16 +245,19 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 				Query:      p.Text(),
 				Messages:   p.Messages,
 				Target:     trimPySpace(m.Content),
-				Role:       winner,
+				Role:       speaker,
 				Weight:     weight,
 				Provenance: ep.Provenance,
 			})
 		}
-		for k, r := range decayedRewards(len(own), d) {
-			own[k].Reward = r
-		}
-		if opt.Role != "" && opt.Role != winner {
-			own = own[:0]
+		if supervised {
+			for k := range own {
+				own[k].Reward, own[k].Weight, own[k].Type = 1, 1, TypeSFT
+			}
+		} else {
+			for k, r := range decayedRewards(len(own), d) {
+				own[k].Reward = r
+			}
 		}
 		if opt.Last && len(own) > 0 {
 			own = own[len(own)-1:]
@@ -244,7 +267,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 				return stats, err
 			}
 			stats.Samples++
-			if winner == "attacker" {
+			if speaker == judge.Attacker {
 				stats.AttackerSamples++
 			} else {
 				stats.DefenderSamples++

@@ -196,6 +196,67 @@ func TestSPAGRewardsSelection(t *testing.T) {
 	}
 }
 
+// TestSPAGRewardsWonBy checks WonBy: alone or with the winner's role it
+// keeps the rule's samples of those episodes; with the loser's role it
+// gives the loser's utterances up to the decision as supervised samples.
+func TestSPAGRewardsWonBy(t *testing.T) {
+	episodes := []Episode{
+		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
+		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!", "a:after")},
+		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
+	}
+	all, _, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		all[i].Messages = nil // compared without, below
+	}
+	clue := func(q, target string) Sample {
+		return Sample{Query: q, Target: target, Reward: 1, Weight: 1, Role: "attacker", Type: TypeSFT}
+	}
+	tests := []struct {
+		name        string
+		role, wonBy string
+		last        bool
+		want        []Sample
+	}{
+		{"games the attacker won", "", "attacker", false, all[:2]},
+		{"the winner's role", "defender", "defender", false, all[2:]},
+		{"clues that led the defender to the word", "attacker", "defender", false,
+			[]Sample{clue("rules\n\npear#1", "x"), clue("rules\n\npear#3", "y")}},
+		{"the last of them", "attacker", "defender", true, []Sample{clue("rules\n\npear#3", "y")}},
+		{"the defender's moves in games it lost", "defender", "attacker", false,
+			[]Sample{
+				{Query: "rules\n\napple#2", Target: "r", Reward: 1, Weight: 1, Role: "defender", Type: TypeSFT},
+				{Query: "rules\n\napple#4", Target: "apples!", Reward: 1, Weight: 1, Role: "defender", Type: TypeSFT},
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, stats, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, Role: tc.role, WonBy: tc.wonBy, Last: tc.last})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) || stats.Samples != len(tc.want) {
+				t.Fatalf("got %d samples (stats %d), want %d: %+v", len(got), stats.Samples, len(tc.want), got)
+			}
+			for i := range got {
+				got[i].Messages = nil
+				if !reflect.DeepEqual(got[i], tc.want[i]) {
+					t.Errorf("sample %d = %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+			if tc.role == "attacker" && stats.AttackerSamples != len(tc.want) {
+				t.Errorf("stats count %d attacker samples, want %d", stats.AttackerSamples, len(tc.want))
+			}
+		})
+	}
+	if _, _, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, WonBy: "nobody"}); err == nil || !strings.Contains(err.Error(), `"nobody"`) {
+		t.Errorf("won by nobody: %v, want an error naming it", err)
+	}
+}
+
 func TestSPAGRewardsRoleWeights(t *testing.T) {
 	win := func(outcome string) Episode {
 		return Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}

@@ -116,6 +116,9 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 	planner := func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
 		cfg := base
 		cfg.Attacker, cfg.Defender = p.Players[0], p.Players[1]
+		if err := cfg.ShareOptions([]string{f.a, f.b}); err != nil {
+			return nil, cliError(err)
+		}
 		plan, err := cfg.Plan(ctx, words, run)
 		return plan, cliError(err)
 	}

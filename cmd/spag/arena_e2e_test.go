@@ -88,6 +88,7 @@ func TestArenaMeasuresAndResumes(t *testing.T) {
 		{[]string{"arena", "--a", "builtin"}, "--a and --b are required"},
 		{[]string{"arena", "--a", "builtin", "--b", "builtin", "--words", writeFile(t, dir, "one.txt", "zebra\n")}, "at least 2 words"},
 		{[]string{"arena", "--db", "a.db", "--resume", ids[0][1]}, "3 run IDs"},
+		{[]string{"arena", "--a", "builtin", "--b", "builtin", "--option", "temperature=0.5"}, `no player takes option "temperature"`},
 	} {
 		if z := spag(t, dir, tc.args...); z.code != 2 || !strings.Contains(z.stderr, tc.want) {
 			t.Errorf("spag %v: exit %d, stderr %q; want a usage error saying %q", tc.args, z.code, z.stderr, tc.want)

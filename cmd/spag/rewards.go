@@ -20,6 +20,7 @@ type rewardsFlags struct {
 	rules, in, db, run, out, sft, format, style, templates string
 	role                                                   string
 	last                                                   bool
+	wonBy                                                  string
 	decay                                                  float64
 }
 
@@ -44,11 +45,16 @@ item names the judge and the run (or input file) it came from.
 --role and --last select samples for datasets of one skill (their rewards
 and weights stay those of the whole rule): --role keeps one role's samples,
 --last only each winner's deciding utterance. --role defender --last is the
-defenders' right guesses, a reverse dictionary in the game's own prompts.`,
+defenders' right guesses, a reverse dictionary in the game's own prompts.
+--won-by keeps only the games one role won; with --role naming the other
+role it takes the loser's utterances, as supervised items (the rule gives
+losers no reward): --role attacker --won-by defender is the clues that led
+the defender to the word, a dictionary from word to clue.`,
 		Example: `  spag rewards --rules spag --decay 0.8 --in episodes.json --out train.json
   spag rewards --db runs.db --run r20261126-151200-3fa9 --out train.json --sft alpaca.json
   spag rewards --db runs.db --format chat --out train.jsonl
-  spag rewards --db runs.db --role defender --last --out guesses.json`,
+  spag rewards --db runs.db --role defender --last --out guesses.json
+  spag rewards --db runs.db --role attacker --won-by defender --out clues.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRewards(cmd, f) },
 	}
@@ -61,7 +67,8 @@ defenders' right guesses, a reverse dictionary in the game's own prompts.`,
 	fl.StringVar(&f.out, "out", "", "output file (- for standard output)")
 	fl.StringVar(&f.sft, "sft", "", "supervised data to mix in: JSON array or JSON Lines of {query, target}")
 	fl.StringVar(&f.role, "role", "", "keep only this winner's samples: attacker or defender (default both)")
-	fl.BoolVar(&f.last, "last", false, "keep only each winner's deciding utterance")
+	fl.BoolVar(&f.last, "last", false, "keep only each speaker's deciding utterance")
+	fl.StringVar(&f.wonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
 	fl.StringVar(&f.format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	fl.StringVar(&f.style, "style", taboo.StyleChat, "with --in: prompt style, chat or transcript")
 	fl.StringVar(&f.templates, "templates", "", "with --in: prompt template directory")
@@ -87,6 +94,9 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	if f.role != "" && f.role != judge.Attacker && f.role != judge.Defender {
 		return usagef("--role %q: want %s or %s", f.role, judge.Attacker, judge.Defender)
+	}
+	if f.wonBy != "" && f.wonBy != judge.Attacker && f.wonBy != judge.Defender {
+		return usagef("--won-by %q: want %s or %s", f.wonBy, judge.Attacker, judge.Defender)
 	}
 	j, tmpl, err := loadJudgeAndTemplates("rules", f.rules, f.templates)
 	if err != nil {
@@ -138,7 +148,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	var st rl.RewardStats
 	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
 		var err error
-		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last})
+		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last, WonBy: f.wonBy})
 		return err
 	})
 	if err != nil {

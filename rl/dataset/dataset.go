@@ -53,9 +53,10 @@ type Options struct {
 	// SFT are imitation samples appended after the rewarded ones (SPAG
 	// mixes general instruction data into every round).
 	SFT []rl.Sample
-	// Role and Last select samples (see rl.RewardOptions).
-	Role string
-	Last bool
+	// Role, Last and WonBy select samples (see rl.RewardOptions).
+	Role  string
+	Last  bool
+	WonBy string
 }
 
 // Write streams the samples of SPAG's reward rule over the episodes of pass
@@ -70,7 +71,7 @@ func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games,
 	} else {
 		sw = rl.NewSPAGTrainingWriter(w)
 	}
-	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last}, sw.Write)
+	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy}, sw.Write)
 	if err != nil {
 		return st, err
 	}

@@ -148,13 +148,46 @@ func (c *Config) Plan(ctx context.Context, words []string, run *episodes.Run) (*
 	if err != nil {
 		return nil, err
 	}
-	ps, names, err := players.OpenRoles(ctx, []string{c.Attacker, c.Defender}, []players.Env{
-		{Flag: "attacker", Game: taboo.Name, Role: judge.Attacker, Judge: g.Judge()},
-		{Flag: "defender", Game: taboo.Name, Role: judge.Defender, Judge: g.Judge()},
-	}, c.Options)
+	ps, names, err := players.OpenRoles(ctx, []string{c.Attacker, c.Defender}, seatEnvs(g), c.Options)
 	if err != nil {
 		return nil, err
 	}
 	return &selfplay.Plan{Game: g, Players: ps, Names: names, Subjects: subjects, Seed: c.Seed, Shard: shard,
 		Judge: taboo.JudgeID(g.Judge()), MaxTurns: c.MaxTurns, Config: raw, CodeVersion: c.CodeVersion}, nil
+}
+
+// seatEnvs are the environments of a run's attacker and defender.
+func seatEnvs(g *taboo.Game) []players.Env {
+	return []players.Env{
+		{Flag: "attacker", Game: taboo.Name, Role: judge.Attacker, Judge: g.Judge()},
+		{Flag: "defender", Game: taboo.Name, Role: judge.Defender, Judge: g.Judge()},
+	}
+}
+
+// ShareOptions prepares c for one of several runs that share one set of
+// --option settings, such as an arena's pairings: it checks c.Options
+// against every player of all (each as attacker and as defender) and
+// keeps in c.Options those that c's own two players take. A setting that
+// none of all takes is a usage error; one that only other runs' players
+// take is left out of this run, and of what it records.
+func (c *Config) ShareOptions(all []string) error {
+	if len(c.Options) == 0 {
+		return nil
+	}
+	g, err := c.NewGame()
+	if err != nil {
+		return err
+	}
+	envs := seatEnvs(g)
+	var specs []string
+	var allEnvs []players.Env
+	for _, p := range all {
+		specs = append(specs, p, p)
+		allEnvs = append(allEnvs, envs...)
+	}
+	if err := players.CheckOptions(specs, allEnvs, c.Options); err != nil {
+		return err
+	}
+	c.Options, err = players.TakenOptions([]string{c.Attacker, c.Defender}, envs, c.Options)
+	return err
 }

@@ -156,3 +156,43 @@ func TestPlanRecordsCheckpointsByDigest(t *testing.T) {
 		t.Errorf("a built-in source %q is no file", c.Words)
 	}
 }
+
+// TestShareOptions checks how an arena's pairings share --option settings:
+// each run keeps those its own players take, and only a setting no player
+// of the arena takes is refused.
+func TestShareOptions(t *testing.T) {
+	arena := []string{"native", "builtin"}
+	for _, tt := range []struct {
+		name               string
+		attacker, defender string
+		options            []string
+		want               []string
+		err                string
+	}{
+		{name: "the model's setting goes to its runs", attacker: "native", defender: "builtin",
+			options: []string{"temperature=0.5", "skill=0.9"}, want: []string{"temperature=0.5", "skill=0.9"}},
+		{name: "the baseline against itself leaves it out", attacker: "builtin", defender: "builtin",
+			options: []string{"temperature=0.5", "skill=0.9"}, want: []string{"skill=0.9"}},
+		{name: "a setting no player takes", attacker: "builtin", defender: "builtin",
+			options: []string{"num_ctx=4096"}, err: `no player takes option "num_ctx"`},
+		{name: "not key=value", attacker: "native", defender: "builtin",
+			options: []string{"temperature"}, err: "want key=value"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := taboorun.Config{Judge: "strict", MaxTurns: 5, Attacker: tt.attacker, Defender: tt.defender, Options: tt.options}
+			err := c.ShareOptions(arena)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ShareOptions: %v, want an error saying %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.Options, tt.want) {
+				t.Errorf("options %q, want %q", c.Options, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestRewardsOfOneSkill builds the two dictionaries of one-clue games: the
+// defenders' right guesses (clue to word) and the clues that led to them
+// (word to clue), which come from the same games in the same order.
+func TestRewardsOfOneSkill(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "300", "--max-turns", "1", "--seed", "5", "--style", "compact", "--db", "r.db"); r.code != 0 {
+		t.Fatalf("selfplay: exit %d, stderr %q", r.code, r.stderr)
+	}
+	type item struct {
+		Query, Target, Role, Type string
+		Weight                    float64
+	}
+	read := func(args ...string) []item {
+		t.Helper()
+		r := spag(t, dir, append([]string{"rewards", "--db", "r.db"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []item
+		if err := json.Unmarshal(data, &items); err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+	guesses := read("--role", "defender", "--last", "--out", "guesses.json")
+	clues := read("--role", "attacker", "--won-by", "defender", "--out", "clues.json")
+	if len(guesses) < 10 || len(clues) != len(guesses) {
+		t.Fatalf("%d right guesses and %d clues that led to them; want as many, and some", len(guesses), len(clues))
+	}
+	guessed := regexp.MustCompile(`^I know the word! It is (\w+)!$`)
+	for i, g := range guesses {
+		m := guessed.FindStringSubmatch(g.Target)
+		if g.Role != "defender" || m == nil {
+			t.Fatalf("guess %d: %+v, want a defender's right guess", i, g)
+		}
+		c := clues[i]
+		if c.Role != "attacker" || c.Type != "sft" || c.Weight != 1 {
+			t.Errorf("clue %d: %+v, want a supervised attacker item of weight 1", i, c)
+		}
+		if !strings.Contains(c.Query, "the secret word is "+m[1]+".") || !strings.Contains(g.Query, c.Target) {
+			t.Errorf("clue %d %q for the query %q does not come from the game of guess %q (%q)", i, c.Target, c.Query, g.Target, g.Query)
+		}
+	}
+	if r := spag(t, dir, "rewards", "--db", "r.db", "--won-by", "judge", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, `--won-by "judge"`) {
+		t.Errorf("--won-by judge: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
+	}
+}
