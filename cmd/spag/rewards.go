@@ -17,11 +17,12 @@ import (
 )
 
 type rewardsFlags struct {
-	rules, in, db, run, out, sft, format, style, templates string
-	role                                                   string
-	last                                                   bool
-	wonBy                                                  string
-	decay                                                  float64
+	rules, in, db, run, out, format, style, templates string
+	sft                                               []string
+	role                                              string
+	last                                              bool
+	wonBy                                             string
+	decay                                             float64
 }
 
 func newRewardsCmd() *cobra.Command {
@@ -65,7 +66,7 @@ the defender to the word, a dictionary from word to clue.`,
 	fl.StringVar(&f.db, "db", "", "SQLite database (instead of --in)")
 	fl.StringVar(&f.run, "run", "", "with --db: only this run (default: every run)")
 	fl.StringVar(&f.out, "out", "", "output file (- for standard output)")
-	fl.StringVar(&f.sft, "sft", "", "supervised data to mix in: JSON array or JSON Lines of {query, target}")
+	fl.StringArrayVar(&f.sft, "sft", nil, "supervised data to mix in: JSON array or JSON Lines of {query, target} (repeatable)")
 	fl.StringVar(&f.role, "role", "", "keep only this winner's samples: attacker or defender (default both)")
 	fl.BoolVar(&f.last, "last", false, "keep only each speaker's deciding utterance")
 	fl.StringVar(&f.wonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
@@ -105,16 +106,17 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	games := dataset.NewGames(j, f.style, tmpl)
 
 	var sft []rl.Sample
-	if f.sft != "" {
-		sftFile, err := os.Open(f.sft)
+	for _, path := range f.sft {
+		file, err := os.Open(path)
 		if err != nil {
 			return usageError{fmt.Errorf("--sft: %w", err)}
 		}
-		sft, err = rl.ReadSFT(sftFile, f.sft)
-		sftFile.Close()
+		items, err := rl.ReadSFT(file, path)
+		file.Close()
 		if err != nil {
 			return err
 		}
+		sft = append(sft, items...)
 	}
 	var pass func() iter.Seq2[*rl.Episode, error]
 	if f.in != "" {

@@ -56,6 +56,11 @@ func TestRewardsOfOneSkill(t *testing.T) {
 			t.Errorf("clue %d %q for the query %q does not come from the game of guess %q (%q)", i, c.Target, c.Query, g.Target, g.Query)
 		}
 	}
+	// --sft is repeatable: both dictionaries mixed into the clues.
+	if both := read("--role", "attacker", "--won-by", "defender", "--sft", "guesses.json", "--sft", "clues.json", "--out", "both.json"); len(both) != 3*len(clues) ||
+		both[len(clues)].Target != guesses[0].Target || both[2*len(clues)].Target != clues[0].Target {
+		t.Errorf("--sft guesses.json --sft clues.json: %d items, want the %d clues, then the guesses, then the clues again", len(both), len(clues))
+	}
 	if r := spag(t, dir, "rewards", "--db", "r.db", "--won-by", "judge", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, `--won-by "judge"`) {
 		t.Errorf("--won-by judge: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
 	}
