@@ -103,6 +103,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	stderr := cmd.ErrOrStderr()
 	code, _ := codeVersion()
 	var base taboorun.Config // the game settings of every run of the loop
+	var loop *iterate.Loop
 	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
 			Progress: stderr, Terminal: isTerminal(stderr)}}
@@ -113,6 +114,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			if err := selfplay.StoredConfig(run, &cfg); err != nil {
 				return nil, err
 			}
+		} else if err := cfg.ShareOptions(append([]string{attacker, defender, loop.Config.InitSpec}, loop.Config.Opponents...)); err != nil {
+			// --option goes to the runs whose players take it: the
+			// built-in opponent's baseline run takes no temperature.
+			return nil, cliError(err)
 		}
 		list, err := taboo.Words(cfg.Words)
 		if err != nil {
@@ -122,7 +127,6 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		return plan, cliError(err)
 	}
 
-	var loop *iterate.Loop
 	if f.resume != "" {
 		id := f.resume
 		if id == "latest" {
