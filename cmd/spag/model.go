@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
@@ -115,7 +116,8 @@ func newModelInfoCmd() *cobra.Command {
 				Total      int          `json:"total_steps,omitempty"`
 				Train      any          `json:"train_config,omitempty"`
 				Reference  any          `json:"reference,omitempty"`
-			}{Model: h.Model, Parameters: h.Model.NumParams(), Vocab: h.Vocab.Size(), DummySpace: h.Vocab.AddDummyPrefix()}
+				Sampling   []string     `json:"sampling,omitempty"`
+			}{Model: h.Model, Parameters: h.Model.NumParams(), Vocab: h.Vocab.Size(), DummySpace: h.Vocab.AddDummyPrefix(), Sampling: h.Sampling}
 			if h.Train != nil {
 				info.Step, info.Total, info.Train = h.Train.Step, h.Train.Total, h.Train.Config
 				if h.Train.Reference != nil {
@@ -134,6 +136,9 @@ func newModelInfoCmd() *cobra.Command {
 			fmt.Fprintf(w, "parameters  %d (float32)\n", info.Parameters)
 			fmt.Fprintf(w, "tokenizer   sentencepiece bpe, %d pieces, dummy prefix %v\n", info.Vocab, info.DummySpace)
 			fmt.Fprintf(w, "kernel      %s (matrix products on this machine)\n", model.BLASName)
+			if len(h.Sampling) > 0 {
+				fmt.Fprintf(w, "sampling    %s (the model's defaults; a spec's options win)\n", strings.Join(h.Sampling, " "))
+			}
 			if h.Train != nil {
 				resumable := ""
 				if h.Optimizer == nil {
@@ -158,15 +163,23 @@ func newModelInfoCmd() *cobra.Command {
 // training runs need.
 func newModelStripCmd() *cobra.Command {
 	var out string
+	var sampling []string
 	cmd := &cobra.Command{
 		Use:   "strip CKPT --out CKPT",
 		Short: "Write a checkpoint's weights and tokenizer without its optimizer state (a third of the size)",
 		Long: `strip copies a checkpoint without the Adam moments and the data order that
 resuming a training run needs. What is left plays (native:CKPT), exports to
 GGUF and starts new training runs (spag train --init); 'spag model info'
-still shows the step and configuration it was trained with.`,
-		Example: `  spag model strip sft.ckpt --out sft-weights.ckpt`,
-		Args:    exactArgs(1),
+still shows the step and configuration it was trained with.
+
+--sampling key=value (repeatable) stores the model's own decoding defaults,
+native player options such as temperature=0.3: a native player of the
+checkpoint uses them unless its spec or --option sets the key, and
+checkpoints trained from it keep them. Given, they replace those the
+checkpoint had; --sampling "" clears them.`,
+		Example: `  spag model strip sft.ckpt --out sft-weights.ckpt
+  spag model strip sft.ckpt --sampling temperature=0.3 --out model.ckpt`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usagef("model strip: --out is required")
@@ -176,6 +189,17 @@ still shows the step and configuration it was trained with.`,
 				return err
 			}
 			c.Strip()
+			if cmd.Flags().Changed("sampling") {
+				c.Sampling = nil
+				for _, kv := range sampling {
+					if kv != "" {
+						c.Sampling = append(c.Sampling, kv)
+					}
+				}
+				if _, err := native.CheckpointOptions(c); err != nil {
+					return usagef("--sampling: %v", err)
+				}
+			}
 			if err := saveCheckpoint(out, cmd.OutOrStdout(), c); err != nil {
 				return err
 			}
@@ -184,5 +208,6 @@ still shows the step and configuration it was trained with.`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "checkpoint file to write")
+	cmd.Flags().StringArrayVar(&sampling, "sampling", nil, "the model's decoding default key=value (repeatable), e.g. temperature=0.3")
 	return cmd
 }

@@ -167,9 +167,18 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	if err != nil || st.Size() > int64(len(straight))/2 {
 		t.Errorf("stripped file %v bytes vs %d: %v", st.Size(), len(straight), err)
 	}
+	// The model's own sampling default: stored by strip, shown by info,
+	// kept by training; a bad one is a usage error.
+	run("model", "strip", "straight.ckpt", "--sampling", "temperature=0.3", "--out", "weights.ckpt")
 	again := run(trainArgs("weights.ckpt", "again.ckpt", "--steps", "1")...)
 	if !strings.Contains(again.stderr, "steps 1..1 of 1") {
 		t.Errorf("training from the stripped file:\n%s", again.stderr)
+	}
+	if info := run("model", "info", "again.ckpt"); !strings.Contains(info.stdout, "sampling    temperature=0.3") {
+		t.Errorf("model info of a checkpoint trained from one with a sampling default:\n%s", info.stdout)
+	}
+	if r := spag(t, dir, "model", "strip", "straight.ckpt", "--sampling", "heat=1", "--out", "x.ckpt"); r.code != 2 || !strings.Contains(r.stderr, `--sampling: sampling setting "heat=1": unknown option "heat"`) {
+		t.Errorf("strip --sampling heat=1: exit %d, stderr %q", r.code, r.stderr)
 	}
 	run("selfplay", "--db", "play.db", "--attacker", "native:weights.ckpt", "--defender", "native:straight.ckpt", "--games", "2", "--max-turns", "1")
 }

@@ -40,8 +40,10 @@ func (backend) Resolve(spec players.Spec) (players.Spec, string, error) {
 }
 
 func (backend) Open(ctx context.Context, spec players.Spec, env players.Env) (game.Player, error) {
-	opts := DefaultOptions()
-	if err := modelopt.Apply(spec.Options, opts.Set); err != nil {
+	// Check the spec's options before loading a model; they are applied
+	// again below, over the checkpoint's own defaults.
+	check := DefaultOptions()
+	if err := modelopt.Apply(spec.Options, check.Set); err != nil {
 		return nil, players.Usagef("%v", err)
 	}
 	var ck *checkpoint.Checkpoint
@@ -58,6 +60,13 @@ func (backend) Open(ctx context.Context, spec players.Spec, env players.Env) (ga
 			return nil, players.Usagef("%v (the part after \"native:\" is a checkpoint path; options follow a comma: native,%s)", err, base)
 		}
 		return nil, err
+	}
+	opts, err := CheckpointOptions(ck)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", defaultmodel.Label(spec.Arg), err)
+	}
+	if err := modelopt.Apply(spec.Options, opts.Set); err != nil {
+		return nil, players.Usagef("%v", err)
 	}
 	m, err := NewModel(ck.Vocab, ck.Params)
 	if err != nil {
@@ -77,4 +86,21 @@ func knownKey(k string) bool {
 		}
 	}
 	return false
+}
+
+// CheckpointOptions are the options a player of ck starts from: Ollama's
+// defaults ([DefaultOptions]) with the checkpoint's own sampling settings
+// over them (checkpoint.Checkpoint.Sampling).
+func CheckpointOptions(ck *checkpoint.Checkpoint) (Options, error) {
+	opts := DefaultOptions()
+	for _, kv := range ck.Sampling {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return opts, fmt.Errorf("sampling setting %q is not key=value", kv)
+		}
+		if err := opts.Set(k, v); err != nil {
+			return opts, fmt.Errorf("sampling setting %q: %w", kv, err)
+		}
+	}
+	return opts, nil
 }

@@ -99,6 +99,12 @@ type Checkpoint struct {
 	Params    *model.Params
 	Optimizer *Optimizer
 	Train     *Train
+	// Sampling are the model's own default decoding settings, as
+	// key=value options of the native player (for example
+	// "temperature=0.3"): a player of this checkpoint uses them unless
+	// its spec or --option sets the key. spag's trainer keeps them, so a
+	// policy trained from a model plays as the model does.
+	Sampling []string
 }
 
 // Strip drops what only resuming a training run needs (the optimizer
@@ -120,7 +126,8 @@ type Header struct {
 	Optimizer *struct {
 		Step int `json:"step"`
 	} `json:"optimizer,omitempty"`
-	Train *Train `json:"train,omitempty"`
+	Train    *Train   `json:"train,omitempty"`
+	Sampling []string `json:"sampling,omitempty"`
 }
 
 // TensorInfo names one stored tensor.
@@ -182,7 +189,7 @@ func Write(w io.Writer, c *Checkpoint) error {
 	if err := validate(c); err != nil {
 		return err
 	}
-	h := Header{Model: c.Params.Config, Vocab: c.Vocab, Train: c.Train}
+	h := Header{Model: c.Params.Config, Vocab: c.Vocab, Train: c.Train, Sampling: c.Sampling}
 	specs := c.Params.Config.ParamSpecs()
 	for _, s := range specs {
 		h.Tensors = append(h.Tensors, TensorInfo{Name: s.Name, Shape: s.Shape})
@@ -367,7 +374,7 @@ func Read(data []byte) (*Checkpoint, error) {
 		}
 		return out, nil
 	}
-	c := &Checkpoint{Vocab: h.Vocab, Params: &model.Params{Config: h.Model}, Train: h.Train}
+	c := &Checkpoint{Vocab: h.Vocab, Params: &model.Params{Config: h.Model}, Train: h.Train, Sampling: h.Sampling}
 	for i, s := range specs {
 		d, err := readF32(i)
 		if err != nil {

@@ -48,6 +48,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, withState := range []bool{false, true} {
 		t.Run(map[bool]string{false: "weights only", true: "with training state"}[withState], func(t *testing.T) {
 			c := testCheckpoint(t, withState)
+			c.Sampling = []string{"temperature=0.3", "top_k=20"}
 			dir := t.TempDir()
 			path := filepath.Join(dir, "m.ckpt")
 			if err := Save(path, c); err != nil {
@@ -67,6 +68,9 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got.Optimizer, c.Optimizer) || !reflect.DeepEqual(got.Train, c.Train) {
 				t.Error("optimizer or train state changed")
+			}
+			if !reflect.DeepEqual(got.Sampling, c.Sampling) {
+				t.Errorf("sampling %q, want %q", got.Sampling, c.Sampling)
 			}
 			entries, _ := os.ReadDir(dir)
 			if len(entries) != 1 {

@@ -195,6 +195,9 @@ type Trainer struct {
 	ref    *model.Params
 	opt    *Adam
 	sched  Schedule
+	// sampling are the init checkpoint's decoding defaults, which every
+	// checkpoint of the run keeps (see checkpoint.Checkpoint.Sampling).
+	sampling []string
 
 	// seqs are the training examples' sequences, then the held-out ones
 	// (see SetHeldOut); nTrain counts the first.
@@ -257,7 +260,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	if ref.Config != mcfg {
 		return nil, fmt.Errorf("new trainer: %w: reference model %+v differs from the policy %+v", ErrMismatch, ref.Config, mcfg)
 	}
-	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[runnerKey]*model.Runner{}}
+	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[runnerKey]*model.Runner{}, sampling: init.Sampling}
 	t.sched = Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: int(math.Ceil(cfg.WarmupFrac * float64(cfg.Steps))), Total: cfg.Steps}
 	var sizes []int
 	var decay []bool
@@ -397,7 +400,8 @@ func (t *Trainer) Checkpoint() (*checkpoint.Checkpoint, error) {
 	}
 	return &checkpoint.Checkpoint{
 		Vocab: t.vocab, Params: t.params.Clone(), Optimizer: o,
-		Train: &checkpoint.Train{Step: t.step, Total: t.cfg.Steps, Epoch: t.epoch, Cursor: t.cursor, Order: append([]int(nil), t.order...), RNG: rngState, Config: cfg},
+		Train:    &checkpoint.Train{Step: t.step, Total: t.cfg.Steps, Epoch: t.epoch, Cursor: t.cursor, Order: append([]int(nil), t.order...), RNG: rngState, Config: cfg},
+		Sampling: t.sampling,
 	}, nil
 }
 

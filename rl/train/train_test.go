@@ -191,7 +191,8 @@ func TestResumeIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first, err := New(ctx, cfg, &checkpoint.Checkpoint{Vocab: init.Vocab, Params: init.Params.Clone()}, nil, ex)
+	sampling := []string{"temperature=0.3"} // the model's decoding defaults, which training keeps
+	first, err := New(ctx, cfg, &checkpoint.Checkpoint{Vocab: init.Vocab, Params: init.Params.Clone(), Sampling: sampling}, nil, ex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +224,9 @@ func TestResumeIsExact(t *testing.T) {
 	loaded, err := checkpoint.Load(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(loaded.Sampling, sampling) {
+		t.Errorf("the run's checkpoint has sampling %q, want the init's %q", loaded.Sampling, sampling)
 	}
 	resumed, err := New(ctx, cfg, loaded, init.Params.Clone(), ex)
 	if err != nil {
