@@ -36,7 +36,7 @@ type Filter struct {
 	Subject string
 	// Player keeps the episodes of runs in which this player spec played,
 	// as recorded or as given before the parenthesised model name and
-	// digest that runs record ("native" matches "native (spag-taboo-small-v2
+	// digest that runs record ("native" matches "native (spag-taboo-small-v3
 	// sha256:…)"); Role narrows that to one role. Role alone keeps the runs
 	// that have a player in that role.
 	Player string

@@ -252,7 +252,7 @@ func TestAPOWithShippedNativeGenerator(t *testing.T) {
 	if s.Episodes != 6 || s.Errored != 0 || s.Outcomes[apo.RewardModelBrokeRules] != 0 {
 		t.Fatalf("stats %+v: want 6 rated episodes", s)
 	}
-	if !strings.Contains(s.Players["generator"], "spag-taboo-small-v2 sha256:") {
+	if !strings.Contains(s.Players["generator"], "spag-taboo-small-v3 sha256:") {
 		t.Errorf("generator recorded as %q", s.Players["generator"])
 	}
 }

@@ -124,7 +124,7 @@ func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
 	}
 	s := stats(t, dir)
 	for _, role := range []string{"attacker", "defender"} {
-		if name := s.Players[role]; !strings.HasPrefix(name, "native (spag-taboo-small-v2 sha256:") {
+		if name := s.Players[role]; !strings.HasPrefix(name, "native (spag-taboo-small-v3 sha256:") {
 			t.Errorf("stats names the %s %q, want the shipped native model", role, name)
 		}
 	}

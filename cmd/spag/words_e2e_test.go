@@ -45,7 +45,7 @@ func TestWordsCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := &episodes.Run{Game: "taboo", Judge: "strict@1", MaxTurns: 5, Total: 1, Subjects: []string{"river"},
-		Players: map[string]string{"attacker": "native (spag-taboo-small-v2 sha256:abc)", "defender": "builtin"}}
+		Players: map[string]string{"attacker": "native (spag-taboo-small-v3 sha256:abc)", "defender": "builtin"}}
 	if err := store.CreateRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestWordsCheck(t *testing.T) {
 	}
 	text := spag(t, dir, "words", "check", "--run", run.ID, "--role", "both")
 	for _, want := range []string{
-		"players      attacker native (spag-taboo-small-v2 sha256:abc), defender builtin",
+		"players      attacker native (spag-taboo-small-v3 sha256:abc), defender builtin",
 		"guesses      1 guess, 0.0% real",
 		"  not real   compll 1\n",
 		"clue words   5 content words, 40.0% real  (95% CI ",

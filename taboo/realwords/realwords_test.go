@@ -71,7 +71,7 @@ func newStore(t *testing.T, players map[string]string, eps ...episode) (*episode
 	return store, run.ID
 }
 
-var models = map[string]string{"attacker": "native (spag-taboo-small-v2 sha256:abc)", "defender": "ollama:qwen3"}
+var models = map[string]string{"attacker": "native (spag-taboo-small-v3 sha256:abc)", "defender": "ollama:qwen3"}
 
 func TestCheck(t *testing.T) {
 	lex := openDictionary(t)
@@ -242,7 +242,7 @@ func TestIsBuiltin(t *testing.T) {
 		"builtin":           true,
 		"builtin:skill=0.9": true,
 		"builtin,skill=1":   true,
-		"native (spag-taboo-small-v2 sha256:abc)": false,
+		"native (spag-taboo-small-v3 sha256:abc)": false,
 		"native:/tmp/builtin.ckpt":                false,
 		"ollama:qwen3":                            false,
 	} {

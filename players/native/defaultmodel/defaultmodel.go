@@ -1,9 +1,10 @@
 // Package defaultmodel holds the native model that spag ships: the small
 // preset trained by imitation of the built-in players' winning turns in
 // the compact prompt style (SPAG's imitation stage, at small scale), with
-// a stage on the built-in defenders' right guesses of one-clue games that
-// teaches it which word a clue means. It
-// is what `spag selfplay` plays with when no players are named, what the
+// stages on one-clue games of the built-in players that teach it both
+// dictionaries of the game: which word a clue means (the defenders' right
+// guesses) and which clues fit a word (the attacker's clues that led to
+// them). It is what `spag selfplay` plays with when no players are named, what the
 // spec "native" without a checkpoint loads, and what `spag model export`
 // writes without --ckpt.
 //
@@ -23,7 +24,7 @@ import (
 )
 
 // Name identifies the model in run records, `spag stats` and exports.
-const Name = "spag-taboo-small-v2"
+const Name = "spag-taboo-small-v3"
 
 // Style is the prompt style the model was trained on (taboo.StyleCompact);
 // other styles give it prompts it has never seen.

@@ -46,10 +46,9 @@ func TestShippedCheckpoint(t *testing.T) {
 }
 
 // Example plays one attacker turn with the shipped model on the compact
-// prompt it was trained on, decoding greedily. The clue has the shape the
-// model learned from the built-in players and real words, but the model
-// has learnt which word clues mean (its defender), not which clues fit a
-// word: greedy decoding gives the same clue for "tree".
+// prompt it was trained on, decoding greedily, for two secret words: the
+// clue depends on the word (stage 4 of its recipe taught it which clues fit
+// a word), though greedy decoding picks the lexicon's closest relative.
 func Example() {
 	c, err := defaultmodel.Load()
 	if err != nil {
@@ -68,16 +67,20 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	prompt, err := g.PromptFor("tree", nil, 1)
-	if err != nil {
-		panic(err)
+	for _, word := range []string{"tree", "water"} {
+		prompt, err := g.PromptFor(word, nil, 1)
+		if err != nil {
+			panic(err)
+		}
+		reply, err := p.Play(context.Background(), game.Request{Observation: game.Observation{Role: "attacker", Prompter: staticPrompt(prompt)}})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %s\n", word, reply.Text)
 	}
-	reply, err := p.Play(context.Background(), game.Request{Observation: game.Observation{Role: "attacker", Prompter: staticPrompt(prompt)}})
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(reply.Text)
-	// Output: Let's begin. It is closely connected to support.
+	// Output:
+	// tree: Let's begin. It is closely connected to treelet.
+	// water: Let's begin. For example, a hydrogen is one.
 }
 
 type staticPrompt game.Prompt
