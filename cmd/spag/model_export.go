@@ -33,7 +33,9 @@ func newModelExportCmd() *cobra.Command {
 file (llama architecture) that Ollama loads with either runner. With
 --ollama it uploads the file as a blob and creates the model NAME through
 the Ollama API (no network access beyond that server), with a template
-that joins chat messages by blank lines, as the trainer's queries are.
+that joins chat messages by blank lines, as the trainer's queries are, and
+the checkpoint's own sampling defaults (spag model strip --sampling) as
+the model's parameters.
 Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 		Example: `  spag model export --ollama spag-taboo          # the shipped model, served by Ollama
   spag model export --ckpt sft.ckpt --gguf sft.gguf --type f16`,
@@ -70,7 +72,11 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 			if err != nil {
 				return err
 			}
-			digest, err := ollamamodel.Create(cmd.Context(), client, name, buf.Bytes())
+			params, err := native.OllamaParameters(c.Sampling)
+			if err != nil {
+				return fmt.Errorf("model export %s: %w", defaultmodel.Label(ckpt), err)
+			}
+			digest, err := ollamamodel.CreateWithParameters(cmd.Context(), client, name, buf.Bytes(), params)
 			if err != nil {
 				return fmt.Errorf("model export: %w", err)
 			}

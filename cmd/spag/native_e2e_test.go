@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ollama/ollama/api"
 
 	"github.com/spag-go/spag/internal/ollamatest"
 )
@@ -54,6 +58,11 @@ func TestModelExportAndCompare(t *testing.T) {
 	// alike (no --ckpt on either command means the shipped model).
 	if r := spag(t, dir, "model", "export", "--ollama", "spag-taboo:latest", "--host", s.URL); r.code != 0 {
 		t.Fatalf("export the shipped model: %d %s", r.code, r.stderr)
+	}
+	// It carries its own sampling default into Ollama's model.
+	show, err := s.Client.Show(context.Background(), &api.ShowRequest{Model: "spag-taboo:latest"})
+	if err != nil || !regexp.MustCompile(`(?m)^temperature\s+0\.3\s*$`).MatchString(show.Parameters) {
+		t.Errorf("ollama show spag-taboo: parameters %q, %v; want temperature 0.3 (the shipped model's own)", show.Parameters, err)
 	}
 	r = spag(t, dir, "model", "compare", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--json")
 	if r.code != 0 {

@@ -104,3 +104,40 @@ func CheckpointOptions(ck *checkpoint.Checkpoint) (Options, error) {
 	}
 	return opts, nil
 }
+
+// OllamaParameters translates a checkpoint's sampling settings
+// (checkpoint.Checkpoint.Sampling) into the default parameters of an
+// Ollama model made from it, so that Ollama samples the exported model as
+// a native player does. Settings Ollama has no parameter for (max_bytes,
+// batch) are left out.
+func OllamaParameters(sampling []string) (map[string]any, error) {
+	var o Options
+	params := map[string]any{}
+	for _, kv := range sampling {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("sampling setting %q is not key=value", kv)
+		}
+		if err := o.Set(k, v); err != nil {
+			return nil, fmt.Errorf("sampling setting %q: %w", kv, err)
+		}
+		switch k {
+		case "temperature":
+			params[k] = o.Temperature
+		case "top_p":
+			params[k] = o.TopP
+		case "top_k":
+			params[k] = o.TopK
+		case "seed":
+			params[k] = *o.Seed
+		case "num_predict", "max_tokens":
+			params["num_predict"] = o.MaxTokens
+		case "stop":
+			params[k] = o.Stop
+		}
+	}
+	if len(params) == 0 {
+		return nil, nil
+	}
+	return params, nil
+}

@@ -3,6 +3,7 @@ package native_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -77,5 +78,22 @@ func TestPlayerUsesCheckpointSampling(t *testing.T) {
 			t.Errorf("%s --option %v: temperature %v, want %v", tt.spec, tt.options, got, tt.temp)
 		}
 		players.Close([]players.Opened{o})
+	}
+}
+
+func TestOllamaParameters(t *testing.T) {
+	got, err := native.OllamaParameters([]string{"temperature=0.3", "top_k=20", "max_tokens=32", "stop=END|Clue", "batch=4", "max_bytes=100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"temperature": 0.3, "top_k": 20, "num_predict": 32, "stop": []string{"END", "Clue"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parameters %v, want %v (batch and max_bytes have no Ollama parameter)", got, want)
+	}
+	if got, err := native.OllamaParameters(nil); got != nil || err != nil {
+		t.Errorf("no settings: %v, %v; want none", got, err)
+	}
+	if _, err := native.OllamaParameters([]string{"heat=1"}); err == nil || !strings.Contains(err.Error(), `"heat=1"`) {
+		t.Errorf("unknown key: %v, want an error naming it", err)
 	}
 }

@@ -55,13 +55,20 @@ const Template = `{{- range $i, $m := .Messages }}{{ if $i }}
 // creates the model name from it with [Template]. It returns the file's
 // digest, "sha256:HEX".
 func Create(ctx context.Context, client *api.Client, name string, gguf []byte) (digest string, err error) {
+	return CreateWithParameters(ctx, client, name, gguf, nil)
+}
+
+// CreateWithParameters is [Create] with the model's default parameters
+// (the Modelfile's PARAMETER lines, such as "temperature": 0.3), which
+// Ollama applies to a request that does not set them.
+func CreateWithParameters(ctx context.Context, client *api.Client, name string, gguf []byte, params map[string]any) (digest string, err error) {
 	sum := sha256.Sum256(gguf)
 	digest = "sha256:" + hex.EncodeToString(sum[:])
 	if err := client.CreateBlob(ctx, digest, bytes.NewReader(gguf)); err != nil {
 		return "", fmt.Errorf("upload blob to ollama: %w", err)
 	}
 	stream := false
-	req := &api.CreateRequest{Model: name, Files: map[string]string{"model.gguf": digest}, Template: Template, Stream: &stream}
+	req := &api.CreateRequest{Model: name, Files: map[string]string{"model.gguf": digest}, Template: Template, Parameters: params, Stream: &stream}
 	if err := client.Create(ctx, req, func(api.ProgressResponse) error { return nil }); err != nil {
 		return "", fmt.Errorf("create ollama model %s: %w", name, err)
 	}
