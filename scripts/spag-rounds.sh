@@ -17,7 +17,7 @@
 # toward the training words, the only words its rewarded guesses name,
 # and its win rate on the held-out words fell.
 #
-#   scripts/spag-rounds.sh [WORKDIR] [--no-sft]
+#   scripts/spag-rounds.sh [WORKDIR] [--no-sft]   # --no-sft: the first run
 #
 # Writes WORKDIR/rounds.db, WORKDIR/round0.json (IM against the built-in
 # players), WORKDIR/rounds.json (every round's table), iterate.log (with
@@ -26,8 +26,10 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$repo/build/rounds}"
-sft=(--sft sft.json)
-if [ "${2:-}" = "--no-sft" ]; then sft=(); fi
+# With the imitation samples a round draws as many game samples in 400
+# steps as the first run did in 200 without them.
+sft=(--sft sft.json) steps=400
+if [ "${2:-}" = "--no-sft" ]; then sft=() steps=200; fi
 mkdir -p "$work"
 cd "$repo"
 go build -o "$work/spag" ./cmd/spag
@@ -36,7 +38,7 @@ rm -rf rounds.db* sft.db* loop
 ./spag selfplay --attacker builtin --defender builtin --style compact --games 25000 --max-turns 1 --seed 11 --db sft.db
 ./spag rewards --db sft.db --role defender --last --out sft.json
 ./spag arena --a native --b builtin --words builtin:heldout --games 1000 --seed 1 --db rounds.db --json >round0.json
-/usr/bin/time -v ./spag iterate --rounds 3 --games 1000 --eval-games 1000 --steps 200 --seed 1 "${sft[@]}" \
+/usr/bin/time -v ./spag iterate --rounds 3 --games 1000 --eval-games 1000 --steps "$steps" --seed 1 "${sft[@]}" \
   --out loop --db rounds.db --json >rounds.json 2>iterate.log
 ./spag iterate --db rounds.db --resume latest # prints the table of every round
 ./spag report --db rounds.db --out report.md
