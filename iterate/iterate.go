@@ -66,6 +66,11 @@ type Config struct {
 	// SFT is a SPAG training JSON file whose imitation samples are mixed
 	// into every round's data, as SPAG mixes general instruction data.
 	SFT string `json:"sft,omitempty"`
+	// Play are the settings every run of the loop is played with (the
+	// game's rules and the players' options), stored so that a resumed
+	// loop plays its new runs as it played the first ones. The loop does
+	// not read them: they are the caller's, for its [Env.Plan].
+	Play json.RawMessage `json:"play,omitempty"`
 	// Out is the directory of the loop's files: each round's data,
 	// checkpoint and plots.
 	Out string `json:"out"`

@@ -102,7 +102,9 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	defer session.Close()
 	stderr := cmd.ErrOrStderr()
 	code, _ := codeVersion()
-	var base taboorun.Config // the game settings of every run of the loop
+	// base is the game settings of every run of the loop: the flags' for
+	// a new loop, the stored ones for a resumed loop.
+	base := taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options}
 	var loop *iterate.Loop
 	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
@@ -142,6 +144,13 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if err != nil {
 			return err
 		}
+		// Loops recorded before the settings were stored play with the
+		// defaults, as they did then.
+		if len(loop.Config.Play) > 0 {
+			if err := json.Unmarshal(loop.Config.Play, &base); err != nil {
+				return fmt.Errorf("loop %s: its stored play settings: %w", loop.ID, err)
+			}
+		}
 	} else {
 		if f.cfg.Out == "" {
 			return usagef("iterate: --out DIR is required (the loop's data, checkpoints and plots go there)")
@@ -171,11 +180,17 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 				return err
 			}
 		}
+		if _, err := judge.ByName(base.Judge); err != nil {
+			return usagef("--judge: %v", err)
+		}
+		if f.cfg.Play, err = json.Marshal(base); err != nil {
+			return err
+		}
 		if loop, err = iterate.Start(ctx, env, f.cfg); err != nil {
 			return err
 		}
 	}
-	base = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options, CodeVersion: code}
+	base.CodeVersion = code
 	if env.Judge, err = judge.ByName(base.Judge); err != nil {
 		return usagef("--judge: %v", err)
 	}

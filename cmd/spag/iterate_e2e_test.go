@@ -58,15 +58,19 @@ func startUntil(t *testing.T, dir, marker string, args ...string) {
 // the shipped model, killed with SIGKILL in each stage of the first round
 // and in the second round's self-play, resumed each time: the loop ends
 // with every game played exactly once, every stage done, and a report
-// whose plot is a real image.
+// whose plot is a real image. Every run, also those begun after a resume,
+// plays with the settings the loop was started with (--max-turns 3).
 func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	dir := t.TempDir()
 	start := []string{"iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2", "--batch-size", "2",
-		"--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4"}
+		"--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4", "--max-turns", "3"}
 	resume := []string{"iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4"}
 	startUntil(t, dir, "round 1: self-play of", start...)
 	for _, marker := range []string{"round 1: self-play of", "round 1: training", "round 1: arena of", "round 2: self-play of"} {
 		startUntil(t, dir, marker, resume...)
+	}
+	if r := spag(t, dir, append(resume, "--max-turns", "5")...); r.code != 2 || !strings.Contains(r.stderr, "drop --max-turns") {
+		t.Errorf("resume with --max-turns: exit %d, stderr %q; want a usage error", r.code, r.stderr)
 	}
 	x := spag(t, dir, resume...)
 	if x.code != 0 {
@@ -84,6 +88,10 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	var ok string
 	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
 		t.Fatalf("integrity_check: %q, %v", ok, err)
+	}
+	var others int
+	if err := db.QueryRow(`SELECT count(*) FROM runs WHERE json_extract(config, '$.max_turns') IS NOT 3`).Scan(&others); err != nil || others != 0 {
+		t.Errorf("%d runs were not played with the loop's --max-turns 3 (%v)", others, err)
 	}
 	var stages string
 	if err := db.QueryRow(`SELECT group_concat(stage) FROM (SELECT stage FROM loop_rounds ORDER BY round)`).Scan(&stages); err != nil || stages != "done,done" {
