@@ -94,15 +94,24 @@ func knownKey(k string) bool {
 func CheckpointOptions(ck *checkpoint.Checkpoint) (Options, error) {
 	opts := DefaultOptions()
 	for _, kv := range ck.Sampling {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return opts, fmt.Errorf("sampling setting %q is not key=value", kv)
-		}
-		if err := opts.Set(k, v); err != nil {
-			return opts, fmt.Errorf("sampling setting %q: %w", kv, err)
+		if _, err := setSampling(&opts, kv); err != nil {
+			return opts, err
 		}
 	}
 	return opts, nil
+}
+
+// setSampling applies one stored key=value sampling setting to o and
+// returns its key.
+func setSampling(o *Options, kv string) (string, error) {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return "", fmt.Errorf("sampling setting %q is not key=value", kv)
+	}
+	if err := o.Set(k, v); err != nil {
+		return "", fmt.Errorf("sampling setting %q: %w", kv, err)
+	}
+	return k, nil
 }
 
 // OllamaParameters translates a checkpoint's sampling settings
@@ -114,12 +123,9 @@ func OllamaParameters(sampling []string) (map[string]any, error) {
 	var o Options
 	params := map[string]any{}
 	for _, kv := range sampling {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, fmt.Errorf("sampling setting %q is not key=value", kv)
-		}
-		if err := o.Set(k, v); err != nil {
-			return nil, fmt.Errorf("sampling setting %q: %w", kv, err)
+		k, err := setSampling(&o, kv)
+		if err != nil {
+			return nil, err
 		}
 		switch k {
 		case "temperature":
