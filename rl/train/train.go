@@ -149,6 +149,8 @@ func (c Config) Validate(m model.Config) error {
 		return fmt.Errorf("train config: steps %d must be positive", c.Steps)
 	case c.Objective == ObjectiveVAR && !(c.VARLambda > 0):
 		return fmt.Errorf("train config: var_lambda %v must be positive", c.VARLambda)
+	case c.Objective == ObjectiveSPAG && (!(c.SPAG.Beta >= 0) || !(c.SPAG.Eps > 0) || !(c.SPAG.Alpha >= 0)):
+		return fmt.Errorf("train config: spag KL coefficient %v and imitation weight %v must not be negative, clip range %v must be positive", c.SPAG.Beta, c.SPAG.Alpha, c.SPAG.Eps)
 	}
 	for i, b := range c.Buckets {
 		if b < 1 || b > m.Context || i > 0 && b <= c.Buckets[i-1] {

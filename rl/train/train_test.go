@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -353,17 +354,21 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(*Config)
+		want   string // in the error
 	}{
-		{"objective", func(c *Config) { c.Objective = "ppo" }},
-		{"lr", func(c *Config) { c.LR = 0 }},
-		{"buckets", func(c *Config) { c.Buckets = []int{16, 8} }},
-		{"steps", func(c *Config) { c.Steps = 0 }},
+		{"objective", func(c *Config) { c.Objective = "ppo" }, "objective"},
+		{"lr", func(c *Config) { c.LR = 0 }, "lr"},
+		{"buckets", func(c *Config) { c.Buckets = []int{16, 8} }, "buckets"},
+		{"steps", func(c *Config) { c.Steps = 0 }, "steps"},
+		{"spag kl coefficient", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Beta = -1 }, "KL coefficient -1"},
+		{"spag clip range", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Eps = 0 }, "clip range 0"},
+		{"spag imitation weight", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Alpha = -0.5 }, "imitation weight -0.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(ObjectiveSFT, 2)
 			tc.change(&c)
-			if _, err := New(ctx, c, init, nil, ex); err == nil {
-				t.Error("invalid config accepted")
+			if _, err := New(ctx, c, init, nil, ex); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one about %q", err, tc.want)
 			}
 		})
 	}
