@@ -154,6 +154,9 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 				return fmt.Errorf("loop %s: its stored play settings: %w", loop.ID, err)
 			}
 		}
+		if env.Judge, err = judge.ByName(base.Judge); err != nil {
+			return fmt.Errorf("loop %s: its stored judge: %w", loop.ID, err)
+		}
 	} else {
 		if f.cfg.Out == "" {
 			return usagef("iterate: --out DIR is required (the loop's data, checkpoints and plots go there)")
@@ -183,7 +186,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 				return err
 			}
 		}
-		if _, err := judge.ByName(base.Judge); err != nil {
+		if env.Judge, err = judge.ByName(base.Judge); err != nil {
 			return usagef("--judge: %v", err)
 		}
 		if f.cfg.Play, err = json.Marshal(base); err != nil {
@@ -194,9 +197,6 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		}
 	}
 	base.CodeVersion = code
-	if env.Judge, err = judge.ByName(base.Judge); err != nil {
-		return usagef("--judge: %v", err)
-	}
 	fmt.Fprintf(stderr, "loop %s: %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
 	runErr := loop.Run(ctx)
 	resume := fmt.Sprintf("spag iterate --db %s --resume %s", f.db, loop.ID)
