@@ -119,3 +119,30 @@ func TestCheckWords(t *testing.T) {
 		})
 	}
 }
+
+// TestCheck names the setting of each configuration that cannot run.
+func TestCheck(t *testing.T) {
+	good := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Init: "im.ckpt", Out: "loop", Decay: 0.8}
+	good.Train.Steps = 5
+	for _, tt := range []struct {
+		name   string
+		change func(*iterate.Config)
+		want   string // "" for no error
+	}{
+		{"good", func(*iterate.Config) {}, ""},
+		{"no rounds", func(c *iterate.Config) { c.Rounds = 0 }, "rounds must be at least 1"},
+		{"steps and epochs", func(c *iterate.Config) { c.Epochs = 1 }, "exactly one of steps and epochs"},
+		{"decay", func(c *iterate.Config) { c.Decay = 1.5 }, "decay must be in (0, 1] (got 1.5)"},
+		{"a loser penalty", func(c *iterate.Config) { c.LoserReward = -0.5 }, ""},
+		{"a loser prize", func(c *iterate.Config) { c.LoserReward = 0.5 }, "loser reward must be 0 or negative (got 0.5)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := good
+			tt.change(&c)
+			err := c.Check()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("Check() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -92,6 +92,10 @@ type Config struct {
 	Epochs float64      `json:"epochs,omitempty"`
 	// Decay is SPAG's reward decay.
 	Decay float64 `json:"decay"`
+	// LoserReward, when negative, also trains on each loser's decisive
+	// move with this reward (rl.RewardOptions.LoserReward); 0 is SPAG's
+	// rule.
+	LoserReward float64 `json:"loser_reward,omitempty"`
 }
 
 // Check reports a configuration that cannot run, naming the setting.
@@ -111,6 +115,8 @@ func (c *Config) Check() error {
 		return errors.New("give exactly one of steps and epochs (both positive)")
 	case !(c.Decay > 0 && c.Decay <= 1):
 		return fmt.Errorf("decay must be in (0, 1] (got %v)", c.Decay)
+	case !(c.LoserReward <= 0):
+		return fmt.Errorf("loser reward must be 0 or negative (got %v)", c.LoserReward)
 	}
 	return nil
 }
@@ -471,14 +477,13 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 	var stats rl.RewardStats
 	err = atomicfile.Write(path, func(w io.Writer) error {
 		var err error
-		stats, err = dataset.Write(w, pass, games, dataset.Options{Decay: l.Config.Decay, SFT: sft})
+		stats, err = dataset.Write(w, pass, games, dataset.Options{Decay: l.Config.Decay, SFT: sft, LoserReward: l.Config.LoserReward})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("round %d rewards: %w", r.Round, err)
 	}
-	l.logf("round %d: %d games, %d attacker wins, %d defender wins, %d dropped; %d samples (weights attacker %.3f, defender %.3f)",
-		r.Round, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, stats.Samples+len(sft), stats.AttackerWeight, stats.DefenderWeight)
+	l.logf("round %d: %s", r.Round, stats.Summary(len(sft)))
 	if stats.AttackerWins+stats.DefenderWins == 0 {
 		return fmt.Errorf("round %d: %w: self-play of %s gave %d games, %d attacker wins, %d defender wins, %d ties or rule breaks (see spag replay --run %s)",
 			r.Round, ErrNothingToTrain, st.Policy, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, st.SelfplayRun)

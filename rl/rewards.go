@@ -83,6 +83,14 @@ type RewardOptions struct {
 	// defender is the attacker's clues that led the defender to the word:
 	// informative clues, a dictionary from word to clue.
 	WonBy string
+	// LoserReward, when negative, also turns the loser's last utterance up
+	// to the decision (the defender's wrong guess or slip, the attacker's
+	// clue before the defender named the word) into a game sample with
+	// this reward and the episode's weight, so that the policy learns what
+	// lost as well as what won. Zero is SPAG's rule: the loser gives
+	// nothing. It cannot be combined with WonBy's supervised samples (Role
+	// the loser's), which take the same utterances as examples to follow.
+	LoserReward float64
 }
 
 // Sample is one training sample: a query, the target text the policy
@@ -123,6 +131,20 @@ type RewardStats struct {
 	// Samples is the number of samples made, AttackerSamples and
 	// DefenderSamples those of each role: the role balance of the data.
 	Samples, AttackerSamples, DefenderSamples int
+	// LoserSamples counts the samples of RewardOptions.LoserReward (part of
+	// Samples and of their role's count).
+	LoserSamples int
+}
+
+// Summary is the stats in a line, as spag rewards and spag iterate print
+// them; sft is the number of supervised samples added after the rule's.
+func (s RewardStats) Summary(sft int) string {
+	losers := ""
+	if s.LoserSamples > 0 {
+		losers = fmt.Sprintf(", %d of them losers'", s.LoserSamples)
+	}
+	return fmt.Sprintf("%d episodes: %d attacker wins, %d defender wins, %d dropped (ties, rule breaks); %d samples (%d attacker, %d defender, %d supervised%s; weights attacker %.3f, defender %.3f)",
+		s.Episodes, s.AttackerWins, s.DefenderWins, s.Dropped, s.Samples+sft, s.AttackerSamples, s.DefenderSamples, sft, losers, s.AttackerWeight, s.DefenderWeight)
 }
 
 // SPAGRewards applies the SPAG reward rule to judged episodes. Only episodes
@@ -184,6 +206,12 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 	if opt.WonBy != "" && opt.WonBy != judge.Attacker && opt.WonBy != judge.Defender {
 		return stats, fmt.Errorf("spag rewards: won by %q, want %s or %s", opt.WonBy, judge.Attacker, judge.Defender)
 	}
+	if !(opt.LoserReward <= 0) { // also rejects NaN
+		return stats, fmt.Errorf("spag rewards: loser reward must be 0 or negative (got %v)", opt.LoserReward)
+	}
+	if opt.LoserReward != 0 && opt.WonBy != "" && opt.Role != "" && opt.Role != opt.WonBy {
+		return stats, fmt.Errorf("spag rewards: a loser reward penalises the loser's move, and role %s with won by %s imitates it: choose one", opt.Role, opt.WonBy)
+	}
 	i := 0
 	for ep, err := range pass() {
 		if err != nil {
@@ -220,12 +248,18 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		}
 		// The speaker is the winner, except that WonBy with the other
 		// Role asks for the loser's moves, which earn no reward.
+		// With Role the loser's and no WonBy, only a loser sample is
+		// left to make (speaker "" matches no utterance).
 		speaker, supervised := winner, false
 		if opt.Role != "" && opt.Role != winner {
-			if opt.WonBy == "" {
+			switch {
+			case opt.WonBy != "":
+				speaker, supervised = opt.Role, true
+			case opt.LoserReward != 0:
+				speaker = ""
+			default:
 				continue
 			}
-			speaker, supervised = opt.Role, true
 		}
 		weight := stats.DefenderWeight
 		if winner == judge.Attacker {
@@ -233,22 +267,15 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		}
 		own = own[:0]
 		for n := 1; n <= ep.DecidedAt; n++ {
-			m := ep.History[n-1]
-			if m.Role != speaker {
+			if ep.History[n-1].Role != speaker {
 				continue
 			}
-			p, err := opt.Prompt(ep, n)
+			s, err := sampleOf(ep, n, i-1, opt.Prompt)
 			if err != nil {
-				return stats, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i-1, n, err)
+				return stats, err
 			}
-			own = append(own, Sample{
-				Query:      p.Text(),
-				Messages:   p.Messages,
-				Target:     trimPySpace(m.Content),
-				Role:       speaker,
-				Weight:     weight,
-				Provenance: ep.Provenance,
-			})
+			s.Weight = weight
+			own = append(own, s)
 		}
 		if supervised {
 			for k := range own {
@@ -262,12 +289,23 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		if opt.Last && len(own) > 0 {
 			own = own[len(own)-1:]
 		}
+		if loser := otherRole(winner); opt.LoserReward != 0 && !supervised && (opt.Role == "" || opt.Role == loser) {
+			if n := lastUtteranceOf(ep, loser); n > 0 {
+				s, err := sampleOf(ep, n, i-1, opt.Prompt)
+				if err != nil {
+					return stats, err
+				}
+				s.Reward, s.Weight = opt.LoserReward, weight
+				own = append(own, s)
+				stats.LoserSamples++
+			}
+		}
 		for k := range own {
 			if err := emit(&own[k]); err != nil {
 				return stats, err
 			}
 			stats.Samples++
-			if speaker == judge.Attacker {
+			if own[k].Role == judge.Attacker {
 				stats.AttackerSamples++
 			} else {
 				stats.DefenderSamples++
@@ -280,6 +318,35 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 			stats.Episodes, stats.AttackerWins, stats.DefenderWins, second.Episodes, second.AttackerWins, second.DefenderWins)
 	}
 	return stats, nil
+}
+
+// sampleOf is utterance n (1-based) of ep, the episode numbered i, as a
+// sample with its speaker's prompt; reward and weight are the caller's.
+func sampleOf(ep *Episode, n, i int, prompt PromptFunc) (Sample, error) {
+	m := ep.History[n-1]
+	p, err := prompt(ep, n)
+	if err != nil {
+		return Sample{}, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
+	}
+	return Sample{Query: p.Text(), Messages: p.Messages, Target: trimPySpace(m.Content), Role: m.Role, Provenance: ep.Provenance}, nil
+}
+
+// lastUtteranceOf is the number (1-based) of role's last utterance at or
+// before the one that decided ep; 0 when it said nothing.
+func lastUtteranceOf(ep *Episode, role string) int {
+	for n := ep.DecidedAt; n >= 1; n-- {
+		if ep.History[n-1].Role == role {
+			return n
+		}
+	}
+	return 0
+}
+
+func otherRole(role string) string {
+	if role == judge.Attacker {
+		return judge.Defender
+	}
+	return judge.Attacker
 }
 
 // tally counts episode i's outcome in stats and returns its winner's role,

@@ -257,6 +257,70 @@ func TestSPAGRewardsWonBy(t *testing.T) {
 	}
 }
 
+// TestSPAGRewardsLoserReward checks LoserReward: each won episode adds the
+// loser's last utterance up to the decision, with the reward given and the
+// episode's weight, after the winner's samples; Role filters it like the
+// others, and a positive reward or a clash with WonBy's imitation is an
+// error.
+func TestSPAGRewardsLoserReward(t *testing.T) {
+	episodes := []Episode{
+		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
+		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!", "a:after")},
+		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
+	}
+	all, base, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		all[i].Messages = nil
+	}
+	wrongGuess := Sample{Query: "rules\n\napple#4", Target: "apples!", Reward: -0.5, Weight: base.AttackerWeight, Role: "defender"}
+	givingClue := Sample{Query: "rules\n\npear#3", Target: "y", Reward: -0.5, Weight: base.DefenderWeight, Role: "attacker"}
+	tests := []struct {
+		name  string
+		role  string
+		last  bool
+		want  []Sample
+		loser int
+	}{
+		{"both roles", "", false, []Sample{all[0], all[1], wrongGuess, all[2], all[3], givingClue}, 2},
+		{"the defender", "defender", false, []Sample{wrongGuess, all[2], all[3]}, 1},
+		{"decisive moves", "", true, []Sample{all[1], wrongGuess, all[3], givingClue}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, stats, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, Role: tc.role, Last: tc.last, LoserReward: -0.5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) || stats.Samples != len(tc.want) || stats.LoserSamples != tc.loser {
+				t.Fatalf("got %d samples (stats %d, %d of losers), want %d (%d): %+v", len(got), stats.Samples, stats.LoserSamples, len(tc.want), tc.loser, got)
+			}
+			for i := range got {
+				got[i].Messages = nil
+				if !reflect.DeepEqual(got[i], tc.want[i]) {
+					t.Errorf("sample %d = %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		opt  RewardOptions
+		want string
+	}{
+		{"positive", RewardOptions{LoserReward: 0.5}, "loser reward must be 0 or negative (got 0.5)"},
+		{"NaN", RewardOptions{LoserReward: math.NaN()}, "loser reward must be 0 or negative"},
+		{"imitating the loser", RewardOptions{LoserReward: -1, Role: "attacker", WonBy: "defender"}, "choose one"},
+	} {
+		tc.opt.Decay, tc.opt.Prompt = 0.8, queryPrompt
+		if _, _, err := SPAGRewards(episodes, tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
 func TestSPAGRewardsRoleWeights(t *testing.T) {
 	win := func(outcome string) Episode {
 		return Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}

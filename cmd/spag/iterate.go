@@ -82,6 +82,7 @@ games or the training step in flight and prints the resume command (exit
 	fl.Float64Var(&f.cfg.Train.SPAG.Eps, "clip-range", f.cfg.Train.SPAG.Eps, "ratio clip range eps of SPAG's objective")
 	fl.Float64Var(&f.cfg.Train.SPAG.Alpha, "sft-coeff", f.cfg.Train.SPAG.Alpha, "weight of the imitation term of the --sft samples")
 	fl.Float64Var(&f.cfg.Decay, "decay", rl.DefaultDecay, "SPAG's reward decay")
+	fl.Float64Var(&f.cfg.LoserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, also trained on; 0: SPAG's rule, winners only")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
 	f.register(fl, "seed of the loop: each round's words, games and training order derive from it")

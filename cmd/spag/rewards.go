@@ -22,7 +22,7 @@ type rewardsFlags struct {
 	role                                              string
 	last                                              bool
 	wonBy                                             string
-	decay                                             float64
+	decay, loserReward                                float64
 }
 
 func newRewardsCmd() *cobra.Command {
@@ -50,7 +50,12 @@ defenders' right guesses, a reverse dictionary in the game's own prompts.
 --won-by keeps only the games one role won; with --role naming the other
 role it takes the loser's utterances, as supervised items (the rule gives
 losers no reward): --role attacker --won-by defender is the clues that led
-the defender to the word, a dictionary from word to clue.`,
+the defender to the word, a dictionary from word to clue.
+
+--loser-reward R (negative) departs from SPAG's rule, which learns only
+from winners: each won game also gives its loser's decisive move (the
+defender's wrong guess or slip, the attacker's clue before the defender
+named the word) as a sample with reward R and the game's weight.`,
 		Example: `  spag rewards --rules spag --decay 0.8 --in episodes.json --out train.json
   spag rewards --db runs.db --run r20261126-151200-3fa9 --out train.json --sft alpaca.json
   spag rewards --db runs.db --format chat --out train.jsonl
@@ -70,6 +75,7 @@ the defender to the word, a dictionary from word to clue.`,
 	fl.StringVar(&f.role, "role", "", "keep only this winner's samples: attacker or defender (default both)")
 	fl.BoolVar(&f.last, "last", false, "keep only each speaker's deciding utterance")
 	fl.StringVar(&f.wonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
+	fl.Float64Var(&f.loserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, added as a sample; 0: SPAG's rule, winners only")
 	fl.StringVar(&f.format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	fl.StringVar(&f.style, "style", taboo.StyleChat, "with --in: prompt style, chat or transcript")
 	fl.StringVar(&f.templates, "templates", "", "with --in: prompt template directory")
@@ -98,6 +104,9 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	if f.wonBy != "" && f.wonBy != judge.Attacker && f.wonBy != judge.Defender {
 		return usagef("--won-by %q: want %s or %s", f.wonBy, judge.Attacker, judge.Defender)
+	}
+	if !(f.loserReward <= 0) {
+		return usagef("--loser-reward %v: want 0 (SPAG's rule) or a negative reward", f.loserReward)
 	}
 	j, tmpl, err := loadJudgeAndTemplates("rules", f.rules, f.templates)
 	if err != nil {
@@ -150,13 +159,12 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	var st rl.RewardStats
 	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
 		var err error
-		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last, WonBy: f.wonBy})
+		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last, WonBy: f.wonBy, LoserReward: f.loserReward})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%d episodes: %d attacker wins, %d defender wins, %d dropped (ties, rule breaks); %d samples (weights attacker %.3f, defender %.3f)\n",
-		st.Episodes, st.AttackerWins, st.DefenderWins, st.Dropped, st.Samples+len(sft), st.AttackerWeight, st.DefenderWeight)
+	fmt.Fprintln(cmd.ErrOrStderr(), st.Summary(len(sft)))
 	return nil
 }

@@ -19,7 +19,7 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	}
 	type item struct {
 		Query, Target, Role, Type string
-		Weight                    float64
+		Weight, Reward            float64
 	}
 	read := func(args ...string) []item {
 		t.Helper()
@@ -63,5 +63,26 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	}
 	if r := spag(t, dir, "rewards", "--db", "r.db", "--won-by", "judge", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, `--won-by "judge"`) {
 		t.Errorf("--won-by judge: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
+	}
+	// --loser-reward: every one-clue game ends with the defender's move,
+	// so the defender's decisive moves are its right guesses (rewarded)
+	// followed, game by game, by its losing ones at the reward given.
+	judged := read("--role", "defender", "--last", "--loser-reward", "-0.5", "--out", "judged.json")
+	right, wrong := 0, 0
+	for i, g := range judged {
+		switch {
+		case g.Reward > 0 && g.Target == guesses[right].Target:
+			right++
+		case g.Reward == -0.5 && g.Role == "defender":
+			wrong++
+		default:
+			t.Errorf("item %d: %+v, want a right guess (in order) or a losing move at -0.5", i, g)
+		}
+	}
+	if right != len(guesses) || wrong < 10 {
+		t.Errorf("--loser-reward: %d right guesses of %d, %d losing moves; want all and some", right, len(guesses), wrong)
+	}
+	if r := spag(t, dir, "rewards", "--db", "r.db", "--loser-reward", "1", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, "--loser-reward 1") {
+		t.Errorf("--loser-reward 1: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
 	}
 }

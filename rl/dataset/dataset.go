@@ -57,6 +57,9 @@ type Options struct {
 	Role  string
 	Last  bool
 	WonBy string
+	// LoserReward, when negative, adds each loser's decisive move with
+	// this reward (rl.RewardOptions.LoserReward).
+	LoserReward float64
 }
 
 // Write streams the samples of SPAG's reward rule over the episodes of pass
@@ -71,7 +74,7 @@ func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games,
 	} else {
 		sw = rl.NewSPAGTrainingWriter(w)
 	}
-	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy}, sw.Write)
+	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
 	if err != nil {
 		return st, err
 	}
