@@ -209,3 +209,30 @@ func (s *Stored) GeneratorSamples() (samples []rl.Sample, unreadable, empty int,
 	}
 	return samples, unreadable, empty, nil
 }
+
+// BestOfEach is rejection sampling over the generator's samples: of the
+// samples that share a query (the k answers to one prompt), it keeps the
+// one with the highest reward, the first of equals, as a supervised
+// sample (Type rl.TypeSFT, weight 1) for the generator to imitate, its
+// reward kept for the record. Queries keep the order of their first
+// sample. With the samples of [Stored.GeneratorSamples], the reward model
+// that rated the run chooses: APO's generator step, best of k.
+func BestOfEach(samples []rl.Sample) []rl.Sample {
+	var best []rl.Sample
+	at := map[string]int{}
+	for _, s := range samples {
+		i, seen := at[s.Query]
+		if !seen {
+			at[s.Query] = len(best)
+			best = append(best, s)
+			continue
+		}
+		if s.Reward > best[i].Reward {
+			best[i] = s
+		}
+	}
+	for i := range best {
+		best[i].Type, best[i].Weight = rl.TypeSFT, 1
+	}
+	return best
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
+	"github.com/spag-go/spag/rl"
 	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -208,6 +210,38 @@ func TestLatest(t *testing.T) {
 			}
 			if err != nil || run.ID != ids[tt.want] {
 				t.Fatalf("Latest = %+v, %v; want run %s", run, err, ids[tt.want])
+			}
+		})
+	}
+}
+
+// TestBestOfEach checks rejection sampling: per query the highest reward
+// wins (the first of equals), queries keep their first order, and the
+// chosen samples become supervised ones.
+func TestBestOfEach(t *testing.T) {
+	s := func(q, target string, reward float64) rl.Sample {
+		return rl.Sample{Query: q, Target: target, Reward: reward, Weight: 1, Role: apo.Generator, Provenance: rl.Provenance{Judge: "apo@1", Run: "r1"}}
+	}
+	best := func(q, target string, reward float64) rl.Sample {
+		b := s(q, target, reward)
+		b.Type = rl.TypeSFT
+		return b
+	}
+	for _, tt := range []struct {
+		name string
+		in   []rl.Sample
+		want []rl.Sample
+	}{
+		{"none", nil, nil},
+		{"one sample", []rl.Sample{s("q1", "a", -2)}, []rl.Sample{best("q1", "a", -2)}},
+		{"best of four, queries interleaved", []rl.Sample{
+			s("q1", "a", -2), s("q2", "x", 0), s("q1", "b", 1.5), s("q2", "y", -1), s("q1", "c", 0.5), s("q1", "d", 1.5),
+		}, []rl.Sample{best("q1", "b", 1.5), best("q2", "x", 0)}},
+		{"all equal: the first", []rl.Sample{s("q1", "a", 0), s("q1", "b", 0)}, []rl.Sample{best("q1", "a", 0)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := aporun.BestOfEach(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("BestOfEach = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -225,6 +225,7 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 
 func newAPORewardsCmd() *cobra.Command {
 	var db, runID, out, format string
+	var bestOf bool
 	cmd := &cobra.Command{
 		Use:   "rewards",
 		Short: "Turn an APO run into reward-weighted samples for training the generator",
@@ -239,25 +240,33 @@ records the run and the rules (apo@1).
 --format spag writes SPAG's training JSON, which spag train reads (--objective
 spag or var); --format chat writes chat JSON Lines. Episodes whose ratings
 cannot be read and empty answers give no sample; the counts are printed on
-stderr. Without --run it reads the latest APO run.`,
+stderr. Without --run it reads the latest APO run.
+
+--best-of is rejection sampling, APO's generator step: of the answers to
+each query (spag apo --samples k), only the one with the highest reward is
+kept, as a supervised item (type "sft") for spag train --objective sft.
+Without it the samples suit reward-weighted training (--objective var).`,
 		Example: `  spag apo rewards --out gen.json
-  spag train --objective spag --data gen.json --init model.ckpt --steps 100 --out model2.ckpt`,
+  spag train --objective var --data gen.json --init model.ckpt --steps 100 --out model2.ckpt
+  spag apo rewards --best-of --out best.json
+  spag train --objective sft --data best.json --init model.ckpt --steps 100 --out model2.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "spag" && format != "chat" {
 				return usagef("--format %q: want spag or chat", format)
 			}
-			return writeAPORewards(cmd, db, runID, out, format)
+			return writeAPORewards(cmd, db, runID, out, format, bestOf)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
 	cmd.Flags().StringVar(&runID, "run", "", "APO run ID (default: the latest APO run)")
 	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
 	cmd.Flags().StringVar(&format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
+	cmd.Flags().BoolVar(&bestOf, "best-of", false, "rejection sampling: keep each query's best-rated answer, as a supervised item")
 	return cmd
 }
 
-func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
+func writeAPORewards(cmd *cobra.Command, db, runID, out, format string, bestOf bool) error {
 	sr, err := loadAPORun(cmd.Context(), db, runID)
 	if err != nil {
 		return err
@@ -265,6 +274,10 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 	samples, unreadable, empty, err := sr.GeneratorSamples()
 	if err != nil {
 		return err
+	}
+	rated := len(samples)
+	if bestOf {
+		samples = aporun.BestOfEach(samples)
 	}
 	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 		if format == "chat" {
@@ -275,8 +288,12 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples; left out %d episodes with unreadable ratings, %d empty answers and %d errored episodes\n",
-		sr.Run.ID, len(samples), unreadable, empty, sr.Errored)
+	chosen := ""
+	if bestOf {
+		chosen = fmt.Sprintf(", the best of each query's (%d rated answers)", rated)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "run %s: %d samples%s; left out %d episodes with unreadable ratings, %d empty answers and %d errored episodes\n",
+		sr.Run.ID, len(samples), chosen, unreadable, empty, sr.Errored)
 	return nil
 }
 

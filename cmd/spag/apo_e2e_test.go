@@ -309,6 +309,45 @@ func TestAPOGeneratorRewardsTrain(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "gen.ckpt")); err != nil {
 		t.Errorf("training wrote no checkpoint: %v", err)
 	}
+
+	// Rejection sampling: one supervised item per query, its best answer,
+	// which imitation training reads.
+	bestReward := map[string]float64{}
+	for _, s := range samples {
+		if r, ok := bestReward[s.Query]; !ok || s.Reward > r {
+			bestReward[s.Query] = s.Reward
+		}
+	}
+	for _, args := range [][]string{
+		{"apo", "rewards", "--best-of", "--out", "best.json"},
+		{"train", "--objective", "sft", "--data", "best.json", "--init", "tiny.ckpt", "--steps", "2", "--batch-size", "8", "--warmup", "0", "--out", "best.ckpt"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		} else if args[1] == "rewards" && !strings.Contains(r.stderr, fmt.Sprintf("%d samples, the best of each query's (%d rated answers)", len(items), len(samples))) {
+			t.Errorf("apo rewards --best-of: %s", r.stderr)
+		}
+	}
+	raw, err = os.ReadFile(filepath.Join(dir, "best.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best []struct {
+		Query, Target, Type string
+	}
+	mustJSON(t, string(raw), &best)
+	if len(best) != len(items) {
+		t.Fatalf("--best-of kept %d items, want one per query (%d)", len(best), len(items))
+	}
+	for _, b := range best {
+		chosen := false
+		for _, s := range samples {
+			chosen = chosen || (s.Query == b.Query && s.Target == b.Target && s.Reward == bestReward[s.Query])
+		}
+		if b.Type != "sft" || !chosen {
+			t.Errorf("--best-of item %+v: want a supervised item holding its query's best-rated answer", b)
+		}
+	}
 }
 
 // TestAPORewardModelTrainAndPlay closes the reward model's loop: games with
