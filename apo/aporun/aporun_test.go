@@ -13,8 +13,8 @@ import (
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
-	"github.com/spag-go/spag/rl"
 	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
+	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/selfplay"
 )
 
