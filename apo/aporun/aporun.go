@@ -236,3 +236,21 @@ func BestOfEach(samples []rl.Sample) []rl.Sample {
 	}
 	return best
 }
+
+// GoldSamples are g's gold answers as supervised samples (Type
+// rl.TypeSFT, weight 1, role generator): the generator's prompt for each
+// query, in item order, and its gold answer as the reward model sees it
+// (cut to the game's limit). They teach a generator the task by
+// imitation, the starting point of APO's generator.
+func GoldSamples(g *apo.Game) ([]rl.Sample, error) {
+	samples := make([]rl.Sample, 0, len(g.Items()))
+	for _, it := range g.Items() {
+		p, err := g.GeneratorPrompt(it.Query)
+		if err != nil {
+			return nil, fmt.Errorf("query %q: %w", it.Query, err)
+		}
+		samples = append(samples, rl.Sample{Query: p.Text(), Messages: p.Messages, Target: strings.TrimSpace(g.Shown(it.Gold)),
+			Reward: 1, Weight: 1, Role: apo.Generator, Type: rl.TypeSFT})
+	}
+	return samples, nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
@@ -173,4 +174,24 @@ func ExampleLatest() {
 	})
 	// Output:
 	// true <nil>
+}
+
+// ExampleGoldSamples writes the imitation data of a generator: each
+// query's prompt and its gold answer, as spag apo gold does.
+func ExampleGoldSamples() {
+	g, err := apo.New(apo.Params{Items: []apo.Item{{Query: "What does the word \"dog\" mean?", Gold: "a domesticated carnivore"}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	samples, err := aporun.GoldSamples(g)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(samples), samples[0].Type, samples[0].Role, strings.Contains(samples[0].Query, `"dog"`))
+	fmt.Println(samples[0].Target)
+	// Output:
+	// 1 sft generator true
+	// a domesticated carnivore
 }

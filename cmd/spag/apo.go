@@ -65,7 +65,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 			return runAPO(cmd, sig, f)
 		},
 	}
-	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd())
+	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file of {"query": ..., "gold": ...}`)
 	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
@@ -360,5 +360,54 @@ printed on stderr.`,
 	cmd.Flags().IntVar(&opt.Easy, "easy", 1, "easy negatives per word")
 	cmd.Flags().Uint64Var(&opt.Seed, "seed", 1, "seed that draws the negatives")
 	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
+	return cmd
+}
+
+func newAPOGoldCmd() *cobra.Command {
+	var prompts, out, format string
+	cmd := &cobra.Command{
+		Use:   "gold",
+		Short: "Write the gold answers as imitation data for a generator",
+		Long: `gold writes one supervised item per query of --prompts: the generator's
+prompt as the query and the gold answer as the target (type "sft", role
+generator), as the generator of spag apo sees them. spag train --objective
+sft on them teaches a native model the task by imitation, the starting
+point of APO's generator; definitions:train keeps the held-out words' glosses
+out of it.`,
+		Example: `  spag apo gold --prompts definitions:train --out gold.json
+  spag train --objective sft --data gold.json --init model.ckpt --epochs 2 --out generator.ckpt`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "spag" && format != "chat" {
+				return usagef("--format %q: want spag or chat", format)
+			}
+			items, err := apo.Items(prompts)
+			if err != nil {
+				return usageError{fmt.Errorf("--prompts: %w", err)}
+			}
+			g, err := apo.New(apo.Params{Items: items})
+			if err != nil {
+				return usageError{fmt.Errorf("--prompts: %w", err)}
+			}
+			samples, err := aporun.GoldSamples(g)
+			if err != nil {
+				return err
+			}
+			err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+				if format == "chat" {
+					return rl.WriteChatJSONL(w, samples)
+				}
+				return rl.WriteSPAGTraining(w, samples)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d gold answers\n", prompts, len(samples))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&prompts, "prompts", definitions.SourceTrain, `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file`)
+	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
+	cmd.Flags().StringVar(&format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	return cmd
 }

@@ -512,3 +512,34 @@ func goldPreferred(t *testing.T, dir, rm string) float64 {
 	}
 	return s.Gold.Rate
 }
+
+// TestAPOGold writes a generator's imitation data: one supervised item per
+// word of the split, the generator's prompt for it and its gloss.
+func TestAPOGold(t *testing.T) {
+	dir := t.TempDir()
+	r := spag(t, dir, "apo", "gold", "--prompts", "definitions:heldout", "--out", "gold.json")
+	if r.code != 0 || !strings.Contains(r.stderr, "definitions:heldout: 479 gold answers") {
+		t.Fatalf("apo gold: exit %d\n%s", r.code, r.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "gold.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gold []struct{ Query, Target, Type, Role string }
+	mustJSON(t, string(raw), &gold)
+	items, err := apo.Items("definitions:heldout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gold) != len(items) {
+		t.Fatalf("%d items, want %d", len(gold), len(items))
+	}
+	for i, g := range gold {
+		if g.Type != "sft" || g.Role != "generator" || g.Target != items[i].Gold || !strings.HasSuffix(g.Query, items[i].Query) {
+			t.Fatalf("item %d: %+v, want the generator's prompt for %q and the gold %q", i, g, items[i].Query, items[i].Gold)
+		}
+	}
+	if r := spag(t, dir, "apo", "gold", "--prompts", "missing.jsonl"); r.code != 2 || !strings.Contains(r.stderr, "--prompts: open missing.jsonl") {
+		t.Errorf("apo gold of a missing file: exit %d, %q", r.code, r.stderr)
+	}
+}
