@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/apo/revdict"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/version"
@@ -253,4 +255,25 @@ func GoldSamples(g *apo.Game) ([]rl.Sample, error) {
 			Reward: 1, Weight: 1, Role: apo.Generator, Type: rl.TypeSFT})
 	}
 	return samples, nil
+}
+
+// Yardstick ranks each generated answer of the run as a definition of its
+// query's word with the reverse dictionary ix (the definitions task's
+// yardstick, definitions.ReverseDictionary) and counts how often the word
+// came first and in the first five. Every query must be the definitions
+// task's; errored episodes are not counted (Stored.Errored has them).
+func (s *Stored) Yardstick(ix *revdict.Index) (revdict.Rates, error) {
+	var r revdict.Rates
+	for _, ep := range s.Rated {
+		word, ok := definitions.WordOf(ep.Query)
+		if !ok {
+			return revdict.Rates{}, fmt.Errorf("run %s episode %d: query %q is not one of the definitions task (%s); play it with --prompts definitions", s.Run.ID, ep.Index, ep.Query, definitions.Query("W"))
+		}
+		rank, err := ix.Rank(ep.Sample, word)
+		if err != nil {
+			return revdict.Rates{}, fmt.Errorf("run %s episode %d: %w", s.Run.ID, ep.Index, err)
+		}
+		r.Add(rank)
+	}
+	return r, nil
 }

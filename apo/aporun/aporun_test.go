@@ -11,6 +11,8 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/apo/revdict"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
 	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
@@ -242,6 +244,49 @@ func TestBestOfEach(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := aporun.BestOfEach(tt.in); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("BestOfEach = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestYardstick ranks a run's answers with a reverse dictionary: a good
+// definition finds its word, a vague one does not, and a query outside
+// the definitions task is an error naming the episode.
+func TestYardstick(t *testing.T) {
+	ix, err := revdict.New([]string{"dog", "wolf", "river"}, []string{
+		"a domesticated carnivorous mammal that barks",
+		"a wild carnivorous mammal that hunts in packs",
+		"a large natural stream of water",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &episodes.Run{ID: "r1"}
+	rated := func(word, answer string) apo.Rated {
+		return apo.Rated{Query: definitions.Query(word), Sample: answer}
+	}
+	for _, tt := range []struct {
+		name    string
+		rated   []apo.Rated
+		want    revdict.Rates
+		wantErr string
+	}{
+		{"none", nil, revdict.Rates{}, ""},
+		{"good and vague answers", []apo.Rated{
+			rated("dog", "a mammal that barks"), rated("river", "a stream of water"), rated("wolf", "something"),
+		}, revdict.Rates{N: 3, Top1: 2, Top5: 3}, ""},
+		{"another task's query", []apo.Rated{rated("dog", "barks"), {Index: 7, Query: "What is a dog?", Sample: "barks"}}, revdict.Rates{}, `run r1 episode 7: query "What is a dog?" is not one of the definitions task`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := (&aporun.Stored{Run: run, Rated: tt.rated}).Yardstick(ix)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Yardstick: %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("Yardstick = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
 	}

@@ -273,6 +273,19 @@ func OfSplit(entries []Entry, split string) []Entry {
 // Query is the task's question about word, the query of its APO item.
 func Query(word string) string { return `What does the word "` + word + `" mean?` }
 
+// WordOf is the word a [Query] asks about; ok is false for any other text.
+func WordOf(query string) (word string, ok bool) {
+	rest, ok := strings.CutPrefix(query, `What does the word "`)
+	if !ok {
+		return "", false
+	}
+	word, ok = strings.CutSuffix(rest, `" mean?`)
+	if !ok || word == "" || strings.Contains(word, `"`) {
+		return "", false
+	}
+	return word, true
+}
+
 // ReverseDictionary returns the task's yardstick: a reverse dictionary
 // over the glosses of all entries, training and held-out alike, so that a
 // definition is ranked against every word of the task.

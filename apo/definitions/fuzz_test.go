@@ -37,3 +37,39 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWordOf: WordOf never panics, reads back the word of every Query it
+// accepts, and accepts only text that is a Query.
+func FuzzWordOf(f *testing.F) {
+	f.Add(Query("dog"))
+	f.Add(`What does the word "" mean?`)
+	f.Add(`What does the word "a" mean?" mean?`)
+	f.Add("What is a dog?")
+	f.Fuzz(func(t *testing.T, text string) {
+		word, ok := WordOf(text)
+		if ok && Query(word) != text {
+			t.Fatalf("WordOf(%q) = %q, whose query is %q", text, word, Query(word))
+		}
+		if !ok && word != "" {
+			t.Fatalf("WordOf(%q) refused it but returned %q", text, word)
+		}
+	})
+}
+
+func TestWordOf(t *testing.T) {
+	for _, tt := range []struct {
+		query, word string
+		ok          bool
+	}{
+		{Query("dog"), "dog", true},
+		{Query("ice cream"), "ice cream", true},
+		{`What does the word "" mean?`, "", false},
+		{`What does the word "a" mean?" mean?`, "", false},
+		{"What is a dog?", "", false},
+		{`What does the word "dog" mean`, "", false},
+	} {
+		if word, ok := WordOf(tt.query); word != tt.word || ok != tt.ok {
+			t.Errorf("WordOf(%q) = %q, %v; want %q, %v", tt.query, word, ok, tt.word, tt.ok)
+		}
+	}
+}

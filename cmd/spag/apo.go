@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
@@ -65,7 +66,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 			return runAPO(cmd, sig, f)
 		},
 	}
-	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd())
+	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd(), newAPOYardstickCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file of {"query": ..., "gold": ...}`)
 	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
@@ -409,5 +410,53 @@ out of it.`,
 	cmd.Flags().StringVar(&prompts, "prompts", definitions.SourceTrain, `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file`)
 	cmd.Flags().StringVarP(&out, "out", "o", "-", "output file (- for stdout)")
 	cmd.Flags().StringVar(&format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
+	return cmd
+}
+
+func newAPOYardstickCmd() *cobra.Command {
+	var db, runID string
+	cmd := &cobra.Command{
+		Use:   "yardstick",
+		Short: "Measure a definitions run's answers with the fixed reverse dictionary",
+		Long: `yardstick reads the generator's answers of an APO run played on the
+definitions task (--prompts definitions, definitions:train or
+definitions:heldout) and looks each one up in the task's fixed reverse
+dictionary (TF-IDF over the WordNet glosses of all its words; it never
+trains). It prints how often the asked word came first (top-1) and in the
+first five (top-5), with 95% Wilson intervals. Without --run it reads the
+latest APO run.`,
+		Example: `  spag apo --prompts definitions:heldout --generator native:generator.ckpt --db defs.db
+  spag apo yardstick --db defs.db`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sr, err := loadAPORun(cmd.Context(), db, runID)
+			if err != nil {
+				return err
+			}
+			entries, err := definitions.Builtin()
+			if err != nil {
+				return err
+			}
+			ix, err := definitions.ReverseDictionary(entries)
+			if err != nil {
+				return err
+			}
+			r, err := sr.Yardstick(ix)
+			if err != nil {
+				return usageError{err}
+			}
+			interval := func(k int) string {
+				lo, hi := eval.Wilson(k, r.N, eval.Z95)
+				return fmt.Sprintf("%.1f%% (%d/%d; 95%% interval %.1f%% - %.1f%%)", 100*float64(k)/float64(max(r.N, 1)), k, r.N, 100*lo, 100*hi)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "run %s: %d answers\ntop-1 %s\ntop-5 %s\n", sr.Run.ID, r.N, interval(r.Top1), interval(r.Top5))
+			if sr.Errored > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "left out %d errored episodes\n", sr.Errored)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
+	cmd.Flags().StringVar(&runID, "run", "", "APO run ID (default: the latest APO run)")
 	return cmd
 }

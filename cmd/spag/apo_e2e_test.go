@@ -542,4 +542,23 @@ func TestAPOGold(t *testing.T) {
 	if r := spag(t, dir, "apo", "gold", "--prompts", "missing.jsonl"); r.code != 2 || !strings.Contains(r.stderr, "--prompts: open missing.jsonl") {
 		t.Errorf("apo gold of a missing file: exit %d, %q", r.code, r.stderr)
 	}
+
+	// The yardstick of a definitions run: the built-in generator's answers
+	// say nothing of the word (README: 0%); a run of the built-in queries
+	// has no word to find.
+	for _, args := range [][]string{
+		{"apo", "--prompts", "definitions:heldout", "--db", "defs.db"},
+		{"apo", "--db", "builtin.db"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	y := spag(t, dir, "apo", "yardstick", "--db", "defs.db")
+	if y.code != 0 || !strings.Contains(y.stdout, ": 479 answers\ntop-1 0.0% (0/479; 95% interval 0.0% - 0.8%)\ntop-5 0.0% (0/479;") {
+		t.Errorf("apo yardstick: exit %d\n%s%s", y.code, y.stdout, y.stderr)
+	}
+	if y := spag(t, dir, "apo", "yardstick", "--db", "builtin.db"); y.code != 2 || !strings.Contains(y.stderr, "is not one of the definitions task") {
+		t.Errorf("apo yardstick of the built-in queries: exit %d, %q", y.code, y.stderr)
+	}
 }
