@@ -17,6 +17,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -66,7 +67,7 @@ that resumes the run (exit 130); a second Ctrl-C stops at once.`,
 			return runAPO(cmd, sig, f)
 		},
 	}
-	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd(), newAPOYardstickCmd())
+	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd(), newAPOYardstickCmd(), newAPOEvaluateCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file of {"query": ..., "gold": ...}`)
 	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
@@ -458,5 +459,45 @@ latest APO run.`,
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
 	cmd.Flags().StringVar(&runID, "run", "", "APO run ID (default: the latest APO run)")
+	return cmd
+}
+
+func newAPOEvaluateCmd() *cobra.Command {
+	var rm string
+	var items []string
+	cmd := &cobra.Command{
+		Use:   "evaluate",
+		Short: "Measure a native reward model's preference accuracy and calibration on items",
+		Long: `evaluate scores reward-model items (spag apo preferences, spag apo items)
+with a native reward model, a checkpoint of spag train --objective apo (its
+scalar head when it has one, else its likelihood score), and prints for each
+--items file the number of ordered preference pairs, the fraction the model
+ranks right and the expected calibration error of its Bradley–Terry
+probabilities over 10 bins, as training reports them on --heldout items.
+Held-out preference pairs and held-out gold-versus-generated items measure
+the two sides of APO's reward model.`,
+		Example: `  spag apo preferences --prompts definitions:heldout --out heldout-prefs.jsonl
+  spag apo evaluate --reward-model rm.ckpt --items heldout-prefs.jsonl --items heldout-generated.jsonl`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rm == "" || len(items) == 0 {
+				return usagef("give --reward-model CKPT and at least one --items FILE")
+			}
+			for _, path := range items {
+				ev, err := trainer.EvaluateRewardModel(cmd.Context(), rm, path)
+				if err != nil {
+					return err
+				}
+				if ev == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: no preference pairs\n", path)
+					continue
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d pairs, accuracy %.4f, ECE %.4f\n", path, ev.Pairs, ev.PrefAccuracy, ev.ECE)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&rm, "reward-model", "", "native reward-model checkpoint (spag train --objective apo)")
+	cmd.Flags().StringArrayVar(&items, "items", nil, "reward-model items, JSON Lines (repeatable)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,20 +26,36 @@ func TestAPOScalarRewardModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var evals []float64
+	var lastECE float64
+	pairs := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
 		var m struct {
 			HeldOut *struct {
-				Acc float64 `json:"pref_accuracy"`
-				ECE float64 `json:"ece"`
+				Acc   float64 `json:"pref_accuracy"`
+				ECE   float64 `json:"ece"`
+				Pairs int     `json:"pairs"`
 			} `json:"heldout"`
 		}
 		mustJSON(t, line, &m)
 		if m.HeldOut != nil {
-			evals = append(evals, m.HeldOut.Acc)
+			evals, lastECE, pairs = append(evals, m.HeldOut.Acc), m.HeldOut.ECE, m.HeldOut.Pairs
 		}
 	}
 	if len(evals) != 3 {
-		t.Errorf("%d held-out evaluations in 3 epochs: %s", len(evals), raw)
+		t.Fatalf("%d held-out evaluations in 3 epochs: %s", len(evals), raw)
+	}
+	// spag apo evaluate scores the saved model as training scored it at
+	// the end, and a likelihood model (no head) in its own way.
+	ev := spag(t, dir, "apo", "evaluate", "--reward-model", "rm.ckpt", "--items", "items.jsonl", "--items", "items.jsonl")
+	want := fmt.Sprintf("items.jsonl: %d pairs, accuracy %.4f, ECE %.4f\n", pairs, evals[2], lastECE)
+	if ev.code != 0 || ev.stdout != want+want {
+		t.Errorf("apo evaluate: exit %d, %q; want %q twice\n%s", ev.code, ev.stdout, want, ev.stderr)
+	}
+	if ev := spag(t, dir, "apo", "evaluate", "--reward-model", "tiny.ckpt", "--items", "items.jsonl"); ev.code != 0 || !strings.Contains(ev.stdout, fmt.Sprintf("items.jsonl: %d pairs, accuracy ", pairs)) {
+		t.Errorf("apo evaluate of a likelihood model: exit %d, %q\n%s", ev.code, ev.stdout, ev.stderr)
+	}
+	if ev := spag(t, dir, "apo", "evaluate", "--items", "items.jsonl"); ev.code != 2 || !strings.Contains(ev.stderr, "give --reward-model CKPT") {
+		t.Errorf("apo evaluate without a model: exit %d, %q", ev.code, ev.stderr)
 	}
 	if r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--reward-model", "scalar:tiny.ckpt", "--db", "x.db"); r.code == 0 || !strings.Contains(r.stderr, "no scalar head") {
 		t.Errorf("a checkpoint without a head as scalar: exit %d\n%s", r.code, r.stderr)
