@@ -300,11 +300,26 @@ func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.
 	if err != nil {
 		return nil, Config{}, err
 	}
+	if err := checkTaboo(rec); err != nil {
+		return nil, Config{}, err
+	}
 	var cfg Config
 	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
 		return nil, cfg, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
 	return rec, cfg, nil
+}
+
+// checkTaboo refuses another game's loop: package apoloop records its
+// game in the loop's configuration, a Taboo loop records none.
+func checkTaboo(rec *episodes.Loop) error {
+	var other struct {
+		Game string `json:"game"`
+	}
+	if json.Unmarshal(rec.Config, &other) == nil && other.Game != "" {
+		return fmt.Errorf("loop %s is a loop of the %s game, not a Taboo loop (spag iterate --resume %s prints its table)", rec.ID, other.Game, rec.ID)
+	}
+	return nil
 }
 
 // Rounds returns the loop's rounds as recorded.

@@ -53,7 +53,11 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 	rep := eval.Report{Title: "spag report"}
 	if o.Loop != "" {
 		l := &Loop{ID: o.Loop, store: store}
-		if _, err := store.Loop(ctx, o.Loop); err != nil {
+		rec, err := store.Loop(ctx, o.Loop)
+		if err != nil {
+			return err
+		}
+		if err := checkTaboo(rec); err != nil {
 			return err
 		}
 		results, points, err := l.History(ctx)

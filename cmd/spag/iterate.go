@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/iterate"
@@ -29,6 +30,8 @@ type iterateFlags struct {
 	cfg       iterate.Config
 	maxTurns  int
 	judgeName string
+	game      string
+	apo       apoIterateFlags
 }
 
 func newIterateCmd(sig *interrupts) *cobra.Command {
@@ -86,6 +89,8 @@ games or the training step in flight and prints the resume command (exit
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
 	f.register(fl, "seed of the loop: each round's words, games and training order derive from it")
+	fl.StringVar(&f.game, "game", "taboo", "the loop's game: taboo (SPAG's rounds) or apo (APO's rounds; the flags marked apo)")
+	f.apo.register(fl)
 	cmd.Flags().Lookup("resume").Usage = "resume loop ID (spag iterate prints it; \"latest\" for the newest loop in --db)"
 	return cmd
 }
@@ -98,12 +103,28 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	if f.tui {
 		return usagef("iterate: --tui is not supported yet; watch the loop's runs with spag watch --db %s", f.db)
 	}
+	session := &selfplay.Session{Path: f.db}
+	defer session.Close()
+	game := f.game
+	var rec *episodes.Loop
+	if f.resume != "" {
+		var err error
+		if rec, game, err = loopGame(ctx, session, f.db, f.resume); err != nil {
+			return err
+		}
+	} else if game != "taboo" && game != apoloop.Game {
+		return usagef("--game %q: want taboo or %s", game, apoloop.Game)
+	}
+	if err := checkGameFlags(cmd, game); err != nil {
+		return err
+	}
+	if game == apoloop.Game {
+		return runAPOIterate(cmd, sig, f, session, rec)
+	}
 	t, err := trainer.Open(f.cfg.Trainer)
 	if err != nil {
 		return usagef("--trainer: %v", err)
 	}
-	session := &selfplay.Session{Path: f.db}
-	defer session.Close()
 	stderr := cmd.ErrOrStderr()
 	code, _ := codeVersion()
 	// base is the game settings of every run of the loop: the flags' for

@@ -1,0 +1,832 @@
+// Package apoloop runs APO's loop (Adversarial Preference Optimization:
+// a reward model and a generator that improve each other through the game)
+// as rounds of library calls, on a task with gold answers such as the
+// definitions task. Each round:
+//
+//  1. generate: the generator answers the round's training queries, k
+//     samples each, in games against the current reward model;
+//  2. rm-data: the round's gold-versus-samples items ([apo.Game.TrainingItems])
+//     follow the preference items, APO's mix;
+//  3. rm-train: the reward model is trained on them with APO's loss;
+//  4. rate: the generator answers the same queries against the new reward
+//     model;
+//  5. gen-data: of each query's answers the best rated is kept (rejection
+//     sampling, [aporun.BestOfEach]);
+//  6. gen-train: the generator imitates them;
+//  7. eval: on held-out queries the new generator plays the frozen initial
+//     reward model and is measured with the task's reverse dictionary, and
+//     the new reward model, beside the initial one, is measured on held-out
+//     preference items and on the gold-versus-generated items of those
+//     games;
+//  8. plot: the charts of every round so far are written.
+//
+// Each round's stage and what its stages made are recorded in the episodes
+// store as they finish, as package iterate does for Taboo, so a killed loop
+// resumes at the stage it was in without replaying a finished game or
+// repeating a finished training step.
+package apoloop
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/apo/aporun"
+	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/apo/revdict"
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/train"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
+)
+
+// Game is the "game" of an APO loop's recorded configuration, which tells
+// it apart from a Taboo loop of package iterate in the same database.
+const Game = "apo"
+
+// The stages of a round, in order. A round records the next stage to run.
+const (
+	StageGenerate = "generate"
+	StageRMData   = "rm-data"
+	StageRMTrain  = "rm-train"
+	StageRate     = "rate"
+	StageGenData  = "gen-data"
+	StageGenTrain = "gen-train"
+	StageEval     = "eval"
+	StagePlot     = "plot"
+	StageDone     = "done"
+)
+
+// Config is a loop. It is recorded with the loop; a resumed loop runs with
+// the recorded one.
+type Config struct {
+	// Game is [Game]; [Config.Prepare] sets it.
+	Game   string `json:"game"`
+	Rounds int    `json:"rounds"`
+	// Queries is the number of training queries each round draws (0: all
+	// of Prompts), each answered Samples times (APO's k); EvalQueries the
+	// number of held-out queries of the evaluation (0: all of
+	// EvalPrompts), answered once each.
+	Queries     int `json:"queries"`
+	Samples     int `json:"samples"`
+	EvalQueries int `json:"eval_queries"`
+	// Prompts and EvalPrompts are the sources of the training and the
+	// held-out queries with their gold answers (apo.Items); they must not
+	// share a query.
+	Prompts     string `json:"prompts"`
+	EvalPrompts string `json:"eval_prompts"`
+	// Generator and RewardModel are the initial native checkpoints: a
+	// generator (taught the task by imitation) and a reward model with a
+	// scalar head. The initial reward model stays frozen as the judge of
+	// the generator's evaluation. Absolute paths.
+	Generator   string `json:"generator"`
+	RewardModel string `json:"reward_model"`
+	// Preferences are the preference items (spag apo preferences) of every
+	// round's reward-model data; HeldOutPreferences, when set, measure the
+	// reward model.
+	Preferences        string `json:"preferences"`
+	HeldOutPreferences string `json:"heldout_preferences,omitempty"`
+	// Out is the directory of the loop's files.
+	Out  string `json:"out"`
+	Seed uint64 `json:"seed"`
+	// RM and Gen are the training of the reward model (objective apo,
+	// score scalar) and of the generator (objective sft) in every round.
+	RM  train.Config `json:"rm_train"`
+	Gen train.Config `json:"gen_train"`
+	// MaxResponseBytes is the game's limit on an answer (0: the game's
+	// default); Options are key=value settings of the players.
+	MaxResponseBytes int      `json:"max_response_bytes,omitempty"`
+	Options          []string `json:"options,omitempty"`
+}
+
+// Check reports a configuration that cannot run, naming the setting.
+func (c *Config) Check() error {
+	switch {
+	case c.Rounds < 1:
+		return fmt.Errorf("rounds must be at least 1 (got %d)", c.Rounds)
+	case c.Samples < 1:
+		return fmt.Errorf("samples must be at least 1 (got %d)", c.Samples)
+	case c.Queries < 0 || c.EvalQueries < 0:
+		return fmt.Errorf("queries and eval queries must be 0 (all) or more (got %d and %d)", c.Queries, c.EvalQueries)
+	case c.Generator == "":
+		return errors.New("no initial generator")
+	case c.RewardModel == "":
+		return errors.New("no initial reward model")
+	case c.Preferences == "":
+		return errors.New("no preference items")
+	case c.Prompts == "" || c.EvalPrompts == "":
+		return errors.New("give both the training and the held-out prompts")
+	case c.Prompts == c.EvalPrompts:
+		return fmt.Errorf("the training and the held-out prompts are both %s: the evaluation must be on queries never trained on", c.Prompts)
+	case c.Out == "":
+		return errors.New("no output directory")
+	case c.RM.Objective != train.ObjectiveAPO || c.RM.Score != train.ScoreScalar:
+		return fmt.Errorf("the reward model trains with objective apo and the scalar score (got %s, %q)", c.RM.Objective, c.RM.Score)
+	case c.Gen.Objective != train.ObjectiveSFT:
+		return fmt.Errorf("the generator trains with objective sft on its best answers (got %s)", c.Gen.Objective)
+	case c.RM.Steps < 1 || c.Gen.Steps < 1:
+		return fmt.Errorf("reward-model and generator steps must be at least 1 (got %d and %d)", c.RM.Steps, c.Gen.Steps)
+	}
+	return nil
+}
+
+// Prepare completes a new loop's configuration: Game is set, Out made
+// absolute and created, the checkpoints and item files made absolute and
+// checked (the reward model must have a scalar head), and the prompt
+// sources read, which must share no query. Errors about a setting are
+// [*selfplay.SettingError]s naming it.
+func (c *Config) Prepare() error {
+	c.Game = Game
+	var err error
+	if c.Out, err = filepath.Abs(c.Out); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	for _, p := range []struct {
+		setting string
+		path    *string
+	}{{"generator", &c.Generator}, {"reward-model", &c.RewardModel}, {"preferences", &c.Preferences}, {"heldout-preferences", &c.HeldOutPreferences}} {
+		if *p.path == "" {
+			continue
+		}
+		if *p.path, err = filepath.Abs(*p.path); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+		if _, err := os.Stat(*p.path); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+	}
+	h, err := checkpoint.ReadHeader(c.RewardModel)
+	if err != nil {
+		return &selfplay.SettingError{Setting: "reward-model", Err: err}
+	}
+	if !h.Model.ScoreHead {
+		return &selfplay.SettingError{Setting: "reward-model", Err: fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", c.RewardModel)}
+	}
+	train, err := queries(c.Prompts, "prompts")
+	if err != nil {
+		return err
+	}
+	held, err := queries(c.EvalPrompts, "eval-prompts")
+	if err != nil {
+		return err
+	}
+	for q := range held {
+		if train[q] {
+			return &selfplay.SettingError{Setting: "eval-prompts", Err: fmt.Errorf("the query %q is also a training query: the evaluation must be on queries never trained on", q)}
+		}
+	}
+	for _, p := range []*string{&c.Prompts, &c.EvalPrompts} {
+		if *p, err = apo.ItemSource(*p); err != nil {
+			return &selfplay.SettingError{Setting: "prompts", Err: err}
+		}
+	}
+	return nil
+}
+
+func queries(source, setting string) (map[string]bool, error) {
+	items, err := apo.Items(source)
+	if err != nil {
+		return nil, &selfplay.SettingError{Setting: setting, Err: err}
+	}
+	qs := make(map[string]bool, len(items))
+	for _, it := range items {
+		qs[it.Query] = true
+	}
+	return qs, nil
+}
+
+// Env is what a loop runs with: the database, the trainer and the play
+// options.
+type Env struct {
+	Session *selfplay.Session
+	// Trainer trains both models (the native trainer: the loop plays and
+	// scores native checkpoints).
+	Trainer trainer.Trainer
+	// Options play every run (concurrency, drain, progress).
+	Options selfplay.Options
+	// Stop, when closed, ends training between steps (a first Ctrl-C).
+	Stop <-chan struct{}
+	// Log receives a line per stage; nil discards them.
+	Log         io.Writer
+	CodeVersion string
+}
+
+// RoundState is what a round's finished stages made.
+type RoundState struct {
+	// Generator and RewardModel are the checkpoints the round starts from.
+	Generator   string `json:"generator"`
+	RewardModel string `json:"reward_model"`
+	// GenerateRun and RateRun are the training games against the current
+	// and the new reward model; EvalRun the new generator's held-out games
+	// against the frozen reward model, BaselineRun the initial generator's
+	// (round 1 plays it; later rounds take its measures over).
+	GenerateRun string `json:"generate_run,omitempty"`
+	RateRun     string `json:"rate_run,omitempty"`
+	EvalRun     string `json:"eval_run,omitempty"`
+	BaselineRun string `json:"baseline_run,omitempty"`
+	// RMData and GenData are the training data files; RMItems and
+	// GenItems count their items (GenRated the answers they were chosen
+	// from).
+	RMData   string `json:"rm_data,omitempty"`
+	RMItems  int    `json:"rm_items,omitempty"`
+	GenData  string `json:"gen_data,omitempty"`
+	GenItems int    `json:"gen_items,omitempty"`
+	GenRated int    `json:"gen_rated,omitempty"`
+	// NewRewardModel and NewGenerator are the trained checkpoints, with
+	// their training records.
+	NewRewardModel string `json:"new_reward_model,omitempty"`
+	RMTrainingID   string `json:"rm_training_id,omitempty"`
+	NewGenerator   string `json:"new_generator,omitempty"`
+	GenTrainingID  string `json:"gen_training_id,omitempty"`
+	// Measures are the new pair's, Baseline the initial pair's on the same
+	// held-out queries.
+	Measures *Measures `json:"measures,omitempty"`
+	Baseline *Measures `json:"baseline,omitempty"`
+}
+
+// Measures are one generator's and one reward model's held-out numbers.
+type Measures struct {
+	// GeneratorWins of Games are the generator's wins against the frozen
+	// initial reward model.
+	GeneratorWins int `json:"generator_wins"`
+	Games         int `json:"games"`
+	// Yardstick is the reverse dictionary's top-1 and top-5 counts of the
+	// generator's answers.
+	Yardstick revdict.Rates `json:"yardstick"`
+	// Preferences and Generated are the reward model's accuracy and
+	// calibration on the held-out preference items (nil without them) and
+	// on the gold-versus-generated items of the round's held-out games
+	// (for the baseline: the initial reward model on the same items).
+	Preferences *train.RMEval `json:"preferences,omitempty"`
+	Generated   *train.RMEval `json:"generated,omitempty"`
+}
+
+// ErrInterrupted is returned when the loop stopped for a drain or a
+// cancellation; what finished is recorded and the loop can be resumed.
+var ErrInterrupted = errors.New("apo loop: interrupted")
+
+// Loop is a loop being run.
+type Loop struct {
+	ID     string
+	Config Config
+	env    *Env
+	store  *episodes.Store
+	rounds []episodes.Round
+}
+
+// Start records a new loop; cfg must be prepared ([Config.Prepare]).
+func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	if cfg.Game != Game {
+		return nil, errors.New("apo loop: the configuration is not prepared (Config.Prepare)")
+	}
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rec := &episodes.Loop{Config: raw, CodeVersion: env.CodeVersion}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store}, nil
+}
+
+// GameOf is the game of a recorded loop configuration: [Game] for an APO
+// loop, "" for a loop of package iterate (which records none).
+func GameOf(config json.RawMessage) string {
+	var g struct {
+		Game string `json:"game"`
+	}
+	if json.Unmarshal(config, &g) != nil {
+		return ""
+	}
+	return g.Game
+}
+
+// Resume takes up the recorded APO loop rec.
+func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
+	if g := GameOf(rec.Config); g != Game {
+		return nil, fmt.Errorf("loop %s is not an APO loop", rec.ID)
+	}
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store}
+	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Loop) logf(format string, args ...any) {
+	if l.env.Log != nil {
+		fmt.Fprintf(l.env.Log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
+	}
+}
+
+// Run runs the loop's rounds from where it stands to the end.
+func (l *Loop) Run(ctx context.Context) error {
+	generator, rm := l.Config.Generator, l.Config.RewardModel
+	var baseline *Measures
+	for n := 1; n <= l.Config.Rounds; n++ {
+		r, st, err := l.round(n, generator, rm)
+		if err != nil {
+			return err
+		}
+		if st.Baseline == nil && baseline != nil {
+			// A copy: the round sets its own reward-model baseline.
+			b := *baseline
+			st.Baseline = &b
+		}
+		if r.Stage != StageDone {
+			if err := l.play(ctx, &r, &st); err != nil {
+				return err
+			}
+		}
+		generator, rm, baseline = st.NewGenerator, st.NewRewardModel, st.Baseline
+	}
+	return nil
+}
+
+// round returns round n as recorded, or a new one starting from the
+// generator and reward model given.
+func (l *Loop) round(n int, generator, rm string) (episodes.Round, RoundState, error) {
+	for _, r := range l.rounds {
+		if r.Round == n {
+			var st RoundState
+			if err := json.Unmarshal(r.State, &st); err != nil {
+				return r, st, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, n, err)
+			}
+			return r, st, nil
+		}
+	}
+	return episodes.Round{Round: n, Stage: StageGenerate}, RoundState{Generator: generator, RewardModel: rm}, nil
+}
+
+func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	r.State = raw
+	return l.store.SaveRound(ctx, l.ID, *r)
+}
+
+func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
+
+// play runs round r's remaining stages.
+func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	if err := os.MkdirAll(l.dir(r.Round), 0o777); err != nil {
+		return fmt.Errorf("loop %s round %d: %w", l.ID, r.Round, err)
+	}
+	if err := l.save(ctx, r, st); err != nil {
+		return err
+	}
+	stages := []struct {
+		name string
+		run  func(context.Context, *episodes.Round, *RoundState) error
+	}{
+		{StageGenerate, l.generate}, {StageRMData, l.rmData}, {StageRMTrain, l.rmTrain}, {StageRate, l.rate},
+		{StageGenData, l.genData}, {StageGenTrain, l.genTrain}, {StageEval, l.evaluate}, {StagePlot, l.plot},
+	}
+	for i, s := range stages {
+		if r.Stage != s.name {
+			continue
+		}
+		if err := s.run(ctx, r, st); err != nil {
+			return err
+		}
+		r.Stage = StageDone
+		if i+1 < len(stages) {
+			r.Stage = stages[i+1].name
+		}
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	if r.Stage != StageDone {
+		return fmt.Errorf("loop %s round %d: unknown stage %q", l.ID, r.Round, r.Stage)
+	}
+	return nil
+}
+
+// roundSeed gives each round its own seed, so that rounds draw other
+// queries and samples.
+func roundSeed(seed uint64, round int) uint64 { return selfplay.EpisodeSeed(seed, 2_000_000+round) }
+
+// playRun plays (or resumes) the APO run *id: generator against reward
+// model (checkpoints) on the queries of prompts, samples answers to each of
+// queries of them (0: all), and records its ID in the round state as soon
+// as it begins.
+func (l *Loop) playRun(ctx context.Context, r *episodes.Round, st *RoundState, id *string, what, generator, rm, prompts string, queries, samples int, seed uint64) error {
+	var run *episodes.Run
+	cfg := aporun.Config{Prompts: prompts, MaxResponseBytes: l.Config.MaxResponseBytes, Generator: "native:" + generator,
+		RewardModel: "scalar:" + rm, Seed: seed, Samples: samples, Games: queries * samples, Options: l.Config.Options}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = apo.DefaultMaxResponseBytes
+	}
+	if *id != "" {
+		var err error
+		if run, err = l.store.Run(ctx, *id); err != nil {
+			return err
+		}
+		cfg = aporun.Config{}
+		if err := selfplay.StoredConfig(run, &cfg); err != nil {
+			return err
+		}
+	}
+	items, err := apo.Items(cfg.Prompts)
+	if err != nil {
+		return fmt.Errorf("round %d %s: %w", r.Round, what, err)
+	}
+	if run == nil {
+		if err := cfg.Prepare(items); err != nil {
+			return fmt.Errorf("round %d %s: %w", r.Round, what, err)
+		}
+	}
+	plan, err := cfg.Plan(ctx, items, run)
+	if err != nil {
+		return fmt.Errorf("round %d %s: %w", r.Round, what, err)
+	}
+	if run != nil {
+		if err := selfplay.CheckResumable(run, plan); err != nil {
+			return err
+		}
+	}
+	run, pending, err := l.env.Session.Begin(ctx, plan, run)
+	if err != nil {
+		return err
+	}
+	if *id == "" {
+		*id = run.ID
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	l.logf("round %d: %s: generator %s against reward model %s, run %s, %d games to play", r.Round, what, generator, rm, run.ID, pending.Len())
+	res, err := l.env.Session.Play(ctx, run, plan, pending, l.env.Options)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Interrupted:
+		return ErrInterrupted
+	case res.Errored > 0:
+		return fmt.Errorf("round %d %s: %d of %d games errored (first: %s); resume the loop to play them", r.Round, what, res.Errored, res.Planned, res.FirstError)
+	}
+	return nil
+}
+
+func (l *Loop) generate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	return l.playRun(ctx, r, st, &st.GenerateRun, "answers for the reward model", st.Generator, st.RewardModel,
+		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.Round))
+}
+
+// stored reads a finished run of the loop back.
+func (l *Loop) stored(ctx context.Context, id string) (*aporun.Stored, error) {
+	run, err := l.store.Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return aporun.Read(ctx, l.store, run)
+}
+
+// rmData writes the preference items followed by the round's
+// gold-versus-samples items.
+func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	sr, err := l.stored(ctx, st.GenerateRun)
+	if err != nil {
+		return err
+	}
+	items, _, err := sr.Game.TrainingItems(sr.Rated)
+	if err != nil {
+		return err
+	}
+	prefs, err := os.ReadFile(l.Config.Preferences)
+	if err != nil {
+		return fmt.Errorf("round %d: preference items: %w", r.Round, err)
+	}
+	path := filepath.Join(l.dir(r.Round), "rm.jsonl")
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := w.Write(prefs); err != nil {
+			return err
+		}
+		if len(prefs) > 0 && prefs[len(prefs)-1] != '\n' {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, it := range items {
+			if err := enc.Encode(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("round %d reward-model data: %w", r.Round, err)
+	}
+	st.RMData, st.RMItems = path, len(items)
+	l.logf("round %d: reward-model data: the preference items and %d gold-versus-samples items", r.Round, len(items))
+	return nil
+}
+
+// trainModel trains cfg from init on data into out, resuming a run that
+// out holds unfinished; it returns the checkpoint and the training ID.
+func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
+	resume, err := trainer.Resumable(out)
+	if err != nil {
+		return "", fmt.Errorf("round %d %s: %s: %w", r.Round, what, out, err)
+	}
+	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
+	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
+		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
+	if resume {
+		job.Init, job.Resume = trainer.Policy{Checkpoint: out}, true
+	}
+	l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
+	res, err := l.env.Trainer.Train(ctx, job)
+	if res.TrainingID != "" && *trainingID == "" {
+		*trainingID = res.TrainingID
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return "", ErrInterrupted
+		}
+		return "", fmt.Errorf("round %d %s training: %w", r.Round, what, err)
+	}
+	if !res.Done() && res.Total > 0 {
+		return "", ErrInterrupted // stopped between steps; the checkpoint resumes it
+	}
+	if res.Policy.Checkpoint == "" {
+		return "", fmt.Errorf("round %d %s training: the trainer produced no native checkpoint", r.Round, what)
+	}
+	return res.Policy.Checkpoint, nil
+}
+
+func (l *Loop) rmTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	ckpt, err := l.trainModel(ctx, r, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
+		filepath.Join(l.dir(r.Round), "reward-model.ckpt"), &st.RMTrainingID)
+	st.NewRewardModel = ckpt
+	return err
+}
+
+func (l *Loop) rate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	// The round's seed again: the same queries, rated by the new model.
+	return l.playRun(ctx, r, st, &st.RateRun, "answers rated by the new reward model", st.Generator, st.NewRewardModel,
+		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.Round))
+}
+
+// genData keeps each query's best-rated answer.
+func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	sr, err := l.stored(ctx, st.RateRun)
+	if err != nil {
+		return err
+	}
+	samples, _, _, err := sr.GeneratorSamples()
+	if err != nil {
+		return err
+	}
+	best := aporun.BestOfEach(samples)
+	if len(best) == 0 {
+		return fmt.Errorf("round %d: no rated answer to learn from in run %s (see spag replay --run %s)", r.Round, sr.Run.ID, sr.Run.ID)
+	}
+	path := filepath.Join(l.dir(r.Round), "generator.json")
+	if err := atomicfile.Write(path, func(w io.Writer) error { return rl.WriteSPAGTraining(w, best) }); err != nil {
+		return fmt.Errorf("round %d generator data: %w", r.Round, err)
+	}
+	st.GenData, st.GenItems, st.GenRated = path, len(best), len(samples)
+	l.logf("round %d: generator data: the best of %d rated answers for each of %d queries", r.Round, len(samples), len(best))
+	return nil
+}
+
+func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	ckpt, err := l.trainModel(ctx, r, "generator", l.Config.Gen, st.Generator, st.GenData, "",
+		filepath.Join(l.dir(r.Round), "generator.ckpt"), &st.GenTrainingID)
+	st.NewGenerator = ckpt
+	return err
+}
+
+// evaluate measures the new pair on the held-out queries, and in round 1
+// the initial pair too.
+func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	seed := roundSeed(l.Config.Seed, 0) // every round's evaluation plays the same queries
+	if st.Baseline == nil {
+		if err := l.playRun(ctx, r, st, &st.BaselineRun, "held-out answers of the initial generator", l.Config.Generator, l.Config.RewardModel,
+			l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed); err != nil {
+			return err
+		}
+		m, err := l.measure(ctx, st.BaselineRun, l.Config.RewardModel, filepath.Join(l.dir(r.Round), "baseline-generated.jsonl"))
+		if err != nil {
+			return err
+		}
+		st.Baseline = m
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	if err := l.playRun(ctx, r, st, &st.EvalRun, "held-out answers of the new generator", st.NewGenerator, l.Config.RewardModel,
+		l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed); err != nil {
+		return err
+	}
+	items := filepath.Join(l.dir(r.Round), "heldout-generated.jsonl")
+	m, err := l.measure(ctx, st.EvalRun, st.NewRewardModel, items)
+	if err != nil {
+		return err
+	}
+	// The initial reward model on the same generated answers, so that the
+	// two are compared on one set.
+	if m.Preferences == nil && l.Config.HeldOutPreferences != "" {
+		return fmt.Errorf("round %d: the held-out preference items hold no pair", r.Round)
+	}
+	initial, err := trainer.EvaluateRewardModel(ctx, l.Config.RewardModel, items)
+	if err != nil {
+		return err
+	}
+	st.Baseline.Generated = initial
+	st.Measures = m
+	l.logf("round %d: generator against the frozen reward model %d/%d (initial %d/%d); reverse dictionary %v (initial %v)",
+		r.Round, m.GeneratorWins, m.Games, st.Baseline.GeneratorWins, st.Baseline.Games, m.Yardstick, st.Baseline.Yardstick)
+	return nil
+}
+
+// measure reads the held-out run id (the generator against the frozen
+// reward model): the generator's wins and its answers' reverse-dictionary
+// ranks, and the reward model rm's accuracy on the held-out preference
+// items and on the run's gold-versus-generated items, which it writes to
+// items.
+func (l *Loop) measure(ctx context.Context, id, rm, items string) (*Measures, error) {
+	sr, err := l.stored(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m := &Measures{}
+	for _, ep := range sr.Rated {
+		gold, sample, err := apo.EpisodeRatings(ep.Seed, ep.Reply)
+		m.Games++
+		if err == nil && sample > gold {
+			m.GeneratorWins++
+		}
+	}
+	if m.Yardstick, err = l.yardstick(sr); err != nil {
+		return nil, err
+	}
+	trainingItems, _, err := sr.Game.TrainingItems(sr.Rated)
+	if err != nil {
+		return nil, err
+	}
+	err = atomicfile.Write(items, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, it := range trainingItems {
+			if err := enc.Encode(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m.Generated, err = trainer.EvaluateRewardModel(ctx, rm, items); err != nil {
+		return nil, err
+	}
+	if l.Config.HeldOutPreferences != "" {
+		if m.Preferences, err = trainer.EvaluateRewardModel(ctx, rm, l.Config.HeldOutPreferences); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// yardstick ranks the run's answers with the definitions task's reverse
+// dictionary; another task's runs have no yardstick (zero rates).
+func (l *Loop) yardstick(sr *aporun.Stored) (revdict.Rates, error) {
+	if len(sr.Rated) == 0 {
+		return revdict.Rates{}, nil
+	}
+	if _, ok := definitions.WordOf(sr.Rated[0].Query); !ok {
+		return revdict.Rates{}, nil
+	}
+	entries, err := definitions.Builtin()
+	if err != nil {
+		return revdict.Rates{}, err
+	}
+	ix, err := definitions.ReverseDictionary(entries)
+	if err != nil {
+		return revdict.Rates{}, err
+	}
+	return sr.Yardstick(ix)
+}
+
+// States are the recorded states of the loop's rounds, in order.
+func (l *Loop) States(ctx context.Context) ([]RoundState, error) {
+	rounds, err := l.store.Rounds(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	states := make([]RoundState, len(rounds))
+	for i, r := range rounds {
+		if err := json.Unmarshal(r.State, &states[i]); err != nil {
+			return nil, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, r.Round, err)
+		}
+	}
+	return states, nil
+}
+
+// Results are the evaluation of every finished round as win-rate cells
+// (package eval), the initial pair's numbers as each cell's baseline: the
+// generator's wins against the frozen reward model and its answers'
+// reverse-dictionary top-1 and top-5 counts, and the reward model's
+// correctly ranked pairs of held-out preference items and of held-out
+// gold-versus-generated items.
+func (l *Loop) Results(ctx context.Context) ([]eval.RoundResult, error) {
+	states, err := l.States(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []eval.RoundResult
+	for i, st := range states {
+		if st.Measures != nil && st.Baseline != nil {
+			out = append(out, roundResults(i+1, st.Measures, st.Baseline)...)
+		}
+	}
+	return out, nil
+}
+
+// Cell names of [Loop.Results]: the role is the model measured, the
+// "opponent" what measured it.
+const (
+	RoleGenerator      = "generator"
+	RoleRewardModel    = "reward model"
+	AgainstFrozenRM    = "frozen reward model"
+	AgainstTop1        = "reverse dictionary top-1"
+	AgainstTop5        = "reverse dictionary top-5"
+	AgainstPreferences = "held-out preferences"
+	AgainstGenerated   = "held-out gold vs generated"
+)
+
+func roundResults(round int, m, base *Measures) []eval.RoundResult {
+	cell := func(role, against string, wins, games, bWins, bGames int) eval.RoundResult {
+		return eval.RoundResult{Round: round, Opponent: against, Role: role, Wins: wins, Games: games, BaselineWins: bWins, BaselineGames: bGames}
+	}
+	out := []eval.RoundResult{
+		cell(RoleGenerator, AgainstFrozenRM, m.GeneratorWins, m.Games, base.GeneratorWins, base.Games),
+		cell(RoleGenerator, AgainstTop1, m.Yardstick.Top1, m.Yardstick.N, base.Yardstick.Top1, base.Yardstick.N),
+		cell(RoleGenerator, AgainstTop5, m.Yardstick.Top5, m.Yardstick.N, base.Yardstick.Top5, base.Yardstick.N),
+	}
+	for _, c := range []struct {
+		against string
+		m, base *train.RMEval
+	}{{AgainstPreferences, m.Preferences, base.Preferences}, {AgainstGenerated, m.Generated, base.Generated}} {
+		if c.m == nil || c.base == nil {
+			continue
+		}
+		out = append(out, cell(RoleRewardModel, c.against, rightPairs(c.m), c.m.Pairs, rightPairs(c.base), c.base.Pairs))
+	}
+	return out
+}
+
+// rightPairs is the number of pairs an evaluation ranked right.
+func rightPairs(e *train.RMEval) int { return int(e.PrefAccuracy*float64(e.Pairs) + 0.5) }
+
+// plot draws the results of every round so far.
+func (l *Loop) plot(ctx context.Context, r *episodes.Round, _ *RoundState) error {
+	results, err := l.Results(ctx)
+	if err != nil || len(results) == 0 {
+		return err
+	}
+	links, err := eval.SaveLoopFigures(l.Config.Out, results, nil, 0)
+	if err != nil {
+		return fmt.Errorf("round %d plots: %w", r.Round, err)
+	}
+	for _, f := range links {
+		l.logf("round %d: %s: %s", r.Round, f.Caption, f.Path)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package apoloop
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/apo/revdict"
+	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/tokenizer"
+	"github.com/spag-go/spag/rl/train"
+)
+
+func goodConfig() Config {
+	c := Config{Rounds: 2, Samples: 4, Prompts: "definitions:train", EvalPrompts: "definitions:heldout",
+		Generator: "gen.ckpt", RewardModel: "rm.ckpt", Preferences: "prefs.jsonl", Out: "loop",
+		RM: train.DefaultConfig(train.ObjectiveAPO), Gen: train.DefaultConfig(train.ObjectiveSFT)}
+	c.RM.Score, c.RM.Steps, c.Gen.Steps = train.ScoreScalar, 10, 10
+	return c
+}
+
+// TestCheck names the setting of each configuration that cannot run.
+func TestCheck(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		change func(*Config)
+		want   string // "" for no error
+	}{
+		{"good", func(*Config) {}, ""},
+		{"no rounds", func(c *Config) { c.Rounds = 0 }, "rounds must be at least 1"},
+		{"no samples", func(c *Config) { c.Samples = 0 }, "samples must be at least 1"},
+		{"negative queries", func(c *Config) { c.Queries = -1 }, "queries and eval queries must be 0 (all) or more"},
+		{"no generator", func(c *Config) { c.Generator = "" }, "no initial generator"},
+		{"no reward model", func(c *Config) { c.RewardModel = "" }, "no initial reward model"},
+		{"no preferences", func(c *Config) { c.Preferences = "" }, "no preference items"},
+		{"evaluation on training queries", func(c *Config) { c.EvalPrompts = c.Prompts }, "the evaluation must be on queries never trained on"},
+		{"likelihood reward model", func(c *Config) { c.RM.Score = train.ScoreLikelihood }, "objective apo and the scalar score"},
+		{"generator by SPAG", func(c *Config) { c.Gen.Objective = train.ObjectiveSPAG }, "objective sft on its best answers"},
+		{"no steps", func(c *Config) { c.Gen.Steps = 0 }, "steps must be at least 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := goodConfig()
+			tt.change(&c)
+			err := c.Check()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("Check() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// tinyCheckpoint writes a tiny native model, with a scalar head or not.
+func tinyCheckpoint(t *testing.T, path string, head bool) {
+	t.Helper()
+	v, err := tokenizer.Train(context.Background(), []string{"a domesticated animal", "a stream of water"}, tokenizer.TrainOptions{VocabSize: 280})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Init(model.Config{Vocab: v.Size(), Dim: 16, Layers: 1, Heads: 2, KVHeads: 2, FFN: 32, Context: 32, NormEps: 1e-5, RopeTheta: 10000}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head {
+		p = model.WithScoreHead(p, 1)
+	}
+	if err := checkpoint.Save(path, &checkpoint.Checkpoint{Vocab: v, Params: p}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPrepare makes the paths absolute and checks them, naming the
+// setting of each problem.
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	tinyCheckpoint(t, "gen.ckpt", false)
+	tinyCheckpoint(t, "rm.ckpt", true)
+	if err := os.WriteFile("prefs.jsonl", []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"good", func(*Config) {}, ""},
+		{"missing generator", func(c *Config) { c.Generator = "nope.ckpt" }, "generator: stat"},
+		{"reward model without a head", func(c *Config) { c.RewardModel = "gen.ckpt" }, "reward-model: " + filepath.Join(dir, "gen.ckpt") + " has no scalar head"},
+		{"overlapping prompts", func(c *Config) { c.EvalPrompts = "definitions" }, `eval-prompts: the query "What does the word`},
+		{"unknown prompts", func(c *Config) { c.Prompts = "nope.jsonl" }, "prompts: open nope.jsonl"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := goodConfig()
+			tt.change(&c)
+			err := c.Prepare()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("Prepare() = %v, want %q", err, tt.want)
+			}
+			if err == nil && (c.Game != Game || c.Generator != filepath.Join(dir, "gen.ckpt") || c.Out != filepath.Join(dir, "loop")) {
+				t.Errorf("prepared %+v", c)
+			}
+		})
+	}
+}
+
+func TestGameOf(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"game":"apo","rounds":2}`: Game,
+		`{"rounds":2,"games":10}`:   "",
+		`not json`:                  "",
+	} {
+		if got := GameOf([]byte(in)); got != want {
+			t.Errorf("GameOf(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRoundResults turns a round's measures into win-rate cells with the
+// initial pair's as baselines; a reward-model measure missing on either
+// side gives no cell.
+func TestRoundResults(t *testing.T) {
+	m := &Measures{GeneratorWins: 30, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 4, Top5: 12},
+		Preferences: &train.RMEval{PrefAccuracy: 0.75, Pairs: 200}, Generated: &train.RMEval{PrefAccuracy: 0.9, Pairs: 100}}
+	base := &Measures{GeneratorWins: 20, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 2, Top5: 9},
+		Generated: &train.RMEval{PrefAccuracy: 0.61, Pairs: 100}}
+	want := []eval.RoundResult{
+		{Round: 3, Opponent: AgainstFrozenRM, Role: RoleGenerator, Wins: 30, Games: 100, BaselineWins: 20, BaselineGames: 100},
+		{Round: 3, Opponent: AgainstTop1, Role: RoleGenerator, Wins: 4, Games: 100, BaselineWins: 2, BaselineGames: 100},
+		{Round: 3, Opponent: AgainstTop5, Role: RoleGenerator, Wins: 12, Games: 100, BaselineWins: 9, BaselineGames: 100},
+		{Round: 3, Opponent: AgainstGenerated, Role: RoleRewardModel, Wins: 90, Games: 100, BaselineWins: 61, BaselineGames: 100},
+	}
+	got := roundResults(3, m, base)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("roundResults =\n%+v\nwant\n%+v", got, want)
+	}
+	if err := eval.CheckResults(got); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// apoLoopFixture writes, in a new directory, what an APO loop starts from
+// on the definitions task at toy size: a tiny generator taught a few steps
+// of the gold glosses (gen.ckpt), a tiny scalar reward model trained a few
+// steps on preference items (rm.ckpt), 200 training and 100 held-out
+// preference items.
+func apoLoopFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"apo", "gold", "--prompts", "definitions:train", "--out", "gold.json"},
+		{"apo", "preferences", "--out", "prefs-all.jsonl"},
+		{"apo", "preferences", "--prompts", "definitions:heldout", "--out", "hprefs-all.jsonl"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "gold.json", "--out", "tiny.ckpt"},
+		{"train", "--objective", "sft", "--beta", "0", "--data", "gold.json", "--init", "tiny.ckpt", "--steps", "5", "--db", "", "--out", "gen.ckpt"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	head := func(in, out string, n int) {
+		raw, err := os.ReadFile(filepath.Join(dir, in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(raw), "\n")
+		if err := os.WriteFile(filepath.Join(dir, out), []byte(strings.Join(lines[:n], "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head("prefs-all.jsonl", "prefs.jsonl", 200)
+	head("hprefs-all.jsonl", "hprefs.jsonl", 100)
+	args := []string{"train", "--objective", "apo", "--score", "scalar", "--data", "prefs.jsonl", "--init", "tiny.ckpt", "--steps", "5", "--db", "", "--out", "rm.ckpt"}
+	if r := spag(t, dir, args...); r.code != 0 {
+		t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+	}
+	return dir
+}
+
+// TestIterateAPOSurvivesKills runs a two-round APO loop (spag iterate
+// --game apo) at toy size, killed with SIGKILL in every stage of the first
+// round and in the second round's first stage, resumed each time: the
+// loop ends with every stage done, every game of its seven runs played
+// exactly once, both models trained in each round, and a table and a plot
+// of the generator's and the reward model's held-out numbers.
+func TestIterateAPOSurvivesKills(t *testing.T) {
+	dir := apoLoopFixture(t)
+	start := []string{"iterate", "--game", "apo", "--rounds", "2", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt",
+		"--preferences", "prefs.jsonl", "--heldout-preferences", "hprefs.jsonl", "--queries", "6", "--samples", "2", "--eval-queries", "8",
+		"--rm-steps", "3", "--gen-steps", "3", "--rm-batch-size", "4", "--gen-batch-size", "4", "--out", "loop", "--db", "apo.db", "--seed", "5", "--concurrency", "4"}
+	resume := []string{"iterate", "--db", "apo.db", "--resume", "latest", "--concurrency", "4"}
+	startUntil(t, dir, "round 1: answers for the reward model", start...)
+	for _, marker := range []string{
+		"round 1: answers for the reward model", "round 1: training the reward model", "round 1: answers rated by the new reward model",
+		"round 1: training the generator", "round 1: held-out answers of the initial generator", "round 1: held-out answers of the new generator",
+		"round 2: answers for the reward model",
+	} {
+		startUntil(t, dir, marker, resume...)
+	}
+	if r := spag(t, dir, append(resume, "--rm-steps", "9")...); r.code != 2 || !strings.Contains(r.stderr, "drop --rm-steps") {
+		t.Errorf("resume with --rm-steps: exit %d, stderr %q; want a usage error", r.code, r.stderr)
+	}
+	x := spag(t, dir, resume...)
+	if x.code != 0 {
+		t.Fatalf("last resume: exit %d, stderr %q", x.code, x.stderr)
+	}
+	for _, want := range []string{"frozen reward model", "reverse dictionary top-5", "held-out preferences", "held-out gold vs generated", "reward model calibration error"} {
+		if !strings.Contains(x.stdout, want) {
+			t.Errorf("the loop's table has no %q:\n%s", want, x.stdout)
+		}
+	}
+	if strings.Count(x.stdout, "  generator ") != 6 || strings.Count(x.stdout, "  reward model ") != 4 {
+		t.Errorf("want 3 generator and 2 reward-model rows per round:\n%s", x.stdout)
+	}
+
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "apo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stages string
+	if err := db.QueryRow(`SELECT group_concat(stage) FROM (SELECT stage FROM loop_rounds ORDER BY round)`).Scan(&stages); err != nil || stages != "done,done" {
+		t.Fatalf("round stages %q, %v; want done,done", stages, err)
+	}
+	// Every run holds each of its episodes exactly once: 12 games (6
+	// queries, 2 answers each) to train the reward model and to rate for
+	// the generator in each round; 8 held-out games for the initial
+	// generator and for each round's new one.
+	rows, err := db.Query(`SELECT r.id, r.total, count(e.idx), count(DISTINCT e.idx) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id AND e.err = '' GROUP BY r.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[int]int{}
+	for rows.Next() {
+		var id string
+		var total, n, distinct int
+		if err := rows.Scan(&id, &total, &n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if n != distinct || n != total {
+			t.Errorf("run %s stores %d episodes for %d indices of %d", id, n, distinct, total)
+		}
+		totals[total]++
+	}
+	rows.Close()
+	if totals[12] != 4 || totals[8] != 3 || len(totals) != 2 {
+		t.Errorf("runs by size %v; want 4 runs of 12 and 3 of 8", totals)
+	}
+	for _, f := range []string{"round-1/reward-model.ckpt", "round-1/generator.ckpt", "round-2/reward-model.ckpt", "round-2/generator.ckpt", "winrates.png"} {
+		if _, err := os.Stat(filepath.Join(dir, "loop", f)); err != nil {
+			t.Errorf("loop file: %v", err)
+		}
+	}
+	// The Taboo loop's page refuses the APO loop rather than show nothing.
+	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code == 0 || !strings.Contains(r.stderr, "not a Taboo loop") {
+		t.Errorf("report of the APO loop: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestIterateAPOBadInput: each game's loop refuses the other's flags, and
+// an APO loop names what it lacks.
+func TestIterateAPOBadInput(t *testing.T) {
+	dir := apoLoopFixture(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"iterate", "--game", "apo", "--games", "5", "--out", "l"}, "iterate --game apo: --games belong to the other game's loop"},
+		{[]string{"iterate", "--rm-steps", "5", "--out", "l"}, "iterate --game taboo: --rm-steps belong to the other game's loop"},
+		{[]string{"iterate", "--game", "chess", "--out", "l"}, `--game "chess": want taboo or apo`},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl"}, "give --generator CKPT"},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "gen.ckpt", "--preferences", "prefs.jsonl"}, "has no scalar head"},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--eval-prompts", "definitions"}, "is also a training query"},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "missing.jsonl"}, "preferences: stat"},
+	} {
+		if r := spag(t, dir, tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
