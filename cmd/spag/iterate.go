@@ -58,9 +58,21 @@ Every round's stage, runs, checkpoint and results are recorded in --db, so
 --resume continues a killed loop at the stage it was in, without replaying
 a finished game or repeating a finished step. The first Ctrl-C finishes the
 games or the training step in flight and prints the resume command (exit
-130). spag report writes the loop's page.`,
+130). spag report writes the loop's page.
+
+--game apo runs APO's rounds instead (the flags marked apo:): the generator
+answers --samples times each of --queries training queries against the
+reward model, which then trains on --preferences plus those
+gold-versus-samples items; the generator answers again, against the new
+reward model, and imitates each query's best-rated answer; on the held-out
+queries the new generator plays the initial reward model, frozen, and is
+measured with the definitions task's reverse dictionary, and the new reward
+model is measured on --heldout-preferences and on the gold-versus-generated
+items of those games. It starts from --generator and --reward-model (with
+a scalar head) and resumes like the Taboo loop.`,
 		Example: `  spag iterate --rounds 2 --games 1000 --eval-games 1000 --steps 200 --out loop
   spag iterate --db spag.db --resume latest
+  spag iterate --game apo --rounds 2 --generator gen.ckpt --reward-model rm.ckpt --preferences prefs.jsonl --queries 1000 --out apo-loop
   spag iterate --rounds 1 --games 500 --eval-games 500 --epochs 1 --sft alpaca.json --opponent builtin --opponent builtin:skill=0.9 --out loop2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runIterate(cmd, sig, f) },
