@@ -28,6 +28,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
@@ -236,7 +237,7 @@ type RoundState struct {
 
 // ErrInterrupted is returned when the loop stopped for a drain or a
 // cancellation; what finished is recorded and the loop can be resumed.
-var ErrInterrupted = errors.New("iterate: interrupted")
+var ErrInterrupted = loopkit.ErrInterrupted
 
 // ErrNothingToTrain is wrapped when a round's self-play produced no
 // winning game: SPAG rewards only winners, so there is nothing to learn.
@@ -248,6 +249,7 @@ type Loop struct {
 	Config Config
 	env    *Env
 	store  *episodes.Store
+	rec    *loopkit.Record
 	rounds []episodes.Round
 }
 
@@ -260,15 +262,11 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(cfg)
+	rec, err := loopkit.Create(ctx, store, cfg, env.CodeVersion, env.Log)
 	if err != nil {
 		return nil, err
 	}
-	rec := &episodes.Loop{Config: raw, CodeVersion: env.CodeVersion}
-	if err := store.CreateLoop(ctx, rec); err != nil {
-		return nil, err
-	}
-	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store}, nil
+	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
 // Resume takes up a recorded loop ("" for the latest).
@@ -281,7 +279,7 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
 		return nil, err
 	}
@@ -327,11 +325,7 @@ func (l *Loop) Rounds(ctx context.Context) ([]episodes.Round, error) {
 	return l.store.Rounds(ctx, l.ID)
 }
 
-func (l *Loop) logf(format string, args ...any) {
-	if l.env.Log != nil {
-		fmt.Fprintf(l.env.Log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
-	}
-}
+func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
@@ -364,14 +358,13 @@ func (l *Loop) initialPolicy() (spec, ckpt string) {
 
 // round returns round n as recorded, or a new one starting from policy.
 func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, error) {
-	for _, r := range l.rounds {
-		if r.Round == n {
-			st, err := roundState(r)
-			if err != nil {
-				return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
-			}
-			return r, st, nil
-		}
+	var st RoundState
+	r, ok, err := loopkit.Find(l.rounds, n, &st)
+	switch {
+	case err != nil:
+		return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
+	case ok:
+		return r, st, nil
 	}
 	return episodes.Round{Round: n, Stage: StageSelfplay}, RoundState{Policy: policy, PolicyCheckpoint: ckpt}, nil
 }
@@ -381,12 +374,7 @@ func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, er
 // the stage in flight, whose own work (stored episodes, saved steps)
 // the resumed stage takes up.
 func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	r.State = raw
-	return l.store.SaveRound(ctx, l.ID, *r)
+	return l.rec.Save(ctx, r, st)
 }
 
 func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
@@ -441,33 +429,16 @@ func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) 
 	if err != nil {
 		return fmt.Errorf("round %d self-play: %w", r.Round, err)
 	}
-	if run != nil {
-		if err := selfplay.CheckResumable(run, plan); err != nil {
-			return err
+	return loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
+		if st.SelfplayRun == "" {
+			st.SelfplayRun = run.ID
+			if err := l.save(ctx, r, st); err != nil {
+				return err
+			}
 		}
-	}
-	run, pending, err := l.env.Session.Begin(ctx, plan, run)
-	if err != nil {
-		return err
-	}
-	if st.SelfplayRun == "" {
-		st.SelfplayRun = run.ID
-		if err := l.save(ctx, r, st); err != nil {
-			return err
-		}
-	}
-	l.logf("round %d: self-play of %s, run %s, %d games to play", r.Round, st.Policy, run.ID, pending.Len())
-	res, err := l.env.Session.Play(ctx, run, plan, pending, l.env.Options)
-	if err != nil {
-		return err
-	}
-	switch {
-	case res.Interrupted:
-		return ErrInterrupted
-	case res.Errored > 0:
-		return fmt.Errorf("round %d self-play: %d of %d games errored (first: %s); resume the loop to play them", r.Round, res.Errored, res.Planned, res.FirstError)
-	}
-	return nil
+		l.logf("round %d: self-play of %s, run %s, %d games to play", r.Round, st.Policy, run.ID, pending)
+		return nil
+	}, l.env.Options, fmt.Sprintf("round %d self-play", r.Round))
 }
 
 func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) error {
@@ -509,10 +480,6 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 
 func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) error {
 	out := filepath.Join(l.dir(r.Round), "policy.ckpt")
-	resume, err := trainer.Resumable(out)
-	if err != nil {
-		return fmt.Errorf("round %d training: %s: %w", r.Round, out, err)
-	}
 	ref := l.Config.Ref
 	if ref == "" {
 		ref = l.Config.Init
@@ -522,28 +489,11 @@ func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) err
 	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
 		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	if resume {
-		job.Init, job.Resume = trainer.Policy{Checkpoint: out}, true
-	}
-	l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
-	res, err := l.env.Trainer.Train(ctx, job)
-	if res.TrainingID != "" && st.TrainingID == "" {
-		st.TrainingID = res.TrainingID
-	}
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return ErrInterrupted
-		}
-		return fmt.Errorf("round %d training: %w", r.Round, err)
-	}
-	if !res.Done() && res.Total > 0 {
-		return ErrInterrupted // stopped between steps; the checkpoint resumes it
-	}
-	if res.Policy.Checkpoint == "" {
-		return fmt.Errorf("round %d training: the trainer produced no native checkpoint (policy %+v); the loop plays native checkpoints", r.Round, res.Policy)
-	}
-	st.Checkpoint = res.Policy.Checkpoint
-	return nil
+	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func(resume bool) {
+		l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
+	}, fmt.Sprintf("round %d training", r.Round))
+	st.Checkpoint = ckpt
+	return err
 }
 
 // opponents are the players a round's policy is measured against: the

@@ -42,6 +42,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
@@ -275,7 +276,7 @@ type Measures struct {
 
 // ErrInterrupted is returned when the loop stopped for a drain or a
 // cancellation; what finished is recorded and the loop can be resumed.
-var ErrInterrupted = errors.New("apo loop: interrupted")
+var ErrInterrupted = loopkit.ErrInterrupted
 
 // Loop is a loop being run.
 type Loop struct {
@@ -283,6 +284,7 @@ type Loop struct {
 	Config Config
 	env    *Env
 	store  *episodes.Store
+	rec    *loopkit.Record
 	rounds []episodes.Round
 }
 
@@ -298,15 +300,11 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(cfg)
+	rec, err := loopkit.Create(ctx, store, cfg, env.CodeVersion, env.Log)
 	if err != nil {
 		return nil, err
 	}
-	rec := &episodes.Loop{Config: raw, CodeVersion: env.CodeVersion}
-	if err := store.CreateLoop(ctx, rec); err != nil {
-		return nil, err
-	}
-	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store}, nil
+	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
 // GameOf is the game of a recorded loop configuration: [Game] for an APO
@@ -334,18 +332,14 @@ func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
 		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *Loop) logf(format string, args ...any) {
-	if l.env.Log != nil {
-		fmt.Fprintf(l.env.Log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
-	}
-}
+func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
@@ -374,25 +368,19 @@ func (l *Loop) Run(ctx context.Context) error {
 // round returns round n as recorded, or a new one starting from the
 // generator and reward model given.
 func (l *Loop) round(n int, generator, rm string) (episodes.Round, RoundState, error) {
-	for _, r := range l.rounds {
-		if r.Round == n {
-			var st RoundState
-			if err := json.Unmarshal(r.State, &st); err != nil {
-				return r, st, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, n, err)
-			}
-			return r, st, nil
-		}
+	var st RoundState
+	r, ok, err := loopkit.Find(l.rounds, n, &st)
+	switch {
+	case err != nil:
+		return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
+	case ok:
+		return r, st, nil
 	}
 	return episodes.Round{Round: n, Stage: StageGenerate}, RoundState{Generator: generator, RewardModel: rm}, nil
 }
 
 func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	r.State = raw
-	return l.store.SaveRound(ctx, l.ID, *r)
+	return l.rec.Save(ctx, r, st)
 }
 
 func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
@@ -471,33 +459,16 @@ func (l *Loop) playRun(ctx context.Context, r *episodes.Round, st *RoundState, i
 	if err != nil {
 		return fmt.Errorf("round %d %s: %w", r.Round, what, err)
 	}
-	if run != nil {
-		if err := selfplay.CheckResumable(run, plan); err != nil {
-			return err
+	return loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
+		if *id == "" {
+			*id = run.ID
+			if err := l.save(ctx, r, st); err != nil {
+				return err
+			}
 		}
-	}
-	run, pending, err := l.env.Session.Begin(ctx, plan, run)
-	if err != nil {
-		return err
-	}
-	if *id == "" {
-		*id = run.ID
-		if err := l.save(ctx, r, st); err != nil {
-			return err
-		}
-	}
-	l.logf("round %d: %s: generator %s against reward model %s, run %s, %d games to play", r.Round, what, generator, rm, run.ID, pending.Len())
-	res, err := l.env.Session.Play(ctx, run, plan, pending, l.env.Options)
-	if err != nil {
-		return err
-	}
-	switch {
-	case res.Interrupted:
-		return ErrInterrupted
-	case res.Errored > 0:
-		return fmt.Errorf("round %d %s: %d of %d games errored (first: %s); resume the loop to play them", r.Round, what, res.Errored, res.Planned, res.FirstError)
-	}
-	return nil
+		l.logf("round %d: %s: generator %s against reward model %s, run %s, %d games to play", r.Round, what, generator, rm, run.ID, pending)
+		return nil
+	}, l.env.Options, fmt.Sprintf("round %d %s", r.Round, what))
 }
 
 func (l *Loop) generate(ctx context.Context, r *episodes.Round, st *RoundState) error {
@@ -559,34 +530,12 @@ func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) er
 // trainModel trains cfg from init on data into out, resuming a run that
 // out holds unfinished; it returns the checkpoint and the training ID.
 func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
-	resume, err := trainer.Resumable(out)
-	if err != nil {
-		return "", fmt.Errorf("round %d %s: %s: %w", r.Round, what, out, err)
-	}
 	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
 	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	if resume {
-		job.Init, job.Resume = trainer.Policy{Checkpoint: out}, true
-	}
-	l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
-	res, err := l.env.Trainer.Train(ctx, job)
-	if res.TrainingID != "" && *trainingID == "" {
-		*trainingID = res.TrainingID
-	}
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return "", ErrInterrupted
-		}
-		return "", fmt.Errorf("round %d %s training: %w", r.Round, what, err)
-	}
-	if !res.Done() && res.Total > 0 {
-		return "", ErrInterrupted // stopped between steps; the checkpoint resumes it
-	}
-	if res.Policy.Checkpoint == "" {
-		return "", fmt.Errorf("round %d %s training: the trainer produced no native checkpoint", r.Round, what)
-	}
-	return res.Policy.Checkpoint, nil
+	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func(resume bool) {
+		l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
+	}, fmt.Sprintf("round %d %s training", r.Round, what))
 }
 
 func (l *Loop) rmTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {

@@ -1,0 +1,145 @@
+// Package loopkit holds what every game's loop of rounds does the same way
+// (package iterate for Taboo, apo/apoloop for APO): the loop's record in
+// the episodes store, with each round's stage and state saved as it
+// finishes; a run played or resumed so that its ID is recorded as soon as
+// it begins; and a training stage that resumes its own interrupted run.
+// A loop built on it resumes after a kill at the stage it was in, without
+// replaying a finished game or repeating a finished training step.
+package loopkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
+)
+
+// ErrInterrupted is returned when a loop stopped for a drain or a
+// cancellation; what finished is recorded and the loop can be resumed.
+var ErrInterrupted = errors.New("loop interrupted")
+
+// Record is a loop's record in the store.
+type Record struct {
+	ID    string
+	Store *episodes.Store
+	// Log receives a line per stage; nil discards them.
+	Log io.Writer
+}
+
+// Create records a new loop whose configuration is config (as JSON).
+func Create(ctx context.Context, store *episodes.Store, config any, codeVersion string, log io.Writer) (*Record, error) {
+	raw, err := json.Marshal(config)
+	if err != nil {
+		return nil, err
+	}
+	rec := &episodes.Loop{Config: raw, CodeVersion: codeVersion}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &Record{ID: rec.ID, Store: store, Log: log}, nil
+}
+
+// Logf writes a line about the loop.
+func (r *Record) Logf(format string, args ...any) {
+	if r.Log != nil {
+		fmt.Fprintf(r.Log, "loop %s: "+format+"\n", append([]any{r.ID}, args...)...)
+	}
+}
+
+// Save records round's stage and state (as JSON); a loop calls it after
+// each stage finishes and as soon as a stage has begun a run, so a crash
+// loses at most the stage in flight, whose own work (stored episodes,
+// saved steps) the resumed stage takes up.
+func (r *Record) Save(ctx context.Context, round *episodes.Round, state any) error {
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	round.State = raw
+	return r.Store.SaveRound(ctx, r.ID, *round)
+}
+
+// Find returns round n of the recorded rounds and decodes its state into
+// state; ok is false when round n was not recorded.
+func Find(rounds []episodes.Round, n int, state any) (round episodes.Round, ok bool, err error) {
+	for _, r := range rounds {
+		if r.Round == n {
+			if err := json.Unmarshal(r.State, state); err != nil {
+				return r, true, fmt.Errorf("round %d: stored state unreadable: %w", n, err)
+			}
+			return r, true, nil
+		}
+	}
+	return episodes.Round{}, false, nil
+}
+
+// Play plays plan: the recorded run when run is not nil (resumed), else a
+// new run. begun is called once the run has begun, before a game is
+// played, with the games it has left: the caller records a new run's ID
+// there. what names the run in errors ("round 2 self-play"). A drained or
+// cancelled run returns [ErrInterrupted]; a run with errored games an
+// error saying that a resume plays them.
+func Play(ctx context.Context, session *selfplay.Session, plan *selfplay.Plan, run *episodes.Run, begun func(run *episodes.Run, pending int) error, opts selfplay.Options, what string) error {
+	if run != nil {
+		if err := selfplay.CheckResumable(run, plan); err != nil {
+			return err
+		}
+	}
+	run, pending, err := session.Begin(ctx, plan, run)
+	if err != nil {
+		return err
+	}
+	if err := begun(run, pending.Len()); err != nil {
+		return err
+	}
+	res, err := session.Play(ctx, run, plan, pending, opts)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Interrupted:
+		return ErrInterrupted
+	case res.Errored > 0:
+		return fmt.Errorf("%s: %d of %d games errored (first: %s); resume the loop to play them", what, res.Errored, res.Planned, res.FirstError)
+	}
+	return nil
+}
+
+// Train runs job, or resumes the interrupted run that job.Out holds
+// unfinished (from that checkpoint, with Job.Resume); starting is told
+// which before training begins. The training's ID goes to *trainingID as
+// soon as the trainer gives one. It returns the trained native
+// checkpoint; a stop between steps or a cancellation returns
+// [ErrInterrupted] (the checkpoint resumes it), other errors name what.
+func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
+	resumed, err := trainer.Resumable(job.Out)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s: %w", what, job.Out, err)
+	}
+	if resumed {
+		job.Init, job.Resume = trainer.Policy{Checkpoint: job.Out}, true
+	}
+	starting(resumed)
+	res, err := t.Train(ctx, job)
+	if res.TrainingID != "" && *trainingID == "" {
+		*trainingID = res.TrainingID
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return "", ErrInterrupted
+		}
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if !res.Done() && res.Total > 0 {
+		return "", ErrInterrupted // stopped between steps; the checkpoint resumes it
+	}
+	if res.Policy.Checkpoint == "" {
+		return "", fmt.Errorf("%s: the trainer produced no native checkpoint (policy %+v); the loop plays native checkpoints", what, res.Policy)
+	}
+	return res.Policy.Checkpoint, nil
+}
