@@ -358,15 +358,11 @@ func (l *Loop) initialPolicy() (spec, ckpt string) {
 
 // round returns round n as recorded, or a new one starting from policy.
 func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, error) {
-	var st RoundState
-	r, ok, err := loopkit.Find(l.rounds, n, &st)
-	switch {
-	case err != nil:
-		return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
-	case ok:
-		return r, st, nil
+	r, st, err := loopkit.Round(l.rounds, n, StageSelfplay, RoundState{Policy: policy, PolicyCheckpoint: ckpt})
+	if err != nil {
+		err = fmt.Errorf("loop %s: %w", l.ID, err)
 	}
-	return episodes.Round{Round: n, Stage: StageSelfplay}, RoundState{Policy: policy, PolicyCheckpoint: ckpt}, nil
+	return r, st, err
 }
 
 // save records the round's stage and state; it is called after each stage
@@ -377,7 +373,7 @@ func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) erro
 	return l.rec.Save(ctx, r, st)
 }
 
-func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
+func (l *Loop) dir(n int) string { return loopkit.Dir(l.Config.Out, n) }
 
 // play runs round r's remaining stages.
 func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
@@ -388,32 +384,13 @@ func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) erro
 	if err := l.save(ctx, r, st); err != nil {
 		return err
 	}
-	for r.Stage != StageDone {
-		var next string
-		var err error
-		switch r.Stage {
-		case StageSelfplay:
-			next, err = StageRewards, l.selfplay(ctx, r, st)
-		case StageRewards:
-			next, err = StageTrain, l.rewards(ctx, r, st)
-		case StageTrain:
-			next, err = StageEval, l.train(ctx, r, st)
-		case StageEval:
-			next, err = StagePlot, l.evaluate(ctx, r, st)
-		case StagePlot:
-			next, err = StageDone, l.plot(ctx, n)
-		default:
-			return fmt.Errorf("loop %s round %d: unknown stage %q", l.ID, n, r.Stage)
-		}
-		if err != nil {
-			return err
-		}
-		r.Stage = next
-		if err := l.save(ctx, r, st); err != nil {
-			return err
-		}
-	}
-	return nil
+	return loopkit.RunStages(ctx, r, []loopkit.Stage{
+		{Name: StageSelfplay, Run: func(ctx context.Context) error { return l.selfplay(ctx, r, st) }},
+		{Name: StageRewards, Run: func(ctx context.Context) error { return l.rewards(ctx, r, st) }},
+		{Name: StageTrain, Run: func(ctx context.Context) error { return l.train(ctx, r, st) }},
+		{Name: StageEval, Run: func(ctx context.Context) error { return l.evaluate(ctx, r, st) }},
+		{Name: StagePlot, Run: func(ctx context.Context) error { return l.plot(ctx, n) }},
+	}, StageDone, func() error { return l.save(ctx, r, st) })
 }
 
 func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) error {

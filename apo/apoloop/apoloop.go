@@ -368,22 +368,18 @@ func (l *Loop) Run(ctx context.Context) error {
 // round returns round n as recorded, or a new one starting from the
 // generator and reward model given.
 func (l *Loop) round(n int, generator, rm string) (episodes.Round, RoundState, error) {
-	var st RoundState
-	r, ok, err := loopkit.Find(l.rounds, n, &st)
-	switch {
-	case err != nil:
-		return r, st, fmt.Errorf("loop %s: %w", l.ID, err)
-	case ok:
-		return r, st, nil
+	r, st, err := loopkit.Round(l.rounds, n, StageGenerate, RoundState{Generator: generator, RewardModel: rm})
+	if err != nil {
+		err = fmt.Errorf("loop %s: %w", l.ID, err)
 	}
-	return episodes.Round{Round: n, Stage: StageGenerate}, RoundState{Generator: generator, RewardModel: rm}, nil
+	return r, st, err
 }
 
 func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
 	return l.rec.Save(ctx, r, st)
 }
 
-func (l *Loop) dir(n int) string { return filepath.Join(l.Config.Out, fmt.Sprintf("round-%d", n)) }
+func (l *Loop) dir(n int) string { return loopkit.Dir(l.Config.Out, n) }
 
 // play runs round r's remaining stages.
 func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
@@ -393,32 +389,13 @@ func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) erro
 	if err := l.save(ctx, r, st); err != nil {
 		return err
 	}
-	stages := []struct {
-		name string
-		run  func(context.Context, *episodes.Round, *RoundState) error
-	}{
-		{StageGenerate, l.generate}, {StageRMData, l.rmData}, {StageRMTrain, l.rmTrain}, {StageRate, l.rate},
-		{StageGenData, l.genData}, {StageGenTrain, l.genTrain}, {StageEval, l.evaluate}, {StagePlot, l.plot},
+	stage := func(name string, run func(context.Context, *episodes.Round, *RoundState) error) loopkit.Stage {
+		return loopkit.Stage{Name: name, Run: func(ctx context.Context) error { return run(ctx, r, st) }}
 	}
-	for i, s := range stages {
-		if r.Stage != s.name {
-			continue
-		}
-		if err := s.run(ctx, r, st); err != nil {
-			return err
-		}
-		r.Stage = StageDone
-		if i+1 < len(stages) {
-			r.Stage = stages[i+1].name
-		}
-		if err := l.save(ctx, r, st); err != nil {
-			return err
-		}
-	}
-	if r.Stage != StageDone {
-		return fmt.Errorf("loop %s round %d: unknown stage %q", l.ID, r.Round, r.Stage)
-	}
-	return nil
+	return loopkit.RunStages(ctx, r, []loopkit.Stage{
+		stage(StageGenerate, l.generate), stage(StageRMData, l.rmData), stage(StageRMTrain, l.rmTrain), stage(StageRate, l.rate),
+		stage(StageGenData, l.genData), stage(StageGenTrain, l.genTrain), stage(StageEval, l.evaluate), stage(StagePlot, l.plot),
+	}, StageDone, func() error { return l.save(ctx, r, st) })
 }
 
 // roundSeed gives each round its own seed, so that rounds draw other

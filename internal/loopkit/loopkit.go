@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl/trainer"
@@ -142,4 +143,52 @@ func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *
 		return "", fmt.Errorf("%s: the trainer produced no native checkpoint (policy %+v); the loop plays native checkpoints", what, res.Policy)
 	}
 	return res.Policy.Checkpoint, nil
+}
+
+// Round returns round n as recorded among rounds, with its state, or a new
+// round at stage first with the state fresh.
+func Round[S any](rounds []episodes.Round, n int, first string, fresh S) (episodes.Round, S, error) {
+	var st S
+	r, ok, err := Find(rounds, n, &st)
+	switch {
+	case err != nil:
+		return r, st, err
+	case ok:
+		return r, st, nil
+	}
+	return episodes.Round{Round: n, Stage: first}, fresh, nil
+}
+
+// Dir is the directory of round n's files in a loop's directory out.
+func Dir(out string, n int) string { return filepath.Join(out, fmt.Sprintf("round-%d", n)) }
+
+// Stage is one stage of a round.
+type Stage struct {
+	Name string
+	Run  func(context.Context) error
+}
+
+// RunStages runs round's stages from the one it records (round.Stage) to
+// the last, each followed by save with round.Stage set to the next one,
+// and the last by done. A stage not in stages is an error.
+func RunStages(ctx context.Context, round *episodes.Round, stages []Stage, done string, save func() error) error {
+	for i, s := range stages {
+		if round.Stage != s.Name {
+			continue
+		}
+		if err := s.Run(ctx); err != nil {
+			return err
+		}
+		round.Stage = done
+		if i+1 < len(stages) {
+			round.Stage = stages[i+1].Name
+		}
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	if round.Stage != done {
+		return fmt.Errorf("round %d: unknown stage %q", round.Round, round.Stage)
+	}
+	return nil
 }

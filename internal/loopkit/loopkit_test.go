@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,44 @@ func TestRecord(t *testing.T) {
 	bad := []episodes.Round{{Round: 3, State: json.RawMessage(`[`)}}
 	if _, ok, err := Find(bad, 3, &state{}); !ok || err == nil || !strings.Contains(err.Error(), "round 3: stored state unreadable") {
 		t.Errorf("Find of an unreadable state: %v, %v", ok, err)
+	}
+}
+
+// TestRunStages runs a round from its recorded stage on, saving after
+// each stage; a failing stage stops it where it was, and an unknown stage
+// is an error.
+func TestRunStages(t *testing.T) {
+	for _, tt := range []struct {
+		name, from, failAt string
+		ran, saved         []string // the stages run; the stage recorded at each save
+		wantErr            string
+	}{
+		{name: "from the start", from: "a", ran: []string{"a", "b", "c"}, saved: []string{"b", "c", "done"}},
+		{name: "resumed at b", from: "b", ran: []string{"b", "c"}, saved: []string{"c", "done"}},
+		{name: "done", from: "done"},
+		{name: "b fails", from: "a", failAt: "b", ran: []string{"a", "b"}, saved: []string{"b"}, wantErr: "b failed"},
+		{name: "unknown stage", from: "x", wantErr: `round 4: unknown stage "x"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := episodes.Round{Round: 4, Stage: tt.from}
+			var ran, saved []string
+			var stages []Stage
+			for _, name := range []string{"a", "b", "c"} {
+				stages = append(stages, Stage{Name: name, Run: func(context.Context) error {
+					ran = append(ran, name)
+					if name == tt.failAt {
+						return errors.New(name + " failed")
+					}
+					return nil
+				}})
+			}
+			err := RunStages(context.Background(), &r, stages, "done", func() error { saved = append(saved, r.Stage); return nil })
+			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("RunStages: %v, want %q", err, tt.wantErr)
+			}
+			if strings.Join(ran, ",") != strings.Join(tt.ran, ",") || strings.Join(saved, ",") != strings.Join(tt.saved, ",") {
+				t.Errorf("ran %v, saved at %v; want %v, %v", ran, saved, tt.ran, tt.saved)
+			}
+		})
 	}
 }
