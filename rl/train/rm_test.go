@@ -279,3 +279,45 @@ func TestAPOHeldOut(t *testing.T) {
 		t.Errorf("held-out %+v, the same items scored as training items %+v", *got, *want)
 	}
 }
+
+// TestAPOStepsKeepTheirScorers: the apo objective scores every batch with
+// the run's own weights before its step; the graphs that do so are built
+// once per shape and kept, not built (and leaked) anew every step. The
+// kept graphs score the weights as they stand: after the steps they give
+// the scores a fresh graph gives.
+func TestAPOStepsKeepTheirScorers(t *testing.T) {
+	ctx := context.Background()
+	ex := rmData()
+	cfg := testConfig(ObjectiveAPO, 6)
+	cfg.BatchSize, cfg.Score = 3, ScoreScalar
+	tr, err := New(ctx, cfg, initCheckpoint(t, ex), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	kept := map[*model.Runner]bool{}
+	for tr.Step() < tr.Total() {
+		if _, err := tr.TrainStep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tr.scorers {
+			kept[r] = true
+		}
+	}
+	if len(tr.scorers) == 0 || len(kept) != len(tr.scorers) {
+		t.Errorf("%d scoring graphs over the steps for %d shapes; want one per shape, kept", len(kept), len(tr.scorers))
+	}
+	got, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tr.Scores(ctx, tr.Params().Clone(), nil) // another *Params: fresh graphs
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("example %d: kept graph scores %v, a fresh one %v", i, got[i], want[i])
+		}
+	}
+}

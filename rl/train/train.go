@@ -224,6 +224,11 @@ type Trainer struct {
 	step    int
 
 	runners map[runnerKey]*model.Runner
+	// scorers are the gradient-free runners that score the run's own
+	// weights (the apo objective scores every batch before its step), kept
+	// like runners: building a graph each step cost time and memory that
+	// grew with the steps.
+	scorers map[runnerKey]*model.Runner
 	grads   [][]float32
 }
 
@@ -262,7 +267,7 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	if ref.Config != mcfg {
 		return nil, fmt.Errorf("new trainer: %w: reference model %+v differs from the policy %+v", ErrMismatch, ref.Config, mcfg)
 	}
-	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[runnerKey]*model.Runner{}, sampling: init.Sampling}
+	t := &Trainer{cfg: cfg, vocab: init.Vocab, params: init.Params, ref: ref, runners: map[runnerKey]*model.Runner{}, scorers: map[runnerKey]*model.Runner{}, sampling: init.Sampling}
 	t.sched = Schedule{Peak: cfg.LR, Min: cfg.MinLR, Warmup: int(math.Ceil(cfg.WarmupFrac * float64(cfg.Steps))), Total: cfg.Steps}
 	var sizes []int
 	var decay []bool
@@ -526,12 +531,15 @@ func (t *Trainer) Scores(ctx context.Context, params *model.Params, idx []int) (
 	}
 	out := make([]float64, len(t.seqs))
 	groups, lengths := t.microBatches(idx)
-	evals := map[runnerKey]*model.Runner{}
-	defer func() {
-		for _, r := range evals {
-			r.Close()
-		}
-	}()
+	evals := t.scorers
+	if params != t.params {
+		evals = map[runnerKey]*model.Runner{}
+		defer func() {
+			for _, r := range evals {
+				r.Close()
+			}
+		}()
+	}
 	scalar := t.scalar() && params.Config.ScoreHead
 	for gi, g := range groups {
 		if err := ctx.Err(); err != nil {
@@ -743,9 +751,11 @@ func (t *Trainer) RunUntil(ctx context.Context, last int, stop <-chan struct{}, 
 
 // Close releases the compiled graphs.
 func (t *Trainer) Close() error {
-	for k, r := range t.runners {
-		r.Close()
-		delete(t.runners, k)
+	for _, m := range []map[runnerKey]*model.Runner{t.runners, t.scorers} {
+		for k, r := range m {
+			r.Close()
+			delete(m, k)
+		}
 	}
 	return nil
 }
