@@ -116,9 +116,16 @@ func PreferenceAccuracy(items []RMItem, scores [][]float64) (acc float64, ok boo
 
 // CalibrationError is the expected calibration error of the predicted
 // preference probability sigmoid(s_a - s_b) over bins equal-width bins of
-// [0, 1]. Every unordered pair of valid responses with different preferences
-// counts once, oriented by index (a < b), with outcome 1 when a is
-// preferred: ECE = sum_bins |bin|/N · |mean outcome - mean confidence|.
+// [0, 1]. Every unordered pair of valid responses with different
+// preferences counts in both orientations: q = sigmoid(s_a - s_b) with
+// outcome 1 when a is preferred, and 1 - q with the opposite outcome, so
+// that the measure does not depend on the order of an item's responses
+// (items list the gold response first: oriented by index, every outcome
+// would be 1, and a model that cannot tell the two apart, q = 0.5
+// throughout, would score 0.5 instead of 0). ECE = sum_bins |bin|/N ·
+// |mean outcome - mean confidence|; with bins symmetric about 0.5 it is
+// the calibration error of the model's confidence in the answer it
+// prefers.
 func CalibrationError(items []RMItem, scores [][]float64, bins int) (ece float64, ok bool) {
 	if bins < 1 {
 		return 0, false
@@ -135,13 +142,16 @@ func CalibrationError(items []RMItem, scores [][]float64, bins int) (ece float64
 					continue
 				}
 				q := sigmoid(scores[i][a] - scores[i][b])
-				bin := min(int(q*float64(bins)), bins-1)
-				count[bin]++
-				conf[bin] += q
-				if pa > pb {
-					hit[bin]++
+				for _, o := range []struct{ q, outcome float64 }{{q, 0}, {1 - q, 1}} {
+					if pa > pb {
+						o.outcome = 1 - o.outcome
+					}
+					bin := min(int(o.q*float64(bins)), bins-1)
+					count[bin]++
+					conf[bin] += o.q
+					hit[bin] += o.outcome
+					n++
 				}
-				n++
 			}
 		}
 	}

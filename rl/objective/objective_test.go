@@ -233,9 +233,19 @@ func TestPreferenceMetrics(t *testing.T) {
 		t.Errorf("accuracy %v, %v; want 0.75", acc, ok)
 	}
 	ece, ok := CalibrationError([]RMItem{{Prefs: []float64{1, 0}}}, [][]float64{{0, 0}}, 10)
-	// one pair, confidence 0.5, outcome 1: ECE 0.5
-	if !ok || math.Abs(ece-0.5) > 1e-12 {
-		t.Errorf("ECE %v, %v; want 0.5", ece, ok)
+	// One pair that the model cannot tell apart: confidence 0.5 either way,
+	// right in one orientation of two. Calibrated: ECE 0.
+	if !ok || math.Abs(ece) > 1e-12 {
+		t.Errorf("ECE %v, %v; want 0", ece, ok)
+	}
+	// Certain and always right: calibrated; certain and always wrong: ECE 1.
+	for _, tc := range []struct {
+		scores []float64
+		want   float64
+	}{{[]float64{40, 0}, 0}, {[]float64{0, 40}, 1}} {
+		if ece, ok := CalibrationError([]RMItem{{Prefs: []float64{1, 0}}}, [][]float64{tc.scores}, 10); !ok || math.Abs(ece-tc.want) > 1e-9 {
+			t.Errorf("scores %v: ECE %v, %v; want %v", tc.scores, ece, ok, tc.want)
+		}
 	}
 	if _, ok := PreferenceAccuracy([]RMItem{{Prefs: []float64{1, -1}}}, [][]float64{{0, 0}}); ok {
 		t.Error("accuracy without pairs reported ok")
@@ -254,30 +264,48 @@ func ExampleSPAG() {
 	// Output: loss 0.000 grad -0.800 -0.500
 }
 
-// TestCalibrationErrorBins checks the ECE over several bins by hand:
+// TestCalibrationErrorBins checks the ECE over several bins by hand. Each
+// pair counts as (q, outcome) and (1 - q, 1 - outcome):
 //
-//	item 1, prefs (1, 0), scores (0, 0):       q = 0.5,  bin 5, outcome 1
-//	item 2, prefs (0, 1), scores (ln 3, 0):    q = 0.75, bin 7, outcome 0
-//	item 3, prefs (1, 0), scores (ln 3, 0):    q = 0.75, bin 7, outcome 1
+//	item 1, prefs (1, 0), scores (ln 3, 0):   q = 0.75 -> (0.75, 1) bin 7, (0.25, 0) bin 2
+//	item 2, prefs (1, 0), scores (ln 19, 0):  q = 0.95 -> (0.95, 1) bin 9, (0.05, 0) bin 0
+//	item 3, prefs (0, 1), scores (ln 19, 0):  q = 0.95 -> (0.95, 0) bin 9, (0.05, 1) bin 0
 //	item 4, prefs (1, 0, 1, -1), scores (ln 3, 0, ln 3, 9):
-//	  (0,1) q = 0.75, bin 7, outcome 1; (0,2) a tie, skipped;
-//	  (1,2) q = 0.25, bin 2, outcome 0; slot 3 is padding.
+//	  (0,1) q = 0.75, a preferred -> (0.75, 1) bin 7, (0.25, 0) bin 2;
+//	  (0,2) a tie, skipped;
+//	  (1,2) q = 0.25, b preferred -> (0.25, 0) bin 2, (0.75, 1) bin 7;
+//	  slot 3 is padding.
 //
-// Ten bins: bin 2 holds 1 pair, |0 - 0.25|; bin 5 1 pair, |1 - 0.5|; bin 7
-// 3 pairs, |2/3 - 0.75| = 1/12: ECE = (0.25 + 0.5 + 3/12)/5 = 0.2. One
-// bin: mean outcome 3/5, mean confidence (0.5 + 3·0.75 + 0.25)/5 = 3/5:
-// ECE 0.
+// Ten bins, 10 points: bins 7 and 2 hold 3 each, |1 - 0.75| and |0 -
+// 0.25|; bins 9 and 0 hold 2 each, |0.5 - 0.95| and |0.5 - 0.05|: ECE =
+// (3·0.25 + 3·0.25 + 2·0.45 + 2·0.45)/10 = 0.33. One bin: mean outcome and
+// mean confidence are both 0.5 (the orientations mirror): ECE 0.
 func TestCalibrationErrorBins(t *testing.T) {
 	ln3 := math.Log(3)
-	items := []RMItem{{Prefs: []float64{1, 0}}, {Prefs: []float64{0, 1}}, {Prefs: []float64{1, 0}}, {Prefs: []float64{1, 0, 1, -1}}}
-	scores := [][]float64{{0, 0}, {ln3, 0}, {ln3, 0}, {ln3, 0, ln3, 9}}
-	if ece, ok := CalibrationError(items, scores, 10); !ok || math.Abs(ece-0.2) > 1e-12 {
-		t.Errorf("ECE over 10 bins %v, %v; want 0.2", ece, ok)
+	ln19 := math.Log(19)
+	items := []RMItem{{Prefs: []float64{1, 0}}, {Prefs: []float64{1, 0}}, {Prefs: []float64{0, 1}}, {Prefs: []float64{1, 0, 1, -1}}}
+	scores := [][]float64{{ln3, 0}, {ln19, 0}, {ln19, 0}, {ln3, 0, ln3, 9}}
+	if ece, ok := CalibrationError(items, scores, 10); !ok || math.Abs(ece-0.33) > 1e-12 {
+		t.Errorf("ECE over 10 bins %v, %v; want 0.33", ece, ok)
 	}
 	if ece, ok := CalibrationError(items, scores, 1); !ok || math.Abs(ece) > 1e-12 {
 		t.Errorf("ECE over 1 bin %v, %v; want 0", ece, ok)
 	}
 	if _, ok := CalibrationError(items, scores, 0); ok {
 		t.Error("ECE with no bins reported ok")
+	}
+}
+
+// TestCalibrationErrorIgnoresOrder: listing an item's responses in another
+// order (with their preferences and scores) does not change the ECE.
+func TestCalibrationErrorIgnoresOrder(t *testing.T) {
+	items := []RMItem{{Prefs: []float64{1, 0, 0}}, {Prefs: []float64{1, 0}}}
+	scores := [][]float64{{0.3, 1.2, -2}, {2.5, 0.1}}
+	swapped := []RMItem{{Prefs: []float64{0, 0, 1}}, {Prefs: []float64{0, 1}}}
+	swappedScores := [][]float64{{-2, 1.2, 0.3}, {0.1, 2.5}}
+	a, okA := CalibrationError(items, scores, 10)
+	b, okB := CalibrationError(swapped, swappedScores, 10)
+	if !okA || !okB || math.Abs(a-b) > 1e-12 {
+		t.Errorf("ECE %v in one order, %v in the other", a, b)
 	}
 }
