@@ -36,13 +36,14 @@ rm -rf gen.db* genh.db* apo.db* loop
 ./spag apo items --db genh.db --out gen-heldout.jsonl
 ./spag apo yardstick --db genh.db
 # The reward-model comparison: same model, steps and seed; preference
-# items alone, or APO's mix.
+# items alone, or APO's mix. (At lr 1e-3 the preference-only model
+# collapsed to one score for every answer; 1e-4 is used for both.)
 cat prefs-train.jsonl gen-train.jsonl >apo-train.jsonl
 : >rm.txt
 for kind in prefs apo; do
   data=prefs-train.jsonl
   if [ "$kind" = apo ]; then data=apo-train.jsonl; fi
-  ./spag train --objective apo --score scalar --data "$data" --init "$im" --steps 600 --batch-size 16 --lr 1e-3 --seed 1 --db "" --out "rm-$kind.ckpt"
+  ./spag train --objective apo --score scalar --data "$data" --init "$im" --steps 600 --batch-size 16 --lr 1e-4 --seed 1 --db "" --out "rm-$kind.ckpt"
   echo "$kind:" >>rm.txt
   ./spag apo evaluate --reward-model "rm-$kind.ckpt" --items prefs-heldout.jsonl --items gen-heldout.jsonl | tee -a rm.txt
 done
@@ -50,5 +51,5 @@ done
 # reward model.
 /usr/bin/time -v ./spag iterate --game apo --rounds 2 --generator gen0.ckpt --reward-model rm-prefs.ckpt \
   --preferences prefs-train.jsonl --heldout-preferences prefs-heldout.jsonl \
-  --queries 1000 --samples 4 --rm-steps 200 --gen-steps 200 --seed 1 --out loop --db apo.db >loop.txt 2>loop.log
+  --queries 1000 --samples 4 --rm-steps 200 --gen-steps 200 --rm-lr 1e-4 --gen-lr 3e-4 --seed 1 --out loop --db apo.db >loop.txt 2>loop.log
 cat loop.txt
