@@ -426,7 +426,7 @@ dictionary (TF-IDF over the WordNet glosses of all its words; it never
 trains). It prints how often the asked word came first (top-1) and in the
 first five (top-5), with 95% Wilson intervals. Without --run it reads the
 latest APO run.`,
-		Example: `  spag apo --prompts definitions:heldout --generator native:generator.ckpt --db defs.db
+		Example: `  spag apo --prompts definitions:heldout --generator native:gen.ckpt --db defs.db
   spag apo yardstick --db defs.db`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -477,6 +477,7 @@ probabilities over 10 bins, as training reports them on --heldout items.
 Held-out preference pairs and held-out gold-versus-generated items measure
 the two sides of APO's reward model.`,
 		Example: `  spag apo preferences --prompts definitions:heldout --out heldout-prefs.jsonl
+  spag apo --prompts definitions:heldout --generator native:gen.ckpt --db defs.db && spag apo items --db defs.db --out heldout-generated.jsonl
   spag apo evaluate --reward-model rm.ckpt --items heldout-prefs.jsonl --items heldout-generated.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

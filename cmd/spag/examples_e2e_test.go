@@ -28,13 +28,17 @@ import (
 // spag.db and runs.db with a Taboo and an APO run, shard0.db to
 // shard3.db with the four shards of one run, episodes.json,
 // mywords.txt, mine.jsonl, alpaca.json, model.ckpt, sft.ckpt,
-// round2.ckpt, model.gguf), so a later line may use what an earlier one wrote. The
+// round2.ckpt, model.gguf, and for the definitions task prefs.jsonl,
+// heldout.jsonl, gen.ckpt and rm.ckpt, a scalar reward model), so a later
+// line may use what an earlier one wrote. The
 // sample run ID r20261126-151200-3fa9 becomes the ID of a run of the right
 // game in the database the line names.
 //
 // Made small: --games N becomes --games 2 (--eval-games N too) (and selfplay and apo get
 // --games 2 when they have no --games and do not --resume), --steps N and
-// --epochs N become --steps 2, --size N becomes --size 100.
+// --epochs N become --steps 2 (--rm-steps and --gen-steps too), --size N
+// becomes --size 100, --queries N becomes --queries 2, and an APO loop
+// without --eval-queries gets --eval-queries 2.
 //
 // Not run here, by these markers alone: README synopses (a line with
 // " [", optional parts such as [--run ID]); lines that need a terminal
@@ -150,7 +154,8 @@ func needsServer(line string) bool {
 
 var (
 	gamesFlag  = regexp.MustCompile(`--(eval-)?games \d+`)
-	stepsFlag  = regexp.MustCompile(`--(steps|epochs) \d+`)
+	stepsFlag  = regexp.MustCompile(`--(rm-|gen-)?(steps|epochs) \d+`)
+	queryFlag  = regexp.MustCompile(`--queries \d+`)
 	sizeFlag   = regexp.MustCompile(`--size \d+`)
 	listFlag   = regexp.MustCompile(`--list-size \d+`)
 	dbFlag     = regexp.MustCompile(`--db (\S+)`)
@@ -164,7 +169,11 @@ var (
 // smaller rewrites one command of a line (one side of "&&") to small sizes.
 func smaller(cmd string) string {
 	cmd = gamesFlag.ReplaceAllString(cmd, "--${1}games 2")
-	cmd = stepsFlag.ReplaceAllString(cmd, "--steps 2")
+	cmd = stepsFlag.ReplaceAllString(cmd, "--${1}steps 2")
+	cmd = queryFlag.ReplaceAllString(cmd, "--queries 2")
+	if strings.Contains(cmd, "--game apo") && !strings.Contains(cmd, "--eval-queries") {
+		cmd += " --eval-queries 2"
+	}
 	cmd = sizeFlag.ReplaceAllString(cmd, "--size 100")
 	cmd = listFlag.ReplaceAllString(cmd, "--list-size 10")
 	fields := strings.Fields(cmd)
@@ -244,6 +253,11 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 		{"train", "--objective", "sft", "--data", "fixture-train.json", "--init", "model.ckpt", "--steps", "2", "--out", "sft.ckpt"},
 		{"model", "export", "--ckpt", "model.ckpt", "--gguf", "model.gguf"},
 		{"model", "init", "--preset", "tiny", "--seed", "2", "--corpus", "fixture-train.json", "--out", "round2.ckpt"},
+		{"apo", "preferences", "--out", "prefs.jsonl"},
+		{"apo", "preferences", "--prompts", "definitions:heldout", "--out", "heldout.jsonl"},
+		{"apo", "gold", "--out", "fixture-gold.json"},
+		{"train", "--objective", "sft", "--data", "fixture-gold.json", "--init", "model.ckpt", "--steps", "2", "--out", "gen.ckpt"},
+		{"train", "--objective", "apo", "--score", "scalar", "--data", "prefs.jsonl", "--init", "model.ckpt", "--steps", "2", "--out", "rm.ckpt"},
 	} {
 		if r := spag(t, dir, args...); r.code != 0 {
 			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
@@ -367,6 +381,8 @@ func TestExampleRewrites(t *testing.T) {
 		{"spag apo items --out items.jsonl", "spag apo items --out items.jsonl"},
 		{"spag selfplay --db runs.db --resume r1", "spag selfplay --db runs.db --resume r1"},
 		{"spag train --epochs 4 --out rm.ckpt", "spag train --steps 2 --out rm.ckpt"},
+		{"spag iterate --game apo --queries 1000 --rm-steps 200 --gen-steps 50 --out l", "spag iterate --game apo --queries 2 --rm-steps 2 --gen-steps 2 --out l --eval-queries 2"},
+		{"spag iterate --game apo --eval-queries 9 --out l", "spag iterate --game apo --eval-queries 9 --out l"},
 		{"spag stats --json | jq .outcomes", "spag stats --json | jq .outcomes"},
 	} {
 		if got := smaller(tt.in); got != tt.want {

@@ -72,7 +72,7 @@ items of those games. It starts from --generator and --reward-model (with
 a scalar head) and resumes like the Taboo loop.`,
 		Example: `  spag iterate --rounds 2 --games 1000 --eval-games 1000 --steps 200 --out loop
   spag iterate --db spag.db --resume latest
-  spag iterate --game apo --rounds 2 --generator gen.ckpt --reward-model rm.ckpt --preferences prefs.jsonl --queries 1000 --out apo-loop
+  spag iterate --game apo --rounds 2 --generator gen.ckpt --reward-model rm.ckpt --preferences prefs.jsonl --queries 1000 --rm-steps 200 --gen-steps 200 --out apo-loop
   spag iterate --rounds 1 --games 500 --eval-games 500 --epochs 1 --sft alpaca.json --opponent builtin --opponent builtin:skill=0.9 --out loop2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runIterate(cmd, sig, f) },

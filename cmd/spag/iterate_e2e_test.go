@@ -54,6 +54,35 @@ func startUntil(t *testing.T, dir, marker string, args ...string) {
 	t.Fatalf("spag %v ended before %q; stderr:\n%s", args, marker, strings.Join(seen, "\n"))
 }
 
+// startUntilAny runs spag in dir and kills it with SIGKILL as soon as a
+// line of its stderr contains one of markers, which it returns; ended is
+// true when spag ended on its own first (then it must have succeeded).
+func startUntilAny(t *testing.T, dir string, markers []string, args ...string) (hit string, ended bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd, sc := startWatched(t, ctx, dir, args...)
+	var seen []string
+	for sc.Scan() {
+		seen = append(seen, sc.Text())
+		for _, m := range markers {
+			if strings.Contains(sc.Text(), m) {
+				cmd.Process.Kill()
+				go func() { // drain, so that Wait does not block on the pipe
+					for sc.Scan() {
+					}
+				}()
+				cmd.Wait()
+				return m, false
+			}
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("spag %v: %v before any of %q; stderr:\n%s", args, err, markers, strings.Join(seen, "\n"))
+	}
+	return "", true
+}
+
 // TestIterateFromTheShippedModelSurvivesKills runs a two-round loop from
 // the shipped model, killed with SIGKILL in each stage of the first round
 // and in the second round's self-play, resumed each time: the loop ends
