@@ -478,11 +478,22 @@ func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) er
 		return fmt.Errorf("round %d: preference items: %w", r.Round, err)
 	}
 	path := filepath.Join(l.dir(r.Round), "rm.jsonl")
-	err = atomicfile.Write(path, func(w io.Writer) error {
-		if _, err := w.Write(prefs); err != nil {
+	if err := writeItems(path, prefs, items); err != nil {
+		return fmt.Errorf("round %d reward-model data: %w", r.Round, err)
+	}
+	st.RMData, st.RMItems = path, len(items)
+	l.logf("round %d: reward-model data: the preference items and %d gold-versus-samples items", r.Round, len(items))
+	return nil
+}
+
+// writeItems writes reward-model items as JSON Lines to path, atomically,
+// after head (the lines of other items; nil for none).
+func writeItems(path string, head []byte, items []apo.TrainingItem) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := w.Write(head); err != nil {
 			return err
 		}
-		if len(prefs) > 0 && prefs[len(prefs)-1] != '\n' {
+		if len(head) > 0 && head[len(head)-1] != '\n' {
 			if _, err := io.WriteString(w, "\n"); err != nil {
 				return err
 			}
@@ -496,12 +507,6 @@ func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) er
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("round %d reward-model data: %w", r.Round, err)
-	}
-	st.RMData, st.RMItems = path, len(items)
-	l.logf("round %d: reward-model data: the preference items and %d gold-versus-samples items", r.Round, len(items))
-	return nil
 }
 
 // trainModel trains cfg from init on data into out, resuming a run that
@@ -626,17 +631,7 @@ func (l *Loop) measure(ctx context.Context, id, rm, items string) (*Measures, er
 	if err != nil {
 		return nil, err
 	}
-	err = atomicfile.Write(items, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, it := range trainingItems {
-			if err := enc.Encode(it); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := writeItems(items, nil, trainingItems); err != nil {
 		return nil, err
 	}
 	if m.Generated, err = trainer.EvaluateRewardModel(ctx, rm, items); err != nil {
