@@ -113,23 +113,7 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 	// queries, 2 answers each) to train the reward model and to rate for
 	// the generator in each round; 8 held-out games for the initial
 	// generator and for each round's new one.
-	rows, err := db.Query(`SELECT r.id, r.total, count(e.idx), count(DISTINCT e.idx) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id AND e.err = '' GROUP BY r.id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	totals := map[int]int{}
-	for rows.Next() {
-		var id string
-		var total, n, distinct int
-		if err := rows.Scan(&id, &total, &n, &distinct); err != nil {
-			t.Fatal(err)
-		}
-		if n != distinct || n != total {
-			t.Errorf("run %s stores %d episodes for %d indices of %d", id, n, distinct, total)
-		}
-		totals[total]++
-	}
-	rows.Close()
+	totals := finishedRunSizes(t, db)
 	if totals[12] != 4 || totals[8] != 3 || len(totals) != 2 {
 		t.Errorf("runs by size %v; want 4 runs of 12 and 3 of 8", totals)
 	}

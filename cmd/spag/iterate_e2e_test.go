@@ -34,24 +34,9 @@ func startWatched(t *testing.T, ctx context.Context, dir string, args ...string)
 // stage the kill lands. It fails the test if spag ends before the marker.
 func startUntil(t *testing.T, dir, marker string, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd, sc := startWatched(t, ctx, dir, args...)
-	var seen []string
-	for sc.Scan() {
-		seen = append(seen, sc.Text())
-		if strings.Contains(sc.Text(), marker) {
-			cmd.Process.Kill()
-			go func() { // drain, so that Wait does not block on the pipe
-				for sc.Scan() {
-				}
-			}()
-			cmd.Wait()
-			return
-		}
+	if _, ended := startUntilAny(t, dir, []string{marker}, args...); ended {
+		t.Fatalf("spag %v ended before %q", args, marker)
 	}
-	cmd.Wait()
-	t.Fatalf("spag %v ended before %q; stderr:\n%s", args, marker, strings.Join(seen, "\n"))
 }
 
 // startUntilAny runs spag in dir and kills it with SIGKILL as soon as a
@@ -128,27 +113,7 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	}
 	// Every run the loop recorded holds each of its episodes exactly once:
 	// 6 self-play games a round, 4 a pairing (3 pairings × 2 opponents).
-	rows, err := db.Query(`SELECT r.id, r.total, count(e.idx), count(DISTINCT e.idx) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id AND e.err = '' GROUP BY r.id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	totals := map[int]int{}
-	for rows.Next() {
-		var id string
-		var total, n, distinct int
-		if err := rows.Scan(&id, &total, &n, &distinct); err != nil {
-			t.Fatal(err)
-		}
-		if n != distinct {
-			t.Errorf("run %s stores %d episodes for %d indices", id, n, distinct)
-		}
-		if n == total {
-			totals[total]++
-		} else if n != 0 {
-			t.Errorf("run %s: %d of %d episodes played", id, n, total)
-		}
-	}
-	rows.Close()
+	totals := finishedRunSizes(t, db)
 	if totals[6] != 2 || totals[4] != 12 {
 		t.Errorf("finished runs by size %v; want 2 self-play runs of 6 and 12 arena runs of 4", totals)
 	}
@@ -189,4 +154,36 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	if len(colours) < 3 {
 		t.Errorf("plot has %d colours: blank", len(colours))
 	}
+}
+
+// finishedRunSizes counts the finished runs of db by their number of
+// games, and fails the test for a run that stores an episode twice or is
+// partly played (a run not begun counts nowhere).
+func finishedRunSizes(t *testing.T, db *sql.DB) map[int]int {
+	t.Helper()
+	rows, err := db.Query(`SELECT r.id, r.total, count(e.idx), count(DISTINCT e.idx) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id AND e.err = '' GROUP BY r.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	totals := map[int]int{}
+	for rows.Next() {
+		var id string
+		var total, n, distinct int
+		if err := rows.Scan(&id, &total, &n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case n != distinct:
+			t.Errorf("run %s stores %d episodes for %d indices", id, n, distinct)
+		case n == total:
+			totals[total]++
+		case n != 0:
+			t.Errorf("run %s: %d of %d episodes played", id, n, total)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return totals
 }
