@@ -12,8 +12,8 @@
 # Everything starts from the shipped model's weights (its tokenizer and
 # what it knows of the Taboo words). Writes into WORKDIR (default
 # build/apo): gold.json, the preference items, gen0.ckpt, rm-prefs.ckpt,
-# rm-apo.ckpt, rm.txt (the comparison), loop/ (the rounds' files and plot)
-# and apo.db. About 50 minutes on 2 cores.
+# rm-apo.ckpt, rm.txt (the comparison), loop/ and loop-mu1/ (the rounds'
+# files and plots) with apo.db and apo-mu1.db. About 70 minutes on 2 cores.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$repo/build/apo}"
@@ -53,3 +53,9 @@ done
   --preferences prefs-train.jsonl --heldout-preferences prefs-heldout.jsonl \
   --queries 1000 --samples 4 --rm-steps 200 --gen-steps 200 --rm-lr 1e-4 --gen-lr 3e-4 --seed 1 --out loop --db apo.db >loop.txt 2>loop.log
 cat loop.txt
+# The same rounds with the adversarial items weighing more (mu 1).
+/usr/bin/time -v ./spag iterate --game apo --rounds 2 --generator gen0.ckpt --reward-model rm-prefs.ckpt \
+  --preferences prefs-train.jsonl --heldout-preferences prefs-heldout.jsonl \
+  --queries 1000 --samples 4 --rm-steps 200 --gen-steps 200 --rm-lr 1e-4 --gen-lr 3e-4 --apo-mu 1 --seed 1 \
+  --out loop-mu1 --db apo-mu1.db >loop-mu1.txt 2>loop-mu1.log
+cat loop-mu1.txt
