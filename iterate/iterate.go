@@ -311,11 +311,8 @@ func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.
 // checkTaboo refuses another game's loop: package apoloop records its
 // game in the loop's configuration, a Taboo loop records none.
 func checkTaboo(rec *episodes.Loop) error {
-	var other struct {
-		Game string `json:"game"`
-	}
-	if json.Unmarshal(rec.Config, &other) == nil && other.Game != "" {
-		return fmt.Errorf("loop %s is a loop of the %s game, not a Taboo loop (spag iterate --resume %s prints its table)", rec.ID, other.Game, rec.ID)
+	if g := loopkit.GameOf(rec.Config); g != "" {
+		return fmt.Errorf("loop %s is a loop of the %s game, not a Taboo loop (spag iterate --resume %s prints its table)", rec.ID, g, rec.ID)
 	}
 	return nil
 }

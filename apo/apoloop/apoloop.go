@@ -50,8 +50,9 @@ import (
 	"github.com/spag-go/spag/selfplay"
 )
 
-// Game is the "game" of an APO loop's recorded configuration, which tells
-// it apart from a Taboo loop of package iterate in the same database.
+// Game is the "game" of an APO loop's recorded configuration
+// (loopkit.GameOf), which tells it apart from a Taboo loop of package
+// iterate in the same database.
 const Game = "apo"
 
 // The stages of a round, in order. A round records the next stage to run.
@@ -307,21 +308,9 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
-// GameOf is the game of a recorded loop configuration: [Game] for an APO
-// loop, "" for a loop of package iterate (which records none).
-func GameOf(config json.RawMessage) string {
-	var g struct {
-		Game string `json:"game"`
-	}
-	if json.Unmarshal(config, &g) != nil {
-		return ""
-	}
-	return g.Game
-}
-
 // Resume takes up the recorded APO loop rec.
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
-	if g := GameOf(rec.Config); g != Game {
+	if g := loopkit.GameOf(rec.Config); g != Game {
 		return nil, fmt.Errorf("loop %s is not an APO loop", rec.ID)
 	}
 	store, err := env.Session.Store(ctx)

@@ -108,18 +108,6 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
-func TestGameOf(t *testing.T) {
-	for in, want := range map[string]string{
-		`{"game":"apo","rounds":2}`: Game,
-		`{"rounds":2,"games":10}`:   "",
-		`not json`:                  "",
-	} {
-		if got := GameOf([]byte(in)); got != want {
-			t.Errorf("GameOf(%s) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestRoundResults turns a round's measures into win-rate cells with the
 // initial pair's as baselines; a reward-model measure missing on either
 // side gives no cell.

@@ -22,10 +22,3 @@ func ExampleConfig_Check() {
 	// the reward model trains with objective apo and the scalar score (got apo, "")
 	// <nil>
 }
-
-// ExampleGameOf tells an APO loop from a Taboo loop by its recorded
-// configuration.
-func ExampleGameOf() {
-	fmt.Printf("%q %q\n", apoloop.GameOf([]byte(`{"game":"apo","rounds":2}`)), apoloop.GameOf([]byte(`{"rounds":2}`)))
-	// Output: "apo" ""
-}

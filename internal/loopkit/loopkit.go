@@ -45,6 +45,19 @@ func Create(ctx context.Context, store *episodes.Store, config any, codeVersion 
 	return &Record{ID: rec.ID, Store: store, Log: log}, nil
 }
 
+// GameOf is the game a recorded loop configuration names in its "game"
+// field: "" for a Taboo loop of package iterate, which records none, or
+// for a configuration that is not JSON.
+func GameOf(config json.RawMessage) string {
+	var g struct {
+		Game string `json:"game"`
+	}
+	if json.Unmarshal(config, &g) != nil {
+		return ""
+	}
+	return g.Game
+}
+
 // Logf writes a line about the loop.
 func (r *Record) Logf(format string, args ...any) {
 	if r.Log != nil {

@@ -105,3 +105,15 @@ func TestRunStages(t *testing.T) {
 		})
 	}
 }
+
+func TestGameOf(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"game":"apo","rounds":2}`: "apo",
+		`{"rounds":2,"games":10}`:   "",
+		`not json`:                  "",
+	} {
+		if got := GameOf([]byte(in)); got != want {
+			t.Errorf("GameOf(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
