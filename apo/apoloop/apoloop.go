@@ -669,6 +669,31 @@ func (l *Loop) States(ctx context.Context) ([]RoundState, error) {
 	return states, nil
 }
 
+// WriteCalibration prints the calibration errors of each round's reward
+// model beside the initial model's on the same items, which the win-rate
+// table of [Loop.Results] cannot show.
+func WriteCalibration(w io.Writer, states []RoundState) error {
+	ece := func(e *train.RMEval) string {
+		if e == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.4f", e.ECE)
+	}
+	if _, err := fmt.Fprint(w, "\nreward model calibration error (ECE, 10 bins; initial model in brackets)\nround  held-out preferences  held-out gold vs generated\n"); err != nil {
+		return err
+	}
+	for i, st := range states {
+		if st.Measures == nil || st.Baseline == nil {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%-5d  %-6s (%-6s)       %-6s (%s)\n", i+1, ece(st.Measures.Preferences), ece(st.Baseline.Preferences),
+			ece(st.Measures.Generated), ece(st.Baseline.Generated)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Results are the evaluation of every finished round as win-rate cells
 // (package eval), the initial pair's numbers as each cell's baseline: the
 // generator's wins against the frozen reward model and its answers'

@@ -130,3 +130,22 @@ func TestRoundResults(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestWriteCalibration prints one line per measured round, "-" where a
+// measure is missing, and skips a round not yet measured.
+func TestWriteCalibration(t *testing.T) {
+	var b strings.Builder
+	err := WriteCalibration(&b, []RoundState{
+		{Measures: &Measures{Preferences: &train.RMEval{ECE: 0.05}, Generated: &train.RMEval{ECE: 0.2}},
+			Baseline: &Measures{Preferences: &train.RMEval{ECE: 0.04}, Generated: &train.RMEval{ECE: 0.3}}},
+		{Measures: &Measures{Generated: &train.RMEval{ECE: 0.1}}, Baseline: &Measures{Generated: &train.RMEval{ECE: 0.3}}},
+		{},
+	})
+	want := "\nreward model calibration error (ECE, 10 bins; initial model in brackets)\n" +
+		"round  held-out preferences  held-out gold vs generated\n" +
+		"1      0.0500 (0.0400)       0.2000 (0.3000)\n" +
+		"2      -      (-     )       0.1000 (0.3000)\n"
+	if err != nil || b.String() != want {
+		t.Errorf("WriteCalibration:\n%q\nwant\n%q (%v)", b.String(), want, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
@@ -232,16 +233,8 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	}
 	base.CodeVersion = code
 	fmt.Fprintf(stderr, "loop %s: %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
-	runErr := loop.Run(ctx)
-	resume := fmt.Sprintf("spag iterate --db %s --resume %s", f.db, loop.ID)
-	switch {
-	case errors.Is(runErr, iterate.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
-		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
-		return errInterrupted
-	case errors.Is(runErr, iterate.ErrNothingToTrain):
-		return runErr
-	case runErr != nil:
-		return fmt.Errorf("%w (resume with: %s)", runErr, resume)
+	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx), iterate.ErrNothingToTrain); err != nil {
+		return err
 	}
 	results, _, err := loop.History(ctx)
 	if err != nil {
@@ -254,6 +247,27 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		return enc.Encode(map[string]any{"loop": loop.ID, "results": results})
 	}
 	return writeRoundResults(cmd.OutOrStdout(), results)
+}
+
+// loopEnded turns how loop id's Run ended (runErr) into the command's
+// result, for either game's loop: an interruption prints the command that
+// resumes it (exit 130), another error carries that command, and an error
+// wrapping one of final is returned as it is (resuming would not help).
+func loopEnded(stderr io.Writer, sig *interrupts, db, id string, runErr error, final ...error) error {
+	resume := fmt.Sprintf("spag iterate --db %s --resume %s", db, id)
+	switch {
+	case runErr == nil:
+		return nil
+	case errors.Is(runErr, loopkit.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
+		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
+		return errInterrupted
+	}
+	for _, f := range final {
+		if errors.Is(runErr, f) {
+			return runErr
+		}
+	}
+	return fmt.Errorf("%w (resume with: %s)", runErr, resume)
 }
 
 // writeRoundResults prints a loop's evaluation table.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -135,14 +134,8 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 		}
 	}
 	fmt.Fprintf(stderr, "loop %s (APO): %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
-	runErr := loop.Run(ctx)
-	resume := fmt.Sprintf("spag iterate --db %s --resume %s", f.db, loop.ID)
-	switch {
-	case errors.Is(runErr, apoloop.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
-		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
-		return errInterrupted
-	case runErr != nil:
-		return fmt.Errorf("%w (resume with: %s)", runErr, resume)
+	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx)); err != nil {
+		return err
 	}
 	results, err := loop.Results(ctx)
 	if err != nil {
@@ -161,28 +154,5 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 	if err != nil {
 		return err
 	}
-	return writeCalibration(cmd.OutOrStdout(), states)
-}
-
-// writeCalibration prints the reward models' calibration errors, which
-// the win-rate table cannot show.
-func writeCalibration(w io.Writer, states []apoloop.RoundState) error {
-	ece := func(e *train.RMEval) string {
-		if e == nil {
-			return "-"
-		}
-		return fmt.Sprintf("%.4f", e.ECE)
-	}
-	fmt.Fprintln(w, "\nreward model calibration error (ECE, 10 bins; initial model in brackets)")
-	fmt.Fprintln(w, "round  held-out preferences  held-out gold vs generated")
-	for i, st := range states {
-		if st.Measures == nil || st.Baseline == nil {
-			continue
-		}
-		if _, err := fmt.Fprintf(w, "%-5d  %-6s (%-6s)       %-6s (%s)\n", i+1, ece(st.Measures.Preferences), ece(st.Baseline.Preferences),
-			ece(st.Measures.Generated), ece(st.Baseline.Generated)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return apoloop.WriteCalibration(cmd.OutOrStdout(), states)
 }
