@@ -12,8 +12,8 @@ import (
 
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
