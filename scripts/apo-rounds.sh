@@ -27,7 +27,7 @@ rm -rf gen.db* genh.db* apo.db* loop
 ./spag apo preferences --prompts definitions:train --out prefs-train.jsonl
 ./spag apo preferences --prompts definitions:heldout --out prefs-heldout.jsonl
 # The imitation generator: 3 passes over the 4,135 training glosses.
-./spag train --objective sft --beta 0 --data gold.json --init "$im" --epochs 3 --lr 1e-3 --seed 1 --db "" --out gen0.ckpt
+/usr/bin/time -f "generator: %e s, peak %M KB" ./spag train --objective sft --beta 0 --data gold.json --init "$im" --epochs 3 --lr 1e-3 --seed 1 --db "" --out gen0.ckpt
 # Its answers, two per query, to the training and the held-out queries
 # (the built-in reward model rates them; only the answers are used).
 ./spag apo --prompts definitions:train --samples 2 --generator native:gen0.ckpt --seed 1 --db gen.db
@@ -43,7 +43,8 @@ cat prefs-train.jsonl gen-train.jsonl >apo-train.jsonl
 for kind in prefs apo; do
   data=prefs-train.jsonl
   if [ "$kind" = apo ]; then data=apo-train.jsonl; fi
-  ./spag train --objective apo --score scalar --data "$data" --init "$im" --steps 600 --batch-size 16 --lr 1e-4 --seed 1 --db "" --out "rm-$kind.ckpt"
+  # The README's time and peak memory of each training come from here.
+  /usr/bin/time -f "$kind: %e s, peak %M KB" ./spag train --objective apo --score scalar --data "$data" --init "$im" --steps 600 --batch-size 16 --lr 1e-4 --seed 1 --db "" --out "rm-$kind.ckpt"
   echo "$kind:" >>rm.txt
   ./spag apo evaluate --reward-model "rm-$kind.ckpt" --items prefs-heldout.jsonl --items gen-heldout.jsonl | tee -a rm.txt
 done
