@@ -103,6 +103,33 @@ func (d *Description) Winner(outcome string) string {
 	return o.Winner
 }
 
+// Lineup says who played each role, "attacker builtin, defender
+// native:v3.ckpt", in the game's order of roles with the roles' labels;
+// roles the game does not name follow in sorted order. A nil d (a game
+// this binary does not know) lists every role in sorted order.
+func (d *Description) Lineup(players map[string]string) string {
+	var roles []string
+	if d != nil {
+		roles = slices.Clone(d.Roles)
+	}
+	var others []string
+	for r := range players {
+		if !slices.Contains(roles, r) {
+			others = append(others, r)
+		}
+	}
+	slices.Sort(others)
+	parts := make([]string, 0, len(roles)+len(others))
+	for _, r := range append(roles, others...) {
+		label := r
+		if d != nil {
+			label = d.RoleLabel(r)
+		}
+		parts = append(parts, label+" "+players[r])
+	}
+	return strings.Join(parts, ", ")
+}
+
 // A Registry maps game names to their descriptions. The zero value is
 // empty and ready to use; it is safe for concurrent use.
 type Registry struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
@@ -111,7 +112,7 @@ func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
 		}
 	} else {
 		if items, err = apo.Items(f.prompts); err != nil {
-			return usageError{fmt.Errorf("--prompts: %w", err)}
+			return usageError{Err: fmt.Errorf("--prompts: %w", err)}
 		}
 		// Resuming from another directory must find the same files.
 		generator, err := players.ResolveFlag("generator", f.generator)
@@ -177,7 +178,7 @@ func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 	if runID != "" {
 		run, err = store.Run(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return nil, usagef("--run %s: no such run in %s", runID, db)
+			return nil, usagef("--run %s: no such run in %s (%s)", runID, db, cmdutil.ListRunsHint(db))
 		}
 		if err != nil {
 			return nil, err
@@ -385,11 +386,11 @@ out of it.`,
 			}
 			items, err := apo.Items(prompts)
 			if err != nil {
-				return usageError{fmt.Errorf("--prompts: %w", err)}
+				return usageError{Err: fmt.Errorf("--prompts: %w", err)}
 			}
 			g, err := apo.New(apo.Params{Items: items})
 			if err != nil {
-				return usageError{fmt.Errorf("--prompts: %w", err)}
+				return usageError{Err: fmt.Errorf("--prompts: %w", err)}
 			}
 			samples, err := aporun.GoldSamples(g)
 			if err != nil {
@@ -444,7 +445,7 @@ latest APO run.`,
 			}
 			r, err := sr.Yardstick(ix)
 			if err != nil {
-				return usageError{err}
+				return usageError{Err: err}
 			}
 			interval := func(k int) string {
 				lo, hi := eval.Wilson(k, r.N, eval.Z95)

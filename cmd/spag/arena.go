@@ -103,7 +103,7 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 	}
 	words, err := taboo.Words(base.Words)
 	if err != nil {
-		return usageError{fmt.Errorf("--words: %w", err)}
+		return usageError{Err: fmt.Errorf("--words: %w", err)}
 	}
 	if f.resume == "" {
 		if err := base.Prepare(words); err != nil {

@@ -40,7 +40,7 @@ file back — and judges them with --rules.`,
 			ctx := cmd.Context()
 			j, err := judge.ByName(rules)
 			if err != nil {
-				return usageError{fmt.Errorf("--rules: %w", err)}
+				return usageError{Err: fmt.Errorf("--rules: %w", err)}
 			}
 			eps, err := readSPAGFile(args[0], cmd.InOrStdin())
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/ollamatest"
 )
 
@@ -291,7 +292,7 @@ func runExample(t *testing.T, dir, line string, env []string) (string, error) {
 }
 
 func TestHelpAndREADMEExamplesRun(t *testing.T) {
-	blocks := append(helpExamples(newRootCmd(nil)), readmeExamples(t, "../../README.md")...)
+	blocks := append(helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System()))), readmeExamples(t, "../../README.md")...)
 	if len(blocks) < 20 {
 		t.Fatalf("only %d example blocks found; is the parser broken?", len(blocks))
 	}

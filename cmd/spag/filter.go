@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/taboo"
@@ -77,7 +78,7 @@ func isTabooRun(run *episodes.Run) bool { return game.NameOf(run.Game) == taboo.
 func checkFilter(ctx context.Context, store *episodes.Store, f episodes.Filter) error {
 	if f.RunID != "" {
 		if _, err := store.Run(ctx, f.RunID); errors.Is(err, episodes.ErrNotFound) {
-			return usagef("--run %s: no such run in %s (spag stats --all --db %s lists runs)", f.RunID, store.Path(), store.Path())
+			return usagef("--run %s: no such run in %s (%s)", f.RunID, store.Path(), cmdutil.ListRunsHint(store.Path()))
 		} else if err != nil {
 			return err
 		}

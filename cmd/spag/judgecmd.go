@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
@@ -98,7 +99,7 @@ the old one (see spag replay --episode).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			j, err := judge.ByName(rules)
 			if err != nil {
-				return usageError{fmt.Errorf("--rules: %w", err)}
+				return usageError{Err: fmt.Errorf("--rules: %w", err)}
 			}
 			if db != "" {
 				return rejudgeStored(cmd, j, db, runID, record)
@@ -175,7 +176,7 @@ func rejudgeStored(cmd *cobra.Command, j judge.Judge, db, runID string, record b
 	}
 	if runID != "" {
 		if _, ok := maxTurns[runID]; !ok {
-			return usagef("--run %s: no such run in %s", runID, db)
+			return usagef("--run %s: no such run in %s (%s)", runID, db, cmdutil.ListRunsHint(db))
 		}
 		if title, other := otherGame[runID]; other {
 			return usagef("--run %s is a run of %s: its episodes are decided by that game's own rules, not by a judge of %s (see spag replay --run %s)",

@@ -16,6 +16,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/runs"
 )
 
 // Exit codes, documented in the README.
@@ -27,15 +30,10 @@ const (
 )
 
 // usageError marks errors in how spag was called (flags, arguments): they
-// exit with code 2.
-type usageError struct{ err error }
+// exit with code 2. Command packages return [cmdutil.UsageError] itself.
+type usageError = cmdutil.UsageError
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
+func usagef(format string, args ...any) error { return cmdutil.Usagef(format, args...) }
 
 // errInterrupted reports a run stopped by the user; the message has already
 // been printed.
@@ -54,7 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sig := newInterrupts(cancel)
 	defer sig.stop()
 
-	root := newRootCmd(sig)
+	root := newRootCmd(sig, cmdutil.New(cmdutil.Streams(stdin, stdout, stderr, cmdutil.IsTerminal(stdout))))
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -153,7 +151,7 @@ func (s *interrupts) stop() {
 	close(s.done)
 }
 
-func newRootCmd(sig *interrupts) *cobra.Command {
+func newRootCmd(sig *interrupts, f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "spag",
 		Short: "Self-play language games for training language models",
@@ -180,7 +178,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		return usagef("%s", msg)
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{err}
+		return usageError{Err: err}
 	})
 	root.AddCommand(
 		newSelfplayCmd(sig),
@@ -198,18 +196,14 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newPlayCmd(),
 		newModelCmd(),
 		newTrainCmd(sig),
+		runs.NewCmdRuns(f, nil),
 	)
 	addVersion(root)
 	return root
 }
 
 // noArgs is cobra.NoArgs returning a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
-	}
-	return nil
-}
+var noArgs = cmdutil.NoArgs
 
 // exactArgs is cobra.ExactArgs returning a usage error.
 func exactArgs(n int) cobra.PositionalArgs {

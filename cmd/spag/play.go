@@ -95,11 +95,11 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	if word == "" {
 		words, err := taboo.Words(f.words)
 		if err != nil {
-			return usageError{fmt.Errorf("--words: %w", err)}
+			return usageError{Err: fmt.Errorf("--words: %w", err)}
 		}
 		pick, err := selfplay.Shuffle(words, 1, 1, seed)
 		if err != nil {
-			return usageError{fmt.Errorf("--words: %w", err)}
+			return usageError{Err: fmt.Errorf("--words: %w", err)}
 		}
 		word = pick.At(0)
 	}

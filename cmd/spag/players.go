@@ -28,9 +28,9 @@ func cliError(err error) error {
 	var setting *selfplay.SettingError
 	switch {
 	case errors.As(err, &setting) && setting.Setting != "":
-		return usageError{fmt.Errorf("--%s: %w", setting.Setting, setting.Err)}
+		return usageError{Err: fmt.Errorf("--%s: %w", setting.Setting, setting.Err)}
 	case errors.As(err, &setting), errors.Is(err, players.ErrUsage):
-		return usageError{err}
+		return usageError{Err: err}
 	}
 	return err
 }
@@ -40,14 +40,14 @@ func cliError(err error) error {
 func loadJudgeAndTemplates(judgeFlag, judgeName, templatesDir string) (judge.Judge, *taboo.Templates, error) {
 	j, err := judge.ByName(judgeName)
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("--%s: %w", judgeFlag, err)}
+		return nil, nil, usageError{Err: fmt.Errorf("--%s: %w", judgeFlag, err)}
 	}
 	if templatesDir == "" {
 		return j, nil, nil
 	}
 	tmpl, err := taboo.LoadTemplates(templatesDir)
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("--templates: %w", err)}
+		return nil, nil, usageError{Err: fmt.Errorf("--templates: %w", err)}
 	}
 	return j, tmpl, nil
 }

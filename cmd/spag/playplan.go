@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/players"
@@ -47,7 +48,7 @@ func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
 		}
 	} else {
 		if words, err = taboo.Words(f.words); err != nil {
-			return usageError{fmt.Errorf("--words: %w", err)}
+			return usageError{Err: fmt.Errorf("--words: %w", err)}
 		}
 		// Resuming from another directory must find the same checkpoints.
 		attacker, err := players.ResolveFlag("attacker", f.attacker)
@@ -81,7 +82,7 @@ func resumeRun(ctx context.Context, session *selfplay.Session, id, gameName stri
 	case errors.Is(err, selfplay.ErrNoDatabase):
 		return nil, usagef("--resume %s: cannot open --db %s: %v", id, session.Path, err)
 	case errors.Is(err, episodes.ErrNotFound):
-		return nil, usagef("--resume %s: no such run in %s (spag stats --db %s lists runs)", id, session.Path, session.Path)
+		return nil, usagef("--resume %s: no such run in %s (%s)", id, session.Path, cmdutil.ListRunsHint(session.Path))
 	case errors.As(err, &mismatch):
 		return nil, usagef("--resume %s: %v; resume it with: spag %s --db %s --resume %s", id, err, playCommand(mismatch.Game), session.Path, mismatch.RunID)
 	case err != nil:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/iterate"
@@ -60,7 +61,7 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 			}
 			for _, id := range runs {
 				if _, err := store.Run(ctx, id); errors.Is(err, episodes.ErrNotFound) {
-					return usagef("--run %s: no such run in %s", id, db)
+					return usagef("--run %s: no such run in %s (%s)", id, db, cmdutil.ListRunsHint(db))
 				}
 			}
 			dir := filepath.Dir(out)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl"
@@ -118,7 +119,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	for _, path := range f.sft {
 		file, err := os.Open(path)
 		if err != nil {
-			return usageError{fmt.Errorf("--sft: %w", err)}
+			return usageError{Err: fmt.Errorf("--sft: %w", err)}
 		}
 		items, err := rl.ReadSFT(file, path)
 		file.Close()
@@ -146,7 +147,7 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 		pass, err = dataset.FromStore(ctx, store, f.run, j, games)
 		switch {
 		case errors.Is(err, episodes.ErrNotFound):
-			return usagef("--run %s: no such run in %s", f.run, store.Path())
+			return usagef("--run %s: no such run in %s (%s)", f.run, store.Path(), cmdutil.ListRunsHint(store.Path()))
 		case errors.As(err, &other):
 			return usagef("--run %s is an APO run; spag apo items --db %s --run %s turns it into reward-model training items", f.run, store.Path(), f.run)
 		case err != nil:

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/report"
@@ -62,21 +62,10 @@ func openExisting(ctx context.Context, path string) (*episodes.Store, error) {
 // openReader opens an existing database for a command that only reads it,
 // without writing anything: it works in a directory the user cannot write.
 func openReader(ctx context.Context, path string) (*episodes.Store, error) {
-	if err := checkExists(path); err != nil {
-		return nil, err
-	}
-	return episodes.OpenReadOnly(ctx, path, episodes.Options{})
+	return cmdutil.OpenReader(ctx, path)
 }
 
-func checkExists(path string) error {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return usagef("--db %s: no such database (run spag selfplay --db %s first)", path, path)
-		}
-		return fmt.Errorf("--db %s: %w", path, err)
-	}
-	return nil
-}
+func checkExists(path string) error { return cmdutil.CheckDBExists(path) }
 
 // statsJSON is the stable shape of `spag stats --json`: the run's keys,
 // then the summary's (see report.Summary.AddTo).
@@ -139,7 +128,7 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	case runID != "":
 		run, err = store.RunInfo(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return usagef("--run %s: no such run in %s", runID, store.Path())
+			return usagef("--run %s: no such run in %s (%s)", runID, store.Path(), cmdutil.ListRunsHint(store.Path()))
 		}
 	default:
 		run, err = store.LatestRunInfo(ctx)
@@ -193,34 +182,9 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	if run != nil {
 		fmt.Fprintf(w, "run            %s (%s)\n", run.ID, out.Created)
 		fmt.Fprintf(w, "game           %s\n", run.Game)
-		fmt.Fprintf(w, "players        %s\n", playersLine(d, run.Players))
+		fmt.Fprintf(w, "players        %s\n", d.Lineup(run.Players))
 	} else {
 		fmt.Fprintf(w, "all runs in    %s\n", store.Path())
 	}
 	return report.WriteText(w, out.Summary)
-}
-
-// playersLine lists who played each role: "attacker builtin, defender
-// builtin", in the game's order of roles (by role for an unknown game).
-func playersLine(d *game.Description, players map[string]string) string {
-	var roles []string
-	if d != nil {
-		roles = slices.Clone(d.Roles)
-	}
-	var others []string
-	for r := range players {
-		if !slices.Contains(roles, r) {
-			others = append(others, r)
-		}
-	}
-	slices.Sort(others)
-	parts := make([]string, 0, len(roles)+len(others))
-	for _, r := range append(roles, others...) {
-		label := r
-		if d != nil {
-			label = d.RoleLabel(r)
-		}
-		parts = append(parts, label+" "+players[r])
-	}
-	return strings.Join(parts, ", ")
 }

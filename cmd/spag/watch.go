@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/iterate"
@@ -76,7 +77,7 @@ use spag selfplay --tui.`,
 					_, err = store.LatestRun(ctx)
 				}
 				if errors.Is(err, episodes.ErrNotFound) {
-					return usagef("--db %s has no run %q (spag stats --db %s lists runs)", db, runID, db)
+					return usagef("--db %s has no run %q (%s)", db, runID, cmdutil.ListRunsHint(db))
 				}
 				if err != nil {
 					return err

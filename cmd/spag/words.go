@@ -35,7 +35,7 @@ func newWordsListCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := taboo.Words(words)
 			if err != nil {
-				return usageError{fmt.Errorf("--words: %w", err)}
+				return usageError{Err: fmt.Errorf("--words: %w", err)}
 			}
 			w := cmd.OutOrStdout()
 			for _, word := range list {
@@ -133,7 +133,7 @@ come from a lexicon. --role counts the attacker, the defender or both.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			roles, err := realwords.ParseRoles(role)
 			if err != nil {
-				return usageError{fmt.Errorf("--role: %w", err)}
+				return usageError{Err: fmt.Errorf("--role: %w", err)}
 			}
 			store, err := openReader(cmd.Context(), db)
 			if err != nil {
