@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/players/native"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
@@ -176,15 +177,23 @@ still shows the step and configuration it was trained with.
 native player options such as temperature=0.3: a native player of the
 checkpoint uses them unless its spec or --option sets the key, and
 checkpoints trained from it keep them. Given, they replace those the
-checkpoint had; --sampling "" clears them.`,
+checkpoint had; --sampling "" clears them.
+
+CKPT "native" is the shipped model: strip writes it to a file with its own
+sampling default, to start training runs from (spag train --init).`,
 		Example: `  spag model strip sft.ckpt --out sft-weights.ckpt
-  spag model strip sft.ckpt --sampling temperature=0.3 --out model.ckpt`,
+  spag model strip sft.ckpt --sampling temperature=0.3 --out model.ckpt
+  spag model strip native --out v3.ckpt`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usagef("model strip: --out is required")
 			}
-			c, err := checkpoint.Load(args[0])
+			path := args[0]
+			if path == "native" {
+				path = "" // the shipped model, as --ckpt reads it
+			}
+			c, err := defaultmodel.LoadPath(path)
 			if err != nil {
 				return err
 			}
