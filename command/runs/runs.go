@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"text/tabwriter"
 	"time"
 
@@ -126,11 +127,16 @@ func Run(ctx context.Context, opts *Options) error {
 		if s.Shard != "" {
 			episodes += " (shard " + s.Shard + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, title, d.Lineup(s.Players), episodes,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, title, shortDigests.ReplaceAllString(d.Lineup(s.Players), "$1…"), episodes,
 			state(s), s.CreatedAt.Local().Format(time.DateTime))
 	}
 	return tw.Flush()
 }
+
+// shortDigests finds the SHA-256 digests that name checkpoints in player
+// specs; the table shows their first 12 digits, which tell models apart
+// (--json keeps them whole).
+var shortDigests = regexp.MustCompile(`(sha256:[0-9a-f]{12})[0-9a-f]{52}`)
 
 // state is a run's state for people; a playing run names its process.
 func state(s episodes.RunSummary) string {

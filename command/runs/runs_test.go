@@ -62,6 +62,9 @@ var registerTestGame = sync.OnceFunc(func() {
 		Roles: []string{"second", "first"}, RoleLabels: map[string]string{"second": "2nd"}})
 })
 
+// digest names a checkpoint as run records do; the table shortens it.
+const digest = "(sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef)"
+
 func episode(idx int) game.Episode {
 	start := time.Date(2026, 12, 7, 12, 0, idx, 0, time.UTC)
 	return game.Episode{
@@ -88,7 +91,7 @@ func newStore(t *testing.T) (path string, ids []string) {
 	for i, played := range []int{3, 1, 0} {
 		r := &episodes.Run{Game: "runs-test-game", Judge: "j@1", Total: 3,
 			CreatedAt: time.Date(2026, 12, 7, 12, i, 0, 0, time.UTC),
-			Players:   map[string]string{"first": "builtin", "second": fmt.Sprintf("native:m%d.ckpt", i), "extra": "x"}}
+			Players:   map[string]string{"first": "builtin", "second": fmt.Sprintf("native:m%d.ckpt", i), "extra": "x " + digest}}
 		if err := s.CreateRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -124,9 +127,9 @@ func TestRunText(t *testing.T) {
 	// Newest first; the game's title, its roles in its order with their
 	// labels, then other roles; progress and state.
 	for i, want := range []struct{ id, players, progress, state string }{
-		{ids[2], "2nd native:m2.ckpt, first builtin, extra x", "0/3", "playing (pid "},
-		{ids[1], "2nd native:m1.ckpt, first builtin, extra x", "1/3", "stopped"},
-		{ids[0], "2nd native:m0.ckpt, first builtin, extra x", "3/3", "complete"},
+		{ids[2], "2nd native:m2.ckpt, first builtin, extra x (sha256:0123456789ab…)", "0/3", "playing (pid "},
+		{ids[1], "2nd native:m1.ckpt, first builtin, extra x (sha256:0123456789ab…)", "1/3", "stopped"},
+		{ids[0], "2nd native:m0.ckpt, first builtin, extra x (sha256:0123456789ab…)", "3/3", "complete"},
 	} {
 		line := lines[i+1]
 		for _, s := range []string{want.id, "Runs Test Game", want.players, want.progress, want.state} {
@@ -160,7 +163,7 @@ func TestRunJSON(t *testing.T) {
 		if r.Run != want.id || r.Done != want.done || r.Planned != 3 || r.State != want.state || (r.Holder != nil) != want.holderIsSet {
 			t.Errorf("runs[%d] = %+v, want %+v", i, r, want)
 		}
-		if r.Game != "runs-test-game" || r.Players["first"] != "builtin" || r.Created == "" {
+		if r.Game != "runs-test-game" || r.Players["first"] != "builtin" || r.Players["extra"] != "x "+digest || r.Created == "" {
 			t.Errorf("runs[%d] = %+v", i, r)
 		}
 	}
