@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The APO measurements of the README ("APO on the definitions task"): a
+# The APO measurements of docs/apo-measured.md: a
 # generator taught the WordNet glosses of the training words by imitation,
 # the reward-model comparison of issue 14 (the scalar reward model trained
 # with APO's mix of preference items and gold-versus-generated items,
@@ -43,7 +43,7 @@ cat prefs-train.jsonl gen-train.jsonl >apo-train.jsonl
 for kind in prefs apo; do
   data=prefs-train.jsonl
   if [ "$kind" = apo ]; then data=apo-train.jsonl; fi
-  # The README's time and peak memory of each training come from here.
+  # docs/apo-measured.md's time and peak memory of each training come from here.
   /usr/bin/time -f "$kind: %e s, peak %M KB" ./spag train --objective apo --score scalar --data "$data" --init "$im" --steps 600 --batch-size 16 --lr 1e-4 --seed 1 --db "" --out "rm-$kind.ckpt"
   echo "$kind:" >>rm.txt
   ./spag apo evaluate --reward-model "rm-$kind.ckpt" --items prefs-heldout.jsonl --items gen-heldout.jsonl | tee -a rm.txt

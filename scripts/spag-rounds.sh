@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The learning run of the README ("Does self-play make the shipped model
+# The learning run of docs/learning.md ("Does self-play make the shipped model
 # better?"): three SPAG rounds from the shipped model (spag-taboo-small-v3,
 # the imitation model IM), each with 1,000 self-play games on the built-in
 # list's training words, SPAG's objective against the frozen IM, and an
@@ -13,7 +13,7 @@
 # Every round mixes the same imitation samples into its data (--sft), as
 # SPAG mixes in supervised data: 3,460 right guesses of one-clue games of
 # the built-in players over the whole list, the kind of data IM was taught
-# on. Without them (the first run, README) the defender's guesses drifted
+# on. Without them (the first run, docs/learning.md) the defender's guesses drifted
 # toward the training words, the only words its rewarded guesses name,
 # and its win rate on the held-out words fell.
 #

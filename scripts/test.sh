@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README: "Run the tests"). It installs the
+# The project's test command (README: "Two commands"). It installs the
 # system packages the tests need when they are missing, then runs vet, the
 # whole suite under the race detector (unit, CLI end-to-end through the
 # built binary) and a short run of every fuzz target.

@@ -19,12 +19,13 @@ import (
 	"github.com/spag-go/spag/internal/ollamatest"
 )
 
-// The examples of the help texts and the README are run as written, with
-// sizes made small, so that a broken example fails the suite.
+// The examples of the help texts, the README and the pages of docs/ are
+// run as written, with sizes made small, so that a broken example fails
+// the suite.
 //
 // An example is a line that starts with "spag " in a command's Example or
-// in a README code block ("$ spag " too), with "\" continuations joined.
-// The lines of one Example, or of one README code block, run in order in a
+// in a code block of a page ("$ spag " too), with "\" continuations joined.
+// The lines of one Example, or of one code block, run in order in a
 // fresh copy of a prepared directory (the files and databases they name:
 // spag.db and runs.db with a Taboo and an APO run, shard0.db to
 // shard3.db with the four shards of one run, episodes.json,
@@ -75,7 +76,20 @@ func helpExamples(root *cobra.Command) []exampleBlock {
 	return out
 }
 
-// readmeExamples collects the spag lines of each README code block.
+// docPages are the pages whose code blocks are run: the README and every
+// page of docs/ but the generated command pages of docs/cli (their
+// examples are the help texts', run above).
+func docPages(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"../../README.md"}, pages...)
+}
+
+// readmeExamples collects the spag lines of each code block of the
+// Markdown page at path.
 func readmeExamples(t *testing.T, path string) []exampleBlock {
 	t.Helper()
 	f, err := os.Open(path)
@@ -93,7 +107,7 @@ func readmeExamples(t *testing.T, path string) []exampleBlock {
 		if strings.HasPrefix(line, "```") {
 			if in {
 				if lines := exampleLines(block); len(lines) > 0 {
-					out = append(out, exampleBlock{source: fmt.Sprintf("README.md:%d", start), lines: lines})
+					out = append(out, exampleBlock{source: fmt.Sprintf("%s:%d", strings.TrimPrefix(path, "../../"), start), lines: lines})
 				}
 				block = nil
 			}
@@ -292,7 +306,10 @@ func runExample(t *testing.T, dir, line string, env []string) (string, error) {
 }
 
 func TestHelpAndREADMEExamplesRun(t *testing.T) {
-	blocks := append(helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System()))), readmeExamples(t, "../../README.md")...)
+	blocks := helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System())))
+	for _, page := range docPages(t) {
+		blocks = append(blocks, readmeExamples(t, page)...)
+	}
 	if len(blocks) < 20 {
 		t.Fatalf("only %d example blocks found; is the parser broken?", len(blocks))
 	}
