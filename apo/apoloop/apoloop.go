@@ -138,21 +138,23 @@ func (c *Config) Check() error {
 	case c.RM.Steps < 1 || c.Gen.Steps < 1:
 		return fmt.Errorf("reward-model and generator steps must be at least 1 (got %d and %d)", c.RM.Steps, c.Gen.Steps)
 	}
-	return nil
+	if err := loopkit.CheckTraining(c.RM, "rm-"); err != nil {
+		return err
+	}
+	return loopkit.CheckTraining(c.Gen, "gen-")
 }
 
-// Prepare completes a new loop's configuration: Game is set, Out made
-// absolute and created, the checkpoints and item files made absolute and
-// checked (the reward model must have a scalar head), and the prompt
-// sources read, which must share no query. Errors about a setting are
-// [*selfplay.SettingError]s naming it.
+// Prepare completes a new loop's configuration after [Config.Check]: Game
+// is set, the checkpoints and item files made absolute and checked (the
+// checkpoints verified whole, the reward model must have a scalar head,
+// the preference items parsed as every round's training will), and the
+// prompt sources read, which must share no query. Only then is Out made
+// absolute and created, so that a refused loop leaves nothing behind.
+// Errors about a setting are [*selfplay.SettingError]s naming it.
 func (c *Config) Prepare() error {
 	c.Game = Game
 	var err error
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	for _, p := range []struct {
@@ -169,6 +171,9 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
 	}
+	if _, err := checkpoint.ReadHeader(c.Generator); err != nil {
+		return &selfplay.SettingError{Setting: "generator", Err: err}
+	}
 	h, err := checkpoint.ReadHeader(c.RewardModel)
 	if err != nil {
 		return &selfplay.SettingError{Setting: "reward-model", Err: err}
@@ -176,7 +181,18 @@ func (c *Config) Prepare() error {
 	if !h.Model.ScoreHead {
 		return &selfplay.SettingError{Setting: "reward-model", Err: fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", c.RewardModel)}
 	}
-	train, err := queries(c.Prompts, "prompts")
+	// The rounds' reward-model data begins with these items, and the
+	// held-out ones measure every round: a bad line found there would
+	// name the round's file, not the user's.
+	for _, p := range []struct{ setting, path string }{{"preferences", c.Preferences}, {"heldout-preferences", c.HeldOutPreferences}} {
+		if p.path == "" {
+			continue
+		}
+		if _, _, err := trainer.ReadData(p.path, train.ObjectiveAPO); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+	}
+	training, err := queries(c.Prompts, "prompts")
 	if err != nil {
 		return err
 	}
@@ -185,7 +201,7 @@ func (c *Config) Prepare() error {
 		return err
 	}
 	for q := range held {
-		if train[q] {
+		if training[q] {
 			return &selfplay.SettingError{Setting: "eval-prompts", Err: fmt.Errorf("the query %q is also a training query: the evaluation must be on queries never trained on", q)}
 		}
 	}
@@ -193,6 +209,9 @@ func (c *Config) Prepare() error {
 		if *p, err = apo.ItemSource(*p); err != nil {
 			return &selfplay.SettingError{Setting: "prompts", Err: err}
 		}
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 			return usagef("iterate --game apo: give --generator CKPT, --reward-model CKPT and --preferences FILE")
 		}
 		if err := cfg.Check(); err != nil {
-			return usagef("iterate --game apo: %v", err)
+			return loopUsage(err)
 		}
 		if err := cfg.Prepare(); err != nil {
 			return cliError(err)
