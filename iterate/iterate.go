@@ -283,7 +283,8 @@ type Loop struct {
 	rounds []episodes.Round
 }
 
-// Start records a new loop; cfg must be prepared ([Config.Prepare]).
+// Start records a new loop and takes its lease ([Loop.Close] releases
+// it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -302,7 +303,9 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
-// Resume takes up a recorded loop ("" for the latest).
+// Resume takes up a recorded loop ("" for the latest) and takes its lease
+// ([Loop.Close] releases it): a loop that another live process runs is
+// refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	store, err := env.Session.Store(ctx)
 	if err != nil {
@@ -312,8 +315,13 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
+	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		held.Close()
 		return nil, err
 	}
 	return l, nil
@@ -356,6 +364,10 @@ func (l *Loop) Rounds(ctx context.Context) ([]episodes.Round, error) {
 }
 
 func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
+
+// Close releases the loop's lease, which [Start] and [Resume] take so
+// that one process at a time runs the loop.
+func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {

@@ -308,7 +308,8 @@ type Loop struct {
 	rounds []episodes.Round
 }
 
-// Start records a new loop; cfg must be prepared ([Config.Prepare]).
+// Start records a new loop and takes its lease ([Loop.Close] releases
+// it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -327,7 +328,9 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
-// Resume takes up the recorded APO loop rec.
+// Resume takes up the recorded APO loop rec and takes its lease
+// ([Loop.Close] releases it): a loop that another live process runs is
+// refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	if g := loopkit.GameOf(rec.Config); g != Game {
 		return nil, fmt.Errorf("loop %s is not an APO loop", rec.ID)
@@ -340,14 +343,23 @@ func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
 		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
+	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		held.Close()
 		return nil, err
 	}
 	return l, nil
 }
 
 func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
+
+// Close releases the loop's lease, which [Start] and [Resume] take so
+// that one process at a time runs the loop.
+func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {

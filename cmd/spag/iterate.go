@@ -234,6 +234,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return err
 		}
 	}
+	defer loop.Close()
 	base.CodeVersion = code
 	fmt.Fprintf(stderr, "loop %s: %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
 	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx), iterate.ErrNothingToTrain); err != nil {

@@ -133,6 +133,7 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 			return err
 		}
 	}
+	defer loop.Close()
 	fmt.Fprintf(stderr, "loop %s (APO): %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
 	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx)); err != nil {
 		return err

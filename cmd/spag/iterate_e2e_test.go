@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -106,6 +107,31 @@ func TestIterateBadInput(t *testing.T) {
 			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", args, r.code, r.stderr, tc.want)
 		}
 		refusedLeftNothing(t, dir, args)
+	}
+}
+
+// TestIterateResumeWhileRunning resumes a loop while the process that
+// started it still runs it: the resume is refused at once, naming that
+// process, and the database keeps the one loop's rounds.
+func TestIterateResumeWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	first, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "1", "--games", "200", "--eval-games", "2", "--steps", "1",
+		"--out", "loop", "--db", "it.db", "--concurrency", "1")
+	defer func() {
+		first.Process.Kill()
+		go func() { // drain, so that Wait does not block on the pipe
+			for sc.Scan() {
+			}
+		}()
+		first.Wait()
+	}()
+	for sc.Scan() && !strings.Contains(sc.Text(), "round 1: self-play of") {
+	}
+	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest")
+	if want := fmt.Sprintf("is in use by process %d", first.Process.Pid); r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("resume while the loop runs: exit %d, stderr %q; want exit 1 naming the running process (%q)", r.code, r.stderr, want)
 	}
 }
 

@@ -27,15 +27,20 @@ import (
 // cancellation; what finished is recorded and the loop can be resumed.
 var ErrInterrupted = errors.New("loop interrupted")
 
-// Record is a loop's record in the store.
+// Record is a loop's record in the store, held by this process: its
+// lease keeps a second process from running the same loop at once (a
+// second --resume), which would play and train every remaining stage
+// again. Close releases it.
 type Record struct {
 	ID    string
 	Store *episodes.Store
 	// Log receives a line per stage; nil discards them.
-	Log io.Writer
+	Log     io.Writer
+	release func() error
 }
 
-// Create records a new loop whose configuration is config (as JSON).
+// Create records a new loop whose configuration is config (as JSON) and
+// takes its lease.
 func Create(ctx context.Context, store *episodes.Store, config any, codeVersion string, log io.Writer) (*Record, error) {
 	raw, err := json.Marshal(config)
 	if err != nil {
@@ -45,7 +50,27 @@ func Create(ctx context.Context, store *episodes.Store, config any, codeVersion 
 	if err := store.CreateLoop(ctx, rec); err != nil {
 		return nil, err
 	}
-	return &Record{ID: rec.ID, Store: store, Log: log}, nil
+	return Hold(ctx, store, rec.ID, log)
+}
+
+// Hold takes the lease of the recorded loop id, to resume it. A loop run
+// by another live process is refused with an error naming that process
+// (an [*episodes.BusyError]); one left by a process that died on this
+// host (killed) is taken over.
+func Hold(ctx context.Context, store *episodes.Store, id string, log io.Writer) (*Record, error) {
+	release, err := store.AcquireLoop(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Record{ID: id, Store: store, Log: log, release: release}, nil
+}
+
+// Close releases the loop's lease; it is safe to call more than once.
+func (r *Record) Close() error {
+	if r.release == nil {
+		return nil
+	}
+	return r.release()
 }
 
 // GameOf is the game a recorded loop configuration names in its "game"
