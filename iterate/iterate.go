@@ -6,8 +6,8 @@
 // fixed opponents in both roles on held-out words, and (5) the plots of
 // every round so far are written. Each round's stage and what its stages
 // made are recorded in the episodes store as they finish, so a killed loop
-// resumes at the stage it was in, without replaying a finished game or
-// repeating a finished step.
+// resumes at the stage it was in, without replaying a finished game; a
+// killed training resumes from its last save ([loopkit.SaveInterval]).
 //
 // The loop knows the Taboo game only through the plans its caller makes
 // ([Env.Plan]) and the dataset package's reward rule.
@@ -508,7 +508,7 @@ func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) err
 	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
 		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func(resume bool) {
+	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
 		l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
 	}, fmt.Sprintf("round %d training", r.Round))
 	st.Checkpoint = ckpt

@@ -22,8 +22,8 @@
 //
 // Each round's stage and what its stages made are recorded in the episodes
 // store as they finish, as package iterate does for Taboo, so a killed loop
-// resumes at the stage it was in without replaying a finished game or
-// repeating a finished training step.
+// resumes at the stage it was in without replaying a finished game; a
+// killed training resumes from its last save ([loopkit.SaveInterval]).
 package apoloop
 
 import (
@@ -531,17 +531,17 @@ func writeItems(path string, head []byte, items []apo.TrainingItem) error {
 
 // trainModel trains cfg from init on data into out, resuming a run that
 // out holds unfinished; it returns the checkpoint and the training ID.
-func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
+func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, st *RoundState, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
 	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
 	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func(resume bool) {
+	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
 		l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
 	}, fmt.Sprintf("round %d %s training", r.Round, what))
 }
 
 func (l *Loop) rmTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
+	ckpt, err := l.trainModel(ctx, r, st, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
 		filepath.Join(l.dir(r.Round), "reward-model.ckpt"), &st.RMTrainingID)
 	st.NewRewardModel = ckpt
 	return err
@@ -577,7 +577,7 @@ func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) e
 }
 
 func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, "generator", l.Config.Gen, st.Generator, st.GenData, "",
+	ckpt, err := l.trainModel(ctx, r, st, "generator", l.Config.Gen, st.Generator, st.GenData, "",
 		filepath.Join(l.dir(r.Round), "generator.ckpt"), &st.GenTrainingID)
 	st.NewGenerator = ckpt
 	return err

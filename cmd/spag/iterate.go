@@ -57,7 +57,8 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 --init defaults to the shipped model (` + defaultmodel.Name + `), copied to --out.
 Every round's stage, runs, checkpoint and results are recorded in --db, so
 --resume continues a killed loop at the stage it was in, without replaying
-a finished game or repeating a finished step. The first Ctrl-C finishes the
+a finished game; a killed training resumes from its checkpoint, saved every
+minute. The first Ctrl-C finishes the
 games or the training step in flight and prints the resume command (exit
 130). spag report writes the loop's page.
 

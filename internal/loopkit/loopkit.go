@@ -4,7 +4,10 @@
 // finishes; a run played or resumed so that its ID is recorded as soon as
 // it begins; and a training stage that resumes its own interrupted run.
 // A loop built on it resumes after a kill at the stage it was in, without
-// replaying a finished game or repeating a finished training step.
+// replaying a finished game; a killed training resumes from its checkpoint,
+// saved every [SaveInterval], repeating at most the steps since that save,
+// in the same training record. One process at a time runs a loop
+// ([Hold]).
 package loopkit
 
 import (
@@ -15,6 +18,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"time"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl/model"
@@ -152,13 +156,34 @@ func Play(ctx context.Context, session *selfplay.Session, plan *selfplay.Plan, r
 	return nil
 }
 
+// SaveInterval is how often a loop's training saves its checkpoint
+// between steps when the job sets no interval of its own: a killed loop
+// (kill -9) resumes its training from the last save, losing at most about
+// this much training.
+const SaveInterval = time.Minute
+
 // Train runs job, or resumes the interrupted run that job.Out holds
 // unfinished (from that checkpoint, with Job.Resume); starting is told
-// which before training begins. The training's ID goes to *trainingID as
-// soon as the trainer gives one. It returns the trained native
-// checkpoint; a stop between steps or a cancellation returns
-// [ErrInterrupted] (the checkpoint resumes it), other errors name what.
-func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
+// which before training begins. The checkpoint is saved every
+// [SaveInterval] unless job sets SaveEvery or SaveInterval. The training's
+// ID goes to *trainingID as soon as the trainer records it, and record
+// (which saves the round's state) is called then, so that a resumed
+// training continues the same record rather than leaving the killed one's
+// behind. It returns the trained native checkpoint; a stop between steps
+// or a cancellation returns [ErrInterrupted] (the checkpoint resumes it),
+// other errors name what.
+func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, record func() error, starting func(resumed bool), what string) (string, error) {
+	if job.SaveEvery == 0 && job.SaveInterval == 0 {
+		job.SaveInterval = SaveInterval
+	}
+	job.TrainingID = *trainingID
+	job.Recorded = func(id string) error {
+		if id == *trainingID {
+			return nil
+		}
+		*trainingID = id
+		return record()
+	}
 	resumed, err := trainer.Resumable(job.Out)
 	if err != nil {
 		return "", fmt.Errorf("%s: %s: %w", what, job.Out, err)
