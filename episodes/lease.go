@@ -25,8 +25,12 @@ type RunBusyError struct {
 }
 
 func (e *RunBusyError) Error() string {
-	return fmt.Sprintf("episodes: run %s is being played by process %d on %s (since %s); wait for it to end or stop it, then try again",
-		e.RunID, e.PID, e.Host, e.Since.UTC().Format(time.RFC3339))
+	return "episodes: run " + e.RunID + " is being played by " + heldBy(e.PID, e.Host, e.Since)
+}
+
+// heldBy names a lease's holder and says what to do.
+func heldBy(pid int, host string, since time.Time) string {
+	return fmt.Sprintf("process %d on %s (since %s); wait for it to end or stop it, then try again", pid, host, since.UTC().Format(time.RFC3339))
 }
 
 // Unwrap returns [ErrRunBusy].
@@ -70,8 +74,7 @@ type BusyError struct {
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("episodes: %s is in use by process %d on %s (since %s); wait for it to end or stop it, then try again",
-		e.What, e.PID, e.Host, e.Since.UTC().Format(time.RFC3339))
+	return "episodes: " + e.What + " is in use by " + heldBy(e.PID, e.Host, e.Since)
 }
 
 // Unwrap returns [ErrBusy].
