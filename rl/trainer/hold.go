@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -21,16 +22,21 @@ import (
 // trainings on this host exclude each other whatever their databases;
 // with a store it is also the store's lease of out
 // ([episodes.Store.AcquireOutput]), which excludes trainings on other
-// hosts that share the database. release unlocks and removes OUT.lock; it
+// hosts that share the database. An output that is a device or a pipe
+// takes no lock file. release unlocks and removes OUT.lock; it
 // is safe to call more than once.
 func HoldOutput(ctx context.Context, store *episodes.Store, out string) (release func() error, err error) {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return nil, fmt.Errorf("train: out: %w", err)
 	}
-	unlock, err := lockFile(abs+".lock", "training output "+abs)
-	if err != nil {
-		return nil, err
+	unlock := func() error { return nil }
+	// A device or a pipe (/dev/null) is written through, never replaced:
+	// no lock file goes beside it, where it would land in /dev.
+	if st, err := os.Stat(abs); err != nil || st.Mode().IsRegular() {
+		if unlock, err = lockFile(abs+".lock", "training output "+abs); err != nil {
+			return nil, err
+		}
 	}
 	releaseLease := func() error { return nil }
 	if store != nil {

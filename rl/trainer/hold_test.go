@@ -63,6 +63,16 @@ func TestHoldOutput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a device", func(t *testing.T) {
+		release, err := HoldOutput(ctx, nil, os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		if _, err := os.Lstat(os.DevNull + ".lock"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a lock file beside %s: %v", os.DevNull, err)
+		}
+	})
 	t.Run("a planted link", func(t *testing.T) {
 		target := filepath.Join(dir, "elsewhere")
 		if err := os.Symlink(target, out+".lock"); err != nil {
