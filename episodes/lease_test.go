@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,74 @@ func leaseChild(path, runID string) {
 	}
 	fmt.Println("leased")
 	select {}
+}
+
+// TestHoldLeases checks the leases of loops and of training outputs as
+// TestRunLease does a run's: a second acquirer (another connection, as
+// another process would be) is refused with the holder's name until the
+// lease is released; a lease of a process gone from this host is taken
+// over; loops and outputs do not share leases.
+func TestHoldLeases(t *testing.T) {
+	ctx := context.Background()
+	first, path := openTest(t, Options{})
+	second, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.ckpt")
+	t.Chdir(dir)
+	for _, tt := range []struct {
+		name    string
+		acquire func(s *Store) (func() error, error)
+		what    string
+	}{
+		{"loop", func(s *Store) (func() error, error) { return s.AcquireLoop(ctx, "L1") }, "loop L1"},
+		{"output by relative path", func(s *Store) (func() error, error) { return s.AcquireOutput(ctx, "x.ckpt") }, "training output " + out},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			release, err := tt.acquire(first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tt.acquire(second)
+			var busy *BusyError
+			host, _ := os.Hostname()
+			if !errors.As(err, &busy) || !errors.Is(err, ErrBusy) || busy.PID != os.Getpid() ||
+				!strings.Contains(err.Error(), fmt.Sprintf("%s is in use by process %d on %s", tt.what, os.Getpid(), host)) {
+				t.Fatalf("second acquire: %v; want a BusyError naming %s and pid %d", err, tt.what, os.Getpid())
+			}
+			if err := release(); err != nil {
+				t.Fatal(err)
+			}
+			again, err := tt.acquire(second)
+			if err != nil {
+				t.Fatalf("acquire after release: %v", err)
+			}
+			// Left by a process that exited, as after kill -9: taken over.
+			dead := exec.Command("true")
+			if err := dead.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := second.wdb.ExecContext(ctx, `UPDATE holds SET pid = ?, started = 0`, dead.Process.Pid); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tt.acquire(first); err != nil {
+				t.Errorf("acquire of a dead holder's lease: %v", err)
+			}
+			again()
+			if err := first.releaseAll(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	releaseLoop, err := first.AcquireLoop(ctx, "L2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseLoop()
+	if _, err := first.AcquireOutput(ctx, "L2"); err != nil {
+		t.Errorf("an output named like a held loop: %v", err)
+	}
 }

@@ -56,7 +56,7 @@ type MergedRun struct {
 // steps.
 func (s *Store) Merge(ctx context.Context, paths []string) (MergeReport, error) {
 	var rep MergeReport
-	plan, err := s.planMerge(ctx, paths)
+	inputs, err := readMergeInputs(ctx, s.path, paths)
 	if err != nil {
 		return rep, err
 	}
@@ -67,7 +67,7 @@ func (s *Store) Merge(ctx context.Context, paths []string) (MergeReport, error) 
 	defer conn.Close()
 	// Every input is attached before the one transaction begins, since
 	// SQLite cannot attach inside one.
-	for i, in := range plan.inputs {
+	for i, in := range inputs {
 		abs, err := filepath.Abs(in.path)
 		if err != nil {
 			return rep, fmt.Errorf("episodes: merge: %w", err)
@@ -78,11 +78,21 @@ func (s *Store) Merge(ctx context.Context, paths []string) (MergeReport, error) 
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE `+srcSchema(i))
 	}
+	// BEGIN IMMEDIATE (the writer's DSN): the plan reads the output's
+	// runs under the write lock, so that a concurrent merge of the same
+	// inputs sees this one's runs and episodes, not the output before it.
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return rep, fmt.Errorf("episodes: merge: %w", err)
 	}
 	defer tx.Rollback()
+	plan, err := planMerge(ctx, tx, inputs)
+	if err != nil {
+		return rep, err
+	}
+	if s.afterMergePlan != nil {
+		s.afterMergePlan()
+	}
 	for _, t := range plan.order {
 		if t.create != nil && !t.made {
 			if err := s.createRun(ctx, tx, t.create); err != nil {
@@ -143,12 +153,14 @@ type mergeTarget struct {
 	sources []string
 	shards  []string
 	n       int // shards of the whole run; 0 when not sharded
-	made    bool
-	sum     int // the shards' totals together
+	// whole marks the new run that shards become (create holds it).
+	whole bool
+	made  bool
+	sum   int // the shards' totals together
 }
 
 func (t *mergeTarget) missing() []string {
-	if t.create == nil {
+	if !t.whole {
 		return nil // merged into a run made by an earlier merge, which may hold the rest
 	}
 	var out []string
@@ -167,40 +179,54 @@ type mergePlan struct {
 	order   []*mergeTarget
 }
 
-// planMerge reads every input run and decides where it goes, refusing
-// conflicts before anything is written.
-func (s *Store) planMerge(ctx context.Context, paths []string) (mergePlan, error) {
-	plan := mergePlan{targets: map[string]*mergeTarget{}}
+// readMergeInputs checks the input paths (out is the output's) and reads
+// every input's runs; the inputs are only read.
+func readMergeInputs(ctx context.Context, out string, paths []string) ([]mergeInput, error) {
 	if len(paths) == 0 {
-		return plan, errors.New("episodes: merge: no input databases")
+		return nil, errors.New("episodes: merge: no input databases")
 	}
 	if len(paths) > MaxMergeInputs {
-		return plan, fmt.Errorf("episodes: merge: %d input databases, at most %d at once; merge them in steps (the output of one merge is an input of the next)", len(paths), MaxMergeInputs)
+		return nil, fmt.Errorf("episodes: merge: %d input databases, at most %d at once; merge them in steps (the output of one merge is an input of the next)", len(paths), MaxMergeInputs)
 	}
-	out, _ := filepath.Abs(s.path)
+	out, _ = filepath.Abs(out)
 	seenPath := map[string]bool{}
+	var inputs []mergeInput
 	for _, p := range paths {
 		abs, _ := filepath.Abs(p)
 		if abs == out {
-			return plan, fmt.Errorf("episodes: merge: %s is the output database; name it once, as the output", p)
+			return nil, fmt.Errorf("episodes: merge: %s is the output database; name it once, as the output", p)
 		}
 		if seenPath[abs] {
-			return plan, fmt.Errorf("episodes: merge: %s is named twice", p)
+			return nil, fmt.Errorf("episodes: merge: %s is named twice", p)
 		}
 		seenPath[abs] = true
 		in, err := OpenReadOnly(ctx, p, Options{})
 		if err != nil {
-			return plan, fmt.Errorf("episodes: merge: %w", err)
+			return nil, fmt.Errorf("episodes: merge: %w", err)
 		}
 		runs, err := in.Runs(ctx)
 		in.Close()
 		if err != nil {
-			return plan, fmt.Errorf("episodes: merge %s: %w", p, err)
+			return nil, fmt.Errorf("episodes: merge %s: %w", p, err)
 		}
-		plan.inputs = append(plan.inputs, mergeInput{path: p, runs: runs})
+		inputs = append(inputs, mergeInput{path: p, runs: runs})
 	}
+	return inputs, nil
+}
 
-	outRuns, err := s.Runs(ctx)
+// planMerge decides where every input run goes, refusing conflicts before
+// anything is written. It reads the output's runs through tx, the merge's
+// write transaction.
+//
+// An episode is identified by its run and its index: a run that is not a
+// shard by its ID; the shards of one run (same seed, n and settings) and
+// the unsharded run they were merged into, in the output or in an input
+// (an earlier merge's output), by those settings, so that they all go to
+// one run, where an index already present is skipped. Re-merging any
+// overlap of earlier merges and their shards thus adds nothing.
+func planMerge(ctx context.Context, tx *sql.Tx, inputs []mergeInput) (mergePlan, error) {
+	plan := mergePlan{inputs: inputs, targets: map[string]*mergeTarget{}}
+	outRuns, err := queryRuns(ctx, tx, runColumns)
 	if err != nil {
 		return plan, fmt.Errorf("episodes: merge: %w", err)
 	}
@@ -216,6 +242,26 @@ func (s *Store) planMerge(ctx context.Context, paths []string) (mergePlan, error
 	firstOf := map[shardKey]first{}
 	byID := map[string]*mergeTarget{}
 	firstByID := map[string]first{}
+	// byRunID is the target of run r (not a shard), read from path.
+	byRunID := func(path string, r *Run) (*mergeTarget, error) {
+		if f, ok := firstByID[r.ID]; ok {
+			if d := runDifference(f.run, r); d != "" {
+				return nil, fmt.Errorf("episodes: merge: run %s in %s and in %s differs in %s", r.ID, path, f.path, d)
+			}
+			return byID[r.ID], nil
+		}
+		t := &mergeTarget{id: r.ID}
+		if i := slices.IndexFunc(outRuns, func(o Run) bool { return o.ID == r.ID }); i >= 0 {
+			if d := runDifference(&outRuns[i], r); d != "" {
+				return nil, fmt.Errorf("episodes: merge: run %s in %s differs from the output's in %s", r.ID, path, d)
+			}
+		} else {
+			c := *r
+			t.create = &c
+		}
+		byID[r.ID], firstByID[r.ID] = t, first{path, r}
+		return t, nil
+	}
 	for _, in := range plan.inputs {
 		for i := range in.runs {
 			r := &in.runs[i]
@@ -230,21 +276,26 @@ func (s *Store) planMerge(ctx context.Context, paths []string) (mergePlan, error
 					}
 					t = shardsOf[k]
 				} else {
-					t = &mergeTarget{n: n}
 					if prev := mergedBefore(outRuns, r); prev != nil {
 						// An earlier merge of shards of this run: add to it.
-						t.id = prev.ID
+						t = &mergeTarget{n: n, id: prev.ID}
+					} else if path, whole := mergedInInput(plan.inputs, r); whole != nil {
+						// An input holds an earlier merge of this run: its
+						// shards go where that run goes.
+						if t, err = byRunID(path, whole); err != nil {
+							return plan, err
+						}
 					} else {
 						whole := *r
 						whole.ID, whole.Shard, whole.Total = "", "", 0
 						whole.Config = withoutShard(r.Config)
-						t.create = &whole
+						t = &mergeTarget{n: n, create: &whole, whole: true}
 					}
 					shardsOf[k], firstOf[k] = t, first{in.path, r}
 				}
 				if !slices.Contains(t.shards, r.Shard) {
 					t.shards = append(t.shards, r.Shard)
-					if t.create != nil {
+					if t.whole {
 						// The whole run's plan when the shards record it
 						// (every shard stores all subjects), else what the
 						// shards planned together.
@@ -252,31 +303,11 @@ func (s *Store) planMerge(ctx context.Context, paths []string) (mergePlan, error
 						t.create.Total = max(t.sum, len(r.Subjects))
 					}
 				}
-				if t.create != nil && r.CreatedAt.Before(t.create.CreatedAt) {
+				if t.whole && r.CreatedAt.Before(t.create.CreatedAt) {
 					t.create.CreatedAt = r.CreatedAt
 				}
-			} else {
-				if f, ok := firstByID[r.ID]; ok {
-					if d := runDifference(f.run, r); d != "" {
-						return plan, fmt.Errorf("episodes: merge: run %s in %s and in %s differs in %s", r.ID, in.path, f.path, d)
-					}
-					t = byID[r.ID]
-				} else {
-					t = &mergeTarget{id: r.ID}
-					existing, err := s.Run(ctx, r.ID)
-					switch {
-					case err == nil:
-						if d := runDifference(existing, r); d != "" {
-							return plan, fmt.Errorf("episodes: merge: run %s in %s differs from the output's in %s", r.ID, in.path, d)
-						}
-					case errors.Is(err, ErrNotFound):
-						c := *r
-						t.create = &c
-					default:
-						return plan, fmt.Errorf("episodes: merge: %w", err)
-					}
-					byID[r.ID], firstByID[r.ID] = t, first{in.path, r}
-				}
+			} else if t, err = byRunID(in.path, r); err != nil {
+				return plan, err
 			}
 			t.sources = append(t.sources, src)
 			plan.targets[in.path+"\x00"+r.ID] = t
@@ -284,6 +315,17 @@ func (s *Store) planMerge(ctx context.Context, paths []string) (mergePlan, error
 		}
 	}
 	return plan, nil
+}
+
+// mergedInInput returns an unsharded run of inputs that shard r was
+// merged into before (see [mergedBefore]), with its input's path.
+func mergedInInput(inputs []mergeInput, r *Run) (string, *Run) {
+	for _, in := range inputs {
+		if prev := mergedBefore(in.runs, r); prev != nil {
+			return in.path, prev
+		}
+	}
+	return "", nil
 }
 
 // mergedBefore returns the unsharded run of runs that shard r was merged

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/spag-go/spag/game"
 )
@@ -135,5 +139,102 @@ func TestMergeRefusesConflicts(t *testing.T) {
 	}
 	if runs, _ := out.Runs(ctx); len(runs) != 0 {
 		t.Errorf("a cancelled merge wrote %d runs", len(runs))
+	}
+}
+
+// TestMergeConcurrent runs a second merge of the same inputs into the same
+// output (another connection, as another process) after the first has
+// made its plan and before it writes: the plan is made under the write
+// lock, so the second waits for the first (here it gives up at once, its
+// busy timeout tiny) and, run again, adds nothing. Planned outside the
+// lock, both merges created a run of every episode.
+func TestMergeConcurrent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const cfg = `{"games":6,"shard":"%s","temperature":0.7}`
+	inputs := []string{
+		shardStore(t, dir, 0, 2, 6, strings.Replace(cfg, "%s", "0/2", 1)),
+		shardStore(t, dir, 1, 2, 6, strings.Replace(cfg, "%s", "1/2", 1)),
+	}
+	first, path := openTest(t, Options{})
+	second, err := Open(ctx, path, Options{BusyTimeout: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	var secondErr error
+	first.afterMergePlan = func() {
+		first.afterMergePlan = nil
+		_, secondErr = second.Merge(ctx, inputs)
+	}
+	if _, err := first.Merge(ctx, inputs); err != nil {
+		t.Fatal(err)
+	}
+	var busy sqlite3.Error
+	if secondErr != nil && !(errors.As(secondErr, &busy) && busy.Code == sqlite3.ErrBusy) {
+		t.Fatalf("the second merge, during the first: %v; want it to wait for the lock", secondErr)
+	}
+	again, err := second.Merge(ctx, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Episodes != 0 {
+		t.Errorf("the second merge added %d episodes after the first, want 0", again.Episodes)
+	}
+	runs, err := first.Runs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := first.Stats(ctx, ""); len(runs) != 1 || st.Episodes != 6 {
+		t.Errorf("after two merges of the same shards: %d runs, %d episodes; want 1 run of 6", len(runs), st.Episodes)
+	}
+}
+
+// TestMergeOverlap merges an earlier merge's output together with one of
+// its own shards, in either order: the shard's episodes are the merged
+// run's, so nothing is added twice.
+func TestMergeOverlap(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const cfg = `{"games":6,"shard":"%s","temperature":0.7}`
+	var shards []string
+	for i := range 3 {
+		shards = append(shards, shardStore(t, dir, i, 3, 6, strings.Replace(cfg, "%s", fmt.Sprintf("%d/3", i), 1)))
+	}
+	all, err := Open(ctx, filepath.Join(dir, "all.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := all.Merge(ctx, shards); err != nil {
+		t.Fatal(err)
+	}
+	if err := all.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		inputs []string
+	}{
+		{"the merge first", []string{filepath.Join(dir, "all.db"), shards[1]}},
+		{"the shard first", []string{shards[1], filepath.Join(dir, "all.db")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := openTest(t, Options{})
+			rep, err := out.Merge(ctx, tt.inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, err := out.Runs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := out.Stats(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != 1 || st.Episodes != 6 || rep.Episodes != 6 || rep.Skipped != 2 || len(rep.Runs) != 1 {
+				t.Errorf("%d runs, %d episodes (report %+v); want the 6 episodes of one run, the shard's 2 skipped", len(runs), st.Episodes, rep)
+			}
+		})
 	}
 }

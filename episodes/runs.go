@@ -212,7 +212,15 @@ func (s *Store) RunInfos(ctx context.Context) ([]Run, error) {
 }
 
 func (s *Store) runs(ctx context.Context, columns string) ([]Run, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+columns+` FROM runs ORDER BY created_at, id`)
+	return queryRuns(ctx, s.rdb, columns)
+}
+
+// queryRuns lists every run through q: the read pool, or a write
+// transaction that must see the runs under its lock (a merge's plan).
+func queryRuns(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, columns string) ([]Run, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM main.runs ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("episodes: list runs: %w", err)
 	}

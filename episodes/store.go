@@ -146,7 +146,10 @@ type Store struct {
 	path string
 	opts Options
 	wdb  *sql.DB // one connection: SQLite has one writer at a time anyway
-	rdb  *sql.DB // query-only connections
+	// afterMergePlan, when set (by tests), runs once a merge has made its
+	// plan, before it writes.
+	afterMergePlan func()
+	rdb            *sql.DB // query-only connections
 
 	w    *writer
 	live *liveSet

@@ -1,8 +1,10 @@
 package iterate_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,14 +12,24 @@ import (
 
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
 )
 
 func TestPrepare(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if err := os.WriteFile("sft.ckpt", []byte("weights"), 0o666); err != nil {
+	var ckpt bytes.Buffer
+	if _, err := defaultmodel.WriteTo(&ckpt); err != nil {
 		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"sft.ckpt": ckpt.Bytes(), "cut.ckpt": ckpt.Bytes()[:ckpt.Len()-10],
+		"alpaca.json": []byte(`[{"query": "q", "target": "t"}]`), "bad.json": []byte("[{\"query\": \"q\", \"target\": \"t\"},\n {\"query\": 3}]"),
+	} {
+		if err := os.WriteFile(name, data, 0o666); err != nil {
+			t.Fatal(err)
+		}
 	}
 	shipped := filepath.Join(dir, "loop", defaultmodel.Name+".ckpt")
 	for _, tt := range []struct {
@@ -33,8 +45,16 @@ func TestPrepare(t *testing.T) {
 			init: filepath.Join(dir, "sft.ckpt"), spec: "native:" + filepath.Join(dir, "sft.ckpt"), ref: filepath.Join(dir, "sft.ckpt")},
 		{name: "a missing reference", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "gone.ckpt"},
 			setting: "ref", errSubstr: "gone.ckpt"},
-		{name: "missing imitation data", in: iterate.Config{Out: "loop", SFT: "alpaca.json"},
-			setting: "sft", errSubstr: "alpaca.json"},
+		{name: "missing imitation data", in: iterate.Config{Out: "loop", SFT: "gone.json"},
+			setting: "sft", errSubstr: "gone.json"},
+		{name: "imitation data", in: iterate.Config{Out: "loop", SFT: "alpaca.json"},
+			init: shipped, spec: "native", shippedModelWritten: true},
+		{name: "malformed imitation data", in: iterate.Config{Out: "loop", SFT: "bad.json"},
+			setting: "sft", errSubstr: filepath.Join(dir, "bad.json") + ":2"},
+		{name: "a damaged initial policy", in: iterate.Config{Out: "loop", Init: "cut.ckpt"},
+			setting: "init", errSubstr: filepath.Join(dir, "cut.ckpt") + ": not a valid spag checkpoint: truncated"},
+		{name: "a damaged reference", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "cut.ckpt"},
+			setting: "ref", errSubstr: "cut.ckpt"},
 		{name: "an output directory that cannot be made", in: iterate.Config{Out: "sft.ckpt/loop"},
 			setting: "out", errSubstr: "sft.ckpt"},
 	} {
@@ -42,6 +62,9 @@ func TestPrepare(t *testing.T) {
 			os.RemoveAll(filepath.Join(dir, "loop"))
 			c := tt.in
 			err := c.Prepare()
+			if _, statErr := os.Stat(filepath.Join(dir, "loop")); (statErr == nil) != (err == nil) {
+				t.Errorf("Prepare: %v, and the output directory: %v; want it made exactly when the loop can run", err, statErr)
+			}
 			if tt.setting != "" {
 				var se *selfplay.SettingError
 				if !errors.As(err, &se) || se.Setting != tt.setting || !strings.Contains(err.Error(), tt.errSubstr) {
@@ -71,15 +94,21 @@ func ExampleConfig_Prepare() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	c := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: dir, Decay: 0.8}
+	c := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: dir, Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
 	c.Train.Steps = 2
+	// Check reads nothing and creates nothing: a bad setting is refused
+	// before Prepare writes a file.
+	if err := c.Check(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	if err := c.Prepare(); err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.InitSpec, filepath.Base(c.Init) == defaultmodel.Name+".ckpt", c.Check())
+	fmt.Println(c.InitSpec, filepath.Base(c.Init) == defaultmodel.Name+".ckpt")
 	// Output:
-	// native true <nil>
+	// native true
 }
 
 func TestCheckWords(t *testing.T) {
@@ -120,28 +149,45 @@ func TestCheckWords(t *testing.T) {
 	}
 }
 
-// TestCheck names the setting of each configuration that cannot run.
+// TestCheck names the setting (the flag of spag iterate) of each
+// configuration that cannot run; Check reads no file, so a command calls it
+// before anything is recorded or created.
 func TestCheck(t *testing.T) {
-	good := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Init: "im.ckpt", Out: "loop", Decay: 0.8}
+	good := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: "loop", Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
 	good.Train.Steps = 5
 	for _, tt := range []struct {
-		name   string
-		change func(*iterate.Config)
-		want   string // "" for no error
+		name    string
+		change  func(*iterate.Config)
+		setting string // "" for an error that names no one setting
+		want    string // "" for no error
 	}{
-		{"good", func(*iterate.Config) {}, ""},
-		{"no rounds", func(c *iterate.Config) { c.Rounds = 0 }, "rounds must be at least 1"},
-		{"steps and epochs", func(c *iterate.Config) { c.Epochs = 1 }, "exactly one of steps and epochs"},
-		{"decay", func(c *iterate.Config) { c.Decay = 1.5 }, "decay must be in (0, 1] (got 1.5)"},
-		{"a loser penalty", func(c *iterate.Config) { c.LoserReward = -0.5 }, ""},
-		{"a loser prize", func(c *iterate.Config) { c.LoserReward = 0.5 }, "loser reward must be 0 or negative (got 0.5)"},
+		{"good", func(*iterate.Config) {}, "", ""},
+		{"the shipped model (no init)", func(c *iterate.Config) { c.Init = "" }, "", ""},
+		{"no rounds", func(c *iterate.Config) { c.Rounds = 0 }, "rounds", "must be at least 1 (got 0)"},
+		{"no evaluation games", func(c *iterate.Config) { c.EvalGames = -3 }, "eval-games", "must be at least 1 (got -3)"},
+		{"steps and epochs", func(c *iterate.Config) { c.Epochs = 1 }, "", "exactly one of --steps and --epochs"},
+		{"infinite epochs", func(c *iterate.Config) { c.Train.Steps, c.Epochs = 0, math.Inf(1) }, "epochs", "finite"},
+		{"decay", func(c *iterate.Config) { c.Decay = 1.5 }, "decay", "must be in (0, 1] (got 1.5)"},
+		{"a loser penalty", func(c *iterate.Config) { c.LoserReward = -0.5 }, "", ""},
+		{"a loser prize", func(c *iterate.Config) { c.LoserReward = 0.5 }, "loser-reward", "must be 0 or negative (got 0.5)"},
+		{"a negative learning rate", func(c *iterate.Config) { c.Train.LR = -1 }, "lr", "must be a positive number (got -1)"},
+		{"a learning rate that is not a number", func(c *iterate.Config) { c.Train.LR = math.NaN() }, "lr", "must be a positive number (got NaN)"},
+		{"a negative KL coefficient", func(c *iterate.Config) { c.Train.SPAG.Beta = -1 }, "beta", "must be 0 or more (got -1)"},
+		{"a negative clip range", func(c *iterate.Config) { c.Train.SPAG.Eps = -1 }, "clip-range", "must be a positive number (got -1)"},
+		{"a negative imitation weight", func(c *iterate.Config) { c.Train.SPAG.Alpha = -0.5 }, "sft-coeff", "must be 0 or more (got -0.5)"},
+		{"no batch", func(c *iterate.Config) { c.Train.BatchSize = 0 }, "batch-size", "must be at least 1 (got 0)"},
+		{"negative steps beside epochs", func(c *iterate.Config) { c.Train.Steps, c.Epochs = -2, 1 }, "steps", "must be at least 1 (got -2)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := good
 			tt.change(&c)
 			err := c.Check()
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
-				t.Errorf("Check() = %v, want %q", err, tt.want)
+				t.Fatalf("Check() = %v, want %q", err, tt.want)
+			}
+			var se *selfplay.SettingError
+			if got := errors.As(err, &se); got != (tt.setting != "") || got && se.Setting != tt.setting {
+				t.Errorf("Check() = %v (%#v), want a setting error for %q", err, se, tt.setting)
 			}
 		})
 	}

@@ -6,8 +6,8 @@
 // fixed opponents in both roles on held-out words, and (5) the plots of
 // every round so far are written. Each round's stage and what its stages
 // made are recorded in the episodes store as they finish, so a killed loop
-// resumes at the stage it was in, without replaying a finished game or
-// repeating a finished step.
+// resumes at the stage it was in, without replaying a finished game; a
+// killed training resumes from its last save ([loopkit.SaveInterval]).
 //
 // The loop knows the Taboo game only through the plans its caller makes
 // ([Env.Plan]) and the dataset package's reward rule.
@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,7 @@ import (
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
@@ -99,51 +101,48 @@ type Config struct {
 	LoserReward float64 `json:"loser_reward,omitempty"`
 }
 
-// Check reports a configuration that cannot run, naming the setting.
+// Check reports a configuration that cannot run, naming the setting, and
+// reads no file: a command calls it before anything is recorded or
+// created. Errors about a setting are [*selfplay.SettingError]s naming it
+// as spag iterate's flag does. An empty Init is the shipped model, which
+// [Config.Prepare] fills in.
 func (c *Config) Check() error {
+	bad := func(setting string, format string, args ...any) error {
+		return &selfplay.SettingError{Setting: setting, Err: fmt.Errorf(format, args...)}
+	}
 	switch {
 	case c.Rounds < 1:
-		return fmt.Errorf("rounds must be at least 1 (got %d)", c.Rounds)
+		return bad("rounds", "must be at least 1 (got %d)", c.Rounds)
 	case c.Games < 1:
-		return fmt.Errorf("games must be at least 1 (got %d)", c.Games)
+		return bad("games", "must be at least 1 (got %d)", c.Games)
 	case c.EvalGames < 1:
-		return fmt.Errorf("eval games must be at least 1 (got %d)", c.EvalGames)
-	case c.Init == "":
-		return errors.New("no initial policy")
+		return bad("eval-games", "must be at least 1 (got %d)", c.EvalGames)
 	case c.Out == "":
-		return errors.New("no output directory")
+		return bad("out", "no output directory")
 	case (c.Train.Steps > 0) == (c.Epochs > 0):
-		return errors.New("give exactly one of steps and epochs (both positive)")
+		return errors.New("give exactly one of --steps and --epochs (both positive)")
+	case math.IsInf(c.Epochs, 0):
+		return bad("epochs", "must be a finite number (got %v)", c.Epochs)
 	case !(c.Decay > 0 && c.Decay <= 1):
-		return fmt.Errorf("decay must be in (0, 1] (got %v)", c.Decay)
+		return bad("decay", "must be in (0, 1] (got %v)", c.Decay)
 	case !(c.LoserReward <= 0):
-		return fmt.Errorf("loser reward must be 0 or negative (got %v)", c.LoserReward)
+		return bad("loser-reward", "must be 0 or negative (got %v)", c.LoserReward)
 	}
-	return nil
+	return loopkit.CheckTraining(c.Train, "")
 }
 
-// Prepare completes a new loop's configuration: Out is made absolute and
-// created; an empty Init is the shipped model, copied to Out so that a
-// trainer can start from it, and played as "native"; Init, Ref and SFT are
-// made absolute and must exist, so that a loop resumed from another
-// directory finds them. Errors about a path are [*selfplay.SettingError]s
-// naming the setting: out, init, ref or sft.
+// Prepare completes a new loop's configuration after [Config.Check]: Init,
+// Ref and SFT are made absolute and must be sound, so that a loop resumed
+// from another directory finds them and a damaged file is refused before
+// the loop is recorded: the checkpoints are verified whole, the imitation
+// data is parsed. Only then is Out made absolute and created; an empty
+// Init is the shipped model, copied to Out so that a trainer can start
+// from it, and played as "native". Errors about a path are
+// [*selfplay.SettingError]s naming the setting: out, init, ref or sft.
 func (c *Config) Prepare() error {
 	var err error
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
-	if c.Init == "" {
-		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
-		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
-			_, err := defaultmodel.WriteTo(w)
-			return err
-		}); err != nil {
-			return fmt.Errorf("copy the shipped model: %w", err)
-		}
 	}
 	for _, p := range []struct {
 		setting string
@@ -158,11 +157,42 @@ func (c *Config) Prepare() error {
 		if _, err := os.Stat(*p.path); err != nil {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
+		if p.setting == "sft" {
+			err = checkSFT(c.SFT)
+		} else {
+			_, err = checkpoint.ReadHeader(*p.path)
+		}
+		if err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if c.Init == "" {
+		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
+		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
+			_, err := defaultmodel.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("copy the shipped model: %w", err)
+		}
 	}
 	if c.InitSpec == "" {
 		c.InitSpec = "native:" + c.Init
 	}
 	return nil
+}
+
+// checkSFT parses the imitation data at path as every round will.
+func checkSFT(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = rl.ReadSFT(f, path)
+	return err
 }
 
 // CheckWords reads the two word sources with read (the game's reader of
@@ -253,10 +283,14 @@ type Loop struct {
 	rounds []episodes.Round
 }
 
-// Start records a new loop.
+// Start records a new loop and takes its lease ([Loop.Close] releases
+// it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
+	}
+	if cfg.Init == "" || cfg.InitSpec == "" {
+		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
 	}
 	store, err := env.Session.Store(ctx)
 	if err != nil {
@@ -269,7 +303,9 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
-// Resume takes up a recorded loop ("" for the latest).
+// Resume takes up a recorded loop ("" for the latest) and takes its lease
+// ([Loop.Close] releases it): a loop that another live process runs is
+// refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	store, err := env.Session.Store(ctx)
 	if err != nil {
@@ -279,8 +315,13 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
+	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		held.Close()
 		return nil, err
 	}
 	return l, nil
@@ -323,6 +364,10 @@ func (l *Loop) Rounds(ctx context.Context) ([]episodes.Round, error) {
 }
 
 func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
+
+// Close releases the loop's lease, which [Start] and [Resume] take so
+// that one process at a time runs the loop.
+func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
@@ -463,7 +508,7 @@ func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) err
 	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
 		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func(resume bool) {
+	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
 		l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
 	}, fmt.Sprintf("round %d training", r.Round))
 	st.Checkpoint = ckpt

@@ -22,8 +22,8 @@
 //
 // Each round's stage and what its stages made are recorded in the episodes
 // store as they finish, as package iterate does for Taboo, so a killed loop
-// resumes at the stage it was in without replaying a finished game or
-// repeating a finished training step.
+// resumes at the stage it was in without replaying a finished game; a
+// killed training resumes from its last save ([loopkit.SaveInterval]).
 package apoloop
 
 import (
@@ -138,21 +138,23 @@ func (c *Config) Check() error {
 	case c.RM.Steps < 1 || c.Gen.Steps < 1:
 		return fmt.Errorf("reward-model and generator steps must be at least 1 (got %d and %d)", c.RM.Steps, c.Gen.Steps)
 	}
-	return nil
+	if err := loopkit.CheckTraining(c.RM, "rm-"); err != nil {
+		return err
+	}
+	return loopkit.CheckTraining(c.Gen, "gen-")
 }
 
-// Prepare completes a new loop's configuration: Game is set, Out made
-// absolute and created, the checkpoints and item files made absolute and
-// checked (the reward model must have a scalar head), and the prompt
-// sources read, which must share no query. Errors about a setting are
-// [*selfplay.SettingError]s naming it.
+// Prepare completes a new loop's configuration after [Config.Check]: Game
+// is set, the checkpoints and item files made absolute and checked (the
+// checkpoints verified whole, the reward model must have a scalar head,
+// the preference items parsed as every round's training will), and the
+// prompt sources read, which must share no query. Only then is Out made
+// absolute and created, so that a refused loop leaves nothing behind.
+// Errors about a setting are [*selfplay.SettingError]s naming it.
 func (c *Config) Prepare() error {
 	c.Game = Game
 	var err error
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	for _, p := range []struct {
@@ -169,6 +171,9 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
 	}
+	if _, err := checkpoint.ReadHeader(c.Generator); err != nil {
+		return &selfplay.SettingError{Setting: "generator", Err: err}
+	}
 	h, err := checkpoint.ReadHeader(c.RewardModel)
 	if err != nil {
 		return &selfplay.SettingError{Setting: "reward-model", Err: err}
@@ -176,7 +181,18 @@ func (c *Config) Prepare() error {
 	if !h.Model.ScoreHead {
 		return &selfplay.SettingError{Setting: "reward-model", Err: fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", c.RewardModel)}
 	}
-	train, err := queries(c.Prompts, "prompts")
+	// The rounds' reward-model data begins with these items, and the
+	// held-out ones measure every round: a bad line found there would
+	// name the round's file, not the user's.
+	for _, p := range []struct{ setting, path string }{{"preferences", c.Preferences}, {"heldout-preferences", c.HeldOutPreferences}} {
+		if p.path == "" {
+			continue
+		}
+		if _, _, err := trainer.ReadData(p.path, train.ObjectiveAPO); err != nil {
+			return &selfplay.SettingError{Setting: p.setting, Err: err}
+		}
+	}
+	training, err := queries(c.Prompts, "prompts")
 	if err != nil {
 		return err
 	}
@@ -185,7 +201,7 @@ func (c *Config) Prepare() error {
 		return err
 	}
 	for q := range held {
-		if train[q] {
+		if training[q] {
 			return &selfplay.SettingError{Setting: "eval-prompts", Err: fmt.Errorf("the query %q is also a training query: the evaluation must be on queries never trained on", q)}
 		}
 	}
@@ -193,6 +209,9 @@ func (c *Config) Prepare() error {
 		if *p, err = apo.ItemSource(*p); err != nil {
 			return &selfplay.SettingError{Setting: "prompts", Err: err}
 		}
+	}
+	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	return nil
 }
@@ -289,7 +308,8 @@ type Loop struct {
 	rounds []episodes.Round
 }
 
-// Start records a new loop; cfg must be prepared ([Config.Prepare]).
+// Start records a new loop and takes its lease ([Loop.Close] releases
+// it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -308,7 +328,9 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
 }
 
-// Resume takes up the recorded APO loop rec.
+// Resume takes up the recorded APO loop rec and takes its lease
+// ([Loop.Close] releases it): a loop that another live process runs is
+// refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	if g := loopkit.GameOf(rec.Config); g != Game {
 		return nil, fmt.Errorf("loop %s is not an APO loop", rec.ID)
@@ -321,14 +343,23 @@ func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
 		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: &loopkit.Record{ID: rec.ID, Store: store, Log: env.Log}}
+	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
 	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+		held.Close()
 		return nil, err
 	}
 	return l, nil
 }
 
 func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
+
+// Close releases the loop's lease, which [Start] and [Resume] take so
+// that one process at a time runs the loop.
+func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
@@ -500,17 +531,17 @@ func writeItems(path string, head []byte, items []apo.TrainingItem) error {
 
 // trainModel trains cfg from init on data into out, resuming a run that
 // out holds unfinished; it returns the checkpoint and the training ID.
-func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
+func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, st *RoundState, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
 	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
 	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
 		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func(resume bool) {
+	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
 		l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
 	}, fmt.Sprintf("round %d %s training", r.Round, what))
 }
 
 func (l *Loop) rmTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
+	ckpt, err := l.trainModel(ctx, r, st, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
 		filepath.Join(l.dir(r.Round), "reward-model.ckpt"), &st.RMTrainingID)
 	st.NewRewardModel = ckpt
 	return err
@@ -546,7 +577,7 @@ func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) e
 }
 
 func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, "generator", l.Config.Gen, st.Generator, st.GenData, "",
+	ckpt, err := l.trainModel(ctx, r, st, "generator", l.Config.Gen, st.Generator, st.GenData, "",
 		filepath.Join(l.dir(r.Round), "generator.ckpt"), &st.GenTrainingID)
 	st.NewGenerator = ckpt
 	return err

@@ -42,6 +42,10 @@ func TestCheck(t *testing.T) {
 		{"likelihood reward model", func(c *Config) { c.RM.Score = train.ScoreLikelihood }, "objective apo and the scalar score"},
 		{"generator by SPAG", func(c *Config) { c.Gen.Objective = train.ObjectiveSPAG }, "objective sft on its best answers"},
 		{"no steps", func(c *Config) { c.Gen.Steps = 0 }, "steps must be at least 1"},
+		{"negative reward-model learning rate", func(c *Config) { c.RM.LR = -1 }, "rm-lr: must be a positive number (got -1)"},
+		{"zero generator learning rate", func(c *Config) { c.Gen.LR = 0 }, "gen-lr: must be a positive number (got 0)"},
+		{"no generator batch", func(c *Config) { c.Gen.BatchSize = 0 }, "gen-batch-size: must be at least 1 (got 0)"},
+		{"negative apo-mu", func(c *Config) { c.RM.APO.Mu = -1 }, "apo-mu: must be 0 or more (got -1)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := goodConfig()
@@ -80,7 +84,17 @@ func TestPrepare(t *testing.T) {
 	t.Chdir(dir)
 	tinyCheckpoint(t, "gen.ckpt", false)
 	tinyCheckpoint(t, "rm.ckpt", true)
-	if err := os.WriteFile("prefs.jsonl", []byte("{}\n"), 0o644); err != nil {
+	item := `{"query": "What does the word \"cat\" mean?", "responses": ["a domesticated animal", "a stream of water"], "prefs": [1, 0]}` + "\n"
+	for name, text := range map[string]string{"prefs.jsonl": item, "bad-prefs.jsonl": item + "{\"query\": \"q\", \"responses\": [\"a\"]}\n"} {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole, err := os.ReadFile("gen.ckpt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("cut.ckpt", whole[:len(whole)-100], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -93,11 +107,19 @@ func TestPrepare(t *testing.T) {
 		{"reward model without a head", func(c *Config) { c.RewardModel = "gen.ckpt" }, "reward-model: " + filepath.Join(dir, "gen.ckpt") + " has no scalar head"},
 		{"overlapping prompts", func(c *Config) { c.EvalPrompts = "definitions" }, `eval-prompts: the query "What does the word`},
 		{"unknown prompts", func(c *Config) { c.Prompts = "nope.jsonl" }, "prompts: open nope.jsonl"},
+		{"a damaged generator", func(c *Config) { c.Generator = "cut.ckpt" }, "generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt") + ": not a valid spag checkpoint: truncated"},
+		{"a damaged reward model", func(c *Config) { c.RewardModel = "cut.ckpt" }, "reward-model: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
+		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
+		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			os.RemoveAll("loop")
 			c := goodConfig()
 			tt.change(&c)
 			err := c.Prepare()
+			if _, statErr := os.Stat("loop"); (statErr == nil) != (err == nil) {
+				t.Errorf("Prepare() = %v, and the output directory: %v; want it made exactly when the loop can run", err, statErr)
+			}
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("Prepare() = %v, want %q", err, tt.want)
 			}

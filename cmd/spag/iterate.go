@@ -57,7 +57,8 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 --init defaults to the shipped model (` + defaultmodel.Name + `), copied to --out.
 Every round's stage, runs, checkpoint and results are recorded in --db, so
 --resume continues a killed loop at the stage it was in, without replaying
-a finished game or repeating a finished step. The first Ctrl-C finishes the
+a finished game; a killed training resumes from its checkpoint, saved every
+minute. The first Ctrl-C finishes the
 games or the training step in flight and prints the resume command (exit
 130). spag report writes the loop's page.
 
@@ -193,11 +194,17 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return fmt.Errorf("loop %s: its stored judge: %w", loop.ID, err)
 		}
 	} else {
+		// Everything the loop will need is checked before anything is
+		// created or recorded: a bad value found rounds later would be
+		// stored with the loop, where no resume could mend it.
 		if f.cfg.Out == "" {
 			return usagef("iterate: --out DIR is required (the loop's data, checkpoints and plots go there)")
 		}
-		if err := f.cfg.Prepare(); err != nil {
-			return cliError(err)
+		if f.maxTurns < 1 {
+			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
+		}
+		if err := f.cfg.Check(); err != nil {
+			return loopUsage(err)
 		}
 		for _, w := range []struct {
 			flag   string
@@ -210,19 +217,16 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if err := f.cfg.CheckWords(taboo.Words); err != nil {
 			return cliError(err)
 		}
-		if err := f.cfg.Check(); err != nil {
-			return usagef("iterate: %v", err)
-		}
-		if f.maxTurns < 1 {
-			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
-		}
-		for _, spec := range append([]string{f.cfg.InitSpec}, f.cfg.Opponents...) {
-			if _, err := players.ParseFlag("opponent", spec); err != nil {
-				return err
+		for _, spec := range f.cfg.Opponents {
+			if _, err := players.ResolveFlag("opponent", spec); err != nil {
+				return usageError{Err: err}
 			}
 		}
 		if env.Judge, err = judge.ByName(base.Judge); err != nil {
 			return usagef("--judge: %v", err)
+		}
+		if err := f.cfg.Prepare(); err != nil {
+			return cliError(err)
 		}
 		if f.cfg.Play, err = json.Marshal(base); err != nil {
 			return err
@@ -231,6 +235,7 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 			return err
 		}
 	}
+	defer loop.Close()
 	base.CodeVersion = code
 	fmt.Fprintf(stderr, "loop %s: %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
 	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx), iterate.ErrNothingToTrain); err != nil {
@@ -247,6 +252,15 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		return enc.Encode(map[string]any{"loop": loop.ID, "results": results})
 	}
 	return writeRoundResults(cmd.OutOrStdout(), results)
+}
+
+// loopUsage is a loop configuration's Check error as a usage error,
+// naming the flag when the error names a setting.
+func loopUsage(err error) error {
+	if errors.As(err, new(*selfplay.SettingError)) {
+		return cliError(err)
+	}
+	return usagef("iterate: %v", err)
 }
 
 // loopEnded turns how loop id's Run ended (runErr) into the command's

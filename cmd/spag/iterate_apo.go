@@ -124,7 +124,7 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 			return usagef("iterate --game apo: give --generator CKPT, --reward-model CKPT and --preferences FILE")
 		}
 		if err := cfg.Check(); err != nil {
-			return usagef("iterate --game apo: %v", err)
+			return loopUsage(err)
 		}
 		if err := cfg.Prepare(); err != nil {
 			return cliError(err)
@@ -133,6 +133,7 @@ func runAPOIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags, session 
 			return err
 		}
 	}
+	defer loop.Close()
 	fmt.Fprintf(stderr, "loop %s (APO): %d rounds into %s (database %s)\n", loop.ID, loop.Config.Rounds, loop.Config.Out, f.db)
 	if err := loopEnded(stderr, sig, f.db, loop.ID, loop.Run(ctx)); err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"database/sql"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +134,7 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 // an APO loop names what it lacks.
 func TestIterateAPOBadInput(t *testing.T) {
 	dir := apoLoopFixture(t)
+	badLoopInputs(t, dir)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -143,9 +146,49 @@ func TestIterateAPOBadInput(t *testing.T) {
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "gen.ckpt", "--preferences", "prefs.jsonl"}, "has no scalar head"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--eval-prompts", "definitions"}, "is also a training query"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "missing.jsonl"}, "preferences: stat"},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "bad.jsonl"},
+			"--preferences: train: " + filepath.Join(dir, "bad.jsonl") + ":2:"},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "cut.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl"},
+			"--generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
+		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--rm-lr", "-1"},
+			"--rm-lr: must be a positive number (got -1)"},
 	} {
 		if r := spag(t, dir, tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", tc.args, r.code, r.stderr, tc.want)
+		}
+		refusedLeftNothing(t, dir, tc.args)
+	}
+}
+
+// badLoopInputs writes, in dir, a damaged checkpoint (cut.ckpt: gen.ckpt
+// cut short) and preference items whose second line is malformed
+// (bad.jsonl: the first line of prefs.jsonl, then an item of one answer).
+func badLoopInputs(t *testing.T, dir string) {
+	t.Helper()
+	ckpt, err := os.ReadFile(filepath.Join(dir, "gen.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefs, err := os.ReadFile(filepath.Join(dir, "prefs.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(prefs), "\n")
+	for name, data := range map[string]string{"cut.ckpt": string(ckpt[:len(ckpt)/2]), "bad.jsonl": first + "\n" + `{"query": "q", "responses": ["a"], "prefs": [1]}` + "\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// refusedLeftNothing fails the test if the refused loop left its output
+// directory (l) or a database (spag.db) in dir.
+func refusedLeftNothing(t *testing.T, dir string, args []string) {
+	t.Helper()
+	for _, name := range []string{"l", "spag.db"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("spag %v was refused but left %s (%v)", args, name, err)
+			os.RemoveAll(filepath.Join(dir, name))
 		}
 	}
 }

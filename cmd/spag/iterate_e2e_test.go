@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/players/native/defaultmodel"
 )
 
 // startWatched starts spag in dir and returns it with a scanner of its
@@ -66,6 +70,69 @@ func startUntilAny(t *testing.T, dir string, markers []string, args ...string) (
 		t.Fatalf("spag %v: %v before any of %q; stderr:\n%s", args, err, markers, strings.Join(seen, "\n"))
 	}
 	return "", true
+}
+
+// TestIterateBadInput refuses, as usage errors naming the flag or the
+// file, every setting that a Taboo loop would otherwise find bad only
+// after its self-play, and leaves no output directory and no database.
+func TestIterateBadInput(t *testing.T) {
+	dir := t.TempDir()
+	var ckpt bytes.Buffer
+	if _, err := defaultmodel.WriteTo(&ckpt); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"cut.ckpt": ckpt.Bytes()[:ckpt.Len()/2],
+		"sft.json": []byte("[{\"query\": \"q\", \"target\": \"t\"},\n {\"query\": 1}]"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loop := []string{"iterate", "--rounds", "1", "--games", "2", "--eval-games", "2", "--steps", "1", "--out", "l"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--lr", "-1"}, "--lr: must be a positive number (got -1)"},
+		{[]string{"--beta", "-1"}, "--beta: must be 0 or more (got -1)"},
+		{[]string{"--clip-range", "-1"}, "--clip-range: must be a positive number (got -1)"},
+		{[]string{"--batch-size", "0"}, "--batch-size: must be at least 1 (got 0)"},
+		{[]string{"--opponent", "nosuch"}, `--opponent "nosuch": unknown backend "nosuch"`},
+		{[]string{"--init", "cut.ckpt"}, "--init: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
+		{[]string{"--sft", "sft.json"}, filepath.Join(dir, "sft.json") + ":2"},
+	} {
+		args := append(append([]string{}, loop...), tc.args...)
+		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", args, r.code, r.stderr, tc.want)
+		}
+		refusedLeftNothing(t, dir, args)
+	}
+}
+
+// TestIterateResumeWhileRunning resumes a loop while the process that
+// started it still runs it: the resume is refused at once, naming that
+// process, and the database keeps the one loop's rounds.
+func TestIterateResumeWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	first, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "1", "--games", "200", "--eval-games", "2", "--steps", "1",
+		"--out", "loop", "--db", "it.db", "--concurrency", "1")
+	defer func() {
+		first.Process.Kill()
+		go func() { // drain, so that Wait does not block on the pipe
+			for sc.Scan() {
+			}
+		}()
+		first.Wait()
+	}()
+	for sc.Scan() && !strings.Contains(sc.Text(), "round 1: self-play of") {
+	}
+	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest")
+	if want := fmt.Sprintf("is in use by process %d", first.Process.Pid); r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("resume while the loop runs: exit %d, stderr %q; want exit 1 naming the running process (%q)", r.code, r.stderr, want)
+	}
 }
 
 // TestIterateFromTheShippedModelSurvivesKills runs a two-round loop from

@@ -145,6 +145,11 @@ writes a result file naming it; see docs/trainer.md.`,
 				job.Store = store
 				job.CodeVersion, _ = codeVersion()
 			}
+			release, err := trainer.HoldOutput(cmd.Context(), job.Store, out)
+			if err != nil {
+				return err
+			}
+			defer release()
 			res, err := tr.Train(cmd.Context(), job)
 			interrupted := err != nil && errors.Is(err, context.Canceled) && sig.count() > 0
 			switch _, native := tr.(trainer.Native); {

@@ -185,7 +185,8 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 
 // TestTrainInterrupt sends SIGINT to a training run: it finishes the step
 // in flight, saves the checkpoint, says how to continue and exits with
-// 130; the checkpoint resumes.
+// 130; the checkpoint resumes. Before that, a second training of the same
+// output is refused while the first runs.
 func TestTrainInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
@@ -212,6 +213,14 @@ func TestTrainInterrupt(t *testing.T) {
 			t.Fatalf("no second step within a minute: %s", stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// A second training of the same output while the first runs is
+	// refused at once, naming the first.
+	second := spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--resume", "long.ckpt",
+		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt")
+	if want := fmt.Sprintf("long.ckpt is in use by process %d", cmd.Process.Pid); second.code != 1 || !strings.Contains(second.stderr, want) {
+		cmd.Process.Kill()
+		t.Fatalf("a second training of long.ckpt while the first runs: exit %d, stderr %q; want exit 1 naming the first (%q)", second.code, second.stderr, want)
 	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,10 @@
 // finishes; a run played or resumed so that its ID is recorded as soon as
 // it begins; and a training stage that resumes its own interrupted run.
 // A loop built on it resumes after a kill at the stage it was in, without
-// replaying a finished game or repeating a finished training step.
+// replaying a finished game; a killed training resumes from its checkpoint,
+// saved every [SaveInterval], repeating at most the steps since that save,
+// in the same training record. One process at a time runs a loop
+// ([Hold]).
 package loopkit
 
 import (
@@ -13,9 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
+	"time"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -24,15 +31,20 @@ import (
 // cancellation; what finished is recorded and the loop can be resumed.
 var ErrInterrupted = errors.New("loop interrupted")
 
-// Record is a loop's record in the store.
+// Record is a loop's record in the store, held by this process: its
+// lease keeps a second process from running the same loop at once (a
+// second --resume), which would play and train every remaining stage
+// again. Close releases it.
 type Record struct {
 	ID    string
 	Store *episodes.Store
 	// Log receives a line per stage; nil discards them.
-	Log io.Writer
+	Log     io.Writer
+	release func() error
 }
 
-// Create records a new loop whose configuration is config (as JSON).
+// Create records a new loop whose configuration is config (as JSON) and
+// takes its lease.
 func Create(ctx context.Context, store *episodes.Store, config any, codeVersion string, log io.Writer) (*Record, error) {
 	raw, err := json.Marshal(config)
 	if err != nil {
@@ -42,7 +54,27 @@ func Create(ctx context.Context, store *episodes.Store, config any, codeVersion 
 	if err := store.CreateLoop(ctx, rec); err != nil {
 		return nil, err
 	}
-	return &Record{ID: rec.ID, Store: store, Log: log}, nil
+	return Hold(ctx, store, rec.ID, log)
+}
+
+// Hold takes the lease of the recorded loop id, to resume it. A loop run
+// by another live process is refused with an error naming that process
+// (an [*episodes.BusyError]); one left by a process that died on this
+// host (killed) is taken over.
+func Hold(ctx context.Context, store *episodes.Store, id string, log io.Writer) (*Record, error) {
+	release, err := store.AcquireLoop(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Record{ID: id, Store: store, Log: log, release: release}, nil
+}
+
+// Close releases the loop's lease; it is safe to call more than once.
+func (r *Record) Close() error {
+	if r.release == nil {
+		return nil
+	}
+	return r.release()
 }
 
 // GameOf is the game a recorded loop configuration names in its "game"
@@ -124,13 +156,34 @@ func Play(ctx context.Context, session *selfplay.Session, plan *selfplay.Plan, r
 	return nil
 }
 
+// SaveInterval is how often a loop's training saves its checkpoint
+// between steps when the job sets no interval of its own: a killed loop
+// (kill -9) resumes its training from the last save, losing at most about
+// this much training.
+const SaveInterval = time.Minute
+
 // Train runs job, or resumes the interrupted run that job.Out holds
 // unfinished (from that checkpoint, with Job.Resume); starting is told
-// which before training begins. The training's ID goes to *trainingID as
-// soon as the trainer gives one. It returns the trained native
-// checkpoint; a stop between steps or a cancellation returns
-// [ErrInterrupted] (the checkpoint resumes it), other errors name what.
-func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
+// which before training begins. The checkpoint is saved every
+// [SaveInterval] unless job sets SaveEvery or SaveInterval. The training's
+// ID goes to *trainingID as soon as the trainer records it, and record
+// (which saves the round's state) is called then, so that a resumed
+// training continues the same record rather than leaving the killed one's
+// behind. It returns the trained native checkpoint; a stop between steps
+// or a cancellation returns [ErrInterrupted] (the checkpoint resumes it),
+// other errors name what.
+func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, record func() error, starting func(resumed bool), what string) (string, error) {
+	if job.SaveEvery == 0 && job.SaveInterval == 0 {
+		job.SaveInterval = SaveInterval
+	}
+	job.TrainingID = *trainingID
+	job.Recorded = func(id string) error {
+		if id == *trainingID {
+			return nil
+		}
+		*trainingID = id
+		return record()
+	}
 	resumed, err := trainer.Resumable(job.Out)
 	if err != nil {
 		return "", fmt.Errorf("%s: %s: %w", what, job.Out, err)
@@ -204,4 +257,46 @@ func RunStages(ctx context.Context, round *episodes.Round, stages []Stage, done 
 		return fmt.Errorf("round %d: unknown stage %q", round.Round, round.Stage)
 	}
 	return nil
+}
+
+// CheckTraining reports a training configuration of a loop's rounds that
+// cannot run, before the loop is recorded: a bad number found only when
+// the first training starts would cost the self-play before it and be
+// stored with the loop, so that resuming could never help. Errors about a
+// setting a command's flag sets are [*selfplay.SettingError]s naming the
+// flag, prefix first ("rm-" gives rm-lr; apo-mu has none); steps may still be 0 when the
+// loop derives them from epochs.
+func CheckTraining(cfg train.Config, prefix string) error {
+	bad := func(setting, want string, got any) error {
+		return &selfplay.SettingError{Setting: prefix + setting, Err: fmt.Errorf("must be %s (got %v)", want, got)}
+	}
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case !(cfg.LR > 0) || !finite(cfg.LR):
+		return bad("lr", "a positive number", cfg.LR)
+	case cfg.BatchSize < 1:
+		return bad("batch-size", "at least 1", cfg.BatchSize)
+	case cfg.Steps < 0:
+		return bad("steps", "at least 1", cfg.Steps)
+	}
+	if cfg.Objective == train.ObjectiveSPAG {
+		switch p := cfg.SPAG; {
+		case !(p.Beta >= 0) || !finite(p.Beta):
+			return bad("beta", "0 or more", p.Beta)
+		case !(p.Eps > 0) || !finite(p.Eps):
+			return bad("clip-range", "a positive number", p.Eps)
+		case !(p.Alpha >= 0) || !finite(p.Alpha):
+			return bad("sft-coeff", "0 or more", p.Alpha)
+		}
+	}
+	if p := cfg.APO; p != nil && (!(p.Mu >= 0) || !finite(p.Mu)) {
+		// One flag of the loop sets it, not prefixed: only the reward
+		// model has it.
+		return &selfplay.SettingError{Setting: "apo-mu", Err: fmt.Errorf("must be 0 or more (got %v)", p.Mu)}
+	}
+	// The rest, which no loop flag sets, as the trainer will check it;
+	// the model's context is not known yet, and buckets are checked
+	// against it when training starts.
+	cfg.Steps = max(cfg.Steps, 1)
+	return cfg.Validate(model.Config{Context: math.MaxInt})
 }

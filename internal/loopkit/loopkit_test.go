@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +117,40 @@ func TestGameOf(t *testing.T) {
 		if got := GameOf([]byte(in)); got != want {
 			t.Errorf("GameOf(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestHold lets one process at a time run a loop: while the loop's
+// creator holds it, a resume through another connection is refused with
+// the holder named; once released, the resume takes it.
+func TestHold(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "l.db")
+	var stores [2]*episodes.Store
+	for i := range stores {
+		s, err := episodes.Open(ctx, path, episodes.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	rec, err := Create(ctx, stores[0], map[string]int{"rounds": 2}, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Hold(ctx, stores[1], rec.ID, nil)
+	if !errors.Is(err, episodes.ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("loop %s is in use by process %d", rec.ID, os.Getpid())) {
+		t.Fatalf("resume while the loop runs: %v; want it refused naming process %d", err, os.Getpid())
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := Hold(ctx, stores[1], rec.ID, nil)
+	if err != nil {
+		t.Fatalf("resume after the first let go: %v", err)
+	}
+	if err := resumed.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

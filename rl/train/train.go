@@ -721,6 +721,13 @@ func (t *Trainer) Run(ctx context.Context, sinks []MetricsSink, saveEvery int, s
 // closes. The run's schedule is unchanged, so a later run from the saved
 // checkpoint continues it exactly.
 func (t *Trainer) RunUntil(ctx context.Context, last int, stop <-chan struct{}, sinks []MetricsSink, saveEvery int, save func(*checkpoint.Checkpoint) error) error {
+	return t.RunUntilDue(ctx, last, stop, sinks, func(step int) bool { return saveEvery > 0 && step%saveEvery == 0 }, save)
+}
+
+// RunUntilDue is [Trainer.RunUntil] with the interim saves decided by due,
+// asked after each step but the last with the step just taken: a caller
+// can save by the clock, so that a killed run loses at most that long.
+func (t *Trainer) RunUntilDue(ctx context.Context, last int, stop <-chan struct{}, sinks []MetricsSink, due func(step int) bool, save func(*checkpoint.Checkpoint) error) error {
 	for t.step < min(last, t.cfg.Steps) {
 		select {
 		case <-stop:
@@ -736,7 +743,7 @@ func (t *Trainer) RunUntil(ctx context.Context, last int, stop <-chan struct{}, 
 				return err
 			}
 		}
-		if saveEvery > 0 && save != nil && t.step%saveEvery == 0 && t.step < t.cfg.Steps {
+		if save != nil && t.step < t.cfg.Steps && due(t.step) {
 			c, err := t.Checkpoint()
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -112,13 +113,18 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 	}
 	res := Result{Total: tr.Total(), Step: tr.Step()}
 	if job.Store != nil {
-		rec, err := recordTraining(ctx, job, cfg, "native")
+		id, err := trainingRecord(ctx, job, cfg, "native")
 		if err != nil {
 			return Result{}, err
 		}
-		res.TrainingID = rec.ID
-		sinks = append(sinks, storeSink{store: job.Store, training: rec.ID})
-		fmt.Fprintf(log, "train: metrics recorded as training %s\n", rec.ID)
+		res.TrainingID = id
+		sinks = append(sinks, storeSink{store: job.Store, training: id})
+		fmt.Fprintf(log, "train: metrics recorded as training %s\n", id)
+		if job.Recorded != nil {
+			if err := job.Recorded(id); err != nil {
+				return res, err
+			}
+		}
 	}
 	sinks = append(sinks, job.Sinks...)
 
@@ -135,7 +141,19 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 	if job.StopAfter > 0 {
 		last = job.StopAfter
 	}
-	runErr := tr.RunUntil(ctx, last, job.Stop, sinks, job.SaveEvery, save)
+	saved := time.Now()
+	due := func(step int) bool {
+		return job.SaveEvery > 0 && step%job.SaveEvery == 0 || job.SaveInterval > 0 && time.Since(saved) >= job.SaveInterval
+	}
+	interim := func(c *checkpoint.Checkpoint) error {
+		if err := save(c); err != nil {
+			return err
+		}
+		saved = time.Now()
+		fmt.Fprintf(log, "train: saved step %d of %d to %s\n", c.Train.Step, c.Train.Total, job.Out)
+		return nil
+	}
+	runErr := tr.RunUntilDue(ctx, last, job.Stop, sinks, due, interim)
 	res.Step, res.Final = tr.Step(), final.m
 	if tr.Step() > 0 {
 		c, err := tr.Checkpoint()
@@ -246,6 +264,26 @@ func usesReference(c train.Config) bool {
 		return false
 	}
 	return true
+}
+
+// trainingRecord is the ID of the job's training record in its store:
+// Job.TrainingID when the store holds it (a resumed run continues its
+// record), else a new record's.
+func trainingRecord(ctx context.Context, job Job, cfg train.Config, trainer string) (string, error) {
+	if job.TrainingID != "" {
+		_, err := job.Store.TrainingSteps(ctx, job.TrainingID)
+		if err == nil {
+			return job.TrainingID, nil
+		}
+		if !errors.Is(err, episodes.ErrNotFound) {
+			return "", err
+		}
+	}
+	rec, err := recordTraining(ctx, job, cfg, trainer)
+	if err != nil {
+		return "", err
+	}
+	return rec.ID, nil
 }
 
 // recordTraining creates the job's training record in its store.

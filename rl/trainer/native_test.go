@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
@@ -136,6 +137,28 @@ func TestResumeEqualsStraightRun(t *testing.T) {
 	want, _ := checkpoint.WeightsDigest(c.Params)
 	if r := h.Train.Reference; r == nil || r.Path != init || r.Digest != want {
 		t.Fatalf("recorded reference %+v, want %s %s", r, init, want)
+	}
+}
+
+// TestSaveInterval saves by the clock between steps: with an interval
+// shorter than any step, after every step but the last (which the run's
+// end saves), each save logged; the saved run is resumable.
+func TestSaveInterval(t *testing.T) {
+	dir, data, init := fixture(t)
+	out := filepath.Join(dir, "timed.ckpt")
+	job := spagJob(data, init, out)
+	job.SaveInterval = time.Nanosecond
+	job.StopAfter = 3
+	var log bytes.Buffer
+	job.Log = &log
+	mustTrain(t, job)
+	for _, want := range []string{"train: saved step 1 of 20 to " + out, "train: saved step 2 of 20 to "} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "saved step 4") {
+		t.Errorf("saved past the stop:\n%s", log.String())
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/rl/train"
@@ -168,6 +169,12 @@ type Job struct {
 	// SaveEvery, when positive, also saves the checkpoint every that many
 	// steps.
 	SaveEvery int
+	// SaveInterval, when positive, also saves the checkpoint after the
+	// first step that ends that long after the last save (or the start),
+	// so that a killed run (kill -9, which leaves no time to save) loses
+	// at most about that much work: resuming Out continues from the last
+	// save. The native trainer logs each such save.
+	SaveInterval time.Duration
 	// Stop, when closed, ends the run between steps: the step in flight
 	// finishes and is saved (the first Ctrl-C of `spag train`). Cancelling
 	// ctx instead abandons the step in flight and saves the last finished
@@ -187,6 +194,13 @@ type Job struct {
 	Store *episodes.Store
 	// CodeVersion is recorded with the training in Store.
 	CodeVersion string
+	// TrainingID, when Store holds that training, is continued instead of
+	// recording a new one: a run resumed after a kill keeps one record,
+	// its steps past the last save written again. Recorded, when set, is
+	// called with the training's ID before the first step, so that the
+	// caller can keep it for that resume.
+	TrainingID string
+	Recorded   func(trainingID string) error
 	// Sinks receive every step's metrics too.
 	Sinks []train.MetricsSink
 }
