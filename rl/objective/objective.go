@@ -1,7 +1,8 @@
 // Package objective holds spag's training objectives as plain float64
 // functions of per-sample sequence scores: SFT with a KL penalty, the SPAG
-// offline policy objective, VAR reward-weighted SFT, and the APO
-// reward-model pairwise loss. Each returns the batch loss and its gradient
+// offline policy objective, the zero-sum objective with role-conditioned
+// advantages, VAR reward-weighted SFT, and the APO reward-model pairwise
+// loss. Each returns the batch loss and its gradient
 // with respect to the scores, so the model package can back-propagate it,
 // and each is checked against an independent PyTorch implementation
 // (testdata/torch_objectives.py) and by central differences.
@@ -23,6 +24,9 @@ type Sample struct {
 	Weight float64 // w_i
 	Reward float64 // R_i
 	Ref    float64 // r_i, the reference model's sequence score
+	// Old is l_i^old, the sequence score under the policy that played the
+	// sample (zero-sum objective only).
+	Old float64
 	// SFT marks imitation samples of the SPAG objective (the L_sft term);
 	// the others are game samples.
 	SFT bool
@@ -43,7 +47,7 @@ type Result struct {
 	// KL is the mean of l_i - r_i over the samples the objective regularises.
 	KL float64
 	// ClipFrac is the fraction of game samples whose ratio exp(l_i - r_i)
-	// lies outside [1-eps, 1+eps] (SPAG only).
+	// lies outside [1-eps, 1+eps] (SPAG and zero-sum only).
 	ClipFrac float64
 }
 
