@@ -65,25 +65,47 @@ type Options struct {
 // Write streams the samples of SPAG's reward rule over the episodes of pass
 // to w, then the SFT samples. pass must be a pass of games (see [FromStore]).
 func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options) (rl.RewardStats, error) {
-	var sw interface {
-		Write(*rl.Sample) error
-		Close() error
-	}
-	if o.Chat {
-		sw = rl.NewChatJSONLWriter(w)
-	} else {
-		sw = rl.NewSPAGTrainingWriter(w)
-	}
+	sw := newWriter(w, o.Chat)
 	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
 	if err != nil {
 		return st, err
 	}
-	for i := range o.SFT {
-		if err := sw.Write(&o.SFT[i]); err != nil {
-			return st, err
+	return st, finish(sw, o.SFT)
+}
+
+// WriteZeroSum is [Write] with the zero-sum rule instead of SPAG's
+// (rl.StreamZeroSumRewards; zs.Prompt is set here): each credited turn's
+// reward is its advantage. Of o it reads Chat and SFT only.
+func WriteZeroSum(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options, zs rl.ZeroSumOptions) (rl.ZeroSumStats, error) {
+	sw := newWriter(w, o.Chat)
+	zs.Prompt = games.Prompt
+	st, err := rl.StreamZeroSumRewards(pass, zs, sw.Write)
+	if err != nil {
+		return st, err
+	}
+	return st, finish(sw, o.SFT)
+}
+
+type sampleWriter interface {
+	Write(*rl.Sample) error
+	Close() error
+}
+
+func newWriter(w io.Writer, chat bool) sampleWriter {
+	if chat {
+		return rl.NewChatJSONLWriter(w)
+	}
+	return rl.NewSPAGTrainingWriter(w)
+}
+
+// finish appends the imitation samples and closes the writer.
+func finish(sw sampleWriter, sft []rl.Sample) error {
+	for i := range sft {
+		if err := sw.Write(&sft[i]); err != nil {
+			return err
 		}
 	}
-	return st, sw.Close()
+	return sw.Close()
 }
 
 // Games rebuilds the taboo game each episode was played with, so that
