@@ -10,6 +10,8 @@ import (
 
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -135,6 +137,17 @@ func TestCheck(t *testing.T) {
 		{"decay", func(c *iterate.Config) { c.Decay = 1.5 }, "decay must be in (0, 1] (got 1.5)"},
 		{"a loser penalty", func(c *iterate.Config) { c.LoserReward = -0.5 }, ""},
 		{"a loser prize", func(c *iterate.Config) { c.LoserReward = 0.5 }, "loser reward must be 0 or negative (got 0.5)"},
+		{"zero-sum", zeroSum(rl.CreditDecisive, 0.5), ""},
+		{"zero-sum without its settings", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveZeroSum }, "zero-sum rule's settings go with the zerosum objective"},
+		{"zero-sum settings for spag", func(c *iterate.Config) {
+			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &iterate.ZeroSumRule{Credit: rl.CreditAll}
+		}, "zero-sum rule's settings go with the zerosum objective"},
+		{"zero-sum credit", zeroSum("first", 0.5), `credit "first"`},
+		{"zero-sum decay", zeroSum(rl.CreditAll, 1), "baseline decay 1"},
+		{"zero-sum with a loser reward", func(c *iterate.Config) { zeroSum(rl.CreditAll, 0.5)(c); c.LoserReward = -1 }, "a loser reward is SPAG's rule"},
+		{"another objective", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveVAR }, `objective "var"`},
+		{"a population", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}} }, ""},
+		{"a population of nobody", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 0}} }, "opponents: "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := good
@@ -144,5 +157,13 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check() = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func zeroSum(credit string, decay float64) func(*iterate.Config) {
+	return func(c *iterate.Config) {
+		c.Train = train.DefaultConfig(train.ObjectiveZeroSum)
+		c.Train.Steps = 5
+		c.ZeroSum = &iterate.ZeroSumRule{Credit: credit, BaselineDecay: decay}
 	}
 }

@@ -81,7 +81,7 @@ func FormatBaseline(b map[string]float64) string {
 	sort.Strings(roles)
 	parts := make([]string, len(roles))
 	for i, r := range roles {
-		parts[i] = fmt.Sprintf("%s=%.17g", r, b[r])
+		parts[i] = r + "=" + strconv.FormatFloat(b[r], 'g', -1, 64)
 	}
 	return strings.Join(parts, ",")
 }

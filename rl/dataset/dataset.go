@@ -214,6 +214,44 @@ func FromStore(ctx context.Context, store *episodes.Store, runID string, j judge
 	}, nil
 }
 
+// RunLearner is a run whose episodes make training data and the role the
+// learning policy played in it ("" for both: self-play).
+type RunLearner struct {
+	RunID   string
+	Learner string
+}
+
+// FromRuns is [FromStore] over several runs in turn, each episode marked
+// with its run's learner (rl.Episode.Learner), so that the reward rules
+// take only the learning policy's turns.
+func FromRuns(ctx context.Context, store *episodes.Store, runs []RunLearner, j judge.Judge, games *Games) (func() iter.Seq2[*rl.Episode, error], error) {
+	passes := make([]func() iter.Seq2[*rl.Episode, error], len(runs))
+	for i, r := range runs {
+		if r.RunID == "" {
+			return nil, fmt.Errorf("run %d of %d has not been played", i+1, len(runs))
+		}
+		p, err := FromStore(ctx, store, r.RunID, j, games)
+		if err != nil {
+			return nil, err
+		}
+		passes[i] = p
+	}
+	return func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
+			for i, p := range passes {
+				for ep, err := range p() {
+					if ep != nil {
+						ep.Learner = runs[i].Learner
+					}
+					if !yield(ep, err) || err != nil {
+						return
+					}
+				}
+			}
+		}
+	}, nil
+}
+
 // FromSPAG judges the episodes of a SPAG episodes file and returns a pass
 // over them, as [FromStore] does over stored ones; source names the file in
 // the samples' provenance ("file:" + source). An episode without max_turns
