@@ -146,7 +146,9 @@ func TestCheck(t *testing.T) {
 		{"zero-sum decay", zeroSum(rl.CreditAll, 1), "baseline decay 1"},
 		{"zero-sum with a loser reward", func(c *iterate.Config) { zeroSum(rl.CreditAll, 0.5)(c); c.LoserReward = -1 }, "a loser reward is SPAG's rule"},
 		{"another objective", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveVAR }, `objective "var"`},
-		{"a population", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}} }, ""},
+		{"a population", func(c *iterate.Config) {
+			c.Population = iterate.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}}
+		}, ""},
 		{"a population of nobody", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 0}} }, "opponents: "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
