@@ -125,6 +125,18 @@ func TestIterateZeroSumWithAPopulation(t *testing.T) {
 		t.Errorf("%d samples, %d of them from games against opponents; want some of both", len(samples), opponentRuns)
 	}
 
+	// The report's role balance counts the zero-sum samples.
+	if r := spag(t, dir, "report", "--db", "it.db", "--out", "report.md"); r.code != 0 {
+		t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "| 2 | attacker |") {
+		t.Errorf("the report has no training samples of round 2:\n%s", page)
+	}
+
 	for _, tc := range []struct{ args []string }{
 		{[]string{"--opponents", "self=0.5,league=0.5"}},
 		{[]string{"--opponents", "self=-1"}},
