@@ -24,18 +24,8 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	}
 	read := func(args ...string) []item {
 		t.Helper()
-		r := spag(t, dir, append([]string{"rewards", "--db", "r.db"}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var items []item
-		if err := json.Unmarshal(data, &items); err != nil {
-			t.Fatal(err)
-		}
+		rewardsOut(t, dir, &items, append([]string{"--db", "r.db"}, args...)...)
 		return items
 	}
 	guesses := read("--role", "defender", "--last", "--out", "guesses.json")
@@ -105,18 +95,8 @@ func TestRewardsZeroSum(t *testing.T) {
 	}
 	read := func(args ...string) ([]item, string) {
 		t.Helper()
-		r := spag(t, dir, append([]string{"rewards", "--db", "z.db", "--zero-sum"}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var items []item
-		if err := json.Unmarshal(data, &items); err != nil {
-			t.Fatal(err)
-		}
+		r := rewardsOut(t, dir, &items, append([]string{"--db", "z.db", "--zero-sum"}, args...)...)
 		return items, r.stderr
 	}
 	sums := func(items []item) map[string]float64 {
@@ -181,4 +161,22 @@ func TestRewardsZeroSum(t *testing.T) {
 			t.Fatalf("%v wrote bad.json", tc.args)
 		}
 	}
+}
+
+// rewardsOut runs spag rewards in dir with args, the last of which is the
+// output file, and reads that file's items into items.
+func rewardsOut(t *testing.T, dir string, items any, args ...string) result {
+	t.Helper()
+	r := spag(t, dir, append([]string{"rewards"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, items); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

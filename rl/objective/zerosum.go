@@ -44,32 +44,12 @@ func ZeroSum(l []float64, s []Sample, p ZeroSumParams) (Result, error) {
 	if err := check(l, s); err != nil {
 		return Result{}, err
 	}
-	var nGame, nSFT float64
-	for _, x := range s {
-		if x.SFT {
-			nSFT++
-		} else {
-			nGame++
-		}
-	}
-	res := Result{Grad: make([]float64, len(l)), Terms: make([]float64, len(l))}
-	var clipped float64
 	lo, hi := 1-p.Eps, 1+p.Eps
-	for i, li := range l {
-		w := s[i].Weight
-		if s[i].SFT {
-			res.Terms[i] = p.Alpha * w * -li / nSFT
-			res.Loss += res.Terms[i]
-			res.Grad[i] = -p.Alpha * w / nSFT
-			continue
-		}
+	return mixed(l, s, p.Alpha, func(i int) (term, grad, kl float64, clipped bool) {
 		adv := s[i].Reward
-		ratio := math.Exp(li - s[i].Old)
+		ratio := math.Exp(l[i] - s[i].Old)
 		clip := math.Min(math.Max(ratio, lo), hi)
 		inside := ratio >= lo && ratio <= hi
-		if !inside {
-			clipped++
-		}
 		obj, dobj := adv*ratio, adv*ratio
 		if c := adv * clip; c < obj {
 			obj, dobj = c, 0
@@ -77,16 +57,8 @@ func ZeroSum(l []float64, s []Sample, p ZeroSumParams) (Result, error) {
 				dobj = adv * ratio
 			}
 		}
-		d := s[i].Ref - li
+		d := s[i].Ref - l[i]
 		e := math.Exp(d)
-		kl := e - d - 1
-		res.Terms[i] = (w*-obj + p.Beta*kl) / nGame
-		res.Loss += res.Terms[i]
-		res.Grad[i] = (w*-dobj + p.Beta*(1-e)) / nGame
-		res.KL += -d / nGame
-	}
-	if nGame > 0 {
-		res.ClipFrac = clipped / nGame
-	}
-	return res, nil
+		return s[i].Weight*-obj + p.Beta*(e-d-1), s[i].Weight*-dobj + p.Beta*(1-e), -d, !inside
+	}), nil
 }

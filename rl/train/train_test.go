@@ -105,16 +105,7 @@ func TestSFTLearns(t *testing.T) {
 // rewarded ones.
 func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 	ctx := context.Background()
-	var ex []Example
-	for i, w := range words {
-		good, bad := w+" "+w, w+" no"
-		if i%2 == 1 {
-			good, bad = bad, good
-		}
-		ex = append(ex,
-			Example{Query: "say " + w + ":", Target: good, Reward: 1, Weight: 1},
-			Example{Query: "say " + w + ":", Target: bad, Reward: -1, Weight: 1})
-	}
+	ex := wonAndLost()
 	cfg := testConfig(ObjectiveSPAG, 12)
 	cfg.LR = 3e-3
 	cfg.BatchSize = 12
@@ -123,6 +114,18 @@ func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
+	before := make([]float64, len(ex))
+	for i := range ex {
+		before[i] = tr.samples[i].Ref
+	}
+	trainMoves(t, tr, ex, before)
+}
+
+// trainMoves runs tr to its end and checks that every example's score
+// rose from before when its reward is positive and fell when negative.
+func trainMoves(t *testing.T, tr *Trainer, ex []Example, before []float64) {
+	t.Helper()
+	ctx := context.Background()
 	if err := tr.Run(ctx, nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -131,9 +134,9 @@ func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range ex {
-		delta := after[i] - tr.samples[i].Ref
+		delta := after[i] - before[i]
 		if e.Reward > 0 && delta <= 0 || e.Reward < 0 && delta >= 0 {
-			t.Errorf("example %d (reward %v): l - r = %.4f", i, e.Reward, delta)
+			t.Errorf("example %d (reward %v): score moved by %.4f", i, e.Reward, delta)
 		}
 	}
 }
@@ -387,9 +390,9 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// zeroSumData is a won and a lost answer per word, as the zero-sum rule's
-// advantages: +1 for the win, -1 for the loss.
-func zeroSumData() []Example {
+// wonAndLost is a won and a lost answer per word, rewards (or the zero-sum
+// rule's advantages) +1 and -1.
+func wonAndLost() []Example {
 	var ex []Example
 	for i, w := range words {
 		good, bad := w+" "+w, w+" no"
@@ -409,7 +412,7 @@ func zeroSumData() []Example {
 // KL penalty: it would pull towards that unrelated reference).
 func TestZeroSumTrainsAgainstThePolicyThatPlayed(t *testing.T) {
 	ctx := context.Background()
-	ex := zeroSumData()
+	ex := wonAndLost()
 	cfg := testConfig(ObjectiveZeroSum, 12)
 	cfg.LR, cfg.BatchSize, cfg.ZeroSum.Beta = 3e-3, 12, 0
 	init := initCheckpoint(t, ex)
@@ -431,19 +434,7 @@ func TestZeroSumTrainsAgainstThePolicyThatPlayed(t *testing.T) {
 			t.Fatalf("example %d: old %v, want the starting score %v (reference %v)", i, s.Old, before[i], s.Ref)
 		}
 	}
-	if err := tr.Run(ctx, nil, 0, nil); err != nil {
-		t.Fatal(err)
-	}
-	after, err := tr.Scores(ctx, tr.Params(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, e := range ex {
-		delta := after[i] - before[i]
-		if e.Reward > 0 && delta <= 0 || e.Reward < 0 && delta >= 0 {
-			t.Errorf("example %d (advantage %v): l - l_old = %.4f", i, e.Reward, delta)
-		}
-	}
+	trainMoves(t, tr, ex, before)
 }
 
 // TestZeroSumResumeIsExact: a zerosum run resumed from its checkpoint
@@ -451,7 +442,7 @@ func TestZeroSumTrainsAgainstThePolicyThatPlayed(t *testing.T) {
 // with its own moved weights: 2 + 2 steps equal 4 straight ones.
 func TestZeroSumResumeIsExact(t *testing.T) {
 	ctx := context.Background()
-	ex := zeroSumData()
+	ex := wonAndLost()
 	cfg := testConfig(ObjectiveZeroSum, 4)
 	cfg.LR, cfg.BatchSize = 3e-2, 12
 	init := initCheckpoint(t, ex)
