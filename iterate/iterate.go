@@ -1,7 +1,9 @@
 // Package iterate runs SPAG's loop as rounds of library calls: each round
-// (1) the current policy plays itself on the training words, (2) SPAG's
-// reward rule turns the winners' turns into training data, (3) a trainer
-// trains the policy with the SPAG objective against the frozen reference,
+// (1) the current policy plays itself (or opponents drawn from a
+// population, [PlanRound]) on the training words, (2) SPAG's reward rule
+// turns the winners' turns into training data (or the zero-sum rule every
+// learning turn), (3) a trainer trains the policy with the SPAG objective
+// (or zerosum) against the frozen reference,
 // (4) the arena measures the new policy against the reference and against
 // fixed opponents in both roles on held-out words, and (5) the plots of
 // every round so far are written. Each round's stage and what its stages
