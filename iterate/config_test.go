@@ -12,6 +12,7 @@ import (
 
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -177,6 +178,19 @@ func TestCheck(t *testing.T) {
 		{"a negative imitation weight", func(c *iterate.Config) { c.Train.SPAG.Alpha = -0.5 }, "sft-coeff", "must be 0 or more (got -0.5)"},
 		{"no batch", func(c *iterate.Config) { c.Train.BatchSize = 0 }, "batch-size", "must be at least 1 (got 0)"},
 		{"negative steps beside epochs", func(c *iterate.Config) { c.Train.Steps, c.Epochs = -2, 1 }, "steps", "must be at least 1 (got -2)"},
+		{"zero-sum", zeroSum(rl.CreditDecisive, 0.5), "", ""},
+		{"zero-sum without its settings", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveZeroSum }, "", "zero-sum rule's settings go with the zerosum objective"},
+		{"zero-sum settings for spag", func(c *iterate.Config) {
+			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &iterate.ZeroSumRule{Credit: rl.CreditAll}
+		}, "", "zero-sum rule's settings go with the zerosum objective"},
+		{"zero-sum credit", zeroSum("first", 0.5), "", `credit "first"`},
+		{"zero-sum decay", zeroSum(rl.CreditAll, 1), "", "baseline decay 1"},
+		{"zero-sum with a loser reward", func(c *iterate.Config) { zeroSum(rl.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
+		{"another objective", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveVAR }, "objective", `"var"`},
+		{"a population", func(c *iterate.Config) {
+			c.Population = iterate.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}}
+		}, "", ""},
+		{"a population of nobody", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 0}} }, "opponents", "the weights sum to 0"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := good
@@ -190,5 +204,13 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check() = %v (%#v), want a setting error for %q", err, se, tt.setting)
 			}
 		})
+	}
+}
+
+func zeroSum(credit string, decay float64) func(*iterate.Config) {
+	return func(c *iterate.Config) {
+		c.Train = train.DefaultConfig(train.ObjectiveZeroSum)
+		c.Train.Steps = 5
+		c.ZeroSum = &iterate.ZeroSumRule{Credit: credit, BaselineDecay: decay}
 	}
 }

@@ -1,7 +1,9 @@
 // Package iterate runs SPAG's loop as rounds of library calls: each round
-// (1) the current policy plays itself on the training words, (2) SPAG's
-// reward rule turns the winners' turns into training data, (3) a trainer
-// trains the policy with the SPAG objective against the frozen reference,
+// (1) the current policy plays itself (or opponents drawn from a
+// population, [PlanRound]) on the training words, (2) SPAG's reward rule
+// turns the winners' turns into training data (or the zero-sum rule every
+// learning turn), (3) a trainer trains the policy with the SPAG objective
+// (or zerosum) against the frozen reference,
 // (4) the arena measures the new policy against the reference and against
 // fixed opponents in both roles on held-out words, and (5) the plots of
 // every round so far are written. Each round's stage and what its stages
@@ -20,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -99,6 +102,26 @@ type Config struct {
 	// move with this reward (rl.RewardOptions.LoserReward); 0 is SPAG's
 	// rule.
 	LoserReward float64 `json:"loser_reward,omitempty"`
+	// ZeroSum, set exactly when Train.Objective is zerosum, makes each
+	// round's data with the zero-sum rule instead of SPAG's.
+	ZeroSum *ZeroSumRule `json:"zerosum,omitempty"`
+	// Population is the mixture each round's self-play draws its games'
+	// opponents from (see PlanRound); nil is self-play alone, one run a
+	// round, as before populations existed.
+	Population Mixture `json:"population,omitempty"`
+	// NotHeldOut are the evaluation opponents that also play in training
+	// (built-in players in the population): their results do not measure
+	// the policy against an opponent it never met. Start fills it in.
+	NotHeldOut []string `json:"not_held_out,omitempty"`
+}
+
+// ZeroSumRule are the zero-sum rule's settings (rl.ZeroSumOptions): which
+// turns get the advantage and the running mean's decay. The running mean
+// itself goes from round to round in the rounds' records
+// (RoundState.ZeroSum.Baseline).
+type ZeroSumRule struct {
+	Credit        string  `json:"credit"`
+	BaselineDecay float64 `json:"baseline_decay"`
 }
 
 // Check reports a configuration that cannot run, naming the setting, and
@@ -127,8 +150,38 @@ func (c *Config) Check() error {
 		return bad("decay", "must be in (0, 1] (got %v)", c.Decay)
 	case !(c.LoserReward <= 0):
 		return bad("loser-reward", "must be 0 or negative (got %v)", c.LoserReward)
+	case c.Train.Objective != "" && c.Train.Objective != train.ObjectiveSPAG && c.Train.Objective != train.ObjectiveZeroSum:
+		return bad("objective", "%q: a loop trains with spag or zerosum", c.Train.Objective)
+	case (c.Train.Objective == train.ObjectiveZeroSum) != (c.ZeroSum != nil):
+		return errors.New("the zero-sum rule's settings go with the zerosum objective, and only with it")
+	case c.ZeroSum != nil && c.LoserReward != 0:
+		return bad("loser-reward", "is SPAG's rule; the zero-sum rule already rewards every loss")
+	}
+	if c.ZeroSum != nil {
+		if err := rl.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
+			return err
+		}
+	}
+	if c.Population != nil {
+		if _, err := ParseMixture(c.Population.String()); err != nil {
+			return bad("opponents", "%v", err)
+		}
 	}
 	return loopkit.CheckTraining(c.Train, "")
+}
+
+// InTraining lists the evaluation opponents that the population plays in
+// training: the built-in ones, when it draws builtin.
+func (c *Config) InTraining() []string {
+	var out []string
+	if c.Population.Has(OpponentBuiltin) {
+		for _, o := range c.Opponents {
+			if o == "builtin" || strings.HasPrefix(o, "builtin:") {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 // Prepare completes a new loop's configuration after [Config.Check]: Init,
@@ -253,9 +306,16 @@ type RoundState struct {
 	// PolicyCheckpoint is its checkpoint.
 	PolicyCheckpoint string `json:"policy_checkpoint"`
 	SelfplayRun      string `json:"selfplay_run,omitempty"`
-	// Data is the round's training data; Rewards its counts.
-	Data    string          `json:"data,omitempty"`
-	Rewards *rl.RewardStats `json:"rewards,omitempty"`
+	// Plan is the round's self-play runs when the loop draws opponents
+	// from a population, SelfplayRuns their runs by PlannedRun.Key.
+	Plan         []PlannedRun      `json:"plan,omitempty"`
+	SelfplayRuns map[string]string `json:"selfplay_runs,omitempty"`
+	// Data is the round's training data; Rewards its counts (SPAG's
+	// rule) or ZeroSum (the zero-sum rule, with the running mean after
+	// this round).
+	Data    string           `json:"data,omitempty"`
+	Rewards *rl.RewardStats  `json:"rewards,omitempty"`
+	ZeroSum *rl.ZeroSumStats `json:"zerosum,omitempty"`
 	// Checkpoint is the trained policy; TrainingID its training record.
 	Checkpoint string `json:"checkpoint,omitempty"`
 	TrainingID string `json:"training_id,omitempty"`
@@ -292,6 +352,7 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if cfg.Init == "" || cfg.InitSpec == "" {
 		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
 	}
+	cfg.NotHeldOut = cfg.InTraining()
 	store, err := env.Session.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -436,6 +497,10 @@ func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) erro
 }
 
 func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) error {
+	seed := roundSeed(l.Config.Seed, r.Round)
+	if l.Config.Population != nil {
+		return l.populationSelfplay(ctx, r, st, seed)
+	}
 	var run *episodes.Run
 	var err error
 	if st.SelfplayRun != "" {
@@ -443,7 +508,6 @@ func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) 
 			return err
 		}
 	}
-	seed := roundSeed(l.Config.Seed, r.Round)
 	plan, err := l.env.Plan(st.Policy, st.Policy, l.Config.TrainWords, l.Config.Games, seed, run)
 	if err != nil {
 		return fmt.Errorf("round %d self-play: %w", r.Round, err)
@@ -460,6 +524,76 @@ func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) 
 	}, l.env.Options, fmt.Sprintf("round %d self-play", r.Round))
 }
 
+// populationSelfplay plays the round's runs against the opponents drawn
+// from the population: the plan is made once and recorded, each run's ID
+// is recorded as it begins, so a resumed round plays the same runs.
+func (l *Loop) populationSelfplay(ctx context.Context, r *episodes.Round, st *RoundState, seed uint64) error {
+	if st.Plan == nil {
+		past, err := l.pastPolicies(ctx, r.Round)
+		if err != nil {
+			return err
+		}
+		init, _ := l.initialPolicy()
+		st.Plan = PlanRound(l.Config.Population, l.Config.Games, seed, st.Policy, init, past)
+		st.SelfplayRuns = map[string]string{}
+		if err := l.save(ctx, r, st); err != nil {
+			return err
+		}
+	}
+	for k, p := range st.Plan {
+		var run *episodes.Run
+		if id := st.SelfplayRuns[p.Key]; id != "" {
+			var err error
+			if run, err = l.store.Run(ctx, id); err != nil {
+				return err
+			}
+		}
+		plan, err := l.env.Plan(p.Attacker, p.Defender, l.Config.TrainWords, p.Games, selfplay.EpisodeSeed(seed, 2_000_000+k), run)
+		if err != nil {
+			return fmt.Errorf("round %d self-play against %s: %w", r.Round, p.Key, err)
+		}
+		err = loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
+			if st.SelfplayRuns[p.Key] == "" {
+				st.SelfplayRuns[p.Key] = run.ID
+				if err := l.save(ctx, r, st); err != nil {
+					return err
+				}
+			}
+			l.logf("round %d: self-play %s: %s against %s, run %s, %d games to play", r.Round, p.Key, p.Attacker, p.Defender, run.ID, pending)
+			return nil
+		}, l.env.Options, fmt.Sprintf("round %d self-play against %s", r.Round, p.Key))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pastPolicies are the specs of the policies of rounds 2..n-1 (the
+// checkpoints rounds 1..n-2 trained): the earlier policies other than the
+// initial one and round n's own.
+func (l *Loop) pastPolicies(ctx context.Context, n int) ([]string, error) {
+	rounds, err := l.store.Rounds(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var past []string
+	for _, r := range rounds {
+		if r.Round > n-2 {
+			continue
+		}
+		st, err := roundState(r)
+		if err != nil {
+			return nil, fmt.Errorf("loop %s: %w", l.ID, err)
+		}
+		if st.Checkpoint == "" {
+			return nil, fmt.Errorf("loop %s: round %d has no trained policy for round %d's population", l.ID, r.Round, n)
+		}
+		past = append(past, "native:"+st.Checkpoint)
+	}
+	return past, nil
+}
+
 func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) error {
 	var sft []rl.Sample
 	if l.Config.SFT != "" {
@@ -474,11 +608,21 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 		}
 	}
 	games := dataset.NewGames(l.env.Judge, "", nil)
-	pass, err := dataset.FromStore(ctx, l.store, st.SelfplayRun, l.env.Judge, games)
+	runs := []dataset.RunLearner{{RunID: st.SelfplayRun}}
+	if st.Plan != nil {
+		runs = runs[:0]
+		for _, p := range st.Plan {
+			runs = append(runs, dataset.RunLearner{RunID: st.SelfplayRuns[p.Key], Learner: p.Learner})
+		}
+	}
+	pass, err := dataset.FromRuns(ctx, l.store, runs, l.env.Judge, games)
 	if err != nil {
 		return err
 	}
 	path := filepath.Join(l.dir(r.Round), "train.json")
+	if l.Config.ZeroSum != nil {
+		return l.zeroSumRewards(ctx, r, st, pass, games, sft, path)
+	}
 	var stats rl.RewardStats
 	err = atomicfile.Write(path, func(w io.Writer) error {
 		var err error
@@ -494,6 +638,46 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 			r.Round, ErrNothingToTrain, st.Policy, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, st.SelfplayRun)
 	}
 	st.Data, st.Rewards = path, &stats
+	return nil
+}
+
+// zeroSumRewards writes the round's data with the zero-sum rule, its
+// running mean starting from the previous round's.
+func (l *Loop) zeroSumRewards(ctx context.Context, r *episodes.Round, st *RoundState, pass func() iter.Seq2[*rl.Episode, error], games *dataset.Games, sft []rl.Sample, path string) error {
+	var prev map[string]float64
+	if r.Round > 1 {
+		rounds, err := l.store.Rounds(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		for _, pr := range rounds {
+			if pr.Round != r.Round-1 {
+				continue
+			}
+			ps, err := roundState(pr)
+			if err != nil {
+				return fmt.Errorf("loop %s: %w", l.ID, err)
+			}
+			if ps.ZeroSum != nil {
+				prev = ps.ZeroSum.Baseline
+			}
+		}
+	}
+	var stats rl.ZeroSumStats
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		var err error
+		stats, err = dataset.WriteZeroSum(w, pass, games, dataset.Options{SFT: sft},
+			rl.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("round %d rewards: %w", r.Round, err)
+	}
+	l.logf("round %d: %s", r.Round, stats.Summary(len(sft)))
+	if stats.Samples == 0 {
+		return fmt.Errorf("round %d: %w: self-play of %s gave %d games and no turn of the learning policy", r.Round, ErrNothingToTrain, st.Policy, stats.Episodes)
+	}
+	st.Data, st.ZeroSum = path, &stats
 	return nil
 }
 

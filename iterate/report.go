@@ -75,10 +75,19 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 			if err != nil {
 				return err
 			}
-			if st.Rewards != nil {
+			attacker, defender, ok := 0, 0, true
+			switch {
+			case st.Rewards != nil:
+				attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
+			case st.ZeroSum != nil:
+				attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
+			default:
+				ok = false
+			}
+			if ok {
 				rep.Samples = append(rep.Samples,
-					eval.SampleCount{Round: r.Round, Role: "attacker", Samples: st.Rewards.AttackerSamples},
-					eval.SampleCount{Round: r.Round, Role: "defender", Samples: st.Rewards.DefenderSamples})
+					eval.SampleCount{Round: r.Round, Role: "attacker", Samples: attacker},
+					eval.SampleCount{Round: r.Round, Role: "defender", Samples: defender})
 			}
 		}
 		if len(results) > 0 {

@@ -49,6 +49,11 @@ type Episode struct {
 	Outcome string
 	// DecidedAt is the 1-based number of the utterance that decided it.
 	DecidedAt int
+	// Learner, when set ("attacker" or "defender"), is the only role the
+	// learning policy played: the other was an opponent from the
+	// population, whose turns are no training samples. Empty: self-play,
+	// both roles learn.
+	Learner string
 	Provenance
 }
 
@@ -134,6 +139,10 @@ type RewardStats struct {
 	// LoserSamples counts the samples of RewardOptions.LoserReward (part of
 	// Samples and of their role's count).
 	LoserSamples int
+	// OpponentWins counts the games won by an opponent from the population
+	// (the winner's role is not the episode's Learner): they give no
+	// winner's samples and are not in A or D.
+	OpponentWins int
 }
 
 // Summary is the stats in a line, as spag rewards and spag iterate print
@@ -142,6 +151,9 @@ func (s RewardStats) Summary(sft int) string {
 	losers := ""
 	if s.LoserSamples > 0 {
 		losers = fmt.Sprintf(", %d of them losers'", s.LoserSamples)
+	}
+	if s.OpponentWins > 0 {
+		losers += fmt.Sprintf("; %d games won by opponents", s.OpponentWins)
 	}
 	return fmt.Sprintf("%d episodes: %d attacker wins, %d defender wins, %d dropped (ties, rule breaks); %d samples (%d attacker, %d defender, %d supervised%s; weights attacker %.3f, defender %.3f)",
 		s.Episodes, s.AttackerWins, s.DefenderWins, s.Dropped, s.Samples+sft, s.AttackerSamples, s.DefenderSamples, sft, losers, s.AttackerWeight, s.DefenderWeight)
@@ -265,6 +277,11 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		if winner == judge.Attacker {
 			weight = stats.AttackerWeight
 		}
+		if !learns(ep, speaker) {
+			// An opponent's turns (or, for WonBy's imitation, turns the
+			// learner did not play) are not the learning policy's.
+			speaker = ""
+		}
 		own = own[:0]
 		for n := 1; n <= ep.DecidedAt; n++ {
 			if ep.History[n-1].Role != speaker {
@@ -289,7 +306,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		if opt.Last && len(own) > 0 {
 			own = own[len(own)-1:]
 		}
-		if loser := otherRole(winner); opt.LoserReward != 0 && !supervised && (opt.Role == "" || opt.Role == loser) {
+		if loser := otherRole(winner); opt.LoserReward != 0 && !supervised && (opt.Role == "" || opt.Role == loser) && learns(ep, loser) {
 			if n := lastUtteranceOf(ep, loser); n > 0 {
 				s, err := sampleOf(ep, n, i-1, opt.Prompt)
 				if err != nil {
@@ -313,7 +330,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		}
 	}
 	second.Episodes = i
-	if second.Episodes != stats.Episodes || second.AttackerWins != stats.AttackerWins || second.DefenderWins != stats.DefenderWins {
+	if second.Episodes != stats.Episodes || second.AttackerWins != stats.AttackerWins || second.DefenderWins != stats.DefenderWins || second.OpponentWins != stats.OpponentWins {
 		return stats, fmt.Errorf("%w: %d episodes (%d attacker, %d defender wins), then %d (%d, %d)", ErrChangedInput,
 			stats.Episodes, stats.AttackerWins, stats.DefenderWins, second.Episodes, second.AttackerWins, second.DefenderWins)
 	}
@@ -357,10 +374,8 @@ func tally(stats *RewardStats, i int, ep *Episode) (string, error) {
 	switch judge.Outcome(ep.Outcome) {
 	case judge.AttackerWins:
 		winner = judge.Attacker
-		stats.AttackerWins++
 	case judge.DefenderWins:
 		winner = judge.Defender
-		stats.DefenderWins++
 	case judge.AttackerBrokeRules, judge.Tie:
 		stats.Dropped++
 		return "", nil
@@ -372,6 +387,14 @@ func tally(stats *RewardStats, i int, ep *Episode) (string, error) {
 	}
 	if ep.DecidedAt < 1 || ep.DecidedAt > len(ep.History) {
 		return "", fmt.Errorf("spag rewards: episode %d: decided at utterance %d, but its history has %d", i, ep.DecidedAt, len(ep.History))
+	}
+	switch {
+	case !learns(ep, winner):
+		stats.OpponentWins++
+	case winner == judge.Attacker:
+		stats.AttackerWins++
+	default:
+		stats.DefenderWins++
 	}
 	return winner, nil
 }

@@ -44,8 +44,9 @@ import (
 //
 // Not run here, by these markers alone: README synopses (a line with
 // " [", optional parts such as [--run ID]); lines that need a terminal
-// (spag play, spag watch, --tui), which tui_e2e_test.go runs in tmux; and
-// spag arena --resume with the three run IDs of an earlier arena.
+// (spag play, spag watch, --tui), which tui_e2e_test.go runs in tmux;
+// lines naming remote hosts (http://gpu1:8000/v1); and spag arena
+// --resume with the three run IDs of an earlier arena.
 // Lines that need a model server (ollama:, openai:, --ollama,
 // --ollama-model) run against the real Ollama test server, with its tiny
 // model in place of the named ones and --option max_tokens=8.
@@ -149,6 +150,20 @@ func stripComment(line string) string {
 	return strings.TrimSpace(line)
 }
 
+// urlHost finds the host of each URL in a line.
+var urlHost = regexp.MustCompile(`https?://([^/:,\s"]+)`)
+
+// remoteHost reports whether line names a server other than this machine
+// (a docs page's cluster of gpu1, gpu2, ...); the test server is local.
+func remoteHost(line string) bool {
+	for _, m := range urlHost.FindAllStringSubmatch(line, -1) {
+		if m[1] != "127.0.0.1" && m[1] != "localhost" {
+			return true
+		}
+	}
+	return false
+}
+
 // skipReason says why a line is not run here, by the markers of the
 // comment above; "" runs it.
 func skipReason(line string) string {
@@ -157,6 +172,8 @@ func skipReason(line string) string {
 		return "a synopsis, not an example"
 	case strings.HasPrefix(line, "spag play"), strings.HasPrefix(line, "spag watch"), strings.Contains(line, "--tui"):
 		return "needs a terminal (tui_e2e_test.go runs it in tmux)"
+	case remoteHost(line):
+		return "names the hosts of a cluster, which this machine cannot reach"
 	case arenaResume.MatchString(line):
 		return "resumes the three runs of an earlier arena by their IDs (arena's own tests resume one)"
 	}

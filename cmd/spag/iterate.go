@@ -28,7 +28,12 @@ import (
 
 type iterateFlags struct {
 	runFlags
-	cfg       iterate.Config
+	cfg iterate.Config
+	// objective, zeroSum and opponents are read into cfg by
+	// objectiveFlags.
+	objective string
+	zeroSum   iterate.ZeroSumRule
+	opponents string
 	maxTurns  int
 	judgeName string
 	game      string
@@ -44,11 +49,17 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 		Long: `iterate runs SPAG's loop. Each round:
   1. the current policy plays itself on the training words (--words,
      default the built-in list's training side, builtin:train);
+     --opponents draws each game's opponent from a population instead,
+     e.g. self=0.5,past=0.3,ref=0.2 (the current policy, earlier rounds'
+     policies, the initial model; builtin too), one run per opponent and
+     learner role, and only the learning policy's turns become data;
   2. SPAG's reward rule turns the winners' turns into training data
      (--sft adds imitation samples to every round, as SPAG mixes them in);
+     --objective zerosum uses zero-sum rewards with per-role running-mean
+     baselines instead (--credit, --baseline-decay; docs/objectives.md);
   3. the trainer (--trainer native, or exec:CMD: see docs/trainer.md)
-     trains the policy with the SPAG objective against the frozen
-     reference (--ref, default --init: the imitation model);
+     trains the policy with the SPAG objective (or zerosum) against the
+     frozen reference (--ref, default --init: the imitation model);
   4. the arena measures the new policy against the reference and each
      --opponent in both roles on the held-out words (--eval-words, default
      builtin:heldout; no word may be in both lists), with 95% intervals;
@@ -95,11 +106,15 @@ a scalar head) and resumes like the Taboo loop.`,
 	fl.Float64Var(&f.cfg.Epochs, "epochs", 0, "passes over each round's data (or --steps)")
 	fl.Float64Var(&f.cfg.Train.LR, "lr", f.cfg.Train.LR, "peak learning rate")
 	fl.IntVar(&f.cfg.Train.BatchSize, "batch-size", f.cfg.Train.BatchSize, "samples per optimizer step")
-	fl.Float64Var(&f.cfg.Train.SPAG.Beta, "beta", f.cfg.Train.SPAG.Beta, "KL coefficient of SPAG's objective against the reference")
+	fl.Float64Var(&f.cfg.Train.SPAG.Beta, "beta", f.cfg.Train.SPAG.Beta, "KL coefficient against the reference (zerosum: 0.1 unless given)")
 	fl.Float64Var(&f.cfg.Train.SPAG.Eps, "clip-range", f.cfg.Train.SPAG.Eps, "ratio clip range eps of SPAG's objective")
 	fl.Float64Var(&f.cfg.Train.SPAG.Alpha, "sft-coeff", f.cfg.Train.SPAG.Alpha, "weight of the imitation term of the --sft samples")
 	fl.Float64Var(&f.cfg.Decay, "decay", rl.DefaultDecay, "SPAG's reward decay")
 	fl.Float64Var(&f.cfg.LoserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, also trained on; 0: SPAG's rule, winners only")
+	fl.StringVar(&f.objective, "objective", train.ObjectiveSPAG, "training objective: spag (SPAG's rule and objective) or zerosum (zero-sum rewards, role baselines, KL penalty)")
+	fl.StringVar(&f.zeroSum.Credit, "credit", rl.CreditAll, "zerosum: turns that get the advantage, all (every turn of the role) or decisive")
+	fl.Float64Var(&f.zeroSum.BaselineDecay, "baseline-decay", rl.DefaultBaselineDecay, "zerosum: decay alpha of the per-role running mean, from round to round")
+	fl.StringVar(&f.opponents, "opponents", "", "self-play's population, NAME=WEIGHT,... of self, past, ref, builtin (default: self-play only)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
 	f.register(fl, "seed of the loop: each round's words, games and training order derive from it")
@@ -203,6 +218,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if f.maxTurns < 1 {
 			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
 		}
+		f.cfg.Seed = f.seed
+		if err := f.objectiveFlags(cmd); err != nil {
+			return err
+		}
 		if err := f.cfg.Check(); err != nil {
 			return loopUsage(err)
 		}
@@ -261,6 +280,42 @@ func loopUsage(err error) error {
 		return cliError(err)
 	}
 	return usagef("iterate: %v", err)
+}
+
+// objectiveFlags reads --objective, the zero-sum rule's flags and
+// --opponents into the loop's configuration.
+func (f *iterateFlags) objectiveFlags(cmd *cobra.Command) error {
+	switch f.objective {
+	case train.ObjectiveSPAG:
+		for _, name := range []string{"credit", "baseline-decay"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s applies to --objective zerosum only", name)
+			}
+		}
+	case train.ObjectiveZeroSum:
+		for _, name := range []string{"decay", "loser-reward"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s is a setting of SPAG's rule, not of --objective zerosum", name)
+			}
+		}
+		if err := rl.CheckZeroSum(f.zeroSum.Credit, f.zeroSum.BaselineDecay); err != nil {
+			return usagef("--objective zerosum: %v (--credit, --baseline-decay)", err)
+		}
+		f.cfg.Train.Objective = train.ObjectiveZeroSum
+		f.cfg.Train.ZeroSum = zeroSumParams(cmd.Flags(), f.cfg.Train.SPAG, f.cfg.Train.SPAG.Beta)
+		rule := f.zeroSum
+		f.cfg.ZeroSum = &rule
+	default:
+		return usagef("--objective %q: a loop trains with spag or zerosum", f.objective)
+	}
+	if f.opponents != "" {
+		m, err := iterate.ParseMixture(f.opponents)
+		if err != nil {
+			return usagef("--opponents: %v", err)
+		}
+		f.cfg.Population = m
+	}
+	return nil
 }
 
 // loopEnded turns how loop id's Run ended (runErr) into the command's

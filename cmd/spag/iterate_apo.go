@@ -29,7 +29,8 @@ type apoIterateFlags struct {
 // the other refuses.
 var (
 	tabooOnlyFlags = []string{"games", "eval-games", "init", "ref", "sft", "words", "eval-words", "opponent", "steps", "epochs",
-		"lr", "batch-size", "beta", "clip-range", "sft-coeff", "decay", "loser-reward", "max-turns", "judge", "trainer"}
+		"lr", "batch-size", "beta", "clip-range", "sft-coeff", "decay", "loser-reward", "max-turns", "judge", "trainer",
+		"objective", "credit", "baseline-decay", "opponents"}
 	apoOnlyFlags = []string{"generator", "reward-model", "prompts", "eval-prompts", "preferences", "heldout-preferences",
 		"queries", "samples", "eval-queries", "rm-steps", "gen-steps", "rm-lr", "gen-lr", "rm-batch-size", "gen-batch-size", "apo-mu"}
 )

@@ -174,6 +174,13 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM runs WHERE json_extract(config, '$.max_turns') IS NOT 3`).Scan(&others); err != nil || others != 0 {
 		t.Errorf("%d runs were not played with the loop's --max-turns 3 (%v)", others, err)
 	}
+	// --seed 3 is the loop's seed (it was once dropped: every loop ran
+	// with seed 0), and round 1's self-play plays from a seed derived
+	// from it.
+	var seed int
+	if err := db.QueryRow(`SELECT json_extract(config, '$.seed') FROM loops`).Scan(&seed); err != nil || seed != 3 {
+		t.Errorf("the loop records seed %d (%v); want --seed 3", seed, err)
+	}
 	var stages string
 	if err := db.QueryRow(`SELECT group_concat(stage) FROM (SELECT stage FROM loop_rounds ORDER BY round)`).Scan(&stages); err != nil || stages != "done,done" {
 		t.Fatalf("round stages %q, %v; want done,done", stages, err)

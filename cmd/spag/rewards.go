@@ -24,6 +24,12 @@ type rewardsFlags struct {
 	last                                              bool
 	wonBy                                             string
 	decay, loserReward                                float64
+	// zeroSum, credit, baselineDecay and baseline select the zero-sum rule
+	// (rl.StreamZeroSumRewards) instead of SPAG's.
+	zeroSum       bool
+	credit        string
+	baselineDecay float64
+	baseline      string
 }
 
 func newRewardsCmd() *cobra.Command {
@@ -56,12 +62,22 @@ the defender to the word, a dictionary from word to clue.
 --loser-reward R (negative) departs from SPAG's rule, which learns only
 from winners: each won game also gives its loser's decisive move (the
 defender's wrong guess or slip, the attacker's clue before the defender
-named the word) as a sample with reward R and the game's weight.`,
+named the word) as a sample with reward R and the game's weight.
+
+--zero-sum replaces SPAG's rule with zero-sum rewards for 'spag train
+--objective zerosum': every game gives each role its return (+1 win, -1
+loss, 0 tie; a rule break is the attacker's loss), minus the role's running
+mean b = alpha*b_previous + (1-alpha)*mean(this data's returns) (--baseline
+the previous round's values, printed by the previous call; none: this
+data's mean; --baseline-decay alpha). The advantage goes to every turn of
+the role up to the decision (--credit all) or to its decisive turn only
+(--credit decisive); weights are 1.`,
 		Example: `  spag rewards --rules spag --decay 0.8 --in episodes.json --out train.json
   spag rewards --db runs.db --run r20261126-151200-3fa9 --out train.json --sft alpaca.json
   spag rewards --db runs.db --format chat --out train.jsonl
   spag rewards --db runs.db --role defender --last --out guesses.json
-  spag rewards --db runs.db --role attacker --won-by defender --out clues.json`,
+  spag rewards --db runs.db --role attacker --won-by defender --out clues.json
+  spag rewards --db runs.db --zero-sum --credit decisive --baseline attacker=0.3,defender=-0.3 --out zs.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRewards(cmd, f) },
 	}
@@ -77,6 +93,10 @@ named the word) as a sample with reward R and the game's weight.`,
 	fl.BoolVar(&f.last, "last", false, "keep only each speaker's deciding utterance")
 	fl.StringVar(&f.wonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
 	fl.Float64Var(&f.loserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, added as a sample; 0: SPAG's rule, winners only")
+	fl.BoolVar(&f.zeroSum, "zero-sum", false, "zero-sum rewards with per-role running-mean baselines instead of SPAG's rule (for --objective zerosum)")
+	fl.StringVar(&f.credit, "credit", rl.CreditAll, "with --zero-sum: turns that get the advantage, all (every turn of the role) or decisive")
+	fl.Float64Var(&f.baselineDecay, "baseline-decay", rl.DefaultBaselineDecay, "with --zero-sum: running-mean decay alpha in [0, 1)")
+	fl.StringVar(&f.baseline, "baseline", "", "with --zero-sum: the previous running means, attacker=B,defender=B (default: none yet)")
 	fl.StringVar(&f.format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	fl.StringVar(&f.style, "style", taboo.StyleChat, "with --in: prompt style, chat or transcript")
 	fl.StringVar(&f.templates, "templates", "", "with --in: prompt template directory")
@@ -108,6 +128,10 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	if !(f.loserReward <= 0) {
 		return usagef("--loser-reward %v: want 0 (SPAG's rule) or a negative reward", f.loserReward)
+	}
+	zs, err := zeroSumFlags(cmd, f)
+	if err != nil {
+		return err
 	}
 	j, tmpl, err := loadJudgeAndTemplates("rules", f.rules, f.templates)
 	if err != nil {
@@ -157,15 +181,47 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	// Samples stream from the episodes to the output: memory stays flat
 	// however large the run. A file is written atomically, so an
 	// interrupted or failed run leaves no partial dataset.
-	var st rl.RewardStats
+	var summary string
 	err = writeOut(f.out, cmd.OutOrStdout(), func(w io.Writer) error {
-		var err error
-		st, err = dataset.Write(w, pass, games, dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last, WonBy: f.wonBy, LoserReward: f.loserReward})
+		o := dataset.Options{Decay: f.decay, Chat: f.format == "chat", SFT: sft, Role: f.role, Last: f.last, WonBy: f.wonBy, LoserReward: f.loserReward}
+		if zs != nil {
+			st, err := dataset.WriteZeroSum(w, pass, games, o, *zs)
+			summary = st.Summary(len(sft))
+			return err
+		}
+		st, err := dataset.Write(w, pass, games, o)
+		summary = st.Summary(len(sft))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(cmd.ErrOrStderr(), st.Summary(len(sft)))
+	fmt.Fprintln(cmd.ErrOrStderr(), summary)
 	return nil
+}
+
+// zeroSumFlags reads --zero-sum and its settings (nil without it), which
+// SPAG's own selections contradict.
+func zeroSumFlags(cmd *cobra.Command, f rewardsFlags) (*rl.ZeroSumOptions, error) {
+	if !f.zeroSum {
+		for _, name := range []string{"credit", "baseline-decay", "baseline"} {
+			if cmd.Flags().Changed(name) {
+				return nil, usagef("--%s applies to --zero-sum only", name)
+			}
+		}
+		return nil, nil
+	}
+	for _, name := range []string{"decay", "role", "last", "won-by", "loser-reward"} {
+		if cmd.Flags().Changed(name) {
+			return nil, usagef("--%s is a setting of SPAG's rule; --zero-sum rewards every learning turn by its advantage (see --credit)", name)
+		}
+	}
+	if err := rl.CheckZeroSum(f.credit, f.baselineDecay); err != nil {
+		return nil, usagef("--zero-sum: %v (--credit, --baseline-decay)", err)
+	}
+	b, err := rl.ParseBaseline(f.baseline)
+	if err != nil {
+		return nil, usagef("--baseline: %v", err)
+	}
+	return &rl.ZeroSumOptions{Credit: f.credit, BaselineDecay: f.baselineDecay, Baseline: b}, nil
 }

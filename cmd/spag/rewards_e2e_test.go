@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,18 +24,8 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	}
 	read := func(args ...string) []item {
 		t.Helper()
-		r := spag(t, dir, append([]string{"rewards", "--db", "r.db"}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var items []item
-		if err := json.Unmarshal(data, &items); err != nil {
-			t.Fatal(err)
-		}
+		rewardsOut(t, dir, &items, append([]string{"--db", "r.db"}, args...)...)
 		return items
 	}
 	guesses := read("--role", "defender", "--last", "--out", "guesses.json")
@@ -85,4 +76,107 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	if r := spag(t, dir, "rewards", "--db", "r.db", "--loser-reward", "1", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, "--loser-reward 1") {
 		t.Errorf("--loser-reward 1: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
 	}
+}
+
+// TestRewardsZeroSum: --zero-sum gives every learning turn its game's
+// return minus its role's mean (so the attacker's advantages, one per game
+// with --credit decisive, sum to zero in the first round), prints the
+// baseline, and a given previous baseline moves the advantages as the
+// running mean says. Contradictory flags are usage errors that write no
+// file.
+func TestRewardsZeroSum(t *testing.T) {
+	dir := t.TempDir()
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "60", "--max-turns", "2", "--seed", "3", "--style", "compact", "--db", "z.db"); r.code != 0 {
+		t.Fatalf("selfplay: exit %d, stderr %q", r.code, r.stderr)
+	}
+	type item struct {
+		Role           string
+		Weight, Reward float64
+	}
+	read := func(args ...string) ([]item, string) {
+		t.Helper()
+		var items []item
+		r := rewardsOut(t, dir, &items, append([]string{"--db", "z.db", "--zero-sum"}, args...)...)
+		return items, r.stderr
+	}
+	sums := func(items []item) map[string]float64 {
+		s := map[string]float64{}
+		for _, it := range items {
+			if it.Weight != 1 {
+				t.Errorf("item %+v: weight %v, want 1", it, it.Weight)
+			}
+			s[it.Role] += it.Reward
+		}
+		return s
+	}
+	// The attacker speaks in every game, so it has one decisive turn per
+	// game; a defender whose attacker broke the rules at once has none.
+	decisive, stderr := read("--credit", "decisive", "--out", "d.json")
+	attacker := 0
+	for _, it := range decisive {
+		if it.Role == "attacker" {
+			attacker++
+		}
+	}
+	if attacker != 60 || len(decisive) < 100 {
+		t.Errorf("--credit decisive: %d items, %d of the attacker; want one per game for the attacker (60)", len(decisive), attacker)
+	}
+	if s := sums(decisive)["attacker"]; math.Abs(s) > 1e-9 {
+		t.Errorf("the attacker's advantages sum to %v, want 0 (the baseline is this data's mean)", s)
+	}
+	m := regexp.MustCompile(`baseline (attacker=\S+,defender=\S+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no baseline in %q", stderr)
+	}
+	all, _ := read("--credit", "all", "--out", "a.json")
+	if len(all) <= len(decisive) {
+		t.Errorf("--credit all: %d items, want more than the %d decisive ones", len(all), len(decisive))
+	}
+	// With the same episodes as the previous round, b = alpha·b + (1 -
+	// alpha)·b = b: the advantages are the same.
+	again, _ := read("--credit", "decisive", "--baseline", m[1], "--baseline-decay", "0.9", "--out", "again.json")
+	shifted, _ := read("--credit", "decisive", "--baseline", "attacker=5,defender=5", "--baseline-decay", "0.5", "--out", "shifted.json")
+	for i := range decisive {
+		if math.Abs(again[i].Reward-decisive[i].Reward) > 1e-9 {
+			t.Fatalf("item %d with its own baseline given: %v, want %v", i, again[i].Reward, decisive[i].Reward)
+		}
+		// b = 0.5·5 + 0.5·mean = mean + 0.5·(5 - mean): not a constant
+		// shift of the mean's advantages, so only check the sign of it.
+		if shifted[i].Reward >= decisive[i].Reward {
+			t.Fatalf("item %d with a higher previous baseline: %v, want below %v", i, shifted[i].Reward, decisive[i].Reward)
+		}
+	}
+	for _, tc := range []struct{ args []string }{
+		{[]string{"--zero-sum", "--loser-reward", "-1"}},
+		{[]string{"--zero-sum", "--credit", "first"}},
+		{[]string{"--zero-sum", "--baseline", "judge=1"}},
+		{[]string{"--zero-sum", "--baseline-decay", "1"}},
+		{[]string{"--credit", "all"}},
+	} {
+		r := spag(t, dir, append(append([]string{"rewards", "--db", "z.db"}, tc.args...), "--out", "bad.json")...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.args[len(tc.args)-2]) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", tc.args, r.code, r.stderr, tc.args[len(tc.args)-2])
+		}
+		if _, err := os.Stat(filepath.Join(dir, "bad.json")); err == nil {
+			t.Fatalf("%v wrote bad.json", tc.args)
+		}
+	}
+}
+
+// rewardsOut runs spag rewards in dir with args, the last of which is the
+// output file, and reads that file's items into items.
+func rewardsOut(t *testing.T, dir string, items any, args ...string) result {
+	t.Helper()
+	r := spag(t, dir, append([]string{"rewards"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, items); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -29,13 +29,17 @@ func newTrainCmd(sig *interrupts) *cobra.Command {
 	)
 	apoParams.Samples = 0 // from the data unless set
 	cmd := &cobra.Command{
-		Use:   "train --objective sft|spag|var|apo --data FILE (--init CKPT | --resume CKPT) --steps N|--epochs E --out CKPT",
+		Use:   "train --objective sft|spag|var|apo|zerosum --data FILE (--init CKPT | --resume CKPT) --steps N|--epochs E --out CKPT",
 		Short: "Train the native model on SPAG training data (exported by 'spag rewards')",
 		Long: `train optimises a model with one of the objectives:
   sft   imitation with a KL penalty to the reference (--beta, default 0.1)
   spag  SPAG's offline policy objective (--beta 0.2, --clip-range 0.2, --sft-coeff 0.5);
         samples whose type is "sft" form the imitation term
   var   reward-weighted SFT, weights softmax(ref score + reward/lambda) per query
+  zerosum  the data's rewards are advantages ('spag rewards --zero-sum'):
+        PPO's clipped ratio to the policy that played (the --init weights)
+        and a separate k3 KL penalty to the reference (--beta 0.1,
+        --clip-range 0.2, --sft-coeff 0.5); see docs/objectives.md
   apo   APO's reward-model loss on the items of 'spag apo items' (one JSON
         object a line: query, responses, prefs, adversarial): the model's
         mean log-likelihood of a response after "Question: ...\nAnswer:" is
@@ -82,8 +86,8 @@ writes a result file naming it; see docs/trainer.md.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case objectiveName != train.ObjectiveSFT && objectiveName != train.ObjectiveSPAG && objectiveName != train.ObjectiveVAR && objectiveName != train.ObjectiveAPO:
-				return usagef("train: --objective %q: choose sft, spag, var or apo", objectiveName)
+			case !train.IsObjective(objectiveName):
+				return usagef("train: --objective %q: choose %s", objectiveName, train.Objectives)
 			case data == "" || out == "":
 				return usagef("train: --data and --out are required")
 			case (initPath == "") == (resumePath == ""):
@@ -106,6 +110,9 @@ writes a result file naming it; see docs/trainer.md.`,
 			cfg.Objective = objectiveName
 			if cmd.Flags().Changed("beta") {
 				cfg.SFTBeta, cfg.SPAG.Beta = beta, beta
+			}
+			if objectiveName == train.ObjectiveZeroSum {
+				cfg.ZeroSum = zeroSumParams(cmd.Flags(), cfg.SPAG, beta)
 			}
 			if objectiveName == train.ObjectiveAPO {
 				cfg.APO = &apoParams
@@ -176,7 +183,7 @@ writes a result file naming it; see docs/trainer.md.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&objectiveName, "objective", "", "training objective: sft, spag, var or apo")
+	f.StringVar(&objectiveName, "objective", "", "training objective: "+train.Objectives)
 	f.StringVar(&data, "data", "", "SPAG training JSON (from 'spag rewards' or 'spag apo rewards'); for apo, the items of 'spag apo items'")
 	f.StringVar(&initPath, "init", "", "checkpoint whose weights a new run starts from")
 	f.StringVar(&resumePath, "resume", "", "checkpoint of an interrupted run to continue (same settings and data)")
@@ -200,9 +207,9 @@ writes a result file naming it; see docs/trainer.md.`,
 	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "samples per optimizer step")
 	f.IntVar(&cfg.MicroBatch, "micro-batch", cfg.MicroBatch, "samples per forward/backward pass (gradient accumulation)")
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the data order")
-	f.Float64Var(&beta, "beta", 0, "KL coefficient (default 0.1 for sft, 0.2 for spag)")
-	f.Float64Var(&cfg.SPAG.Eps, "clip-range", cfg.SPAG.Eps, "spag: ratio clip range eps")
-	f.Float64Var(&cfg.SPAG.Alpha, "sft-coeff", cfg.SPAG.Alpha, "spag: weight of the imitation term")
+	f.Float64Var(&beta, "beta", 0, "KL coefficient (default 0.1 for sft and zerosum, 0.2 for spag)")
+	f.Float64Var(&cfg.SPAG.Eps, "clip-range", cfg.SPAG.Eps, "spag, zerosum: ratio clip range eps")
+	f.Float64Var(&cfg.SPAG.Alpha, "sft-coeff", cfg.SPAG.Alpha, "spag, zerosum: weight of the imitation term")
 	f.Float64Var(&cfg.VARLambda, "var-lambda", cfg.VARLambda, "var: reward temperature lambda")
 	f.Float64Var(&apoParams.Gamma, "apo-gamma", apoParams.Gamma, "apo: weight of preference items (rm_kl_coeff)")
 	f.Float64Var(&apoParams.Mu, "apo-mu", apoParams.Mu, "apo: weight of adversarial gold-versus-samples items (apo_loss_coeff)")
@@ -210,6 +217,23 @@ writes a result file naming it; see docs/trainer.md.`,
 	f.StringVar(&heldOut, "heldout", "", "apo: held-out items (as for --data) for the preference accuracy and ECE reported every epoch")
 	f.IntVar(&apoParams.Samples, "apo-samples", 0, "apo: samples per query m; adversarial items are weighted mu/m (default: the most samples an adversarial item of the data has)")
 	return cmd
+}
+
+// zeroSumParams are the zerosum objective's coefficients: its defaults,
+// with the --beta, --clip-range and --sft-coeff that were given (read
+// into the spag objective's fields, which the flags share).
+func zeroSumParams(f *pflag.FlagSet, spag objective.SPAGParams, beta float64) *objective.ZeroSumParams {
+	p := objective.DefaultZeroSum()
+	if f.Changed("beta") {
+		p.Beta = beta
+	}
+	if f.Changed("clip-range") {
+		p.Eps = spag.Eps
+	}
+	if f.Changed("sft-coeff") {
+		p.Alpha = spag.Alpha
+	}
+	return &p
 }
 
 // continueCommand is the command line that continues the run cmd stopped:

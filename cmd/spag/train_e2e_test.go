@@ -296,3 +296,50 @@ func TestTrainExec(t *testing.T) {
 		t.Errorf("--stop-after with an exec trainer: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestTrainZeroSum: zero-sum rewards train a tiny model with the zerosum
+// objective; the training record holds its coefficients (defaults and the
+// --beta given) and every step's metrics are numbers.
+func TestTrainZeroSum(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "40", "--seed", "5", "--max-turns", "2"},
+		{"rewards", "--db", "spag.db", "--zero-sum", "--credit", "decisive", "--out", "zs.json"},
+		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "zs.json", "--out", "tiny.ckpt"},
+		{"train", "--objective", "zerosum", "--data", "zs.json", "--init", "tiny.ckpt", "--steps", "3", "--beta", "0.05",
+			"--batch-size", "8", "--out", "zs.ckpt", "--metrics", "m.jsonl"},
+	} {
+		if r := spag(t, dir, args...); r.code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var raw string
+	if err := db.QueryRow(`SELECT config FROM trainings`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Train struct {
+			Objective string
+			ZeroSum   *struct{ Beta, Eps, Alpha float64 } `json:"zerosum"`
+		}
+	}
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil || rec.Train.Objective != "zerosum" || rec.Train.ZeroSum == nil ||
+		*rec.Train.ZeroSum != (struct{ Beta, Eps, Alpha float64 }{0.05, 0.2, 0.5}) {
+		t.Errorf("training record %s (%v): want objective zerosum with beta 0.05, eps 0.2, alpha 0.5", raw, err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "m.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(data), "\n"); lines != 3 || strings.Contains(string(data), "NaN") {
+		t.Errorf("metrics: %d lines, want 3 without NaN:\n%s", lines, data)
+	}
+	if r := spag(t, dir, "train", "--objective", "ppo", "--data", "zs.json", "--init", "tiny.ckpt", "--steps", "1", "--out", "x.ckpt"); r.code != 2 || !strings.Contains(r.stderr, "zerosum") {
+		t.Errorf("--objective ppo: exit %d, stderr %q; want a usage error listing zerosum", r.code, r.stderr)
+	}
+}

@@ -62,6 +62,11 @@ type Train struct {
 	// the run uses the same one (nil when the objective uses none, and in
 	// checkpoints written before it was recorded).
 	Reference *Reference `json:"reference,omitempty"`
+	// OldScores are the training examples' scores under the policy that
+	// played them (the run's starting weights), which the zero-sum
+	// objective's ratio compares with; a resumed run cannot recompute them
+	// from its own, already trained, weights. Nil for other objectives.
+	OldScores []float64 `json:"old_scores,omitempty"`
 }
 
 // Reference identifies a frozen reference model: the absolute path it was

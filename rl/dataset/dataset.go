@@ -65,25 +65,47 @@ type Options struct {
 // Write streams the samples of SPAG's reward rule over the episodes of pass
 // to w, then the SFT samples. pass must be a pass of games (see [FromStore]).
 func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options) (rl.RewardStats, error) {
-	var sw interface {
-		Write(*rl.Sample) error
-		Close() error
-	}
-	if o.Chat {
-		sw = rl.NewChatJSONLWriter(w)
-	} else {
-		sw = rl.NewSPAGTrainingWriter(w)
-	}
+	sw := newWriter(w, o.Chat)
 	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
 	if err != nil {
 		return st, err
 	}
-	for i := range o.SFT {
-		if err := sw.Write(&o.SFT[i]); err != nil {
-			return st, err
+	return st, finish(sw, o.SFT)
+}
+
+// WriteZeroSum is [Write] with the zero-sum rule instead of SPAG's
+// (rl.StreamZeroSumRewards; zs.Prompt is set here): each credited turn's
+// reward is its advantage. Of o it reads Chat and SFT only.
+func WriteZeroSum(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options, zs rl.ZeroSumOptions) (rl.ZeroSumStats, error) {
+	sw := newWriter(w, o.Chat)
+	zs.Prompt = games.Prompt
+	st, err := rl.StreamZeroSumRewards(pass, zs, sw.Write)
+	if err != nil {
+		return st, err
+	}
+	return st, finish(sw, o.SFT)
+}
+
+type sampleWriter interface {
+	Write(*rl.Sample) error
+	Close() error
+}
+
+func newWriter(w io.Writer, chat bool) sampleWriter {
+	if chat {
+		return rl.NewChatJSONLWriter(w)
+	}
+	return rl.NewSPAGTrainingWriter(w)
+}
+
+// finish appends the imitation samples and closes the writer.
+func finish(sw sampleWriter, sft []rl.Sample) error {
+	for i := range sft {
+		if err := sw.Write(&sft[i]); err != nil {
+			return err
 		}
 	}
-	return st, sw.Close()
+	return sw.Close()
 }
 
 // Games rebuilds the taboo game each episode was played with, so that
@@ -186,6 +208,44 @@ func FromStore(ctx context.Context, store *episodes.Store, runID string, j judge
 				games.current = g
 				if !yield(&re, nil) {
 					return
+				}
+			}
+		}
+	}, nil
+}
+
+// RunLearner is a run whose episodes make training data and the role the
+// learning policy played in it ("" for both: self-play).
+type RunLearner struct {
+	RunID   string
+	Learner string
+}
+
+// FromRuns is [FromStore] over several runs in turn, each episode marked
+// with its run's learner (rl.Episode.Learner), so that the reward rules
+// take only the learning policy's turns.
+func FromRuns(ctx context.Context, store *episodes.Store, runs []RunLearner, j judge.Judge, games *Games) (func() iter.Seq2[*rl.Episode, error], error) {
+	passes := make([]func() iter.Seq2[*rl.Episode, error], len(runs))
+	for i, r := range runs {
+		if r.RunID == "" {
+			return nil, fmt.Errorf("run %d of %d has not been played", i+1, len(runs))
+		}
+		p, err := FromStore(ctx, store, r.RunID, j, games)
+		if err != nil {
+			return nil, err
+		}
+		passes[i] = p
+	}
+	return func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
+			for i, p := range passes {
+				for ep, err := range p() {
+					if ep != nil {
+						ep.Learner = runs[i].Learner
+					}
+					if !yield(ep, err) || err != nil {
+						return
+					}
 				}
 			}
 		}

@@ -1,7 +1,8 @@
 // Package objective holds spag's training objectives as plain float64
 // functions of per-sample sequence scores: SFT with a KL penalty, the SPAG
-// offline policy objective, VAR reward-weighted SFT, and the APO
-// reward-model pairwise loss. Each returns the batch loss and its gradient
+// offline policy objective, the zero-sum objective with role-conditioned
+// advantages, VAR reward-weighted SFT, and the APO reward-model pairwise
+// loss. Each returns the batch loss and its gradient
 // with respect to the scores, so the model package can back-propagate it,
 // and each is checked against an independent PyTorch implementation
 // (testdata/torch_objectives.py) and by central differences.
@@ -23,6 +24,9 @@ type Sample struct {
 	Weight float64 // w_i
 	Reward float64 // R_i
 	Ref    float64 // r_i, the reference model's sequence score
+	// Old is l_i^old, the sequence score under the policy that played the
+	// sample (zero-sum objective only).
+	Old float64
 	// SFT marks imitation samples of the SPAG objective (the L_sft term);
 	// the others are game samples.
 	SFT bool
@@ -43,7 +47,7 @@ type Result struct {
 	// KL is the mean of l_i - r_i over the samples the objective regularises.
 	KL float64
 	// ClipFrac is the fraction of game samples whose ratio exp(l_i - r_i)
-	// lies outside [1-eps, 1+eps] (SPAG only).
+	// lies outside [1-eps, 1+eps] (SPAG and zero-sum only).
 	ClipFrac float64
 }
 
@@ -111,33 +115,13 @@ func SPAG(l []float64, s []Sample, p SPAGParams) (Result, error) {
 	if err := check(l, s); err != nil {
 		return Result{}, err
 	}
-	var nGame, nSFT float64
-	for _, x := range s {
-		if x.SFT {
-			nSFT++
-		} else {
-			nGame++
-		}
-	}
-	res := Result{Grad: make([]float64, len(l)), Terms: make([]float64, len(l))}
-	var clipped float64
-	for i, li := range l {
-		w := s[i].Weight
-		if s[i].SFT {
-			res.Terms[i] = p.Alpha * w * -li / nSFT
-			res.Loss += res.Terms[i]
-			res.Grad[i] = -p.Alpha * w / nSFT
-			continue
-		}
-		kl := li - s[i].Ref
+	lo, hi := 1-p.Eps, 1+p.Eps
+	return mixed(l, s, p.Alpha, func(i int) (term, grad, kl float64, clipped bool) {
+		kl = l[i] - s[i].Ref
 		ratio := math.Exp(kl)
 		adv := s[i].Reward - p.Beta*kl
-		lo, hi := 1-p.Eps, 1+p.Eps
 		clip := math.Min(math.Max(ratio, lo), hi)
 		inside := ratio >= lo && ratio <= hi
-		if !inside {
-			clipped++
-		}
 		unclippedObj, clippedObj := adv*ratio, adv*clip
 		var obj, dobj float64
 		if unclippedObj <= clippedObj {
@@ -151,15 +135,45 @@ func SPAG(l []float64, s []Sample, p SPAGParams) (Result, error) {
 			}
 			dobj = -p.Beta*clip + adv*dclip
 		}
-		res.Terms[i] = w * -obj / nGame
+		return s[i].Weight * -obj, s[i].Weight * -dobj, kl, !inside
+	}), nil
+}
+
+// mixed is the frame of the objectives whose batch mixes game samples and
+// imitation (SFT) samples: an imitation sample adds alpha·w_i·(-l_i)/N_sft,
+// a game sample game(i)'s term and gradient divided by N_game (a term whose
+// count is zero is zero). game also gives the sample's l_i - r_i, whose
+// mean over game samples is Result.KL, and whether its ratio was outside
+// the clip range (Result.ClipFrac).
+func mixed(l []float64, s []Sample, alpha float64, game func(i int) (term, grad, kl float64, clipped bool)) Result {
+	var nGame, nSFT float64
+	for _, x := range s {
+		if x.SFT {
+			nSFT++
+		} else {
+			nGame++
+		}
+	}
+	res := Result{Grad: make([]float64, len(l)), Terms: make([]float64, len(l))}
+	var clipped float64
+	for i, li := range l {
+		if s[i].SFT {
+			res.Terms[i] = alpha * s[i].Weight * -li / nSFT
+			res.Grad[i] = -alpha * s[i].Weight / nSFT
+		} else {
+			term, grad, kl, c := game(i)
+			res.Terms[i], res.Grad[i] = term/nGame, grad/nGame
+			res.KL += kl / nGame
+			if c {
+				clipped++
+			}
+		}
 		res.Loss += res.Terms[i]
-		res.Grad[i] = w * -dobj / nGame
-		res.KL += kl / nGame
 	}
 	if nGame > 0 {
 		res.ClipFrac = clipped / nGame
 	}
-	return res, nil
+	return res
 }
 
 // VAR is reward-weighted SFT from "Simplify RLHF as Reward-Weighted SFT: A

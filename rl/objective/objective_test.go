@@ -27,6 +27,13 @@ type golden struct {
 		Lam, Loss      float64
 		Grad           []float64
 	}
+	ZeroSum []struct {
+		L, Old, Ref, Reward, Weight []float64
+		SFT                         []bool
+		Beta, Eps, Alpha, Loss      float64
+		Grad                        []float64
+		ClipFrac                    float64 `json:"clip_frac"`
+	}
 	APO []struct {
 		Prefs       [][]float64
 		Adversarial []bool
@@ -48,7 +55,7 @@ func loadGolden(t *testing.T) golden {
 	if err := json.Unmarshal(data, &g); err != nil {
 		t.Fatal(err)
 	}
-	if len(g.SFT) == 0 || len(g.SPAG) == 0 || len(g.VAR) == 0 || len(g.APO) == 0 {
+	if len(g.SFT) == 0 || len(g.SPAG) == 0 || len(g.VAR) == 0 || len(g.APO) == 0 || len(g.ZeroSum) == 0 {
 		t.Fatal("golden file lacks cases")
 	}
 	return g
@@ -124,6 +131,70 @@ func TestSPAGMatchesTorch(t *testing.T) {
 			res := checkObjective(t, func(l []float64) (Result, error) { return SPAG(l, s, p) }, c.L, c.Loss, c.Grad)
 			assertClose(t, "clip fraction", res.ClipFrac, c.ClipFrac)
 		})
+	}
+}
+
+func TestZeroSumMatchesTorch(t *testing.T) {
+	for n, c := range loadGolden(t).ZeroSum {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			s := make([]Sample, len(c.L))
+			for i := range s {
+				s[i] = Sample{Weight: c.Weight[i], Ref: c.Ref[i], Old: c.Old[i], Reward: c.Reward[i], SFT: c.SFT[i]}
+			}
+			p := ZeroSumParams{Beta: c.Beta, Eps: c.Eps, Alpha: c.Alpha}
+			res := checkObjective(t, func(l []float64) (Result, error) { return ZeroSum(l, s, p) }, c.L, c.Loss, c.Grad)
+			assertClose(t, "clip fraction", res.ClipFrac, c.ClipFrac)
+		})
+	}
+}
+
+// TestZeroSumDirection: the clip is against the policy that played (Old),
+// not the reference: a loss pushes a sample down until its ratio to Old
+// leaves the clip range, and then only the KL penalty acts, pulling it
+// back up towards the reference (where SPAG's penalised samples ran away).
+func TestZeroSumDirection(t *testing.T) {
+	tests := []struct {
+		name        string
+		l, old, ref float64
+		adv, beta   float64
+		wantSign    float64 // sign of dL/dl (negative: descent raises l)
+	}{
+		{"win inside the clip range", -1, -1, -1, 1, 0, -1},
+		{"loss inside the clip range", -1, -1, -1, -1, 0, 1},
+		{"loss below the range, no penalty: stops", -1 + math.Log(0.7), -1, -1, -1, 0, 0},
+		{"loss below the range, penalty pulls back up", -1 + math.Log(0.7), -1, -1, -1, 0.1, -1},
+		{"win above the range: stops", -1 + math.Log(1.3), -1, -1 + math.Log(1.3), 1, 0.1, 0},
+		{"clip is against old, not ref", -1, -1, -0.5, -1, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ZeroSum([]float64{tc.l}, []Sample{{Weight: 1, Reward: tc.adv, Old: tc.old, Ref: tc.ref}}, ZeroSumParams{Beta: tc.beta, Eps: 0.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := res.Grad[0]
+			switch {
+			case tc.wantSign == 0 && math.Abs(g) > 1e-15:
+				t.Errorf("gradient %v, want 0", g)
+			case tc.wantSign != 0 && g*tc.wantSign <= 0:
+				t.Errorf("gradient %v, want sign %v", g, tc.wantSign)
+			}
+		})
+	}
+}
+
+// TestZeroSumKLIsK3: with no advantage the loss is beta times the k3
+// estimate, zero exactly at the reference and positive on both sides.
+func TestZeroSumKLIsK3(t *testing.T) {
+	for _, d := range []float64{-0.5, 0, 0.3} {
+		res, err := ZeroSum([]float64{-1 + d}, []Sample{{Weight: 1, Old: -1 + d, Ref: -1}}, ZeroSumParams{Beta: 2, Eps: 0.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2 * (math.Exp(-d) + d - 1)
+		if math.Abs(res.Loss-want) > 1e-15 || (d != 0) != (res.Loss > 0) {
+			t.Errorf("l - r = %v: loss %v, want %v", d, res.Loss, want)
+		}
 	}
 }
 

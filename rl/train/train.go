@@ -52,6 +52,9 @@ const (
 	ObjectiveSPAG = "spag"
 	ObjectiveVAR  = "var"
 	ObjectiveAPO  = "apo"
+	// ObjectiveZeroSum is the PPO-style objective for zero-sum rewards with
+	// role-conditioned advantages (objective.ZeroSum).
+	ObjectiveZeroSum = "zerosum"
 )
 
 // Reward-model scores of the apo objective (Config.Score).
@@ -70,6 +73,10 @@ type Config struct {
 	// APO holds the reward-model coefficients of the apo objective; nil
 	// for the others (and absent from their stored configuration).
 	APO *objective.APOParams `json:"apo,omitempty"`
+	// ZeroSum holds the zerosum objective's coefficients; nil for the
+	// others (and absent from their stored configuration, so that their
+	// runs resume as before).
+	ZeroSum *objective.ZeroSumParams `json:"zerosum,omitempty"`
 	// Score is the apo objective's reward-model score s(x, y): "" (the
 	// default, also written "likelihood") for the response's mean token
 	// log-likelihood, "scalar" for the model's scalar head (added to a
@@ -103,7 +110,12 @@ func DefaultConfig(objectiveName string) Config {
 		p := objective.DefaultAPO()
 		apo = &p
 	}
-	return Config{APO: apo,
+	var zs *objective.ZeroSumParams
+	if objectiveName == ObjectiveZeroSum {
+		p := objective.DefaultZeroSum()
+		zs = &p
+	}
+	return Config{APO: apo, ZeroSum: zs,
 		Objective: objectiveName, SFTBeta: 0.1, SPAG: objective.DefaultSPAG(), VARLambda: 1,
 		LR: 1e-3, MinLR: 0, WarmupFrac: 0.03, WeightDecay: 0.01, ClipNorm: 1, Beta1: 0.9, Beta2: 0.95,
 		BatchSize: 16, MicroBatch: 8, Seed: 1,
@@ -125,10 +137,14 @@ func (c Config) usesReference() bool {
 // Validate reports the first invalid field, named as its JSON key.
 func (c Config) Validate(m model.Config) error {
 	switch {
-	case c.Objective != ObjectiveSFT && c.Objective != ObjectiveSPAG && c.Objective != ObjectiveVAR && c.Objective != ObjectiveAPO:
-		return fmt.Errorf("train config: objective %q, want sft, spag, var or apo", c.Objective)
+	case !IsObjective(c.Objective):
+		return fmt.Errorf("train config: objective %q, want %s", c.Objective, Objectives)
 	case (c.Objective == ObjectiveAPO) != (c.APO != nil):
 		return fmt.Errorf("train config: apo coefficients are set exactly for the apo objective")
+	case (c.Objective == ObjectiveZeroSum) != (c.ZeroSum != nil):
+		return fmt.Errorf("train config: zerosum coefficients are set exactly for the zerosum objective")
+	case c.ZeroSum != nil && (!(c.ZeroSum.Beta >= 0) || !(c.ZeroSum.Eps > 0) || !(c.ZeroSum.Alpha >= 0)):
+		return fmt.Errorf("train config: zerosum KL coefficient %v and imitation weight %v must not be negative, clip range %v must be positive", c.ZeroSum.Beta, c.ZeroSum.Alpha, c.ZeroSum.Eps)
 	case c.Score != "" && c.Score != ScoreLikelihood && c.Score != ScoreScalar:
 		return fmt.Errorf("train config: score %q, want likelihood or scalar", c.Score)
 	case c.Score == ScoreScalar && c.Objective != ObjectiveAPO:
@@ -158,6 +174,18 @@ func (c Config) Validate(m model.Config) error {
 		}
 	}
 	return nil
+}
+
+// Objectives lists the objective names for messages.
+const Objectives = "sft, spag, var, apo or zerosum"
+
+// IsObjective reports whether name is an objective of this package.
+func IsObjective(name string) bool {
+	switch name {
+	case ObjectiveSFT, ObjectiveSPAG, ObjectiveVAR, ObjectiveAPO, ObjectiveZeroSum:
+		return true
+	}
+	return false
 }
 
 // DefaultBuckets are powers of two from 16 up to, and ending at, the context.
@@ -216,12 +244,15 @@ type Trainer struct {
 	// heldOut are reward-model items whose examples index seqs past
 	// nTrain, evaluated at the end of every epoch (apo objective only).
 	heldOut []rmItem
-	pcg     *rand.PCG
-	rng     *rand.Rand
-	epoch   int
-	cursor  int
-	order   []int
-	step    int
+	// old are the examples' scores under the policy that played them
+	// (zerosum objective only; see oldScores).
+	old    []float64
+	pcg    *rand.PCG
+	rng    *rand.Rand
+	epoch  int
+	cursor int
+	order  []int
+	step   int
 
 	runners map[runnerKey]*model.Runner
 	// scorers are the gradient-free runners that score the run's own
@@ -319,7 +350,38 @@ func New(ctx context.Context, cfg Config, init *checkpoint.Checkpoint, ref *mode
 	for i, r := range refScores {
 		t.samples[i].Ref = r
 	}
+	if cfg.Objective == ObjectiveZeroSum {
+		if err := t.oldScores(ctx, init); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
+}
+
+// oldScores sets every sample's l^old, its score under the policy that
+// played it. That policy is the run's starting weights: in spag's loop the
+// round's policy plays its self-play and then starts its training, so a
+// new run scores the data with init's weights before any step (in round 1
+// they equal the reference's). A resumed run's weights have moved, so it
+// takes the scores its checkpoint stored.
+func (t *Trainer) oldScores(ctx context.Context, init *checkpoint.Checkpoint) error {
+	var old []float64
+	if init.Train != nil && init.Optimizer != nil {
+		old = init.Train.OldScores
+		if len(old) != t.nTrain {
+			return fmt.Errorf("resume: %w: the checkpoint stores %d scores of the policy that played, the data has %d examples", ErrMismatch, len(old), t.nTrain)
+		}
+	} else {
+		var err error
+		if old, err = t.Scores(ctx, t.params, nil); err != nil {
+			return fmt.Errorf("new trainer: scores of the policy that played: %w", err)
+		}
+	}
+	t.old = old
+	for i, v := range old {
+		t.samples[i].Old = v
+	}
+	return nil
 }
 
 func dataHash(examples []Example, rm bool) string {
@@ -407,7 +469,7 @@ func (t *Trainer) Checkpoint() (*checkpoint.Checkpoint, error) {
 	}
 	return &checkpoint.Checkpoint{
 		Vocab: t.vocab, Params: t.params.Clone(), Optimizer: o,
-		Train:    &checkpoint.Train{Step: t.step, Total: t.cfg.Steps, Epoch: t.epoch, Cursor: t.cursor, Order: append([]int(nil), t.order...), RNG: rngState, Config: cfg},
+		Train:    &checkpoint.Train{Step: t.step, Total: t.cfg.Steps, Epoch: t.epoch, Cursor: t.cursor, Order: append([]int(nil), t.order...), RNG: rngState, Config: cfg, OldScores: append([]float64(nil), t.old...)},
 		Sampling: t.sampling,
 	}, nil
 }
@@ -586,6 +648,8 @@ func (t *Trainer) objective(l []float64, s []objective.Sample) (objective.Result
 		return objective.SFT(l, s, t.cfg.SFTBeta)
 	case ObjectiveSPAG:
 		return objective.SPAG(l, s, t.cfg.SPAG)
+	case ObjectiveZeroSum:
+		return objective.ZeroSum(l, s, *t.cfg.ZeroSum)
 	default:
 		return objective.VAR(l, s, t.cfg.VARLambda)
 	}

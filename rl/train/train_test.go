@@ -12,6 +12,7 @@ import (
 
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/objective"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 
@@ -104,16 +105,7 @@ func TestSFTLearns(t *testing.T) {
 // rewarded ones.
 func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 	ctx := context.Background()
-	var ex []Example
-	for i, w := range words {
-		good, bad := w+" "+w, w+" no"
-		if i%2 == 1 {
-			good, bad = bad, good
-		}
-		ex = append(ex,
-			Example{Query: "say " + w + ":", Target: good, Reward: 1, Weight: 1},
-			Example{Query: "say " + w + ":", Target: bad, Reward: -1, Weight: 1})
-	}
+	ex := wonAndLost()
 	cfg := testConfig(ObjectiveSPAG, 12)
 	cfg.LR = 3e-3
 	cfg.BatchSize = 12
@@ -122,6 +114,18 @@ func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
+	before := make([]float64, len(ex))
+	for i := range ex {
+		before[i] = tr.samples[i].Ref
+	}
+	trainMoves(t, tr, ex, before)
+}
+
+// trainMoves runs tr to its end and checks that every example's score
+// rose from before when its reward is positive and fell when negative.
+func trainMoves(t *testing.T, tr *Trainer, ex []Example, before []float64) {
+	t.Helper()
+	ctx := context.Background()
 	if err := tr.Run(ctx, nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -130,9 +134,9 @@ func TestSPAGRaisesWinnersLowersLosers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range ex {
-		delta := after[i] - tr.samples[i].Ref
+		delta := after[i] - before[i]
 		if e.Reward > 0 && delta <= 0 || e.Reward < 0 && delta >= 0 {
-			t.Errorf("example %d (reward %v): l - r = %.4f", i, e.Reward, delta)
+			t.Errorf("example %d (reward %v): score moved by %.4f", i, e.Reward, delta)
 		}
 	}
 }
@@ -363,6 +367,10 @@ func TestConfigErrors(t *testing.T) {
 		{"spag kl coefficient", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Beta = -1 }, "KL coefficient -1"},
 		{"spag clip range", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Eps = 0 }, "clip range 0"},
 		{"spag imitation weight", func(c *Config) { c.Objective = ObjectiveSPAG; c.SPAG.Alpha = -0.5 }, "imitation weight -0.5"},
+		{"zerosum without coefficients", func(c *Config) { c.Objective = ObjectiveZeroSum }, "zerosum coefficients"},
+		{"zerosum coefficients for spag", func(c *Config) { c.Objective = ObjectiveSPAG; c.ZeroSum = &objective.ZeroSumParams{Eps: 0.2} }, "zerosum coefficients"},
+		{"zerosum kl coefficient", func(c *Config) { *c = testConfig(ObjectiveZeroSum, 2); c.ZeroSum.Beta = -1 }, "KL coefficient -1"},
+		{"zerosum clip range", func(c *Config) { *c = testConfig(ObjectiveZeroSum, 2); c.ZeroSum.Eps = 0 }, "clip range 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(ObjectiveSFT, 2)
@@ -379,5 +387,115 @@ func TestConfigErrors(t *testing.T) {
 	other.Config.RopeTheta = 500
 	if _, err := New(ctx, testConfig(ObjectiveSFT, 2), init, other, ex); !errors.Is(err, ErrMismatch) {
 		t.Errorf("mismatched reference: %v", err)
+	}
+}
+
+// wonAndLost is a won and a lost answer per word, rewards (or the zero-sum
+// rule's advantages) +1 and -1.
+func wonAndLost() []Example {
+	var ex []Example
+	for i, w := range words {
+		good, bad := w+" "+w, w+" no"
+		if i%2 == 1 {
+			good, bad = bad, good
+		}
+		ex = append(ex,
+			Example{Query: "say " + w + ":", Target: good, Reward: 1, Weight: 1},
+			Example{Query: "say " + w + ":", Target: bad, Reward: -1, Weight: 1})
+	}
+	return ex
+}
+
+// TestZeroSumTrainsAgainstThePolicyThatPlayed: the zerosum objective's
+// l^old are the starting weights' scores (not the reference's, which here
+// is another model), wins rise and losses fall relative to them (with no
+// KL penalty: it would pull towards that unrelated reference).
+func TestZeroSumTrainsAgainstThePolicyThatPlayed(t *testing.T) {
+	ctx := context.Background()
+	ex := wonAndLost()
+	cfg := testConfig(ObjectiveZeroSum, 12)
+	cfg.LR, cfg.BatchSize, cfg.ZeroSum.Beta = 3e-3, 12, 0
+	init := initCheckpoint(t, ex)
+	ref, err := model.Init(init.Params.Config, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(ctx, cfg, init, ref, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	before, err := tr.Scores(ctx, tr.Params(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ex {
+		if s := tr.samples[i]; s.Old != before[i] || s.Old == s.Ref {
+			t.Fatalf("example %d: old %v, want the starting score %v (reference %v)", i, s.Old, before[i], s.Ref)
+		}
+	}
+	trainMoves(t, tr, ex, before)
+}
+
+// TestZeroSumResumeIsExact: a zerosum run resumed from its checkpoint
+// compares with the scores of the policy that played, stored there, not
+// with its own moved weights: 2 + 2 steps equal 4 straight ones.
+func TestZeroSumResumeIsExact(t *testing.T) {
+	ctx := context.Background()
+	ex := wonAndLost()
+	cfg := testConfig(ObjectiveZeroSum, 4)
+	cfg.LR, cfg.BatchSize = 3e-2, 12
+	init := initCheckpoint(t, ex)
+	fresh := func() *checkpoint.Checkpoint {
+		return &checkpoint.Checkpoint{Vocab: init.Vocab, Params: init.Params.Clone()}
+	}
+	straight, err := New(ctx, cfg, fresh(), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer straight.Close()
+	if err := straight.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	first, err := New(ctx, cfg, fresh(), nil, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := first.RunUntil(ctx, 2, nil, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := first.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "mid.ckpt")
+	if err := checkpoint.Save(path, c); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := checkpoint.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := New(ctx, cfg, loaded, init.Params.Clone(), ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resumed.Close()
+	if err := resumed.Run(ctx, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range straight.Params().Tensors {
+		if !reflect.DeepEqual(straight.Params().Tensors[i].Data(), resumed.Params().Tensors[i].Data()) {
+			t.Fatalf("tensor %d differs after resuming", i)
+		}
+	}
+	loaded, err = checkpoint.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded.Train.OldScores = nil
+	if _, err := New(ctx, cfg, loaded, init.Params.Clone(), ex); !errors.Is(err, ErrMismatch) {
+		t.Errorf("a checkpoint without the old policy's scores resumed: %v", err)
 	}
 }

@@ -277,9 +277,12 @@ func checkPolicy(p Policy, out string, log io.Writer) (Policy, error) {
 // execEnv is the contract's environment (docs/trainer.md).
 func execEnv(j execJob, f ExecFiles) []string {
 	c := j.Config
-	beta := c.SPAG.Beta
+	beta, eps, alpha := c.SPAG.Beta, c.SPAG.Eps, c.SPAG.Alpha
 	if j.Objective == train.ObjectiveSFT {
 		beta = c.SFTBeta
+	}
+	if c.ZeroSum != nil {
+		beta, eps, alpha = c.ZeroSum.Beta, c.ZeroSum.Eps, c.ZeroSum.Alpha
 	}
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	env := map[string]string{
@@ -303,8 +306,8 @@ func execEnv(j execJob, f ExecFiles) []string {
 		"SPAG_LR":              num(c.LR),
 		"SPAG_BATCH_SIZE":      strconv.Itoa(c.BatchSize),
 		"SPAG_BETA":            num(beta),
-		"SPAG_CLIP_RANGE":      num(c.SPAG.Eps),
-		"SPAG_SFT_COEFF":       num(c.SPAG.Alpha),
+		"SPAG_CLIP_RANGE":      num(eps),
+		"SPAG_SFT_COEFF":       num(alpha),
 		"SPAG_VAR_LAMBDA":      num(c.VARLambda),
 		"SPAG_RESUME":          "0",
 	}

@@ -84,6 +84,30 @@ def apo_case(prefs, adversarial, gamma, mu, m):
                 scores=[s.tolist() for s in scores], loss=loss.item(), grad=[s.grad.tolist() for s in scores])
 
 
+def zerosum_case(n, sft_mask, beta, eps, alpha):
+    """The zero-sum objective: PPO clip against the policy that played,
+    k3 KL to the reference as a separate penalty, advantages as rewards."""
+    l = rand(n, -3, -0.2).requires_grad_(True)
+    old = (l.detach() + rand(n, -0.6, 0.6))   # ratios inside and outside the clip range
+    r = (l.detach() + rand(n, -0.8, 0.8))
+    A = rand(n, -1.5, 1.5)
+    w = rand(n, 0.2, 2)
+    sft = torch.tensor(sft_mask, dtype=torch.bool)
+    game = ~sft
+    ratio = torch.exp(l - old)
+    pg = -torch.min(A * ratio, A * torch.clamp(ratio, 1 - eps, 1 + eps))
+    k3 = torch.exp(r - l) - (r - l) - 1
+    n_game, n_sft = int(game.sum()), int(sft.sum())
+    l_game = ((w * pg)[game].sum() + beta * k3[game].sum()) / n_game if n_game else torch.zeros(())
+    l_sft = (w * -l)[sft].sum() / n_sft if n_sft else torch.zeros(())
+    loss = l_game + alpha * l_sft
+    loss.backward()
+    outside = ((ratio < 1 - eps) | (ratio > 1 + eps))[game].double()
+    return dict(l=l.tolist(), old=old.tolist(), ref=r.tolist(), reward=A.tolist(), weight=w.tolist(), sft=sft_mask,
+                beta=beta, eps=eps, alpha=alpha, loss=loss.item(), grad=l.grad.tolist(),
+                clip_frac=outside.mean().item() if n_game else 0.0)
+
+
 out = dict(
     torch_version=torch.__version__,
     sft=[sft_case(8, 0.1), sft_case(5, 0.5)],
@@ -94,5 +118,12 @@ out = dict(
     var=[var_case(["a", "a", "b", "a", "c", "b", "c"], 0.5), var_case(["q"] * 5, 2.0)],
     apo=[apo_case([[2, 1, 0, -1], [1, 0], [3, 0, 0, 0, 0]], [False, False, True], 1.0, 0.1, 4),
          apo_case([[1, 0, 0, 0, 0], [0, 2, 1]], [True, False], 0.5, 0.3, 4)],
+    # After the others, so that their seeded inputs stay those of the
+    # golden file they were first written to.
+    zerosum=[zerosum_case(12, [False, True] * 6, 0.1, 0.2, 0.5),
+             zerosum_case(8, [False] * 8, 0.1, 0.2, 0.5),
+             zerosum_case(5, [True] * 5, 0.3, 0.1, 0.7),
+             zerosum_case(10, [False] * 7 + [True] * 3, 0.0, 0.3, 0.5),
+             zerosum_case(9, [False] * 9, 1.0, 0.1, 0.0)],
 )
 print(json.dumps(out, indent=1))
