@@ -186,3 +186,34 @@ func CheckWritable(path string) error {
 	f.Close()
 	return os.Remove(f.Name())
 }
+
+// Append opens path for appending a stream that is written as it grows (a
+// metrics file kept across resumed runs), creating it when missing. Like
+// [Write], a new file gets 0666 less the umask and an existing one keeps
+// its mode: nothing is ever chmodded, so no link's target is changed.
+// Errors name the path.
+func Append(path string) (*os.File, error) {
+	return openStream(path, os.O_APPEND)
+}
+
+// Create opens path for a stream that replaces its old content (a log of
+// one run), with the modes of [Append]. Unlike [Write] a reader may see the
+// stream part-written: that is what a log is for.
+func Create(path string) (*os.File, error) {
+	return openStream(path, os.O_TRUNC)
+}
+
+func openStream(path string, flag int) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("write %s: is a directory; name a file", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o666)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return f, nil
+}
