@@ -287,10 +287,11 @@ type RunOptions struct {
 	// In and Out are the terminal; nil means os.Stdin and os.Stdout.
 	In  io.Reader
 	Out io.Writer
-	// LogPath, when set, receives the standard logger's output (and so
-	// log/slog's default) while the UI runs, since the screen belongs to
-	// the UI; the previous output is restored afterwards.
-	LogPath string
+	// Log receives the standard logger's output (and so log/slog's
+	// default) while the UI runs, since the screen belongs to the UI; the
+	// previous output is restored afterwards. nil discards it. [OpenLog]
+	// opens the usual file.
+	Log io.Writer
 	// NoAltScreen keeps the UI in the normal screen (for tests and
 	// terminals without an alternate screen).
 	NoAltScreen bool
@@ -303,16 +304,13 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (Model, error) {
 	if err != nil {
 		return Model{}, err
 	}
-	if opts.LogPath != "" {
-		f, err := os.OpenFile(opts.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return Model{}, fmt.Errorf("tui: open log file: %w", err)
-		}
-		defer f.Close()
-		prev := log.Writer()
-		log.SetOutput(f)
-		defer log.SetOutput(prev)
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
 	}
+	prev := log.Writer()
+	log.SetOutput(logw)
+	defer log.SetOutput(prev)
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.In != nil {
 		popts = append(popts, tea.WithInput(opts.In))
