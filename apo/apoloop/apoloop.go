@@ -152,7 +152,9 @@ func (c *Config) Prepare() error {
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+	// The loop's own directory is made, but not its parents: a typo
+	// must not leave directories behind.
+	if err := atomicfile.Mkdir(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	for _, p := range []struct {

@@ -93,6 +93,7 @@ func TestPrepare(t *testing.T) {
 		{"reward model without a head", func(c *Config) { c.RewardModel = "gen.ckpt" }, "reward-model: " + filepath.Join(dir, "gen.ckpt") + " has no scalar head"},
 		{"overlapping prompts", func(c *Config) { c.EvalPrompts = "definitions" }, `eval-prompts: the query "What does the word`},
 		{"unknown prompts", func(c *Config) { c.Prompts = "nope.jsonl" }, "prompts: open nope.jsonl"},
+		{"missing parent of --out", func(c *Config) { c.Out = "nonexistent/loop" }, "out: make directory " + filepath.Join(dir, "nonexistent", "loop") + ": directory " + filepath.Join(dir, "nonexistent") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := goodConfig()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -64,8 +63,8 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 				}
 			}
 			dir := filepath.Dir(out)
-			if err := os.MkdirAll(dir, 0o777); err != nil {
-				return fmt.Errorf("--out %s: %w", out, err)
+			if err := atomicfile.CheckWritable(out); err != nil {
+				return fmt.Errorf("--out: %w", err)
 			}
 			html := strings.HasSuffix(strings.ToLower(out), ".html")
 			err = atomicfile.Write(out, func(w io.Writer) error {
