@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -67,9 +66,7 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 				return fmt.Errorf("--out: %w", err)
 			}
 			html := strings.HasSuffix(strings.ToLower(out), ".html")
-			err = atomicfile.Write(out, func(w io.Writer) error {
-				return iterate.WriteReport(ctx, w, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html})
-			})
+			err = iterate.WriteReportFile(ctx, out, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html})
 			if err != nil {
 				return err
 			}
