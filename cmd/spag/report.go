@@ -28,7 +28,7 @@ games and the histogram of the utterance that decided them. With neither
 --loop nor --run, the latest loop (or, in a database without loops, the
 latest run). The figures (SVG and PNG) are written beside the page; a page
 whose name ends in .html is HTML, otherwise Markdown.`,
-		Example: `  spag report --db spag.db --out loop/report.md
+		Example: `  spag report --db spag.db --out report.md
   spag report --db spag.db --run r20261126-151200-3fa9 --out run.html`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
