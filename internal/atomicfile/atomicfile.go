@@ -249,11 +249,7 @@ func openStream(path string, flag int) (*os.File, error) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o666)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, dirError(path, filepath.Dir(path), err)
 	}
 	return f, nil
 }

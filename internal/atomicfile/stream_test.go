@@ -61,8 +61,8 @@ func TestStreamModes(t *testing.T) {
 				t.Errorf("open of a directory: error = %v, want one naming it as a directory", err)
 			}
 			missing := filepath.Join(dir, "missing", "x.log")
-			if _, err := o.open(missing); err == nil || !strings.Contains(err.Error(), missing) || strings.Count(err.Error(), missing) != 1 {
-				t.Errorf("open under a missing directory: error = %v, want one naming %s once", err, missing)
+			if _, err := o.open(missing); err == nil || strings.Count(err.Error(), missing) != 1 || !strings.Contains(err.Error(), "directory "+filepath.Dir(missing)+" does not exist") {
+				t.Errorf("open under a missing directory: error = %v, want one naming %s once and its missing directory", err, missing)
 			}
 		})
 	}
