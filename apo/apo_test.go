@@ -228,6 +228,9 @@ func TestParseItems(t *testing.T) {
 		{"repeat", "{\"query\":\"q\",\"gold\":\"g\"}\n{\"query\":\"q\",\"gold\":\"h\"}\n", "items.jsonl:2: query repeats line 1", 0},
 		{"two values", "{\"query\":\"q\",\"gold\":\"g\"} {\"query\":\"r\",\"gold\":\"g\"}\n", "items.jsonl:1: more than one", 0},
 		{"empty", "# nothing\n", "items.jsonl: no items", 0},
+		{"NUL in the query", "{\"query\":\"q\\u0000x\",\"gold\":\"g\"}\n", `items.jsonl:1: "query": "q\x00x" contains the control character U+0000`, 0},
+		{"bidi override in the gold", "{\"query\":\"q\",\"gold\":\"ab\u202ecd\"}\n", `items.jsonl:1: "gold": "ab\u202ecd" contains the invisible character U+202E`, 0},
+		{"invalid UTF-8", "{\"query\":\"br\xffdge\",\"gold\":\"g\"}\n", "items.jsonl:1: \"query\": \"br\ufffddge\" contains invalid UTF-8", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

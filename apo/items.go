@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/internal/safetext"
 )
 
 // Item is one query of the game with its gold response: the reference
@@ -132,6 +133,13 @@ func ParseItems(r io.Reader, name string) ([]Item, error) {
 			return nil, fmt.Errorf(`%s:%d: empty "query"`, name, n)
 		case it.Gold == "":
 			return nil, fmt.Errorf(`%s:%d: empty "gold" (every query needs a reference answer)`, name, n)
+		}
+		// The checks of a --words file: a query names its episodes and
+		// is shown and judged as it reads.
+		for _, f := range []struct{ key, val string }{{"query", it.Query}, {"gold", it.Gold}} {
+			if err := safetext.CheckName(f.val); err != nil {
+				return nil, fmt.Errorf("%s:%d: %q: %q %v; remove it", name, n, f.key, f.val, err)
+			}
 		}
 		if first, ok := seen[it.Query]; ok {
 			return nil, fmt.Errorf("%s:%d: query repeats line %d (queries name episodes, so each must be unique)", name, n, first)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/safetext"
 )
 
 // SPAG roles, the only ones SPAG episodes JSON knows.
@@ -45,6 +46,47 @@ type SPAGMessage struct {
 	Content string
 	// Extra maps every other key to its JSON value; nil when none.
 	Extra map[string]json.RawMessage
+}
+
+// SPAGMaxTurns is the largest max_turns a SPAG episode may give: Taboo's
+// (taboo.MaxMaxTurns), so that what an import accepts, rewards and judge
+// can play back.
+const SPAGMaxTurns = 1000
+
+// Check reports the first value of e that spag cannot store and play back,
+// naming its key: an empty target word or one holding a character that a
+// reader cannot see as itself (invalid UTF-8, NUL and other controls,
+// bidirectional overrides such as U+202E, zero-width and tag characters;
+// the checks of --words files), or a max_turns outside 1..[SPAGMaxTurns]
+// (0 means none given). Readers of SPAG files apply the same checks to
+// each episode they parse, adding its position.
+func (e SPAGEpisode) Check() error {
+	if err := checkSPAGWord(e.TargetWord); err != nil {
+		return fmt.Errorf("target_word: %w", err)
+	}
+	if e.MaxTurns != 0 {
+		if err := checkSPAGMaxTurns(e.MaxTurns); err != nil {
+			return fmt.Errorf("max_turns: %w", err)
+		}
+	}
+	return nil
+}
+
+func checkSPAGWord(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("want a word, got an empty string")
+	}
+	if err := safetext.CheckName(s); err != nil {
+		return fmt.Errorf("%q %w; fix the word", s, err)
+	}
+	return nil
+}
+
+func checkSPAGMaxTurns(n int) error {
+	if n < 1 || n > SPAGMaxTurns {
+		return fmt.Errorf("want an integer from 1 to %d, got %d", SPAGMaxTurns, n)
+	}
+	return nil
 }
 
 // MarshalJSON writes the episode with its known keys first, then the extra
@@ -322,14 +364,14 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 			if err != nil {
 				return err
 			}
-			if strings.TrimSpace(s) == "" {
-				return p.errAt(voff, kpath, "want a word, got an empty string")
+			if err := checkSPAGWord(s); err != nil {
+				return p.errAt(voff, kpath, "%v", err)
 			}
 			ep.TargetWord, haveWord = s, true
 		case "max_turns":
 			n, err := strconv.Atoi(string(val))
-			if err != nil || n < 1 {
-				return p.errAt(voff, kpath, "want a positive integer, got %s", describe(val))
+			if err != nil || checkSPAGMaxTurns(n) != nil {
+				return p.errAt(voff, kpath, "want an integer from 1 to %d, got %s", SPAGMaxTurns, describe(val))
 			}
 			ep.MaxTurns = n
 		case "history":
@@ -456,6 +498,10 @@ func WriteSPAG(w io.Writer, eps []SPAGEpisode) error {
 	return nil
 }
 
+// ErrNoEpisodes is returned for an import of no episodes (a file holding
+// "[]"), which would make an empty run.
+var ErrNoEpisodes = errors.New("no episodes to import (the file holds an empty array)")
+
 // spagMaxTurnsKey is the extra key under which an imported episode keeps
 // its max_turns, which has no column (runs have one max_turns; a SPAG file
 // has one per episode).
@@ -497,8 +543,13 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 // trace, neither an empty run that would become the latest one nor
 // unjudged episodes. A verdict's Judge must name the judge as
 // name@version; it is recorded as the episode's own verdict and in
-// [Store.Verdicts]. ctx is checked between episodes.
+// [Store.Verdicts]. ctx is checked between episodes. No episodes is an
+// error wrapping [ErrNoEpisodes], and no run is made: an empty run would
+// become the latest one that stats and replay show.
 func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+	if len(eps) == 0 {
+		return fmt.Errorf("episodes: import SPAG: %w", ErrNoEpisodes)
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG: %w", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/taboo"
 )
 
 // sameJSON fails unless a and b are the same JSON value, whatever the
@@ -174,9 +175,17 @@ func TestReadSPAGErrors(t *testing.T) {
 		{"missing content", `[{"target_word": "w", "max_turns": 5, "history": [{"role": "defender"}]}]`,
 			`episodes.json:1:51: [0].history[0]: missing key "content"`},
 		{"max_turns not an integer", `[{"target_word": "w", "max_turns": 2.5, "history": []}]`,
-			`episodes.json:1:36: [0].max_turns: want a positive integer, got number 2.5`},
+			`episodes.json:1:36: [0].max_turns: want an integer from 1 to 1000, got number 2.5`},
 		{"max_turns zero", `[{"target_word": "w", "max_turns": 0, "history": []}]`,
-			`episodes.json:1:36: [0].max_turns: want a positive integer, got number 0`},
+			`episodes.json:1:36: [0].max_turns: want an integer from 1 to 1000, got number 0`},
+		{"max_turns past taboo's bound", `[{"target_word": "w", "max_turns": 1000000000000, "history": []}]`,
+			`episodes.json:1:36: [0].max_turns: want an integer from 1 to 1000, got number 1000000000000`},
+		{"NUL in the word", `[{"target_word": "app\u0000le", "history": []}]`,
+			`episodes.json:1:18: [0].target_word: "app\x00le" contains the control character U+0000; fix the word`},
+		{"bidi override in the word", `[{"target_word": "ab\u202ecd", "history": []}]`,
+			`episodes.json:1:18: [0].target_word: "ab\u202ecd" contains the invisible character U+202E; fix the word`},
+		{"invalid UTF-8 in the word", "[{\"target_word\": \"br\xffdge\", \"history\": []}]",
+			`episodes.json:1:18: [0].target_word: "br�dge" contains invalid UTF-8 (or U+FFFD, which a decoder leaves in its place); fix the word`},
 		{"empty word", `[{"target_word": " ", "max_turns": 1, "history": []}]`,
 			`episodes.json:1:18: [0].target_word: want a word, got an empty string`},
 		{"word not a string", `[{"target_word": null, "max_turns": 1, "history": []}]`,
@@ -188,7 +197,7 @@ func TestReadSPAGErrors(t *testing.T) {
 		{"trailing data", `[] []`, `episodes.json:1:4: invalid JSON: invalid character '[' after top-level value`},
 		{"empty file", ``, `episodes.json:1:1: invalid JSON: unexpected end of JSON input`},
 		{"second episode, CRLF", "[{\"target_word\": \"w\", \"max_turns\": 1, \"history\": []},\r\n {\"target_word\": \"v\", \"max_turns\": true, \"history\": []}]",
-			`episodes.json:2:36: [1].max_turns: want a positive integer, got a boolean`},
+			`episodes.json:2:36: [1].max_turns: want an integer from 1 to 1000, got a boolean`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,6 +213,31 @@ func TestReadSPAGErrors(t *testing.T) {
 				t.Errorf("error is a %T, want *SPAGError", err)
 			}
 		})
+	}
+}
+
+// TestSPAGEpisodeCheck: the checks a reader applies to each parsed
+// episode, and the bound they share with Taboo.
+func TestSPAGEpisodeCheck(t *testing.T) {
+	if SPAGMaxTurns != taboo.MaxMaxTurns {
+		t.Errorf("SPAGMaxTurns = %d, taboo.MaxMaxTurns = %d: an import would accept what rewards refuses", SPAGMaxTurns, taboo.MaxMaxTurns)
+	}
+	tests := []struct {
+		ep   SPAGEpisode
+		want string
+	}{
+		{SPAGEpisode{TargetWord: "apple"}, ""},
+		{SPAGEpisode{TargetWord: "apple", MaxTurns: 1000}, ""},
+		{SPAGEpisode{TargetWord: "apple", MaxTurns: 1001}, "max_turns: want an integer from 1 to 1000, got 1001"},
+		{SPAGEpisode{TargetWord: "apple", MaxTurns: -1}, "max_turns: want an integer from 1 to 1000, got -1"},
+		{SPAGEpisode{TargetWord: ""}, "target_word: want a word"},
+		{SPAGEpisode{TargetWord: "x\U000E0041"}, "target_word: \"x\\U000e0041\" contains the invisible character U+E0041"},
+	}
+	for _, tt := range tests {
+		err := tt.ep.Check()
+		if (err == nil) != (tt.want == "") || err != nil && !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%+v.Check() = %v, want %q", tt.ep, err, tt.want)
+		}
 	}
 }
 
@@ -425,5 +459,13 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	}
 	if err := s.ImportSPAGRun(ctx, &Run{Judge: "x"}, eps[:1], func(int, *SPAGEpisode) game.Verdict { return game.Verdict{} }); err == nil {
 		t.Error("a verdict without a judge was stored")
+	}
+	// An empty file makes no empty run to pass for the latest.
+	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=empty.json)", Judge: "strict@1"}, []SPAGEpisode{}, verdict)
+	if !errors.Is(err, ErrNoEpisodes) {
+		t.Errorf("import of no episodes: %v, want ErrNoEpisodes", err)
+	}
+	if runs, err := s.Runs(ctx); err != nil || len(runs) != 1 {
+		t.Errorf("runs after an empty import: %v, %v; want only %s", runs, err, done.ID)
 	}
 }

@@ -244,6 +244,9 @@ func open(ctx context.Context, path string, opts Options, mode openMode) (*Store
 	if path == "" {
 		return nil, errors.New("episodes: open: empty database path")
 	}
+	if err := checkRegular(path); err != nil {
+		return nil, err
+	}
 	opts = opts.withDefaults()
 	s := &Store{path: path, opts: opts, knownRuns: make(map[string]bool), mode: mode}
 
@@ -279,6 +282,37 @@ func open(ctx context.Context, path string, opts Options, mode openMode) (*Store
 		return nil, fmt.Errorf("episodes: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// checkRegular refuses a database path, or a file SQLite keeps beside it,
+// that exists and is not a regular file (a link to one is fine). SQLite
+// would open a named pipe and wait for a writer for good, ignoring every
+// signal that does not kill the process; a directory or a device gives a
+// puzzling I/O error, or worse an empty database. A missing file is for
+// the caller to create or refuse.
+func checkRegular(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().IsRegular() {
+			continue // the open reports what Stat could not see
+		}
+		what := "a special file"
+		switch {
+		case fi.IsDir():
+			what = "a directory"
+		case fi.Mode()&fs.ModeNamedPipe != 0:
+			what = "a named pipe"
+		case fi.Mode()&fs.ModeDevice != 0:
+			what = "a device"
+		case fi.Mode()&fs.ModeSocket != 0:
+			what = "a socket"
+		}
+		if p != path {
+			return fmt.Errorf("episodes: open %s: %s is not a regular file (%s); SQLite keeps its journal there: remove it", path, p, what)
+		}
+		return fmt.Errorf("episodes: open %s: not a regular file (%s); name an SQLite database file", path, what)
+	}
+	return nil
 }
 
 // Path returns the database file the store was opened on.

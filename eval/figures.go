@@ -1,9 +1,61 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 )
+
+// Made records the figure files that saving created, as opposed to those
+// it replaced, so that a command failing later (a full disk while writing
+// the page) can remove them and leave nothing new behind. Replaced files
+// stay: each is the whole new figure, and the old one is gone. Its methods
+// save figures as the functions of the same names do; a nil *Made records
+// nothing. It is not safe for concurrent use.
+type Made struct {
+	paths []string
+}
+
+// Remove removes every file recorded, most recent first, and forgets
+// them. It returns the first error other than a file already gone.
+func (m *Made) Remove() error {
+	if m == nil {
+		return nil
+	}
+	var first error
+	for i := len(m.paths) - 1; i >= 0; i-- {
+		if err := os.Remove(m.paths[i]); err != nil && !errors.Is(err, fs.ErrNotExist) && first == nil {
+			first = err
+		}
+	}
+	m.paths = nil
+	return first
+}
+
+// save is f.Save recording the files it creates, also when it fails half
+// way (the SVG written, the PNG not).
+func (m *Made) save(f *Figure, dir, name string) error {
+	if m == nil {
+		_, err := f.Save(dir, name)
+		return err
+	}
+	var fresh []string
+	for _, ext := range []string{".svg", ".png"} {
+		p := filepath.Join(dir, name+ext)
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			fresh = append(fresh, p)
+		}
+	}
+	_, err := f.Save(dir, name)
+	for _, p := range fresh {
+		if _, serr := os.Lstat(p); serr == nil {
+			m.paths = append(m.paths, p)
+		}
+	}
+	return err
+}
 
 // SaveLoopFigures draws a loop's charts and saves each in dir as SVG and
 // PNG: winrates.* from rounds (see [WinRatePlot]) and training.* from
@@ -12,13 +64,23 @@ import (
 // [Report.Figures] when the page is written in dir. Called after every
 // round, it redraws the history so far.
 func SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint, z float64) ([]FigureLink, error) {
-	var links []FigureLink
+	return (*Made)(nil).SaveLoopFigures(dir, rounds, training, z)
+}
+
+// SaveLoopFigures is [SaveLoopFigures] recording the files it makes. On
+// error it removes every file m recorded, earlier saves' included.
+func (m *Made) SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint, z float64) (links []FigureLink, err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, m.Remove())
+		}
+	}()
 	if len(rounds) > 0 {
 		f, err := WinRatePlot("win rate per round", rounds, z)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := f.Save(dir, "winrates"); err != nil {
+		if err := m.save(f, dir, "winrates"); err != nil {
 			return nil, err
 		}
 		links = append(links, FigureLink{Caption: "win rate per round and role, with " + levelName(z) + " intervals", Path: "winrates.png"})
@@ -28,7 +90,7 @@ func SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint,
 		if err != nil {
 			return nil, err
 		}
-		if _, err := f.Save(dir, "training"); err != nil {
+		if err := m.save(f, dir, "training"); err != nil {
 			return nil, err
 		}
 		links = append(links, FigureLink{Caption: "loss, KL and clip fraction per step", Path: "training.png"})
@@ -43,9 +105,19 @@ func SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint,
 // must make a plain file name. It returns links to the PNG files, relative
 // to dir, for [RunSummary.Figures].
 func SaveRunFigures(dir, prefix string, run RunSummary) ([]FigureLink, error) {
-	var links []FigureLink
+	return (*Made)(nil).SaveRunFigures(dir, prefix, run)
+}
+
+// SaveRunFigures is [SaveRunFigures] recording the files it makes. On
+// error it removes every file m recorded, earlier saves' included.
+func (m *Made) SaveRunFigures(dir, prefix string, run RunSummary) (links []FigureLink, err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, m.Remove())
+		}
+	}()
 	save := func(f *Figure, name, caption string) error {
-		if _, err := f.Save(dir, prefix+name); err != nil {
+		if err := m.save(f, dir, prefix+name); err != nil {
 			return err
 		}
 		links = append(links, FigureLink{Caption: caption, Path: filepath.ToSlash(prefix + name + ".png")})

@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -85,7 +84,9 @@ type Files struct {
 }
 
 // Save writes dir/name.svg and dir/name.png, each atomically (a reader or
-// a crash sees the old file or the whole new one). name must be a plain
+// a crash sees the old file or the whole new one) through
+// [atomicfile.Write]: new files get 0666 less the umask, replaced ones
+// keep their mode. name must be a plain
 // file name without extension or directory.
 func (f *Figure) Save(dir, name string) (Files, error) {
 	if name == "" || name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
@@ -99,11 +100,9 @@ func (f *Figure) Save(dir, name string) (Files, error) {
 		if err := atomicfile.Write(out.path, out.write); err != nil {
 			return Files{}, err
 		}
-		// The temporary file was private; a report's images are for
-		// whoever may read the report.
-		if err := os.Chmod(out.path, 0o644); err != nil {
-			return Files{}, fmt.Errorf("eval: %w", err)
-		}
+		// No chmod afterwards: atomicfile gives a new file 0666 less the
+		// umask and a replaced one its old mode, and a chmod of path
+		// would follow a planted link to whatever it names.
 	}
 	return files, nil
 }

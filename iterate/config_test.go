@@ -58,6 +58,8 @@ func TestPrepare(t *testing.T) {
 			setting: "ref", errSubstr: "cut.ckpt"},
 		{name: "an output directory that cannot be made", in: iterate.Config{Out: "sft.ckpt/loop"},
 			setting: "out", errSubstr: "sft.ckpt"},
+		{name: "an output directory whose parent is missing", in: iterate.Config{Out: "nonexistent/loop"},
+			setting: "out", errSubstr: "directory " + filepath.Join(dir, "nonexistent") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			os.RemoveAll(filepath.Join(dir, "loop"))

@@ -219,7 +219,9 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
 	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+	// The loop's own directory is made, but not its parents: a typo
+	// must not leave directories behind.
+	if err := atomicfile.Mkdir(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	if c.Init == "" {
@@ -432,7 +434,7 @@ func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
-	if err := os.MkdirAll(l.Config.Out, 0o777); err != nil {
+	if err := atomicfile.Mkdir(l.Config.Out); err != nil {
 		return fmt.Errorf("loop %s: output directory: %w", l.ID, err)
 	}
 	policy, ckpt := l.initialPolicy()

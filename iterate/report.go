@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/atomicfile"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -49,7 +50,30 @@ func LatestReport(ctx context.Context, store *episodes.Store) (ReportOptions, er
 // runs: a loop's evaluation per round and role with intervals, its
 // training curves and the role balance of its data; a run's outcome mix,
 // rules and decided_at histogram.
+//
+// A failed report removes the figures it created (see [eval.Made]).
 func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o ReportOptions) error {
+	made := &eval.Made{}
+	if err := writeReport(ctx, w, store, o, made); err != nil {
+		return errors.Join(err, made.Remove())
+	}
+	return nil
+}
+
+// WriteReportFile writes the page to path ([atomicfile.Write]) with its
+// figures in o.Dir. When anything fails, a full disk included, the page
+// is left as it was and the figures this call created are removed, so a
+// failed report leaves no new file behind.
+func WriteReportFile(ctx context.Context, path string, store *episodes.Store, o ReportOptions) error {
+	made := &eval.Made{}
+	err := atomicfile.Write(path, func(w io.Writer) error { return writeReport(ctx, w, store, o, made) })
+	if err != nil {
+		return errors.Join(err, made.Remove())
+	}
+	return nil
+}
+
+func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o ReportOptions, made *eval.Made) error {
 	rep := eval.Report{Title: "spag report"}
 	if o.Loop != "" {
 		l := &Loop{ID: o.Loop, store: store}
@@ -91,7 +115,7 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 			}
 		}
 		if len(results) > 0 {
-			if rep.Figures, err = eval.SaveLoopFigures(o.Dir, results, points, 0); err != nil {
+			if rep.Figures, err = made.SaveLoopFigures(o.Dir, results, points, 0); err != nil {
 				return err
 			}
 		}
@@ -101,7 +125,7 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		if err != nil {
 			return err
 		}
-		if sum.Figures, err = eval.SaveRunFigures(o.Dir, filepath.Base(id)+"-", sum); err != nil {
+		if sum.Figures, err = made.SaveRunFigures(o.Dir, filepath.Base(id)+"-", sum); err != nil {
 			return err
 		}
 		rep.Runs = append(rep.Runs, sum)

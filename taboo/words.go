@@ -10,10 +10,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spag-go/spag/internal/safetext"
 )
 
 // builtinWords is the shipped target-word list, in the format [ParseWords]
@@ -73,8 +74,8 @@ func ParseWords(r io.Reader, name string) ([]string, error) {
 		if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
 			return nil, fmt.Errorf("%s:%d: %q holds more than one word; put one word per line", name, line, text)
 		}
-		if i := strings.IndexFunc(text, unicode.IsControl); i >= 0 {
-			return nil, fmt.Errorf("%s:%d: %q contains the control character %s; remove it", name, line, text, strconv.QuoteRune([]rune(text[i:])[0]))
+		if err := safetext.CheckName(text); err != nil {
+			return nil, fmt.Errorf("%s:%d: %q %v; remove it", name, line, text, err)
 		}
 		word := strings.ToLower(text)
 		if first, ok := seen[word]; ok {

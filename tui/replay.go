@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/atomicfile"
 )
 
 // ReplayConfig configures the replay browser.
@@ -622,8 +623,8 @@ func exportEpisode(dir string, d *game.Description, rec *episodes.Record, primar
 			return exportedMsg{err: errors.New("unknown export format " + format)}
 		}
 		path := filepath.Join(dir, fmt.Sprintf("episode-%d.%s", rec.ID, format))
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return exportedMsg{err: fmt.Errorf("write %s: %w", path, err)}
+		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return exportedMsg{err: err}
 		}
 		return exportedMsg{path: path}
 	}

@@ -27,6 +27,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -184,9 +185,13 @@ func (m Model) capturing() bool {
 // the active screen, everything else to every screen (each ignores what
 // is not its own).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if size, ok := msg.(tea.WindowSizeMsg); ok {
+		// The screens lay out for at least minWidth×minHeight; View
+		// crops that to a smaller terminal.
+		m.width, m.height = size.Width, size.Height
+		msg = tea.WindowSizeMsg{Width: max(size.Width, minWidth), Height: max(size.Height, minHeight)}
+	}
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
 	case tea.KeyMsg:
 		switch k := msg.String(); {
 		case k == "ctrl+c":
@@ -240,8 +245,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds[:]...)
 }
 
-// View renders the active screen, or the key help over it.
+// minWidth and minHeight are the smallest screen the views lay out for.
+// A smaller terminal (stty rows 0, a split pane squeezed to nothing) shows
+// the top left corner of that layout: every view can then assume room for
+// its title, one row of content and its key line.
+const minWidth, minHeight = 20, 8
+
+// View renders the active screen, or the key help over it, cut to the
+// terminal when it is smaller than the views' minimum.
 func (m Model) View() string {
+	if m.width >= minWidth && m.height >= minHeight {
+		return m.view()
+	}
+	if m.height <= 0 {
+		return ""
+	}
+	lines := strings.Split(m.view(), "\n")
+	return frame(lines, max(m.width, 0), m.height)
+}
+
+func (m Model) view() string {
 	if m.help {
 		return m.helpView()
 	}
@@ -270,7 +293,8 @@ func (m Model) helpView() string {
 	case LoopView:
 		keys = m.loop.keys()
 	}
-	lines := []string{m.st.title.Render(padRight("spag "+m.active.String()+" · keys", m.width)), ""}
+	w, h := max(m.width, minWidth), max(m.height, minHeight)
+	lines := []string{m.st.title.Render(padRight("spag "+m.active.String()+" · keys", w)), ""}
 	for _, k := range keys {
 		lines = append(lines, "  "+m.st.key.Render(padRight(k[0], 16))+k[1])
 	}
@@ -279,7 +303,7 @@ func (m Model) helpView() string {
 	if f := m.cfg.follower(); f >= 0 && m.cfg.has(ReplayView) {
 		lines = append(lines, "  "+m.st.key.Render(padRight("tab", 16))+"switch between "+f.String()+" and replay")
 	}
-	return frame(lines, m.width, m.height)
+	return frame(lines, w, h)
 }
 
 // RunOptions are the terminal-facing settings of [Run].
@@ -287,10 +311,11 @@ type RunOptions struct {
 	// In and Out are the terminal; nil means os.Stdin and os.Stdout.
 	In  io.Reader
 	Out io.Writer
-	// LogPath, when set, receives the standard logger's output (and so
-	// log/slog's default) while the UI runs, since the screen belongs to
-	// the UI; the previous output is restored afterwards.
-	LogPath string
+	// Log receives the standard logger's output (and so log/slog's
+	// default) while the UI runs, since the screen belongs to the UI; the
+	// previous output is restored afterwards. nil discards it. [OpenLog]
+	// opens the usual file.
+	Log io.Writer
 	// NoAltScreen keeps the UI in the normal screen (for tests and
 	// terminals without an alternate screen).
 	NoAltScreen bool
@@ -303,16 +328,13 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (Model, error) {
 	if err != nil {
 		return Model{}, err
 	}
-	if opts.LogPath != "" {
-		f, err := os.OpenFile(opts.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return Model{}, fmt.Errorf("tui: open log file: %w", err)
-		}
-		defer f.Close()
-		prev := log.Writer()
-		log.SetOutput(f)
-		defer log.SetOutput(prev)
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
 	}
+	prev := log.Writer()
+	log.SetOutput(logw)
+	defer log.SetOutput(prev)
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.In != nil {
 		popts = append(popts, tea.WithInput(opts.In))

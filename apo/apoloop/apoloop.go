@@ -210,7 +210,9 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: "prompts", Err: err}
 		}
 	}
-	if err := os.MkdirAll(c.Out, 0o777); err != nil {
+	// The loop's own directory is made, but not its parents: a typo
+	// must not leave directories behind.
+	if err := atomicfile.Mkdir(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
 	return nil

@@ -111,6 +111,7 @@ func TestPrepare(t *testing.T) {
 		{"a damaged reward model", func(c *Config) { c.RewardModel = "cut.ckpt" }, "reward-model: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
 		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
 		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
+		{"missing parent of --out", func(c *Config) { c.Out = "nonexistent/loop" }, "out: make directory " + filepath.Join(dir, "nonexistent", "loop") + ": directory " + filepath.Join(dir, "nonexistent") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			os.RemoveAll("loop")

@@ -46,6 +46,9 @@ file back — and judges them with --rules.`,
 			if err != nil {
 				return err
 			}
+			if len(eps) == 0 { // before Open, which would create the database
+				return fmt.Errorf("import %s: %w; nothing was imported", args[0], episodes.ErrNoEpisodes)
+			}
 			store, err := episodes.Open(ctx, db, episodes.Options{})
 			if err != nil {
 				return err

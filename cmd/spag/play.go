@@ -158,11 +158,13 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 		sub.Close()
 		done <- played{run, err}
 	}()
+	logw, closeLog := tuiLog(cmd)
+	defer closeLog()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start:   tui.PlayView,
 		Play:    tui.PlayConfig{Human: person, Events: sub.C, Game: taboo.Description, Role: f.as, Opponent: f.against},
 		NoColor: noColor(),
-	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Log: logw})
 	cancel() // a game quit before its end is abandoned
 	res := <-done
 	runErr := res.err

@@ -262,11 +262,13 @@ func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter
 	if !cmd.Flags().Changed("limit") {
 		f.Limit = 0 // the browser loads up to its own limit
 	}
+	logw, closeLog := tuiLog(cmd)
+	defer closeLog()
 	_, err := tui.Run(cmd.Context(), tui.Config{
 		Start:   tui.ReplayView,
 		Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: rejudger(store), Outcomes: knownOutcomes()},
 		NoColor: noColor(),
-	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Log: logw})
 	return err
 }
 

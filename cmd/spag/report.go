@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -31,7 +29,7 @@ games and the histogram of the utterance that decided them. With neither
 --loop nor --run, the latest loop (or, in a database without loops, the
 latest run). The figures (SVG and PNG) are written beside the page; a page
 whose name ends in .html is HTML, otherwise Markdown.`,
-		Example: `  spag report --db spag.db --out loop/report.md
+		Example: `  spag report --db spag.db --out report.md
   spag report --db spag.db --run r20261126-151200-3fa9 --out run.html`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,13 +63,11 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 				}
 			}
 			dir := filepath.Dir(out)
-			if err := os.MkdirAll(dir, 0o777); err != nil {
-				return fmt.Errorf("--out %s: %w", out, err)
+			if err := atomicfile.CheckWritable(out); err != nil {
+				return fmt.Errorf("--out: %w", err)
 			}
 			html := strings.HasSuffix(strings.ToLower(out), ".html")
-			err = atomicfile.Write(out, func(w io.Writer) error {
-				return iterate.WriteReport(ctx, w, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html})
-			})
+			err = iterate.WriteReportFile(ctx, out, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html})
 			if err != nil {
 				return err
 			}

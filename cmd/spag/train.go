@@ -98,11 +98,13 @@ writes a result file naming it; see docs/trainer.md.`,
 				return usagef("train: give exactly one of --steps N and --epochs E (both positive)")
 			case out == "-":
 				return usagef("train: --out -: checkpoints are saved during training and resumed from; name a file")
+			case metricsPath == "-":
+				return usagef("train: --metrics -: name a file to append the JSON lines to; metrics also go to stderr every --log-every steps and to --db")
 			}
 			// Before any step: a checkpoint that cannot be saved loses the
 			// whole run's work.
 			if err := atomicfile.CheckWritable(out); err != nil {
-				return usagef("train: --out: %v", err)
+				return fmt.Errorf("train: --out: %w", err) // exit 1: a failure, not a usage error
 			}
 			if restart {
 				fmt.Fprintln(cmd.ErrOrStderr(), "spag train: --restart is deprecated and has no effect: --init always starts a new run from the checkpoint's weights (--resume continues one)")

@@ -109,7 +109,7 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	// An --out that cannot be written is refused before the first step,
 	// not after the last one.
 	bad := spag(t, dir, trainArgs("tiny.ckpt", "train.json/x.ckpt")...)
-	if bad.code != exitUsage || !strings.Contains(bad.stderr, "train.json/x.ckpt") || strings.Contains(bad.stderr, "steps 1..") {
+	if bad.code != 1 || !strings.Contains(bad.stderr, "train.json/x.ckpt") || strings.Contains(bad.stderr, "steps 1..") {
 		t.Errorf("train --out under a file: exit %d\n%s", bad.code, bad.stderr)
 	}
 	// model info verifies the checkpoint as native: does.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -85,7 +85,9 @@ use spag selfplay --tui.`,
 				cfg.Start = tui.WatchView
 				cfg.Watch = tui.WatchConfig{Source: store, RunID: runID, PollEvery: every}
 			}
-			_, err = tui.Run(ctx, cfg, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+			logw, closeLog := tuiLog(cmd)
+			defer closeLog()
+			_, err = tui.Run(ctx, cfg, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Log: logw})
 			return err
 		},
 	}
@@ -140,13 +142,16 @@ func loopStatus(store *episodes.Store, id string) func(context.Context) (tui.Loo
 // noColor reports whether the user asked for no colour (https://no-color.org).
 func noColor() bool { return os.Getenv("NO_COLOR") != "" }
 
-// tuiLogPath is where logs go while the terminal UI owns the screen:
-// $SPAG_LOG, or spag-tui.log in the temporary directory.
-func tuiLogPath() string {
-	if p := os.Getenv("SPAG_LOG"); p != "" {
-		return p
+// tuiLog opens where logs go while the terminal UI owns the screen (see
+// tui.OpenLog). Without a log file the UI still runs: it says why on
+// stderr and discards the logs.
+func tuiLog(cmd *cobra.Command) (io.Writer, func()) {
+	f, err := tui.OpenLog(os.Getenv, os.Getpid())
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "spag: no log file while the terminal UI runs: %v\n", err)
+		return nil, func() {}
 	}
-	return filepath.Join(os.TempDir(), "spag-tui.log")
+	return f, func() { f.Close() }
 }
 
 // runWatched plays a run while the watch screen shows its events. It sets
@@ -184,12 +189,14 @@ func runWatched(ctx context.Context, cmd *cobra.Command, r *game.Runner, title s
 		errc <- play()
 		sub.Close() // the UI shows the run as finished
 	}()
+	logw, closeLog := tuiLog(cmd)
+	defer closeLog()
 	_, uiErr := tui.Run(ctx, tui.Config{
 		Start: tui.WatchView,
 		Watch: tui.WatchConfig{Events: sub.C, Command: cmd.CommandPath(), Title: title, Total: total, Players: players, Game: described,
 			Hosts: hostLoads(r.Game.Roles(), r.Players)},
 		NoColor: noColor(),
-	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), LogPath: tuiLogPath()})
+	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Log: logw})
 	close(quit)
 	runErr := <-errc
 	close(stop)

@@ -102,7 +102,7 @@ func replace(path, target string, old fs.FileInfo, fn func(w io.Writer) error) (
 	dir := filepath.Dir(target)
 	f, err := createTemp(dir, filepath.Base(target))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return dirError(path, dir, err)
 	}
 	defer func() {
 		if err != nil {
@@ -159,11 +159,28 @@ func createTemp(dir, base string) (*os.File, error) {
 	}
 }
 
+// dirError explains err, from creating a file in dir for path: a missing
+// directory is named as such rather than through the temporary file's name.
+func dirError(path, dir string, err error) error {
+	if fi, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+		return fmt.Errorf("write %s: directory %s does not exist; create it first", path, dir)
+	} else if serr == nil && !fi.IsDir() {
+		return fmt.Errorf("write %s: %s is not a directory", path, dir)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("write %s: %w", path, err)
+}
+
 // CheckWritable checks, before any work is done, that [Write] will be
-// able to write path: it creates the directory the file will be in (with
-// its parents) and a temporary file there, which it removes. A device, a
-// pipe or a socket is left unopened (opening a pipe would wait for a
-// reader). Errors name the path.
+// able to write path: it creates a temporary file in the directory the
+// file will be in, which it removes. Like `go build -o` and `curl -o` it
+// makes no directory: a missing one is an error naming it (a mistyped
+// /nonexistent/x.ckpt made /nonexistent as root). A device, a pipe or a
+// socket is left unopened (opening a pipe would wait for a reader).
+// Errors name the path.
 func CheckWritable(path string) error {
 	target, fi, err := resolve(path)
 	if err != nil {
@@ -176,13 +193,63 @@ func CheckWritable(path string) error {
 		return nil
 	}
 	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	f, err := createTemp(dir, filepath.Base(target))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return dirError(path, dir, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// Mkdir makes path, a directory that a command owns and fills (a loop's
+// --out), or accepts it when it exists. Its parent must exist: like
+// [CheckWritable], Mkdir makes no directory the user did not name. Errors
+// name the path.
+func Mkdir(path string) error {
+	err := os.Mkdir(path, 0o777)
+	if err == nil {
+		return nil
+	}
+	if fi, serr := os.Stat(path); serr == nil {
+		if fi.IsDir() {
+			return nil
+		}
+		return fmt.Errorf("make directory %s: a file of that name exists; name a directory", path)
+	}
+	parent := filepath.Dir(filepath.Clean(path))
+	if _, serr := os.Stat(parent); errors.Is(serr, fs.ErrNotExist) {
+		return fmt.Errorf("make directory %s: directory %s does not exist; create it first", path, parent)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("make directory %s: %w", path, err)
+}
+
+// Append opens path for appending a stream that is written as it grows (a
+// metrics file kept across resumed runs), creating it when missing. Like
+// [Write], a new file gets 0666 less the umask and an existing one keeps
+// its mode: nothing is ever chmodded, so no link's target is changed.
+// Errors name the path.
+func Append(path string) (*os.File, error) {
+	return openStream(path, os.O_APPEND)
+}
+
+// Create opens path for a stream that replaces its old content (a log of
+// one run), with the modes of [Append]. Unlike [Write] a reader may see the
+// stream part-written: that is what a log is for.
+func Create(path string) (*os.File, error) {
+	return openStream(path, os.O_TRUNC)
+}
+
+func openStream(path string, flag int) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("write %s: is a directory; name a file", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o666)
+	if err != nil {
+		return nil, dirError(path, filepath.Dir(path), err)
+	}
+	return f, nil
 }

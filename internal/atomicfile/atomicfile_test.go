@@ -63,7 +63,7 @@ func TestCheckWritable(t *testing.T) {
 		ok         bool
 	}{
 		{"new file", filepath.Join(dir, "new.ckpt"), true},
-		{"new directories", filepath.Join(dir, "a", "b", "new.ckpt"), true},
+		{"missing directory", filepath.Join(dir, "a", "b", "new.ckpt"), false},
 		{"existing file", file, true},
 		{"under a file", filepath.Join(file, "x.ckpt"), false},
 		{"a directory", dir, false},
@@ -83,7 +83,67 @@ func TestCheckWritable(t *testing.T) {
 	if b, _ := os.ReadFile(file); string(b) != "x" {
 		t.Errorf("existing file changed to %q", b)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("CheckWritable made a directory the user did not name (%v)", err)
+	}
 	assertNoTemp(t, dir)
+}
+
+// TestMissingDirectoryIsNamed: a file in a missing directory is refused
+// with an error that names the directory, and nothing is made.
+func TestMissingDirectoryIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexistent")
+	path := filepath.Join(missing, "x.ckpt")
+	for name, f := range map[string]func() error{
+		"Write": func() error {
+			return Write(path, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err })
+		},
+		"CheckWritable": func() error { return CheckWritable(path) },
+		"Mkdir":         func() error { return Mkdir(filepath.Join(missing, "loop")) },
+	} {
+		err := f()
+		if err == nil || !strings.Contains(err.Error(), "directory "+missing+" does not exist") {
+			t.Errorf("%s: error = %v, want one saying directory %s does not exist", name, err, missing)
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("%s made %s (%v)", name, missing, err)
+		}
+	}
+}
+
+func TestMkdir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, wantErr string
+	}{
+		{"new", filepath.Join(dir, "loop"), ""},
+		{"existing", dir, ""},
+		{"trailing slash", filepath.Join(dir, "loop2") + "/", ""},
+		{"a file", file, "a file of that name exists"},
+		{"under a file", filepath.Join(file, "loop"), "not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Mkdir(tt.path)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi, err := os.Stat(tt.path); err != nil || !fi.IsDir() {
+					t.Errorf("%s is not a directory (%v)", tt.path, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("error = %v, want one naming %s and containing %q", err, tt.path, tt.wantErr)
+			}
+		})
+	}
 }
 
 func assertNoTemp(t *testing.T, dir string) {

@@ -6,7 +6,9 @@
 package safetext
 
 import (
+	"errors"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -45,36 +47,85 @@ func Visible(s string) string {
 	return b.String()
 }
 
-// invisible reports the format characters that Visible shows as code
-// points: line and paragraph separators, which break lines where the
-// reader sees none; bidirectional embeddings, overrides, isolates and marks
-// (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C), which reorder
-// the text around them so that what is shown differs from what is stored;
-// and zero-width characters (U+200B–U+200D, U+2060, U+FEFF), which hide
-// inside a word and make two different strings look alike.
+// invisible reports the characters that Visible shows as code points
+// although they are not controls: every format character (Unicode's Cf:
+// the soft hyphen U+00AD, the Mongolian vowel separator U+180E, the
+// invisible operators U+2061–U+2064, the bidirectional embeddings,
+// overrides, isolates and marks U+202A–U+202E, U+2066–U+2069, U+200E/U+200F
+// and U+061C, which reorder the text around them so that what is shown
+// differs from what is stored, and the zero-width characters U+200B–U+200D,
+// U+2060 and U+FEFF, which hide inside a word and make two different
+// strings look alike); the tag characters U+E0000–U+E007F, which can spell
+// a hidden message; the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0),
+// letters that draw nothing; and the line and paragraph separators, which
+// break lines where the reader sees none.
 func invisible(r rune) bool {
 	switch {
-	case r == 0x061c:
-	case r >= 0x200b && r <= 0x200f:
+	case r < 0xad:
+		return false // the common case, ASCII and Latin-1 letters, first
+	case r >= 0xe0000 && r <= 0xe007f:
+	case r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0:
 	case r == 0x2028 || r == 0x2029:
-	case r >= 0x202a && r <= 0x202e:
-	case r == 0x2060:
-	case r >= 0x2066 && r <= 0x2069:
-	case r == 0xfeff:
+	case unicode.Is(unicode.Cf, r):
 	default:
 		return false
 	}
 	return true
 }
 
-// writeCodePoint writes r as "<U+XXXX>".
+// writeCodePoint writes r as "<U+XXXX>", with more digits past U+FFFF.
 func writeCodePoint(b *strings.Builder, r rune) {
 	const hex = "0123456789ABCDEF"
 	b.WriteString("<U+")
-	for shift := 12; shift >= 0; shift -= 4 {
+	shift := 12
+	for shift < 20 && r>>(shift+4) != 0 {
+		shift += 4
+	}
+	for ; shift >= 0; shift -= 4 {
 		b.WriteByte(hex[r>>shift&0xf])
 	}
 	b.WriteByte('>')
+}
+
+// Hidden returns the first character of s that a reader could not see as
+// itself, for names such as a target word that must read as what they
+// are: a byte of invalid UTF-8 (as [utf8.RuneError], with ok true), the
+// replacement character U+FFFD that a JSON decoder leaves for one, any
+// control character including NUL, newline and tab, and every character
+// [Visible] shows as a code point. ok is false when there is none.
+func Hidden(s string) (r rune, ok bool) {
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || r >= 0x7f && r < 0xa0 || invisible(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// CheckName returns an error saying why s cannot serve as a name that a
+// person reads and a judge compares (a target word, a query): it holds a
+// character that [Hidden] reports. The message reads after the name, as in
+// `"ab\u202ecd" contains the invisible character U+202E`. nil when s is
+// fine.
+func CheckName(s string) error {
+	r, bad := Hidden(s)
+	switch {
+	case !bad:
+		return nil
+	case r == utf8.RuneError:
+		return errors.New("contains invalid UTF-8 (or U+FFFD, which a decoder leaves in its place)")
+	case r < 0x20 || r >= 0x7f && r < 0xa0:
+		return errors.New("contains the control character " + CodePoint(r))
+	}
+	return errors.New("contains the invisible character " + CodePoint(r))
+}
+
+// CodePoint names r as "U+XXXX", the way errors about hidden characters
+// should, since printing r itself would hide it again.
+func CodePoint(r rune) string {
+	var b strings.Builder
+	writeCodePoint(&b, r)
+	return strings.Trim(b.String(), "<>")
 }
 
 func clean(s string) bool {

@@ -26,7 +26,13 @@ func TestVisible(t *testing.T) {
 		{"zero width space joiners", "pass\u200bword\u200c\u200d", "pass<U+200B>word<U+200C><U+200D>"},
 		{"word joiner and BOM", "a\u2060b\ufeffc", "a<U+2060>b<U+FEFF>c"},
 		{"line and paragraph separators", "a\u2028b\u2029", "a<U+2028>b<U+2029>"},
-		{"neighbours kept", "\u2010\u2030\u200a\u2061\u061b", "\u2010\u2030\u200a\u2061\u061b"},
+		{"neighbours kept", "\u2010\u2030\u200a\u061b\u00ac\u00ae\u3163\u3165", "\u2010\u2030\u200a\u061b\u00ac\u00ae\u3163\u3165"},
+		{"tag characters", "ok\U000E0001\U000E0041\U000E007F", "ok<U+E0001><U+E0041><U+E007F>"},
+		{"first tag code point", "\U000E0000", "<U+E0000>"},
+		{"soft hyphen", "pass\u00adword", "pass<U+00AD>word"},
+		{"mongolian vowel separator", "a\u180eb", "a<U+180E>b"},
+		{"invisible operators", "\u2061\u2062\u2063\u2064", "<U+2061><U+2062><U+2063><U+2064>"},
+		{"hangul fillers", "\u3164\u115f\u1160\uffa0", "<U+3164><U+115F><U+1160><U+FFA0>"},
 		{"unicode kept", "café 🍎", "café 🍎"},
 	}
 	for _, tt := range tests {
@@ -35,6 +41,33 @@ func TestVisible(t *testing.T) {
 				t.Errorf("Visible(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestHidden(t *testing.T) {
+	tests := []struct {
+		in   string
+		want rune // 0 for none
+	}{
+		{"apple", 0},
+		{"café", 0},
+		{"two words", 0},
+		{"a\x00b", 0},
+		{"a\xffb", utf8.RuneError},
+		{"a\ufffdb", utf8.RuneError},
+		{"ab\u202ecd", 0x202e},
+		{"x\U000E0041", 0xe0041},
+		{"tab\there", '\t'},
+		{"\u0085", 0x85},
+	}
+	for _, tt := range tests {
+		r, ok := Hidden(tt.in)
+		if ok != (tt.want != 0 || tt.in == "a\x00b") || ok && r != tt.want {
+			t.Errorf("Hidden(%q) = %q, %v; want %q", tt.in, r, ok, tt.want)
+		}
+	}
+	if got := CodePoint(0x202e) + " " + CodePoint(0xe0041); got != "U+202E U+E0041" {
+		t.Errorf("CodePoint: %q", got)
 	}
 }
 

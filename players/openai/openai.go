@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -217,6 +218,10 @@ func (e *HTTPError) Error() string {
 }
 
 func classify(err error) pool.Class {
+	var ce *ContentTypeError
+	if errors.As(err, &ce) {
+		return pool.Fatal
+	}
 	var he *HTTPError
 	if errors.As(err, &he) {
 		if pool.TransientStatus(he.Status) {
@@ -230,7 +235,22 @@ func classify(err error) pool.Class {
 var (
 	errStalled   = errors.New("stream stalled")
 	errCutStream = errors.New("stream ended before the answer was complete")
+	// errNoEvents is errCutStream before any event at all.
+	errNoEvents = fmt.Errorf("%w (it held no event)", errCutStream)
 )
+
+// ContentTypeError reports a successful answer that is not an event stream
+// nor JSON: a web page from a proxy or a login portal, or a server that is
+// not OpenAI-compatible at that URL. Asking again gives the same page, so
+// it fails the turn at once instead of being retried until the turn's
+// timeout.
+type ContentTypeError struct {
+	Host, ContentType string
+}
+
+func (e *ContentTypeError) Error() string {
+	return fmt.Sprintf("%s answered with %s instead of an event stream (text/event-stream); is it an OpenAI-compatible API? (its URL usually ends in /v1)", e.Host, e.ContentType)
+}
 
 // ModelNotFoundError says that a server does not serve the model.
 type ModelNotFoundError struct {
@@ -542,7 +562,20 @@ func (p *Player) stream(ctx context.Context, url string, payload []byte, tick fu
 	if resp.StatusCode != http.StatusOK {
 		return readHTTPError(resp)
 	}
-	return readEvents(resp.Body, tick, fn)
+	// Servers label their streams text/event-stream, and JSON replies
+	// are told apart by readEvents. A page is refused unread; any other
+	// type is read leniently, as some proxies relabel streams, but a body
+	// without a single event is then taken for what its type says.
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if mt == "text/html" || mt == "application/xhtml+xml" || mt == "text/xml" || mt == "application/xml" {
+		return &ContentTypeError{Host: req.URL.Scheme + "://" + req.URL.Host, ContentType: ct}
+	}
+	err = readEvents(resp.Body, tick, fn)
+	if errors.Is(err, errNoEvents) && ct != "" && mt != "text/event-stream" {
+		return &ContentTypeError{Host: req.URL.Scheme + "://" + req.URL.Host, ContentType: ct}
+	}
+	return err
 }
 
 // readEvents parses a server-sent event stream of chat-completion chunks,
@@ -554,6 +587,9 @@ func readEvents(body io.Reader, tick func(), fn func(*chunk) error) error {
 		line, err := readLine(r)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
+				if !events {
+					return errNoEvents
+				}
 				return errCutStream
 			}
 			return err

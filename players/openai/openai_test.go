@@ -256,6 +256,49 @@ func TestJSONReplyInsteadOfStream(t *testing.T) {
 	}
 }
 
+// TestPageInsteadOfStreamIsFatal: a 200 answer that is a web page (a
+// proxy's, a portal's, or a server at a URL that is not the API) fails at
+// the first call, naming the host and the content type, where it used to
+// be retried until the turn's timeout; a stream a proxy relabelled is
+// still read.
+func TestPageInsteadOfStreamIsFatal(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		wantErr                 bool
+	}{
+		{"html page", "text/html; charset=utf-8", "<!doctype html><html><body>Sign in</body></html>\n", true},
+		{"plain text", "text/plain", "Welcome to nginx\n", true},
+		{"stream labelled as text", "text/plain", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, calls := fake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any, call int) {
+				w.Header().Set("Content-Type", tt.contentType)
+				if tt.body == "" {
+					sendAnswer(w)
+					return
+				}
+				io.WriteString(w, tt.body)
+			})
+			p := newPlayer(t, []string{srv.URL}, "retries=4")
+			r, err := p.Play(context.Background(), request(1))
+			if !tt.wantErr {
+				if err != nil || r.Text != "Is it a cat?" {
+					t.Fatalf("Play = %+v, %v", r, err)
+				}
+				return
+			}
+			var ce *ContentTypeError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), tt.contentType) {
+				t.Fatalf("Play error = %v, want a *ContentTypeError naming %s and %q", err, srv.URL, tt.contentType)
+			}
+			if calls.Load() != 1 {
+				t.Errorf("%d calls, want 1: the page was retried", calls.Load())
+			}
+		})
+	}
+}
+
 func TestStallAndHugeEvents(t *testing.T) {
 	srv, _ := fake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any, call int) {
 		switch call {

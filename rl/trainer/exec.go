@@ -157,7 +157,7 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 		}
 		res.TrainingID = rec.ID
 	}
-	logf, err := os.Create(files.Log)
+	logf, err := atomicfile.Create(files.Log)
 	if err != nil {
 		return Result{}, fmt.Errorf("train: log file: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/train"
@@ -104,7 +105,7 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 		sinks = append(sinks, console)
 	}
 	if job.MetricsFile != "" {
-		mf, err := os.OpenFile(job.MetricsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		mf, err := atomicfile.Append(job.MetricsFile)
 		if err != nil {
 			return Result{}, fmt.Errorf("train: metrics file: %w", err)
 		}
