@@ -148,58 +148,39 @@ func (e *SPAGError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Path, e.Msg)
 }
 
-// ReadSPAG reads a SPAG episodes JSON file; name is used in errors only.
-// Errors are [*SPAGError]s that give the position and say what was
-// expected, for example
+// ReadSPAG reads a whole SPAG episodes JSON file into memory; name is used
+// in errors only. It is [SPAGReader] collecting every episode, for small
+// files and tests: commands stream with [SPAGReader] instead, whose memory
+// does not grow with the file. Errors are [*SPAGError]s that give the
+// position and say what was expected, for example
 //
 //	episodes.json:12:5: [2].history[3].role: want "attacker" or "defender", got "judge"
 func ReadSPAG(r io.Reader, name string) ([]SPAGEpisode, error) {
-	buf, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	p := &spagParser{name: name, buf: buf}
-	// Check the syntax of the whole file first, for a precise position;
-	// the walk below then only meets valid JSON.
-	var whole json.RawMessage
-	if err := json.Unmarshal(buf, &whole); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off := se.Offset
-			if off > 0 && off <= int64(len(buf)) && !strings.HasPrefix(se.Error(), "unexpected end") {
-				off-- // Offset counts the byte at fault
-			}
-			return nil, p.errAt(off, "", "invalid JSON: %s", se.Error())
+	sr := NewSPAGReader(r, name)
+	eps := []SPAGEpisode{}
+	for {
+		ep, err := sr.Next(context.Background())
+		if err == io.EOF {
+			return eps, nil
 		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	start := int64(skipSpace(buf, 0))
-	var eps []SPAGEpisode
-	err = p.array(buf[start:], start, "", "a JSON array of episodes", func(i int, val json.RawMessage, off int64) error {
-		ep, err := p.episode(fmt.Sprintf("[%d]", i), val, off)
+		if err != nil {
+			return nil, err
+		}
 		eps = append(eps, ep)
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	if eps == nil {
-		eps = []SPAGEpisode{}
-	}
-	return eps, nil
 }
 
 type spagParser struct {
 	name string
-	buf  []byte
+	// pos gives the 1-based line and byte column of a file offset.
+	pos func(off int64) (line, col int)
+	// maxUtterance bounds the bytes of one history content.
+	maxUtterance int
 }
 
 // errAt makes a *SPAGError at byte offset off of the file.
 func (p *spagParser) errAt(off int64, path, format string, args ...any) error {
-	off = min(max(off, 0), int64(len(p.buf)))
-	before := p.buf[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	line, col := p.pos(off)
 	return &SPAGError{File: p.name, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -381,6 +362,9 @@ func (p *spagParser) message(path string, raw json.RawMessage, off int64) (SPAGM
 			s, err := p.str(val, voff, kpath)
 			if err != nil {
 				return err
+			}
+			if len(s) > p.maxUtterance {
+				return p.errAt(voff, kpath, "utterance of %s, over the limit of %s per utterance", sizeOf(len(s)), sizeOf(p.maxUtterance))
 			}
 			m.Content, haveContent = s, true
 		default:
