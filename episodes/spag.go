@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strconv"
 	"strings"
@@ -466,7 +467,7 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 	}
-	if err := s.importSPAG(ctx, tx, runID, next, eps, nil); err != nil {
+	if _, err := s.importSPAG(ctx, tx, runID, next, SPAGEpisodes(eps), nil); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -475,14 +476,48 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	return nil
 }
 
-// ImportSPAGRun creates run r and stores eps as its episodes 0, 1, ...,
-// each with the verdict that verdict gives it (nil stores them unjudged),
-// all in one transaction: a failed, cancelled or killed import leaves no
-// trace, neither an empty run that would become the latest one nor
-// unjudged episodes. A verdict's Judge must name the judge as
-// name@version; it is recorded as the episode's own verdict and in
-// [Store.Verdicts]. ctx is checked between episodes.
-func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+// SPAGEpisodes yields the episodes of a slice, for [Store.ImportSPAGRun].
+func SPAGEpisodes(eps []SPAGEpisode) iter.Seq2[*SPAGEpisode, error] {
+	return func(yield func(*SPAGEpisode, error) bool) {
+		for i := range eps {
+			if !yield(&eps[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+// All yields the episodes Next returns, then stops at io.EOF; an error is
+// yielded once, as the last pair.
+func (sr *SPAGReader) All(ctx context.Context) iter.Seq2[*SPAGEpisode, error] {
+	return func(yield func(*SPAGEpisode, error) bool) {
+		for {
+			ep, err := sr.Next(ctx)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&ep, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ImportSPAGRun creates run r and stores the episodes eps yields as its
+// episodes 0, 1, ..., each with the verdict that verdict gives it (nil
+// stores them unjudged), all in one transaction: a failed, cancelled or
+// killed import, or an error yielded by eps, leaves no trace, neither an
+// empty run that would become the latest one nor unjudged episodes. The
+// episodes are stored as they come, so a [SPAGReader]'s file is never in
+// memory; r.Total becomes their number, and the run's subjects are those
+// of its episodes (r.Subjects is left as given). A verdict's Judge must
+// name the judge as name@version; it is recorded as the episode's own
+// verdict and in [Store.Verdicts]. ctx is checked between episodes.
+func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG: %w", err)
@@ -491,20 +526,31 @@ func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, ve
 	if err := s.createRun(ctx, tx, r); err != nil {
 		return err
 	}
-	if err := s.importSPAG(ctx, tx, r.ID, 0, eps, verdict); err != nil {
+	n, err := s.importSPAG(ctx, tx, r.ID, 0, eps, verdict)
+	if err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	// The run's subjects are made by SQLite from the stored episodes,
+	// not gathered here: a million of them would be held twice.
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET total = ?,
+		subjects = (SELECT json_group_array(subject ORDER BY idx) FROM episodes WHERE run_id = ?)
+		WHERE id = ?`, n, r.ID, r.ID)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
 	}
+	r.Total = n
 	s.runsMu.Lock()
 	s.knownRuns[r.ID] = true
 	s.runsMu.Unlock()
 	return nil
 }
 
-// importSPAG inserts eps into run runID from index next on, inside tx.
-func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) (err error) {
+// importSPAG inserts the episodes of eps into run runID from index next
+// on, inside tx, and returns how many it inserted.
+func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) (n int, err error) {
 	// When ctx ends, database/sql rolls tx back on its own and the
 	// statement in flight reports that it was closed, not why: the
 	// error then names the cancellation, so that callers see it.
@@ -515,22 +561,26 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 	}()
 	st := s.w.stmts.in(ctx, tx)
 	now := s.opts.Now().UnixNano()
-	for i := range eps {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
-		}
-		p, err := spagPending(runID, next+i, eps[i])
+	i := 0
+	for ep, err := range eps {
 		if err != nil {
-			return fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
+			return i, err
+		}
+		if err := ctx.Err(); err != nil {
+			return i, fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+		}
+		p, err := spagPending(runID, next+i, *ep)
+		if err != nil {
+			return i, fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
 		}
 		if verdict != nil {
-			p.ep.Verdict = verdict(i, &eps[i])
+			p.ep.Verdict = verdict(i, ep)
 			if p.ep.Verdict.Judge == "" {
-				return fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
+				return i, fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
 			}
 		}
 		if _, err := insertEpisode(ctx, st, &p); err != nil {
-			return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+			return i, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 		}
 		if verdict != nil {
 			var id int64
@@ -540,11 +590,12 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 				err = insertVerdict(ctx, tx, id, p.ep.Verdict, now)
 			}
 			if err != nil {
-				return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+				return i, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 			}
 		}
+		i++
 	}
-	return nil
+	return i, nil
 }
 
 func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
