@@ -467,7 +467,9 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 	}
-	if _, err := s.importSPAG(ctx, tx, runID, next, SPAGEpisodes(eps), nil); err != nil {
+	pull, stop := iter.Pull2(SPAGEpisodes(eps))
+	defer stop()
+	if _, _, err := s.importSPAG(ctx, tx, runID, next, pull, -1, nil); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -509,15 +511,100 @@ func (sr *SPAGReader) All(ctx context.Context) iter.Seq2[*SPAGEpisode, error] {
 
 // ImportSPAGRun creates run r and stores the episodes eps yields as its
 // episodes 0, 1, ..., each with the verdict that verdict gives it (nil
-// stores them unjudged), all in one transaction: a failed, cancelled or
-// killed import, or an error yielded by eps, leaves no trace, neither an
-// empty run that would become the latest one nor unjudged episodes. The
-// episodes are stored as they come, so a [SPAGReader]'s file is never in
-// memory; r.Total becomes their number, and the run's subjects are those
-// of its episodes (r.Subjects is left as given). A verdict's Judge must
-// name the judge as name@version; it is recorded as the episode's own
+// stores them unjudged). The episodes are stored as they come, so a
+// [SPAGReader]'s file is never in memory, and committed in chunks, so
+// that other writers (a selfplay into the same database) are not locked
+// out for the length of the import; until the end the run is staged,
+// left out by every reader, and one short transaction then makes it
+// visible, with r.Total set to the number of episodes and the run's
+// subjects to theirs (r.Subjects is left as given).
+//
+// A failed, cancelled or killed import, or an error yielded by eps, leaves
+// no visible run: neither an empty run that would become the latest one
+// nor unjudged episodes. Its staged rows are removed by the next import
+// into the database, once no live process holds them. A verdict's Judge
+// must name the judge as name@version; it is recorded as the episode's own
 // verdict and in [Store.Verdicts]. ctx is checked between episodes.
 func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+	if err := s.dropDeadStaging(ctx); err != nil {
+		return err
+	}
+	next, stop := iter.Pull2(eps)
+	defer stop()
+	if err := s.stageRun(ctx, r); err != nil {
+		return err
+	}
+	// On failure the staged rows stay for the next import to remove:
+	// deleting a large staged run here would hold up an interrupted
+	// command. Giving up the lease lets the next import do it at once.
+	staged := true
+	defer func() {
+		if staged {
+			s.releaseRun(r.ID)
+		}
+	}()
+	chunk := s.importChunk
+	if chunk <= 0 {
+		chunk = defaultImportChunk
+	}
+	n := 0
+	for more := true; more; {
+		tx, err := s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+		}
+		var k int
+		k, more, err = s.importSPAG(ctx, tx, r.ID, n, next, chunk, verdict)
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
+		if err != nil {
+			return err
+		}
+		n += k
+		if s.afterImportChunk != nil {
+			s.afterImportChunk(n)
+		}
+	}
+	// The run's subjects are made by SQLite from the stored episodes,
+	// not gathered here: a million of them would be held twice.
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET total = ?, staging = 0,
+		subjects = (SELECT json_group_array(subject ORDER BY idx) FROM episodes WHERE run_id = ?)
+		WHERE id = ?`, n, r.ID, r.ID)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM leases WHERE run_id = ?`, r.ID)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+	}
+	staged = false
+	s.leases.mu.Lock()
+	delete(s.leases.held, r.ID)
+	s.leases.mu.Unlock()
+	r.Total = n
+	s.runsMu.Lock()
+	s.knownRuns[r.ID] = true
+	s.runsMu.Unlock()
+	return nil
+}
+
+// defaultImportChunk is the number of episodes an import commits at once:
+// a few hundred milliseconds of writing, well within another writer's
+// busy timeout.
+const defaultImportChunk = 1000
+
+// stageRun creates run r as staged, with this process's lease on it, in
+// one transaction: a staged run without a live holder is one to remove.
+func (s *Store) stageRun(ctx context.Context, r *Run) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG: %w", err)
@@ -526,31 +613,77 @@ func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps iter.Seq2[*SPAGEp
 	if err := s.createRun(ctx, tx, r); err != nil {
 		return err
 	}
-	n, err := s.importSPAG(ctx, tx, r.ID, 0, eps, verdict)
-	if err != nil {
-		return err
+	me := self()
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET staging = 1 WHERE id = ?`, r.ID)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO leases (run_id, host, pid, started, acquired_at) VALUES (?, ?, ?, ?, ?)`,
+			r.ID, me.host, me.pid, me.started, s.opts.Now().UnixNano())
 	}
-	// The run's subjects are made by SQLite from the stored episodes,
-	// not gathered here: a million of them would be held twice.
-	_, err = tx.ExecContext(ctx, `UPDATE runs SET total = ?,
-		subjects = (SELECT json_group_array(subject ORDER BY idx) FROM episodes WHERE run_id = ?)
-		WHERE id = ?`, n, r.ID, r.ID)
 	if err == nil {
 		err = tx.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
 	}
-	r.Total = n
-	s.runsMu.Lock()
-	s.knownRuns[r.ID] = true
-	s.runsMu.Unlock()
+	s.leases.mu.Lock()
+	if s.leases.held == nil {
+		s.leases.held = map[string]bool{}
+	}
+	s.leases.held[r.ID] = true
+	s.leases.mu.Unlock()
 	return nil
 }
 
-// importSPAG inserts the episodes of eps into run runID from index next
-// on, inside tx, and returns how many it inserted.
-func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) (n int, err error) {
+// dropDeadStaging removes the staged runs that no live process holds
+// (imports that failed or were killed), a chunk of episodes per
+// transaction, so that other writers get their turn.
+func (s *Store) dropDeadStaging(ctx context.Context) error {
+	rows, err := s.wdb.QueryContext(ctx, `SELECT r.id, l.host, l.pid, l.started FROM runs r
+		LEFT JOIN leases l ON l.run_id = r.id WHERE r.staging = 1`)
+	if err != nil {
+		return fmt.Errorf("episodes: find staged runs: %w", err)
+	}
+	me := self()
+	var dead []string
+	for rows.Next() {
+		var id string
+		var host sql.NullString
+		var pid, started sql.NullInt64
+		if err := rows.Scan(&id, &host, &pid, &started); err != nil {
+			rows.Close()
+			return fmt.Errorf("episodes: find staged runs: %w", err)
+		}
+		h := holder{host: host.String, pid: int(pid.Int64), started: started.Int64}
+		if !host.Valid || (h.host == me.host && h != me && h.gone()) {
+			dead = append(dead, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("episodes: find staged runs: %w", err)
+	}
+	for _, id := range dead {
+		for {
+			res, err := s.wdb.ExecContext(ctx, `DELETE FROM episodes WHERE id IN
+				(SELECT id FROM episodes WHERE run_id = ? LIMIT ?)`, id, defaultImportChunk)
+			if err != nil {
+				return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				break
+			}
+		}
+		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND staging = 1`, id); err != nil {
+			return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// importSPAG inserts at most limit episodes that next gives (no limit
+// when limit < 0) into run runID, inside tx, the first at index start, and
+// returns how many it inserted and whether next may have more.
+func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, start int, next func() (*SPAGEpisode, error, bool), limit int, verdict func(i int, ep *SPAGEpisode) game.Verdict) (n int, more bool, err error) {
 	// When ctx ends, database/sql rolls tx back on its own and the
 	// statement in flight reports that it was closed, not why: the
 	// error then names the cancellation, so that callers see it.
@@ -561,26 +694,30 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 	}()
 	st := s.w.stmts.in(ctx, tx)
 	now := s.opts.Now().UnixNano()
-	i := 0
-	for ep, err := range eps {
-		if err != nil {
-			return i, err
-		}
+	for ; limit < 0 || n < limit; n++ {
 		if err := ctx.Err(); err != nil {
-			return i, fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+			return n, false, fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 		}
-		p, err := spagPending(runID, next+i, *ep)
+		ep, err, ok := next()
+		if !ok {
+			return n, false, nil
+		}
 		if err != nil {
-			return i, fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
+			return n, false, err
+		}
+		i := start + n
+		p, err := spagPending(runID, i, *ep)
+		if err != nil {
+			return n, false, fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
 		}
 		if verdict != nil {
 			p.ep.Verdict = verdict(i, ep)
 			if p.ep.Verdict.Judge == "" {
-				return i, fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
+				return n, false, fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
 			}
 		}
 		if _, err := insertEpisode(ctx, st, &p); err != nil {
-			return i, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+			return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 		}
 		if verdict != nil {
 			var id int64
@@ -590,12 +727,11 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 				err = insertVerdict(ctx, tx, id, p.ep.Verdict, now)
 			}
 			if err != nil {
-				return i, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+				return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 			}
 		}
-		i++
 	}
-	return i, nil
+	return n, true, nil
 }
 
 func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
