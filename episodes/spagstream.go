@@ -74,9 +74,6 @@ func (sr *SPAGReader) Next(ctx context.Context) (SPAGEpisode, error) {
 	return ep, err
 }
 
-// Count is the number of episodes Next has returned.
-func (sr *SPAGReader) Count() int { return sr.n }
-
 func (sr *SPAGReader) next() (SPAGEpisode, error) {
 	if !sr.started {
 		sr.started = true

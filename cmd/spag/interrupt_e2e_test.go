@@ -67,17 +67,7 @@ func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	}
 	for _, tc := range stdinCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(binary, tc.args...)
-			cmd.Dir = dir
-			var stderr syncBuffer
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			in, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, in, stderr := startFed(t, dir, tc.args...)
 			half := len(input) / 2
 			if _, err := in.Write(input[:half]); err != nil {
 				t.Fatal(err)
@@ -126,6 +116,24 @@ func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	}
 }
 
+// startFed starts spag with args in dir, its standard input a pipe that
+// the test writes, its standard error kept.
+func startFed(t *testing.T, dir string, args ...string) (*exec.Cmd, io.WriteCloser, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	stderr := new(syncBuffer)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, in, stderr
+}
+
 func wantInterrupted(t *testing.T, err error, stderr string) {
 	t.Helper()
 	var exit *exec.ExitError
@@ -161,17 +169,7 @@ func TestInterruptStopsEndlessSPAGInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(binary, tt.args...)
-			cmd.Dir = dir
-			var stderr syncBuffer
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			in, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, in, stderr := startFed(t, dir, tt.args...)
 			// Once 4 MB are written through a pipe of 64 KiB, spag is
 			// reading; the writer goes on until spag has exited.
 			reading := make(chan struct{})
@@ -198,6 +196,7 @@ func TestInterruptStopsEndlessSPAGInput(t *testing.T) {
 			cmd.Process.Signal(os.Interrupt)
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
+			var err error
 			select {
 			case err = <-exited:
 			case <-time.After(hangBound):
