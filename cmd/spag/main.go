@@ -154,7 +154,7 @@ func (s *interrupts) Drain() <-chan struct{} {
 func (s *interrupts) acknowledge(drains bool) {
 	msg := "spag: interrupted: stopping; Ctrl-C again to stop now"
 	if drains {
-		msg = fmt.Sprintf("spag: interrupted: finishing the work in flight (games get %v, then are cancelled and left to a resume); Ctrl-C again to stop now", selfplay.DefaultDrainGrace)
+		msg = fmt.Sprintf("spag: interrupted: finishing the work in flight (games in flight get %v, then are cancelled and left to a resume); Ctrl-C again to stop now", selfplay.DefaultDrainGrace)
 	}
 	fmt.Fprintln(s.stderr, msg)
 	s.mu.Lock()
