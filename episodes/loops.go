@@ -124,7 +124,7 @@ func (s *Store) Rounds(ctx context.Context, loopID string) ([]Round, error) {
 // for runID "") by the utterance that decided them, for a histogram.
 func (s *Store) DecidedAt(ctx context.Context, runID string) (map[int]int, error) {
 	f := Filter{RunID: runID}
-	where, args := f.where()
+	where, args := s.where(f)
 	rows, err := s.rdb.QueryContext(ctx, `SELECT e.decided_at, count(*) FROM episodes e`+where+andOrWhere(where)+
 		`e.err = '' AND e.decided_at > 0 GROUP BY e.decided_at`, args...)
 	if err != nil {

@@ -226,7 +226,7 @@ func readMergeInputs(ctx context.Context, out string, paths []string) ([]mergeIn
 // overlap of earlier merges and their shards thus adds nothing.
 func planMerge(ctx context.Context, tx *sql.Tx, inputs []mergeInput) (mergePlan, error) {
 	plan := mergePlan{inputs: inputs, targets: map[string]*mergeTarget{}}
-	outRuns, err := queryRuns(ctx, tx, runColumns)
+	outRuns, err := queryRuns(ctx, tx, runColumns, ` WHERE staging = 0`) // main is migrated: it has the column
 	if err != nil {
 		return plan, fmt.Errorf("episodes: merge: %w", err)
 	}

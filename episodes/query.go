@@ -224,7 +224,7 @@ func (s *Store) Iter(ctx context.Context, f Filter) iter.Seq2[Record, error] {
 			return
 		}
 		defer tx.Rollback()
-		where, args := f.where()
+		where, args := s.where(f)
 		limit := -1 // SQLite: no limit
 		if f.Limit > 0 {
 			limit = f.Limit
@@ -356,7 +356,7 @@ func (s *Store) Stats(ctx context.Context, runID string) (Stats, error) {
 	}
 	defer tx.Rollback()
 	f := Filter{RunID: runID}
-	where, args := f.where()
+	where, args := s.where(f)
 
 	var (
 		st          Stats

@@ -186,7 +186,7 @@ func (s *Store) RunInfo(ctx context.Context, id string) (*Run, error) {
 }
 
 func (s *Store) run(ctx context.Context, columns, id string) (*Run, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs WHERE id = ?`, id)
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs WHERE id = ?`+s.andVisible(), id)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: run %s: %w", id, ErrNotFound)
@@ -212,15 +212,16 @@ func (s *Store) RunInfos(ctx context.Context) ([]Run, error) {
 }
 
 func (s *Store) runs(ctx context.Context, columns string) ([]Run, error) {
-	return queryRuns(ctx, s.rdb, columns)
+	return queryRuns(ctx, s.rdb, columns, s.whereVisible())
 }
 
-// queryRuns lists every run through q: the read pool, or a write
-// transaction that must see the runs under its lock (a merge's plan).
+// queryRuns lists the runs through q that where (a WHERE clause, or "")
+// keeps: the read pool, or a write transaction that must see the runs
+// under its lock (a merge's plan).
 func queryRuns(ctx context.Context, q interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}, columns string) ([]Run, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM main.runs ORDER BY created_at, id`)
+}, columns, where string) ([]Run, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM main.runs`+where+` ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("episodes: list runs: %w", err)
 	}
@@ -255,7 +256,7 @@ func (s *Store) LatestRunInfo(ctx context.Context) (*Run, error) {
 }
 
 func (s *Store) latestRun(ctx context.Context, columns string) (*Run, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs ORDER BY created_at DESC, id DESC LIMIT 1`)
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs`+s.whereVisible()+` ORDER BY created_at DESC, id DESC LIMIT 1`)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: latest run: store has no runs: %w", ErrNotFound)
@@ -276,7 +277,7 @@ func (s *Store) checkRun(ctx context.Context, id string) error {
 		return nil
 	}
 	var one int
-	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`, id).Scan(&one)
+	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`+s.andVisible(), id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("episodes: run %q: %w", id, ErrNotFound)
 	}
@@ -287,4 +288,43 @@ func (s *Store) checkRun(ctx context.Context, id string) error {
 	s.knownRuns[id] = true
 	s.runsMu.Unlock()
 	return nil
+}
+
+// stagingVersion is the schema version that has runs.staging.
+const stagingVersion = 7
+
+// hasStaging reports whether the database has staged runs to leave out:
+// a database opened read-only at an older version is read as it is.
+func (s *Store) hasStaging() bool {
+	return s.mode == modeReadWrite || s.schema >= stagingVersion
+}
+
+// whereVisible and andVisible are the condition on runs that leaves out
+// staged runs (an import in progress, or one that died).
+func (s *Store) whereVisible() string {
+	if !s.hasStaging() {
+		return ""
+	}
+	return ` WHERE staging = 0`
+}
+
+func (s *Store) andVisible() string {
+	if !s.hasStaging() {
+		return ""
+	}
+	return ` AND staging = 0`
+}
+
+// where is f's condition on episodes e, leaving out the episodes of
+// staged runs.
+func (s *Store) where(f Filter) (string, []any) {
+	w, args := f.where()
+	if !s.hasStaging() {
+		return w, args
+	}
+	const visible = `e.run_id NOT IN (SELECT id FROM runs WHERE staging = 1)`
+	if w == "" {
+		return " WHERE " + visible, args
+	}
+	return w + " AND " + visible, args
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,58 +191,39 @@ func (e *SPAGError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Path, e.Msg)
 }
 
-// ReadSPAG reads a SPAG episodes JSON file; name is used in errors only.
-// Errors are [*SPAGError]s that give the position and say what was
-// expected, for example
+// ReadSPAG reads a whole SPAG episodes JSON file into memory; name is used
+// in errors only. It is [SPAGReader] collecting every episode, for small
+// files and tests: commands stream with [SPAGReader] instead, whose memory
+// does not grow with the file. Errors are [*SPAGError]s that give the
+// position and say what was expected, for example
 //
 //	episodes.json:12:5: [2].history[3].role: want "attacker" or "defender", got "judge"
 func ReadSPAG(r io.Reader, name string) ([]SPAGEpisode, error) {
-	buf, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	p := &spagParser{name: name, buf: buf}
-	// Check the syntax of the whole file first, for a precise position;
-	// the walk below then only meets valid JSON.
-	var whole json.RawMessage
-	if err := json.Unmarshal(buf, &whole); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off := se.Offset
-			if off > 0 && off <= int64(len(buf)) && !strings.HasPrefix(se.Error(), "unexpected end") {
-				off-- // Offset counts the byte at fault
-			}
-			return nil, p.errAt(off, "", "invalid JSON: %s", se.Error())
+	sr := NewSPAGReader(r, name)
+	eps := []SPAGEpisode{}
+	for {
+		ep, err := sr.Next(context.Background())
+		if err == io.EOF {
+			return eps, nil
 		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	start := int64(skipSpace(buf, 0))
-	var eps []SPAGEpisode
-	err = p.array(buf[start:], start, "", "a JSON array of episodes", func(i int, val json.RawMessage, off int64) error {
-		ep, err := p.episode(fmt.Sprintf("[%d]", i), val, off)
+		if err != nil {
+			return nil, err
+		}
 		eps = append(eps, ep)
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	if eps == nil {
-		eps = []SPAGEpisode{}
-	}
-	return eps, nil
 }
 
 type spagParser struct {
 	name string
-	buf  []byte
+	// pos gives the 1-based line and byte column of a file offset.
+	pos func(off int64) (line, col int)
+	// maxUtterance bounds the bytes of one history content.
+	maxUtterance int
 }
 
 // errAt makes a *SPAGError at byte offset off of the file.
 func (p *spagParser) errAt(off int64, path, format string, args ...any) error {
-	off = min(max(off, 0), int64(len(p.buf)))
-	before := p.buf[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	line, col := p.pos(off)
 	return &SPAGError{File: p.name, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -424,6 +406,9 @@ func (p *spagParser) message(path string, raw json.RawMessage, off int64) (SPAGM
 			if err != nil {
 				return err
 			}
+			if len(s) > p.maxUtterance {
+				return p.errAt(voff, kpath, "utterance of %s, over the limit of %s per utterance", sizeOf(len(s)), sizeOf(p.maxUtterance))
+			}
 			m.Content, haveContent = s, true
 		default:
 			if m.Extra == nil {
@@ -528,7 +513,9 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 	}
-	if err := s.importSPAG(ctx, tx, runID, next, eps, nil); err != nil {
+	pull, stop := iter.Pull2(SPAGEpisodes(eps))
+	defer stop()
+	if _, _, err := s.importSPAG(ctx, tx, runID, next, pull, -1, nil); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -537,19 +524,142 @@ func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode)
 	return nil
 }
 
-// ImportSPAGRun creates run r and stores eps as its episodes 0, 1, ...,
-// each with the verdict that verdict gives it (nil stores them unjudged),
-// all in one transaction: a failed, cancelled or killed import leaves no
-// trace, neither an empty run that would become the latest one nor
-// unjudged episodes. A verdict's Judge must name the judge as
-// name@version; it is recorded as the episode's own verdict and in
-// [Store.Verdicts]. ctx is checked between episodes. No episodes is an
-// error wrapping [ErrNoEpisodes], and no run is made: an empty run would
-// become the latest one that stats and replay show.
-func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
-	if len(eps) == 0 {
+// SPAGEpisodes yields the episodes of a slice, for [Store.ImportSPAGRun].
+func SPAGEpisodes(eps []SPAGEpisode) iter.Seq2[*SPAGEpisode, error] {
+	return func(yield func(*SPAGEpisode, error) bool) {
+		for i := range eps {
+			if !yield(&eps[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+// All yields the episodes Next returns, then stops at io.EOF; an error is
+// yielded once, as the last pair.
+func (sr *SPAGReader) All(ctx context.Context) iter.Seq2[*SPAGEpisode, error] {
+	return func(yield func(*SPAGEpisode, error) bool) {
+		for {
+			ep, err := sr.Next(ctx)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&ep, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ImportSPAGRun creates run r and stores the episodes eps yields as its
+// episodes 0, 1, ..., each with the verdict that verdict gives it (nil
+// stores them unjudged). The episodes are stored as they come, so a
+// [SPAGReader]'s file is never in memory, and committed in chunks, so
+// that other writers (a selfplay into the same database) are not locked
+// out for the length of the import; until the end the run is staged,
+// left out by every reader, and one short transaction then makes it
+// visible, with r.Total set to the number of episodes and the run's
+// subjects to theirs (r.Subjects is left as given).
+//
+// A failed, cancelled or killed import, or an error yielded by eps, leaves
+// no visible run: neither an empty run that would become the latest one
+// nor unjudged episodes. Its staged rows are removed by the next import
+// into the database, once no live process holds them. A verdict's Judge
+// must name the judge as name@version; it is recorded as the episode's own
+// verdict and in [Store.Verdicts]. ctx is checked between episodes. No
+// episodes is an error wrapping [ErrNoEpisodes], and no run is made.
+func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
+	if err := s.dropDeadStaging(ctx); err != nil {
+		return err
+	}
+	next, stop := iter.Pull2(eps)
+	defer stop()
+	if err := s.stageRun(ctx, r); err != nil {
+		return err
+	}
+	// On failure the staged rows stay for the next import to remove:
+	// deleting a large staged run here would hold up an interrupted
+	// command. Giving up the lease lets the next import do it at once.
+	staged := true
+	defer func() {
+		if staged {
+			s.release(leaseKey{leaseRun, r.ID})
+		}
+	}()
+	chunk := s.importChunk
+	if chunk <= 0 {
+		chunk = defaultImportChunk
+	}
+	n := 0
+	for more := true; more; {
+		tx, err := s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+		}
+		var k int
+		k, more, err = s.importSPAG(ctx, tx, r.ID, n, next, chunk, verdict)
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
+		if err != nil {
+			return err
+		}
+		n += k
+		if s.afterImportChunk != nil {
+			s.afterImportChunk(n)
+		}
+	}
+	if n == 0 {
+		// An empty run would become the latest one that stats and replay
+		// show: none is made. The staged row holds nothing; it goes now.
+		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND staging = 1`, r.ID); err != nil {
+			return fmt.Errorf("episodes: import SPAG: drop empty staged run %s: %w", r.ID, err)
+		}
 		return fmt.Errorf("episodes: import SPAG: %w", ErrNoEpisodes)
 	}
+	// The run's subjects are made by SQLite from the stored episodes,
+	// not gathered here: a million of them would be held twice.
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET total = ?, staging = 0,
+		subjects = (SELECT json_group_array(subject ORDER BY idx) FROM episodes WHERE run_id = ?)
+		WHERE id = ?`, n, r.ID, r.ID)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM leases WHERE run_id = ?`, r.ID)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
+	}
+	staged = false
+	s.leases.mu.Lock()
+	delete(s.leases.held, leaseKey{leaseRun, r.ID})
+	s.leases.mu.Unlock()
+	r.Total = n
+	s.runsMu.Lock()
+	s.knownRuns[r.ID] = true
+	s.runsMu.Unlock()
+	return nil
+}
+
+// defaultImportChunk is the number of episodes an import commits at once:
+// a few hundred milliseconds of writing, well within another writer's
+// busy timeout.
+const defaultImportChunk = 1000
+
+// stageRun creates run r as staged, with this process's lease on it, in
+// one transaction: a staged run without a live holder is one to remove.
+func (s *Store) stageRun(ctx context.Context, r *Run) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: import SPAG: %w", err)
@@ -558,20 +668,77 @@ func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps []SPAGEpisode, ve
 	if err := s.createRun(ctx, tx, r); err != nil {
 		return err
 	}
-	if err := s.importSPAG(ctx, tx, r.ID, 0, eps, verdict); err != nil {
-		return err
+	me := self()
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET staging = 1 WHERE id = ?`, r.ID)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO leases (run_id, host, pid, started, acquired_at) VALUES (?, ?, ?, ?, ?)`,
+			r.ID, me.host, me.pid, me.started, s.opts.Now().UnixNano())
 	}
-	if err := tx.Commit(); err != nil {
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
 		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
 	}
-	s.runsMu.Lock()
-	s.knownRuns[r.ID] = true
-	s.runsMu.Unlock()
+	s.leases.mu.Lock()
+	if s.leases.held == nil {
+		s.leases.held = map[leaseKey]bool{}
+	}
+	s.leases.held[leaseKey{leaseRun, r.ID}] = true
+	s.leases.mu.Unlock()
 	return nil
 }
 
-// importSPAG inserts eps into run runID from index next on, inside tx.
-func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next int, eps []SPAGEpisode, verdict func(i int, ep *SPAGEpisode) game.Verdict) (err error) {
+// dropDeadStaging removes the staged runs that no live process holds
+// (imports that failed or were killed), a chunk of episodes per
+// transaction, so that other writers get their turn.
+func (s *Store) dropDeadStaging(ctx context.Context) error {
+	rows, err := s.wdb.QueryContext(ctx, `SELECT r.id, l.host, l.pid, l.started FROM runs r
+		LEFT JOIN leases l ON l.run_id = r.id WHERE r.staging = 1`)
+	if err != nil {
+		return fmt.Errorf("episodes: find staged runs: %w", err)
+	}
+	me := self()
+	var dead []string
+	for rows.Next() {
+		var id string
+		var host sql.NullString
+		var pid, started sql.NullInt64
+		if err := rows.Scan(&id, &host, &pid, &started); err != nil {
+			rows.Close()
+			return fmt.Errorf("episodes: find staged runs: %w", err)
+		}
+		h := holder{host: host.String, pid: int(pid.Int64), started: started.Int64}
+		if !host.Valid || (h.host == me.host && h != me && h.gone()) {
+			dead = append(dead, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("episodes: find staged runs: %w", err)
+	}
+	for _, id := range dead {
+		for {
+			res, err := s.wdb.ExecContext(ctx, `DELETE FROM episodes WHERE id IN
+				(SELECT id FROM episodes WHERE run_id = ? LIMIT ?)`, id, defaultImportChunk)
+			if err != nil {
+				return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				break
+			}
+		}
+		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND staging = 1`, id); err != nil {
+			return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// importSPAG inserts at most limit episodes that next gives (no limit
+// when limit < 0) into run runID, inside tx, the first at index start, and
+// returns how many it inserted and whether next may have more.
+func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, start int, next func() (*SPAGEpisode, error, bool), limit int, verdict func(i int, ep *SPAGEpisode) game.Verdict) (n int, more bool, err error) {
 	// When ctx ends, database/sql rolls tx back on its own and the
 	// statement in flight reports that it was closed, not why: the
 	// error then names the cancellation, so that callers see it.
@@ -582,22 +749,30 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 	}()
 	st := s.w.stmts.in(ctx, tx)
 	now := s.opts.Now().UnixNano()
-	for i := range eps {
+	for ; limit < 0 || n < limit; n++ {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
+			return n, false, fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
 		}
-		p, err := spagPending(runID, next+i, eps[i])
+		ep, err, ok := next()
+		if !ok {
+			return n, false, nil
+		}
 		if err != nil {
-			return fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
+			return n, false, err
+		}
+		i := start + n
+		p, err := spagPending(runID, i, *ep)
+		if err != nil {
+			return n, false, fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
 		}
 		if verdict != nil {
-			p.ep.Verdict = verdict(i, &eps[i])
+			p.ep.Verdict = verdict(i, ep)
 			if p.ep.Verdict.Judge == "" {
-				return fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
+				return n, false, fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
 			}
 		}
 		if _, err := insertEpisode(ctx, st, &p); err != nil {
-			return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+			return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 		}
 		if verdict != nil {
 			var id int64
@@ -607,11 +782,11 @@ func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, next i
 				err = insertVerdict(ctx, tx, id, p.ep.Verdict, now)
 			}
 			if err != nil {
-				return fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
+				return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
 			}
 		}
 	}
-	return nil
+	return n, true, nil
 }
 
 func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {

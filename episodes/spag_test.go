@@ -420,12 +420,16 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 		return game.Verdict{Outcome: "tie", DecidedAt: len(ep.History), Rule: "max_turns", Judge: "strict@1"}
 	}
 	done := &Run{Game: "taboo(imported=a.json)", Judge: "strict@1", Total: len(eps)}
-	if err := s.ImportSPAGRun(ctx, done, eps, verdict); err != nil {
+	if err := s.ImportSPAGRun(ctx, done, SPAGEpisodes(eps), verdict); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Stats(ctx, done.ID)
 	if err != nil || st.Episodes != len(eps) || st.Outcomes["tie"] != len(eps) {
 		t.Fatalf("imported run: %+v, %v; want %d judged episodes", st, err, len(eps))
+	}
+	// Total and subjects come from the episodes as they were stored.
+	if full, err := s.Run(ctx, done.ID); err != nil || full.Total != len(eps) || len(full.Subjects) != len(eps) || full.Subjects[49] != "word" || done.Total != len(eps) {
+		t.Errorf("imported run %+v, %v; want total and subjects of %d episodes", full, err, len(eps))
 	}
 	recs, err := s.Episodes(ctx, Filter{RunID: done.ID, Limit: 1})
 	if err != nil || len(recs) != 1 {
@@ -438,7 +442,7 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cut := &Run{Game: "taboo(imported=b.json)", Judge: "strict@1", Total: len(eps)}
-	err = s.ImportSPAGRun(cctx, cut, eps, func(i int, ep *SPAGEpisode) game.Verdict {
+	err = s.ImportSPAGRun(cctx, cut, SPAGEpisodes(eps), func(i int, ep *SPAGEpisode) game.Verdict {
 		if i == 20 {
 			cancel() // as a first Ctrl-C would, half-way
 		}
@@ -446,6 +450,14 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted import: %v, want context.Canceled", err)
+	}
+	// A file whose third episode is bad is read and stored as it goes;
+	// the error leaves nothing either.
+	bad := NewSPAGReader(strings.NewReader(`[{"target_word": "a", "history": []}, {"target_word": "b", "history": []}, {"target_word": 3}]`), "bad.json")
+	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=bad.json)", Judge: "strict@1"}, bad.All(ctx), verdict)
+	var se *SPAGError
+	if !errors.As(err, &se) || se.Path != "[2].target_word" {
+		t.Fatalf("import of a bad file: %v, want the file's error", err)
 	}
 	runs, err := s.Runs(ctx)
 	if err != nil || len(runs) != 1 || runs[0].ID != done.ID {
@@ -457,11 +469,11 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	if latest, err := s.LatestRun(ctx); err != nil || latest.ID != done.ID {
 		t.Errorf("latest run %v, %v; want %s", latest, err, done.ID)
 	}
-	if err := s.ImportSPAGRun(ctx, &Run{Judge: "x"}, eps[:1], func(int, *SPAGEpisode) game.Verdict { return game.Verdict{} }); err == nil {
+	if err := s.ImportSPAGRun(ctx, &Run{Judge: "x"}, SPAGEpisodes(eps[:1]), func(int, *SPAGEpisode) game.Verdict { return game.Verdict{} }); err == nil {
 		t.Error("a verdict without a judge was stored")
 	}
 	// An empty file makes no empty run to pass for the latest.
-	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=empty.json)", Judge: "strict@1"}, []SPAGEpisode{}, verdict)
+	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=empty.json)", Judge: "strict@1"}, SPAGEpisodes(nil), verdict)
 	if !errors.Is(err, ErrNoEpisodes) {
 		t.Errorf("import of no episodes: %v, want ErrNoEpisodes", err)
 	}

@@ -163,6 +163,12 @@ type Store struct {
 	mode   openMode
 	leases leases
 	schema int // the schema version found at Open, before migrating
+
+	// importChunk, when positive, replaces defaultImportChunk, and
+	// afterImportChunk is called after each chunk an import commits with
+	// the episodes committed so far: for tests.
+	importChunk      int
+	afterImportChunk func(committed int)
 }
 
 // Open opens the store at path, creating the file if needed, applies the

@@ -34,6 +34,13 @@ type Runner struct {
 	// flight finish and are handed to the sink. Cancelling the context
 	// passed to Run stops them too.
 	Drain <-chan struct{}
+	// DrainGrace bounds how long the episodes in flight may take to
+	// finish once Drain is closed: then their turns are cancelled, they
+	// are dropped as incomplete (not handed to the sink), and Run returns
+	// [ErrDrained]. It keeps a failing or stalled backend, whose turns
+	// retry or wait out their timeout, from holding a drain for minutes.
+	// 0 means no bound.
+	DrainGrace time.Duration
 	// OnTurn, when not nil, is called after each turn has been applied,
 	// with the episode's turns so far, from the goroutine playing the
 	// episode, so that progress can be recorded before the episode ends.
@@ -224,6 +231,35 @@ func (r *Runner) call(ctx context.Context, lim *limiter, player int, req Request
 	return reply, nil
 }
 
+// graceAfterDrain cancels the run with [ErrDrained] once DrainGrace has
+// passed after Drain closed; the returned function stops the watch and
+// waits for it.
+func (r *Runner) graceAfterDrain(cancel context.CancelCauseFunc) (stop func()) {
+	if r.Drain == nil || r.DrainGrace <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-r.Drain:
+		case <-done:
+			return
+		}
+		t := time.NewTimer(r.DrainGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel(ErrDrained)
+		case <-done:
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
 // Run plays every setup, at most Concurrency episodes at a time, and hands
 // each finished or errored episode to sink in completion order. Episodes
 // interrupted by cancellation are not handed over (they are incomplete).
@@ -277,6 +313,8 @@ func (r *Runner) RunSeq(ctx context.Context, total int, setups iter.Seq[Setup], 
 		}
 		mu.Unlock()
 	}
+
+	defer r.graceAfterDrain(cancelRun)()
 
 	drained := false
 launch:

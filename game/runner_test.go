@@ -443,3 +443,43 @@ func TestOnTurnSeesEveryTurnInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainGraceCancelsStuckTurns: a drain waits DrainGrace for the
+// episodes in flight, then cancels their turns (here, turns that would
+// never end, as against a stalled backend), drops them unfinished and
+// returns ErrDrained.
+func TestDrainGraceCancelsStuckTurns(t *testing.T) {
+	drain := make(chan struct{})
+	var stuck atomic.Int32
+	p := game.PlayerFunc(func(ctx context.Context, req game.Request) (game.Reply, error) {
+		if req.Episode >= 2 {
+			// Every slot is held by a stuck turn: then drain.
+			if stuck.Add(1) == 2 {
+				close(drain)
+			}
+			<-ctx.Done()
+			return game.Reply{}, ctx.Err()
+		}
+		return game.Reply{Text: "t"}, nil
+	})
+	var c collector
+	r := &game.Runner{Game: echoGame{4}, Players: []game.Player{p, p}, Concurrency: 2, Drain: drain, DrainGrace: time.Millisecond}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), setups(100), c.sink) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, game.ErrDrained) {
+			t.Fatalf("err = %v, want ErrDrained", err)
+		}
+	case <-time.After(time.Minute): // only catches a hang
+		t.Fatal("the drain waited for turns that never end")
+	}
+	if len(c.eps) != 2 {
+		t.Errorf("sank %d episodes, want the 2 finished before the stuck ones", len(c.eps))
+	}
+	for i, ep := range c.eps {
+		if ep.Errored() || len(ep.Turns) != 4 {
+			t.Errorf("episode %d sunk incomplete: err %q, %d turns", i, ep.Err, len(ep.Turns))
+		}
+	}
+}

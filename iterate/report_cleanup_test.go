@@ -31,7 +31,7 @@ func TestFailedReportLeavesNoNewFigure(t *testing.T) {
 	var ids []string
 	for range 2 {
 		r := &episodes.Run{Game: "taboo(imported=x.json)", Judge: "strict@1", Total: len(eps)}
-		err := store.ImportSPAGRun(ctx, r, eps, func(i int, ep *episodes.SPAGEpisode) game.Verdict {
+		err := store.ImportSPAGRun(ctx, r, episodes.SPAGEpisodes(eps), func(i int, ep *episodes.SPAGEpisode) game.Verdict {
 			return game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "strict@1"}
 		})
 		if err != nil {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # soak.sh measures the time and peak memory of spag's readers on a large
-# database: stats, replay (list and one episode), rewards, judge --db and
-# episodes export. The database is made once with the built-in players
+# database: stats, replay (list and one episode), rewards, judge --db,
+# episodes export, and judge FILE and episodes import of the exported SPAG
+# file. The database is made once with the built-in players
 # (about ten minutes for a million games on two cores) and reused.
 #
 # Usage: scripts/soak.sh [GAMES] [DB]
@@ -64,5 +65,11 @@ measure "replay --episode" "${spag[@]}" replay --db "$db" --episode "$id"
 measure rewards "${spag[@]}" rewards --db "$db" --out -
 measure "judge --db" "${spag[@]}" judge --db "$db" --rules spag
 measure "export spag" "${spag[@]}" episodes export --db "$db" --format spag
+# The SPAG file just exported (about 1.1 GB for a million episodes) is the
+# input of the readers of SPAG JSON files.
+mv "$work/out" "$work/episodes.json"
+measure "judge FILE" "${spag[@]}" judge "$work/episodes.json"
+measure "episodes import" "${spag[@]}" episodes import --db "$work/import.db" "$work/episodes.json"
+rm -f "$work/episodes.json" "$work/import.db"*
 measure "export jsonl" "${spag[@]}" episodes export --db "$db" --format jsonl
 exit $fail

@@ -320,6 +320,11 @@ type Options struct {
 	// Drain, when closed, stops new episodes from starting; the ones in
 	// flight finish and are stored (a first Ctrl-C).
 	Drain <-chan struct{}
+	// DrainGrace is how long the episodes in flight may take to finish
+	// once Drain is closed; then their turns are cancelled and they are
+	// left to a resume (see [game.Runner.DrainGrace]). 0 means
+	// [DefaultDrainGrace]; a negative value waits for them however long.
+	DrainGrace time.Duration
 	// Progress, when not nil, receives a progress line (a redrawn bar when
 	// Terminal is set) with the rates of the game's outcomes.
 	Progress io.Writer
@@ -327,6 +332,22 @@ type Options struct {
 	// Watch, when not nil, plays the run under a live view: it must call
 	// play and return its error once both the run and the view are over.
 	Watch func(ctx context.Context, r *game.Runner, play func() error) error
+}
+
+// DefaultDrainGrace is the time games in flight get to finish after a
+// first Ctrl-C: a turn that answers is rarely longer, and a backend that
+// fails or stalls, whose turns would retry or wait out the turn timeout,
+// then holds the drain no longer.
+const DefaultDrainGrace = 5 * time.Second
+
+func (o Options) drainGrace() time.Duration {
+	switch {
+	case o.DrainGrace == 0:
+		return DefaultDrainGrace
+	case o.DrainGrace < 0:
+		return 0
+	}
+	return o.DrainGrace
 }
 
 // Result is how a call of [Session.Play] ended.
@@ -368,7 +389,7 @@ func (s *Session) Play(ctx context.Context, run *episodes.Run, p *Plan, pending 
 	var played, errored atomic.Int64
 	var first atomic.Pointer[string]
 	runner := &game.Runner{Game: p.Game, Players: p.Players, Concurrency: concurrency,
-		TurnTimeout: o.TurnTimeout, Drain: o.Drain,
+		TurnTimeout: o.TurnTimeout, Drain: o.Drain, DrainGrace: o.drainGrace(),
 		// Turns of games in flight, for `spag watch` in another process.
 		OnTurn: func(su game.Setup, turns []game.Turn) { store.WriteLive(run.ID, su.Index, su.Subject, turns) }}
 	play := func() error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -42,36 +43,50 @@ file back — and judges them with --rules.`,
 			if err != nil {
 				return usageError{Err: fmt.Errorf("--rules: %w", err)}
 			}
-			eps, err := readSPAGFile(args[0], cmd.InOrStdin())
+			sr, done, err := openSPAGFile(args[0], cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
-			if len(eps) == 0 { // before Open, which would create the database
+			defer done()
+			// The first episode is read before the database is opened, so
+			// that an empty file, or a bad first episode, creates none.
+			first, err := sr.Next(ctx)
+			if errors.Is(err, io.EOF) {
 				return fmt.Errorf("import %s: %w; nothing was imported", args[0], episodes.ErrNoEpisodes)
+			}
+			if err != nil {
+				return err
 			}
 			store, err := episodes.Open(ctx, db, episodes.Options{})
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			subjects := make([]string, len(eps))
-			for i, ep := range eps {
-				subjects[i] = ep.TargetWord
-			}
 			judgeID := taboo.JudgeID(j)
 			run := &episodes.Run{Game: "taboo(imported=" + filepath.Base(args[0]) + ")", Judge: judgeID,
-				Players:  map[string]string{"attacker": "imported", "defender": "imported"},
-				Subjects: subjects, Total: len(eps)}
-			// One transaction: interrupted or failed, the import leaves
-			// nothing behind; done, every episode is judged.
-			err = store.ImportSPAGRun(ctx, run, eps, func(_ int, ep *episodes.SPAGEpisode) game.Verdict {
+				Players: map[string]string{"attacker": "imported", "defender": "imported"}}
+			// Episodes are stored as they are read, in one transaction:
+			// interrupted or failed (a bad episode late in the file
+			// included), the import leaves nothing behind; done, every
+			// episode is judged.
+			all := func(yield func(*episodes.SPAGEpisode, error) bool) {
+				if !yield(&first, nil) {
+					return
+				}
+				for ep, err := range sr.All(ctx) {
+					if !yield(ep, err) {
+						return
+					}
+				}
+			}
+			err = store.ImportSPAGRun(ctx, run, all, func(_ int, ep *episodes.SPAGEpisode) game.Verdict {
 				h := judgeHistory(*ep)
 				return gameVerdict(j.Judge(ep.TargetWord, maxTurnsOf(*ep), h), judgeID, h)
 			})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported %d episodes as run %s, judged by %s\n", len(eps), run.ID, judgeID)
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d episodes as run %s, judged by %s\n", run.Total, run.ID, judgeID)
 			return nil
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bigSPAGFile returns a SPAG episodes JSON file of n episodes, large enough
@@ -53,7 +54,7 @@ func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 		check func(t *testing.T)
 	}{
 		{"episodes import", []string{"episodes", "import", "--db", "import.db", "-"}, func(t *testing.T) {
-			if n := countRows(t, filepath.Join(dir, "import.db"), "runs"); n != 0 {
+			if n := countRows(t, filepath.Join(dir, "import.db"), visibleRuns); n != 0 {
 				t.Errorf("an interrupted import left %d runs", n)
 			}
 		}},
@@ -66,17 +67,7 @@ func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	}
 	for _, tc := range stdinCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(binary, tc.args...)
-			cmd.Dir = dir
-			var stderr syncBuffer
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			in, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, in, stderr := startFed(t, dir, tc.args...)
 			half := len(input) / 2
 			if _, err := in.Write(input[:half]); err != nil {
 				t.Fatal(err)
@@ -125,6 +116,24 @@ func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	}
 }
 
+// startFed starts spag with args in dir, its standard input a pipe that
+// the test writes, its standard error kept.
+func startFed(t *testing.T, dir string, args ...string) (*exec.Cmd, io.WriteCloser, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	stderr := new(syncBuffer)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, in, stderr
+}
+
 func wantInterrupted(t *testing.T, err error, stderr string) {
 	t.Helper()
 	var exit *exec.ExitError
@@ -133,5 +142,76 @@ func wantInterrupted(t *testing.T, err error, stderr string) {
 	}
 	if !strings.Contains(stderr, "interrupted") {
 		t.Errorf("stderr does not say it was interrupted: %s", stderr)
+	}
+}
+
+// visibleRuns are the runs readers see: a stopped import leaves its chunks
+// in a staged run, which readers leave out and the next import removes.
+const visibleRuns = "runs WHERE staging = 0"
+
+// hangBound only catches a command that does not stop at all; it does not
+// time how fast it stops.
+const hangBound = 60 * time.Second
+
+// TestInterruptStopsEndlessSPAGInput feeds commands that read SPAG
+// episodes JSON a standard input that never ends, and interrupts them once
+// they are reading: each must stop at the interrupt (a reader of the whole
+// file would wait for an end that never comes), exit 130 and leave no run.
+func TestInterruptStopsEndlessSPAGInput(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"episodes import", []string{"episodes", "import", "--db", "endless.db", "-"}},
+		{"judge FILE", []string{"judge", "-"}},
+		{"rewards --in", []string{"rewards", "--in", "-", "--out", "endless.json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, in, stderr := startFed(t, dir, tt.args...)
+			// Once 4 MB are written through a pipe of 64 KiB, spag is
+			// reading; the writer goes on until spag has exited.
+			reading := make(chan struct{})
+			wrote := make(chan struct{})
+			go func() {
+				defer close(wrote)
+				defer in.Close()
+				w := bufio.NewWriter(in)
+				w.WriteString("[\n")
+				told := false
+				for i, n := 0, 0; ; i++ {
+					k, err := fmt.Fprintf(w, `{"target_word": "apple", "history": [{"role": "attacker", "content": "A fruit, number %d."}]},`+"\n", i)
+					if err != nil {
+						return
+					}
+					if n += k; n > 4<<20 && !told {
+						w.Flush()
+						close(reading)
+						told = true
+					}
+				}
+			}()
+			<-reading
+			cmd.Process.Signal(os.Interrupt)
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			var err error
+			select {
+			case err = <-exited:
+			case <-time.After(hangBound):
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("still running %v after SIGINT; stderr: %s", hangBound, stderr.String())
+			}
+			<-wrote
+			wantInterrupted(t, err, stderr.String())
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "endless.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted rewards left its output: %v", err)
+	}
+	if n := countRows(t, filepath.Join(dir, "endless.db"), visibleRuns); n != 0 {
+		t.Errorf("an interrupted import left %d runs", n)
 	}
 }

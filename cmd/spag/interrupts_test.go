@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -13,24 +14,34 @@ func TestInterrupts(t *testing.T) {
 	t.Run("no drainer: first signal cancels", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		sig := newInterrupts(cancel)
+		var stderr strings.Builder
+		sig := newInterrupts(cancel, &stderr)
 		defer sig.stop()
 		sig.c <- os.Interrupt
 		<-ctx.Done()
 		if n := sig.count(); n != 1 {
 			t.Errorf("count = %d, want 1", n)
 		}
+		// Written before the cancellation, so read safely after it.
+		if got := stderr.String(); got != "spag: interrupted: stopping; Ctrl-C again to stop now\n" || !sig.acknowledged() {
+			t.Errorf("acknowledgment %q", got)
+		}
 	})
 	t.Run("drainer: first drains, second cancels", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		sig := newInterrupts(cancel)
+		var stderr strings.Builder
+		sig := newInterrupts(cancel, &stderr)
 		defer sig.stop()
 		drain := sig.Drain()
 		sig.c <- os.Interrupt
 		<-drain
 		if sig.count() != 1 || ctx.Err() != nil {
 			t.Fatalf("after one signal: count %d, context %v; want 1 and not cancelled", sig.count(), ctx.Err())
+		}
+		// The drain is acknowledged before it starts, not when it ends.
+		if got := stderr.String(); !strings.HasPrefix(got, "spag: interrupted: finishing the work in flight") || !strings.HasSuffix(got, "Ctrl-C again to stop now\n") {
+			t.Errorf("acknowledgment %q", got)
 		}
 		sig.c <- os.Interrupt
 		<-ctx.Done()

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"slices"
@@ -32,20 +34,77 @@ type verdictLine struct {
 	Evidence  game.Evidence `json:"evidence"`
 }
 
-// readSPAGFile reads a SPAG episodes JSON file; "-" is standard input.
-func readSPAGFile(name string, stdin io.Reader) ([]episodes.SPAGEpisode, error) {
-	r := stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	} else {
-		name = "<stdin>"
+// openSPAGFile opens a SPAG episodes JSON file for reading one episode at
+// a time; "-" is standard input. done closes the file.
+func openSPAGFile(name string, stdin io.Reader) (sr *episodes.SPAGReader, done func(), err error) {
+	if name == "-" {
+		return episodes.NewSPAGReader(bufio.NewReader(stdin), "<stdin>"), func() {}, nil
 	}
-	return episodes.ReadSPAG(bufio.NewReader(r), name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return episodes.NewSPAGReader(bufio.NewReader(f), name), func() { f.Close() }, nil
+}
+
+// spagPasses returns passes over the episodes of a SPAG episodes JSON
+// file, each reading it anew, for a command that reads it twice. Standard
+// input ("-") is first copied to a temporary file, removed at once, so
+// that neither pass holds the file in memory; done closes it.
+func spagPasses(ctx context.Context, name string, stdin io.Reader) (passes func() iter.Seq2[*episodes.SPAGEpisode, error], done func(), err error) {
+	if name == "-" {
+		f, err := os.CreateTemp("", "spag-stdin-*.json")
+		if err != nil {
+			return nil, nil, err
+		}
+		os.Remove(f.Name()) // the open file stays readable; nothing is left behind
+		if err := copyContext(ctx, f, stdin); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("read standard input: %w", err)
+		}
+		return func() iter.Seq2[*episodes.SPAGEpisode, error] {
+			return episodes.NewSPAGReader(bufio.NewReader(io.NewSectionReader(f, 0, 1<<62)), "<stdin>").All(ctx)
+		}, func() { f.Close() }, nil
+	}
+	if _, err := os.Stat(name); err != nil {
+		return nil, nil, err
+	}
+	return func() iter.Seq2[*episodes.SPAGEpisode, error] {
+		return func(yield func(*episodes.SPAGEpisode, error) bool) {
+			sr, done, err := openSPAGFile(name, nil)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			defer done()
+			for ep, err := range sr.All(ctx) {
+				if !yield(ep, err) {
+					return
+				}
+			}
+		}
+	}, func() {}, nil
+}
+
+// copyContext copies r to w, checking ctx between chunks, so that an
+// interrupt stops a copy of a large input.
+func copyContext(ctx context.Context, w io.Writer, r io.Reader) error {
+	buf := make([]byte, 256<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := r.Read(buf)
+		if _, werr := w.Write(buf[:n]); werr != nil {
+			return werr
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // judgeHistory converts a SPAG history for the judge.
@@ -107,14 +166,21 @@ the old one (see spag replay --episode).`,
 			if runID != "" || record {
 				return usagef("--run and --record need --db")
 			}
-			eps, err := readSPAGFile(args[0], cmd.InOrStdin())
+			sr, done, err := openSPAGFile(args[0], cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
+			defer done()
+			// One episode at a time, in and out: memory does not grow
+			// with the file, and an interrupt stops at the next episode.
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			enc := json.NewEncoder(w)
-			for i, ep := range eps {
-				if err := cmd.Context().Err(); err != nil {
+			for i := 0; ; i++ {
+				ep, err := sr.Next(cmd.Context())
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
 					return err
 				}
 				h := judgeHistory(ep)

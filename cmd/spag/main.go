@@ -19,6 +19,7 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/runs"
+	"github.com/spag-go/spag/selfplay"
 )
 
 // Exit codes, documented in the README.
@@ -49,7 +50,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sig := newInterrupts(cancel)
+	sig := newInterrupts(cancel, stderr)
 	defer sig.stop()
 
 	root := newRootCmd(sig, cmdutil.New(cmdutil.Streams(stdin, stdout, stderr, cmdutil.IsTerminal(stdout))))
@@ -70,7 +71,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// Whatever the command was doing when it was stopped, the cause
 		// is the interrupt; name the error only when it is another one.
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "spag: interrupted")
+			if !sig.acknowledged() {
+				fmt.Fprintln(stderr, "spag: interrupted")
+			}
 		} else {
 			fmt.Fprintf(stderr, "spag: interrupted: %v\n", err)
 		}
@@ -82,24 +85,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // interrupts is the one place signals are handled, for every command.
-// The first SIGINT or SIGTERM cancels the command's context, so that its
-// loops stop at their next check, having committed or written atomically
-// what they finished, and spag exits with code 130. A command that can
-// drain instead (finish the work in flight, store it, say how to resume)
-// calls [interrupts.Drain] before it starts that work: the first signal
-// then closes the drain channel, and only the second cancels the context.
+// The first SIGINT or SIGTERM is acknowledged on stderr at once and
+// cancels the command's context, so that its loops stop at their next
+// check, having committed or written atomically what they finished, and
+// spag exits with code 130. A command that can drain instead (finish the
+// work in flight, store it, say how to resume) calls [interrupts.Drain]
+// before it starts that work: the first signal then closes the drain
+// channel, and only the second cancels the context. The drain itself is
+// bounded (games in flight get [selfplay.DefaultDrainGrace]), so the
+// first signal is never silent for long.
 type interrupts struct {
-	drain chan struct{}
-	c     chan os.Signal
-	done  chan struct{}
-	n     chan int
+	drain  chan struct{}
+	c      chan os.Signal
+	done   chan struct{}
+	n      chan int
+	stderr io.Writer
 
 	mu       sync.Mutex
 	draining bool // a command asked for the drain channel
+	acked    bool // the first signal was acknowledged on stderr
 }
 
-func newInterrupts(cancel context.CancelFunc) *interrupts {
-	s := &interrupts{drain: make(chan struct{}), c: make(chan os.Signal, 2), done: make(chan struct{}), n: make(chan int)}
+func newInterrupts(cancel context.CancelFunc, stderr io.Writer) *interrupts {
+	s := &interrupts{drain: make(chan struct{}), c: make(chan os.Signal, 2), done: make(chan struct{}), n: make(chan int), stderr: stderr}
 	signal.Notify(s.c, os.Interrupt, syscall.SIGTERM)
 	go s.loop(cancel)
 	return s
@@ -115,6 +123,7 @@ func (s *interrupts) loop(cancel context.CancelFunc) {
 			drains := s.draining
 			s.mu.Unlock()
 			if count == 1 {
+				s.acknowledge(drains)
 				close(s.drain)
 			}
 			if count > 1 || !drains {
@@ -135,6 +144,25 @@ func (s *interrupts) Drain() <-chan struct{} {
 	s.draining = true
 	s.mu.Unlock()
 	return s.drain
+}
+
+// acknowledge says at once that the first signal was heard and what
+// happens next, before the work in flight ends.
+func (s *interrupts) acknowledge(drains bool) {
+	msg := "spag: interrupted: stopping; Ctrl-C again to stop now"
+	if drains {
+		msg = fmt.Sprintf("spag: interrupted: finishing the work in flight (games in flight get %v, then are cancelled and left to a resume); Ctrl-C again to stop now", selfplay.DefaultDrainGrace)
+	}
+	fmt.Fprintln(s.stderr, msg)
+	s.mu.Lock()
+	s.acked = true
+	s.mu.Unlock()
+}
+
+func (s *interrupts) acknowledged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acked
 }
 
 func (s *interrupts) count() int {

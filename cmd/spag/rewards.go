@@ -154,13 +154,12 @@ func runRewards(cmd *cobra.Command, f rewardsFlags) error {
 	}
 	var pass func() iter.Seq2[*rl.Episode, error]
 	if f.in != "" {
-		eps, err := readSPAGFile(f.in, cmd.InOrStdin())
+		eps, done, err := spagPasses(ctx, f.in, cmd.InOrStdin())
 		if err != nil {
 			return err
 		}
-		if pass, err = dataset.FromSPAG(ctx, eps, f.in, j, games); err != nil {
-			return err
-		}
+		defer done()
+		pass = dataset.FromSPAG(ctx, eps, f.in, j, games)
 	} else {
 		store, err := openReader(ctx, f.db)
 		if err != nil {

@@ -252,49 +252,45 @@ func FromRuns(ctx context.Context, store *episodes.Store, runs []RunLearner, j j
 	}, nil
 }
 
-// FromSPAG judges the episodes of a SPAG episodes file and returns a pass
-// over them, as [FromStore] does over stored ones; source names the file in
-// the samples' provenance ("file:" + source). An episode without max_turns
-// has [taboo.DefaultMaxTurns]. The file is in memory anyway, so its
-// episodes are judged once, before the first pass.
-func FromSPAG(ctx context.Context, eps []episodes.SPAGEpisode, source string, j judge.Judge, games *Games) (func() iter.Seq2[*rl.Episode, error], error) {
-	judged := make([]rl.Episode, 0, len(eps))
-	played := make([]*taboo.Game, 0, len(eps))
-	for _, ep := range eps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		maxTurns := ep.MaxTurns
-		if maxTurns <= 0 {
-			maxTurns = taboo.DefaultMaxTurns
-		}
-		history := make([]game.Message, len(ep.History))
-		for i, m := range ep.History {
-			history[i] = game.Message{Role: m.Role, Content: m.Content}
-		}
-		g, err := games.ForMaxTurns(maxTurns)
-		if err != nil {
-			return nil, err
-		}
-		re := JudgedEpisode(j, ep.TargetWord, maxTurns, history)
-		re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: "file:" + source}
-		judged = append(judged, re)
-		played = append(played, g)
-	}
+// FromSPAG returns a pass over the episodes of a SPAG episodes file, as
+// [FromStore] does over stored ones, judging each as it goes; eps gives a
+// new pass over the file's episodes each time it is called (reading the
+// file anew, so that its episodes are never all in memory). source names
+// the file in the samples' provenance ("file:" + source). An episode
+// without max_turns has [taboo.DefaultMaxTurns].
+func FromSPAG(ctx context.Context, eps func() iter.Seq2[*episodes.SPAGEpisode, error], source string, j judge.Judge, games *Games) func() iter.Seq2[*rl.Episode, error] {
 	return func() iter.Seq2[*rl.Episode, error] {
 		return func(yield func(*rl.Episode, error) bool) {
-			for i := range judged {
-				if err := ctx.Err(); err != nil {
+			for ep, err := range eps() {
+				if err == nil {
+					err = ctx.Err()
+				}
+				if err != nil {
 					yield(nil, err)
 					return
 				}
-				games.SetCurrent(played[i])
-				if !yield(&judged[i], nil) {
+				maxTurns := ep.MaxTurns
+				if maxTurns <= 0 {
+					maxTurns = taboo.DefaultMaxTurns
+				}
+				history := make([]game.Message, len(ep.History))
+				for i, m := range ep.History {
+					history[i] = game.Message{Role: m.Role, Content: m.Content}
+				}
+				g, err := games.ForMaxTurns(maxTurns)
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				re := JudgedEpisode(j, ep.TargetWord, maxTurns, history)
+				re.Provenance = rl.Provenance{Judge: taboo.JudgeID(j), Run: "file:" + source}
+				games.SetCurrent(g)
+				if !yield(&re, nil) {
 					return
 				}
 			}
 		}
-	}, nil
+	}
 }
 
 // ImportedMaxTurns reads max_turns from an imported episode's preserved

@@ -3,7 +3,9 @@ package dataset_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 
@@ -38,10 +40,7 @@ func TestFromSPAG(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			games := dataset.NewGames(j, taboo.StyleChat, nil)
-			pass, err := dataset.FromSPAG(context.Background(), []episodes.SPAGEpisode{tt.ep}, "eps.json", j, games)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pass := dataset.FromSPAG(context.Background(), slice([]episodes.SPAGEpisode{tt.ep}), "eps.json", j, games)
 			n := 0
 			for ep, err := range pass() {
 				if err != nil {
@@ -68,12 +67,20 @@ func TestFromSPAG(t *testing.T) {
 	}
 }
 
+// slice gives passes over eps.
+func slice(eps []episodes.SPAGEpisode) func() iter.Seq2[*episodes.SPAGEpisode, error] {
+	return func() iter.Seq2[*episodes.SPAGEpisode, error] { return episodes.SPAGEpisodes(eps) }
+}
+
 func TestFromSPAGStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	j := judge.NewStrict()
-	if _, err := dataset.FromSPAG(ctx, []episodes.SPAGEpisode{{TargetWord: "apple"}}, "x", j, dataset.NewGames(j, "", nil)); err == nil {
-		t.Fatal("FromSPAG judged episodes under a cancelled context")
+	pass := dataset.FromSPAG(ctx, slice([]episodes.SPAGEpisode{{TargetWord: "apple"}}), "x", j, dataset.NewGames(j, "", nil))
+	for ep, err := range pass() {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("FromSPAG under a cancelled context yielded %v, %v", ep, err)
+		}
 	}
 }
 
@@ -81,22 +88,18 @@ func TestFromSPAGStopsWhenCancelled(t *testing.T) {
 // spag rewards --in does: only the winner's turns earn samples.
 func ExampleFromSPAG() {
 	ctx := context.Background()
-	eps, err := episodes.ReadSPAG(strings.NewReader(`[
+	const file = `[
   {"target_word": "apple", "max_turns": 2, "history": [
     {"role": "attacker", "content": "A fruit that keeps doctors away."},
     {"role": "defender", "content": "I know the word! It is apple!"}]}
-]`), "eps.json")
-	if err != nil {
-		fmt.Println(err)
-		return
+]`
+	// Each pass reads the file anew, one episode at a time.
+	eps := func() iter.Seq2[*episodes.SPAGEpisode, error] {
+		return episodes.NewSPAGReader(strings.NewReader(file), "eps.json").All(ctx)
 	}
 	j := judge.NewStrict()
 	games := dataset.NewGames(j, taboo.StyleChat, nil)
-	pass, err := dataset.FromSPAG(ctx, eps, "eps.json", j, games)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	pass := dataset.FromSPAG(ctx, eps, "eps.json", j, games)
 	var out bytes.Buffer
 	st, err := dataset.Write(&out, pass, games, dataset.Options{Decay: 0.8})
 	fmt.Println(st.Episodes, "episode,", st.DefenderWins, "defender win,", st.Samples, "sample,", err)
