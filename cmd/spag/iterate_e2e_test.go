@@ -197,6 +197,10 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 		}
 	}
 
+	// report makes no directory (like go build -o): the page's is made here.
+	if err := os.Mkdir(filepath.Join(dir, "page"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	r := spag(t, dir, "report", "--db", "it.db", "--out", "page/report.md")
 	if r.code != 0 {
 		t.Fatalf("report: exit %d, stderr %q", r.code, r.stderr)
