@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo"
+	_ "github.com/spag-go/spag/apo/apobuiltin"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
 	_ "github.com/spag-go/spag/players/likelihood"
@@ -19,6 +20,7 @@ import (
 	_ "github.com/spag-go/spag/players/openai"
 	"github.com/spag-go/spag/players/scripted"
 	"github.com/spag-go/spag/rl/checkpoint"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 )
 
 func seat(flag, raw, gameName, role string) players.Seat {

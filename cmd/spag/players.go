@@ -10,12 +10,14 @@ import (
 	"github.com/spag-go/spag/taboo"
 
 	// The player backends a spec may name; each registers itself with
-	// players.
+	// players. The games' packages of built-in players register them with
+	// the "builtin" backend.
+	_ "github.com/spag-go/spag/apo/apobuiltin"
 	_ "github.com/spag-go/spag/players/likelihood"
 	_ "github.com/spag-go/spag/players/native"
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
-	_ "github.com/spag-go/spag/players/scripted"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 )
 
 // backendList describes the backends for the help of the player flags.
