@@ -11,9 +11,9 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	_ "github.com/spag-go/spag/apo/apobuiltin"
+	_ "github.com/spag-go/spag/apo/likelihood"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
-	_ "github.com/spag-go/spag/players/likelihood"
 	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/ollama"
