@@ -14,8 +14,9 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,11 +81,7 @@ type backend struct{}
 // Help lists the registered games' built-in players, by game name.
 func (backend) Help() string {
 	mu.RLock()
-	names := make([]string, 0, len(games))
-	for n := range games {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(games))
 	roles := make([]string, len(names))
 	for i, n := range names {
 		roles[i] = games[n].Help()
