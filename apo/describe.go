@@ -7,7 +7,7 @@ import "github.com/spag-go/spag/game"
 // An APO game cannot be rebuilt from its string alone: the string names its
 // items by digest.
 var Description = &game.Description{
-	Name:       "apo",
+	Name:       Name,
 	Title:      "APO",
 	Subject:    "query",
 	Roles:      []string{Generator, RewardModel},

@@ -120,8 +120,12 @@ var promptsDigest = func() string {
 	return hex.EncodeToString(sum[:])[:12]
 }()
 
-// Name returns "apo".
-func (g *Game) Name() string { return "apo" }
+// Name is the game's name, the start of its string and its name in
+// [game.Games].
+const Name = "apo"
+
+// Name returns [Name].
+func (g *Game) Name() string { return Name }
 
 // String names the rules, the items and the prompts (by digest) and the
 // response limit, so that a resumed run can check it plays the same game.

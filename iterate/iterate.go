@@ -37,10 +37,10 @@ import (
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
-	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo/dataset"
 )
 
 // The stages of a round, in order. A round records the next stage to run.

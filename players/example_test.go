@@ -6,8 +6,8 @@ import (
 
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
-	_ "github.com/spag-go/spag/players/native"   // registers "native"
-	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
+	_ "github.com/spag-go/spag/players/native"     // registers "native"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin" // registers "builtin" for Taboo
 )
 
 // ExampleOpenAll opens the two players of a Taboo run the way spag

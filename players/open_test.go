@@ -10,15 +10,17 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo"
+	_ "github.com/spag-go/spag/apo/apobuiltin"
+	_ "github.com/spag-go/spag/apo/likelihood"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
-	_ "github.com/spag-go/spag/players/likelihood"
 	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
 	"github.com/spag-go/spag/players/scripted"
 	"github.com/spag-go/spag/rl/checkpoint"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 )
 
 func seat(flag, raw, gameName, role string) players.Seat {

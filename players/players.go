@@ -5,9 +5,9 @@
 // file digests).
 //
 // Backends live in sub-packages (players/native, players/ollama,
-// players/openai, players/scripted, players/likelihood) and register
-// themselves in init, as database/sql drivers do; a program blank-imports
-// the ones it offers. This package knows no backend and no game's rules.
+// players/openai, players/builtin) and register themselves in init, as
+// database/sql drivers do; a program blank-imports the ones it offers.
+// This package knows no backend and no game's rules.
 package players
 
 import (

@@ -10,12 +10,12 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo"
+	_ "github.com/spag-go/spag/apo/apobuiltin" // registers "builtin" for APO
 	"github.com/spag-go/spag/apo/aporun"
 	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/apo/revdict"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
-	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/selfplay"
 )

@@ -17,8 +17,8 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
-	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/dataset"
 )
 
 // verdictLine is one line of `spag judge` output; field names are stable.

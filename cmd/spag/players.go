@@ -10,12 +10,15 @@ import (
 	"github.com/spag-go/spag/taboo"
 
 	// The player backends a spec may name; each registers itself with
-	// players.
-	_ "github.com/spag-go/spag/players/likelihood"
+	// players (a game's own backends, such as APO's reward models in
+	// apo/likelihood, included). The games' packages of built-in players
+	// register them with the "builtin" backend.
+	_ "github.com/spag-go/spag/apo/apobuiltin"
+	_ "github.com/spag-go/spag/apo/likelihood"
 	_ "github.com/spag-go/spag/players/native"
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
-	_ "github.com/spag-go/spag/players/scripted"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 )
 
 // backendList describes the backends for the help of the player flags.

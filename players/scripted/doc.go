@@ -4,6 +4,8 @@
 // words. They are fast, deterministic baselines: for tests and benchmarks
 // of the engine, as opponents for models, and as a realistic source of all
 // four outcomes (attacker wins, defender wins, rule breaks, ties).
+// Package taboo/taboobuiltin offers them as Taboo's players of the
+// "builtin" backend.
 //
 // The lexicon is derived from Princeton WordNet 3.0 (see the licence at the
 // top of the file) by "spag words build" (package internal/wordnet) and is

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/players"
-	_ "github.com/spag-go/spag/players/native"   // registers "native"
-	_ "github.com/spag-go/spag/players/scripted" // registers "builtin"
+	_ "github.com/spag-go/spag/players/native" // registers "native"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin" // registers "builtin" for Taboo
 	"github.com/spag-go/spag/taboo/taboorun"
 )
 

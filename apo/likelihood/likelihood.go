@@ -47,7 +47,7 @@ func (backend) Resolve(spec players.Spec) (players.Spec, string, error) {
 
 func (b backend) Open(ctx context.Context, spec players.Spec, env players.Env) (game.Player, error) {
 	switch {
-	case env.Game != "apo" || env.Role != apo.RewardModel:
+	case env.Game != apo.Name || env.Role != apo.RewardModel:
 		return nil, players.Usagef("a %s model rates answers; it can only be the --reward-model of spag apo", b.name)
 	case spec.Arg == "":
 		return nil, players.Usagef("name the checkpoint, %s:CKPT (one trained with %s)", b.name, b.training)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/judge"
-	"github.com/spag-go/spag/rl/dataset"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/dataset"
 )
 
 func history(turns ...string) []episodes.SPAGMessage {
