@@ -225,6 +225,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		if env.Judge, err = judge.ByName(base.Judge); err != nil {
 			return usagef("--judge: %v", err)
 		}
+		// The policy, the reference and --init play natively.
+		if err := base.CheckOptions(append([]string{"native"}, f.cfg.Opponents...)); err != nil {
+			return cliError(err)
+		}
 		if err := f.cfg.Prepare(); err != nil {
 			return cliError(err)
 		}
