@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/loopkit"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -25,7 +26,15 @@ type ReportOptions struct {
 	Dir string
 	// HTML writes HTML instead of Markdown.
 	HTML bool
+	// Histories read the evaluation of loops of other games than Taboo
+	// (an APO loop's, apoloop.History), by the game their loop records;
+	// a loop of a game missing here is refused.
+	Histories map[string]LoopHistory
 }
+
+// LoopHistory reads the evaluation results of a stored loop's finished
+// rounds, for a loop of another game than Taboo.
+type LoopHistory func(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error)
 
 // LatestReport is what a page shows when nothing is named: the latest
 // loop, or in a database without loops the latest run. Its error wraps
@@ -57,28 +66,26 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		if err != nil {
 			return err
 		}
-		if err := checkTaboo(rec); err != nil {
-			return err
-		}
-		results, points, err := l.History(ctx)
-		if err != nil {
-			return err
-		}
 		rep.Title = "spag loop " + o.Loop
-		rep.Rounds, rep.Training = results, points
-		rounds, err := store.Rounds(ctx, o.Loop)
-		if err != nil {
-			return err
-		}
-		for _, r := range rounds {
-			st, err := roundState(r)
-			if err != nil {
+		var results []eval.RoundResult
+		var points []eval.TrainingPoint
+		if g := loopkit.GameOf(rec.Config); g != "" {
+			history := o.Histories[g]
+			if history == nil {
+				return checkTaboo(rec)
+			}
+			if results, err = history(ctx, store, o.Loop); err != nil {
 				return err
 			}
-			if st.Rewards != nil {
-				rep.Samples = append(rep.Samples,
-					eval.SampleCount{Round: r.Round, Role: "attacker", Samples: st.Rewards.AttackerSamples},
-					eval.SampleCount{Round: r.Round, Role: "defender", Samples: st.Rewards.DefenderSamples})
+			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
+			rep.Rounds = results
+		} else {
+			if results, points, err = l.History(ctx); err != nil {
+				return err
+			}
+			rep.Rounds, rep.Training = results, points
+			if rep.Samples, err = l.samples(ctx); err != nil {
+				return err
 			}
 		}
 		if len(results) > 0 {
@@ -101,6 +108,27 @@ func WriteReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		return eval.WriteHTML(w, rep)
 	}
 	return eval.WriteMarkdown(w, rep)
+}
+
+// samples counts each round's training samples by role.
+func (l *Loop) samples(ctx context.Context) ([]eval.SampleCount, error) {
+	rounds, err := l.store.Rounds(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []eval.SampleCount
+	for _, r := range rounds {
+		st, err := roundState(r)
+		if err != nil {
+			return nil, err
+		}
+		if st.Rewards != nil {
+			out = append(out,
+				eval.SampleCount{Round: r.Round, Role: "attacker", Samples: st.Rewards.AttackerSamples},
+				eval.SampleCount{Round: r.Round, Role: "defender", Samples: st.Rewards.DefenderSamples})
+		}
+	}
+	return out, nil
 }
 
 // RunSummary describes a stored run for a report, with its outcomes in the

@@ -745,6 +745,14 @@ func (l *Loop) Results(ctx context.Context) ([]eval.RoundResult, error) {
 	return out, nil
 }
 
+// History is the evaluation of a stored APO loop's finished rounds, as
+// [Loop.Results] gives it, read without taking up the loop: what a report
+// page of the loop draws (iterate.ReportOptions.Histories).
+func History(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error) {
+	l := &Loop{ID: loopID, store: store}
+	return l.Results(ctx)
+}
+
 // Cell names of [Loop.Results]: the role is the model measured, the
 // "opponent" what measured it.
 const (

@@ -2,6 +2,7 @@ package apoloop
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo/revdict"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
@@ -169,5 +172,54 @@ func TestWriteCalibration(t *testing.T) {
 		"2      -      (-     )       0.1000 (0.3000)\n"
 	if err != nil || b.String() != want {
 		t.Errorf("WriteCalibration:\n%q\nwant\n%q (%v)", b.String(), want, err)
+	}
+}
+
+// TestReportDrawsTheLoop writes spag report's page of a stored APO loop:
+// its rounds' cells and plots, where the Taboo report alone refuses it.
+func TestReportDrawsTheLoop(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := episodes.Open(ctx, filepath.Join(dir, "loop.db"), episodes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c := goodConfig()
+	c.Game = Game // as Prepare records it
+	cfg, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &episodes.Loop{Config: cfg}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	m := &Measures{GeneratorWins: 30, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 4, Top5: 12},
+		Preferences: &train.RMEval{PrefAccuracy: 0.75, Pairs: 200}}
+	base := &Measures{GeneratorWins: 20, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 2, Top5: 9},
+		Preferences: &train.RMEval{PrefAccuracy: 0.7, Pairs: 200}}
+	state, err := json.Marshal(RoundState{Measures: m, Baseline: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveRound(ctx, rec.ID, episodes.Round{Round: 1, Stage: "done", State: state}); err != nil {
+		t.Fatal(err)
+	}
+	var page strings.Builder
+	err = iterate.WriteReport(ctx, &page, store, iterate.ReportOptions{Loop: rec.ID, Dir: dir,
+		Histories: map[string]iterate.LoopHistory{Game: History}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{rec.ID, AgainstFrozenRM, AgainstTop1, AgainstPreferences, "30/100", "winrates.png"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the page lacks %q:\n%s", want, page.String())
+		}
+	}
+	// Without a history of its game, the loop is refused, by name.
+	err = iterate.WriteReport(ctx, &strings.Builder{}, store, iterate.ReportOptions{Loop: rec.ID, Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not a Taboo loop") {
+		t.Errorf("a report without the APO history: %v", err)
 	}
 }
