@@ -572,8 +572,19 @@ func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) e
 		return fmt.Errorf("round %d generator data: %w", r.Round, err)
 	}
 	st.GenData, st.GenItems, st.GenRated = path, len(best), len(samples)
-	l.logf("round %d: generator data: the best of %d rated answers for each of %d queries", r.Round, len(samples), len(best))
+	l.logf("round %d: generator data: %s", r.Round, bestOfLine(len(samples), len(best)))
 	return nil
+}
+
+// bestOfLine says what the generator's data was chosen from: each query's
+// best answer among its own rated answers (rated over queries of them),
+// not among all the round's.
+func bestOfLine(rated, queries int) string {
+	if rated%queries == 0 {
+		return fmt.Sprintf("the best-rated answer of each of %d queries, among its %d rated answers (%d in all)", queries, rated/queries, rated)
+	}
+	return fmt.Sprintf("the best-rated answer of each of %d queries, among its rated answers (%.2f a query on average, %d in all)",
+		queries, float64(rated)/float64(queries), rated)
 }
 
 func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {

@@ -112,8 +112,8 @@ func TestPrepare(t *testing.T) {
 		{"unknown prompts", func(c *Config) { c.Prompts = "nope.jsonl" }, "prompts: open nope.jsonl"},
 		{"a damaged generator", func(c *Config) { c.Generator = "cut.ckpt" }, "generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt") + ": not a valid spag checkpoint: truncated"},
 		{"a damaged reward model", func(c *Config) { c.RewardModel = "cut.ckpt" }, "reward-model: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
-		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
-		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
+		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
+		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			os.RemoveAll("loop")
@@ -221,5 +221,21 @@ func TestReportDrawsTheLoop(t *testing.T) {
 	err = iterate.WriteReport(ctx, &strings.Builder{}, store, iterate.ReportOptions{Loop: rec.ID, Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "not a Taboo loop") {
 		t.Errorf("a report without the APO history: %v", err)
+	}
+}
+
+// TestBestOfLine counts the answers each query's best was chosen from, not
+// the round's.
+func TestBestOfLine(t *testing.T) {
+	for _, tt := range []struct {
+		rated, queries int
+		want           string
+	}{
+		{40, 20, "the best-rated answer of each of 20 queries, among its 2 rated answers (40 in all)"},
+		{41, 20, "the best-rated answer of each of 20 queries, among its rated answers (2.05 a query on average, 41 in all)"},
+	} {
+		if got := bestOfLine(tt.rated, tt.queries); got != tt.want {
+			t.Errorf("bestOfLine(%d, %d) = %q, want %q", tt.rated, tt.queries, got, tt.want)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 	var f iterateFlags
 	f.cfg.Train = train.DefaultConfig(train.ObjectiveSPAG)
 	cmd := &cobra.Command{
-		Use:   "iterate --rounds K --games N --out DIR [--init CKPT] [--opponent SPEC ...]",
+		Use:   "iterate --rounds K --games N --steps S|--epochs E --out DIR [--init CKPT] [--opponent SPEC ...]",
 		Short: "Run SPAG rounds: self-play, rewards, training against the frozen reference, evaluation, plots",
 		Long: `iterate runs SPAG's loop. Each round:
   1. the current policy plays itself on the training words (--words,

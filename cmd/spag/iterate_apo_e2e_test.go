@@ -147,7 +147,7 @@ func TestIterateAPOBadInput(t *testing.T) {
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--eval-prompts", "definitions"}, "is also a training query"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "missing.jsonl"}, "preferences: stat"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "bad.jsonl"},
-			"--preferences: train: " + filepath.Join(dir, "bad.jsonl") + ":2:"},
+			"--preferences: " + filepath.Join(dir, "bad.jsonl") + ":2:"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "cut.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl"},
 			"--generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--rm-lr", "-1"},

@@ -213,13 +213,17 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		if err != nil {
 			return err
 		}
+		recorded := map[string]bool{} // by judge name, without the version
 		for _, sv := range stored {
 			if sv.Judge == v.Judge {
 				continue
 			}
+			name, _, _ := strings.Cut(sv.Judge, "@")
+			recorded[name] = true
 			fmt.Fprintf(&b, "recorded  %s: %s at utterance %d (rule %s)\n", sv.Judge, sv.Outcome, sv.DecidedAt, sv.Rule)
 		}
-		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil {
+		// A verdict of the other judge recorded above is not said again.
+		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil && !recorded[other.name] {
 			fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", other.name, other.v.Outcome, other.v.DecidedAt, other.v.Rule)
 		}
 	}
