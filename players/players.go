@@ -561,3 +561,22 @@ func OptionTable(envs []Env) string {
 	}
 	return b.String()
 }
+
+// Canonical is the player spec raw means, in one spelling: parsed and
+// resolved as a run records it (a checkpoint by its absolute path,
+// builtin:skill=0.9 as builtin,skill=0.9), options in key order, without
+// the model name and digest that a recorded name carries after " (". Two
+// specs that name the same player have the same Canonical, so a spec as a
+// person types it finds the runs that recorded it; a spec that does not
+// parse is its own Canonical.
+func Canonical(raw string) string {
+	text, _, _ := strings.Cut(raw, " (")
+	spec, err := Parse(text)
+	if err != nil {
+		return text
+	}
+	if resolved, _, err := Resolve(spec); err == nil {
+		spec = resolved
+	}
+	return spec.String()
+}

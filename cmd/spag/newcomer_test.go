@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -109,5 +110,31 @@ func TestNativeEnding(t *testing.T) {
 				t.Errorf("stdout %q, stderr %q; want %q and %q", stdout.String(), stderr.String(), tt.stdout, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestReplayPlayerByMeaning finds the runs of a player whatever spelling
+// of its spec was typed: builtin,skill=0.9 the runs recorded as
+// builtin:skill=0.9.
+func TestReplayPlayerByMeaning(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	if code, _, stderr := inProcess(t, "selfplay", "--games", "3", "--attacker", "builtin:skill=0.9", "--defender", "builtin", "--db", db); code != 0 {
+		t.Fatalf("selfplay: exit %d: %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		spec string
+		rows int
+	}{
+		{"builtin:skill=0.9", 3},
+		{"builtin,skill=0.9", 3},
+		{"builtin,skill=0.5", 0},
+	} {
+		code, stdout, stderr := inProcess(t, "replay", "--db", db, "--player", tt.spec)
+		if code != 0 {
+			t.Fatalf("replay --player %s: exit %d: %s", tt.spec, code, stderr)
+		}
+		if n := len(regexp.MustCompile(`(?m)^\d+ +r\d`).FindAllString(stdout, -1)); n != tt.rows {
+			t.Errorf("replay --player %s lists %d rows naming the player, want %d:\n%s", tt.spec, n, tt.rows, stdout)
+		}
 	}
 }
