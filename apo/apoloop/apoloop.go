@@ -43,6 +43,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
@@ -157,11 +158,14 @@ func (c *Config) Prepare() error {
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
+	// "native" is the shipped model, copied into Out once everything else
+	// has been checked, as a Taboo loop's default --init is.
+	shipped := c.Generator == "native"
 	for _, p := range []struct {
 		setting string
 		path    *string
 	}{{"generator", &c.Generator}, {"reward-model", &c.RewardModel}, {"preferences", &c.Preferences}, {"heldout-preferences", &c.HeldOutPreferences}} {
-		if *p.path == "" {
+		if *p.path == "" || shipped && p.setting == "generator" {
 			continue
 		}
 		if *p.path, err = filepath.Abs(*p.path); err != nil {
@@ -171,7 +175,7 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
 	}
-	if _, err := checkpoint.ReadHeader(c.Generator); err != nil {
+	if _, err := checkpoint.ReadHeader(c.Generator); err != nil && !shipped {
 		return &selfplay.SettingError{Setting: "generator", Err: err}
 	}
 	h, err := checkpoint.ReadHeader(c.RewardModel)
@@ -212,6 +216,15 @@ func (c *Config) Prepare() error {
 	}
 	if err := os.MkdirAll(c.Out, 0o777); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if shipped {
+		c.Generator = filepath.Join(c.Out, defaultmodel.Name+".ckpt")
+		if err := atomicfile.Write(c.Generator, func(w io.Writer) error {
+			_, err := defaultmodel.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("copy the shipped model: %w", err)
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
@@ -106,6 +107,8 @@ func TestPrepare(t *testing.T) {
 		want   string
 	}{
 		{"good", func(*Config) {}, ""},
+		{"the shipped generator", func(c *Config) { c.Generator = "native" }, ""},
+		{"the shipped generator, a bad reward model", func(c *Config) { c.Generator, c.RewardModel = "native", "gen.ckpt" }, "has no scalar head"},
 		{"missing generator", func(c *Config) { c.Generator = "nope.ckpt" }, "generator: stat"},
 		{"reward model without a head", func(c *Config) { c.RewardModel = "gen.ckpt" }, "reward-model: " + filepath.Join(dir, "gen.ckpt") + " has no scalar head"},
 		{"overlapping prompts", func(c *Config) { c.EvalPrompts = "definitions" }, `eval-prompts: the query "What does the word`},
@@ -126,7 +129,14 @@ func TestPrepare(t *testing.T) {
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("Prepare() = %v, want %q", err, tt.want)
 			}
-			if err == nil && (c.Game != Game || c.Generator != filepath.Join(dir, "gen.ckpt") || c.Out != filepath.Join(dir, "loop")) {
+			gen := filepath.Join(dir, "gen.ckpt")
+			if tt.name == "the shipped generator" {
+				gen = filepath.Join(dir, "loop", defaultmodel.Name+".ckpt")
+				if _, err := checkpoint.ReadHeader(gen); err != nil {
+					t.Errorf("the shipped model was not copied: %v", err)
+				}
+			}
+			if err == nil && (c.Game != Game || c.Generator != gen || c.Out != filepath.Join(dir, "loop")) {
 				t.Errorf("prepared %+v", c)
 			}
 		})
