@@ -124,9 +124,11 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 			t.Errorf("loop file: %v", err)
 		}
 	}
-	// The Taboo loop's page refuses the APO loop rather than show nothing.
-	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code == 0 || !strings.Contains(r.stderr, "not a Taboo loop") {
+	// The report draws the APO loop's page: its rounds against the initial pair.
+	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code != 0 {
 		t.Errorf("report of the APO loop: exit %d, %q", r.code, r.stderr)
+	} else if page, err := os.ReadFile(filepath.Join(dir, "page.md")); err != nil || !strings.Contains(string(page), "reverse dictionary top-1") {
+		t.Errorf("the APO loop's page (%v):\n%s", err, page)
 	}
 }
 
