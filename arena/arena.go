@@ -92,15 +92,24 @@ type Result struct {
 }
 
 // Play plays the pairings of cfg (resuming the runs in cfg.Runs) and
-// measures the result. An interrupted arena returns the result so far with
-// Interrupted set.
+// measures the result. Every pairing is planned, checked and recorded
+// before any game is played, so that an arena stopped at any point has all
+// its runs, and [Result.RunIDs] resumes it whole; a pairing that cannot be
+// planned or preflighted fails the arena before any run is recorded. An
+// interrupted arena returns the result so far with Interrupted set.
 func Play(ctx context.Context, session *selfplay.Session, cfg Config) (*Result, error) {
 	if cfg.Runs == nil {
 		cfg.Runs = map[string]string{}
 	}
 	pairings := Pairings(cfg.A, cfg.B)
 	res := &Result{A: cfg.A, B: cfg.B, Runs: cfg.Runs}
-	for _, p := range pairings {
+	type begun struct {
+		run     *episodes.Run
+		plan    *selfplay.Plan
+		pending *selfplay.Pending
+	}
+	all := make([]begun, len(pairings))
+	for i, p := range pairings {
 		var run *episodes.Run
 		if id := cfg.Runs[p.Label]; id != "" {
 			store, err := session.Store(ctx)
@@ -127,27 +136,31 @@ func Play(ctx context.Context, session *selfplay.Session, cfg Config) (*Result, 
 		} else if err := selfplay.Preflight(ctx, plan); err != nil {
 			return nil, fmt.Errorf("arena %s: %w", p.Label, err)
 		}
-		run, pending, err := session.Begin(ctx, plan, run)
+		all[i] = begun{run: run, plan: plan}
+	}
+	for i, p := range pairings {
+		run, pending, err := session.Begin(ctx, all[i].plan, all[i].run)
 		if err != nil {
 			return nil, fmt.Errorf("arena %s: %w", p.Label, err)
 		}
 		cfg.Runs[p.Label] = run.ID
+		all[i].run, all[i].pending = run, pending
 		if cfg.OnRun != nil {
 			if err := cfg.OnRun(p, run); err != nil {
 				return nil, err
 			}
 		}
-		played, err := session.Play(ctx, run, plan, pending, cfg.Options)
+	}
+	for i, p := range pairings {
+		b := all[i]
+		played, err := session.Play(ctx, b.run, b.plan, b.pending, cfg.Options)
 		if err != nil {
-			return nil, fmt.Errorf("arena %s: run %s: %w", p.Label, run.ID, err)
+			return nil, fmt.Errorf("arena %s: run %s: %w", p.Label, b.run.ID, err)
 		}
 		if played.Interrupted {
 			res.Interrupted = true
-			break
+			return res, nil
 		}
-	}
-	if len(cfg.Runs) < len(pairings) {
-		return res, nil // interrupted before every pairing began
 	}
 	store, err := session.Store(ctx)
 	if err != nil {
@@ -157,6 +170,19 @@ func Play(ctx context.Context, session *selfplay.Session, cfg Config) (*Result, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// RunIDs returns the pairings' run IDs in pairing order, as an arena is
+// resumed with them; it is shorter than [Pairings] only when the arena
+// failed before recording them all.
+func (r *Result) RunIDs() []string {
+	ids := make([]string, 0, 3)
+	for _, p := range Pairings(r.A, r.B) {
+		if id := r.Runs[p.Label]; id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // ErrNotMeasured is wrapped by Measure when a pairing has no run yet.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spag-go/spag/arena"
@@ -178,5 +179,66 @@ func TestArenaRefusesAChangedPlayer(t *testing.T) {
 	_, err = arena.Play(ctx, session, arena.Config{A: "skill=0.8", B: "skill=0.3", Plan: planner(t, 10, nil), Runs: res.Runs})
 	if err == nil || !strings.Contains(err.Error(), "skill=0.8") {
 		t.Fatalf("resuming with another player: %v", err)
+	}
+}
+
+// TestInterruptedArenaResumesWhole stops an arena while its first or last
+// pairing plays (the first Ctrl-C drains it): every pairing's run is
+// recorded all the same, so that the run IDs it returns resume the arena,
+// which then plays every game once.
+func TestInterruptedArenaResumesWhole(t *testing.T) {
+	for _, stopIn := range []string{"A vs B", "B vs A", "B vs B"} {
+		t.Run(stopIn, func(t *testing.T) {
+			ctx := context.Background()
+			session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "arena.db")}
+			defer session.Close()
+			const games = 40
+			drain := make(chan struct{})
+			var once sync.Once
+			plan := planner(t, games, nil)
+			stopping := func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
+				pl, err := plan(p, run)
+				if err != nil || p.Label != stopIn {
+					return pl, err
+				}
+				first := pl.Players[0]
+				pl.Players[0] = game.PlayerFunc(func(ctx context.Context, r game.Request) (game.Reply, error) {
+					once.Do(func() { close(drain) })
+					return first.Play(ctx, r)
+				})
+				return pl, nil
+			}
+			res, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: stopping,
+				Options: selfplay.Options{Concurrency: 1, Drain: drain}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Interrupted {
+				t.Fatalf("arena stopped in %s was not interrupted: %+v", stopIn, res)
+			}
+			ids := res.RunIDs()
+			if len(ids) != 3 {
+				t.Fatalf("interrupted arena returned runs %v, want all three to resume it", ids)
+			}
+			runs := map[string]string{}
+			for i, p := range arena.Pairings("", "") {
+				runs[p.Label] = ids[i]
+			}
+			again, err := arena.Play(ctx, session, arena.Config{A: "skill=0.9", B: "skill=0.3", Plan: planner(t, games, nil), Runs: runs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Interrupted || len(again.Roles) != 2 {
+				t.Fatalf("resumed arena %+v", again)
+			}
+			store, _ := session.Store(ctx)
+			st, err := store.Stats(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Episodes != 3*games {
+				t.Errorf("store holds %d episodes, want %d", st.Episodes, 3*games)
+			}
+		})
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -35,6 +37,33 @@ type MergedRun struct {
 	// Missing lists the shards of n that no input held, for a run this
 	// merge created.
 	Missing []string
+}
+
+// MergeInto merges the stores at paths into the database out as
+// [Store.Merge] does, opening out (creating it when needed) only once the
+// inputs have been read: a merge refused for its inputs makes no file, and
+// an out that this merge created is removed when the merge then fails, so
+// that a failed merge leaves no empty database behind.
+func MergeInto(ctx context.Context, out string, paths []string) (MergeReport, error) {
+	if _, err := readMergeInputs(ctx, out, paths); err != nil {
+		return MergeReport{}, err
+	}
+	_, statErr := os.Stat(out)
+	created := errors.Is(statErr, fs.ErrNotExist)
+	s, err := Open(ctx, out, Options{})
+	if err != nil {
+		return MergeReport{}, err
+	}
+	rep, err := s.Merge(ctx, paths)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && created {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(out + suffix) // best effort: the merge's error is what matters
+		}
+	}
+	return rep, err
 }
 
 // Merge copies the runs and episodes of the stores at paths into s, each

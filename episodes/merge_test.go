@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -236,5 +237,46 @@ func TestMergeOverlap(t *testing.T) {
 				t.Errorf("%d runs, %d episodes (report %+v); want the 6 episodes of one run, the shard's 2 skipped", len(runs), st.Episodes, rep)
 			}
 		})
+	}
+}
+
+// TestMergeIntoLeavesNoFileWhenItFails merges into a new output database
+// inputs that cannot be merged: a missing input, and shards that conflict.
+// Either way no output file is left; an output that existed stays.
+func TestMergeIntoLeavesNoFileWhenItFails(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	in0 := shardStore(t, dir, 0, 2, 4, `{"games":4,"shard":"0/2","temperature":0.7}`)
+	in1 := shardStore(t, dir, 1, 2, 4, `{"games":4,"shard":"1/2","temperature":0.9}`)
+	for _, tt := range []struct {
+		name   string
+		inputs []string
+		want   string
+	}{
+		{"a missing input", []string{in0, filepath.Join(dir, "nosuch.db")}, "nosuch.db"},
+		{"conflicting shards", []string{in0, in1}, `"temperature"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "m.db")
+			_, err := MergeInto(ctx, out, tt.inputs)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("MergeInto: %v, want an error naming %s", err, tt.want)
+			}
+			left, err := filepath.Glob(out + "*")
+			if err != nil || len(left) != 0 {
+				t.Errorf("a failed merge left %v (%v)", left, err)
+			}
+		})
+	}
+	// A merge into an existing database that then fails keeps it.
+	out := filepath.Join(t.TempDir(), "m.db")
+	if _, err := MergeInto(ctx, out, []string{in0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MergeInto(ctx, out, []string{in1, filepath.Join(dir, "nosuch.db")}); err == nil {
+		t.Fatal("a merge with a missing input succeeded")
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("a failed merge removed the existing output: %v", err)
 	}
 }

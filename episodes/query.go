@@ -40,7 +40,12 @@ type Filter struct {
 	// sha256:…)"); Role narrows that to one role. Role alone keeps the runs
 	// that have a player in that role.
 	Player string
-	Role   string
+	// Players, when not empty, keeps the episodes of runs in which a player
+	// is recorded by one of these names exactly, as Player does for one
+	// (Role narrows it too): the names of one player spec in its several
+	// spellings, found by the caller.
+	Players []string
+	Role    string
 	// DecidedAt keeps the episodes decided at this utterance.
 	DecidedAt int
 	// Errored, when not nil, keeps only errored (true) or only non-errored
@@ -188,6 +193,19 @@ func (f Filter) where() (string, []any) {
 		} else {
 			add("e.err = ''")
 		}
+	}
+	if len(f.Players) > 0 {
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(f.Players)), ", ")
+		role, roleArgs := "", []any{}
+		if f.Role != "" {
+			role, roleArgs = " AND p.key = ?", []any{f.Role}
+		}
+		names := make([]any, len(f.Players))
+		for i, n := range f.Players {
+			names[i] = n
+		}
+		add(`EXISTS (SELECT 1 FROM runs r, json_each(r.players) p
+			WHERE r.id = e.run_id`+role+` AND p.value IN (`+in+`))`, append(roleArgs, names...)...)
 	}
 	switch {
 	case f.Player != "" && f.Role != "":

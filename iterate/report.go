@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/internal/loopkit"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -26,7 +27,15 @@ type ReportOptions struct {
 	Dir string
 	// HTML writes HTML instead of Markdown.
 	HTML bool
+	// Histories read the evaluation of loops of other games than Taboo
+	// (an APO loop's, apoloop.History), by the game their loop records;
+	// a loop of a game missing here is refused.
+	Histories map[string]LoopHistory
 }
+
+// LoopHistory reads the evaluation results of a stored loop's finished
+// rounds, for a loop of another game than Taboo.
+type LoopHistory func(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error)
 
 // LatestReport is what a page shows when nothing is named: the latest
 // loop, or in a database without loops the latest run. Its error wraps
@@ -81,37 +90,26 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		if err != nil {
 			return err
 		}
-		if err := checkTaboo(rec); err != nil {
-			return err
-		}
-		results, points, err := l.History(ctx)
-		if err != nil {
-			return err
-		}
 		rep.Title = "spag loop " + o.Loop
-		rep.Rounds, rep.Training = results, points
-		rounds, err := store.Rounds(ctx, o.Loop)
-		if err != nil {
-			return err
-		}
-		for _, r := range rounds {
-			st, err := roundState(r)
-			if err != nil {
+		var results []eval.RoundResult
+		var points []eval.TrainingPoint
+		if g := loopkit.GameOf(rec.Config); g != "" {
+			history := o.Histories[g]
+			if history == nil {
+				return checkTaboo(rec)
+			}
+			if results, err = history(ctx, store, o.Loop); err != nil {
 				return err
 			}
-			attacker, defender, ok := 0, 0, true
-			switch {
-			case st.Rewards != nil:
-				attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
-			case st.ZeroSum != nil:
-				attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
-			default:
-				ok = false
+			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
+			rep.Rounds = results
+		} else {
+			if results, points, err = l.History(ctx); err != nil {
+				return err
 			}
-			if ok {
-				rep.Samples = append(rep.Samples,
-					eval.SampleCount{Round: r.Round, Role: "attacker", Samples: attacker},
-					eval.SampleCount{Round: r.Round, Role: "defender", Samples: defender})
+			rep.Rounds, rep.Training = results, points
+			if rep.Samples, err = l.samples(ctx); err != nil {
+				return err
 			}
 		}
 		if len(results) > 0 {
@@ -134,6 +132,34 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		return eval.WriteHTML(w, rep)
 	}
 	return eval.WriteMarkdown(w, rep)
+}
+
+// samples counts each round's training samples by role.
+func (l *Loop) samples(ctx context.Context) ([]eval.SampleCount, error) {
+	rounds, err := l.store.Rounds(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []eval.SampleCount
+	for _, r := range rounds {
+		st, err := roundState(r)
+		if err != nil {
+			return nil, err
+		}
+		attacker, defender := 0, 0
+		switch {
+		case st.Rewards != nil:
+			attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
+		case st.ZeroSum != nil:
+			attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
+		default:
+			continue
+		}
+		out = append(out,
+			eval.SampleCount{Round: r.Round, Role: "attacker", Samples: attacker},
+			eval.SampleCount{Round: r.Round, Role: "defender", Samples: defender})
+	}
+	return out, nil
 }
 
 // RunSummary describes a stored run for a report, with its outcomes in the

@@ -40,5 +40,5 @@ func ExampleOpenAll() {
 	// Output:
 	// *scripted.Attacker builtin map[skill:0.9]
 	// *native.Player native map[temperature:0 top_k:5]
-	// --option "num_ctx=4096": no player takes option "num_ctx" (players: --attacker builtin); see each backend's options in spag selfplay --help
+	// --option "num_ctx=4096": no player takes option "num_ctx" (players: --attacker builtin); docs/players.md lists the keys each backend takes
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -329,11 +330,14 @@ func checkOptions(seats []Seat, keys []map[string]bool, options []string) error 
 			taken = taken || keys[i][k]
 		}
 		if !taken {
+			// Several runs checked together name one seat many times.
 			var players []string
 			for _, seat := range seats {
-				players = append(players, fmt.Sprintf("--%s %s", seat.Env.Flag, seat.Spec.Backend))
+				if p := fmt.Sprintf("--%s %s", seat.Env.Flag, seat.Spec.Backend); !slices.Contains(players, p) {
+					players = append(players, p)
+				}
 			}
-			return &SpecError{Flag: "option", Spec: kv, Err: Usagef("no player takes option %q (players: %s); see each backend's options in spag selfplay --help",
+			return &SpecError{Flag: "option", Spec: kv, Err: Usagef("no player takes option %q (players: %s); docs/players.md lists the keys each backend takes",
 				k, strings.Join(players, ", "))}
 		}
 	}
@@ -522,4 +526,57 @@ func ResolveFile(spec Spec) (resolved Spec, name string, err error) {
 		digest = "unreadable: " + err.Error()
 	}
 	return resolved, resolved.Text() + " (" + digest + ")", nil
+}
+
+// OptionTable is the Markdown table of the --option keys each registered
+// backend takes in each seat of envs (a game's roles), one row per backend
+// and set of keys: the documentation's table, generated from the backends'
+// own Keys so that it cannot drift from them.
+func OptionTable(envs []Env) string {
+	var b strings.Builder
+	b.WriteString("| backend | seats | option keys |\n| --- | --- | --- |\n")
+	for _, name := range Backends() {
+		be, _ := lookup(name)
+		var order []string             // key sets in the order first met
+		seats := map[string][]string{} // key set -> seats taking it
+		for _, env := range envs {
+			keys := slices.Clone(be.Keys(env))
+			sort.Strings(keys)
+			set := "none"
+			if len(keys) > 0 {
+				set = "`" + strings.Join(keys, "`, `") + "`"
+			}
+			if _, ok := seats[set]; !ok {
+				order = append(order, set)
+			}
+			seats[set] = append(seats[set], env.Game+" "+env.Role)
+		}
+		for _, set := range order {
+			where := strings.Join(seats[set], ", ")
+			if len(seats[set]) == len(envs) {
+				where = "all"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, where, set)
+		}
+	}
+	return b.String()
+}
+
+// Canonical is the player spec raw means, in one spelling: parsed and
+// resolved as a run records it (a checkpoint by its absolute path,
+// builtin:skill=0.9 as builtin,skill=0.9), options in key order, without
+// the model name and digest that a recorded name carries after " (". Two
+// specs that name the same player have the same Canonical, so a spec as a
+// person types it finds the runs that recorded it; a spec that does not
+// parse is its own Canonical.
+func Canonical(raw string) string {
+	text, _, _ := strings.Cut(raw, " (")
+	spec, err := Parse(text)
+	if err != nil {
+		return text
+	}
+	if resolved, _, err := Resolve(spec); err == nil {
+		spec = resolved
+	}
+	return spec.String()
 }

@@ -128,3 +128,30 @@ func ExampleOpenRoles() {
 	// Output:
 	// 2 map[generator:builtin:skill=0.9 reward_model:builtin] <nil>
 }
+
+// TestCanonical spells specs that name one player alike, as typed and as
+// runs record them.
+func TestCanonical(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ckpt := filepath.Join(dir, "m.ckpt")
+	for _, tt := range []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"builtin's older form", "builtin:skill=0.9", "builtin,skill=0.9", true},
+		{"options in any order", "native,top_k=5,temperature=0", "native,temperature=0,top_k=5", true},
+		{"a relative checkpoint and its recorded name", "native:m.ckpt", "native:" + ckpt + " (sha256:0123)", true},
+		{"the shipped model and its recorded name", "native", "native (spag-taboo-small-v3 sha256:0123)", true},
+		{"other skills", "builtin,skill=0.9", "builtin,skill=0.5", false},
+		{"other checkpoints", "native:m.ckpt", "native:n.ckpt", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := players.Canonical(tt.a), players.Canonical(tt.b)
+			if (a == b) != tt.same {
+				t.Errorf("Canonical(%q) = %q, Canonical(%q) = %q; same: %v, want %v", tt.a, a, tt.b, b, a == b, tt.same)
+			}
+		})
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/selfplay"
@@ -49,11 +48,9 @@ func TestPlayOne(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			store, err := episodes.Open(ctx, filepath.Join(t.TempDir(), "one.db"), episodes.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
+			path := filepath.Join(t.TempDir(), "one.db")
+			session := &selfplay.Session{Path: path}
+			defer session.Close()
 			bus := &game.Bus{}
 			sub := bus.Subscribe(64)
 			defer sub.Close()
@@ -61,17 +58,25 @@ func TestPlayOne(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			run, err := selfplay.PlayOne(ctx, store, plan, bus)
-			runs, listErr := store.Runs(context.Background())
-			if listErr != nil {
-				t.Fatal(listErr)
-			}
+			run, err := selfplay.PlayOne(ctx, session, plan, bus)
 			if tt.outcome == "" {
-				if !errors.Is(err, context.Canceled) || run != nil || len(runs) != 0 {
-					t.Fatalf("abandoned game: run %v, %v; %d runs stored", run, err, len(runs))
+				if !errors.Is(err, context.Canceled) || run != nil {
+					t.Fatalf("abandoned game: run %v, %v", run, err)
+				}
+				// Not even an empty database is left.
+				if _, statErr := os.Stat(path); !errors.Is(statErr, os.ErrNotExist) {
+					t.Fatalf("an abandoned game left %s: %v", path, statErr)
 				}
 				return
 			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := session.Store(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, err := store.Runs(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,12 +104,8 @@ func ExamplePlayOne() {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	store, err := episodes.Open(ctx, filepath.Join(dir, "one.db"), episodes.Options{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer store.Close()
+	session := &selfplay.Session{Path: filepath.Join(dir, "one.db")}
+	defer session.Close()
 	guess := game.PlayerFunc(func(context.Context, game.Request) (game.Reply, error) {
 		return game.Reply{Text: "I know the word! It is zebra!"}, nil
 	})
@@ -113,7 +114,12 @@ func ExamplePlayOne() {
 		fmt.Println(err)
 		return
 	}
-	run, err := selfplay.PlayOne(ctx, store, plan, nil)
+	run, err := selfplay.PlayOne(ctx, session, plan, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	store, err := session.Store(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -447,6 +447,10 @@ func (m replayModel) filterSummary() string {
 	return strings.Join(parts, " ")
 }
 
+// ruleColumnFrom is the narrowest terminal whose episode list shows the
+// rule column: the other columns take 76 cells.
+const ruleColumnFrom = 100
+
 func (m replayModel) listView() string {
 	st, w := m.st, m.width
 	count := fmt.Sprintf("%d episodes", len(m.shown))
@@ -457,7 +461,13 @@ func (m replayModel) listView() string {
 		count += " (first " + strconv.Itoa(m.cfg.Limit) + ")"
 	}
 	lines := []string{st.title.Render(padRight(fitLine("spag replay · "+count+" · "+m.filterSummary(), w), w))}
-	lines = append(lines, st.header.Render(padRight("  ID     RUN                    IDX  WORD          OUTCOME               DEC", w)))
+	header := "  ID     RUN                    IDX  WORD          OUTCOME               DEC"
+	// A wide terminal has room for the rule that decided each game.
+	wide := w >= ruleColumnFrom
+	if wide {
+		header += "  RULE"
+	}
+	lines = append(lines, st.header.Render(padRight(header, w)))
 	h := m.listHeight()
 	switch {
 	case m.err != nil:
@@ -481,6 +491,9 @@ func (m replayModel) listView() string {
 		}
 		line := fmt.Sprintf("%-6d %-22s %-4d %-13s %-21s %d", r.ID, fitLine(oneLine(r.RunID), 22), r.Index,
 			fitLine(oneLine(r.Subject), 13), outcome, r.Verdict.DecidedAt)
+		if wide {
+			line = strings.TrimRight(fmt.Sprintf("%-75s %s", line, oneLine(r.Verdict.Rule)), " ")
+		}
 		if i == m.cursor {
 			lines = append(lines, st.selected.Render(padRight(fitLine("> "+line, w), w)))
 		} else {

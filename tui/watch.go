@@ -252,7 +252,12 @@ type watchModel struct {
 	lastID  int64
 	created time.Time
 
-	cursor   int
+	cursor int
+	// selected is the episode index of the selected game (-1: none yet):
+	// the list is rebuilt as games start and finish, and the cursor follows
+	// the game, not the row position, so that enter opens the game the
+	// person chose.
+	selected int
 	focus    int // episode index in focus; -1 when none
 	hideWord bool
 	scroll   int
@@ -268,7 +273,7 @@ func newWatch(cfg WatchConfig, st *styles, maxBytes int) watchModel {
 	}
 	m := watchModel{cfg: cfg, st: st, maxBytes: maxBytes, width: 80, height: 24,
 		live: map[int]*liveGame{}, loads: map[string]*roleLoad{},
-		focus: -1, follow: true, runID: cfg.RunID, lastCount: -1}
+		focus: -1, selected: -1, follow: true, runID: cfg.RunID, lastCount: -1}
 	m.prog.Total = cfg.Total
 	for role := range cfg.Players {
 		m.loads[role] = &roleLoad{}
@@ -344,7 +349,8 @@ func (m watchModel) update(msg tea.Msg) (watchModel, tea.Cmd) {
 			return m, next
 		}
 		m.err = nil
-		return m.applyPoll(msg, next)
+		m, cmd := m.applyPoll(msg, next)
+		return m.clampCursor(), cmd
 	case episodesLoadedMsg:
 		if msg.source != m.cfg.Source || m.cfg.Source == nil {
 			return m, nil
@@ -506,11 +512,21 @@ func (m watchModel) applyPoll(msg pollMsg, next tea.Cmd) (watchModel, tea.Cmd) {
 	// Games in flight as the other process last wrote them; a row older
 	// than a minute is left over from a process that was killed.
 	m.live = make(map[int]*liveGame, len(msg.live))
+	for _, l := range m.loads {
+		l.busy = 0 // counted again from the games in flight
+	}
 	for _, e := range msg.live {
 		if m.done || st.LastFinish.Sub(e.UpdatedAt) > time.Minute {
 			continue
 		}
-		m.live[e.Index] = &liveGame{setup: game.Setup{Index: e.Index, Subject: e.Subject}, turns: e.Turns}
+		g := &liveGame{setup: game.Setup{Index: e.Index, Subject: e.Subject}, turns: e.Turns}
+		// The store holds a game's finished turns; the next one is being
+		// played, by the role after the last one's.
+		g.turnN, g.role = m.nextTurn(e.Turns)
+		if g.role != "" {
+			m.load(g.role).busy++
+		}
+		m.live[e.Index] = g
 	}
 	if msg.list == nil {
 		return m, next
@@ -538,6 +554,20 @@ func (m watchModel) applyPoll(msg pollMsg, next tea.Cmd) (watchModel, tea.Cmd) {
 		return m, next
 	}
 	return m, tea.Batch(next, loadEpisodes(m.cfg.Source, ids))
+}
+
+// nextTurn is the turn a game in flight with these finished turns is
+// playing, and the role playing it when the game's roles take turns in
+// order ("" when the game is not known).
+func (m watchModel) nextTurn(turns []game.Turn) (int, string) {
+	n := 1
+	if len(turns) > 0 {
+		n = turns[len(turns)-1].N + 1
+	}
+	if m.cfg.Game == nil || len(m.cfg.Game.Roles) == 0 {
+		return n, ""
+	}
+	return n, m.cfg.Game.Roles[(n-1)%len(m.cfg.Game.Roles)]
 }
 
 // addStored adds an episode read from the store to the finished games.
@@ -588,9 +618,29 @@ func (m watchModel) rows() []*liveGame {
 	return append(out, m.finished...)
 }
 
+// clampCursor puts the cursor on the selected game where the list now
+// shows it (or, when it is gone, on the nearest row), and selects the game
+// under the cursor.
 func (m watchModel) clampCursor() watchModel {
-	n := len(m.live) + len(m.finished)
-	m.cursor = max(0, min(m.cursor, n-1))
+	rows := m.rows()
+	if i := slices.IndexFunc(rows, func(g *liveGame) bool { return g.setup.Index == m.selected }); i >= 0 {
+		m.cursor = i
+		return m
+	}
+	m.cursor = max(0, min(m.cursor, len(rows)-1))
+	if m.cursor < len(rows) {
+		m.selected = rows[m.cursor].setup.Index
+	}
+	return m
+}
+
+// moveCursor moves the cursor to row i and selects its game.
+func (m watchModel) moveCursor(i int) watchModel {
+	rows := m.rows()
+	m.cursor = max(0, min(i, len(rows)-1))
+	if m.cursor < len(rows) {
+		m.selected = rows[m.cursor].setup.Index
+	}
 	return m
 }
 
@@ -637,13 +687,13 @@ func (m watchModel) key(msg tea.KeyMsg) (watchModel, tea.Cmd) {
 	}
 	switch k {
 	case "up", "k":
-		m.cursor--
+		m = m.moveCursor(m.cursor - 1)
 	case "down", "j":
-		m.cursor++
+		m = m.moveCursor(m.cursor + 1)
 	case "home", "g":
-		m.cursor = 0
+		m = m.moveCursor(0)
 	case "end", "G":
-		m.cursor = len(m.live) + len(m.finished) - 1
+		m = m.moveCursor(len(m.live) + len(m.finished) - 1)
 	case "enter", "right":
 		rows := m.rows()
 		if m.cursor >= 0 && m.cursor < len(rows) {

@@ -43,6 +43,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
@@ -157,11 +158,14 @@ func (c *Config) Prepare() error {
 	if c.Out, err = filepath.Abs(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
 	}
+	// "native" is the shipped model, copied into Out once everything else
+	// has been checked, as a Taboo loop's default --init is.
+	shipped := c.Generator == "native"
 	for _, p := range []struct {
 		setting string
 		path    *string
 	}{{"generator", &c.Generator}, {"reward-model", &c.RewardModel}, {"preferences", &c.Preferences}, {"heldout-preferences", &c.HeldOutPreferences}} {
-		if *p.path == "" {
+		if *p.path == "" || shipped && p.setting == "generator" {
 			continue
 		}
 		if *p.path, err = filepath.Abs(*p.path); err != nil {
@@ -171,7 +175,7 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: p.setting, Err: err}
 		}
 	}
-	if _, err := checkpoint.ReadHeader(c.Generator); err != nil {
+	if _, err := checkpoint.ReadHeader(c.Generator); err != nil && !shipped {
 		return &selfplay.SettingError{Setting: "generator", Err: err}
 	}
 	h, err := checkpoint.ReadHeader(c.RewardModel)
@@ -214,6 +218,15 @@ func (c *Config) Prepare() error {
 	// must not leave directories behind.
 	if err := atomicfile.Mkdir(c.Out); err != nil {
 		return &selfplay.SettingError{Setting: "out", Err: err}
+	}
+	if shipped {
+		c.Generator = filepath.Join(c.Out, defaultmodel.Name+".ckpt")
+		if err := atomicfile.Write(c.Generator, func(w io.Writer) error {
+			_, err := defaultmodel.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("copy the shipped model: %w", err)
+		}
 	}
 	return nil
 }
@@ -574,8 +587,19 @@ func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) e
 		return fmt.Errorf("round %d generator data: %w", r.Round, err)
 	}
 	st.GenData, st.GenItems, st.GenRated = path, len(best), len(samples)
-	l.logf("round %d: generator data: the best of %d rated answers for each of %d queries", r.Round, len(samples), len(best))
+	l.logf("round %d: generator data: %s", r.Round, bestOfLine(len(samples), len(best)))
 	return nil
+}
+
+// bestOfLine says what the generator's data was chosen from: each query's
+// best answer among its own rated answers (rated over queries of them),
+// not among all the round's.
+func bestOfLine(rated, queries int) string {
+	if rated%queries == 0 {
+		return fmt.Sprintf("the best-rated answer of each of %d queries, among its %d rated answers (%d in all)", queries, rated/queries, rated)
+	}
+	return fmt.Sprintf("the best-rated answer of each of %d queries, among its rated answers (%.2f a query on average, %d in all)",
+		queries, float64(rated)/float64(queries), rated)
 }
 
 func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
@@ -745,6 +769,14 @@ func (l *Loop) Results(ctx context.Context) ([]eval.RoundResult, error) {
 		}
 	}
 	return out, nil
+}
+
+// History is the evaluation of a stored APO loop's finished rounds, as
+// [Loop.Results] gives it, read without taking up the loop: what a report
+// page of the loop draws (iterate.ReportOptions.Histories).
+func History(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error) {
+	l := &Loop{ID: loopID, store: store}
+	return l.Results(ctx)
 }
 
 // Cell names of [Loop.Results]: the role is the model measured, the

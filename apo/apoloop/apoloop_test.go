@@ -2,6 +2,7 @@ package apoloop
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,7 +10,10 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo/revdict"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
@@ -103,14 +107,16 @@ func TestPrepare(t *testing.T) {
 		want   string
 	}{
 		{"good", func(*Config) {}, ""},
+		{"the shipped generator", func(c *Config) { c.Generator = "native" }, ""},
+		{"the shipped generator, a bad reward model", func(c *Config) { c.Generator, c.RewardModel = "native", "gen.ckpt" }, "has no scalar head"},
 		{"missing generator", func(c *Config) { c.Generator = "nope.ckpt" }, "generator: stat"},
 		{"reward model without a head", func(c *Config) { c.RewardModel = "gen.ckpt" }, "reward-model: " + filepath.Join(dir, "gen.ckpt") + " has no scalar head"},
 		{"overlapping prompts", func(c *Config) { c.EvalPrompts = "definitions" }, `eval-prompts: the query "What does the word`},
 		{"unknown prompts", func(c *Config) { c.Prompts = "nope.jsonl" }, "prompts: open nope.jsonl"},
 		{"a damaged generator", func(c *Config) { c.Generator = "cut.ckpt" }, "generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt") + ": not a valid spag checkpoint: truncated"},
 		{"a damaged reward model", func(c *Config) { c.RewardModel = "cut.ckpt" }, "reward-model: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
-		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
-		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: train: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
+		{"malformed preference items", func(c *Config) { c.Preferences = "bad-prefs.jsonl" }, "preferences: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2: want at least two"},
+		{"malformed held-out items", func(c *Config) { c.HeldOutPreferences = "bad-prefs.jsonl" }, "heldout-preferences: " + filepath.Join(dir, "bad-prefs.jsonl") + ":2:"},
 		{"missing parent of --out", func(c *Config) { c.Out = "nonexistent/loop" }, "out: make directory " + filepath.Join(dir, "nonexistent", "loop") + ": directory " + filepath.Join(dir, "nonexistent") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +130,14 @@ func TestPrepare(t *testing.T) {
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("Prepare() = %v, want %q", err, tt.want)
 			}
-			if err == nil && (c.Game != Game || c.Generator != filepath.Join(dir, "gen.ckpt") || c.Out != filepath.Join(dir, "loop")) {
+			gen := filepath.Join(dir, "gen.ckpt")
+			if tt.name == "the shipped generator" {
+				gen = filepath.Join(dir, "loop", defaultmodel.Name+".ckpt")
+				if _, err := checkpoint.ReadHeader(gen); err != nil {
+					t.Errorf("the shipped model was not copied: %v", err)
+				}
+			}
+			if err == nil && (c.Game != Game || c.Generator != gen || c.Out != filepath.Join(dir, "loop")) {
 				t.Errorf("prepared %+v", c)
 			}
 		})
@@ -170,5 +183,70 @@ func TestWriteCalibration(t *testing.T) {
 		"2      -      (-     )       0.1000 (0.3000)\n"
 	if err != nil || b.String() != want {
 		t.Errorf("WriteCalibration:\n%q\nwant\n%q (%v)", b.String(), want, err)
+	}
+}
+
+// TestReportDrawsTheLoop writes spag report's page of a stored APO loop:
+// its rounds' cells and plots, where the Taboo report alone refuses it.
+func TestReportDrawsTheLoop(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := episodes.Open(ctx, filepath.Join(dir, "loop.db"), episodes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c := goodConfig()
+	c.Game = Game // as Prepare records it
+	cfg, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &episodes.Loop{Config: cfg}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	m := &Measures{GeneratorWins: 30, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 4, Top5: 12},
+		Preferences: &train.RMEval{PrefAccuracy: 0.75, Pairs: 200}}
+	base := &Measures{GeneratorWins: 20, Games: 100, Yardstick: revdict.Rates{N: 100, Top1: 2, Top5: 9},
+		Preferences: &train.RMEval{PrefAccuracy: 0.7, Pairs: 200}}
+	state, err := json.Marshal(RoundState{Measures: m, Baseline: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveRound(ctx, rec.ID, episodes.Round{Round: 1, Stage: "done", State: state}); err != nil {
+		t.Fatal(err)
+	}
+	var page strings.Builder
+	err = iterate.WriteReport(ctx, &page, store, iterate.ReportOptions{Loop: rec.ID, Dir: dir,
+		Histories: map[string]iterate.LoopHistory{Game: History}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{rec.ID, AgainstFrozenRM, AgainstTop1, AgainstPreferences, "30/100", "winrates.png"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the page lacks %q:\n%s", want, page.String())
+		}
+	}
+	// Without a history of its game, the loop is refused, by name.
+	err = iterate.WriteReport(ctx, &strings.Builder{}, store, iterate.ReportOptions{Loop: rec.ID, Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not a Taboo loop") {
+		t.Errorf("a report without the APO history: %v", err)
+	}
+}
+
+// TestBestOfLine counts the answers each query's best was chosen from, not
+// the round's.
+func TestBestOfLine(t *testing.T) {
+	for _, tt := range []struct {
+		rated, queries int
+		want           string
+	}{
+		{40, 20, "the best-rated answer of each of 20 queries, among its 2 rated answers (40 in all)"},
+		{41, 20, "the best-rated answer of each of 20 queries, among its rated answers (2.05 a query on average, 41 in all)"},
+	} {
+		if got := bestOfLine(tt.rated, tt.queries); got != tt.want {
+			t.Errorf("bestOfLine(%d, %d) = %q, want %q", tt.rated, tt.queries, got, tt.want)
+		}
 	}
 }

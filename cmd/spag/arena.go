@@ -38,8 +38,8 @@ with its 95% Wilson interval, the baseline's, and the difference with
 Newcombe's 95% interval ("*" marks a difference whose interval excludes 0:
 a measured change). The words are the built-in list's held-out words by
 default (builtin:heldout, about 10% of the list, never used by
-builtin:train). The three runs are stored like any run (spag replay and
-stats work on them); the first Ctrl-C stops after the games in flight and
+builtin:train). The three runs are recorded before the first game and
+stored like any run (spag replay and stats work on them); the first Ctrl-C stops after the games in flight and
 prints the command that resumes the arena: spag arena --db DB --resume
 RUN1,RUN2,RUN3.`,
 		Example: `  spag arena --a native --b builtin --games 200
@@ -130,12 +130,7 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 			fmt.Fprintf(stderr, "arena %s (%s as attacker, %s as defender): run %s\n", p.Label, p.Players[0], p.Players[1], run.ID)
 			return nil
 		}})
-	ids := make([]string, 0, 3)
-	for _, p := range arena.Pairings(f.a, f.b) {
-		if id := runs[p.Label]; id != "" {
-			ids = append(ids, id)
-		}
-	}
+	ids := (&arena.Result{A: f.a, B: f.b, Runs: runs}).RunIDs()
 	resume := fmt.Sprintf("spag arena --db %s --resume %s", f.db, strings.Join(ids, ","))
 	switch {
 	case err != nil:
@@ -144,11 +139,8 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 		}
 		return err
 	case res.Interrupted:
-		if len(ids) < 3 {
-			fmt.Fprintln(stderr, "interrupted before every pairing began; start the arena again")
-		} else {
-			fmt.Fprintf(stderr, "interrupted: finished games are stored; resume with:\n  %s\n", resume)
-		}
+		fmt.Fprintf(stderr, "interrupted: the finished games are stored in runs %s (spag runs --db %s shows them stopped; stats and replay measure one run, not the arena); resume the arena with:\n  %s\n",
+			strings.Join(ids, ", "), f.db, resume)
 		return errInterrupted
 	}
 	out := cmd.OutOrStdout()

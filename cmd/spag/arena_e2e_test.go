@@ -3,10 +3,12 @@ package main
 import (
 	"database/sql"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 type arenaOut struct {
@@ -103,4 +105,57 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestArenaInterruptedInTheFirstPairingResumes sends SIGINT while the
+// first pairing plays: the arena has recorded all three runs, prints the
+// --resume command naming them, and spag runs shows them stopped.
+func TestArenaInterruptedInTheFirstPairingResumes(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "arena", "--a", "builtin:skill=0.9", "--b", "builtin", "--games", "200000", "--words", "builtin", "--db", "a.db")
+	cmd.Dir = dir
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	runLine := regexp.MustCompile(`: run (r[0-9a-f-]+)`)
+	// Interrupted as soon as the first pairing's run is named (a generous
+	// bound on how long that takes).
+	deadline := time.Now().Add(2 * time.Minute)
+	for !runLine.MatchString(stderr.String()) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the arena named no run: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	wantInterrupted(t, cmd.Wait(), stderr.String())
+	var ids []string
+	for _, m := range runLine.FindAllStringSubmatch(stderr.String(), -1) {
+		ids = append(ids, m[1])
+	}
+	if len(ids) != 3 {
+		t.Fatalf("the interrupted arena named runs %v, want all three:\n%s", ids, stderr.String())
+	}
+	if want := "spag arena --db a.db --resume " + strings.Join(ids, ","); !strings.Contains(stderr.String(), want) {
+		t.Fatalf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+	var listed struct {
+		Runs []struct {
+			Run, State string
+		} `json:"runs"`
+	}
+	mustJSON(t, spag(t, dir, "runs", "--db", "a.db", "--json").stdout, &listed)
+	if len(listed.Runs) != 3 {
+		t.Fatalf("spag runs lists %+v, want the arena's three runs", listed.Runs)
+	}
+	for _, r := range listed.Runs {
+		if r.State != "stopped" {
+			t.Errorf("run %s is %s, want stopped", r.Run, r.State)
+		}
+	}
 }

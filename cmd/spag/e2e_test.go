@@ -691,6 +691,15 @@ func TestMergeShards(t *testing.T) {
 	if r.code != exitFailure || !strings.Contains(r.stderr, "differ in") || !strings.Contains(r.stderr, "spag@") {
 		t.Errorf("merging a shard of another configuration: exit %d\n%s", r.code, r.stderr)
 	}
+	// A failed merge leaves no new output, as a missing input does not.
+	for _, args := range [][]string{{"episodes", "merge", "m.db", "nosuch.db"}, {"episodes", "merge", "other.db", "s1.db", "odd.db"}} {
+		if r := spag(t, dir, args...); r.code != exitFailure {
+			t.Errorf("spag %v: exit %d, want 1", args, r.code)
+		}
+		if _, err := os.Stat(filepath.Join(dir, args[2])); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("spag %v left %s: %v", args, args[2], err)
+		}
+	}
 }
 
 // TestLockedDatabaseFailsWithTheResumeHint: another process holds the

@@ -9,6 +9,7 @@ import (
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -91,4 +92,36 @@ func checkFilter(ctx context.Context, store *episodes.Store, f episodes.Filter) 
 		return usagef("--outcome %q: want one of %s", f.Outcome, strings.Join(known, ", "))
 	}
 	return nil
+}
+
+// matchPlayer turns the --player spec of f into the names the store's runs
+// recorded for that player, whatever their spelling (see
+// players.Canonical): builtin,skill=0.9 finds runs of builtin:skill=0.9,
+// native:m.ckpt those of native:/abs/m.ckpt. A spec no run recorded stays
+// as typed, matching nothing or what Filter.Player matches.
+func matchPlayer(ctx context.Context, store *episodes.Store, f episodes.Filter) (episodes.Filter, error) {
+	if f.Player == "" {
+		return f, nil
+	}
+	runs, err := store.Runs(ctx)
+	if err != nil {
+		return f, err
+	}
+	want := players.Canonical(f.Player)
+	seen := map[string]bool{}
+	for _, r := range runs {
+		for _, name := range r.Players {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			if players.Canonical(name) == want {
+				f.Players = append(f.Players, name)
+			}
+		}
+	}
+	if len(f.Players) > 0 {
+		f.Player = ""
+	}
+	return f, nil
 }

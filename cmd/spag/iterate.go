@@ -44,7 +44,7 @@ func newIterateCmd(sig *interrupts) *cobra.Command {
 	var f iterateFlags
 	f.cfg.Train = train.DefaultConfig(train.ObjectiveSPAG)
 	cmd := &cobra.Command{
-		Use:   "iterate --rounds K --games N --out DIR [--init CKPT] [--opponent SPEC ...]",
+		Use:   "iterate --rounds K --games N --steps S|--epochs E --out DIR [--init CKPT] [--opponent SPEC ...]",
 		Short: "Run SPAG rounds: self-play, rewards, training against the frozen reference, evaluation, plots",
 		Long: `iterate runs SPAG's loop. Each round:
   1. the current policy plays itself on the training words (--words,
@@ -243,6 +243,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 		}
 		if env.Judge, err = judge.ByName(base.Judge); err != nil {
 			return usagef("--judge: %v", err)
+		}
+		// The policy, the reference and --init play natively.
+		if err := base.CheckOptions(append([]string{"native"}, f.cfg.Opponents...)); err != nil {
+			return cliError(err)
 		}
 		if err := f.cfg.Prepare(); err != nil {
 			return cliError(err)

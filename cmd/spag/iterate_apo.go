@@ -40,7 +40,7 @@ func (a *apoIterateFlags) register(fl *pflag.FlagSet) {
 	a.cfg.RM.Score = train.ScoreScalar
 	a.cfg.Gen = train.DefaultConfig(train.ObjectiveSFT)
 	a.cfg.Gen.SFTBeta = 0 // imitation of its own best answers; no reference
-	fl.StringVar(&a.cfg.Generator, "generator", "", "apo: the initial generator, a native checkpoint (spag apo gold and spag train --objective sft make one)")
+	fl.StringVar(&a.cfg.Generator, "generator", "", "apo: the initial generator, a native checkpoint (spag apo gold and spag train --objective sft make one), or native: the shipped model, copied into --out")
 	fl.StringVar(&a.cfg.RewardModel, "reward-model", "", "apo: the initial reward model, a native checkpoint with a scalar head (spag train --objective apo --score scalar); it stays frozen as the generator's judge")
 	fl.StringVar(&a.cfg.Prompts, "prompts", definitions.SourceTrain, "apo: training queries with gold answers (as spag apo --prompts)")
 	fl.StringVar(&a.cfg.EvalPrompts, "eval-prompts", definitions.SourceHeldOut, "apo: held-out queries of the evaluation, sharing none with --prompts")

@@ -124,9 +124,11 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 			t.Errorf("loop file: %v", err)
 		}
 	}
-	// The Taboo loop's page refuses the APO loop rather than show nothing.
-	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code == 0 || !strings.Contains(r.stderr, "not a Taboo loop") {
+	// The report draws the APO loop's page: its rounds against the initial pair.
+	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code != 0 {
 		t.Errorf("report of the APO loop: exit %d, %q", r.code, r.stderr)
+	} else if page, err := os.ReadFile(filepath.Join(dir, "page.md")); err != nil || !strings.Contains(string(page), "reverse dictionary top-1") {
+		t.Errorf("the APO loop's page (%v):\n%s", err, page)
 	}
 }
 
@@ -147,7 +149,7 @@ func TestIterateAPOBadInput(t *testing.T) {
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--eval-prompts", "definitions"}, "is also a training query"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "missing.jsonl"}, "preferences: stat"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "bad.jsonl"},
-			"--preferences: train: " + filepath.Join(dir, "bad.jsonl") + ":2:"},
+			"--preferences: " + filepath.Join(dir, "bad.jsonl") + ":2:"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "cut.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl"},
 			"--generator: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--rm-lr", "-1"},

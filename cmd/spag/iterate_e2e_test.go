@@ -101,6 +101,8 @@ func TestIterateBadInput(t *testing.T) {
 		{[]string{"--opponent", "nosuch"}, `--opponent "nosuch": unknown backend "nosuch"`},
 		{[]string{"--init", "cut.ckpt"}, "--init: read checkpoint header " + filepath.Join(dir, "cut.ckpt")},
 		{[]string{"--sft", "sft.json"}, filepath.Join(dir, "sft.json") + ":2"},
+		// Each player once, though the loop's runs seat them many times.
+		{[]string{"--option", "num_ctx=4096"}, `no player takes option "num_ctx" (players: --attacker native, --defender native, --attacker builtin, --defender builtin)`},
 	} {
 		args := append(append([]string{}, loop...), tc.args...)
 		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {

@@ -20,7 +20,8 @@ n and --seed) become one unsharded run, which spag stats, replay, rewards
 and selfplay --resume (to play missing shards) treat like any other; shards
 whose configuration differs are refused, naming the difference. Other runs
 are copied under their own IDs. The IN databases are only read; OUT is
-written in one transaction, so a failed merge leaves it as it was. At most
+written in one transaction, so a failed merge leaves it as it was (and
+makes no OUT that did not exist). At most
 10 inputs at once: merge more in steps.`,
 		Example: `  spag episodes merge all.db shard0.db shard1.db shard2.db shard3.db
   spag stats --db all.db`,
@@ -32,12 +33,7 @@ written in one transaction, so a failed merge leaves it as it was. At most
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			store, err := episodes.Open(ctx, args[0], episodes.Options{})
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			rep, err := store.Merge(ctx, args[1:])
+			rep, err := episodes.MergeInto(ctx, args[0], args[1:])
 			if err != nil {
 				return err
 			}
@@ -53,7 +49,7 @@ written in one transaction, so a failed merge leaves it as it was. At most
 				}
 			}
 			fmt.Fprintf(w, "merged %d episodes into %s (%d already there)\n", rep.Episodes, args[0], rep.Skipped)
-			return store.Close()
+			return nil
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
@@ -48,6 +49,8 @@ By default every text is encoded with a leading "▁" (SentencePiece's dummy
 prefix), as llama.cpp's runner in Ollama does. Ollama's Go engine
 (OLLAMA_NEW_ENGINE=1) never adds it; for models meant for that engine use
 --dummy-prefix=false, and the token ids match there too.`,
+		Example: `  spag model init --preset tiny --seed 1 --out tiny.ckpt
+  spag model init --preset tiny --seed 2 --dummy-prefix=false --out tiny-go.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -102,7 +105,9 @@ func newModelInfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info CKPT",
 		Short: "Describe a checkpoint: architecture, parameters, tokenizer, training state",
-		Args:  exactArgs(1),
+		Example: `  spag model init --preset tiny --seed 1 --out tiny.ckpt && spag model info tiny.ckpt
+  spag model strip native --out v3.ckpt && spag model info v3.ckpt --json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			h, err := checkpoint.ReadHeader(args[0])
 			if err != nil {
@@ -136,7 +141,7 @@ func newModelInfoCmd() *cobra.Command {
 			fmt.Fprintf(w, "model       llama: vocab %d, dim %d, layers %d, heads %d (kv %d), ffn %d, context %d\n", c.Vocab, c.Dim, c.Layers, c.Heads, c.KVHeads, c.FFN, c.Context)
 			fmt.Fprintf(w, "parameters  %d (float32)\n", info.Parameters)
 			fmt.Fprintf(w, "tokenizer   sentencepiece bpe, %d pieces, dummy prefix %v\n", info.Vocab, info.DummySpace)
-			fmt.Fprintf(w, "kernel      %s (matrix products on this machine)\n", model.BLASName)
+			fmt.Fprintf(w, "kernel      %s (matrix products on this machine)\n", mat.Path())
 			if len(h.Sampling) > 0 {
 				fmt.Fprintf(w, "sampling    %s (the model's defaults; a spec's options win)\n", strings.Join(h.Sampling, " "))
 			}

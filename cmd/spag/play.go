@@ -121,11 +121,9 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	seats := make([]game.Player, 2)
 	seats[humanIdx], seats[1-humanIdx] = person, opponent.Player
 
-	store, err := episodes.Open(ctx, f.db, episodes.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	// The database is opened when the game ends: a quit game makes none.
+	session := &selfplay.Session{Path: f.db}
+	defer session.Close()
 	code, gov := codeVersion()
 	// The run records the opponent as every run does: checkpoints by
 	// absolute path and digest.
@@ -153,7 +151,7 @@ func runPlay(cmd *cobra.Command, f playFlags) error {
 	}
 	done := make(chan played, 1)
 	go func() {
-		run, err := selfplay.PlayOne(runCtx, store, plan, bus)
+		run, err := selfplay.PlayOne(runCtx, session, plan, bus)
 		person.Close()
 		sub.Close()
 		done <- played{run, err}

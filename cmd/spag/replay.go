@@ -29,8 +29,9 @@ func newReplayCmd() *cobra.Command {
 		Use:   "replay",
 		Short: "List stored episodes, or show one turn by turn",
 		Long: `replay lists the episodes in the database (newest run first, each run's
-episodes in order; --player matches a run's player spec as given, without
-the model digest runs record), or with --episode shows one episode: every turn, the verdict, the
+episodes in order; --player matches a run's player by meaning, as the run
+recorded it: builtin,skill=0.9 finds builtin:skill=0.9, native:m.ckpt the
+checkpoint's absolute path), or with --episode shows one episode: every turn, the verdict, the
 rule that fired and the evidence marked in the text as »…«. When the other
 judge would have decided differently, its verdict is shown too.
 
@@ -60,6 +61,9 @@ executed.`,
 			}
 			defer store.Close()
 			if err := checkFilter(cmd.Context(), store, f); err != nil {
+				return err
+			}
+			if f, err = matchPlayer(cmd.Context(), store, f); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
@@ -213,13 +217,17 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 		if err != nil {
 			return err
 		}
+		recorded := map[string]bool{} // by judge name, without the version
 		for _, sv := range stored {
 			if sv.Judge == v.Judge {
 				continue
 			}
+			name, _, _ := strings.Cut(sv.Judge, "@")
+			recorded[name] = true
 			fmt.Fprintf(&b, "recorded  %s: %s at utterance %d (rule %s)\n", sv.Judge, sv.Outcome, sv.DecidedAt, sv.Rule)
 		}
-		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil {
+		// A verdict of the other judge recorded above is not said again.
+		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil && !recorded[other.name] {
 			fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", other.name, other.v.Outcome, other.v.DecidedAt, other.v.Rule)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/atomicfile"
@@ -24,7 +25,8 @@ func newReportCmd() *cobra.Command {
 evaluation of every round against each opponent in both roles (win rates
 with 95% intervals, differences from the baseline with theirs), the
 training curves (loss, KL, clip fraction) and the role balance of the
-training data; for a run, its outcome mix, the rules that decided its
+training data; for an APO loop (--game apo), each round's generator and
+reward model measured against the initial pair's; for a run, its outcome mix, the rules that decided its
 games and the histogram of the utterance that decided them. With neither
 --loop nor --run, the latest loop (or, in a database without loops, the
 latest run). The figures (SVG and PNG) are written beside the page; a page
@@ -67,7 +69,8 @@ whose name ends in .html is HTML, otherwise Markdown.`,
 				return fmt.Errorf("--out: %w", err)
 			}
 			html := strings.HasSuffix(strings.ToLower(out), ".html")
-			err = iterate.WriteReportFile(ctx, out, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html})
+			err = iterate.WriteReportFile(ctx, out, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: dir, HTML: html,
+				Histories: map[string]iterate.LoopHistory{apoloop.Game: apoloop.History}})
 			if err != nil {
 				return err
 			}

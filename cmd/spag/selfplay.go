@@ -48,7 +48,7 @@ func (r *runFlags) register(fl *pflag.FlagSet, seedHelp string) {
 	fl.BoolVar(&r.jsonOut, "json", false, "print the final summary as JSON")
 	fl.BoolVar(&r.tui, "tui", false, "watch the run live in the terminal UI (q stops it like a first Ctrl-C)")
 	fl.DurationVar(&r.turnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
-	fl.StringArrayVar(&r.options, "option", nil, "setting key=value for every player whose backend takes the key (its spec's own options win; a key no player takes is an error), repeatable: --option temperature=0.7 --option num_ctx=4096")
+	fl.StringArrayVar(&r.options, "option", nil, "setting key=value for every player whose backend takes the key (its spec's own options win; a key no player takes is an error), repeatable: --option temperature=0.7 (native, ollama and openai players take it; num_ctx is for ollama only; docs/players.md lists the keys of each backend)")
 }
 
 // check refuses shared flags that cannot work: no concurrency, --tui

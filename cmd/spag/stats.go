@@ -133,7 +133,8 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	default:
 		run, err = store.LatestRunInfo(ctx)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
+			// As for a missing database (exit 2): --db names nothing to summarise.
+			return usagef("--db %s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
 		}
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -166,7 +167,7 @@ writes a result file naming it; see docs/trainer.md.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", res.Step, out)
 			case err != nil:
 			case native:
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s after step %d of %d\n", out, res.Step, res.Total)
+				nativeEnding(cmd.OutOrStdout(), cmd.ErrOrStderr(), res, out)
 			default:
 				fmt.Fprintf(cmd.OutOrStdout(), "trained %s (log: %s)\n", res.Policy.Label(), res.Log)
 			}
@@ -236,6 +237,17 @@ func zeroSumParams(f *pflag.FlagSet, spag objective.SPAGParams, beta float64) *o
 		p.Alpha = spag.Alpha
 	}
 	return &p
+}
+
+// nativeEnding says what a native training that ended without an error
+// wrote: its checkpoint, or, stopped before its first step (an early
+// Ctrl-C), that it wrote nothing, which leaves nothing to continue.
+func nativeEnding(stdout, stderr io.Writer, res trainer.Result, out string) {
+	if res.Policy.Checkpoint == "" {
+		fmt.Fprintf(stderr, "spag train: stopped before the first step; nothing was written to %s (run the same command again to start)\n", out)
+		return
+	}
+	fmt.Fprintf(stdout, "wrote %s after step %d of %d\n", out, res.Step, res.Total)
 }
 
 // continueCommand is the command line that continues the run cmd stopped:

@@ -64,7 +64,7 @@ use spag selfplay --tui.`,
 				return err
 			}
 			cfg := tui.Config{
-				Replay:  tui.ReplayConfig{Source: store, Filter: episodes.Filter{RunID: runID}, Rejudge: rejudger(store), Outcomes: knownOutcomes()},
+				Replay:  tui.ReplayConfig{Source: store, Filter: episodes.Filter{RunID: runID, NewestRunFirst: true}, Rejudge: rejudger(store), Outcomes: knownOutcomes()},
 				NoColor: noColor(),
 			}
 			if following != "" {

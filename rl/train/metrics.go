@@ -101,7 +101,9 @@ func NewConsole(w io.Writer, every int) *Console { return &Console{w: w, every: 
 
 // WriteMetrics prints m.
 func (c *Console) WriteMetrics(_ context.Context, m Metrics) error {
-	if m.Step != 1 && m.Step%c.every != 0 && m.Step != c.Last {
+	// Every held-out evaluation (each epoch's end) is shown, with its
+	// step's line, whether or not the step falls on the schedule.
+	if m.Step != 1 && m.Step%c.every != 0 && m.Step != c.Last && m.HeldOut == nil {
 		return nil
 	}
 	c.mu.Lock()

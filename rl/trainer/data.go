@@ -16,11 +16,12 @@ import (
 
 // ReadData reads a job's training data for an objective: SPAG training
 // JSON, or reward-model items for apo. units is what epochs count:
-// samples, or items.
+// samples, or items. Its errors name the file, not the command reading it
+// (training, evaluation or a loop's check), which callers add.
 func ReadData(path, objectiveName string) (examples []train.Example, units int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("train: %w", err)
+		return nil, 0, err
 	}
 	defer f.Close()
 	if objectiveName == train.ObjectiveAPO {
@@ -34,7 +35,7 @@ func ReadData(path, objectiveName string) (examples []train.Example, units int, 
 		examples = append(examples, train.Example{Query: s.Query, Target: s.Target, Reward: s.Reward, Weight: s.Weight, SFT: s.Type == rl.TypeSFT})
 	}
 	if len(examples) == 0 {
-		return nil, 0, fmt.Errorf("train: %s holds no samples", path)
+		return nil, 0, fmt.Errorf("%s holds no samples", path)
 	}
 	return examples, len(examples), nil
 }
@@ -73,17 +74,17 @@ func readRMItems(r io.Reader, name string) (examples []train.Example, items int,
 		}
 		var it rmItemLine
 		if err := json.Unmarshal([]byte(line), &it); err != nil {
-			return nil, 0, fmt.Errorf("train: %s:%d: %v (want the items of 'spag apo items', one JSON object a line)", name, n, err)
+			return nil, 0, fmt.Errorf("%s:%d: %v (want the items of 'spag apo items', one JSON object a line)", name, n, err)
 		}
 		switch {
 		case strings.TrimSpace(it.Query) == "":
-			return nil, 0, fmt.Errorf(`train: %s:%d: empty "query"`, name, n)
+			return nil, 0, fmt.Errorf(`%s:%d: empty "query"`, name, n)
 		case len(it.Responses) < 2 || len(it.Prefs) != len(it.Responses):
-			return nil, 0, fmt.Errorf(`train: %s:%d: want at least two "responses" and one "prefs" entry each (got %d and %d)`, name, n, len(it.Responses), len(it.Prefs))
+			return nil, 0, fmt.Errorf(`%s:%d: want at least two "responses" and one "prefs" entry each (got %d and %d)`, name, n, len(it.Responses), len(it.Prefs))
 		}
 		for k, y := range it.Responses {
 			if math.IsNaN(it.Prefs[k]) || math.IsInf(it.Prefs[k], 0) {
-				return nil, 0, fmt.Errorf("train: %s:%d: preference %d is not a finite number", name, n, k+1)
+				return nil, 0, fmt.Errorf("%s:%d: preference %d is not a finite number", name, n, k+1)
 			}
 			examples = append(examples, train.Example{Query: apo.ScoringText(it.Query), Target: y, Weight: 1,
 				Item: items, Pref: it.Prefs[k], Adversarial: it.Adversarial})
@@ -91,10 +92,10 @@ func readRMItems(r io.Reader, name string) (examples []train.Example, items int,
 		items++
 	}
 	if err := sc.Err(); err != nil {
-		return nil, 0, fmt.Errorf("train: %s: %w", name, err)
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
 	}
 	if items == 0 {
-		return nil, 0, fmt.Errorf("train: %s holds no items", name)
+		return nil, 0, fmt.Errorf("%s holds no items", name)
 	}
 	return examples, items, nil
 }

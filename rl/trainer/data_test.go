@@ -2,9 +2,11 @@ package trainer
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spag-go/spag/apo"
@@ -64,5 +66,16 @@ func TestReadDataPreferenceItems(t *testing.T) {
 		if e != want {
 			t.Fatalf("example %d = %+v, want %+v", k, e, want)
 		}
+	}
+}
+
+// TestEvaluateRewardModelNamesItsWork reports a missing items file as the
+// evaluation's, naming the file, not as a training's.
+func TestEvaluateRewardModelNamesItsWork(t *testing.T) {
+	dir, _, init := fixture(t)
+	missing := filepath.Join(dir, "nosuch.jsonl")
+	_, err := EvaluateRewardModel(context.Background(), init, missing)
+	if err == nil || !strings.HasPrefix(err.Error(), "evaluate reward model: items: open "+missing) {
+		t.Fatalf("EvaluateRewardModel of a missing file: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func EvaluateRewardModel(ctx context.Context, ckpt, items string) (*train.RMEval
 	}
 	examples, _, err := ReadData(items, train.ObjectiveAPO)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("evaluate reward model: items: %w", err)
 	}
 	if len(examples) == 0 {
 		return nil, fmt.Errorf("evaluate reward model: %s holds no items", items)

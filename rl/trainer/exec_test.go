@@ -273,3 +273,12 @@ func TestParsePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePolicyArgShippedModel: --init native says how to make the
+// shipped model a file a trainer can start from.
+func TestParsePolicyArgShippedModel(t *testing.T) {
+	_, err := ParsePolicyArg("native")
+	if err == nil || !strings.Contains(err.Error(), "spag model strip native --out v3.ckpt") {
+		t.Fatalf("ParsePolicyArg(native): %v", err)
+	}
+}

@@ -49,7 +49,7 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 	}
 	examples, units, err := ReadData(job.Data, cfg.Objective)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("train: %w", err)
 	}
 	if cfg.Objective == train.ObjectiveAPO {
 		p := cfg.APO

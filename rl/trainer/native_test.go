@@ -309,3 +309,22 @@ func TestJobErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStopBeforeTheFirstStep: a run stopped before its first step (an
+// early Ctrl-C) takes none, writes no checkpoint and reports none, so that
+// the command says there is nothing to continue.
+func TestStopBeforeTheFirstStep(t *testing.T) {
+	dir, data, init := fixture(t)
+	out := filepath.Join(dir, "never.ckpt")
+	job := spagJob(data, init, out)
+	stop := make(chan struct{})
+	close(stop)
+	job.Stop = stop
+	res, err := Native{}.Train(context.Background(), job)
+	if err != nil || res.Step != 0 || res.Policy.Checkpoint != "" {
+		t.Fatalf("run stopped before its first step: %+v, %v", res, err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run that took no step left %s: %v", out, err)
+	}
+}

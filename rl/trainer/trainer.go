@@ -75,6 +75,10 @@ func (p Policy) IsZero() bool { return p == Policy{} }
 // Relative paths are taken relative to dir.
 func ParsePolicy(spec, dir string) (Policy, error) {
 	kind, arg, ok := strings.Cut(spec, ":")
+	if kind == "native" && !ok {
+		// The shipped model is built in, not a file a trainer can read.
+		return Policy{}, fmt.Errorf("policy %q: the shipped model is no checkpoint file; write it to one with spag model strip native --out v3.ckpt and give native:v3.ckpt", spec)
+	}
 	if !ok || strings.TrimSpace(arg) == "" {
 		return Policy{}, fmt.Errorf("policy %q: want native:PATH, gguf:PATH or ollama:NAME", spec)
 	}

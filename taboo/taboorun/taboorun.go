@@ -174,6 +174,26 @@ func (c *Config) ShareOptions(all []string) error {
 	if len(c.Options) == 0 {
 		return nil
 	}
+	if err := c.CheckOptions(all); err != nil {
+		return err
+	}
+	g, err := c.NewGame()
+	if err != nil {
+		return err
+	}
+	c.Options, err = players.TakenOptions([]string{c.Attacker, c.Defender}, seatEnvs(g), c.Options)
+	return err
+}
+
+// CheckOptions checks c.Options against every player of all, each as
+// attacker and as defender: a setting that none of them takes is a usage
+// error naming --option. Commands that play several runs with one set of
+// settings (an arena, a loop) call it before they record anything, so that
+// a setting no run can use is refused at once rather than in a later run.
+func (c *Config) CheckOptions(all []string) error {
+	if len(c.Options) == 0 {
+		return nil
+	}
 	g, err := c.NewGame()
 	if err != nil {
 		return err
@@ -185,9 +205,5 @@ func (c *Config) ShareOptions(all []string) error {
 		specs = append(specs, p, p)
 		allEnvs = append(allEnvs, envs...)
 	}
-	if err := players.CheckOptions(specs, allEnvs, c.Options); err != nil {
-		return err
-	}
-	c.Options, err = players.TakenOptions([]string{c.Attacker, c.Defender}, envs, c.Options)
-	return err
+	return players.CheckOptions(specs, allEnvs, c.Options)
 }

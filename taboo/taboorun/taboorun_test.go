@@ -161,7 +161,8 @@ func TestPlanRecordsCheckpointsByDigest(t *testing.T) {
 // each run keeps those its own players take, and only a setting no player
 // of the arena takes is refused.
 func TestShareOptions(t *testing.T) {
-	arena := []string{"native", "builtin"}
+	// A loop's runs seat one player many times; errors name each once.
+	arena := []string{"native", "builtin", "native:m.ckpt", "builtin"}
 	for _, tt := range []struct {
 		name               string
 		attacker, defender string
@@ -174,7 +175,7 @@ func TestShareOptions(t *testing.T) {
 		{name: "the baseline against itself leaves it out", attacker: "builtin", defender: "builtin",
 			options: []string{"temperature=0.5", "skill=0.9"}, want: []string{"skill=0.9"}},
 		{name: "a setting no player takes", attacker: "builtin", defender: "builtin",
-			options: []string{"num_ctx=4096"}, err: `no player takes option "num_ctx"`},
+			options: []string{"num_ctx=4096"}, err: `no player takes option "num_ctx" (players: --attacker native, --defender native, --attacker builtin, --defender builtin);`},
 		{name: "not key=value", attacker: "native", defender: "builtin",
 			options: []string{"temperature"}, err: "want key=value"},
 	} {
