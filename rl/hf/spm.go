@@ -49,7 +49,9 @@ const (
 // pbuf appends protobuf fields.
 type pbuf []byte
 
-func (b pbuf) tag(field, wire int) pbuf { return binary.AppendUvarint(b, uint64(field)<<3|uint64(wire)) }
+func (b pbuf) tag(field, wire int) pbuf {
+	return binary.AppendUvarint(b, uint64(field)<<3|uint64(wire))
+}
 func (b pbuf) varint(field int, v uint64) pbuf {
 	return binary.AppendUvarint(b.tag(field, wireVarint), v)
 }
