@@ -38,6 +38,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -188,7 +189,25 @@ def batches(n, batch, seed):
         yield b
 
 
+def stop_with_parent():
+    """Asks Linux for SIGTERM when the parent process dies (prctl
+    PR_SET_PDEATHSIG), so that a trainer whose spag was killed stops,
+    saving its state, instead of racing the resumed run's trainer. The
+    parent must be spag itself: start the trainer as
+    exec:exec python3 ... (sh would otherwise stay between them)."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request
+        sys.exit(143)
+
+
 def worker(rank, world, job, args):
+    stop_with_parent()
     torch.set_num_threads(args.threads)
     if world > 1:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
@@ -237,7 +256,7 @@ def worker(rank, world, job, args):
 
     def save_state():
         if rank == 0:
-            tmp = state_path + ".tmp"
+            tmp = "%s.tmp-%d" % (state_path, os.getpid())
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step}, tmp)
             os.replace(tmp, state_path)
 
@@ -280,8 +299,12 @@ def worker(rank, world, job, args):
         metrics = {"loss": float(total), "grad_norm": norm, "lr": lr}
         if rank == 0:
             print(json.dumps(dict(step=step, **metrics)), flush=True)
-        if stop:
+        stopping = torch.tensor(float(len(stop)))
+        if world > 1:  # every worker stops after the same step
+            dist.all_reduce(stopping, op=dist.ReduceOp.MAX)
+        if stopping > 0:
             save_state()
+            print("stopped at step %d; state saved to %s" % (step, state_path), flush=True)
             sys.exit(143)
         if args.save_every > 0 and time.time() - last_save > args.save_every and step < steps:
             save_state()
@@ -289,22 +312,18 @@ def worker(rank, world, job, args):
     if rank == 0:
         elapsed = time.time() - t0
         metrics["tokens_per_sec"] = tokens * world / elapsed if elapsed > 0 else 0.0
+        # Write beside the output and rename, under names of this process
+        # alone, so that a reader never sees half a model.
         out = job["out_hf"].rstrip("/")
-        tmp = out + ".tmp"
-        if os.path.exists(tmp):
-            import shutil
-
-            shutil.rmtree(tmp)
+        tmp = "%s.tmp-%d" % (out, os.getpid())
         hfllama.save(model, tmp, source=job["init_hf"])
         if os.path.exists(out):
-            import shutil
-
             shutil.rmtree(out)
         os.replace(tmp, out)
         res = job["result"]
-        with open(res + ".tmp", "w") as f:
+        with open("%s.tmp-%d" % (res, os.getpid()), "w") as f:
             json.dump({"policy": "hf:" + out, "metrics": metrics, "steps": step}, f)
-        os.replace(res + ".tmp", res)
+        os.replace("%s.tmp-%d" % (res, os.getpid()), res)
         if os.path.exists(state_path):
             os.remove(state_path)
     if world > 1:
@@ -330,6 +349,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     ap.add_argument("--save-every", type=float, default=60, help="seconds between saved training states (0: only on SIGTERM)")
     args = ap.parse_args()
+    stop_with_parent()
     job = read_job()
     torch.manual_seed(job["config"]["seed"])
     if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
