@@ -52,6 +52,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hfllama  # noqa: E402
 
 BOS, EOS = 1, 2
+# DEVICE[0] is where a worker computes: its GPU under CUDA (LOCAL_RANK's,
+# as torchrun sets it), else the CPU.
+DEVICE = [torch.device("cpu")]
 OBJECTIVES = ("sft", "spag", "zerosum")
 
 
@@ -124,6 +127,8 @@ def sample_scores(forward, seqs, idx, micro):
             inp[r, :n] = torch.tensor(toks[:-1])
             tgt[r, :n] = torch.tensor(toks[1:])
             mask[r, start - 1:n] = 1
+        dev = DEVICE[0]
+        inp, tgt, mask = inp.to(dev), tgt.to(dev), mask.to(dev)
         lp = forward(inp).log_softmax(-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
         yield part, (lp * mask).sum(-1) / mask.sum(-1)
 
@@ -209,6 +214,9 @@ def stop_with_parent():
 def worker(rank, world, job, args):
     stop_with_parent()
     torch.set_num_threads(args.threads)
+    if torch.cuda.is_available():
+        DEVICE[0] = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+        torch.cuda.set_device(DEVICE[0])
     if world > 1:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend, rank=rank, world_size=world)
@@ -216,7 +224,7 @@ def worker(rank, world, job, args):
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=os.path.join(job["init_hf"], "tokenizer.model"))
-    model = hfllama.load(job["init_hf"])
+    model = hfllama.load(job["init_hf"]).to(DEVICE[0])
     context = model.cfg["max_position_embeddings"]
     data = read_data(job["data"])
     seqs = [scoring_sequence(sp, d["query"], d["target"], context) for d in data]
@@ -224,7 +232,7 @@ def worker(rank, world, job, args):
     micro = max(1, cfg.get("micro_batch") or 4)
     with torch.no_grad():
         if name in OBJECTIVES:
-            ref = model if job["ref_hf"] == job["init_hf"] else hfllama.load(job["ref_hf"])
+            ref = model if job["ref_hf"] == job["init_hf"] else hfllama.load(job["ref_hf"]).to(DEVICE[0])
             for part, l in sample_scores(ref, seqs, every, micro):
                 for i, v in zip(part, l.tolist()):
                     data[i]["ref"] = v
@@ -244,12 +252,15 @@ def worker(rank, world, job, args):
     state_path = job["out_hf"].rstrip("/") + ".state.pt"
     step = 0
     if job.get("resume") and os.path.exists(state_path):
-        st = torch.load(state_path)
+        st = torch.load(state_path, map_location=DEVICE[0])
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step = st["step"]
         print("resumed at step %d from %s" % (step, state_path), flush=True)
-    ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    if world > 1:
+        ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[DEVICE[0]] if DEVICE[0].type == "cuda" else None)
+    else:
+        ddp = model
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
@@ -270,7 +281,7 @@ def worker(rank, world, job, args):
         n_game, n_all = len(batch) - n_sft, len(batch)
         mine = batch[rank::world]
         opt.zero_grad(set_to_none=False)
-        total = torch.zeros(())
+        total = torch.zeros((), device=DEVICE[0])
         parts = list(range(0, len(mine), micro))
         for k, start in enumerate(parts):
             idx = mine[start:start + micro]
@@ -299,7 +310,7 @@ def worker(rank, world, job, args):
         metrics = {"loss": float(total), "grad_norm": norm, "lr": lr}
         if rank == 0:
             print(json.dumps(dict(step=step, **metrics)), flush=True)
-        stopping = torch.tensor(float(len(stop)))
+        stopping = torch.tensor(float(len(stop)), device=DEVICE[0])
         if world > 1:  # every worker stops after the same step
             dist.all_reduce(stopping, op=dist.ReduceOp.MAX)
         if stopping > 0:
