@@ -2,11 +2,11 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/internal/torchtest"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/hf"
 )
@@ -17,13 +17,7 @@ import (
 // policy the trainer returned as a Hugging Face directory (imported as
 // round 1's checkpoint).
 func TestIterateTorchTrainer(t *testing.T) {
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch, numpy, sentencepiece").CombinedOutput(); err != nil {
-		msg := "/usr/bin/python3 cannot import torch, numpy and sentencepiece (apt-get install python3-torch python3-numpy python3-sentencepiece): " + string(out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	torchtest.Require(t)
 	script, err := filepath.Abs("../../examples/torch/train.py")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +25,7 @@ func TestIterateTorchTrainer(t *testing.T) {
 	dir := t.TempDir()
 	start := []string{"iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2", "--batch-size", "2",
 		"--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4", "--max-turns", "3",
-		"--trainer", "exec:exec /usr/bin/python3 " + script + " --nproc 2"}
+		"--trainer", "exec:exec " + torchtest.Python + " " + script + " --nproc 2"}
 	startUntil(t, dir, "train: running exec:", start...)
 	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4")
 	if r.code != 0 {

@@ -12,33 +12,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/internal/modeltest"
 	"github.com/spag-go/spag/rl/checkpoint"
-	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 
-// testCheckpoint trains a small tokenizer and draws random weights for it,
-// with norm gains that differ from 1 so that a swapped tensor shows.
+// testCheckpoint is a small random model (see [modeltest.Small]) with
+// sampling settings.
 func testCheckpoint(t testing.TB, kvHeads int, dummy bool) *checkpoint.Checkpoint {
 	t.Helper()
-	corpus := []string{"the cat sat on the mat", "a dog and a cat", "clues without the word", "I know the word: it is cat"}
-	v, err := tokenizer.Train(context.Background(), corpus, tokenizer.TrainOptions{VocabSize: 300, NoDummyPrefix: !dummy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := model.Config{Vocab: v.Size(), Dim: 16, Layers: 2, Heads: 4, KVHeads: kvHeads, FFN: 24, Context: 32, NormEps: 1e-5, RopeTheta: 10000}
-	p, err := model.Init(cfg, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, s := range cfg.ParamSpecs() {
-		if len(s.Shape) == 1 {
-			d := p.Tensors[i].Data().([]float32)
-			for j := range d {
-				d[j] = 1 + float32(j%5)/10 + float32(i)/100
-			}
-		}
-	}
+	v, p := modeltest.Small(t, dummy, kvHeads)
 	return &checkpoint.Checkpoint{Vocab: v, Params: p, Sampling: []string{"temperature=0.3", "top_k=20", "max_bytes=200"}}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/game"
+	"github.com/spag-go/spag/internal/torchtest"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/scripted"
@@ -20,26 +21,6 @@ import (
 	"github.com/spag-go/spag/taboo"
 	"gorgonia.org/tensor"
 )
-
-// systemPython is Debian's interpreter, which python3-torch and
-// python3-sentencepiece install into (a python3 earlier on PATH may be
-// another one without them).
-const systemPython = "/usr/bin/python3"
-
-// requireTorch skips the test when Debian's PyTorch or sentencepiece is
-// not importable, except in CI (CI=true), which installs them
-// (scripts/test.sh): there it fails the test.
-func requireTorch(t testing.TB) {
-	t.Helper()
-	out, err := exec.Command(systemPython, "-c", "import torch, numpy, sentencepiece").CombinedOutput()
-	if err != nil {
-		msg := fmt.Sprintf("%s cannot import torch, numpy and sentencepiece (apt-get install python3-torch python3-numpy python3-sentencepiece): %v\n%s", systemPython, err, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
 
 // torchResult is testdata/torch_logp.py's answer.
 type torchResult struct {
@@ -54,7 +35,7 @@ func runTorch(t *testing.T, dir string, sequences [][]int, texts []string) torch
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(systemPython, "testdata/torch_logp.py", dir)
+	cmd := exec.Command(torchtest.Python, "testdata/torch_logp.py", dir)
 	cmd.Stdin = bytes.NewReader(job)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -109,7 +90,7 @@ var goldenPrompts = [][2]string{
 //     so 1e-5 between the two float32 runs would test the native
 //     kernels' rounding, not the export.
 func TestPyTorchLogprobsMatchNative(t *testing.T) {
-	requireTorch(t)
+	torchtest.Require(t)
 	shipped, err := defaultmodel.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +199,7 @@ func gameCorpus(t *testing.T, n int) []string {
 // text with the exported tokenizer.model through the sentencepiece library
 // and wants spag's ids for every line.
 func TestSentencePieceEncodesLikeSpag(t *testing.T) {
-	requireTorch(t)
+	torchtest.Require(t)
 	ck, err := defaultmodel.Load()
 	if err != nil {
 		t.Fatal(err)

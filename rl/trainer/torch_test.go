@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/spag-go/spag/internal/torchtest"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/hf"
 	"github.com/spag-go/spag/rl/model"
@@ -20,18 +19,12 @@ import (
 // python3-torch installs into.
 func torchTrainer(t *testing.T, flags string) Exec {
 	t.Helper()
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch, numpy, sentencepiece").CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("/usr/bin/python3 cannot import torch, numpy and sentencepiece (apt-get install python3-torch python3-numpy python3-sentencepiece): %v\n%s", err, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	torchtest.Require(t)
 	script, err := filepath.Abs("../../examples/torch/train.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Exec{Command: "/usr/bin/python3 " + script + " " + flags}
+	return Exec{Command: torchtest.Python + " " + script + " " + flags}
 }
 
 // refFixture writes a reference model of the fixture's shape with other
