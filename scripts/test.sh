@@ -15,6 +15,12 @@ command -v tmux >/dev/null || need+=(tmux)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 [ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
 command -v g++ >/dev/null || need+=(g++)
+# Debian's PyTorch, NumPy and SentencePiece for Debian's /usr/bin/python3:
+# rl/hf checks exported Hugging Face models against them (and fails
+# without them under CI=true).
+/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+/usr/bin/python3 -c 'import sentencepiece' 2>/dev/null || need+=(python3-sentencepiece)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need[*]}"

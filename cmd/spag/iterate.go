@@ -150,6 +150,16 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	if game == apoloop.Game {
 		return runAPOIterate(cmd, sig, f, session, rec)
 	}
+	// A resumed loop trains as it was started to (the stored trainer),
+	// unless --trainer names another.
+	if rec != nil && !cmd.Flags().Changed("trainer") {
+		var stored struct {
+			Trainer string `json:"trainer"`
+		}
+		if json.Unmarshal(rec.Config, &stored) == nil && stored.Trainer != "" {
+			f.cfg.Trainer = stored.Trainer
+		}
+	}
 	t, err := trainer.Open(f.cfg.Trainer)
 	if err != nil {
 		return usagef("--trainer: %v", err)

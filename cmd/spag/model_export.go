@@ -13,6 +13,7 @@ import (
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/ollama/ollamamodel"
 	"github.com/spag-go/spag/rl/gguf"
+	"github.com/spag-go/spag/rl/hf"
 )
 
 // ollamaClient returns a client for --host, or $OLLAMA_HOST's.
@@ -25,9 +26,9 @@ func ollamaClient(host string) (*api.Client, error) {
 }
 
 func newModelExportCmd() *cobra.Command {
-	var ckpt, out, name, host, typ string
+	var ckpt, out, name, host, typ, hfDir string
 	cmd := &cobra.Command{
-		Use:   "export [--ckpt CKPT] (--gguf FILE | --ollama NAME) [--type f32|f16] [--host URL]",
+		Use:   "export [--ckpt CKPT] (--gguf FILE | --ollama NAME | --hf DIR) [--type f32|f16] [--host URL]",
 		Short: "Write a checkpoint as GGUF and optionally register it with Ollama",
 		Long: `export writes the native model and its SentencePiece tokenizer as a GGUF
 file (llama architecture) that Ollama loads with either runner. With
@@ -35,14 +36,21 @@ file (llama architecture) that Ollama loads with either runner. With
 the Ollama API (no network access beyond that server), with a template
 that joins chat messages by blank lines, as the trainer's queries are, and
 the checkpoint's own sampling defaults (spag model strip --sampling) as
-the model's parameters.
+the model's parameters. With --hf it writes a Hugging Face llama directory
+(config.json, model.safetensors in float32, tokenizer.model and the
+generation config) that transformers and examples/torch/train.py load;
+DIR must be new or empty (docs/trainer.md).
 Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 		Example: `  spag model export --ollama spag-taboo          # the shipped model, served by Ollama
-  spag model export --ckpt sft.ckpt --gguf sft.gguf --type f16`,
+  spag model export --ckpt sft.ckpt --gguf sft.gguf --type f16
+  spag model export --ckpt sft.ckpt --hf sft-hf`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (out == "") == (name == "") {
-				return usagef("model export: give exactly one of --gguf FILE and --ollama NAME")
+			if n := countSet(out, name, hfDir); n != 1 {
+				return usagef("model export: give exactly one of --gguf FILE, --ollama NAME and --hf DIR")
+			}
+			if hfDir != "" {
+				return exportHF(cmd, ckpt, hfDir, typ)
 			}
 			t, err := gguf.ParseType(typ)
 			if err != nil {
@@ -88,6 +96,7 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 	f.StringVar(&ckpt, "ckpt", "", "checkpoint to export (default: the shipped model)")
 	f.StringVar(&out, "gguf", "", "GGUF file to write")
 	f.StringVar(&name, "ollama", "", "Ollama model name to create")
+	f.StringVar(&hfDir, "hf", "", "Hugging Face model directory to write (new or empty)")
 	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
 	f.StringVar(&typ, "type", "f32", "matrix element type: f32 or f16")
 	return cmd
@@ -147,4 +156,31 @@ spag ships.`,
 	f.StringVar(&host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
+}
+
+// countSet counts the non-empty values among exclusive flags.
+func countSet(vals ...string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// exportHF is `spag model export --hf DIR`.
+func exportHF(cmd *cobra.Command, ckpt, dir, typ string) error {
+	if typ != "f32" && typ != "F32" {
+		return usagef("model export: --hf writes float32 weights; leave out --type %s", typ)
+	}
+	c, err := defaultmodel.LoadPath(ckpt)
+	if err != nil {
+		return err
+	}
+	if err := hf.Export(dir, c); err != nil {
+		return fmt.Errorf("model export %s: %w", defaultmodel.Label(ckpt), err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (Hugging Face %s, float32)\n", dir, hf.Architecture)
+	return nil
 }

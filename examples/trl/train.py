@@ -27,7 +27,13 @@ def hf_dir(path):
 
 
 def policy_model():
-    """The model to start from: the previous round's HF directory, else TRL_BASE_MODEL."""
+    """The model to start from: TRL_BASE_MODEL when set, else the Hugging
+    Face directory spag exports of the init policy (SPAG_INIT_HF), else the
+    previous round's directory beside its GGUF file."""
+    if env("TRL_BASE_MODEL"):
+        return env("TRL_BASE_MODEL")
+    if env("SPAG_INIT_HF"):
+        return env("SPAG_INIT_HF")
     init = env("SPAG_INIT_GGUF")
     if init and os.path.isdir(hf_dir(init)):
         return hf_dir(init)
@@ -172,11 +178,16 @@ def train_spag(model_name, out_dir):
 
 
 def hand_back(out_dir, history):
-    """Convert to GGUF, register with Ollama, and write spag's result file."""
+    """Name the directory (hf:DIR: spag imports a llama model with its
+    vocabulary and plays it in process), and with LLAMA_CPP convert it to
+    GGUF and register it with Ollama too, and write spag's result file."""
     gguf = env("SPAG_OUT_GGUF")
     llama_cpp = env("LLAMA_CPP")
     if not llama_cpp:
-        fail("trained %s, but spag cannot play a Hugging Face directory: set LLAMA_CPP to a llama.cpp checkout to convert it" % out_dir)
+        last = [h for h in history if "loss" in h]
+        with open(env("SPAG_RESULT"), "w") as f:
+            json.dump({"policy": "hf:" + out_dir, "metrics": {"loss": last[-1]["loss"]} if last else {}}, f)
+        return
     subprocess.run([sys.executable, os.path.join(llama_cpp, "convert_hf_to_gguf.py"), out_dir, "--outfile", gguf], check=True)
     # Both forms: the next round finds the HF directory beside the GGUF
     # (SPAG_INIT_GGUF) and plays the Ollama model.
@@ -200,7 +211,7 @@ def main():
     if env("SPAG_RESUME") == "1":
         fail("resuming is not implemented in this example; start a new run (spag train --init)")
     model_name = policy_model()
-    out_dir = hf_dir(env("SPAG_OUT_GGUF"))
+    out_dir = env("SPAG_OUT_HF") or hf_dir(env("SPAG_OUT_GGUF"))
     if objective == "sft":
         history = train_sft(model_name, out_dir)
     elif objective == "spag":

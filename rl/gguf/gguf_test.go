@@ -3,7 +3,6 @@ package gguf
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -11,34 +10,16 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spag-go/spag/internal/modeltest"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 
-// testModel trains a small tokenizer and draws random weights for it.
+// testModel is a small random model (see [modeltest.Small]).
 func testModel(t testing.TB, dummy bool, kvHeads int) (*tokenizer.Vocab, *model.Params) {
 	t.Helper()
-	corpus := []string{"the cat sat on the mat", "a dog and a cat", "clues without the word", "I know the word: it is cat"}
-	v, err := tokenizer.Train(context.Background(), corpus, tokenizer.TrainOptions{VocabSize: 300, NoDummyPrefix: !dummy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := model.Config{Vocab: v.Size(), Dim: 16, Layers: 2, Heads: 4, KVHeads: kvHeads, FFN: 24, Context: 32, NormEps: 1e-5, RopeTheta: 10000}
-	p, err := model.Init(cfg, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Make the norm gains differ from 1 so that a swapped tensor shows.
-	for i, s := range cfg.ParamSpecs() {
-		if len(s.Shape) == 1 {
-			d := p.Tensors[i].Data().([]float32)
-			for j := range d {
-				d[j] = 1 + float32(j%5)/10 + float32(i)/100
-			}
-		}
-	}
-	return v, p
+	return modeltest.Small(t, dummy, kvHeads)
 }
 
 func encode(t testing.TB, v *tokenizer.Vocab, p *model.Params, typ Type) []byte {

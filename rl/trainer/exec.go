@@ -18,6 +18,7 @@ import (
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/gguf"
+	"github.com/spag-go/spag/rl/hf"
 	"github.com/spag-go/spag/rl/train"
 )
 
@@ -47,12 +48,18 @@ var ErrTrainerFailed = errors.New("trainer command failed")
 // Job.Out: "OUT" without its extension, plus a suffix.
 type ExecFiles struct {
 	Job, Result, Log, GGUF, Chat string
+	// HF is where the command may save a Hugging Face directory of the
+	// new policy; InitHF and RefHF are the job's init and reference
+	// policies as Hugging Face directories, which spag writes before it
+	// starts the command (see [rl/hf]).
+	HF, InitHF, RefHF string
 }
 
 // FilesFor returns the files of an exec job writing out.
 func FilesFor(out string) ExecFiles {
 	base := strings.TrimSuffix(out, filepath.Ext(out))
-	return ExecFiles{Job: base + ".job.json", Result: base + ".result.json", Log: base + ".log", GGUF: base + ".gguf", Chat: base + ".chat.jsonl"}
+	return ExecFiles{Job: base + ".job.json", Result: base + ".result.json", Log: base + ".log", GGUF: base + ".gguf", Chat: base + ".chat.jsonl",
+		HF: base + ".hf", InitHF: base + ".init.hf", RefHF: base + ".ref.hf"}
 }
 
 // execJob is the job as the command sees it in SPAG_JOB (the same values
@@ -74,6 +81,7 @@ type execJob struct {
 type execOut struct {
 	Checkpoint string `json:"checkpoint"`
 	GGUF       string `json:"gguf"`
+	HF         string `json:"hf"`
 	Ollama     string `json:"ollama,omitempty"`
 }
 
@@ -96,7 +104,7 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	}
 	name := "exec:" + e.Command
 	files := FilesFor(job.Out)
-	for _, p := range []*string{&files.Job, &files.Result, &files.Log, &files.GGUF, &files.Chat} {
+	for _, p := range []*string{&files.Job, &files.Result, &files.Log, &files.GGUF, &files.Chat, &files.HF, &files.InitHF, &files.RefHF} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return Result{}, fmt.Errorf("train: %w", err)
@@ -134,9 +142,17 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	if job.OutOllama == "" {
 		job.OutOllama = ollamaName(out)
 	}
+	if job.Init, err = withHF(job.Init, files.InitHF); err != nil {
+		return Result{}, fmt.Errorf("train: init policy: %w", err)
+	}
+	if job.Ref == (Policy{Checkpoint: job.Init.Checkpoint, GGUF: job.Init.GGUF, Ollama: job.Init.Ollama}) {
+		job.Ref = job.Init
+	} else if job.Ref, err = withHF(job.Ref, files.RefHF); err != nil {
+		return Result{}, fmt.Errorf("train: reference policy: %w", err)
+	}
 	spec := execJob{Trainer: name, Objective: cfg.Objective, Config: cfg, Epochs: job.Epochs, Data: job.Data, Chat: job.Chat,
 		Init: job.Init, Ref: job.Ref, Resume: job.Resume, Result: files.Result,
-		Out: execOut{Checkpoint: out, GGUF: files.GGUF, Ollama: job.OutOllama}}
+		Out: execOut{Checkpoint: out, GGUF: files.GGUF, HF: files.HF, Ollama: job.OutOllama}}
 	raw, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return Result{}, fmt.Errorf("train: %w", err)
@@ -203,7 +219,7 @@ func (e Exec) Train(ctx context.Context, job Job) (Result, error) {
 	dec := json.NewDecoder(bytes.NewReader(rb))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return res, fmt.Errorf("train: %w: %s: result file %s: %v (want {\"policy\": \"native:PATH\" | \"gguf:PATH\" | \"ollama:NAME\", \"metrics\": {...}})", ErrTrainerFailed, name, files.Result, err)
+		return res, fmt.Errorf("train: %w: %s: result file %s: %v (want {\"policy\": \"native:PATH\" | \"gguf:PATH\" | \"hf:DIR\" | \"ollama:NAME\", \"metrics\": {...}})", ErrTrainerFailed, name, files.Result, err)
 	}
 	p, err := resultPolicy(r.Policy, filepath.Dir(files.Result))
 	if err != nil {
@@ -224,7 +240,7 @@ func resultPolicy(raw json.RawMessage, dir string) (Policy, error) {
 	if err := json.Unmarshal(raw, &one); err == nil {
 		specs = []string{one}
 	} else if err := json.Unmarshal(raw, &specs); err != nil || len(specs) == 0 {
-		return Policy{}, fmt.Errorf(`"policy" must be a spec or a list of specs (native:PATH, gguf:PATH, ollama:NAME), not %s`, strings.TrimSpace(string(raw)))
+		return Policy{}, fmt.Errorf(`"policy" must be a spec or a list of specs (native:PATH, gguf:PATH, hf:DIR, ollama:NAME), not %s`, strings.TrimSpace(string(raw)))
 	}
 	var p Policy
 	for _, s := range specs {
@@ -232,7 +248,7 @@ func resultPolicy(raw json.RawMessage, dir string) (Policy, error) {
 		if err != nil {
 			return Policy{}, err
 		}
-		for _, f := range [][2]*string{{&p.Checkpoint, &q.Checkpoint}, {&p.GGUF, &q.GGUF}, {&p.Ollama, &q.Ollama}} {
+		for _, f := range [][2]*string{{&p.Checkpoint, &q.Checkpoint}, {&p.GGUF, &q.GGUF}, {&p.HF, &q.HF}, {&p.Ollama, &q.Ollama}} {
 			if *f[1] != "" {
 				if *f[0] != "" {
 					return Policy{}, fmt.Errorf(`"policy" names two models of one kind: %s`, strings.TrimSpace(string(raw)))
@@ -244,14 +260,36 @@ func resultPolicy(raw json.RawMessage, dir string) (Policy, error) {
 	return p, nil
 }
 
-// checkPolicy checks that the files a result names are there. A GGUF file
-// that is the only playable form of the policy and that spag's reader
-// takes (a llama model with the native vocabulary layout) is also written
-// as the checkpoint out, so that the next round can play it in process.
+// checkPolicy checks that the files a result names are there. A Hugging
+// Face directory named without a checkpoint is imported (rl/hf) and
+// written as the checkpoint out, so that the next round plays it in
+// process; one that the native model cannot represent is an error unless
+// an Ollama model serves the policy. Likewise a GGUF file that is the only
+// playable form of the policy and that spag's reader takes (a llama model
+// with the native vocabulary layout).
 func checkPolicy(p Policy, out string, log io.Writer) (Policy, error) {
 	if p.Checkpoint != "" {
 		if _, err := checkpoint.ReadHeader(p.Checkpoint); err != nil {
 			return p, err
+		}
+	}
+	if p.HF != "" {
+		if _, err := os.Stat(p.HF); err != nil {
+			return p, err
+		}
+		if p.Checkpoint == "" {
+			c, err := hf.Import(p.HF)
+			switch {
+			case err != nil && p.Ollama == "":
+				return p, err
+			case err != nil:
+				fmt.Fprintf(log, "train: %v: the next round plays ollama:%s\n", err, p.Ollama)
+			default:
+				if err := checkpoint.Save(out, c); err != nil {
+					return p, err
+				}
+				p.Checkpoint = out
+			}
 		}
 	}
 	if p.GGUF != "" {
@@ -294,6 +332,9 @@ func execEnv(j execJob, f ExecFiles) []string {
 		"SPAG_INIT_CHECKPOINT": j.Init.Checkpoint,
 		"SPAG_INIT_GGUF":       j.Init.GGUF,
 		"SPAG_INIT_OLLAMA":     j.Init.Ollama,
+		"SPAG_INIT_HF":         j.Init.HF,
+		"SPAG_REF_HF":          j.Ref.HF,
+		"SPAG_OUT_HF":          j.Out.HF,
 		"SPAG_REF_CHECKPOINT":  j.Ref.Checkpoint,
 		"SPAG_REF_GGUF":        j.Ref.GGUF,
 		"SPAG_REF_OLLAMA":      j.Ref.Ollama,
@@ -339,7 +380,7 @@ func writeChat(data, path string) error {
 }
 
 func absPolicy(p Policy) Policy {
-	for _, s := range []*string{&p.Checkpoint, &p.GGUF} {
+	for _, s := range []*string{&p.Checkpoint, &p.GGUF, &p.HF} {
 		if *s != "" {
 			if abs, err := filepath.Abs(*s); err == nil {
 				*s = abs
@@ -397,4 +438,28 @@ func ollamaName(out string) string {
 		return '-'
 	}, base)
 	return "spag-" + name
+}
+
+// withHF gives a policy that is a native checkpoint a Hugging Face form
+// too, for trainers that read transformers' layout: the checkpoint
+// exported to dir, a file of spag's own next to the job's output that is
+// rewritten for every job (a resumed job gets its init afresh). A policy
+// with a directory already, or without a checkpoint, is left as it is.
+func withHF(p Policy, dir string) (Policy, error) {
+	if p.HF != "" || p.Checkpoint == "" {
+		return p, nil
+	}
+	c, err := checkpoint.Load(p.Checkpoint)
+	if err != nil {
+		return p, err
+	}
+	c.Strip()
+	if err := os.RemoveAll(dir); err != nil {
+		return p, err
+	}
+	if err := hf.Export(dir, c); err != nil {
+		return p, err
+	}
+	p.HF = dir
+	return p, nil
 }

@@ -144,7 +144,9 @@ func TestResultPolicy(t *testing.T) {
 		{`["native:a.ckpt", "native:b.ckpt"]`, Policy{}, "two models of one kind"},
 		{`[]`, Policy{}, "a spec or a list"},
 		{`3`, Policy{}, "a spec or a list"},
-		{`"hf:x"`, Policy{}, "unknown kind"},
+		{`"hf:x"`, Policy{HF: "/d/x"}, ""},
+		{`["native:a.ckpt", "hf:x"]`, Policy{Checkpoint: "/d/a.ckpt", HF: "/d/x"}, ""},
+		{`"torch:x"`, Policy{}, "unknown kind"},
 	} {
 		got, err := resultPolicy(json.RawMessage(tc.raw), "/d")
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
@@ -264,7 +266,8 @@ func TestParsePolicy(t *testing.T) {
 		{"gguf:m.gguf", Policy{GGUF: "/dir/m.gguf"}, false},
 		{"ollama:spag:latest@http://h:11434", Policy{Ollama: "spag:latest@http://h:11434"}, false},
 		{"ollama:", Policy{}, true},
-		{"hf:gpt2", Policy{}, true},
+		{"hf:gpt2", Policy{HF: "/dir/gpt2"}, false},
+		{"torch:gpt2", Policy{}, true},
 		{"b.ckpt", Policy{}, true},
 	} {
 		got, err := ParsePolicy(tc.spec, "/dir")
@@ -280,5 +283,55 @@ func TestParsePolicyArgShippedModel(t *testing.T) {
 	_, err := ParsePolicyArg("native")
 	if err == nil || !strings.Contains(err.Error(), "spag model strip native --out v3.ckpt") {
 		t.Fatalf("ParsePolicyArg(native): %v", err)
+	}
+}
+
+// TestExecHFPolicy: spag hands the trainer its init policy as a Hugging
+// Face directory (SPAG_INIT_HF), and a result naming hf:DIR is imported as
+// the output checkpoint, which the next round plays in process; a
+// directory the native model cannot represent is an error.
+func TestExecHFPolicy(t *testing.T) {
+	dir, data, init := fixture(t)
+	out := filepath.Join(dir, "round1.ckpt")
+	res, err := fakeTrainer(t, "hf").Train(context.Background(), spagJob(data, init, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hfDir := filepath.Join(dir, "round1.hf")
+	if res.Policy.HF != hfDir || res.Policy.Checkpoint != out || res.Policy.Spec() != "native:"+out {
+		t.Fatalf("policy %+v", res.Policy)
+	}
+	env := fakeEnv(t, dir)
+	if env["SPAG_INIT_HF"] != filepath.Join(dir, "round1.init.hf") || env["SPAG_REF_HF"] != env["SPAG_INIT_HF"] || env["SPAG_OUT_HF"] != hfDir {
+		t.Fatalf("env %v", env)
+	}
+	a, err := checkpoint.Load(init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := checkpoint.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, _ := checkpoint.WeightsDigest(a.Params)
+	db, _ := checkpoint.WeightsDigest(b.Params)
+	if da != db {
+		t.Fatalf("the imported policy's weights %s differ from the init's %s", db, da)
+	}
+
+	// Again, with a config the native model cannot represent.
+	os.RemoveAll(hfDir)
+	os.Remove(out)
+	script, _ := filepath.Abs("testdata/fake-trainer.sh")
+	tr, err := Open(`exec:FAKE_MODE=hf ` + script + ` && sed -i 's/LlamaForCausalLM/MistralForCausalLM/' "$SPAG_OUT_HF/config.json"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tr.Train(context.Background(), spagJob(data, init, out))
+	if !errors.Is(err, ErrTrainerFailed) || !strings.Contains(err.Error(), "MistralForCausalLM") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("an unusable directory still wrote the checkpoint")
 	}
 }

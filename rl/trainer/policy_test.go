@@ -21,7 +21,7 @@ func TestParsePolicyArgAndLabel(t *testing.T) {
 		{arg: "native:sft.ckpt", want: trainer.Policy{Checkpoint: "sft.ckpt"}, label: "native:sft.ckpt"},
 		{arg: "gguf:/m/model.gguf", want: trainer.Policy{GGUF: "/m/model.gguf"}, label: "gguf:/m/model.gguf"},
 		{arg: "ollama:qwen2.5:0.5b", want: trainer.Policy{Ollama: "qwen2.5:0.5b"}, label: "ollama:qwen2.5:0.5b"},
-		{arg: "gguf:", err: "want native:PATH, gguf:PATH or ollama:NAME"},
+		{arg: "gguf:", err: "want native:PATH, gguf:PATH, hf:DIR or ollama:NAME"},
 		// A path with a colon that names no kind is a checkpoint.
 		{arg: "runs/a:b.ckpt", want: trainer.Policy{Checkpoint: "runs/a:b.ckpt"}, label: "native:runs/a:b.ckpt"},
 	} {
@@ -51,9 +51,9 @@ func ExampleParsePolicyArg() {
 		fmt.Printf("%+v %v\n", p, err)
 	}
 	// Output:
-	// {Checkpoint:sft.ckpt GGUF: Ollama:} <nil>
-	// {Checkpoint: GGUF:/models/sft.gguf Ollama:} <nil>
-	// {Checkpoint: GGUF: Ollama:qwen2.5:0.5b} <nil>
+	// {Checkpoint:sft.ckpt GGUF: Ollama: HF:} <nil>
+	// {Checkpoint: GGUF:/models/sft.gguf Ollama: HF:} <nil>
+	// {Checkpoint: GGUF: Ollama:qwen2.5:0.5b HF:} <nil>
 }
 
 // ExamplePolicy_Label names trained policies for people.

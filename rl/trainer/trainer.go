@@ -52,6 +52,9 @@ type Policy struct {
 	GGUF string `json:"gguf,omitempty"`
 	// Ollama is an Ollama model name, NAME or NAME@HOST.
 	Ollama string `json:"ollama,omitempty"`
+	// HF is a Hugging Face llama directory (config.json,
+	// model.safetensors, tokenizer.model; see package rl/hf).
+	HF string `json:"hf,omitempty"`
 }
 
 // Spec is the player spec that plays the policy: "native:PATH" when there
@@ -71,7 +74,8 @@ func (p Policy) Spec() string {
 func (p Policy) IsZero() bool { return p == Policy{} }
 
 // ParsePolicy reads the policy forms of an exec trainer's result:
-// "native:PATH" (a checkpoint), "gguf:PATH" or "ollama:NAME[@HOST]".
+// "native:PATH" (a checkpoint), "gguf:PATH", "hf:DIR" (a Hugging Face
+// directory) or "ollama:NAME[@HOST]".
 // Relative paths are taken relative to dir.
 func ParsePolicy(spec, dir string) (Policy, error) {
 	kind, arg, ok := strings.Cut(spec, ":")
@@ -80,7 +84,7 @@ func ParsePolicy(spec, dir string) (Policy, error) {
 		return Policy{}, fmt.Errorf("policy %q: the shipped model is no checkpoint file; write it to one with spag model strip native --out v3.ckpt and give native:v3.ckpt", spec)
 	}
 	if !ok || strings.TrimSpace(arg) == "" {
-		return Policy{}, fmt.Errorf("policy %q: want native:PATH, gguf:PATH or ollama:NAME", spec)
+		return Policy{}, fmt.Errorf("policy %q: want native:PATH, gguf:PATH, hf:DIR or ollama:NAME", spec)
 	}
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -93,10 +97,12 @@ func ParsePolicy(spec, dir string) (Policy, error) {
 		return Policy{Checkpoint: abs(arg)}, nil
 	case "gguf":
 		return Policy{GGUF: abs(arg)}, nil
+	case "hf":
+		return Policy{HF: abs(arg)}, nil
 	case "ollama":
 		return Policy{Ollama: arg}, nil
 	}
-	return Policy{}, fmt.Errorf("policy %q: unknown kind %q; want native:PATH, gguf:PATH or ollama:NAME", spec, kind)
+	return Policy{}, fmt.Errorf("policy %q: unknown kind %q; want native:PATH, gguf:PATH, hf:DIR or ollama:NAME", spec, kind)
 }
 
 // ParsePolicyArg reads a policy as commands take one (spag train --init,
@@ -116,6 +122,9 @@ func ParsePolicyArg(arg string) (Policy, error) {
 func (p Policy) Label() string {
 	if s := p.Spec(); s != "" {
 		return s
+	}
+	if p.HF != "" {
+		return "hf:" + p.HF
 	}
 	return "gguf:" + p.GGUF
 }

@@ -4,6 +4,8 @@
 # what it does:
 #   copy    copy the init checkpoint to SPAG_OUT_CHECKPOINT and name it
 #   gguf    copy the GGUF file FAKE_GGUF to SPAG_OUT_GGUF and name it
+#   hf      copy the init policy's Hugging Face directory SPAG_INIT_HF to
+#           SPAG_OUT_HF and name it (hf:DIR)
 #   ollama  name the Ollama model SPAG_OUT_OLLAMA without writing a file
 #   export  serve the init checkpoint as the Ollama model SPAG_OUT_OLLAMA
 #           ($FAKE_SPAG model export to the server $FAKE_HOST) and name it
@@ -23,6 +25,10 @@ copy)
 gguf)
 	cp "$FAKE_GGUF" "$SPAG_OUT_GGUF"
 	printf '{"policy": "gguf:%s"}\n' "$SPAG_OUT_GGUF" > "$SPAG_RESULT"
+	;;
+hf)
+	cp -r "$SPAG_INIT_HF" "$SPAG_OUT_HF"
+	printf '{"policy": "hf:%s"}\n' "$SPAG_OUT_HF" > "$SPAG_RESULT"
 	;;
 ollama)
 	printf '{"policy": "ollama:%s"}\n' "$SPAG_OUT_OLLAMA" > "$SPAG_RESULT"
