@@ -76,15 +76,10 @@ func WriteReportFile(ctx context.Context, path string, store *episodes.Store, o 
 func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o ReportOptions, made *eval.Made) error {
 	rep := eval.Report{Title: "spag report"}
 	if o.Loop != "" {
-		l := &Loop{ID: o.Loop, store: store}
-		rec, err := store.Loop(ctx, o.Loop)
-		if err != nil {
+		if _, _, err := recorded(ctx, store, o.Loop); err != nil {
 			return err
 		}
-		if err := checkTaboo(rec); err != nil {
-			return err
-		}
-		results, points, err := l.History(ctx)
+		results, points, err := history(ctx, store, o.Loop)
 		if err != nil {
 			return err
 		}

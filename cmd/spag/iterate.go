@@ -13,7 +13,7 @@ import (
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
-	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
@@ -327,7 +327,7 @@ func loopEnded(stderr io.Writer, sig *interrupts, db, id string, runErr error, f
 	switch {
 	case runErr == nil:
 		return nil
-	case errors.Is(runErr, loopkit.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
+	case errors.Is(runErr, loop.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
 		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
 		return errInterrupted
 	}

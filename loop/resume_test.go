@@ -1,4 +1,4 @@
-package loopkit_test
+package loop_test
 
 import (
 	"context"

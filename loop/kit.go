@@ -1,0 +1,156 @@
+package loop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/train"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
+)
+
+// Play plays plan in round r: the recorded run when run is not nil
+// (resumed), else a new run. begun is told the run's ID and the games it
+// has left as soon as it has begun, before a game is played: the caller
+// records the run's ID in the round's state there, and a new run's round
+// is then saved, so that a resumed round plays the same run. what names
+// the run in errors ("self-play"). A drained or cancelled run returns
+// [ErrInterrupted]; a run with errored games an error saying that a
+// resume plays them.
+func (r *Round[S]) Play(ctx context.Context, session *selfplay.Session, plan *selfplay.Plan, run *episodes.Run, opts selfplay.Options, what string, begun func(run string, pending int)) error {
+	resumed := run != nil
+	if resumed {
+		if err := selfplay.CheckResumable(run, plan); err != nil {
+			return err
+		}
+	}
+	run, pending, err := session.Begin(ctx, plan, run)
+	if err != nil {
+		return err
+	}
+	begun(run.ID, pending.Len())
+	if !resumed {
+		if err := r.Save(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := session.Play(ctx, run, plan, pending, opts)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Interrupted:
+		return ErrInterrupted
+	case res.Errored > 0:
+		return fmt.Errorf("%s: %d of %d games errored (first: %s); resume the loop to play them", what, res.Errored, res.Planned, res.FirstError)
+	}
+	return nil
+}
+
+// Train is [Train] in round r: the round is saved when the training is
+// recorded.
+func (r *Round[S]) Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
+	return Train(ctx, t, job, trainingID, func() error { return r.Save(ctx) }, starting, what)
+}
+
+// SaveInterval is how often a loop's training saves its checkpoint
+// between steps when the job sets no interval of its own: a killed loop
+// (kill -9) resumes its training from the last save, losing at most about
+// this much training.
+const SaveInterval = time.Minute
+
+// Train runs job, or resumes the interrupted run that job.Out holds
+// unfinished (from that checkpoint, with Job.Resume); starting is told
+// which before training begins. The checkpoint is saved every
+// [SaveInterval] unless job sets SaveEvery or SaveInterval. The training's
+// ID goes to *trainingID as soon as the trainer records it, and record
+// (which saves the round's state) is called then, so that a resumed
+// training continues the same record rather than leaving the killed one's
+// behind. It returns the trained native checkpoint; a stop between steps
+// or a cancellation returns [ErrInterrupted] (the checkpoint resumes it),
+// other errors name what.
+func Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, record func() error, starting func(resumed bool), what string) (string, error) {
+	if job.SaveEvery == 0 && job.SaveInterval == 0 {
+		job.SaveInterval = SaveInterval
+	}
+	job.TrainingID = *trainingID
+	job.Recorded = func(id string) error {
+		if id == *trainingID {
+			return nil
+		}
+		*trainingID = id
+		return record()
+	}
+	resumed, err := trainer.Resumable(job.Out)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s: %w", what, job.Out, err)
+	}
+	if resumed {
+		job.Init, job.Resume = trainer.Policy{Checkpoint: job.Out}, true
+	}
+	starting(resumed)
+	res, err := t.Train(ctx, job)
+	if res.TrainingID != "" && *trainingID == "" {
+		*trainingID = res.TrainingID
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return "", ErrInterrupted
+		}
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if !res.Done() && res.Total > 0 {
+		return "", ErrInterrupted // stopped between steps; the checkpoint resumes it
+	}
+	if res.Policy.Checkpoint == "" {
+		return "", fmt.Errorf("%s: the trainer produced no native checkpoint (policy %+v); the loop plays native checkpoints", what, res.Policy)
+	}
+	return res.Policy.Checkpoint, nil
+}
+
+// CheckTraining reports a training configuration of a loop's rounds that
+// cannot run, before the loop is recorded: a bad number found only when
+// the first training starts would cost the self-play before it and be
+// stored with the loop, so that resuming could never help. Errors about a
+// setting a command's flag sets are [*selfplay.SettingError]s naming the
+// flag, prefix first ("rm-" gives rm-lr; apo-mu has none); steps may still be 0 when the
+// loop derives them from epochs.
+func CheckTraining(cfg train.Config, prefix string) error {
+	bad := func(setting, want string, got any) error {
+		return &selfplay.SettingError{Setting: prefix + setting, Err: fmt.Errorf("must be %s (got %v)", want, got)}
+	}
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case !(cfg.LR > 0) || !finite(cfg.LR):
+		return bad("lr", "a positive number", cfg.LR)
+	case cfg.BatchSize < 1:
+		return bad("batch-size", "at least 1", cfg.BatchSize)
+	case cfg.Steps < 0:
+		return bad("steps", "at least 1", cfg.Steps)
+	}
+	if cfg.Objective == train.ObjectiveSPAG {
+		switch p := cfg.SPAG; {
+		case !(p.Beta >= 0) || !finite(p.Beta):
+			return bad("beta", "0 or more", p.Beta)
+		case !(p.Eps > 0) || !finite(p.Eps):
+			return bad("clip-range", "a positive number", p.Eps)
+		case !(p.Alpha >= 0) || !finite(p.Alpha):
+			return bad("sft-coeff", "0 or more", p.Alpha)
+		}
+	}
+	if p := cfg.APO; p != nil && (!(p.Mu >= 0) || !finite(p.Mu)) {
+		// One flag of the loop sets it, not prefixed: only the reward
+		// model has it.
+		return &selfplay.SettingError{Setting: "apo-mu", Err: fmt.Errorf("must be 0 or more (got %v)", p.Mu)}
+	}
+	// The rest, which no loop flag sets, as the trainer will check it;
+	// the model's context is not known yet, and buckets are checked
+	// against it when training starts.
+	cfg.Steps = max(cfg.Steps, 1)
+	return cfg.Validate(model.Config{Context: math.MaxInt})
+}
