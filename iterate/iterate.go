@@ -280,25 +280,17 @@ func (c *Config) CheckWords(read func(source string) ([]string, error)) error {
 	return nil
 }
 
-// Env is what a loop runs with: the database, how to make a plan, the judge
-// of the rewards, the trainer and the play options.
+// Env is what a loop runs with: what every loop does ([loop.Env]: the
+// database, the trainer, the play options), how to make a plan and the
+// judge of the rewards.
 type Env struct {
-	Session *selfplay.Session
+	loop.Env
 	// Plan makes the plan of a run of attacker against defender on the
 	// words of a source, with games episodes and the seed; run is the
 	// stored run when resuming (nil for a new one).
 	Plan func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error)
 	// Judge judges the episodes for the rewards (the run's own judge).
 	Judge judge.Judge
-	// Trainer trains each round.
-	Trainer trainer.Trainer
-	// Options play every run (concurrency, drain, progress).
-	Options selfplay.Options
-	// Stop, when closed, ends training between steps (a first Ctrl-C).
-	Stop <-chan struct{}
-	// Log receives a line per stage; nil discards them.
-	Log         io.Writer
-	CodeVersion string
 }
 
 // RoundState is what a round's finished stages made.
@@ -342,6 +334,7 @@ const Game = "taboo"
 // tabooLoop is the Taboo loop as package loop runs it.
 var tabooLoop = &loop.Game[Config, RoundState]{
 	Name:    Game,
+	Kind:    "a Taboo loop",
 	Unnamed: true,
 	Rounds:  func(c Config) int { return c.Rounds },
 	Out:     func(c Config) string { return c.Out },
@@ -375,11 +368,7 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
 	}
 	cfg.NotHeldOut = cfg.InTraining()
-	store, err := env.Session.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l, err := loop.Start(ctx, store, tabooLoop, cfg, env.CodeVersion, env.Log)
+	l, err := loop.Start(ctx, &env.Env, tabooLoop, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +387,7 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := loop.Resume(ctx, store, tabooLoop, rec, env.Log)
+	l, err := loop.Resume(ctx, &env.Env, tabooLoop, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +450,7 @@ func (l *Loop) selfplay(ctx context.Context, r *Round) error {
 	if err != nil {
 		return err
 	}
-	return r.Play(ctx, l.env.Session, plan, run, l.env.Options, "self-play", func(run string, pending int) {
+	return r.Play(ctx, plan, run, "self-play", func(run string, pending int) {
 		st.SelfplayRun = run
 		r.Logf("self-play of %s, run %s, %d games to play", st.Policy, run, pending)
 	})
@@ -495,7 +484,7 @@ func (l *Loop) populationSelfplay(ctx context.Context, r *Round, st *RoundState,
 		if err != nil {
 			return fmt.Errorf("against %s: %w", p.Key, err)
 		}
-		err = r.Play(ctx, l.env.Session, plan, run, l.env.Options, "self-play against "+p.Key, func(run string, pending int) {
+		err = r.Play(ctx, plan, run, "self-play against "+p.Key, func(run string, pending int) {
 			st.SelfplayRuns[p.Key] = run
 			r.Logf("self-play %s: %s against %s, run %s, %d games to play", p.Key, p.Attacker, p.Defender, run, pending)
 		})
@@ -614,8 +603,8 @@ func (l *Loop) train(ctx context.Context, r *Round) error {
 	cfg.Seed = roundSeed(l.Config.Seed, r.N)
 	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
 		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
-		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.Store, CodeVersion: l.env.CodeVersion}
-	ckpt, err := r.Train(ctx, l.env.Trainer, job, &st.TrainingID, func(resume bool) {
+		Out: out}
+	ckpt, err := r.Train(ctx, job, &st.TrainingID, func(resume bool) {
 		r.Logf("training %s on %s (reference %s, resume %v)", st.PolicyCheckpoint, st.Data, ref, resume)
 	}, "training")
 	st.Checkpoint = ckpt
@@ -704,17 +693,7 @@ func (l *Loop) plot(ctx context.Context, r *Round) error {
 	if err != nil {
 		return err
 	}
-	if len(results) == 0 {
-		return nil
-	}
-	links, err := eval.SaveLoopFigures(l.Config.Out, results, points, 0)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	for _, f := range links {
-		r.Logf("%s: %s", f.Caption, f.Path)
-	}
-	return nil
+	return r.Plot(results, points)
 }
 
 // roundSeed gives each round its own seed, so that rounds play other games.

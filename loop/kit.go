@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
@@ -22,14 +23,14 @@ import (
 // the run in errors ("self-play"). A drained or cancelled run returns
 // [ErrInterrupted]; a run with errored games an error saying that a
 // resume plays them.
-func (r *Round[S]) Play(ctx context.Context, session *selfplay.Session, plan *selfplay.Plan, run *episodes.Run, opts selfplay.Options, what string, begun func(run string, pending int)) error {
+func (r *Round[S]) Play(ctx context.Context, plan *selfplay.Plan, run *episodes.Run, what string, begun func(run string, pending int)) error {
 	resumed := run != nil
 	if resumed {
 		if err := selfplay.CheckResumable(run, plan); err != nil {
 			return err
 		}
 	}
-	run, pending, err := session.Begin(ctx, plan, run)
+	run, pending, err := r.env.Session.Begin(ctx, plan, run)
 	if err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func (r *Round[S]) Play(ctx context.Context, session *selfplay.Session, plan *se
 			return err
 		}
 	}
-	res, err := session.Play(ctx, run, plan, pending, opts)
+	res, err := r.env.Session.Play(ctx, run, plan, pending, r.env.Options)
 	if err != nil {
 		return err
 	}
@@ -52,10 +53,28 @@ func (r *Round[S]) Play(ctx context.Context, session *selfplay.Session, plan *se
 	return nil
 }
 
-// Train is [Train] in round r: the round is saved when the training is
-// recorded.
-func (r *Round[S]) Train(ctx context.Context, t trainer.Trainer, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
-	return Train(ctx, t, job, trainingID, func() error { return r.Save(ctx) }, starting, what)
+// Train is [Train] of job in round r, with the loop's trainer, stop,
+// log and store: the round is saved when the training is recorded.
+func (r *Round[S]) Train(ctx context.Context, job trainer.Job, trainingID *string, starting func(resumed bool), what string) (string, error) {
+	job.Stop, job.Log, job.LogEvery, job.Store, job.CodeVersion = r.env.Stop, r.env.Log, 10, r.store, r.env.CodeVersion
+	return Train(ctx, r.env.Trainer, job, trainingID, func() error { return r.Save(ctx) }, starting, what)
+}
+
+// Plot writes the charts of the loop's results and training curves so
+// far to its directory, and logs where they are; with no result yet it
+// writes none.
+func (r *Round[S]) Plot(results []eval.RoundResult, points []eval.TrainingPoint) error {
+	if len(results) == 0 {
+		return nil
+	}
+	links, err := eval.SaveLoopFigures(r.out, results, points, 0)
+	if err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	for _, f := range links {
+		r.Logf("%s: %s", f.Caption, f.Path)
+	}
+	return nil
 }
 
 // SaveInterval is how often a loop's training saves its checkpoint

@@ -29,6 +29,8 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/rl/trainer"
+	"github.com/spag-go/spag/selfplay"
 )
 
 // StageDone is the stage a finished round records.
@@ -43,8 +45,9 @@ var ErrInterrupted = errors.New("loop interrupted")
 // loop of another game is refused. It is a value a game's loop package
 // declares once; the stages' bodies are given to [Loop.Run].
 type Game[C, S any] struct {
-	// Name is recorded in every loop's configuration as "game".
-	Name string
+	// Name is recorded in every loop's configuration as "game"; Kind
+	// names one of its loops in errors ("a Taboo loop").
+	Name, Kind string
 	// Unnamed marks the game whose loops were recorded before loops
 	// recorded their game: a loop without one is this game's.
 	Unnamed bool
@@ -80,6 +83,21 @@ func (e *StageError) Error() string { return fmt.Sprintf("round %d %s: %v", e.Ro
 
 func (e *StageError) Unwrap() error { return e.Err }
 
+// Env is what every loop runs with: the database, the trainer and the
+// play options. A game's loop adds what its own stages need.
+type Env struct {
+	Session *selfplay.Session
+	// Trainer trains each round's models.
+	Trainer trainer.Trainer
+	// Options play every run (concurrency, drain, progress).
+	Options selfplay.Options
+	// Stop, when closed, ends training between steps (a first Ctrl-C).
+	Stop <-chan struct{}
+	// Log receives a line per stage; nil discards them.
+	Log         io.Writer
+	CodeVersion string
+}
+
 // Loop is a loop being run, held by this process: its lease keeps a
 // second process from running it at once (a second --resume), which would
 // play and train every remaining stage again. Close releases it.
@@ -87,16 +105,19 @@ type Loop[C, S any] struct {
 	ID     string
 	Config C
 	Store  *episodes.Store
+	Env    *Env
 	game   *Game[C, S]
-	// log receives a line per stage; nil discards them.
-	log     io.Writer
 	release func() error
 	rounds  []episodes.Round
 }
 
 // Start records a new loop of game g with configuration cfg (as JSON,
 // with the game's name) and takes its lease.
-func Start[C, S any](ctx context.Context, store *episodes.Store, g *Game[C, S], cfg C, codeVersion string, log io.Writer) (*Loop[C, S], error) {
+func Start[C, S any](ctx context.Context, env *Env, g *Game[C, S], cfg C) (*Loop[C, S], error) {
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -104,11 +125,11 @@ func Start[C, S any](ctx context.Context, store *episodes.Store, g *Game[C, S], 
 	if raw, err = withGame(raw, g.Name); err != nil {
 		return nil, err
 	}
-	rec := &episodes.Loop{Config: raw, CodeVersion: codeVersion}
+	rec := &episodes.Loop{Config: raw, CodeVersion: env.CodeVersion}
 	if err := store.CreateLoop(ctx, rec); err != nil {
 		return nil, err
 	}
-	return hold(ctx, store, g, rec.ID, cfg, log)
+	return hold(ctx, store, env, g, rec.ID, cfg)
 }
 
 // withGame adds "game" to a configuration that has none, in front, so
@@ -136,12 +157,16 @@ func withGame(config json.RawMessage, game string) (json.RawMessage, error) {
 // loop that another live process runs is refused with an error naming
 // it (an [*episodes.BusyError]); one left by a process that died on this
 // host (killed) is taken over.
-func Resume[C, S any](ctx context.Context, store *episodes.Store, g *Game[C, S], rec *episodes.Loop, log io.Writer) (*Loop[C, S], error) {
+func Resume[C, S any](ctx context.Context, env *Env, g *Game[C, S], rec *episodes.Loop) (*Loop[C, S], error) {
+	store, err := env.Session.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := g.Config(rec)
 	if err != nil {
 		return nil, err
 	}
-	l, err := hold(ctx, store, g, rec.ID, cfg, log)
+	l, err := hold(ctx, store, env, g, rec.ID, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +183,9 @@ func (g *Game[C, S]) Config(rec *episodes.Loop) (C, error) {
 	var cfg C
 	if name := GameOf(rec.Config); name != g.Name && !(name == "" && g.Unnamed) {
 		if name == "" {
-			return cfg, fmt.Errorf("loop %s records no game, so it is not a loop of the %s game", rec.ID, g.Name)
+			return cfg, fmt.Errorf("loop %s records no game, so it is not %s", rec.ID, g.Kind)
 		}
-		return cfg, fmt.Errorf("loop %s is a loop of the %s game, not of the %s game", rec.ID, name, g.Name)
+		return cfg, fmt.Errorf("loop %s is a loop of the %s game, not %s", rec.ID, name, g.Kind)
 	}
 	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
 		return cfg, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
@@ -168,12 +193,12 @@ func (g *Game[C, S]) Config(rec *episodes.Loop) (C, error) {
 	return cfg, nil
 }
 
-func hold[C, S any](ctx context.Context, store *episodes.Store, g *Game[C, S], id string, cfg C, log io.Writer) (*Loop[C, S], error) {
+func hold[C, S any](ctx context.Context, store *episodes.Store, env *Env, g *Game[C, S], id string, cfg C) (*Loop[C, S], error) {
 	release, err := store.AcquireLoop(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return &Loop[C, S]{ID: id, Config: cfg, Store: store, game: g, log: log, release: release}, nil
+	return &Loop[C, S]{ID: id, Config: cfg, Store: store, Env: env, game: g, release: release}, nil
 }
 
 // GameOf is the game a recorded loop configuration names in its "game"
@@ -201,8 +226,8 @@ func (l *Loop[C, S]) Close() error {
 
 // Logf writes a line about the loop.
 func (l *Loop[C, S]) Logf(format string, args ...any) {
-	if l.log != nil {
-		fmt.Fprintf(l.log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
+	if l.Env.Log != nil {
+		fmt.Fprintf(l.Env.Log, "loop %s: "+format+"\n", append([]any{l.ID}, args...)...)
 	}
 }
 
@@ -240,7 +265,7 @@ func (l *Loop[C, S]) Run(ctx context.Context, stages []Stage[S]) error {
 	}
 	var prev *S
 	for n := 1; n <= l.game.Rounds(l.Config); n++ {
-		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), loop: l.Logf, save: l.save}
+		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, env: l.Env, store: l.Store, loop: l.Logf, save: l.save}
 		recorded, ok, err := find(l.rounds, n, &r.State)
 		if err != nil {
 			return fmt.Errorf("loop %s: %w", l.ID, err)
@@ -323,8 +348,11 @@ type Round[S any] struct {
 	// State is what its finished stages made; a stage adds to it.
 	State S
 	// Dir is the directory of its files, made before its first stage.
-	Dir  string
-	loop func(format string, args ...any)
+	Dir   string
+	out   string
+	env   *Env
+	store *episodes.Store
+	loop  func(format string, args ...any)
 	save func(ctx context.Context, n int, stage string, state any) error
 }
 

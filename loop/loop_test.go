@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/selfplay"
 )
 
 // fakeConfig and fakeState are a loop of the fake game: each stage adds
@@ -32,6 +34,7 @@ type fakeState struct {
 func fakeGame(name string, unnamed bool) *Game[fakeConfig, fakeState] {
 	return &Game[fakeConfig, fakeState]{
 		Name:    name,
+		Kind:    "a " + name + " loop",
 		Unnamed: unnamed,
 		Rounds:  func(c fakeConfig) int { return c.Rounds },
 		Out:     func(c fakeConfig) string { return c.Out },
@@ -47,6 +50,8 @@ func fakeGame(name string, unnamed bool) *Game[fakeConfig, fakeState] {
 	}
 }
 
+var errBroke = errors.New("broke")
+
 // fakeStages are stages a, b and c; the stage named fail (in round
 // failRound) fails once it has changed the state, as a stage killed half
 // way would leave it.
@@ -55,7 +60,7 @@ func fakeStages(failRound int, fail string) []Stage[fakeState] {
 	for _, name := range []string{"a", "b", "c"} {
 		stages = append(stages, Stage[fakeState]{Name: name, Run: func(ctx context.Context, r *Round[fakeState]) error {
 			if r.N == failRound && name == fail {
-				return fmt.Errorf("%s broke", name)
+				return fmt.Errorf("%s %w", name, errBroke)
 			}
 			r.State.Trail = append(r.State.Trail, fmt.Sprintf("%s%d", name, r.N))
 			r.Logf("stage %s", name)
@@ -65,14 +70,16 @@ func fakeStages(failRound int, fail string) []Stage[fakeState] {
 	return stages
 }
 
-func openStore(t *testing.T, path string) *episodes.Store {
+// fakeEnv is an environment on the database at path, with its store.
+func fakeEnv(t *testing.T, path string, log io.Writer) (*Env, *episodes.Store) {
 	t.Helper()
-	store, err := episodes.Open(context.Background(), path, episodes.Options{})
+	env := &Env{Session: &selfplay.Session{Path: path}, Log: log, CodeVersion: "test"}
+	t.Cleanup(func() { env.Session.Close() })
+	store, err := env.Session.Store(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	return store
+	return env, store
 }
 
 // TestResumeAfterAFailureAtEachStage fails a two-round loop at each stage
@@ -87,10 +94,10 @@ func TestResumeAfterAFailureAtEachStage(t *testing.T) {
 			t.Run(fmt.Sprintf("round %d stage %s", round, stage), func(t *testing.T) {
 				ctx := context.Background()
 				dir := t.TempDir()
-				store := openStore(t, filepath.Join(dir, "l.db"))
-				g := fakeGame("fake", false)
 				var log bytes.Buffer
-				l, err := Start(ctx, store, g, fakeConfig{Rounds: 2, Out: filepath.Join(dir, "out")}, "test", &log)
+				env, store := fakeEnv(t, filepath.Join(dir, "l.db"), &log)
+				g := fakeGame("fake", false)
+				l, err := Start(ctx, env, g, fakeConfig{Rounds: 2, Out: filepath.Join(dir, "out")})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,6 +105,9 @@ func TestResumeAfterAFailureAtEachStage(t *testing.T) {
 				var se *StageError
 				if !errors.As(err, &se) || se.Loop != l.ID || se.Round != round || se.Stage != stage {
 					t.Fatalf("Run: %v (%#v); want a StageError of round %d stage %s", err, se, round, stage)
+				}
+				if !errors.Is(err, errBroke) {
+					t.Errorf("%v does not unwrap to the stage's error", err)
 				}
 				if want := fmt.Sprintf("round %d %s: %s broke", round, stage, stage); err.Error() != want {
 					t.Errorf("error %q, want %q", err, want)
@@ -110,7 +120,7 @@ func TestResumeAfterAFailureAtEachStage(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resumed, err := Resume(ctx, store, g, rec, &log)
+				resumed, err := Resume(ctx, env, g, rec)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -160,9 +170,8 @@ func TestRunAFinishedLoop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			store := openStore(t, filepath.Join(dir, "l.db"))
-			g := fakeGame("fake", false)
-			l, err := Start(ctx, store, g, fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")}, "test", nil)
+			env, store := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
+			l, err := Start(ctx, env, fakeGame("fake", false), fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,9 +199,8 @@ func TestRunAFinishedLoop(t *testing.T) {
 func TestStoredStateUnreadable(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := openStore(t, filepath.Join(dir, "l.db"))
-	g := fakeGame("fake", false)
-	l, err := Start(ctx, store, g, fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")}, "test", nil)
+	env, store := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
+	l, err := Start(ctx, env, fakeGame("fake", false), fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +224,8 @@ func TestStoredStateUnreadable(t *testing.T) {
 func TestOutputDirectory(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := openStore(t, filepath.Join(dir, "l.db"))
-	l, err := Start(ctx, store, fakeGame("fake", false), fakeConfig{Rounds: 1, Out: filepath.Join(dir, "gone", "out")}, "test", nil)
+	env, _ := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
+	l, err := Start(ctx, env, fakeGame("fake", false), fakeConfig{Rounds: 1, Out: filepath.Join(dir, "gone", "out")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,9 +245,9 @@ func TestOutputDirectory(t *testing.T) {
 func TestGameRecorded(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := openStore(t, filepath.Join(dir, "l.db"))
+	env, store := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
 	cfg := fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")}
-	l, err := Start(ctx, store, fakeGame("fake", false), cfg, "test", nil)
+	l, err := Start(ctx, env, fakeGame("fake", false), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,13 +270,13 @@ func TestGameRecorded(t *testing.T) {
 		wantErr string
 	}{
 		{"its own game", fakeGame("fake", false), rec, ""},
-		{"another game", fakeGame("other", false), rec, "loop " + rec.ID + " is a loop of the fake game, not of the other game"},
+		{"another game", fakeGame("other", false), rec, "loop " + rec.ID + " is a loop of the fake game, not a other loop"},
 		{"an old loop, of the unnamed game", fakeGame("first", true), old, ""},
-		{"an old loop, of another game", fakeGame("fake", false), old, "loop " + old.ID + " records no game, so it is not a loop of the fake game"},
-		{"an unnamed game's own loop", fakeGame("first", true), rec, "is a loop of the fake game, not of the first game"},
+		{"an old loop, of another game", fakeGame("fake", false), old, "loop " + old.ID + " records no game, so it is not a fake loop"},
+		{"an unnamed game's own loop", fakeGame("first", true), rec, "is a loop of the fake game, not a first loop"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := Resume(ctx, store, tt.game, tt.rec, nil)
+			l, err := Resume(ctx, env, tt.game, tt.rec)
 			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Resume: %v, want %q", err, tt.wantErr)
 			}
@@ -297,8 +305,8 @@ func TestWithGame(t *testing.T) {
 			t.Errorf("withGame(%s) = %s: not JSON", tt.in, got)
 		}
 	}
-	store := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	if _, err := Start(context.Background(), store, &Game[[]int, fakeState]{Name: "g"}, []int{1}, "test", nil); err == nil {
+	env, _ := fakeEnv(t, filepath.Join(t.TempDir(), "l.db"), nil)
+	if _, err := Start(context.Background(), env, &Game[[]int, fakeState]{Name: "g"}, []int{1}); err == nil {
 		t.Error("a configuration that is no object was recorded")
 	}
 }
@@ -322,17 +330,18 @@ func TestGameOf(t *testing.T) {
 func TestLease(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "l.db")
-	stores := [2]*episodes.Store{openStore(t, path), openStore(t, path)}
+	first, _ := fakeEnv(t, path, nil)
+	second, store := fakeEnv(t, path, nil)
 	g := fakeGame("fake", false)
-	l, err := Start(ctx, stores[0], g, fakeConfig{Rounds: 2}, "test", nil)
+	l, err := Start(ctx, first, g, fakeConfig{Rounds: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := stores[1].Loop(ctx, l.ID)
+	rec, err := store.Loop(ctx, l.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Resume(ctx, stores[1], g, rec, nil)
+	_, err = Resume(ctx, second, g, rec)
 	if !errors.Is(err, episodes.ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("loop %s is in use by process %d", l.ID, os.Getpid())) {
 		t.Fatalf("resume while the loop runs: %v; want it refused naming process %d", err, os.Getpid())
 	}
@@ -341,7 +350,7 @@ func TestLease(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resumed, err := Resume(ctx, stores[1], g, rec, nil)
+	resumed, err := Resume(ctx, second, g, rec)
 	if err != nil {
 		t.Fatalf("resume after the first let go: %v", err)
 	}

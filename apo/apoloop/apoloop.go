@@ -233,19 +233,10 @@ func queries(source, setting string) (map[string]bool, error) {
 
 // Env is what a loop runs with: the database, the trainer and the play
 // options.
-type Env struct {
-	Session *selfplay.Session
-	// Trainer trains both models (the native trainer: the loop plays and
-	// scores native checkpoints).
-	Trainer trainer.Trainer
-	// Options play every run (concurrency, drain, progress).
-	Options selfplay.Options
-	// Stop, when closed, ends training between steps (a first Ctrl-C).
-	Stop <-chan struct{}
-	// Log receives a line per stage; nil discards them.
-	Log         io.Writer
-	CodeVersion string
-}
+//
+// Its trainer trains both models: the native trainer, as the loop plays
+// and scores native checkpoints.
+type Env = loop.Env
 
 // RoundState is what a round's finished stages made.
 type RoundState struct {
@@ -304,6 +295,7 @@ var ErrInterrupted = loop.ErrInterrupted
 // apoLoop is the APO loop as package loop runs it.
 var apoLoop = &loop.Game[Config, RoundState]{
 	Name:   Game,
+	Kind:   "an APO loop",
 	Rounds: func(c Config) int { return c.Rounds },
 	Out:    func(c Config) string { return c.Out },
 	Begin: func(c Config, prev, st *RoundState, recorded bool) {
@@ -328,7 +320,6 @@ type Round = loop.Round[RoundState]
 // Loop is a loop being run.
 type Loop struct {
 	*loop.Loop[Config, RoundState]
-	env *Env
 }
 
 // Start records a new loop and takes its lease ([Loop.Close] releases
@@ -340,30 +331,22 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if cfg.Game != Game {
 		return nil, errors.New("apo loop: the configuration is not prepared (Config.Prepare)")
 	}
-	store, err := env.Session.Store(ctx)
+	l, err := loop.Start(ctx, env, apoLoop, cfg)
 	if err != nil {
 		return nil, err
 	}
-	l, err := loop.Start(ctx, store, apoLoop, cfg, env.CodeVersion, env.Log)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{Loop: l, env: env}, nil
+	return &Loop{l}, nil
 }
 
 // Resume takes up the recorded APO loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
-	store, err := env.Session.Store(ctx)
+	l, err := loop.Resume(ctx, env, apoLoop, rec)
 	if err != nil {
 		return nil, err
 	}
-	l, err := loop.Resume(ctx, store, apoLoop, rec, env.Log)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{Loop: l, env: env}, nil
+	return &Loop{l}, nil
 }
 
 // Run runs the loop's rounds from where it stands to the end.
@@ -411,7 +394,7 @@ func (l *Loop) playRun(ctx context.Context, r *Round, id *string, p apoRun) erro
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.what, err)
 	}
-	return r.Play(ctx, l.env.Session, plan, run, l.env.Options, p.what, func(run string, pending int) {
+	return r.Play(ctx, plan, run, p.what, func(run string, pending int) {
 		*id = run
 		r.Logf("%s: generator %s against reward model %s, run %s, %d games to play", p.what, p.generator, p.rm, run, pending)
 	})
@@ -499,8 +482,8 @@ func writeItems(path string, head []byte, items []apo.TrainingItem) error {
 func (l *Loop) trainModel(ctx context.Context, r *Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
 	cfg.Seed = roundSeed(l.Config.Seed, r.N)
 	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
-		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.Store, CodeVersion: l.env.CodeVersion}
-	return r.Train(ctx, l.env.Trainer, job, trainingID, func(resume bool) {
+		Out: out}
+	return r.Train(ctx, job, trainingID, func(resume bool) {
 		r.Logf("training the %s %s on %s (resume %v)", what, init, data, resume)
 	}, what+" training")
 }
@@ -739,15 +722,8 @@ func rightPairs(e *train.RMEval) int { return int(e.PrefAccuracy*float64(e.Pairs
 // plot draws the results of every round so far.
 func (l *Loop) plot(ctx context.Context, r *Round) error {
 	results, err := l.Results(ctx)
-	if err != nil || len(results) == 0 {
+	if err != nil {
 		return err
 	}
-	links, err := eval.SaveLoopFigures(l.Config.Out, results, nil, 0)
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	for _, f := range links {
-		r.Logf("%s: %s", f.Caption, f.Path)
-	}
-	return nil
+	return r.Plot(results, nil)
 }

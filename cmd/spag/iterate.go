@@ -159,10 +159,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	// base is the game settings of every run of the loop: the flags' for
 	// a new loop, the stored ones for a resumed loop.
 	base := taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options}
-	var loop *iterate.Loop
-	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
+	env := &iterate.Env{Env: loop.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
-			Progress: stderr, Terminal: isTerminal(stderr)}}
+			Progress: stderr, Terminal: isTerminal(stderr)}}}
+	var loop *iterate.Loop
 	env.Plan = func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error) {
 		cfg := base
 		cfg.Attacker, cfg.Defender, cfg.Words, cfg.Games, cfg.Seed = attacker, defender, words, games, seed
