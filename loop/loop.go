@@ -102,11 +102,11 @@ type Env struct {
 // second process from running it at once (a second --resume), which would
 // play and train every remaining stage again. Close releases it.
 type Loop[C, S any] struct {
-	ID     string
-	Config C
-	Store  *episodes.Store
-	Env    *Env
-	game   *Game[C, S]
+	ID      string
+	Config  C
+	Store   *episodes.Store
+	Env     *Env
+	game    *Game[C, S]
 	release func() error
 	rounds  []episodes.Round
 }
@@ -353,7 +353,7 @@ type Round[S any] struct {
 	env   *Env
 	store *episodes.Store
 	loop  func(format string, args ...any)
-	save func(ctx context.Context, n int, stage string, state any) error
+	save  func(ctx context.Context, n int, stage string, state any) error
 }
 
 // Save records the round's stage and state. The loop saves after each
