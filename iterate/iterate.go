@@ -193,36 +193,13 @@ func (c *Config) InTraining() []string {
 // from it, and played as "native". Errors about a path are
 // [*selfplay.SettingError]s naming the setting: out, init, ref or sft.
 func (c *Config) Prepare() error {
-	var err error
-	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: checkpointWhole},
+		loop.File{Setting: "ref", Path: &c.Ref, Check: checkpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
+	if err != nil {
+		return err
 	}
-	for _, p := range []struct {
-		setting string
-		path    *string
-	}{{"init", &c.Init}, {"ref", &c.Ref}, {"sft", &c.SFT}} {
-		if *p.path == "" {
-			continue
-		}
-		if *p.path, err = filepath.Abs(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if _, err := os.Stat(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if p.setting == "sft" {
-			err = checkSFT(c.SFT)
-		} else {
-			_, err = checkpoint.ReadHeader(*p.path)
-		}
-		if err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-	}
-	// The loop's own directory is made, but not its parents: a typo
-	// must not leave directories behind.
-	if err := atomicfile.Mkdir(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	if err := loop.MakeOut(c.Out); err != nil {
+		return err
 	}
 	if c.Init == "" {
 		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
@@ -237,6 +214,12 @@ func (c *Config) Prepare() error {
 		c.InitSpec = "native:" + c.Init
 	}
 	return nil
+}
+
+// checkpointWhole verifies the checkpoint at path whole.
+func checkpointWhole(path string) error {
+	_, err := checkpoint.ReadHeader(path)
+	return err
 }
 
 // checkSFT parses the imitation data at path as every round will.

@@ -154,44 +154,15 @@ func (c *Config) Check() error {
 // Errors about a setting are [*selfplay.SettingError]s naming it.
 func (c *Config) Prepare() error {
 	c.Game = Game
-	var err error
-	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
-	for _, p := range []struct {
-		setting string
-		path    *string
-	}{{"generator", &c.Generator}, {"reward-model", &c.RewardModel}, {"preferences", &c.Preferences}, {"heldout-preferences", &c.HeldOutPreferences}} {
-		if *p.path == "" {
-			continue
-		}
-		if *p.path, err = filepath.Abs(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if _, err := os.Stat(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-	}
-	if _, err := checkpoint.ReadHeader(c.Generator); err != nil {
-		return &selfplay.SettingError{Setting: "generator", Err: err}
-	}
-	h, err := checkpoint.ReadHeader(c.RewardModel)
+	// The rounds' reward-model data begins with the preference items,
+	// and the held-out ones measure every round: a bad line found there
+	// would name the round's file, not the user's.
+	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "generator", Path: &c.Generator, Check: generator},
+		loop.File{Setting: "reward-model", Path: &c.RewardModel, Check: rewardModel},
+		loop.File{Setting: "preferences", Path: &c.Preferences, Check: preferences},
+		loop.File{Setting: "heldout-preferences", Path: &c.HeldOutPreferences, Check: preferences})
 	if err != nil {
-		return &selfplay.SettingError{Setting: "reward-model", Err: err}
-	}
-	if !h.Model.ScoreHead {
-		return &selfplay.SettingError{Setting: "reward-model", Err: fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", c.RewardModel)}
-	}
-	// The rounds' reward-model data begins with these items, and the
-	// held-out ones measure every round: a bad line found there would
-	// name the round's file, not the user's.
-	for _, p := range []struct{ setting, path string }{{"preferences", c.Preferences}, {"heldout-preferences", c.HeldOutPreferences}} {
-		if p.path == "" {
-			continue
-		}
-		if _, _, err := trainer.ReadData(p.path, train.ObjectiveAPO); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
+		return err
 	}
 	training, err := queries(c.Prompts, "prompts")
 	if err != nil {
@@ -211,12 +182,29 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: "prompts", Err: err}
 		}
 	}
-	// The loop's own directory is made, but not its parents: a typo
-	// must not leave directories behind.
-	if err := atomicfile.Mkdir(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	return loop.MakeOut(c.Out)
+}
+
+// generator verifies the generator's checkpoint whole.
+func generator(path string) error {
+	_, err := checkpoint.ReadHeader(path)
+	return err
+}
+
+// rewardModel verifies the reward model's checkpoint whole, with a
+// scalar head.
+func rewardModel(path string) error {
+	h, err := checkpoint.ReadHeader(path)
+	if err == nil && !h.Model.ScoreHead {
+		err = fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", path)
 	}
-	return nil
+	return err
+}
+
+// preferences parses preference items as every round's training will.
+func preferences(path string) error {
+	_, _, err := trainer.ReadData(path, train.ObjectiveAPO)
+	return err
 }
 
 func queries(source, setting string) (map[string]bool, error) {
