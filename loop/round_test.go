@@ -77,9 +77,9 @@ type playState struct {
 	Run string `json:"run,omitempty"`
 }
 
-// runStage runs a one-round loop of one stage, body, and returns its log
-// and the stage's error.
-func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[playState]) error) (string, error) {
+// runStage runs a one-round loop of one stage, body, and returns its log,
+// the round's state as recorded and the stage's error.
+func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[playState]) error) (string, playState, error) {
 	t.Helper()
 	ctx := context.Background()
 	var log bytes.Buffer
@@ -96,7 +96,7 @@ func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[pl
 	if serr != nil || len(states) != 1 {
 		t.Fatalf("states %v, %v", states, serr)
 	}
-	return log.String(), err
+	return log.String(), states[0], err
 }
 
 // TestPlay plays a round's run: a new run's ID is recorded with the
@@ -106,7 +106,7 @@ func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[pl
 func TestPlay(t *testing.T) {
 	ctx := context.Background()
 	env, store := fakeEnv(t, filepath.Join(t.TempDir(), "l.db"), nil)
-	log, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
+	log, _, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
 		return r.Play(ctx, sayPlan(t, 4, false), nil, "talk", func(run string, pending int) {
 			r.State.Run = run
 			r.Logf("run %s, %d games", run, pending)
@@ -142,7 +142,7 @@ func TestPlay(t *testing.T) {
 				env.Options.Drain = drain
 			}
 			pending := -1
-			_, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
+			_, recorded, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
 				return r.Play(ctx, sayPlan(t, 4, tt.broken), tt.run, "talk", func(run string, n int) { r.State.Run, pending = run, n })
 			})
 			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
@@ -153,6 +153,11 @@ func TestPlay(t *testing.T) {
 			}
 			if tt.drain && !errors.Is(err, ErrInterrupted) {
 				t.Errorf("%v is not ErrInterrupted", err)
+			}
+			// The stage failed, so only Play saved the round: as soon as
+			// a new run began.
+			if tt.run == nil && recorded.Run == "" {
+				t.Error("the new run's ID was not recorded with the round when it began")
 			}
 		})
 	}
@@ -194,7 +199,7 @@ func TestRoundTrain(t *testing.T) {
 			})
 			env.CodeVersion = "v-test"
 			var ckpt, id string
-			_, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
+			_, _, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
 				var err error
 				ckpt, err = r.Train(ctx, trainer.Job{Out: filepath.Join(r.Dir, "p.ckpt")}, &id, func(bool) {}, "policy training")
 				return err
@@ -224,7 +229,7 @@ func TestRoundPlot(t *testing.T) {
 	}{{"no result yet", nil, false}, {"a round's results", results, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out string
-			log, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
+			log, _, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
 				out = filepath.Dir(r.Dir)
 				return r.Plot(tt.results, nil)
 			})
