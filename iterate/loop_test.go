@@ -14,6 +14,7 @@ import (
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/loop"
+	"github.com/spag-go/spag/loop/looptest"
 	_ "github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
@@ -21,24 +22,6 @@ import (
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/taboorun"
 )
-
-// copyTrainer is a fake trainer: the trained policy is a copy of the
-// initial one; it fails while fail is set.
-type copyTrainer struct{ fail bool }
-
-func (c *copyTrainer) Train(ctx context.Context, job trainer.Job) (trainer.Result, error) {
-	if c.fail {
-		return trainer.Result{}, errors.New("out of memory")
-	}
-	in, err := os.ReadFile(job.Init.Checkpoint)
-	if err != nil {
-		return trainer.Result{}, err
-	}
-	if err := os.WriteFile(job.Out, in, 0o644); err != nil {
-		return trainer.Result{}, err
-	}
-	return trainer.Result{Policy: trainer.Policy{Checkpoint: job.Out}, Step: 1, Total: 1}, nil
-}
 
 // tabooEnv plans Taboo runs of three turns a side, as spag iterate does.
 func tabooEnv(t *testing.T, db string, tr trainer.Trainer, log io.Writer) *iterate.Env {
@@ -81,7 +64,7 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if err := cfg.Prepare(); err != nil {
 		t.Fatal(err)
 	}
-	tr := &copyTrainer{fail: true}
+	tr := &looptest.Trainer{Fail: true}
 	var log bytes.Buffer
 	l, err := iterate.Start(ctx, tabooEnv(t, db, tr, &log), cfg)
 	if err != nil {
@@ -92,12 +75,12 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 		t.Fatalf("self-play gave nothing to train on: %v", err)
 	}
 	var se *loop.StageError
-	if !errors.As(err, &se) || se.Round != 1 || se.Stage != iterate.StageTrain || !strings.Contains(err.Error(), "round 1 train: training: out of memory") {
+	if !errors.As(err, &se) || se.Round != 1 || se.Stage != iterate.StageTrain || !strings.Contains(err.Error(), "round 1 train: training: fake training failed") {
 		t.Fatalf("Run: %v; want round 1's training named", err)
 	}
 	l.Close()
 
-	tr.fail = false
+	tr.Fail = false
 	resumed, err := iterate.Resume(ctx, tabooEnv(t, db, tr, &log), "")
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +92,9 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	rounds, err := resumed.Rounds(ctx)
 	if err != nil || len(rounds) != 1 || rounds[0].Stage != iterate.StageDone {
 		t.Fatalf("rounds %+v, %v; want round 1 done", rounds, err)
+	}
+	if tr.Trained != 1 {
+		t.Errorf("%d trainings; want 1", tr.Trained)
 	}
 	if n := strings.Count(log.String(), "round 1: self-play of"); n != 1 {
 		t.Errorf("self-play began %d times; want once:\n%s", n, log.String())

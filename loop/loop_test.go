@@ -168,22 +168,9 @@ func TestRunAFinishedLoop(t *testing.T) {
 		{name: "unknown stage", stage: "x", wantErr: `round 1: unknown stage "x"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			dir := t.TempDir()
-			env, store := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
-			l, err := Start(ctx, env, fakeGame("fake", false), fakeConfig{Rounds: 1, Out: filepath.Join(dir, "out")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			if err := store.SaveRound(ctx, l.ID, episodes.Round{Round: 1, Stage: tt.stage, State: json.RawMessage(`{"from":"init"}`)}); err != nil {
-				t.Fatal(err)
-			}
-			if l.rounds, err = l.Rounds(ctx); err != nil {
-				t.Fatal(err)
-			}
+			l := recordedRound(t, tt.stage, `{"from":"init"}`)
 			ran := false
-			err = l.Run(ctx, []Stage[fakeState]{{Name: "a", Run: func(context.Context, *Round[fakeState]) error { ran = true; return nil }}})
+			err := l.Run(context.Background(), []Stage[fakeState]{{Name: "a", Run: func(context.Context, *Round[fakeState]) error { ran = true; return nil }}})
 			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Run: %v, want %q", err, tt.wantErr)
 			}
@@ -194,9 +181,10 @@ func TestRunAFinishedLoop(t *testing.T) {
 	}
 }
 
-// TestStoredStateUnreadable names the loop and the round of a state that
-// does not decode, when the loop runs and when its states are read.
-func TestStoredStateUnreadable(t *testing.T) {
+// recordedRound is a one-round loop of the fake game whose round 1 is
+// recorded at stage with state, as a resumed loop reads it.
+func recordedRound(t *testing.T, stage, state string) *Loop[fakeConfig, fakeState] {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	env, store := fakeEnv(t, filepath.Join(dir, "l.db"), nil)
@@ -204,13 +192,21 @@ func TestStoredStateUnreadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	if err := store.SaveRound(ctx, l.ID, episodes.Round{Round: 1, Stage: "a", State: json.RawMessage(`{"from": 3}`)}); err != nil {
+	t.Cleanup(func() { l.Close() })
+	if err := store.SaveRound(ctx, l.ID, episodes.Round{Round: 1, Stage: stage, State: json.RawMessage(state)}); err != nil {
 		t.Fatal(err)
 	}
 	if l.rounds, err = l.Rounds(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// TestStoredStateUnreadable names the loop and the round of a state that
+// does not decode, when the loop runs and when its states are read.
+func TestStoredStateUnreadable(t *testing.T) {
+	ctx := context.Background()
+	l := recordedRound(t, "a", `{"from": 3}`)
 	if err := l.Run(ctx, fakeStages(0, "")); err == nil || !strings.Contains(err.Error(), "loop "+l.ID+": round 1: stored state unreadable") {
 		t.Errorf("Run: %v; want the round's state named unreadable", err)
 	}

@@ -11,28 +11,10 @@ import (
 
 	_ "github.com/spag-go/spag/apo/likelihood"
 	"github.com/spag-go/spag/loop"
+	"github.com/spag-go/spag/loop/looptest"
 	_ "github.com/spag-go/spag/players/native"
-	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 )
-
-// copyTrainer is a fake trainer: the trained model is a copy of the
-// initial one; it fails while fail is set.
-type copyTrainer struct{ fail bool }
-
-func (c *copyTrainer) Train(ctx context.Context, job trainer.Job) (trainer.Result, error) {
-	if c.fail {
-		return trainer.Result{}, errors.New("out of memory")
-	}
-	in, err := os.ReadFile(job.Init.Checkpoint)
-	if err != nil {
-		return trainer.Result{}, err
-	}
-	if err := os.WriteFile(job.Out, in, 0o644); err != nil {
-		return trainer.Result{}, err
-	}
-	return trainer.Result{Policy: trainer.Policy{Checkpoint: job.Out}, Step: 1, Total: 1}, nil
-}
 
 // TestLoopResumesAfterAFailedTraining runs a two-round APO loop of tiny
 // models in process with a fake trainer that fails the first time: the
@@ -54,7 +36,7 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if err := cfg.Prepare(); err != nil {
 		t.Fatal(err)
 	}
-	tr := &copyTrainer{fail: true}
+	tr := &looptest.Trainer{Fail: true}
 	var log bytes.Buffer
 	env := &Env{Session: &selfplay.Session{Path: filepath.Join(dir, "apo.db")}, Trainer: tr, Log: &log, CodeVersion: "test"}
 	defer env.Session.Close()
@@ -64,12 +46,12 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	}
 	err = l.Run(ctx)
 	var se *loop.StageError
-	if !errors.As(err, &se) || se.Round != 1 || se.Stage != StageRMTrain || !strings.Contains(err.Error(), "round 1 rm-train: reward model training: out of memory") {
+	if !errors.As(err, &se) || se.Round != 1 || se.Stage != StageRMTrain || !strings.Contains(err.Error(), "round 1 rm-train: reward model training: fake training failed") {
 		t.Fatalf("Run: %v; want round 1's reward-model training named", err)
 	}
 	l.Close()
 
-	tr.fail = false
+	tr.Fail = false
 	rec, err := l.Store.Loop(ctx, l.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +71,9 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if states[1].Generator != states[0].NewGenerator || states[1].RewardModel != states[0].NewRewardModel || states[1].BaselineRun != "" ||
 		states[1].Baseline == nil || states[1].Measures == nil {
 		t.Errorf("round 2 %+v; want it from round 1's models, with round 1's baseline", states[1])
+	}
+	if tr.Trained != 4 {
+		t.Errorf("%d trainings; want 4, two models in two rounds", tr.Trained)
 	}
 	if n := strings.Count(log.String(), "round 1: answers for the reward model"); n != 1 {
 		t.Errorf("round 1's answers began %d times; want once:\n%s", n, log.String())
