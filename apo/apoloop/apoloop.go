@@ -52,11 +52,12 @@ import (
 )
 
 // Game is the "game" of an APO loop's recorded configuration
-// (loop.GameOf), which tells it apart from a Taboo loop of package
-// iterate in the same database.
+// ([loop.GameOf]), which tells it apart from another game's loop in the
+// same database.
 const Game = "apo"
 
-// The stages of a round, in order. A round records the next stage to run.
+// The stages of a round, in order. A round records the next stage to
+// run, and [loop.StageDone] once it is over.
 const (
 	StageGenerate = "generate"
 	StageRMData   = "rm-data"
@@ -66,7 +67,6 @@ const (
 	StageGenTrain = "gen-train"
 	StageEval     = "eval"
 	StagePlot     = "plot"
-	StageDone     = loop.StageDone
 )
 
 // Config is a loop. It is recorded with the loop; a resumed loop runs with

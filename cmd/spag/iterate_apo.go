@@ -77,7 +77,7 @@ func checkGameFlags(cmd *cobra.Command, game string) error {
 }
 
 // loopGame is the game of loop id ("" or "latest": the newest) in db, for
-// --resume: "" for a Taboo loop.
+// --resume: "" for a Taboo loop recorded before loops recorded their game.
 func loopGame(ctx context.Context, session *selfplay.Session, db, id string) (*episodes.Loop, string, error) {
 	if _, err := os.Stat(db); err != nil {
 		return nil, "", usagef("--resume %s: cannot open --db %s: %v", id, db, err)
