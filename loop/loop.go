@@ -259,13 +259,16 @@ func States[S any](ctx context.Context, store *episodes.Store, id string) ([]S, 
 // from the stage it records (the first of stages for a round not begun)
 // to the last, its stage and state saved after each.
 func (l *Loop[C, S]) Run(ctx context.Context, stages []Stage[S]) error {
+	if len(stages) == 0 {
+		return fmt.Errorf("loop %s: a round has no stage to run", l.ID)
+	}
 	out := l.game.Out(l.Config)
 	if err := atomicfile.Mkdir(out); err != nil {
 		return fmt.Errorf("loop %s: output directory: %w", l.ID, err)
 	}
 	var prev *S
 	for n := 1; n <= l.game.Rounds(l.Config); n++ {
-		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, env: l.Env, store: l.Store, loop: l.Logf, save: l.save}
+		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, env: l.Env, store: l.Store, logf: l.Logf, save: l.save}
 		recorded, ok, err := find(l.rounds, n, &r.State)
 		if err != nil {
 			return fmt.Errorf("loop %s: %w", l.ID, err)
@@ -352,7 +355,7 @@ type Round[S any] struct {
 	out   string
 	env   *Env
 	store *episodes.Store
-	loop  func(format string, args ...any)
+	logf  func(format string, args ...any)
 	save  func(ctx context.Context, n int, stage string, state any) error
 }
 
@@ -364,5 +367,5 @@ func (r *Round[S]) Save(ctx context.Context) error { return r.save(ctx, r.N, r.S
 
 // Logf writes a line about the round: "loop ID: round N: " and the line.
 func (r *Round[S]) Logf(format string, args ...any) {
-	r.loop("round %d: "+format, append([]any{r.N}, args...)...)
+	r.logf("round %d: "+format, append([]any{r.N}, args...)...)
 }

@@ -226,6 +226,9 @@ func TestOutputDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	if err := l.Run(ctx, nil); err == nil || !strings.Contains(err.Error(), "a round has no stage to run") {
+		t.Errorf("Run of no stage: %v", err)
+	}
 	if err := l.Run(ctx, fakeStages(0, "")); err == nil || !strings.Contains(err.Error(), "output directory") {
 		t.Errorf("Run: %v; want the output directory refused", err)
 	}
