@@ -433,8 +433,7 @@ func (l *Loop) selfplay(ctx context.Context, r *Round) error {
 	if err != nil {
 		return err
 	}
-	return r.Play(ctx, plan, run, "self-play", func(run string, pending int) {
-		st.SelfplayRun = run
+	return r.Play(ctx, plan, run, "self-play", func(run string) { st.SelfplayRun = run }, func(run string, pending int) {
 		r.Logf("self-play of %s, run %s, %d games to play", st.Policy, run, pending)
 	})
 }
@@ -467,8 +466,7 @@ func (l *Loop) populationSelfplay(ctx context.Context, r *Round, st *RoundState,
 		if err != nil {
 			return fmt.Errorf("against %s: %w", p.Key, err)
 		}
-		err = r.Play(ctx, plan, run, "self-play against "+p.Key, func(run string, pending int) {
-			st.SelfplayRuns[p.Key] = run
+		err = r.Play(ctx, plan, run, "self-play against "+p.Key, func(run string) { st.SelfplayRuns[p.Key] = run }, func(run string, pending int) {
 			r.Logf("self-play %s: %s against %s, run %s, %d games to play", p.Key, p.Attacker, p.Defender, run, pending)
 		})
 		if err != nil {

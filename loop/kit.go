@@ -13,14 +13,15 @@ import (
 )
 
 // Play plays plan in round r: the recorded run when run is not nil
-// (resumed), else a new run. begun is told the run's ID and the games it
-// has left as soon as it has begun, before a game is played: the caller
-// records the run's ID in the round's state there, and a new run's round
-// is then saved, so that a resumed round plays the same run. what names
-// the run in errors ("self-play"). A drained or cancelled run returns
-// [ErrInterrupted]; a run with errored games an error saying that a
-// resume plays them.
-func (r *Round[S]) Play(ctx context.Context, plan *selfplay.Plan, run *episodes.Run, what string, begun func(run string, pending int)) error {
+// (resumed), else a new run. As soon as a new run has begun, before a
+// game is played, record is given its ID, which the caller puts in the
+// round's state, and the round is saved, so that a resumed round plays
+// the same run; only then is begun told the run's ID and the games it
+// has left (a line of the log, which a watcher may take to mean that the
+// run is recorded). what names the run in errors ("self-play"). A drained
+// or cancelled run returns [ErrInterrupted]; a run with errored games an
+// error saying that a resume plays them.
+func (r *Round[S]) Play(ctx context.Context, plan *selfplay.Plan, run *episodes.Run, what string, record func(run string), begun func(run string, pending int)) error {
 	resumed := run != nil
 	if resumed {
 		if err := selfplay.CheckResumable(run, plan); err != nil {
@@ -31,12 +32,13 @@ func (r *Round[S]) Play(ctx context.Context, plan *selfplay.Plan, run *episodes.
 	if err != nil {
 		return err
 	}
-	begun(run.ID, pending.Len())
 	if !resumed {
+		record(run.ID)
 		if err := r.Save(ctx); err != nil {
 			return err
 		}
 	}
+	begun(run.ID, pending.Len())
 	res, err := r.env.Session.Play(ctx, run, plan, pending, r.env.Options)
 	if err != nil {
 		return err

@@ -106,9 +106,16 @@ func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[pl
 func TestPlay(t *testing.T) {
 	ctx := context.Background()
 	env, store := fakeEnv(t, filepath.Join(t.TempDir(), "l.db"), nil)
+	savedFirst := false
 	log, _, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
-		return r.Play(ctx, sayPlan(t, 4, false), nil, "talk", func(run string, pending int) {
-			r.State.Run = run
+		return r.Play(ctx, sayPlan(t, 4, false), nil, "talk", func(run string) { r.State.Run = run }, func(run string, pending int) {
+			// A watcher that reads this line finds the run recorded.
+			rec, err := store.LatestLoop(ctx)
+			if err != nil {
+				return
+			}
+			states, err := States[playState](ctx, store, rec.ID)
+			savedFirst = err == nil && len(states) == 1 && states[0].Run == run
 			r.Logf("run %s, %d games", run, pending)
 		})
 	})
@@ -118,6 +125,9 @@ func TestPlay(t *testing.T) {
 	run, err := store.Run(ctx, firstRun(t, store))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !savedFirst {
+		t.Error("the run was logged before the round recorded it")
 	}
 	if !strings.Contains(log, "round 1: run "+run.ID+", 4 games\n") {
 		t.Errorf("log %q; want the run's four games", log)
@@ -143,7 +153,7 @@ func TestPlay(t *testing.T) {
 			}
 			pending := -1
 			_, recorded, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
-				return r.Play(ctx, sayPlan(t, 4, tt.broken), tt.run, "talk", func(run string, n int) { r.State.Run, pending = run, n })
+				return r.Play(ctx, sayPlan(t, 4, tt.broken), tt.run, "talk", func(run string) { r.State.Run = run }, func(run string, n int) { pending = n })
 			})
 			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Play: %v, want %q", err, tt.wantErr)

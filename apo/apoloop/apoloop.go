@@ -382,8 +382,7 @@ func (l *Loop) playRun(ctx context.Context, r *Round, id *string, p apoRun) erro
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.what, err)
 	}
-	return r.Play(ctx, plan, run, p.what, func(run string, pending int) {
-		*id = run
+	return r.Play(ctx, plan, run, p.what, func(run string) { *id = run }, func(run string, pending int) {
 		r.Logf("%s: generator %s against reward model %s, run %s, %d games to play", p.what, p.generator, p.rm, run, pending)
 	})
 }
