@@ -9,7 +9,7 @@
 // every round so far are written. Each round's stage and what its stages
 // made are recorded in the episodes store as they finish, so a killed loop
 // resumes at the stage it was in, without replaying a finished game; a
-// killed training resumes from its last save ([loopkit.SaveInterval]).
+// killed training resumes from its last save ([loop.SaveInterval]).
 //
 // The loop knows the Taboo game only through the plans its caller makes
 // ([Env.Plan]) and the dataset package's reward rule.
@@ -32,8 +32,8 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
-	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -50,7 +50,7 @@ const (
 	StageTrain    = "train"
 	StageEval     = "eval"
 	StagePlot     = "plot"
-	StageDone     = "done"
+	StageDone     = loop.StageDone
 )
 
 // Config is a loop. It is recorded with the loop; a resumed loop runs with
@@ -167,7 +167,7 @@ func (c *Config) Check() error {
 			return bad("opponents", "%v", err)
 		}
 	}
-	return loopkit.CheckTraining(c.Train, "")
+	return loop.CheckTraining(c.Train, "")
 }
 
 // InTraining lists the evaluation opponents that the population plays in
@@ -193,36 +193,13 @@ func (c *Config) InTraining() []string {
 // from it, and played as "native". Errors about a path are
 // [*selfplay.SettingError]s naming the setting: out, init, ref or sft.
 func (c *Config) Prepare() error {
-	var err error
-	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: checkpointWhole},
+		loop.File{Setting: "ref", Path: &c.Ref, Check: checkpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
+	if err != nil {
+		return err
 	}
-	for _, p := range []struct {
-		setting string
-		path    *string
-	}{{"init", &c.Init}, {"ref", &c.Ref}, {"sft", &c.SFT}} {
-		if *p.path == "" {
-			continue
-		}
-		if *p.path, err = filepath.Abs(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if _, err := os.Stat(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if p.setting == "sft" {
-			err = checkSFT(c.SFT)
-		} else {
-			_, err = checkpoint.ReadHeader(*p.path)
-		}
-		if err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-	}
-	// The loop's own directory is made, but not its parents: a typo
-	// must not leave directories behind.
-	if err := atomicfile.Mkdir(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	if err := loop.MakeOut(c.Out); err != nil {
+		return err
 	}
 	if c.Init == "" {
 		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
@@ -237,6 +214,12 @@ func (c *Config) Prepare() error {
 		c.InitSpec = "native:" + c.Init
 	}
 	return nil
+}
+
+// checkpointWhole verifies the checkpoint at path whole.
+func checkpointWhole(path string) error {
+	_, err := checkpoint.ReadHeader(path)
+	return err
 }
 
 // checkSFT parses the imitation data at path as every round will.
@@ -280,25 +263,17 @@ func (c *Config) CheckWords(read func(source string) ([]string, error)) error {
 	return nil
 }
 
-// Env is what a loop runs with: the database, how to make a plan, the judge
-// of the rewards, the trainer and the play options.
+// Env is what a loop runs with: what every loop does ([loop.Env]: the
+// database, the trainer, the play options), how to make a plan and the
+// judge of the rewards.
 type Env struct {
-	Session *selfplay.Session
+	loop.Env
 	// Plan makes the plan of a run of attacker against defender on the
 	// words of a source, with games episodes and the seed; run is the
 	// stored run when resuming (nil for a new one).
 	Plan func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error)
 	// Judge judges the episodes for the rewards (the run's own judge).
 	Judge judge.Judge
-	// Trainer trains each round.
-	Trainer trainer.Trainer
-	// Options play every run (concurrency, drain, progress).
-	Options selfplay.Options
-	// Stop, when closed, ends training between steps (a first Ctrl-C).
-	Stop <-chan struct{}
-	// Log receives a line per stage; nil discards them.
-	Log         io.Writer
-	CodeVersion string
 }
 
 // RoundState is what a round's finished stages made.
@@ -329,20 +304,41 @@ type RoundState struct {
 
 // ErrInterrupted is returned when the loop stopped for a drain or a
 // cancellation; what finished is recorded and the loop can be resumed.
-var ErrInterrupted = loopkit.ErrInterrupted
+var ErrInterrupted = loop.ErrInterrupted
 
 // ErrNothingToTrain is wrapped when a round's self-play produced no
 // winning game: SPAG rewards only winners, so there is nothing to learn.
 var ErrNothingToTrain = errors.New("iterate: no winning game to train on")
 
+// Game is the name a Taboo loop records ([loop.Game]); loops recorded
+// before loops named their game are Taboo loops.
+const Game = "taboo"
+
+// tabooLoop is the Taboo loop as package loop runs it.
+var tabooLoop = &loop.Game[Config, RoundState]{
+	Name:    Game,
+	Kind:    "a Taboo loop",
+	Unnamed: true,
+	Rounds:  func(c Config) int { return c.Rounds },
+	Out:     func(c Config) string { return c.Out },
+	Begin: func(c Config, prev, st *RoundState, recorded bool) {
+		switch {
+		case recorded:
+		case prev == nil:
+			st.Policy, st.PolicyCheckpoint = initialPolicy(c)
+		default:
+			st.Policy, st.PolicyCheckpoint = "native:"+prev.Checkpoint, prev.Checkpoint
+		}
+	},
+}
+
+// Round is a round of the loop, as its stages see it.
+type Round = loop.Round[RoundState]
+
 // Loop is a loop being run.
 type Loop struct {
-	ID     string
-	Config Config
-	env    *Env
-	store  *episodes.Store
-	rec    *loopkit.Record
-	rounds []episodes.Round
+	*loop.Loop[Config, RoundState]
+	env *Env
 }
 
 // Start records a new loop and takes its lease ([Loop.Close] releases
@@ -355,15 +351,11 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
 	}
 	cfg.NotHeldOut = cfg.InTraining()
-	store, err := env.Session.Store(ctx)
+	l, err := loop.Start(ctx, &env.Env, tabooLoop, cfg)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := loopkit.Create(ctx, store, cfg, env.CodeVersion, env.Log)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
+	return &Loop{Loop: l, env: env}, nil
 }
 
 // Resume takes up a recorded loop ("" for the latest) and takes its lease
@@ -374,23 +366,19 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, cfg, err := recorded(ctx, store, id)
+	rec, _, err := recorded(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
-	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
+	l, err := loop.Resume(ctx, &env.Env, tabooLoop, rec)
 	if err != nil {
 		return nil, err
 	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
-	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
-		held.Close()
-		return nil, err
-	}
-	return l, nil
+	return &Loop{Loop: l, env: env}, nil
 }
 
-// recorded reads loop id ("" for the latest) and its configuration.
+// recorded reads loop id ("" for the latest) and its configuration,
+// refusing another game's loop.
 func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
 	var rec *episodes.Loop
 	var err error
@@ -402,143 +390,67 @@ func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.
 	if err != nil {
 		return nil, Config{}, err
 	}
-	if err := checkTaboo(rec); err != nil {
-		return nil, Config{}, err
-	}
-	var cfg Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		return nil, cfg, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
+	cfg, err := tabooLoop.Config(rec)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("%w (spag iterate --resume %s prints its table)", err, rec.ID)
 	}
 	return rec, cfg, nil
 }
 
-// checkTaboo refuses another game's loop: package apoloop records its
-// game in the loop's configuration, a Taboo loop records none.
-func checkTaboo(rec *episodes.Loop) error {
-	if g := loopkit.GameOf(rec.Config); g != "" {
-		return fmt.Errorf("loop %s is a loop of the %s game, not a Taboo loop (spag iterate --resume %s prints its table)", rec.ID, g, rec.ID)
-	}
-	return nil
-}
-
-// Rounds returns the loop's rounds as recorded.
-func (l *Loop) Rounds(ctx context.Context) ([]episodes.Round, error) {
-	return l.store.Rounds(ctx, l.ID)
-}
-
-func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
-
-// Close releases the loop's lease, which [Start] and [Resume] take so
-// that one process at a time runs the loop.
-func (l *Loop) Close() error { return l.rec.Close() }
-
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
-	if err := atomicfile.Mkdir(l.Config.Out); err != nil {
-		return fmt.Errorf("loop %s: output directory: %w", l.ID, err)
-	}
-	policy, ckpt := l.initialPolicy()
-	for n := 1; n <= l.Config.Rounds; n++ {
-		r, st, err := l.round(n, policy, ckpt)
-		if err != nil {
-			return err
-		}
-		if r.Stage != StageDone {
-			if err := l.play(ctx, &r, &st); err != nil {
-				return err
-			}
-		}
-		policy, ckpt = "native:"+st.Checkpoint, st.Checkpoint
-	}
-	return nil
+	return l.Loop.Run(ctx, []loop.Stage[RoundState]{
+		{Name: StageSelfplay, Run: l.selfplay},
+		{Name: StageRewards, Run: l.rewards},
+		{Name: StageTrain, Run: l.train},
+		{Name: StageEval, Run: l.evaluate},
+		{Name: StagePlot, Run: l.plot},
+	})
 }
 
-func (l *Loop) initialPolicy() (spec, ckpt string) {
-	spec = l.Config.InitSpec
+func initialPolicy(c Config) (spec, ckpt string) {
+	spec = c.InitSpec
 	if spec == "" {
-		spec = "native:" + l.Config.Init
+		spec = "native:" + c.Init
 	}
-	return spec, l.Config.Init
+	return spec, c.Init
 }
 
-// round returns round n as recorded, or a new one starting from policy.
-func (l *Loop) round(n int, policy, ckpt string) (episodes.Round, RoundState, error) {
-	r, st, err := loopkit.Round(l.rounds, n, StageSelfplay, RoundState{Policy: policy, PolicyCheckpoint: ckpt})
-	if err != nil {
-		err = fmt.Errorf("loop %s: %w", l.ID, err)
-	}
-	return r, st, err
-}
-
-// save records the round's stage and state; it is called after each stage
-// finishes (and when a stage has begun a run), so a crash loses at most
-// the stage in flight, whose own work (stored episodes, saved steps)
-// the resumed stage takes up.
-func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	return l.rec.Save(ctx, r, st)
-}
-
-func (l *Loop) dir(n int) string { return loopkit.Dir(l.Config.Out, n) }
-
-// play runs round r's remaining stages.
-func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	n := r.Round
-	if err := os.MkdirAll(l.dir(n), 0o777); err != nil {
-		return fmt.Errorf("loop %s round %d: %w", l.ID, n, err)
-	}
-	if err := l.save(ctx, r, st); err != nil {
-		return err
-	}
-	return loopkit.RunStages(ctx, r, []loopkit.Stage{
-		{Name: StageSelfplay, Run: func(ctx context.Context) error { return l.selfplay(ctx, r, st) }},
-		{Name: StageRewards, Run: func(ctx context.Context) error { return l.rewards(ctx, r, st) }},
-		{Name: StageTrain, Run: func(ctx context.Context) error { return l.train(ctx, r, st) }},
-		{Name: StageEval, Run: func(ctx context.Context) error { return l.evaluate(ctx, r, st) }},
-		{Name: StagePlot, Run: func(ctx context.Context) error { return l.plot(ctx, n) }},
-	}, StageDone, func() error { return l.save(ctx, r, st) })
-}
-
-func (l *Loop) selfplay(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	seed := roundSeed(l.Config.Seed, r.Round)
+func (l *Loop) selfplay(ctx context.Context, r *Round) error {
+	st := &r.State
+	seed := roundSeed(l.Config.Seed, r.N)
 	if l.Config.Population != nil {
 		return l.populationSelfplay(ctx, r, st, seed)
 	}
 	var run *episodes.Run
 	var err error
 	if st.SelfplayRun != "" {
-		if run, err = l.store.Run(ctx, st.SelfplayRun); err != nil {
+		if run, err = l.Store.Run(ctx, st.SelfplayRun); err != nil {
 			return err
 		}
 	}
 	plan, err := l.env.Plan(st.Policy, st.Policy, l.Config.TrainWords, l.Config.Games, seed, run)
 	if err != nil {
-		return fmt.Errorf("round %d self-play: %w", r.Round, err)
+		return err
 	}
-	return loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
-		if st.SelfplayRun == "" {
-			st.SelfplayRun = run.ID
-			if err := l.save(ctx, r, st); err != nil {
-				return err
-			}
-		}
-		l.logf("round %d: self-play of %s, run %s, %d games to play", r.Round, st.Policy, run.ID, pending)
-		return nil
-	}, l.env.Options, fmt.Sprintf("round %d self-play", r.Round))
+	return r.Play(ctx, plan, run, "self-play", func(run string) { st.SelfplayRun = run }, func(run string, pending int) {
+		r.Logf("self-play of %s, run %s, %d games to play", st.Policy, run, pending)
+	})
 }
 
 // populationSelfplay plays the round's runs against the opponents drawn
 // from the population: the plan is made once and recorded, each run's ID
 // is recorded as it begins, so a resumed round plays the same runs.
-func (l *Loop) populationSelfplay(ctx context.Context, r *episodes.Round, st *RoundState, seed uint64) error {
+func (l *Loop) populationSelfplay(ctx context.Context, r *Round, st *RoundState, seed uint64) error {
 	if st.Plan == nil {
-		past, err := l.pastPolicies(ctx, r.Round)
+		past, err := l.pastPolicies(ctx, r.N)
 		if err != nil {
 			return err
 		}
-		init, _ := l.initialPolicy()
+		init, _ := initialPolicy(l.Config)
 		st.Plan = PlanRound(l.Config.Population, l.Config.Games, seed, st.Policy, init, past)
 		st.SelfplayRuns = map[string]string{}
-		if err := l.save(ctx, r, st); err != nil {
+		if err := r.Save(ctx); err != nil {
 			return err
 		}
 	}
@@ -546,24 +458,17 @@ func (l *Loop) populationSelfplay(ctx context.Context, r *episodes.Round, st *Ro
 		var run *episodes.Run
 		if id := st.SelfplayRuns[p.Key]; id != "" {
 			var err error
-			if run, err = l.store.Run(ctx, id); err != nil {
+			if run, err = l.Store.Run(ctx, id); err != nil {
 				return err
 			}
 		}
 		plan, err := l.env.Plan(p.Attacker, p.Defender, l.Config.TrainWords, p.Games, selfplay.EpisodeSeed(seed, 2_000_000+k), run)
 		if err != nil {
-			return fmt.Errorf("round %d self-play against %s: %w", r.Round, p.Key, err)
+			return fmt.Errorf("against %s: %w", p.Key, err)
 		}
-		err = loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
-			if st.SelfplayRuns[p.Key] == "" {
-				st.SelfplayRuns[p.Key] = run.ID
-				if err := l.save(ctx, r, st); err != nil {
-					return err
-				}
-			}
-			l.logf("round %d: self-play %s: %s against %s, run %s, %d games to play", r.Round, p.Key, p.Attacker, p.Defender, run.ID, pending)
-			return nil
-		}, l.env.Options, fmt.Sprintf("round %d self-play against %s", r.Round, p.Key))
+		err = r.Play(ctx, plan, run, "self-play against "+p.Key, func(run string) { st.SelfplayRuns[p.Key] = run }, func(run string, pending int) {
+			r.Logf("self-play %s: %s against %s, run %s, %d games to play", p.Key, p.Attacker, p.Defender, run, pending)
+		})
 		if err != nil {
 			return err
 		}
@@ -575,33 +480,27 @@ func (l *Loop) populationSelfplay(ctx context.Context, r *episodes.Round, st *Ro
 // checkpoints rounds 1..n-2 trained): the earlier policies other than the
 // initial one and round n's own.
 func (l *Loop) pastPolicies(ctx context.Context, n int) ([]string, error) {
-	rounds, err := l.store.Rounds(ctx, l.ID)
+	states, err := l.States(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var past []string
-	for _, r := range rounds {
-		if r.Round > n-2 {
-			continue
-		}
-		st, err := roundState(r)
-		if err != nil {
-			return nil, fmt.Errorf("loop %s: %w", l.ID, err)
-		}
+	for i, st := range states[:max(0, min(len(states), n-2))] {
 		if st.Checkpoint == "" {
-			return nil, fmt.Errorf("loop %s: round %d has no trained policy for round %d's population", l.ID, r.Round, n)
+			return nil, fmt.Errorf("loop %s: round %d has no trained policy for round %d's population", l.ID, i+1, n)
 		}
 		past = append(past, "native:"+st.Checkpoint)
 	}
 	return past, nil
 }
 
-func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) rewards(ctx context.Context, r *Round) error {
+	st := &r.State
 	var sft []rl.Sample
 	if l.Config.SFT != "" {
 		f, err := os.Open(l.Config.SFT)
 		if err != nil {
-			return fmt.Errorf("round %d: imitation data: %w", r.Round, err)
+			return fmt.Errorf("imitation data: %w", err)
 		}
 		sft, err = rl.ReadSFT(f, l.Config.SFT)
 		f.Close()
@@ -617,11 +516,11 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 			runs = append(runs, dataset.RunLearner{RunID: st.SelfplayRuns[p.Key], Learner: p.Learner})
 		}
 	}
-	pass, err := dataset.FromRuns(ctx, l.store, runs, l.env.Judge, games)
+	pass, err := dataset.FromRuns(ctx, l.Store, runs, l.env.Judge, games)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(l.dir(r.Round), "train.json")
+	path := filepath.Join(r.Dir, "train.json")
 	if l.Config.ZeroSum != nil {
 		return l.zeroSumRewards(ctx, r, st, pass, games, sft, path)
 	}
@@ -632,12 +531,12 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("round %d rewards: %w", r.Round, err)
+		return err
 	}
-	l.logf("round %d: %s", r.Round, stats.Summary(len(sft)))
+	r.Logf("%s", stats.Summary(len(sft)))
 	if stats.AttackerWins+stats.DefenderWins == 0 {
-		return fmt.Errorf("round %d: %w: self-play of %s gave %d games, %d attacker wins, %d defender wins, %d ties or rule breaks (see spag replay --run %s)",
-			r.Round, ErrNothingToTrain, st.Policy, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, st.SelfplayRun)
+		return fmt.Errorf("%w: self-play of %s gave %d games, %d attacker wins, %d defender wins, %d ties or rule breaks (see spag replay --run %s)",
+			ErrNothingToTrain, st.Policy, stats.Episodes, stats.AttackerWins, stats.DefenderWins, stats.Dropped, st.SelfplayRun)
 	}
 	st.Data, st.Rewards = path, &stats
 	return nil
@@ -645,24 +544,15 @@ func (l *Loop) rewards(ctx context.Context, r *episodes.Round, st *RoundState) e
 
 // zeroSumRewards writes the round's data with the zero-sum rule, its
 // running mean starting from the previous round's.
-func (l *Loop) zeroSumRewards(ctx context.Context, r *episodes.Round, st *RoundState, pass func() iter.Seq2[*rl.Episode, error], games *dataset.Games, sft []rl.Sample, path string) error {
+func (l *Loop) zeroSumRewards(ctx context.Context, r *Round, st *RoundState, pass func() iter.Seq2[*rl.Episode, error], games *dataset.Games, sft []rl.Sample, path string) error {
 	var prev map[string]float64
-	if r.Round > 1 {
-		rounds, err := l.store.Rounds(ctx, l.ID)
+	if r.N > 1 {
+		states, err := l.States(ctx)
 		if err != nil {
 			return err
 		}
-		for _, pr := range rounds {
-			if pr.Round != r.Round-1 {
-				continue
-			}
-			ps, err := roundState(pr)
-			if err != nil {
-				return fmt.Errorf("loop %s: %w", l.ID, err)
-			}
-			if ps.ZeroSum != nil {
-				prev = ps.ZeroSum.Baseline
-			}
+		if len(states) >= r.N-1 && states[r.N-2].ZeroSum != nil {
+			prev = states[r.N-2].ZeroSum.Baseline
 		}
 	}
 	var stats rl.ZeroSumStats
@@ -673,30 +563,31 @@ func (l *Loop) zeroSumRewards(ctx context.Context, r *episodes.Round, st *RoundS
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("round %d rewards: %w", r.Round, err)
+		return err
 	}
-	l.logf("round %d: %s", r.Round, stats.Summary(len(sft)))
+	r.Logf("%s", stats.Summary(len(sft)))
 	if stats.Samples == 0 {
-		return fmt.Errorf("round %d: %w: self-play of %s gave %d games and no turn of the learning policy", r.Round, ErrNothingToTrain, st.Policy, stats.Episodes)
+		return fmt.Errorf("%w: self-play of %s gave %d games and no turn of the learning policy", ErrNothingToTrain, st.Policy, stats.Episodes)
 	}
 	st.Data, st.ZeroSum = path, &stats
 	return nil
 }
 
-func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	out := filepath.Join(l.dir(r.Round), "policy.ckpt")
+func (l *Loop) train(ctx context.Context, r *Round) error {
+	st := &r.State
+	out := filepath.Join(r.Dir, "policy.ckpt")
 	ref := l.Config.Ref
 	if ref == "" {
 		ref = l.Config.Init
 	}
 	cfg := l.Config.Train
-	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
+	cfg.Seed = roundSeed(l.Config.Seed, r.N)
 	job := trainer.Job{Config: cfg, Epochs: l.Config.Epochs, Data: st.Data,
 		Init: trainer.Policy{Checkpoint: st.PolicyCheckpoint}, Ref: trainer.Policy{Checkpoint: ref},
-		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	ckpt, err := loopkit.Train(ctx, l.env.Trainer, job, &st.TrainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
-		l.logf("round %d: training %s on %s (reference %s, resume %v)", r.Round, st.PolicyCheckpoint, st.Data, ref, resume)
-	}, fmt.Sprintf("round %d training", r.Round))
+		Out: out}
+	ckpt, err := r.Train(ctx, job, &st.TrainingID, func(resume bool) {
+		r.Logf("training %s on %s (reference %s, resume %v)", st.PolicyCheckpoint, st.Data, ref, resume)
+	}, "training")
 	st.Checkpoint = ckpt
 	return err
 }
@@ -704,19 +595,20 @@ func (l *Loop) train(ctx context.Context, r *episodes.Round, st *RoundState) err
 // opponents are the players a round's policy is measured against: the
 // reference first, then the fixed opponents.
 func (l *Loop) opponents() []string {
-	spec, _ := l.initialPolicy()
+	spec, _ := initialPolicy(l.Config)
 	if l.Config.Ref != "" && l.Config.Ref != l.Config.Init {
 		spec = "native:" + l.Config.Ref
 	}
 	return append([]string{spec}, l.Config.Opponents...)
 }
 
-func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) evaluate(ctx context.Context, r *Round) error {
+	st := &r.State
 	if st.Arenas == nil {
 		st.Arenas = map[string]map[string]string{}
 	}
 	policy := "native:" + st.Checkpoint
-	seed := roundSeed(l.Config.Seed, r.Round) ^ 0x5eed
+	seed := roundSeed(l.Config.Seed, r.N) ^ 0x5eed
 	st.Results = st.Results[:0]
 	for _, opp := range l.opponents() {
 		runs := st.Arenas[opp]
@@ -724,22 +616,22 @@ func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) 
 			runs = map[string]string{}
 			st.Arenas[opp] = runs
 		}
-		l.logf("round %d: arena of %s against %s on %s", r.Round, policy, opp, l.Config.EvalWords)
+		r.Logf("arena of %s against %s on %s", policy, opp, l.Config.EvalWords)
 		res, err := arena.Play(ctx, l.env.Session, arena.Config{A: policy, B: opp, Runs: runs, Options: l.env.Options,
 			Plan: func(p arena.Pairing, run *episodes.Run) (*selfplay.Plan, error) {
 				return l.env.Plan(p.Players[0], p.Players[1], l.Config.EvalWords, l.Config.EvalGames, seed, run)
 			},
-			OnRun: func(arena.Pairing, *episodes.Run) error { return l.save(ctx, r, st) }})
+			OnRun: func(arena.Pairing, *episodes.Run) error { return r.Save(ctx) }})
 		if err != nil {
-			return fmt.Errorf("round %d arena against %s: %w", r.Round, opp, err)
+			return fmt.Errorf("arena against %s: %w", opp, err)
 		}
 		if res.Interrupted {
 			return ErrInterrupted
 		}
 		if res.Errored > 0 {
-			return fmt.Errorf("round %d arena against %s: %d games errored; resume the loop to play them", r.Round, opp, res.Errored)
+			return fmt.Errorf("arena against %s: %d games errored; resume the loop to play them", opp, res.Errored)
 		}
-		st.Results = append(st.Results, res.RoundResults(r.Round, opp)...)
+		st.Results = append(st.Results, res.RoundResults(r.N, opp)...)
 	}
 	return nil
 }
@@ -747,22 +639,22 @@ func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) 
 // History returns the evaluation results and training curves of every
 // finished round, for plots and reports.
 func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.TrainingPoint, error) {
-	rounds, err := l.store.Rounds(ctx, l.ID)
+	return history(ctx, l.Store, l.ID)
+}
+
+func history(ctx context.Context, store *episodes.Store, id string) ([]eval.RoundResult, []eval.TrainingPoint, error) {
+	states, err := loop.States[RoundState](ctx, store, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	var results []eval.RoundResult
 	var points []eval.TrainingPoint
-	for _, r := range rounds {
-		st, err := roundState(r)
-		if err != nil {
-			return nil, nil, fmt.Errorf("loop %s: %w", l.ID, err)
-		}
+	for i, st := range states {
 		results = append(results, st.Results...)
 		if st.TrainingID == "" {
 			continue
 		}
-		steps, err := l.store.TrainingSteps(ctx, st.TrainingID)
+		steps, err := store.TrainingSteps(ctx, st.TrainingID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -771,28 +663,18 @@ func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.Training
 			if err := json.Unmarshal(raw, &m); err != nil {
 				return nil, nil, fmt.Errorf("training %s: %w", st.TrainingID, err)
 			}
-			points = append(points, eval.TrainingPoint{Round: r.Round, Step: m.Step, Loss: m.Loss, KL: m.KL, ClipFrac: m.ClipFrac})
+			points = append(points, eval.TrainingPoint{Round: i + 1, Step: m.Step, Loss: m.Loss, KL: m.KL, ClipFrac: m.ClipFrac})
 		}
 	}
 	return results, points, nil
 }
 
-func (l *Loop) plot(ctx context.Context, n int) error {
+func (l *Loop) plot(ctx context.Context, r *Round) error {
 	results, points, err := l.History(ctx)
 	if err != nil {
 		return err
 	}
-	if len(results) == 0 {
-		return nil
-	}
-	links, err := eval.SaveLoopFigures(l.Config.Out, results, points, 0)
-	if err != nil {
-		return fmt.Errorf("round %d plots: %w", n, err)
-	}
-	for _, f := range links {
-		l.logf("round %d: %s: %s", n, f.Caption, f.Path)
-	}
-	return nil
+	return r.Plot(results, points)
 }
 
 // roundSeed gives each round its own seed, so that rounds play other games.

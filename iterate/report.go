@@ -13,7 +13,7 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
-	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/loop"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -85,7 +85,6 @@ func WriteReportFile(ctx context.Context, path string, store *episodes.Store, o 
 func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o ReportOptions, made *eval.Made) error {
 	rep := eval.Report{Title: "spag report"}
 	if o.Loop != "" {
-		l := &Loop{ID: o.Loop, store: store}
 		rec, err := store.Loop(ctx, o.Loop)
 		if err != nil {
 			return err
@@ -93,22 +92,26 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		rep.Title = "spag loop " + o.Loop
 		var results []eval.RoundResult
 		var points []eval.TrainingPoint
-		if g := loopkit.GameOf(rec.Config); g != "" {
-			history := o.Histories[g]
-			if history == nil {
-				return checkTaboo(rec)
+		if g := loop.GameOf(rec.Config); g != "" && g != Game {
+			gameHistory := o.Histories[g]
+			if gameHistory == nil {
+				_, _, err := recorded(ctx, store, o.Loop) // says whose loop it is
+				return err
 			}
-			if results, err = history(ctx, store, o.Loop); err != nil {
+			if results, err = gameHistory(ctx, store, o.Loop); err != nil {
 				return err
 			}
 			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
 			rep.Rounds = results
 		} else {
-			if results, points, err = l.History(ctx); err != nil {
+			if _, _, err := recorded(ctx, store, o.Loop); err != nil {
+				return err
+			}
+			if results, points, err = history(ctx, store, o.Loop); err != nil {
 				return err
 			}
 			rep.Rounds, rep.Training = results, points
-			if rep.Samples, err = l.samples(ctx); err != nil {
+			if rep.Samples, err = samples(ctx, store, o.Loop); err != nil {
 				return err
 			}
 		}
@@ -135,17 +138,13 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 }
 
 // samples counts each round's training samples by role.
-func (l *Loop) samples(ctx context.Context) ([]eval.SampleCount, error) {
-	rounds, err := l.store.Rounds(ctx, l.ID)
+func samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
+	states, err := loop.States[RoundState](ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
 	var out []eval.SampleCount
-	for _, r := range rounds {
-		st, err := roundState(r)
-		if err != nil {
-			return nil, err
-		}
+	for i, st := range states {
 		attacker, defender := 0, 0
 		switch {
 		case st.Rewards != nil:
@@ -156,8 +155,8 @@ func (l *Loop) samples(ctx context.Context) ([]eval.SampleCount, error) {
 			continue
 		}
 		out = append(out,
-			eval.SampleCount{Round: r.Round, Role: "attacker", Samples: attacker},
-			eval.SampleCount{Round: r.Round, Role: "defender", Samples: defender})
+			eval.SampleCount{Round: i + 1, Role: "attacker", Samples: attacker},
+			eval.SampleCount{Round: i + 1, Role: "defender", Samples: defender})
 	}
 	return out, nil
 }

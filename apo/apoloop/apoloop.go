@@ -23,7 +23,8 @@
 // Each round's stage and what its stages made are recorded in the episodes
 // store as they finish, as package iterate does for Taboo, so a killed loop
 // resumes at the stage it was in without replaying a finished game; a
-// killed training resumes from its last save ([loopkit.SaveInterval]).
+// killed training resumes from its last save ([loop.SaveInterval]); it
+// runs on package loop, which holds what the two loops share.
 package apoloop
 
 import (
@@ -42,7 +43,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
-	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -52,11 +53,12 @@ import (
 )
 
 // Game is the "game" of an APO loop's recorded configuration
-// (loopkit.GameOf), which tells it apart from a Taboo loop of package
-// iterate in the same database.
+// ([loop.GameOf]), which tells it apart from another game's loop in the
+// same database.
 const Game = "apo"
 
-// The stages of a round, in order. A round records the next stage to run.
+// The stages of a round, in order. A round records the next stage to
+// run, and [loop.StageDone] once it is over.
 const (
 	StageGenerate = "generate"
 	StageRMData   = "rm-data"
@@ -66,7 +68,6 @@ const (
 	StageGenTrain = "gen-train"
 	StageEval     = "eval"
 	StagePlot     = "plot"
-	StageDone     = "done"
 )
 
 // Config is a loop. It is recorded with the loop; a resumed loop runs with
@@ -139,10 +140,10 @@ func (c *Config) Check() error {
 	case c.RM.Steps < 1 || c.Gen.Steps < 1:
 		return fmt.Errorf("reward-model and generator steps must be at least 1 (got %d and %d)", c.RM.Steps, c.Gen.Steps)
 	}
-	if err := loopkit.CheckTraining(c.RM, "rm-"); err != nil {
+	if err := loop.CheckTraining(c.RM, "rm-"); err != nil {
 		return err
 	}
-	return loopkit.CheckTraining(c.Gen, "gen-")
+	return loop.CheckTraining(c.Gen, "gen-")
 }
 
 // Prepare completes a new loop's configuration after [Config.Check]: Game
@@ -154,47 +155,22 @@ func (c *Config) Check() error {
 // Errors about a setting are [*selfplay.SettingError]s naming it.
 func (c *Config) Prepare() error {
 	c.Game = Game
-	var err error
-	if c.Out, err = filepath.Abs(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
-	}
 	// "native" is the shipped model, copied into Out once everything else
 	// has been checked, as a Taboo loop's default --init is.
 	shipped := c.Generator == "native"
-	for _, p := range []struct {
-		setting string
-		path    *string
-	}{{"generator", &c.Generator}, {"reward-model", &c.RewardModel}, {"preferences", &c.Preferences}, {"heldout-preferences", &c.HeldOutPreferences}} {
-		if *p.path == "" || shipped && p.setting == "generator" {
-			continue
-		}
-		if *p.path, err = filepath.Abs(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
-		if _, err := os.Stat(*p.path); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
+	gen := loop.File{Setting: "generator", Path: &c.Generator, Check: generator}
+	if shipped {
+		gen.Path = new(string) // nothing to check yet
 	}
-	if _, err := checkpoint.ReadHeader(c.Generator); err != nil && !shipped {
-		return &selfplay.SettingError{Setting: "generator", Err: err}
-	}
-	h, err := checkpoint.ReadHeader(c.RewardModel)
+	// The rounds' reward-model data begins with the preference items,
+	// and the held-out ones measure every round: a bad line found there
+	// would name the round's file, not the user's.
+	err := loop.PrepareFiles(&c.Out, gen,
+		loop.File{Setting: "reward-model", Path: &c.RewardModel, Check: rewardModel},
+		loop.File{Setting: "preferences", Path: &c.Preferences, Check: preferences},
+		loop.File{Setting: "heldout-preferences", Path: &c.HeldOutPreferences, Check: preferences})
 	if err != nil {
-		return &selfplay.SettingError{Setting: "reward-model", Err: err}
-	}
-	if !h.Model.ScoreHead {
-		return &selfplay.SettingError{Setting: "reward-model", Err: fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", c.RewardModel)}
-	}
-	// The rounds' reward-model data begins with these items, and the
-	// held-out ones measure every round: a bad line found there would
-	// name the round's file, not the user's.
-	for _, p := range []struct{ setting, path string }{{"preferences", c.Preferences}, {"heldout-preferences", c.HeldOutPreferences}} {
-		if p.path == "" {
-			continue
-		}
-		if _, _, err := trainer.ReadData(p.path, train.ObjectiveAPO); err != nil {
-			return &selfplay.SettingError{Setting: p.setting, Err: err}
-		}
+		return err
 	}
 	training, err := queries(c.Prompts, "prompts")
 	if err != nil {
@@ -214,10 +190,8 @@ func (c *Config) Prepare() error {
 			return &selfplay.SettingError{Setting: "prompts", Err: err}
 		}
 	}
-	// The loop's own directory is made, but not its parents: a typo
-	// must not leave directories behind.
-	if err := atomicfile.Mkdir(c.Out); err != nil {
-		return &selfplay.SettingError{Setting: "out", Err: err}
+	if err := loop.MakeOut(c.Out); err != nil {
+		return err
 	}
 	if shipped {
 		c.Generator = filepath.Join(c.Out, defaultmodel.Name+".ckpt")
@@ -229,6 +203,28 @@ func (c *Config) Prepare() error {
 		}
 	}
 	return nil
+}
+
+// generator verifies the generator's checkpoint whole.
+func generator(path string) error {
+	_, err := checkpoint.ReadHeader(path)
+	return err
+}
+
+// rewardModel verifies the reward model's checkpoint whole, with a
+// scalar head.
+func rewardModel(path string) error {
+	h, err := checkpoint.ReadHeader(path)
+	if err == nil && !h.Model.ScoreHead {
+		err = fmt.Errorf("%s has no scalar head; train one with spag train --objective apo --score scalar", path)
+	}
+	return err
+}
+
+// preferences parses preference items as every round's training will.
+func preferences(path string) error {
+	_, _, err := trainer.ReadData(path, train.ObjectiveAPO)
+	return err
 }
 
 func queries(source, setting string) (map[string]bool, error) {
@@ -245,19 +241,10 @@ func queries(source, setting string) (map[string]bool, error) {
 
 // Env is what a loop runs with: the database, the trainer and the play
 // options.
-type Env struct {
-	Session *selfplay.Session
-	// Trainer trains both models (the native trainer: the loop plays and
-	// scores native checkpoints).
-	Trainer trainer.Trainer
-	// Options play every run (concurrency, drain, progress).
-	Options selfplay.Options
-	// Stop, when closed, ends training between steps (a first Ctrl-C).
-	Stop <-chan struct{}
-	// Log receives a line per stage; nil discards them.
-	Log         io.Writer
-	CodeVersion string
-}
+//
+// Its trainer trains both models: the native trainer, as the loop plays
+// and scores native checkpoints.
+type Env = loop.Env
 
 // RoundState is what a round's finished stages made.
 type RoundState struct {
@@ -311,16 +298,36 @@ type Measures struct {
 
 // ErrInterrupted is returned when the loop stopped for a drain or a
 // cancellation; what finished is recorded and the loop can be resumed.
-var ErrInterrupted = loopkit.ErrInterrupted
+var ErrInterrupted = loop.ErrInterrupted
+
+// apoLoop is the APO loop as package loop runs it.
+var apoLoop = &loop.Game[Config, RoundState]{
+	Name:   Game,
+	Kind:   "an APO loop",
+	Rounds: func(c Config) int { return c.Rounds },
+	Out:    func(c Config) string { return c.Out },
+	Begin: func(c Config, prev, st *RoundState, recorded bool) {
+		switch {
+		case recorded:
+		case prev == nil:
+			st.Generator, st.RewardModel = c.Generator, c.RewardModel
+		default:
+			st.Generator, st.RewardModel = prev.NewGenerator, prev.NewRewardModel
+		}
+		if st.Baseline == nil && prev != nil && prev.Baseline != nil {
+			// A copy: the round sets its own reward-model baseline.
+			b := *prev.Baseline
+			st.Baseline = &b
+		}
+	},
+}
+
+// Round is a round of the loop, as its stages see it.
+type Round = loop.Round[RoundState]
 
 // Loop is a loop being run.
 type Loop struct {
-	ID     string
-	Config Config
-	env    *Env
-	store  *episodes.Store
-	rec    *loopkit.Record
-	rounds []episodes.Round
+	*loop.Loop[Config, RoundState]
 }
 
 // Start records a new loop and takes its lease ([Loop.Close] releases
@@ -332,125 +339,58 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	if cfg.Game != Game {
 		return nil, errors.New("apo loop: the configuration is not prepared (Config.Prepare)")
 	}
-	store, err := env.Session.Store(ctx)
+	l, err := loop.Start(ctx, env, apoLoop, cfg)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := loopkit.Create(ctx, store, cfg, env.CodeVersion, env.Log)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: rec}, nil
+	return &Loop{l}, nil
 }
 
 // Resume takes up the recorded APO loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
-	if g := loopkit.GameOf(rec.Config); g != Game {
-		return nil, fmt.Errorf("loop %s is not an APO loop", rec.ID)
-	}
-	store, err := env.Session.Store(ctx)
+	l, err := loop.Resume(ctx, env, apoLoop, rec)
 	if err != nil {
 		return nil, err
 	}
-	var cfg Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("loop %s: stored configuration unreadable: %w", rec.ID, err)
-	}
-	held, err := loopkit.Hold(ctx, store, rec.ID, env.Log)
-	if err != nil {
-		return nil, err
-	}
-	l := &Loop{ID: rec.ID, Config: cfg, env: env, store: store, rec: held}
-	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
-		held.Close()
-		return nil, err
-	}
-	return l, nil
+	return &Loop{l}, nil
 }
-
-func (l *Loop) logf(format string, args ...any) { l.rec.Logf(format, args...) }
-
-// Close releases the loop's lease, which [Start] and [Resume] take so
-// that one process at a time runs the loop.
-func (l *Loop) Close() error { return l.rec.Close() }
 
 // Run runs the loop's rounds from where it stands to the end.
 func (l *Loop) Run(ctx context.Context) error {
-	generator, rm := l.Config.Generator, l.Config.RewardModel
-	var baseline *Measures
-	for n := 1; n <= l.Config.Rounds; n++ {
-		r, st, err := l.round(n, generator, rm)
-		if err != nil {
-			return err
-		}
-		if st.Baseline == nil && baseline != nil {
-			// A copy: the round sets its own reward-model baseline.
-			b := *baseline
-			st.Baseline = &b
-		}
-		if r.Stage != StageDone {
-			if err := l.play(ctx, &r, &st); err != nil {
-				return err
-			}
-		}
-		generator, rm, baseline = st.NewGenerator, st.NewRewardModel, st.Baseline
-	}
-	return nil
-}
-
-// round returns round n as recorded, or a new one starting from the
-// generator and reward model given.
-func (l *Loop) round(n int, generator, rm string) (episodes.Round, RoundState, error) {
-	r, st, err := loopkit.Round(l.rounds, n, StageGenerate, RoundState{Generator: generator, RewardModel: rm})
-	if err != nil {
-		err = fmt.Errorf("loop %s: %w", l.ID, err)
-	}
-	return r, st, err
-}
-
-func (l *Loop) save(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	return l.rec.Save(ctx, r, st)
-}
-
-func (l *Loop) dir(n int) string { return loopkit.Dir(l.Config.Out, n) }
-
-// play runs round r's remaining stages.
-func (l *Loop) play(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	if err := os.MkdirAll(l.dir(r.Round), 0o777); err != nil {
-		return fmt.Errorf("loop %s round %d: %w", l.ID, r.Round, err)
-	}
-	if err := l.save(ctx, r, st); err != nil {
-		return err
-	}
-	stage := func(name string, run func(context.Context, *episodes.Round, *RoundState) error) loopkit.Stage {
-		return loopkit.Stage{Name: name, Run: func(ctx context.Context) error { return run(ctx, r, st) }}
-	}
-	return loopkit.RunStages(ctx, r, []loopkit.Stage{
-		stage(StageGenerate, l.generate), stage(StageRMData, l.rmData), stage(StageRMTrain, l.rmTrain), stage(StageRate, l.rate),
-		stage(StageGenData, l.genData), stage(StageGenTrain, l.genTrain), stage(StageEval, l.evaluate), stage(StagePlot, l.plot),
-	}, StageDone, func() error { return l.save(ctx, r, st) })
+	return l.Loop.Run(ctx, []loop.Stage[RoundState]{
+		{Name: StageGenerate, Run: l.generate}, {Name: StageRMData, Run: l.rmData}, {Name: StageRMTrain, Run: l.rmTrain},
+		{Name: StageRate, Run: l.rate}, {Name: StageGenData, Run: l.genData}, {Name: StageGenTrain, Run: l.genTrain},
+		{Name: StageEval, Run: l.evaluate}, {Name: StagePlot, Run: l.plot},
+	})
 }
 
 // roundSeed gives each round its own seed, so that rounds draw other
 // queries and samples.
 func roundSeed(seed uint64, round int) uint64 { return selfplay.EpisodeSeed(seed, 2_000_000+round) }
 
-// playRun plays (or resumes) the APO run *id: generator against reward
-// model (checkpoints) on the queries of prompts, samples answers to each of
-// queries of them (0: all), and records its ID in the round state as soon
-// as it begins.
-func (l *Loop) playRun(ctx context.Context, r *episodes.Round, st *RoundState, id *string, what, generator, rm, prompts string, queries, samples int, seed uint64) error {
+// apoRun is one of a round's runs: the generator against the reward
+// model (checkpoints) on the queries of prompts, samples answers to each
+// of queries of them (0: all). what names it in the log and in errors.
+type apoRun struct {
+	what, generator, rm, prompts string
+	queries, samples             int
+	seed                         uint64
+}
+
+// playRun plays (or resumes) the run p, the run *id when it is recorded,
+// and records its ID in *id as soon as it begins.
+func (l *Loop) playRun(ctx context.Context, r *Round, id *string, p apoRun) error {
 	var run *episodes.Run
-	cfg := aporun.Config{Prompts: prompts, MaxResponseBytes: l.Config.MaxResponseBytes, Generator: "native:" + generator,
-		RewardModel: "scalar:" + rm, Seed: seed, Samples: samples, Games: queries * samples, Options: l.Config.Options}
+	cfg := aporun.Config{Prompts: p.prompts, MaxResponseBytes: l.Config.MaxResponseBytes, Generator: "native:" + p.generator,
+		RewardModel: "scalar:" + p.rm, Seed: p.seed, Samples: p.samples, Games: p.queries * p.samples, Options: l.Config.Options}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = apo.DefaultMaxResponseBytes
 	}
 	if *id != "" {
 		var err error
-		if run, err = l.store.Run(ctx, *id); err != nil {
+		if run, err = l.Store.Run(ctx, *id); err != nil {
 			return err
 		}
 		cfg = aporun.Config{}
@@ -458,48 +398,48 @@ func (l *Loop) playRun(ctx context.Context, r *episodes.Round, st *RoundState, i
 			return err
 		}
 	}
+	plan, err := l.plan(ctx, cfg, run)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.what, err)
+	}
+	return r.Play(ctx, plan, run, p.what, func(run string) { *id = run }, func(run string, pending int) {
+		r.Logf("%s: generator %s against reward model %s, run %s, %d games to play", p.what, p.generator, p.rm, run, pending)
+	})
+}
+
+// plan is the plan of an APO run: the stored run's, or a new one's.
+func (l *Loop) plan(ctx context.Context, cfg aporun.Config, run *episodes.Run) (*selfplay.Plan, error) {
 	items, err := apo.Items(cfg.Prompts)
 	if err != nil {
-		return fmt.Errorf("round %d %s: %w", r.Round, what, err)
+		return nil, err
 	}
 	if run == nil {
 		if err := cfg.Prepare(items); err != nil {
-			return fmt.Errorf("round %d %s: %w", r.Round, what, err)
+			return nil, err
 		}
 	}
-	plan, err := cfg.Plan(ctx, items, run)
-	if err != nil {
-		return fmt.Errorf("round %d %s: %w", r.Round, what, err)
-	}
-	return loopkit.Play(ctx, l.env.Session, plan, run, func(run *episodes.Run, pending int) error {
-		if *id == "" {
-			*id = run.ID
-			if err := l.save(ctx, r, st); err != nil {
-				return err
-			}
-		}
-		l.logf("round %d: %s: generator %s against reward model %s, run %s, %d games to play", r.Round, what, generator, rm, run.ID, pending)
-		return nil
-	}, l.env.Options, fmt.Sprintf("round %d %s", r.Round, what))
+	return cfg.Plan(ctx, items, run)
 }
 
-func (l *Loop) generate(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	return l.playRun(ctx, r, st, &st.GenerateRun, "answers for the reward model", st.Generator, st.RewardModel,
-		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.Round))
+func (l *Loop) generate(ctx context.Context, r *Round) error {
+	st := &r.State
+	return l.playRun(ctx, r, &st.GenerateRun, apoRun{"answers for the reward model", st.Generator, st.RewardModel,
+		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.N)})
 }
 
 // stored reads a finished run of the loop back.
 func (l *Loop) stored(ctx context.Context, id string) (*aporun.Stored, error) {
-	run, err := l.store.Run(ctx, id)
+	run, err := l.Store.Run(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return aporun.Read(ctx, l.store, run)
+	return aporun.Read(ctx, l.Store, run)
 }
 
 // rmData writes the preference items followed by the round's
 // gold-versus-samples items.
-func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) rmData(ctx context.Context, r *Round) error {
+	st := &r.State
 	sr, err := l.stored(ctx, st.GenerateRun)
 	if err != nil {
 		return err
@@ -510,14 +450,14 @@ func (l *Loop) rmData(ctx context.Context, r *episodes.Round, st *RoundState) er
 	}
 	prefs, err := os.ReadFile(l.Config.Preferences)
 	if err != nil {
-		return fmt.Errorf("round %d: preference items: %w", r.Round, err)
+		return fmt.Errorf("preference items: %w", err)
 	}
-	path := filepath.Join(l.dir(r.Round), "rm.jsonl")
+	path := filepath.Join(r.Dir, "rm.jsonl")
 	if err := writeItems(path, prefs, items); err != nil {
-		return fmt.Errorf("round %d reward-model data: %w", r.Round, err)
+		return err
 	}
 	st.RMData, st.RMItems = path, len(items)
-	l.logf("round %d: reward-model data: the preference items and %d gold-versus-samples items", r.Round, len(items))
+	r.Logf("reward-model data: the preference items and %d gold-versus-samples items", len(items))
 	return nil
 }
 
@@ -546,30 +486,33 @@ func writeItems(path string, head []byte, items []apo.TrainingItem) error {
 
 // trainModel trains cfg from init on data into out, resuming a run that
 // out holds unfinished; it returns the checkpoint and the training ID.
-func (l *Loop) trainModel(ctx context.Context, r *episodes.Round, st *RoundState, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
-	cfg.Seed = roundSeed(l.Config.Seed, r.Round)
+func (l *Loop) trainModel(ctx context.Context, r *Round, what string, cfg train.Config, init, data, heldOut, out string, trainingID *string) (string, error) {
+	cfg.Seed = roundSeed(l.Config.Seed, r.N)
 	job := trainer.Job{Config: cfg, Data: data, HeldOut: heldOut, Init: trainer.Policy{Checkpoint: init},
-		Out: out, Stop: l.env.Stop, Log: l.env.Log, LogEvery: 10, Store: l.store, CodeVersion: l.env.CodeVersion}
-	return loopkit.Train(ctx, l.env.Trainer, job, trainingID, func() error { return l.save(ctx, r, st) }, func(resume bool) {
-		l.logf("round %d: training the %s %s on %s (resume %v)", r.Round, what, init, data, resume)
-	}, fmt.Sprintf("round %d %s training", r.Round, what))
+		Out: out}
+	return r.Train(ctx, job, trainingID, func(resume bool) {
+		r.Logf("training the %s %s on %s (resume %v)", what, init, data, resume)
+	}, what+" training")
 }
 
-func (l *Loop) rmTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, st, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
-		filepath.Join(l.dir(r.Round), "reward-model.ckpt"), &st.RMTrainingID)
+func (l *Loop) rmTrain(ctx context.Context, r *Round) error {
+	st := &r.State
+	ckpt, err := l.trainModel(ctx, r, "reward model", l.Config.RM, st.RewardModel, st.RMData, l.Config.HeldOutPreferences,
+		filepath.Join(r.Dir, "reward-model.ckpt"), &st.RMTrainingID)
 	st.NewRewardModel = ckpt
 	return err
 }
 
-func (l *Loop) rate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) rate(ctx context.Context, r *Round) error {
+	st := &r.State
 	// The round's seed again: the same queries, rated by the new model.
-	return l.playRun(ctx, r, st, &st.RateRun, "answers rated by the new reward model", st.Generator, st.NewRewardModel,
-		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.Round))
+	return l.playRun(ctx, r, &st.RateRun, apoRun{"answers rated by the new reward model", st.Generator, st.NewRewardModel,
+		l.Config.Prompts, l.Config.Queries, l.Config.Samples, roundSeed(l.Config.Seed, r.N)})
 }
 
 // genData keeps each query's best-rated answer.
-func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) genData(ctx context.Context, r *Round) error {
+	st := &r.State
 	sr, err := l.stored(ctx, st.RateRun)
 	if err != nil {
 		return err
@@ -580,14 +523,14 @@ func (l *Loop) genData(ctx context.Context, r *episodes.Round, st *RoundState) e
 	}
 	best := aporun.BestOfEach(samples)
 	if len(best) == 0 {
-		return fmt.Errorf("round %d: no rated answer to learn from in run %s (see spag replay --run %s)", r.Round, sr.Run.ID, sr.Run.ID)
+		return fmt.Errorf("no rated answer to learn from in run %s (see spag replay --run %s)", sr.Run.ID, sr.Run.ID)
 	}
-	path := filepath.Join(l.dir(r.Round), "generator.json")
+	path := filepath.Join(r.Dir, "generator.json")
 	if err := atomicfile.Write(path, func(w io.Writer) error { return rl.WriteSPAGTraining(w, best) }); err != nil {
-		return fmt.Errorf("round %d generator data: %w", r.Round, err)
+		return err
 	}
 	st.GenData, st.GenItems, st.GenRated = path, len(best), len(samples)
-	l.logf("round %d: generator data: %s", r.Round, bestOfLine(len(samples), len(best)))
+	r.Logf("generator data: %s", bestOfLine(len(samples), len(best)))
 	return nil
 }
 
@@ -602,36 +545,38 @@ func bestOfLine(rated, queries int) string {
 		queries, float64(rated)/float64(queries), rated)
 }
 
-func (l *Loop) genTrain(ctx context.Context, r *episodes.Round, st *RoundState) error {
-	ckpt, err := l.trainModel(ctx, r, st, "generator", l.Config.Gen, st.Generator, st.GenData, "",
-		filepath.Join(l.dir(r.Round), "generator.ckpt"), &st.GenTrainingID)
+func (l *Loop) genTrain(ctx context.Context, r *Round) error {
+	st := &r.State
+	ckpt, err := l.trainModel(ctx, r, "generator", l.Config.Gen, st.Generator, st.GenData, "",
+		filepath.Join(r.Dir, "generator.ckpt"), &st.GenTrainingID)
 	st.NewGenerator = ckpt
 	return err
 }
 
 // evaluate measures the new pair on the held-out queries, and in round 1
 // the initial pair too.
-func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) error {
+func (l *Loop) evaluate(ctx context.Context, r *Round) error {
+	st := &r.State
 	seed := roundSeed(l.Config.Seed, 0) // every round's evaluation plays the same queries
 	if st.Baseline == nil {
-		if err := l.playRun(ctx, r, st, &st.BaselineRun, "held-out answers of the initial generator", l.Config.Generator, l.Config.RewardModel,
-			l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed); err != nil {
+		if err := l.playRun(ctx, r, &st.BaselineRun, apoRun{"held-out answers of the initial generator", l.Config.Generator, l.Config.RewardModel,
+			l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed}); err != nil {
 			return err
 		}
-		m, err := l.measure(ctx, st.BaselineRun, l.Config.RewardModel, filepath.Join(l.dir(r.Round), "baseline-generated.jsonl"))
+		m, err := l.measure(ctx, st.BaselineRun, l.Config.RewardModel, filepath.Join(r.Dir, "baseline-generated.jsonl"))
 		if err != nil {
 			return err
 		}
 		st.Baseline = m
-		if err := l.save(ctx, r, st); err != nil {
+		if err := r.Save(ctx); err != nil {
 			return err
 		}
 	}
-	if err := l.playRun(ctx, r, st, &st.EvalRun, "held-out answers of the new generator", st.NewGenerator, l.Config.RewardModel,
-		l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed); err != nil {
+	if err := l.playRun(ctx, r, &st.EvalRun, apoRun{"held-out answers of the new generator", st.NewGenerator, l.Config.RewardModel,
+		l.Config.EvalPrompts, l.Config.EvalQueries, 1, seed}); err != nil {
 		return err
 	}
-	items := filepath.Join(l.dir(r.Round), "heldout-generated.jsonl")
+	items := filepath.Join(r.Dir, "heldout-generated.jsonl")
 	m, err := l.measure(ctx, st.EvalRun, st.NewRewardModel, items)
 	if err != nil {
 		return err
@@ -639,7 +584,7 @@ func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) 
 	// The initial reward model on the same generated answers, so that the
 	// two are compared on one set.
 	if m.Preferences == nil && l.Config.HeldOutPreferences != "" {
-		return fmt.Errorf("round %d: the held-out preference items hold no pair", r.Round)
+		return errors.New("the held-out preference items hold no pair")
 	}
 	initial, err := trainer.EvaluateRewardModel(ctx, l.Config.RewardModel, items)
 	if err != nil {
@@ -647,8 +592,8 @@ func (l *Loop) evaluate(ctx context.Context, r *episodes.Round, st *RoundState) 
 	}
 	st.Baseline.Generated = initial
 	st.Measures = m
-	l.logf("round %d: generator against the frozen reward model %d/%d (initial %d/%d); reverse dictionary %v (initial %v)",
-		r.Round, m.GeneratorWins, m.Games, st.Baseline.GeneratorWins, st.Baseline.Games, m.Yardstick, st.Baseline.Yardstick)
+	r.Logf("generator against the frozen reward model %d/%d (initial %d/%d); reverse dictionary %v (initial %v)",
+		m.GeneratorWins, m.Games, st.Baseline.GeneratorWins, st.Baseline.Games, m.Yardstick, st.Baseline.Yardstick)
 	return nil
 }
 
@@ -711,21 +656,6 @@ func (l *Loop) yardstick(sr *aporun.Stored) (revdict.Rates, error) {
 	return sr.Yardstick(ix)
 }
 
-// States are the recorded states of the loop's rounds, in order.
-func (l *Loop) States(ctx context.Context) ([]RoundState, error) {
-	rounds, err := l.store.Rounds(ctx, l.ID)
-	if err != nil {
-		return nil, err
-	}
-	states := make([]RoundState, len(rounds))
-	for i, r := range rounds {
-		if err := json.Unmarshal(r.State, &states[i]); err != nil {
-			return nil, fmt.Errorf("loop %s round %d: stored state unreadable: %w", l.ID, r.Round, err)
-		}
-	}
-	return states, nil
-}
-
 // WriteCalibration prints the calibration errors of each round's reward
 // model beside the initial model's on the same items, which the win-rate
 // table of [Loop.Results] cannot show.
@@ -762,21 +692,29 @@ func (l *Loop) Results(ctx context.Context) ([]eval.RoundResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return resultsOf(states), nil
+}
+
+// resultsOf is the evaluation of the rounds whose states are given.
+func resultsOf(states []RoundState) []eval.RoundResult {
 	var out []eval.RoundResult
 	for i, st := range states {
 		if st.Measures != nil && st.Baseline != nil {
 			out = append(out, roundResults(i+1, st.Measures, st.Baseline)...)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // History is the evaluation of a stored APO loop's finished rounds, as
 // [Loop.Results] gives it, read without taking up the loop: what a report
 // page of the loop draws (iterate.ReportOptions.Histories).
 func History(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error) {
-	l := &Loop{ID: loopID, store: store}
-	return l.Results(ctx)
+	states, err := loop.States[RoundState](ctx, store, loopID)
+	if err != nil {
+		return nil, err
+	}
+	return resultsOf(states), nil
 }
 
 // Cell names of [Loop.Results]: the role is the model measured, the
@@ -816,17 +754,10 @@ func roundResults(round int, m, base *Measures) []eval.RoundResult {
 func rightPairs(e *train.RMEval) int { return int(e.PrefAccuracy*float64(e.Pairs) + 0.5) }
 
 // plot draws the results of every round so far.
-func (l *Loop) plot(ctx context.Context, r *episodes.Round, _ *RoundState) error {
+func (l *Loop) plot(ctx context.Context, r *Round) error {
 	results, err := l.Results(ctx)
-	if err != nil || len(results) == 0 {
+	if err != nil {
 		return err
 	}
-	links, err := eval.SaveLoopFigures(l.Config.Out, results, nil, 0)
-	if err != nil {
-		return fmt.Errorf("round %d plots: %w", r.Round, err)
-	}
-	for _, f := range links {
-		l.logf("round %d: %s: %s", r.Round, f.Caption, f.Path)
-	}
-	return nil
+	return r.Plot(results, nil)
 }

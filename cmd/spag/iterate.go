@@ -13,9 +13,9 @@ import (
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
-	"github.com/spag-go/spag/internal/loopkit"
 	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
@@ -169,10 +169,10 @@ func runIterate(cmd *cobra.Command, sig *interrupts, f iterateFlags) error {
 	// base is the game settings of every run of the loop: the flags' for
 	// a new loop, the stored ones for a resumed loop.
 	base := taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judgeName, Style: taboo.StyleCompact, Options: f.options}
-	var loop *iterate.Loop
-	env := &iterate.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
+	env := &iterate.Env{Env: loop.Env{Session: session, Trainer: t, Log: stderr, CodeVersion: code, Stop: sig.Drain(),
 		Options: selfplay.Options{Concurrency: f.concurrency, TurnTimeout: f.turnTimeout, Drain: sig.Drain(),
-			Progress: stderr, Terminal: isTerminal(stderr)}}
+			Progress: stderr, Terminal: isTerminal(stderr)}}}
+	var loop *iterate.Loop
 	env.Plan = func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error) {
 		cfg := base
 		cfg.Attacker, cfg.Defender, cfg.Words, cfg.Games, cfg.Seed = attacker, defender, words, games, seed
@@ -341,7 +341,7 @@ func loopEnded(stderr io.Writer, sig *interrupts, db, id string, runErr error, f
 	switch {
 	case runErr == nil:
 		return nil
-	case errors.Is(runErr, loopkit.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
+	case errors.Is(runErr, loop.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
 		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
 		return errInterrupted
 	}

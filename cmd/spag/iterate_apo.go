@@ -14,7 +14,7 @@ import (
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/apo/definitions"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/internal/loopkit"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
@@ -77,7 +77,7 @@ func checkGameFlags(cmd *cobra.Command, game string) error {
 }
 
 // loopGame is the game of loop id ("" or "latest": the newest) in db, for
-// --resume: "" for a Taboo loop.
+// --resume: "" for a Taboo loop recorded before loops recorded their game.
 func loopGame(ctx context.Context, session *selfplay.Session, db, id string) (*episodes.Loop, string, error) {
 	if _, err := os.Stat(db); err != nil {
 		return nil, "", usagef("--resume %s: cannot open --db %s: %v", id, db, err)
@@ -98,7 +98,7 @@ func loopGame(ctx context.Context, session *selfplay.Session, db, id string) (*e
 	if err != nil {
 		return nil, "", err
 	}
-	return rec, loopkit.GameOf(rec.Config), nil
+	return rec, loop.GameOf(rec.Config), nil
 }
 
 // runAPOIterate runs (or, with rec, resumes) an APO loop.

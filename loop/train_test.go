@@ -1,4 +1,4 @@
-package loopkit
+package loop
 
 import (
 	"bufio"

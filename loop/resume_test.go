@@ -1,4 +1,4 @@
-package loopkit_test
+package loop_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -23,7 +24,7 @@ func TestResumeHeld(t *testing.T) {
 		resume func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error)
 	}{
 		{"taboo", `{"rounds": 1}`, func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error) {
-			return iterate.Resume(ctx, &iterate.Env{Session: s}, rec.ID)
+			return iterate.Resume(ctx, &iterate.Env{Env: loop.Env{Session: s}}, rec.ID)
 		}},
 		{"apo", `{"game": "apo", "rounds": 1}`, func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error) {
 			return apoloop.Resume(ctx, &apoloop.Env{Session: s}, rec)
