@@ -45,7 +45,8 @@ import (
 // Not run here, by these markers alone: README synopses (a line with
 // " [", optional parts such as [--run ID]); lines that need a terminal
 // (spag play, spag watch, --tui), which tui_e2e_test.go runs in tmux;
-// lines naming remote hosts (http://gpu1:8000/v1); and spag arena
+// lines naming remote hosts (http://gpu1:8000/v1); lines running a trainer
+// of examples/ by its repository path; and spag arena
 // --resume with the three run IDs of an earlier arena.
 // Lines that need a model server (ollama:, openai:, --ollama,
 // --ollama-model) run against the real Ollama test server, with its tiny
@@ -172,6 +173,8 @@ func skipReason(line string) string {
 		return "a synopsis, not an example"
 	case strings.HasPrefix(line, "spag play"), strings.HasPrefix(line, "spag watch"), strings.Contains(line, "--tui"):
 		return "needs a terminal (tui_e2e_test.go runs it in tmux)"
+	case strings.Contains(line, "examples/torch/"), strings.Contains(line, "examples/trl/"):
+		return "runs a trainer of the repository's examples/ by its path (TestIterateTorchTrainer runs the PyTorch one)"
 	case remoteHost(line):
 		return "names the hosts of a cluster, which this machine cannot reach"
 	case arenaResume.MatchString(line):

@@ -34,7 +34,8 @@ and examples/torch/train.py saves) and refuses, naming the file, anything
 the native model cannot represent.`,
 		Example: `  spag model import --gguf model.gguf --out model.ckpt
   spag model import --ollama-model spag-taboo --out imported.ckpt
-  spag model import --hf trained-hf --out trained.ckpt`,
+  spag model export --ckpt model.ckpt --hf model-hf
+  spag model import --hf model-hf --out back.ckpt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if countSet(file, name, hfDir) != 1 {
