@@ -2,15 +2,14 @@ package main
 
 import (
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/version"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
@@ -129,7 +128,5 @@ func conflictingWithResume(cmd *cobra.Command) []string {
 	return bad
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+// isTerminal is cmdutil.IsTerminal, the one place spag decides it.
+func isTerminal(w io.Writer) bool { return cmdutil.IsTerminal(w) }
