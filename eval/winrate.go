@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,6 +151,11 @@ func WinRateChart(rs []RoundResult, o WinRateOptions) (*Figure, error) {
 	var missing []string // series without round 0
 	if o.ByOpponent {
 		cols := 0
+		for _, m := range o.Metrics { // a panel of another role gets a row
+			if !slices.Contains(roles, m.Role) {
+				roles = append(roles, m.Role)
+			}
+		}
 		for _, role := range roles {
 			var row []*plot.Plot
 			for _, opp := range opps {
@@ -178,7 +184,9 @@ func WinRateChart(rs []RoundResult, o WinRateOptions) (*Figure, error) {
 					row = append(row, p)
 				}
 			}
-			fig.grid = append(fig.grid, row)
+			if len(row) > 0 {
+				fig.grid = append(fig.grid, row)
+			}
 			cols = max(cols, len(row))
 		}
 		for i := range fig.grid {
@@ -190,7 +198,7 @@ func WinRateChart(rs []RoundResult, o WinRateOptions) (*Figure, error) {
 		if c.baselines {
 			fig.addLegend("baseline: "+name(orDefault(o.Baseline, "the baseline")), c.baselineThumbs(palette[1])...)
 		}
-		c.notes(&missing)
+		c.notes(missing)
 		w := vg.Length(cols)*3.2*vg.Inch + 2.4*vg.Inch
 		h := vg.Length(len(fig.grid))*3*vg.Inch + 0.6*vg.Inch + fig.notesHeight(w)
 		return &Figure{width: w, height: h, draw: fig.draw, legend: fig.names, notes: fig.notes, axes: c.axes}, nil
@@ -238,7 +246,7 @@ func WinRateChart(rs []RoundResult, o WinRateOptions) (*Figure, error) {
 			fig.addLegend(fmt.Sprintf("%s (n = %s)", what, n), c.baselineThumbs(col)...)
 		}
 	}
-	c.notes(&missing)
+	c.notes(missing)
 	w := vg.Length(len(roles))*4*vg.Inch + 2.8*vg.Inch
 	return &Figure{width: w, height: 4*vg.Inch + fig.notesHeight(w), draw: fig.draw, legend: fig.names, notes: fig.notes, axes: c.axes}, nil
 }
@@ -293,12 +301,12 @@ func smallPanel(p *plot.Plot) {
 }
 
 // notes adds the caller's notes and the list of series without round 0.
-func (c *winChart) notes(missing *[]string) {
+func (c *winChart) notes(missing []string) {
 	for _, n := range c.o.Notes {
 		c.fig.notes = append(c.fig.notes, plain(n))
 	}
-	if len(*missing) > 0 {
-		c.fig.notes = append(c.fig.notes, "Round 0 (the starting model) was not measured for: "+strings.Join(*missing, "; ")+".")
+	if len(missing) > 0 {
+		c.fig.notes = append(c.fig.notes, "Round 0 (the starting model) was not measured for: "+strings.Join(missing, "; ")+".")
 	}
 }
 

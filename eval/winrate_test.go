@@ -209,6 +209,11 @@ func TestAPOWinRateChart(t *testing.T) {
 	if _, err := WinRateChart(rs, WinRateOptions{Metrics: o.Metrics}); err == nil || !strings.Contains(err.Error(), "need ByOpponent") {
 		t.Errorf("metric panels without ByOpponent: error %v", err)
 	}
+	// A panel of a role without results gets a row of its own.
+	o.Metrics[0].Role = "judge"
+	if f, err = WinRateChart(rs, o); err != nil || len(f.axes) != len(wantAxes) {
+		t.Errorf("a metric panel of another role: axes %q, %v; want all %d panels drawn", f.axes, err, len(wantAxes))
+	}
 }
 
 // TestTrainingPlotExplainsKL: the trainers' KL is the mean of l − r over

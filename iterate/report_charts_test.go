@@ -3,7 +3,7 @@ package iterate_test
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,33 +14,15 @@ import (
 	"github.com/spag-go/spag/iterate"
 )
 
-// svgText is the text of an SVG's text elements, joined by "|".
+// svgText is an SVG file's content with its character references
+// resolved, to look for the texts it draws.
 func svgText(t *testing.T, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var texts []string
-	dec := xml.NewDecoder(strings.NewReader(string(data)))
-	inText := false
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			inText = tok.Name.Local == "text"
-		case xml.CharData:
-			if inText {
-				texts = append(texts, string(tok))
-			}
-		case xml.EndElement:
-			inText = false
-		}
-	}
-	return strings.Join(texts, "|")
+	return html.UnescapeString(string(data))
 }
 
 // TestReportChartsRoundZero: the page of a stored Taboo loop draws round
