@@ -143,8 +143,10 @@ func WinRateChart(rs []RoundResult, o WinRateOptions) (*Figure, error) {
 	}
 	c := winChart{o: o, z: z, lo: lo, hi: hi, all: all}
 	title := o.Title
-	if o.Loop != "" {
-		title = strings.TrimSpace(title + ", loop " + o.Loop)
+	if o.Loop != "" && title != "" {
+		title += ", loop " + o.Loop
+	} else if o.Loop != "" {
+		title = "loop " + o.Loop
 	}
 	fig := newPanels(titleText(title))
 	c.fig = fig

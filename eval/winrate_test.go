@@ -138,6 +138,9 @@ func TestLoopWinRateChart(t *testing.T) {
 				}
 			}
 			note := strings.Join(f.notes, "\n")
+			if hasText(texts, ", loop") && !hasText(texts, "per round, loop") {
+				t.Errorf("texts %q: a loop named after an empty title", texts)
+			}
 			if tt.missingNote == "" && strings.Contains(note, "not measured") {
 				t.Errorf("notes %q: a missing round 0 named where none is missing", f.notes)
 			}
