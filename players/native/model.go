@@ -283,6 +283,8 @@ type workspace struct {
 	// has its own scratch space.
 	pass    pass
 	scratch [maxParts]attnScratch
+	// work counts the arithmetic of the passes run in this workspace.
+	work Work
 	// The loops' bodies, made once so that a loop allocates nothing.
 	ropeFn, attendFn, gateFn func(part, lo, hi int)
 }
@@ -340,6 +342,8 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 			}
 		}
 		R += len(ch.tokens)
+		L := int64(len(ch.tokens))
+		ws.work.Pairs += L*int64(ch.cache.n) + L*(L+1)/2
 		maxLen = max(maxLen, ch.cache.n+len(ch.tokens))
 		maxChunk = max(maxChunk, len(ch.tokens))
 	}
@@ -412,6 +416,8 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		}
 	}
 	ws.pick = pick
+	ws.work.Tokens += int64(R)
+	ws.work.Logits += int64(len(pick))
 	hx, logits := grow(ws.hx, len(pick)*D), grow(ws.logits, len(pick)*V)
 	rows := grow(ws.rows, len(pick))
 	ws.hx, ws.logits, ws.rows = hx, logits, rows
@@ -425,6 +431,18 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	}
 	return rows, nil
 }
+
+// Work is the arithmetic of forward passes, counted from their shapes:
+// the positions run through the layers, the (query, key) pairs of
+// attention and the rows through the output head. [Work.FLOPs] turns it
+// into floating-point operations.
+type Work struct {
+	Tokens, Pairs, Logits int64
+}
+
+// FLOPs is the work's floating-point operations in model m (see
+// [model.Config.FLOPs]).
+func (w Work) FLOPs(m *Model) float64 { return m.Config.FLOPs(w.Tokens, w.Pairs, w.Logits) }
 
 // parallelWork is the amount of per-row work (multiply-adds, about)
 // from which a forward pass's loops are split across goroutines.
