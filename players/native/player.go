@@ -44,9 +44,9 @@ type Player struct {
 	prefilled atomic.Int64
 	// The arithmetic of the finished forward passes (see [Player.Work]).
 	tokens, pairs, logits atomic.Int64
-	free      []*Cache // caches of finished sequences, oldest first, for reuse
-	keep      int      // the most caches kept in free
-	wg        sync.WaitGroup
+	free                  []*Cache // caches of finished sequences, oldest first, for reuse
+	keep                  int      // the most caches kept in free
+	wg                    sync.WaitGroup
 }
 
 var (
