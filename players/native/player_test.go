@@ -420,7 +420,7 @@ func ExamplePlayer() {
 	// Output:
 	// same seed, same text: true
 	// tokens: true logprobs: true
-	// capacity: 8
+	// capacity: 32
 }
 
 // exampleModel draws a small random model over v.

@@ -2,6 +2,7 @@ package taboorun_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -24,13 +25,34 @@ import (
 //
 //	go test -run '^$' -bench SelfplayShipped -benchtime 3x ./taboo/taboorun/
 func BenchmarkSelfplayShipped(b *testing.B) {
+	for _, batch := range []int{0, 8, 32} {
+		name := "batch=default"
+		var options []string
+		if batch > 0 {
+			name, options = fmt.Sprintf("batch=%d", batch), []string{fmt.Sprintf("batch=%d", batch)}
+		}
+		b.Run(name, func(b *testing.B) { benchSelfplay(b, options) })
+	}
+}
+
+// cpuSeconds is the process's user and system time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// benchSelfplay plays the benchmark's runs with these player options.
+func benchSelfplay(b *testing.B, options []string) {
 	ctx := context.Background()
 	words, err := taboo.Words(taboo.WordsBuiltin)
 	if err != nil {
 		b.Fatal(err)
 	}
 	c := taboorun.Config{MaxTurns: taboo.DefaultMaxTurns, Judge: "strict", Attacker: "native", Defender: "native",
-		Words: taboo.WordsBuiltin, Seed: 7, Games: 100}
+		Words: taboo.WordsBuiltin, Seed: 7, Games: 100, Options: options}
 	if err := c.Prepare(words); err != nil {
 		b.Fatal(err)
 	}
@@ -45,16 +67,17 @@ func BenchmarkSelfplayShipped(b *testing.B) {
 	session := &selfplay.Session{Path: filepath.Join(b.TempDir(), "bench.db")}
 	defer session.Close()
 	peak := mat.PeakGFLOPS(200 * time.Millisecond)
-	games, elapsed := 0, time.Duration(0)
+	games, elapsed, cpu := 0, time.Duration(0), 0.0
 	before := pl.Work()
 	for b.Loop() {
 		run, pending, err := session.Begin(ctx, plan, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuSeconds()
 		res, err := session.Play(ctx, run, plan, pending, selfplay.Options{})
 		elapsed += time.Since(start)
+		cpu += cpuSeconds() - cpu0
 		if err != nil || res.Errored > 0 {
 			b.Fatalf("%v (%d errored: %s)", err, res.Errored, res.FirstError)
 		}
@@ -66,6 +89,9 @@ func BenchmarkSelfplayShipped(b *testing.B) {
 	w.Tokens, w.Pairs, w.Logits = w.Tokens-before.Tokens, w.Pairs-before.Pairs, w.Logits-before.Logits
 	flops := w.FLOPs(pl.Model()) / elapsed.Seconds() / 1e9
 	b.ReportMetric(float64(games)/elapsed.Seconds(), "games/s")
+	// CPU time per game depends less than games/s on what else the
+	// machine runs.
+	b.ReportMetric(1000*cpu/float64(games), "cpu-ms/game")
 	b.ReportMetric(float64(w.Tokens)/float64(games), "tokens/game")
 	b.ReportMetric(w.FLOPs(pl.Model())/float64(games)/1e9, "GFLOP/game")
 	b.ReportMetric(flops, "GFLOP/s")
