@@ -437,6 +437,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	}
 	ws.pick = pick
 	ws.work.Tokens += int64(R)
+	ws.work.Passes++
 	ws.work.Logits += int64(len(pick))
 	hx, logits := grow(ws.hx, len(pick)*D), grow(ws.logits, len(pick)*V)
 	rows := grow(ws.rows, len(pick))
@@ -458,6 +459,9 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 // into floating-point operations.
 type Work struct {
 	Tokens, Pairs, Logits int64
+	// Passes counts the forward passes: Logits/Passes is how many
+	// sequences a decoding step advanced on average.
+	Passes int64
 }
 
 // FLOPs is the work's floating-point operations in model m (see

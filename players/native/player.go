@@ -43,10 +43,10 @@ type Player struct {
 	// cache), for tests.
 	prefilled atomic.Int64
 	// The arithmetic of the finished forward passes (see [Player.Work]).
-	tokens, pairs, logits atomic.Int64
-	free                  []*Cache // caches of finished sequences, oldest first, for reuse
-	keep                  int      // the most caches kept in free
-	wg                    sync.WaitGroup
+	tokens, pairs, logits, passes atomic.Int64
+	free                          []*Cache // caches of finished sequences, oldest first, for reuse
+	keep                          int      // the most caches kept in free
+	wg                            sync.WaitGroup
 }
 
 var (
@@ -90,7 +90,7 @@ func cachesKept(m *Model, batch int) int {
 // Work is the arithmetic of the player's forward passes so far, for
 // throughput and roofline figures (see [Work.FLOPs]).
 func (p *Player) Work() Work {
-	return Work{Tokens: p.tokens.Load(), Pairs: p.pairs.Load(), Logits: p.logits.Load()}
+	return Work{Tokens: p.tokens.Load(), Pairs: p.pairs.Load(), Logits: p.logits.Load(), Passes: p.passes.Load()}
 }
 
 // Model is the model the player decodes with.
@@ -349,6 +349,7 @@ func (p *Player) schedule() {
 		p.tokens.Add(ws.work.Tokens)
 		p.pairs.Add(ws.work.Pairs)
 		p.logits.Add(ws.work.Logits)
+		p.passes.Add(ws.work.Passes)
 		ws.work = Work{}
 		st.active, st.rows = active, rows
 		mat.Parallel(len(active), maxParts, st.fn)

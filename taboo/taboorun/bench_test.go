@@ -87,7 +87,7 @@ func benchSelfplay(b *testing.B, options []string) {
 	b.StopTimer()
 	peak = max(peak, mat.PeakGFLOPS(200*time.Millisecond))
 	w := pl.Work()
-	w.Tokens, w.Pairs, w.Logits = w.Tokens-before.Tokens, w.Pairs-before.Pairs, w.Logits-before.Logits
+	w.Tokens, w.Pairs, w.Logits, w.Passes = w.Tokens-before.Tokens, w.Pairs-before.Pairs, w.Logits-before.Logits, w.Passes-before.Passes
 	flops := w.FLOPs(pl.Model()) / elapsed.Seconds() / 1e9
 	b.ReportMetric(float64(games)/elapsed.Seconds(), "games/s")
 	// CPU time per game depends less than games/s on what else the
@@ -96,6 +96,7 @@ func benchSelfplay(b *testing.B, options []string) {
 	b.ReportMetric(float64(w.Tokens)/float64(games), "tokens/game")
 	b.ReportMetric(w.FLOPs(pl.Model())/float64(games)/1e9, "GFLOP/game")
 	b.ReportMetric(flops, "GFLOP/s")
+	b.ReportMetric(float64(w.Logits)/float64(w.Passes), "streams/step")
 	b.ReportMetric(peak, "mat-peak-GFLOP/s")
 	b.ReportMetric(100*flops/peak, "roofline-%")
 	var ru syscall.Rusage
