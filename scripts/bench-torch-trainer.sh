@@ -11,7 +11,7 @@
 # shows as spread rather than as one trainer's loss. See docs/benchmarks.md.
 #
 #   apt-get install python3-torch python3-sentencepiece
-#   scripts/bench-torch-trainer.sh [threads] [steps] [samples] [rounds]
+#   [PYTHON=python] scripts/bench-torch-trainer.sh [threads] [steps] [samples] [rounds]
 #
 # threads is the cores each trainer gets: GOMAXPROCS for the native one,
 # torch threads for one PyTorch worker, threads/2 each for two. On a GPU
@@ -22,7 +22,9 @@ threads="${1:-2}"
 steps="${2:-4}"
 samples="${3:-64}"
 rounds="${4:-1}"
-py=/usr/bin/python3 # Debian's, which python3-torch installs into
+# Debian's interpreter, which python3-torch installs into, unless PYTHON
+# names another (a virtual environment with a CUDA build of torch).
+py="${PYTHON:-/usr/bin/python3}"
 if ((threads < 2)); then
 	echo "bench-torch-trainer.sh: threads $threads: two PyTorch workers need at least 2" >&2
 	exit 2
@@ -32,8 +34,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/spag" ./cmd/spag
 spag="$tmp/spag"
-"$spag" selfplay --games "$((samples / 2 + 10))" --db "$tmp/bench.db" >/dev/null
-"$spag" rewards --db "$tmp/bench.db" --out "$tmp/all.json" >/dev/null
+"$spag" selfplay --games "$((samples / 2 + 10))" --db "$tmp/bench.db" >/dev/null 2>"$tmp/selfplay.err" ||
+	{ cat "$tmp/selfplay.err" >&2; exit 1; }
+"$spag" rewards --db "$tmp/bench.db" --out "$tmp/all.json" >/dev/null 2>&1
 "$py" -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))[:int(sys.argv[2])], open(sys.argv[3], "w"))' \
 	"$tmp/all.json" "$samples" "$tmp/train.json"
 init=players/native/defaultmodel/model.ckpt

@@ -217,9 +217,11 @@ def worker(rank, world, job, args):
     if torch.cuda.is_available():
         DEVICE[0] = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
         torch.cuda.set_device(DEVICE[0])
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
     if world > 1:
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend, rank=rank, world_size=world)
+    if rank == 0:  # in the log, so that a GPU run shows it is one
+        print("train.py: %d worker(s)%s, rank 0 on %s" % (world, ", " + backend if world > 1 else "", DEVICE[0]), flush=True)
     cfg, name = job["config"], job["objective"]
     import sentencepiece as spm
 
