@@ -217,9 +217,11 @@ def worker(rank, world, job, args):
     if torch.cuda.is_available():
         DEVICE[0] = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
         torch.cuda.set_device(DEVICE[0])
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
     if world > 1:
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend, rank=rank, world_size=world)
+    if rank == 0:  # in the log, so that a GPU run shows it is one
+        print("train.py: %d worker(s)%s, rank 0 on %s" % (world, ", " + backend if world > 1 else "", DEVICE[0]), flush=True)
     cfg, name = job["config"], job["objective"]
     import sentencepiece as spm
 
@@ -280,6 +282,9 @@ def worker(rank, world, job, args):
         n_sft = sum(1 for i in batch if data[i]["sft"])
         n_game, n_all = len(batch) - n_sft, len(batch)
         mine = batch[rank::world]
+        # Every worker counts the whole global batch's positions, as the
+        # native trainer counts them, so that rank 0's rate is the run's.
+        tokens += sum(len(seqs[i][0]) - 1 for i in batch)
         opt.zero_grad(set_to_none=False)
         total = torch.zeros((), device=DEVICE[0])
         parts = list(range(0, len(mine), micro))
@@ -291,7 +296,6 @@ def worker(rank, world, job, args):
                 ((_, l),) = list(sample_scores(ddp, seqs, idx, len(idx)))
                 terms = objective_terms(name, cfg, l, [data[i] for i in idx], n_game, n_sft, n_all)
                 loss = torch.stack(terms).sum()
-                tokens += sum(len(seqs[i][0]) - 1 for i in idx)
                 # DDP averages gradients over workers; the terms are
                 # already normalised by the global batch, so scale back up.
                 (loss * world).backward()
@@ -322,7 +326,7 @@ def worker(rank, world, job, args):
             last_save = time.time()
     if rank == 0:
         elapsed = time.time() - t0
-        metrics["tokens_per_sec"] = tokens * world / elapsed if elapsed > 0 else 0.0
+        metrics["tokens_per_sec"] = tokens / elapsed if elapsed > 0 else 0.0
         # Write beside the output and rename, under names of this process
         # alone, so that a reader never sees half a model.
         out = job["out_hf"].rstrip("/")

@@ -82,13 +82,13 @@ var goldenPrompts = [][2]string{
 // a wrong rotary layout, transpose or head grouping shows:
 //
 //   - in float64 both compute the same function: within 1e-9;
-//   - the float32 export run by PyTorch in float32 is within 1e-5 of the
-//     native model's exact (float64) values;
-//   - PyTorch float32 and native float32 are within 5e-5: the native
-//     float32 kernels are themselves up to 2.8e-5 from their float64
-//     values on the shipped model (PyTorch's float32 is within 5.2e-6),
-//     so 1e-5 between the two float32 runs would test the native
-//     kernels' rounding, not the export.
+//   - PyTorch's float32 and the native float32 are each within 1e-5 of the
+//     exact (float64) values, and within 1e-5 of each other. On the
+//     shipped model each is about 5e-6 from exact: the float32 rounding
+//     of a residual stream that reaches 500 and of the logits, which no
+//     kernel can avoid. (The native head once summed the vocabulary's
+//     exponentials in float32, 2.8e-5 from exact and 2.4e-5 from
+//     PyTorch; rl/model sums them in float64.)
 func TestPyTorchLogprobsMatchNative(t *testing.T) {
 	torchtest.Require(t)
 	shipped, err := defaultmodel.Load()
@@ -114,34 +114,39 @@ func TestPyTorchLogprobsMatchNative(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := runTorch(t, dir, seqs, nil)
+			var native32 [][]float64
+			for _, seq := range seqs {
+				native32 = append(native32, nativeLogp(t, tc.ck.Params, seq))
+			}
 			for _, cmp := range []struct {
-				name  string
-				torch [][]float64
-				p     *model.Params
-				tol   float64
+				name string
+				got  [][]float64   // PyTorch's, or the native float32 ones
+				p    *model.Params // the native model compared with
+				tol  float64
 			}{
 				{"float64", res.Logp64, p64, 1e-9},
 				{"torch float32 vs exact", res.Logp, p64, 1e-5},
-				{"float32", res.Logp, tc.ck.Params, 5e-5},
+				{"native float32 vs exact", native32, p64, 1e-5},
+				{"float32", res.Logp, tc.ck.Params, 1e-5},
 			} {
-				if len(cmp.torch) != len(seqs) {
-					t.Fatalf("%s: %d results for %d sequences", cmp.name, len(cmp.torch), len(seqs))
+				if len(cmp.got) != len(seqs) {
+					t.Fatalf("%s: %d results for %d sequences", cmp.name, len(cmp.got), len(seqs))
 				}
 				worst := 0.0
 				for i, seq := range seqs {
 					want := nativeLogp(t, cmp.p, seq)
-					if len(cmp.torch[i]) != len(want) {
-						t.Fatalf("%s: sequence %d: %d log-probabilities, want %d", cmp.name, i, len(cmp.torch[i]), len(want))
+					if len(cmp.got[i]) != len(want) {
+						t.Fatalf("%s: sequence %d: %d log-probabilities, want %d", cmp.name, i, len(cmp.got[i]), len(want))
 					}
 					for j := range want {
-						d := math.Abs(cmp.torch[i][j] - want[j])
+						d := math.Abs(cmp.got[i][j] - want[j])
 						worst = math.Max(worst, d)
 						if d > cmp.tol {
-							t.Errorf("%s: sequence %d token %d: torch %v, native %v (|diff| %.3g > %g)", cmp.name, i, j, cmp.torch[i][j], want[j], d, cmp.tol)
+							t.Errorf("%s: sequence %d token %d: %v, native %v (|diff| %.3g > %g)", cmp.name, i, j, cmp.got[i][j], want[j], d, cmp.tol)
 						}
 					}
 				}
-				t.Logf("%s: max |torch - native| = %.3g", cmp.name, worst)
+				t.Logf("%s: max |diff| = %.3g", cmp.name, worst)
 			}
 		})
 	}

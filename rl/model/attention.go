@@ -97,7 +97,8 @@ func (k *attention[T]) forward(in [][]T, out []T) {
 	})
 }
 
-// softmaxInPlace replaces x by softmax(x), stably.
+// softmaxInPlace replaces x by softmax(x), stably, summing in float64 so
+// that long contexts keep float32's precision (see [logSumExp]).
 func softmaxInPlace[T float](x []T) {
 	m := x[0]
 	for _, v := range x {
@@ -107,11 +108,11 @@ func softmaxInPlace[T float](x []T) {
 		x[j] -= m
 	}
 	expInto(x, x)
-	var s T
+	var s float64
 	for _, v := range x {
-		s += v
+		s += float64(v)
 	}
-	inv := 1 / s
+	inv := T(1 / s)
 	for j := range x {
 		x[j] *= inv
 	}

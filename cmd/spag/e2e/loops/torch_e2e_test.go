@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spag-go/spag/internal/torchtest"
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -27,7 +28,9 @@ func TestIterateTorchTrainer(t *testing.T) {
 		"--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4", "--max-turns", "3",
 		"--trainer", "exec:exec " + torchtest.Python + " " + script + " --nproc 2"}
 	startUntil(t, dir, "train: running exec:", start...)
-	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4")
+	// Two rounds of PyTorch training and an arena: minutes on a loaded
+	// machine; the limit only bounds a hung loop.
+	r := spagWithin(t, 10*time.Minute, dir, "iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4")
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d, stderr %s", r.code, r.stderr)
 	}
