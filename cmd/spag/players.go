@@ -15,6 +15,7 @@ import (
 	// register them with the "builtin" backend.
 	_ "github.com/spag-go/spag/apo/apobuiltin"
 	_ "github.com/spag-go/spag/apo/likelihood"
+	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	_ "github.com/spag-go/spag/players/native"
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
