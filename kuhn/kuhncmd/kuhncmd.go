@@ -43,7 +43,7 @@ equilibrium, skill=0 uniform random) and the game's strategies
 kuhn:equilibrium[,alpha=A], kuhn:uniform, kuhn:always-bet, kuhn:never-bluff.`,
 		Args: cmdutil.NoArgs,
 	}
-	cmd.AddCommand(NewCmdPlay(f, nil), NewCmdArena(f, nil), NewCmdExploitability(f, nil))
+	cmd.AddCommand(NewCmdPlay(f, nil), NewCmdArena(f, nil), NewCmdExploitability(f, nil), NewCmdData(f, nil), NewCmdRewards(f, nil))
 	return cmd
 }
 

@@ -1,0 +1,96 @@
+package kuhndata_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/kuhn"
+	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
+	"github.com/spag-go/spag/kuhn/kuhndata"
+	"github.com/spag-go/spag/kuhn/kuhnrun"
+	"github.com/spag-go/spag/rl"
+	"github.com/spag-go/spag/selfplay"
+)
+
+func TestImitation(t *testing.T) {
+	st, _ := kuhn.Equilibrium(0.25)
+	samples, err := kuhndata.Imitation(st, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(samples) != 12*12 {
+		t.Fatalf("%d samples, want 144", len(samples))
+	}
+	for i, is := range kuhn.InfoSets {
+		agg := 0
+		for _, s := range samples[12*i : 12*i+12] {
+			if s.Type != rl.TypeSFT || !strings.Contains(s.Query, "Your card is the "+is.Card.String()+".") {
+				t.Fatalf("%s: sample %+v", is, s)
+			}
+			if s.Target == is.Legal()[1].String() {
+				agg++
+			}
+		}
+		if want := int(math.Round(12 * st[i])); agg != want {
+			t.Errorf("%s: %d aggressive targets of 12, want %d", is, agg, want)
+		}
+	}
+	if _, err := kuhndata.Imitation(st, 0); err == nil {
+		t.Fatal("0 copies accepted")
+	}
+}
+
+// TestZeroSum plays a run, then checks its samples: one per answer, each
+// prompt the one the player saw, and each seat's advantages summing to 0.
+func TestZeroSum(t *testing.T) {
+	ctx := context.Background()
+	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
+	defer session.Close()
+	cfg := kuhnrun.Config{First: "kuhn:uniform", Second: "kuhn:always-bet", Games: 120, Seed: 3}
+	if err := cfg.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cfg.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, pending, err := session.Begin(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	store, _ := session.Store(ctx)
+	samples, st, err := kuhndata.ZeroSum(ctx, store, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turns := 0
+	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		turns += len(rec.Turns)
+	}
+	if st.Hands != 120 || len(samples) != turns || st.Samples != turns {
+		t.Fatalf("stats %+v with %d samples, want 120 hands and %d samples", st, len(samples), turns)
+	}
+	// Each reward is the seat's chips in the hand (±1 or ±2) less its mean.
+	for _, s := range samples {
+		chips := s.Reward + st.MeanChips[s.Role]
+		if a := math.Abs(chips); math.Abs(a-1) > 1e-9 && math.Abs(a-2) > 1e-9 {
+			t.Fatalf("sample of %s: reward %v is not ±1 or ±2 chips less the mean %v", s.Role, s.Reward, st.MeanChips[s.Role])
+		}
+		if s.Run != run.ID || !strings.HasSuffix(s.Query, "Your move:") {
+			t.Fatalf("sample %+v", s)
+		}
+	}
+	if st.MeanChips[kuhn.First] != -st.MeanChips[kuhn.Second] {
+		t.Fatalf("mean chips %v are not zero-sum", st.MeanChips)
+	}
+}
