@@ -11,9 +11,10 @@ import (
 // player's secret (the sentence "Your card is the King.").
 const systemPrompt = `You are playing Kuhn Poker against one opponent. The deck has three cards: Jack, Queen and King (King is highest). Each player puts 1 chip in the pot and gets one card; the third card is not used. The first player checks or bets 1 chip. After a check the second player checks (the higher card wins the pot) or bets 1 chip, and then the first player folds or calls. After a bet the other player folds (and loses the pot) or calls (the higher card wins the pot). Answer with your move only: one word.`
 
-// userPrompt is the turn's message: %s the seat, the card sentence, the
-// betting so far and the legal moves.
-const userPrompt = "You are the %s player. %s\nBetting so far: %s.\nYour legal moves: %s.\nYour move:"
+// userPrompt is the turn's message: %s the seat, the betting so far, the
+// legal moves and the card sentence. The card comes last, next to "Your
+// move:", where a small model's last position attends most easily.
+const userPrompt = "You are the %s player.\nBetting so far: %s.\nYour legal moves: %s.\n%s\nYour move:"
 
 // Prompt renders a player's turn: the rules, then its seat, its card, the
 // betting so far and its legal moves. It renders finished hands too
@@ -51,7 +52,7 @@ func (Game) Prompt(o game.Observation) (game.Prompt, error) {
 	}
 	return game.Prompt{Messages: []game.Message{
 		{Role: "system", Content: systemPrompt},
-		{Role: "user", Content: fmt.Sprintf(userPrompt, seat, o.Secret, history, legal)},
+		{Role: "user", Content: fmt.Sprintf(userPrompt, seat, history, legal, o.Secret)},
 	}}, nil
 }
 
