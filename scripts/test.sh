@@ -3,8 +3,39 @@
 # system packages the tests need when they are missing, then runs vet, the
 # whole suite under the race detector (unit, CLI end-to-end through the
 # built binary) and a short run of every fuzz target.
+#
+# --busy N starts N CPU-bound busy loops beside the whole run and stops them
+# when it ends, however it ends: the suite must pass on a busy machine (a
+# laptop compiling beside it), and CI checks exactly that (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+busy=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --busy) busy="${2:?--busy needs a count}"; shift 2 ;;
+    --busy=*) busy="${1#--busy=}"; shift ;;
+    *) echo "scripts/test.sh: unknown argument $1 (want --busy N)" >&2; exit 2 ;;
+  esac
+done
+case "$busy" in
+  ''|*[!0-9]*) echo "scripts/test.sh: --busy $busy: want a count of busy loops" >&2; exit 2 ;;
+esac
+busy_pids=()
+stop_busy() {
+  if [ ${#busy_pids[@]} -gt 0 ]; then
+    kill "${busy_pids[@]}" 2>/dev/null || true
+    wait "${busy_pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop_busy EXIT
+for _ in $(seq 1 "$busy"); do
+  sh -c 'while :; do :; done' &
+  busy_pids+=($!)
+done
+if [ "$busy" -gt 0 ]; then
+  echo "== $busy busy loop(s) running beside the tests (pids ${busy_pids[*]})"
+fi
 
 need=()
 [ -f /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
@@ -52,4 +83,8 @@ for pkg in $(go list ./...); do
     go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
   done
 done
-echo "all tests passed"
+if [ "$busy" -gt 0 ]; then
+  echo "all tests passed with $busy busy loop(s) beside them"
+else
+  echo "all tests passed"
+fi

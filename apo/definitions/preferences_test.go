@@ -2,8 +2,10 @@ package definitions_test
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,4 +156,46 @@ func TestPreferencesSmall(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("negatives = %v\nwant %v", got, want)
 	}
+}
+
+// TestDocumentedPreferenceCounts checks the counts docs/commands.md gives
+// for `spag apo preferences --hard 1 --easy 1` against what the generator
+// writes, so the page cannot go stale again (it said 1,256 held-out items
+// after the generator stopped counting a word's negatives twice).
+func TestDocumentedPreferenceCounts(t *testing.T) {
+	page, err := os.ReadFile("../../docs/commands.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(page)), " ")
+	all := builtin(t)
+	for _, tt := range []struct{ split, format string }{
+		{definitions.Train, "%s training items (%s of the %s words have a hard negative)"},
+		{definitions.HeldOut, "%s held-out items (%s of the %s words have a hard negative)"},
+	} {
+		entries := definitions.OfSplit(all, tt.split)
+		prefs, err := definitions.Preferences(entries, definitions.PreferenceOptions{Hard: 1, Easy: 1, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hard := map[string]bool{}
+		for _, p := range prefs {
+			if p.Hard {
+				hard[p.Word] = true
+			}
+		}
+		want := fmt.Sprintf(tt.format, thousands(len(prefs)), thousands(len(hard)), thousands(len(entries)))
+		if !strings.Contains(text, want) {
+			t.Errorf("docs/commands.md does not say %q", want)
+		}
+	}
+}
+
+// thousands writes n with a comma between thousands, as the docs do.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

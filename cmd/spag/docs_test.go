@@ -85,7 +85,7 @@ func writeCommandDocs(dir string) error {
 		return err
 	}
 	streams, _, _, _ := cmdutil.Test()
-	root := newRootCmd(nil, cmdutil.New(streams))
+	root := newRootCmd(nil, cmdutil.New(streams, nil))
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.DisableAutoGenTag = true

@@ -326,7 +326,7 @@ func runExample(t *testing.T, dir, line string, env []string) (string, error) {
 }
 
 func TestHelpAndREADMEExamplesRun(t *testing.T) {
-	blocks := helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System())))
+	blocks := helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System(), nil)))
 	for _, page := range docPages(t) {
 		blocks = append(blocks, readmeExamples(t, page)...)
 	}

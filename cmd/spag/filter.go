@@ -1,127 +1,24 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"slices"
-	"strings"
-
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/taboo"
 )
 
-// knownOutcomes are the verdict outcomes of every game this spag knows, in
-// the games' order and each game's.
-func knownOutcomes() []string {
-	var out []string
-	for _, name := range game.Games.Names() {
-		d, _ := game.Games.Lookup(name)
-		for _, o := range d.Outcomes {
-			if !slices.Contains(out, o.Name) {
-				out = append(out, o.Name)
-			}
-		}
-	}
-	return out
-}
-
-// outcomesHelp lists each game's outcomes for a flag's help:
-// "apo: generator_wins, …; taboo: attacker_wins, …".
-func outcomesHelp() string {
-	var parts []string
-	for _, name := range game.Games.Names() {
-		d, _ := game.Games.Lookup(name)
-		names := make([]string, len(d.Outcomes))
-		for i, o := range d.Outcomes {
-			names[i] = o.Name
-		}
-		parts = append(parts, name+": "+strings.Join(names, ", "))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// subjectsHelp says what an episode's subject is in each game, for a
-// flag's help: "query in APO, word in Adversarial Taboo".
-func subjectsHelp() string {
-	var parts []string
-	for _, name := range game.Games.Names() {
-		d, _ := game.Games.Lookup(name)
-		parts = append(parts, d.Subject+" in "+d.Title)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// describeRun returns the description of the game a run played, or nil
-// for a game this spag does not know.
-func describeRun(run *episodes.Run) *game.Description {
-	d, _ := game.Games.Lookup(game.NameOf(run.Game))
-	return d
-}
-
-// gameTitle names the game a run played, for people.
-func gameTitle(run *episodes.Run) string {
-	if d := describeRun(run); d != nil {
-		return d.Title
-	}
-	return game.NameOf(run.Game)
-}
+// The selection helpers live in cmdutil, shared by every command package;
+// these names keep the commands not yet moved there compiling.
+var (
+	knownOutcomes = cmdutil.KnownOutcomes
+	outcomesHelp  = cmdutil.OutcomesHelp
+	subjectsHelp  = cmdutil.SubjectsHelp
+	describeRun   = cmdutil.DescribeRun
+	gameTitle     = cmdutil.GameTitle
+	checkFilter   = cmdutil.CheckFilter
+	matchPlayer   = cmdutil.MatchPlayer
+)
 
 // isTabooRun reports whether a run played Adversarial Taboo, for the
 // commands that belong to that game (its judges, SPAG's file format).
 func isTabooRun(run *episodes.Run) bool { return game.NameOf(run.Game) == taboo.Name }
-
-// checkFilter applies the one rule every command that selects episodes
-// follows: a --run that the database does not have, or an --outcome that
-// no game has, is a usage error (exit 2), never an empty answer.
-func checkFilter(ctx context.Context, store *episodes.Store, f episodes.Filter) error {
-	if f.RunID != "" {
-		if _, err := store.Run(ctx, f.RunID); errors.Is(err, episodes.ErrNotFound) {
-			return usagef("--run %s: no such run in %s (%s)", f.RunID, store.Path(), cmdutil.ListRunsHint(store.Path()))
-		} else if err != nil {
-			return err
-		}
-	}
-	if f.Outcome != "" {
-		known := knownOutcomes()
-		if slices.Contains(known, f.Outcome) {
-			return nil
-		}
-		return usagef("--outcome %q: want one of %s", f.Outcome, strings.Join(known, ", "))
-	}
-	return nil
-}
-
-// matchPlayer turns the --player spec of f into the names the store's runs
-// recorded for that player, whatever their spelling (see
-// players.Canonical): builtin,skill=0.9 finds runs of builtin:skill=0.9,
-// native:m.ckpt those of native:/abs/m.ckpt. A spec no run recorded stays
-// as typed, matching nothing or what Filter.Player matches.
-func matchPlayer(ctx context.Context, store *episodes.Store, f episodes.Filter) (episodes.Filter, error) {
-	if f.Player == "" {
-		return f, nil
-	}
-	runs, err := store.Runs(ctx)
-	if err != nil {
-		return f, err
-	}
-	want := players.Canonical(f.Player)
-	seen := map[string]bool{}
-	for _, r := range runs {
-		for _, name := range r.Players {
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			if players.Canonical(name) == want {
-				f.Players = append(f.Players, name)
-			}
-		}
-	}
-	if len(f.Players) > 0 {
-		f.Player = ""
-	}
-	return f, nil
-}

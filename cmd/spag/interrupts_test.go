@@ -19,7 +19,7 @@ func TestInterrupts(t *testing.T) {
 		defer sig.stop()
 		sig.c <- os.Interrupt
 		<-ctx.Done()
-		if n := sig.count(); n != 1 {
+		if n := sig.Count(); n != 1 {
 			t.Errorf("count = %d, want 1", n)
 		}
 		// Written before the cancellation, so read safely after it.
@@ -36,8 +36,8 @@ func TestInterrupts(t *testing.T) {
 		drain := sig.Drain()
 		sig.c <- os.Interrupt
 		<-drain
-		if sig.count() != 1 || ctx.Err() != nil {
-			t.Fatalf("after one signal: count %d, context %v; want 1 and not cancelled", sig.count(), ctx.Err())
+		if sig.Count() != 1 || ctx.Err() != nil {
+			t.Fatalf("after one signal: count %d, context %v; want 1 and not cancelled", sig.Count(), ctx.Err())
 		}
 		// The drain is acknowledged before it starts, not when it ends.
 		if got := stderr.String(); !strings.HasPrefix(got, "spag: interrupted: finishing the work in flight") || !strings.HasSuffix(got, "Ctrl-C again to stop now\n") {
@@ -45,7 +45,7 @@ func TestInterrupts(t *testing.T) {
 		}
 		sig.c <- os.Interrupt
 		<-ctx.Done()
-		if n := sig.count(); n != 2 {
+		if n := sig.Count(); n != 2 {
 			t.Errorf("count = %d, want 2", n)
 		}
 	})

@@ -341,7 +341,7 @@ func loopEnded(stderr io.Writer, sig *interrupts, db, id string, runErr error, f
 	switch {
 	case runErr == nil:
 		return nil
-	case errors.Is(runErr, loop.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.count() > 0:
+	case errors.Is(runErr, loop.ErrInterrupted), errors.Is(runErr, context.Canceled) && sig.Count() > 0:
 		fmt.Fprintf(stderr, "interrupted: what finished is recorded; resume with:\n  %s\n", resume)
 		return errInterrupted
 	}

@@ -38,7 +38,7 @@ func usagef(format string, args ...any) error { return cmdutil.Usagef(format, ar
 
 // errInterrupted reports a run stopped by the user; the message has already
 // been printed.
-var errInterrupted = errors.New("interrupted")
+var errInterrupted = cmdutil.ErrInterrupted
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sig := newInterrupts(cancel, stderr)
 	defer sig.stop()
 
-	root := newRootCmd(sig, cmdutil.New(cmdutil.Streams(stdin, stdout, stderr, cmdutil.IsTerminal(stdout))))
+	root := newRootCmd(sig, cmdutil.New(cmdutil.Streams(stdin, stdout, stderr, cmdutil.IsTerminal(stdout)), sig))
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -67,7 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "spag: %v\nRun '%s --help' for usage.\n", err, failedCommand(root, args))
 		return exitUsage
-	case sig.count() > 0:
+	case sig.Count() > 0:
 		// Whatever the command was doing when it was stopped, the cause
 		// is the interrupt; name the error only when it is another one.
 		if errors.Is(err, context.Canceled) {
@@ -165,7 +165,8 @@ func (s *interrupts) acknowledged() bool {
 	return s.acked
 }
 
-func (s *interrupts) count() int {
+// Count is how many interrupts arrived so far.
+func (s *interrupts) Count() int {
 	select {
 	case n := <-s.n:
 		return n
@@ -226,6 +227,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newTrainCmd(sig),
 		runs.NewCmdRuns(f, nil),
 	)
+	root.AddCommand(cmdutil.GameCommands.Commands(f)...)
 	addVersion(root)
 	return root
 }
@@ -234,11 +236,4 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 var noArgs = cmdutil.NoArgs
 
 // exactArgs is cobra.ExactArgs returning a usage error.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usagef("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
-		}
-		return nil
-	}
-}
+var exactArgs = cmdutil.ExactArgs

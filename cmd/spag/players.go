@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
-	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
 
 	// The player backends a spec may name; each registers itself with
@@ -28,16 +27,7 @@ func backendList() string { return players.Help() }
 // cliError makes the library's errors about what the user wrote usage
 // errors of spag (exit status 2): the players package's, and the settings
 // of a run, named by their flags.
-func cliError(err error) error {
-	var setting *selfplay.SettingError
-	switch {
-	case errors.As(err, &setting) && setting.Setting != "":
-		return usageError{Err: fmt.Errorf("--%s: %w", setting.Setting, setting.Err)}
-	case errors.As(err, &setting), errors.Is(err, players.ErrUsage):
-		return usageError{Err: err}
-	}
-	return err
-}
+func cliError(err error) error { return cmdutil.CLIError(err) }
 
 // loadJudgeAndTemplates resolves the judge and template flags that several
 // commands share; errors name the flag.

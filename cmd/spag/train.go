@@ -161,7 +161,7 @@ writes a result file naming it; see docs/trainer.md.`,
 			}
 			defer release()
 			res, err := tr.Train(cmd.Context(), job)
-			interrupted := err != nil && errors.Is(err, context.Canceled) && sig.count() > 0
+			interrupted := err != nil && errors.Is(err, context.Canceled) && sig.Count() > 0
 			switch _, native := tr.(trainer.Native); {
 			case interrupted && res.Policy.Checkpoint != "":
 				fmt.Fprintf(cmd.ErrOrStderr(), "spag train: interrupted; state after step %d saved to %s\n", res.Step, out)
@@ -179,7 +179,7 @@ writes a result file naming it; see docs/trainer.md.`,
 				return errInterrupted
 			case err != nil:
 				return err
-			case sig.count() > 0:
+			case sig.Count() > 0:
 				return errInterrupted
 			}
 			return nil

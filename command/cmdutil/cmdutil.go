@@ -26,6 +26,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/players"
+	"github.com/spag-go/spag/selfplay"
 )
 
 // UsageError marks an error in how spag was called (flags, arguments):
@@ -92,11 +94,17 @@ type Factory struct {
 	// OpenReader opens an existing database for a command that only reads
 	// it; it never creates one.
 	OpenReader func(ctx context.Context, path string) (*episodes.Store, error)
+	// Interrupts tells a command of the user's Ctrl-C; never nil.
+	Interrupts Interrupts
 }
 
-// New returns the Factory of a real spag process writing to streams.
-func New(streams *IOStreams) *Factory {
-	return &Factory{IOStreams: streams, OpenReader: OpenReader}
+// New returns the Factory of a real spag process writing to streams; sig
+// is its signal handler (nil: nobody interrupts it, as in most tests).
+func New(streams *IOStreams, sig Interrupts) *Factory {
+	if sig == nil {
+		sig = noInterrupts{}
+	}
+	return &Factory{IOStreams: streams, OpenReader: OpenReader, Interrupts: sig}
 }
 
 // OpenReader opens an existing database read-only, without writing
@@ -125,4 +133,50 @@ func CheckDBExists(path string) error {
 // command that lists a database's runs.
 func ListRunsHint(db string) string {
 	return "spag runs --db " + db + " lists its runs"
+}
+
+// ErrInterrupted reports a run stopped by the user whose message has
+// already been printed: spag exits with code 130 and prints nothing more.
+var ErrInterrupted = errors.New("interrupted")
+
+// Interrupts is how a command learns of the user's Ctrl-C (see cmd/spag's
+// one signal handler).
+type Interrupts interface {
+	// Drain returns a channel closed at the first interrupt, and makes
+	// that interrupt a request to drain rather than a cancellation: the
+	// caller promises to stop taking new work once the channel is closed.
+	Drain() <-chan struct{}
+	// Count is how many interrupts arrived so far.
+	Count() int
+}
+
+// noInterrupts is the Interrupts of a process nobody can interrupt (tests
+// that do not exercise signals).
+type noInterrupts struct{}
+
+func (noInterrupts) Drain() <-chan struct{} { return nil }
+func (noInterrupts) Count() int             { return 0 }
+
+// ExactArgs is cobra.ExactArgs returning a [UsageError].
+func ExactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return Usagef("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+// CLIError makes the library's errors about what the user wrote usage
+// errors of spag (exit status 2): the players package's, and the settings
+// of a run, named by their flags.
+func CLIError(err error) error {
+	var setting *selfplay.SettingError
+	switch {
+	case errors.As(err, &setting) && setting.Setting != "":
+		return UsageError{Err: fmt.Errorf("--%s: %w", setting.Setting, setting.Err)}
+	case errors.As(err, &setting), errors.Is(err, players.ErrUsage):
+		return UsageError{Err: err}
+	}
+	return err
 }

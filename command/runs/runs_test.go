@@ -32,7 +32,7 @@ func TestNewCmdRuns(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			io, _, _, _ := cmdutil.Test()
 			var got *Options
-			cmd := NewCmdRuns(cmdutil.New(io), func(_ context.Context, o *Options) error { got = o; return nil })
+			cmd := NewCmdRuns(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SilenceUsage, cmd.SilenceErrors = true, true
 			err := cmd.Execute()
