@@ -18,6 +18,7 @@ import (
 // ArenaOptions are every input of `spag kuhn arena`.
 type ArenaOptions struct {
 	IO          *cmdutil.IOStreams
+	Interrupts  cmdutil.Interrupts
 	DB          string
 	Resume      string
 	A, B        string
@@ -32,7 +33,7 @@ type ArenaOptions struct {
 // NewCmdArena returns `spag kuhn arena`; runF does the work (nil:
 // [ArenaRun]).
 func NewCmdArena(f *cmdutil.Factory, runF func(context.Context, *ArenaOptions) error) *cobra.Command {
-	opts := &ArenaOptions{IO: f.IOStreams}
+	opts := &ArenaOptions{IO: f.IOStreams, Interrupts: f.Interrupts}
 	cmd := &cobra.Command{
 		Use:   "arena --a SPEC --b SPEC [--games N]",
 		Short: "Measure player A against player B in both seats of Kuhn Poker, chips per hand with intervals",
@@ -44,7 +45,7 @@ seats cannot be told from optimal by these hands. The runs are stored like
 any run; the first Ctrl-C stops and prints the command that resumes the
 arena: spag kuhn arena --db DB --resume RUN1,RUN2.`,
 		Example: `  spag kuhn arena --a kuhn:always-bet --b builtin --games 6000
-  spag kuhn arena --a native:kuhn.ckpt --b builtin --games 1200 --json`,
+  spag kuhn arena --a native:sft.ckpt --b builtin --games 12 --json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkRunFlags(cmd, opts.Resume, opts.Concurrency, opts.TurnTimeout); err != nil {
@@ -133,10 +134,11 @@ func ArenaRun(ctx context.Context, opts *ArenaOptions) error {
 		ids[i] = runs[i].ID
 	}
 	again := fmt.Sprintf("spag kuhn arena --db %s --resume %s", opts.DB, strings.Join(ids, ","))
+	settings := runSettings{concurrency: opts.Concurrency, turnTimeout: opts.TurnTimeout, drain: opts.Interrupts.Drain()}
 	for i := range cfgs {
-		chips, err := playRun(ctx, session, &cfgs[i], runs[i], plans[i], opts.IO.ErrOut, runSettings{concurrency: opts.Concurrency, turnTimeout: opts.TurnTimeout}, "%s")
+		chips, err := playRun(ctx, session, &cfgs[i], runs[i], plans[i], opts.IO.ErrOut, settings, func(string) string { return again })
 		if err != nil {
-			return fmt.Errorf("arena: %w; resume the arena with: %s", err, again)
+			return err
 		}
 		s := Seat{Seat: "first", Chips: chips.First, Interval: chips.Interval, Value: kuhnrun.GameValue, Run: chips}
 		if i == 1 {

@@ -103,8 +103,9 @@ default) with its prompt and, as reward, the answering seat's chips in that
 hand less the seat's mean over the run (a role-conditioned baseline): the
 advantages spag train --objective zerosum takes. Answers that lost the hand
 by rule are included, with their negative advantage.`,
-		Example: `  spag kuhn rewards --db kuhn.db --out round1.json`,
-		Args:    cmdutil.NoArgs,
+		Example: `  spag kuhn play --games 60 --db kuhn.db
+  spag kuhn rewards --db kuhn.db --out round1.json`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Out == "" {
 				return cmdutil.Usagef("--out is required (the file to write)")

@@ -6,13 +6,14 @@
 // equilibrium).
 //
 // Each command has an Options struct, a constructor that only parses flags
-// into it and a run function, in the style of command/cmdutil.
+// into it and a run function, in the style of command/cmdutil. Importing
+// the package registers `kuhn` with [cmdutil.GameCommands], which the
+// binary adds to its root.
 package kuhncmd
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -23,7 +24,6 @@ import (
 	"github.com/spag-go/spag/kuhn"
 	"github.com/spag-go/spag/kuhn/exploit"
 	"github.com/spag-go/spag/players"
-	"github.com/spag-go/spag/selfplay"
 )
 
 // NewCmd returns the `kuhn` command with its subcommands.
@@ -47,20 +47,11 @@ kuhn:equilibrium[,alpha=A], kuhn:uniform, kuhn:always-bet, kuhn:never-bluff.`,
 	return cmd
 }
 
-// usage makes the library's errors about what the user wrote usage errors
-// (exit status 2), settings named by their flags.
-func usage(err error) error {
-	var setting *selfplay.SettingError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &setting) && setting.Setting != "":
-		return cmdutil.UsageError{Err: fmt.Errorf("--%s: %w", setting.Setting, setting.Err)}
-	case errors.As(err, &setting), errors.Is(err, players.ErrUsage):
-		return cmdutil.UsageError{Err: err}
-	}
-	return err
-}
+func init() { cmdutil.GameCommands.Register(kuhn.Name, NewCmd) }
+
+// usage is [cmdutil.CLIError]: players' and settings' errors are usage
+// errors.
+func usage(err error) error { return cmdutil.CLIError(err) }
 
 // ExploitabilityOptions are every input of `spag kuhn exploitability`.
 type ExploitabilityOptions struct {
@@ -94,7 +85,7 @@ lists every information set with the probability of each move, so that the
 number can be recomputed.`,
 		Example: `  spag kuhn exploitability --player kuhn:uniform
   spag kuhn exploitability --player builtin,skill=0.5 --json
-  spag kuhn exploitability --player native:kuhn.ckpt`,
+  spag kuhn exploitability --player native:sft.ckpt`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Player == "" {

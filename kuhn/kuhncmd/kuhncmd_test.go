@@ -23,7 +23,7 @@ import (
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	io, _, out, errOut := cmdutil.Test()
-	cmd := kuhncmd.NewCmd(cmdutil.New(io))
+	cmd := kuhncmd.NewCmd(cmdutil.New(io, nil))
 	cmd.SetArgs(args)
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)

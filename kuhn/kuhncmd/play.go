@@ -22,6 +22,7 @@ import (
 // PlayOptions are every input of `spag kuhn play`.
 type PlayOptions struct {
 	IO          *cmdutil.IOStreams
+	Interrupts  cmdutil.Interrupts
 	DB          string
 	Resume      string
 	First       string
@@ -37,7 +38,7 @@ type PlayOptions struct {
 // NewCmdPlay returns `spag kuhn play`; runF does the work (nil:
 // [PlayRun]).
 func NewCmdPlay(f *cmdutil.Factory, runF func(context.Context, *PlayOptions) error) *cobra.Command {
-	opts := &PlayOptions{IO: f.IOStreams}
+	opts := &PlayOptions{IO: f.IOStreams, Interrupts: f.Interrupts}
 	cmd := &cobra.Command{
 		Use:   "play [--first SPEC] [--second SPEC] [--games N]",
 		Short: "Play hands of Kuhn Poker between two players and store them",
@@ -49,7 +50,7 @@ value is -1/18 = -0.0556 at every equilibrium) and the hands lost by an
 answer that was no legal move.`,
 		Example: `  spag kuhn play --games 600
   spag kuhn play --first kuhn:always-bet --second builtin --games 6000 --json
-  spag kuhn play --first native:kuhn.ckpt --second kuhn:equilibrium,alpha=0.2 --db kuhn.db`,
+  spag kuhn play --first native:sft.ckpt --second kuhn:equilibrium,alpha=0.2 --games 12 --db kuhn.db`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkRunFlags(cmd, opts.Resume, opts.Concurrency, opts.TurnTimeout); err != nil {
@@ -130,8 +131,8 @@ func PlayRun(ctx context.Context, opts *PlayOptions) error {
 			return usage(err)
 		}
 	}
-	chips, err := playRun(ctx, session, &cfg, run, nil, opts.IO.ErrOut, runSettings{concurrency: opts.Concurrency, turnTimeout: opts.TurnTimeout},
-		fmt.Sprintf("spag kuhn play --db %s --resume %%s", opts.DB))
+	chips, err := playRun(ctx, session, &cfg, run, nil, opts.IO.ErrOut, runSettings{concurrency: opts.Concurrency, turnTimeout: opts.TurnTimeout, drain: opts.Interrupts.Drain()},
+		func(id string) string { return fmt.Sprintf("spag kuhn play --db %s --resume %s", opts.DB, id) })
 	if err != nil {
 		return err
 	}
@@ -164,12 +165,15 @@ func resume(ctx context.Context, session *selfplay.Session, id string, cfg *kuhn
 type runSettings struct {
 	concurrency int
 	turnTimeout time.Duration
+	// drain is closed at the user's first Ctrl-C: the hands in flight
+	// finish and are stored, then the command prints how to resume.
+	drain <-chan struct{}
 }
 
 // playRun plays a run of cfg (new when run is nil) and reads its chips;
 // plan is the run's plan when the caller made it (nil: made here), and
-// resumeFmt the command that resumes the run, with %s for its ID.
-func playRun(ctx context.Context, session *selfplay.Session, cfg *kuhnrun.Config, run *episodes.Run, plan *selfplay.Plan, stderr io.Writer, s runSettings, resumeFmt string) (kuhnrun.Chips, error) {
+// resume the command that resumes the run of an ID.
+func playRun(ctx context.Context, session *selfplay.Session, cfg *kuhnrun.Config, run *episodes.Run, plan *selfplay.Plan, stderr io.Writer, s runSettings, resume func(id string) string) (kuhnrun.Chips, error) {
 	if plan == nil {
 		var err error
 		if plan, err = cfg.Plan(ctx, run); err != nil {
@@ -189,14 +193,15 @@ func playRun(ctx context.Context, session *selfplay.Session, cfg *kuhnrun.Config
 		return kuhnrun.Chips{}, err
 	}
 	fmt.Fprintf(stderr, "run %s: %d hands to play (first %s, second %s) into %s\n", run.ID, pending.Len(), cfg.First, cfg.Second, session.Path)
-	res, err := session.Play(ctx, run, plan, pending, selfplay.Options{Concurrency: s.concurrency, TurnTimeout: s.turnTimeout,
+	res, err := session.Play(ctx, run, plan, pending, selfplay.Options{Concurrency: s.concurrency, TurnTimeout: s.turnTimeout, Drain: s.drain,
 		Progress: stderr, Terminal: cmdutil.IsTerminal(stderr)})
-	again := fmt.Sprintf(resumeFmt, run.ID)
+	again := resume(run.ID)
 	switch {
 	case err != nil:
 		return kuhnrun.Chips{}, fmt.Errorf("run %s: %w (resume with: %s)", run.ID, err, again)
 	case res.Interrupted:
-		return kuhnrun.Chips{}, fmt.Errorf("run %s interrupted: finished hands are stored; resume with: %s", run.ID, again)
+		fmt.Fprintf(stderr, "interrupted: finished hands are stored; resume with:\n  %s\n", again)
+		return kuhnrun.Chips{}, cmdutil.ErrInterrupted
 	case res.Errored > 0:
 		return kuhnrun.Chips{}, fmt.Errorf("run %s: %d of %d hands errored (first: %s); fix the cause, then play them with: %s",
 			run.ID, res.Errored, res.Planned, res.FirstError, again)
