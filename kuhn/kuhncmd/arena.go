@@ -11,6 +11,7 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/kuhn/exploit"
 	"github.com/spag-go/spag/kuhn/kuhnrun"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -92,6 +93,10 @@ type ArenaResult struct {
 	A     string `json:"a"`
 	B     string `json:"b"`
 	Seats []Seat `json:"seats"`
+	// Exploitability is A's, when its strategy can be read without
+	// playing (a built-in player exactly, a native model from its
+	// probabilities); nil for a served model.
+	Exploitability *float64 `json:"exploitability_a,omitempty"`
 }
 
 // ArenaRun plays (or resumes) the arena's two runs and prints A's chips.
@@ -146,6 +151,9 @@ func ArenaRun(ctx context.Context, opts *ArenaOptions) error {
 		}
 		res.Seats = append(res.Seats, s)
 	}
+	if r, ok := readable(ctx, opts.A, opts.Options); ok {
+		res.Exploitability = &r.Exploitability
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -156,5 +164,18 @@ func ArenaRun(ctx context.Context, opts *ArenaOptions) error {
 		fmt.Fprintf(opts.IO.Out, "  A as %-6s %+.4f chips per hand (95%% interval %+.4f to %+.4f), game value %+.4f, run %s\n",
 			s.Seat, s.Chips, s.Interval[0], s.Interval[1], s.Value, s.Run.Run)
 	}
+	if res.Exploitability != nil {
+		fmt.Fprintf(opts.IO.Out, "  A's exploitability %.4f (spag kuhn exploitability --player %s lists its strategy)\n", *res.Exploitability, res.A)
+	}
 	return nil
+}
+
+// readable measures a player whose strategy is read without asking it to
+// play: exactly, or from a native model's probabilities.
+func readable(ctx context.Context, spec string, options []string) (exploit.Result, bool) {
+	r, err := exploit.Measure(ctx, spec, exploit.Options{NoSampling: true, Options: options})
+	if err != nil {
+		return exploit.Result{}, false
+	}
+	return r, true
 }

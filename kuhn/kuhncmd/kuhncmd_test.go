@@ -134,6 +134,9 @@ func TestArena(t *testing.T) {
 			t.Errorf("A as %s: %+.4f, interval %v misses the exact %+.4f", s.Seat, s.Chips, s.Interval, want[i])
 		}
 	}
+	if res.Exploitability == nil || math.Abs(*res.Exploitability-11.0/24) > 1e-9 {
+		t.Fatalf("A's exploitability %v, want 11/24", res.Exploitability)
+	}
 	// Resuming the finished arena plays nothing more and reports the same.
 	ids := res.Seats[0].Run.Run + "," + res.Seats[1].Run.Run
 	again, _, err := run(t, "arena", "--db", db, "--resume", ids, "--json")
