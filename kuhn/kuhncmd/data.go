@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -89,6 +90,7 @@ type RewardsOptions struct {
 	OpenReader func(ctx context.Context, path string) (*episodes.Store, error)
 	DB, Run    string
 	Out        string
+	Baseline   string
 }
 
 // NewCmdRewards returns `spag kuhn rewards`; runF does the work (nil:
@@ -100,15 +102,21 @@ func NewCmdRewards(f *cmdutil.Factory, runF func(context.Context, *RewardsOption
 		Short: "Write a Kuhn Poker run's answers with zero-sum advantages for spag train --objective zerosum",
 		Long: `rewards writes every answer of a stored Kuhn Poker run (the latest by
 default) with its prompt and, as reward, the answering seat's chips in that
-hand less the seat's mean over the run (a role-conditioned baseline): the
-advantages spag train --objective zerosum takes. Answers that lost the hand
-by rule are included, with their negative advantage.`,
+hand less a baseline: the advantages spag train --objective zerosum takes.
+--baseline infoset (the default) subtracts the mean chips of the run's
+answers at the same information set (the card and the betting so far);
+--baseline seat the seat's mean over the run (a role-conditioned baseline,
+which makes every answer with the Jack negative). Answers that lost the
+hand by rule are included, with their negative advantage.`,
 		Example: `  spag kuhn play --games 60 --db kuhn.db
   spag kuhn rewards --db kuhn.db --out round1.json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Out == "" {
 				return cmdutil.Usagef("--out is required (the file to write)")
+			}
+			if !slices.Contains(kuhndata.Baselines, opts.Baseline) {
+				return cmdutil.Usagef("--baseline %q: want infoset or seat", opts.Baseline)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -120,6 +128,7 @@ by rule are included, with their negative advantage.`,
 	fl.StringVar(&opts.DB, "db", "spag.db", "SQLite database")
 	fl.StringVar(&opts.Run, "run", "", "run ID (default: the latest Kuhn Poker run)")
 	fl.StringVar(&opts.Out, "out", "", "SPAG training JSON file to write")
+	fl.StringVar(&opts.Baseline, "baseline", "infoset", "what the advantages subtract: infoset or seat")
 	return cmd
 }
 
@@ -134,7 +143,7 @@ func RewardsRun(ctx context.Context, opts *RewardsOptions) error {
 	if err != nil {
 		return err
 	}
-	samples, st, err := kuhndata.ZeroSum(ctx, store, run)
+	samples, st, err := kuhndata.ZeroSum(ctx, store, run, opts.Baseline)
 	if err != nil {
 		return err
 	}

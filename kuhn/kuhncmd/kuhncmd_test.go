@@ -216,6 +216,7 @@ func TestDataAndRewards(t *testing.T) {
 		{"rewards", "--db", filepath.Join(dir, "no.db"), "--out", missing},
 		{"rewards", "--db", db, "--run", "r-none", "--out", missing},
 		{"data", "--player", "kuhn:nope", "--out", missing},
+		{"rewards", "--db", db, "--baseline", "card", "--out", missing},
 	} {
 		_, _, err := run(t, args...)
 		var u cmdutil.UsageError

@@ -2,14 +2,14 @@
 // imitation of a strategy (supervised samples at the twelve information
 // sets, each legal move in proportion to its probability) and the
 // zero-sum samples of a stored run (every answer with its player's chips,
-// less the run's mean for that seat, as the advantage of spag train
-// --objective zerosum).
+// less a baseline, as the advantage of spag train --objective zerosum).
 package kuhndata
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/spag-go/spag/episodes"
@@ -58,24 +58,42 @@ type ZeroSumStats struct {
 	Samples int `json:"samples"`
 	// Empty counts the answers left out for having no text to learn.
 	Empty int `json:"empty"`
-	// MeanChips is each seat's mean chips per hand in the run: the
-	// baseline its advantages subtract (SPIRAL's role-conditioned
-	// baseline, over one run).
+	// MeanChips is each seat's mean chips per hand in the run.
 	MeanChips map[string]float64 `json:"mean_chips"`
+	// Baseline is the baseline the advantages subtract: "seat" or
+	// "infoset" (see [Baselines]).
+	Baseline string `json:"baseline"`
+	// InfoSetMean is the mean chips of the answers at each information
+	// set ([kuhn.InfoSet.String]), with the infoset baseline.
+	InfoSetMean map[string]float64 `json:"infoset_mean,omitempty"`
 }
+
+// Baselines are what [ZeroSum]'s advantages may subtract from an answer's
+// chips: "infoset", the mean chips of the run's answers at the same
+// information set (the player's card and the betting so far: what it knew
+// when it answered), or "seat", the seat's mean over the run (SPIRAL's
+// role-conditioned baseline). A baseline that depends on what the player
+// knew, not on its answer, leaves the gradient unbiased; the seat's alone
+// makes every answer with the Jack negative, and a policy pushed down on
+// every move it sampled moves its mass to answers that are no move.
+var Baselines = []string{"infoset", "seat"}
 
 // ZeroSum returns the samples of a stored run for spag train --objective
 // zerosum: every answer of every judged hand, its prompt rebuilt by
 // replaying the hand, with reward the answering seat's chips in that hand
-// less the seat's mean over the run. Answers that lost the hand by rule
-// are included: their negative advantage teaches the model to answer with
-// a legal move.
-func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run) ([]rl.Sample, ZeroSumStats, error) {
+// less the baseline (one of [Baselines]). Answers that lost the hand by
+// rule are included: their negative advantage teaches the model to answer
+// with a legal move.
+func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run, baseline string) ([]rl.Sample, ZeroSumStats, error) {
+	if !slices.Contains(Baselines, baseline) {
+		return nil, ZeroSumStats{}, fmt.Errorf("kuhndata: baseline %q: want one of %s", baseline, strings.Join(Baselines, ", "))
+	}
 	type answer struct {
-		prompt game.Prompt
-		text   string
-		seat   int
-		chips  float64
+		prompt  game.Prompt
+		text    string
+		seat    int
+		chips   float64
+		infoSet string
 	}
 	var answers []answer
 	sum := [2]float64{}
@@ -106,7 +124,11 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run) ([]r
 			if err != nil {
 				return nil, ZeroSumStats{}, err
 			}
-			answers = append(answers, answer{prompt: pr, text: t.Text, seat: p, chips: chips[p]})
+			is, err := kuhn.InfoSetOf(s.Observation(p))
+			if err != nil {
+				return nil, ZeroSumStats{}, fmt.Errorf("run %s episode %d: %w", run.ID, rec.Index, err)
+			}
+			answers = append(answers, answer{prompt: pr, text: t.Text, seat: p, chips: chips[p], infoSet: is.String()})
 			if err := s.Apply(t.Text); err != nil {
 				return nil, ZeroSumStats{}, err
 			}
@@ -120,6 +142,20 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run) ([]r
 	}
 	mean := [2]float64{sum[0] / float64(st.Hands), sum[1] / float64(st.Hands)}
 	st.MeanChips[kuhn.First], st.MeanChips[kuhn.Second] = mean[0], mean[1]
+	st.Baseline = baseline
+	base := func(a answer) float64 { return mean[a.seat] }
+	if baseline == "infoset" {
+		sums, counts := map[string]float64{}, map[string]int{}
+		for _, a := range answers {
+			sums[a.infoSet] += a.chips
+			counts[a.infoSet]++
+		}
+		st.InfoSetMean = map[string]float64{}
+		for k, v := range sums {
+			st.InfoSetMean[k] = v / float64(counts[k])
+		}
+		base = func(a answer) float64 { return st.InfoSetMean[a.infoSet] }
+	}
 	samples := make([]rl.Sample, 0, len(answers))
 	for _, a := range answers {
 		target := strings.TrimSpace(a.text)
@@ -128,7 +164,7 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run) ([]r
 			continue
 		}
 		samples = append(samples, rl.Sample{Query: a.prompt.Text(), Messages: a.prompt.Messages, Target: target,
-			Reward: a.chips - mean[a.seat], Weight: 1, Role: kuhn.Roles[a.seat],
+			Reward: a.chips - base(a), Weight: 1, Role: kuhn.Roles[a.seat],
 			Provenance: rl.Provenance{Judge: g.JudgeID(), Run: run.ID}})
 	}
 	st.Samples = len(samples)

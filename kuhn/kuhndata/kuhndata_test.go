@@ -9,6 +9,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
+	"github.com/spag-go/spag/kuhn/exploit"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/kuhn/kuhndata"
 	"github.com/spag-go/spag/kuhn/kuhnrun"
@@ -66,10 +67,6 @@ func TestZeroSum(t *testing.T) {
 		t.Fatal(err)
 	}
 	store, _ := session.Store(ctx)
-	samples, st, err := kuhndata.ZeroSum(ctx, store, run)
-	if err != nil {
-		t.Fatal(err)
-	}
 	turns := 0
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
 		if err != nil {
@@ -77,20 +74,66 @@ func TestZeroSum(t *testing.T) {
 		}
 		turns += len(rec.Turns)
 	}
-	if st.Hands != 120 || len(samples) != turns || st.Samples != turns {
-		t.Fatalf("stats %+v with %d samples, want 120 hands and %d samples", st, len(samples), turns)
+	for _, baseline := range kuhndata.Baselines {
+		t.Run(baseline, func(t *testing.T) {
+			samples, st, err := kuhndata.ZeroSum(ctx, store, run, baseline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Hands != 120 || len(samples) != turns || st.Samples != turns || st.Baseline != baseline {
+				t.Fatalf("stats %+v with %d samples, want 120 hands and %d samples", st, len(samples), turns)
+			}
+			// Each reward is the answer's chips in the hand (±1 or ±2) less
+			// the baseline; the advantages at one baseline's group sum to 0.
+			groups := map[string]float64{}
+			for _, s := range samples {
+				key := s.Role
+				if baseline == "infoset" {
+					key = infoSetOf(t, s.Query)
+				}
+				base := st.MeanChips[s.Role]
+				if baseline == "infoset" {
+					base = st.InfoSetMean[key]
+				}
+				if a := math.Abs(s.Reward + base); math.Abs(a-1) > 1e-9 && math.Abs(a-2) > 1e-9 {
+					t.Fatalf("sample of %s: reward %v is not ±1 or ±2 chips less the baseline %v", key, s.Reward, base)
+				}
+				groups[key] += s.Reward
+				if s.Run != run.ID || !strings.HasSuffix(s.Query, "Your move:") {
+					t.Fatalf("sample %+v", s)
+				}
+			}
+			if baseline == "infoset" {
+				for k, v := range groups {
+					if math.Abs(v) > 1e-9 {
+						t.Errorf("advantages at %s sum to %v, want 0", k, v)
+					}
+				}
+				if len(groups) != 12 {
+					t.Errorf("%d information sets answered, want 12", len(groups))
+				}
+			}
+		})
 	}
-	// Each reward is the seat's chips in the hand (±1 or ±2) less its mean.
-	for _, s := range samples {
-		chips := s.Reward + st.MeanChips[s.Role]
-		if a := math.Abs(chips); math.Abs(a-1) > 1e-9 && math.Abs(a-2) > 1e-9 {
-			t.Fatalf("sample of %s: reward %v is not ±1 or ±2 chips less the mean %v", s.Role, s.Reward, st.MeanChips[s.Role])
-		}
-		if s.Run != run.ID || !strings.HasSuffix(s.Query, "Your move:") {
-			t.Fatalf("sample %+v", s)
-		}
+	if _, _, err := kuhndata.ZeroSum(ctx, store, run, "card"); err == nil || !strings.Contains(err.Error(), "infoset, seat") {
+		t.Fatalf("baseline card: error %v", err)
 	}
+	_, st, _ := kuhndata.ZeroSum(ctx, store, run, "seat")
 	if st.MeanChips[kuhn.First] != -st.MeanChips[kuhn.Second] {
 		t.Fatalf("mean chips %v are not zero-sum", st.MeanChips)
 	}
+}
+
+// infoSetOf names the information set whose prompt query is.
+func infoSetOf(t *testing.T, query string) string {
+	t.Helper()
+	for _, is := range kuhn.InfoSets {
+		o, _ := exploit.Observation(is)
+		p, _ := o.Prompt()
+		if p.Text() == query {
+			return is.String()
+		}
+	}
+	t.Fatalf("query of no information set: %q", query)
+	return ""
 }
