@@ -84,6 +84,22 @@ func (s InfoSet) String() string {
 	return str
 }
 
+// StateAt returns a hand at information set is, its player to move: a
+// deal that gives the player its card (and the opponent the next card up,
+// cyclically) and the moves so far.
+func StateAt(is InfoSet) *State {
+	other := Card((int(is.Card) + 1) % 3)
+	cards := [2]Card{is.Card, other}
+	if is.Player() == 1 {
+		cards = [2]Card{other, is.Card}
+	}
+	s := &State{cards: cards}
+	for _, m := range is.Moves() {
+		s.Apply(m.String()) // the moves before a decision are legal: no error, no end
+	}
+	return s
+}
+
 // InfoSetOf reads the information set of an observation of a player about
 // to move.
 func InfoSetOf(o game.Observation) (InfoSet, error) {

@@ -123,25 +123,12 @@ func TestInfoSets(t *testing.T) {
 	}
 	// Every information set is the one a real hand's observation reads as.
 	for _, is := range kuhn.InfoSets {
-		other := kuhn.Card((int(is.Card) + 1) % 3)
-		deal := []byte{is.Card.Letter(), other.Letter()}
-		if is.Player() == 1 {
-			deal[0], deal[1] = deal[1], deal[0]
-		}
-		s := play(t, string(deal), movesText(is.Moves())...)
+		s := kuhn.StateAt(is)
 		got, err := kuhn.InfoSetOf(s.Observation(s.CurrentPlayer()))
 		if err != nil || got != is {
 			t.Fatalf("%s: InfoSetOf = %v, %v", is, got, err)
 		}
 	}
-}
-
-func movesText(ms []kuhn.Move) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.String()
-	}
-	return out
 }
 
 // TestPlayerFollowsStrategy plays a strategy's player at every information
@@ -151,12 +138,7 @@ func TestPlayerFollowsStrategy(t *testing.T) {
 	p := kuhn.Player{Strategy: st}
 	const n = 4000
 	for _, is := range kuhn.InfoSets {
-		other := kuhn.Card((int(is.Card) + 1) % 3)
-		deal := []byte{is.Card.Letter(), other.Letter()}
-		if is.Player() == 1 {
-			deal[0], deal[1] = deal[1], deal[0]
-		}
-		s := play(t, string(deal), movesText(is.Moves())...)
+		s := kuhn.StateAt(is)
 		agg := 0
 		for seed := range uint64(n) {
 			r, err := p.Play(context.Background(), game.Request{Observation: s.Observation(is.Player()), Seed: seed})
