@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -226,5 +227,45 @@ func TestDataAndRewards(t *testing.T) {
 		if _, err := os.Stat(missing); err == nil {
 			t.Fatalf("%q left %s", args, missing)
 		}
+	}
+}
+
+// drained is a Ctrl-C that came before the first hand.
+type drained struct{}
+
+func (drained) Drain() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+func (drained) Count() int { return 1 }
+
+// TestPlayInterruptedThenResumed stops a run at once, checks that it says
+// how to resume, and resumes it to the end.
+func TestPlayInterruptedThenResumed(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	io, _, out, errOut := cmdutil.Test()
+	f := cmdutil.New(io, drained{})
+	cmd := kuhncmd.NewCmd(f)
+	cmd.SetArgs([]string{"play", "--db", db, "--games", "30"})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	if !errors.Is(err, cmdutil.ErrInterrupted) {
+		t.Fatalf("error %v, want ErrInterrupted; stderr %s", err, errOut)
+	}
+	m := regexp.MustCompile(`spag kuhn play --db \S+ --resume (\S+)`).FindStringSubmatch(errOut.String())
+	if m == nil || out.Len() != 0 {
+		t.Fatalf("stderr %q names no resume command (stdout %q)", errOut, out)
+	}
+	stdout, stderr, err := run(t, "play", "--db", db, "--resume", m[1], "--json")
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	var c kuhnrun.Chips
+	if err := json.Unmarshal([]byte(stdout), &c); err != nil || c.Hands != 30 || c.Run != m[1] {
+		t.Fatalf("resumed: %+v, %v", c, err)
+	}
+	if _, _, err := run(t, "play", "--db", db, "--resume", "r-nosuch"); err == nil || !strings.Contains(err.Error(), "no such run") {
+		t.Fatalf("resume of no run: %v", err)
 	}
 }
