@@ -12,9 +12,11 @@ import (
 const systemPrompt = `You are playing Kuhn Poker against one opponent. The deck has three cards: Jack, Queen and King (King is highest). Each player puts 1 chip in the pot and gets one card; the third card is not used. The first player checks or bets 1 chip. After a check the second player checks (the higher card wins the pot) or bets 1 chip, and then the first player folds or calls. After a bet the other player folds (and loses the pot) or calls (the higher card wins the pot). Answer with your move only: one word.`
 
 // userPrompt is the turn's message: %s the seat, the betting so far, the
-// legal moves and the card sentence. The card comes last, next to "Your
-// move:", where a small model's last position attends most easily.
-const userPrompt = "You are the %s player.\nBetting so far: %s.\nYour legal moves: %s.\n%s\nYour move:"
+// legal moves, the card sentence and the card again. The message ends
+// with the card ("Your move with the King:"): a small model then sees it
+// at the very position whose next token is the move, without having to
+// find it further back.
+const userPrompt = "You are the %s player.\nBetting so far: %s.\nYour legal moves: %s.\n%s\nYour move with the %s:"
 
 // Prompt renders a player's turn: the rules, then its seat, its card, the
 // betting so far and its legal moves. It renders finished hands too
@@ -52,7 +54,7 @@ func (Game) Prompt(o game.Observation) (game.Prompt, error) {
 	}
 	return game.Prompt{Messages: []game.Message{
 		{Role: "system", Content: systemPrompt},
-		{Role: "user", Content: fmt.Sprintf(userPrompt, seat, history, legal, o.Secret)},
+		{Role: "user", Content: fmt.Sprintf(userPrompt, seat, history, legal, o.Secret, cardName(o))},
 	}}, nil
 }
 
@@ -67,4 +69,13 @@ func past(m Move) string {
 		return "called"
 	}
 	return "folded"
+}
+
+// cardName is the card of the player an observation tells it, "card" when
+// it tells none.
+func cardName(o game.Observation) string {
+	if c, err := CardOf(o); err == nil {
+		return c.String()
+	}
+	return "card"
 }

@@ -99,7 +99,7 @@ func TestZeroSum(t *testing.T) {
 					t.Fatalf("sample of %s: reward %v is not ±1 or ±2 chips less the baseline %v", key, s.Reward, base)
 				}
 				groups[key] += s.Reward
-				if s.Run != run.ID || !strings.HasSuffix(s.Query, "Your move:") {
+				if s.Run != run.ID || !strings.Contains(s.Query, "Your move with the ") {
 					t.Fatalf("sample %+v", s)
 				}
 			}
