@@ -74,7 +74,7 @@ func ExampleWinRatePlot() {
 	}
 	fmt.Println(img.Bounds().Dx(), "x", img.Bounds().Dy(), "pixels")
 	// Output:
-	// 1200 x 480 pixels
+	// 1296 x 480 pixels
 }
 
 func ExampleWriteText() {

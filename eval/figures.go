@@ -57,43 +57,70 @@ func (m *Made) save(f *Figure, dir, name string) error {
 	return err
 }
 
+// LoopCharts is what a loop's charts are drawn from.
+type LoopCharts struct {
+	// Rounds are the evaluation's results (rounds from 1), Training the
+	// trainer's metrics.
+	Rounds   []RoundResult
+	Training []TrainingPoint
+	// WinRate says how the results are drawn (see [WinRateChart]); its
+	// Loop names the loop in both charts' titles. The win-rate chart
+	// always starts at round 0, the starting model: WinRate.Start holds
+	// its results where the loop has them, and the chart names the series
+	// that lack them.
+	WinRate WinRateOptions
+}
+
 // SaveLoopFigures draws a loop's charts and saves each in dir as SVG and
-// PNG: winrates.* from rounds (see [WinRatePlot]) and training.* from
-// training (see [TrainingPlot]); a chart without data is skipped. It
+// PNG: winrates.* from c.Rounds (see [WinRateChart]) and training.* from
+// c.Training (see [TrainingPlot]); a chart without data is skipped. It
 // returns links to the PNG files, relative to dir, ready for
 // [Report.Figures] when the page is written in dir. Called after every
 // round, it redraws the history so far.
-func SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint, z float64) ([]FigureLink, error) {
-	return (*Made)(nil).SaveLoopFigures(dir, rounds, training, z)
+func SaveLoopFigures(dir string, c LoopCharts) ([]FigureLink, error) {
+	return (*Made)(nil).SaveLoopFigures(dir, c)
 }
 
 // SaveLoopFigures is [SaveLoopFigures] recording the files it makes. On
 // error it removes every file m recorded, earlier saves' included.
-func (m *Made) SaveLoopFigures(dir string, rounds []RoundResult, training []TrainingPoint, z float64) (links []FigureLink, err error) {
+func (m *Made) SaveLoopFigures(dir string, c LoopCharts) (links []FigureLink, err error) {
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, m.Remove())
 		}
 	}()
-	if len(rounds) > 0 {
-		f, err := WinRatePlot("win rate per round", rounds, z)
+	of := ""
+	if c.WinRate.Loop != "" {
+		of = ", loop " + c.WinRate.Loop
+	}
+	if len(c.Rounds) > 0 {
+		o := c.WinRate
+		o.FromStart = true
+		if o.Title == "" {
+			o.Title = "win rate per round"
+		}
+		f, err := WinRateChart(c.Rounds, o)
 		if err != nil {
 			return nil, err
 		}
 		if err := m.save(f, dir, "winrates"); err != nil {
 			return nil, err
 		}
-		links = append(links, FigureLink{Caption: "win rate per round and role, with " + levelName(z) + " intervals", Path: "winrates.png"})
+		caption := "win rate per round and role, with " + levelName(o.Z) + " intervals"
+		if o.ByOpponent {
+			caption = "each round's measures, with " + levelName(o.Z) + " intervals"
+		}
+		links = append(links, FigureLink{Caption: caption, Path: "winrates.png"})
 	}
-	if len(training) > 0 {
-		f, err := TrainingPlot("training per round", training)
+	if len(c.Training) > 0 {
+		f, err := TrainingPlot("training per round"+of, c.Training)
 		if err != nil {
 			return nil, err
 		}
 		if err := m.save(f, dir, "training"); err != nil {
 			return nil, err
 		}
-		links = append(links, FigureLink{Caption: "loss, KL and clip fraction per step", Path: "training.png"})
+		links = append(links, FigureLink{Caption: "loss, KL estimate and clip fraction per step", Path: "training.png"})
 	}
 	return links, nil
 }
@@ -128,11 +155,11 @@ func (m *Made) SaveRunFigures(dir, prefix string, run RunSummary) (links []Figur
 		for i, o := range run.Outcomes {
 			bars[i] = Bar{Label: o.Outcome, Count: o.Count}
 		}
-		f, err := BarChart(fmt.Sprintf("outcomes of run %s", run.ID), "outcome", "episodes", bars)
+		f, err := ShareChart(fmt.Sprintf("outcomes of run %s", run.ID), "outcome", "episodes", bars, 0)
 		if err != nil {
 			return nil, err
 		}
-		if err := save(f, "outcomes", "outcomes"); err != nil {
+		if err := save(f, "outcomes", "outcomes, with 95% intervals"); err != nil {
 			return nil, err
 		}
 	}

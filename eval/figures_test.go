@@ -16,7 +16,7 @@ import (
 // the page links to is there and decodes.
 func TestReportWithSavedFigures(t *testing.T) {
 	dir := t.TempDir()
-	loop, err := SaveLoopFigures(dir, sampleRounds(), sampleTraining(), 0)
+	loop, err := SaveLoopFigures(dir, LoopCharts{Rounds: sampleRounds(), Training: sampleTraining()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestReportWithSavedFigures(t *testing.T) {
 
 func TestSaveFiguresSkipsMissingData(t *testing.T) {
 	dir := t.TempDir()
-	links, err := SaveLoopFigures(dir, nil, sampleTraining(), 0)
+	links, err := SaveLoopFigures(dir, LoopCharts{Training: sampleTraining()})
 	if err != nil || len(links) != 1 || links[0].Path != "training.png" {
 		t.Errorf("SaveLoopFigures(training only) = %+v, %v; want the training chart alone", links, err)
 	}
@@ -65,7 +65,7 @@ func TestSaveFiguresSkipsMissingData(t *testing.T) {
 	if _, err := SaveRunFigures(dir, "a/", RunSummary{ID: "x", DecidedAt: map[int]int{2: 1}}); err == nil {
 		t.Error("a prefix with a slash was accepted")
 	}
-	if _, err := SaveLoopFigures(filepath.Join(dir, "missing"), sampleRounds(), nil, 0); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := SaveLoopFigures(filepath.Join(dir, "missing"), LoopCharts{Rounds: sampleRounds()}); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("saving into a missing directory: %v, want an error naming it", err)
 	}
 }

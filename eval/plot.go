@@ -45,6 +45,9 @@ type Figure struct {
 	width, height vg.Length
 	mu            sync.Mutex // held while drawing
 	draw          func(dc draw.Canvas)
+	// What the figure shows in words, kept for tests: its legend
+	// entries, the notes under it and its y-axis labels.
+	legend, notes, axes []string
 }
 
 // Size returns the figure's size in points (1/72 inch).
@@ -183,26 +186,43 @@ type Bar struct {
 	Count int    `json:"count"`
 }
 
-// titleText is [label] for a chart's title, where empty means no title.
+// titleText is [name] for a chart's title (which may name a loop), where
+// empty means no title.
 func titleText(s string) string {
 	if s == "" {
 		return ""
 	}
-	return label(s)
+	return name(s)
 }
 
 // label makes a caller's name safe and short enough to draw: control
 // characters become visible stand-ins (a raw one would also make the SVG
 // invalid XML), line breaks become spaces, and long names are cut.
-func label(s string) string {
+func label(s string) string { return cut(s, maxLabel) }
+
+// cut is [label] cutting at n runes.
+func cut(s string, n int) string {
 	s = strings.NewReplacer("\n", " ", "\t", " ").Replace(safetext.Visible(s))
 	if s == "" {
 		return "(none)"
 	}
-	if r := []rune(s); len(r) > maxLabel {
-		return string(r[:maxLabel-1]) + "…"
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// fit is [cut] to the measured width w in style st: a label is cut only
+// where it would not fit its box.
+func fit(s string, st text.Style, w vg.Length) string {
+	r := []rune(cut(s, 200))
+	if st.Width(string(r)) <= w {
+		return string(r)
+	}
+	for len(r) > 1 && st.Width(string(r)+"…") > w {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }
 
 // palette holds eight colours told apart by readers with the common forms
@@ -247,6 +267,51 @@ type panels struct {
 	grid   [][]*plot.Plot
 	legend plot.Legend
 	names  []string // legend entries, to size the legend's strip
+	// notes are lines under the panels, each wrapped to the width.
+	notes []string
+}
+
+// noteSize is the font size of a chart's notes.
+const noteSize = 9
+
+// notesHeight is the room the notes take under the panels of a figure w
+// wide: charts add it to their height.
+func (p *panels) notesHeight(w vg.Length) vg.Length {
+	lines := p.noteLines(w)
+	if len(lines) == 0 {
+		return 0
+	}
+	return vg.Length(len(lines))*p.noteStyle().Height("Xg")*1.2 + vg.Points(8)
+}
+
+func (p *panels) noteStyle() text.Style {
+	st := figureFont(vg.Points(noteSize))
+	st.XAlign, st.YAlign = draw.XLeft, draw.YBottom
+	return st
+}
+
+// noteLines are the notes wrapped to a figure w wide.
+func (p *panels) noteLines(w vg.Length) []string {
+	var lines []string
+	for _, n := range p.notes {
+		lines = append(lines, wrap(n, p.noteStyle(), w-vg.Points(16))...)
+	}
+	return lines
+}
+
+// wrap breaks s into lines no wider than w in style st, at spaces.
+func wrap(s string, st text.Style, w vg.Length) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && st.Width(line+" "+word) > w {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		line = strings.TrimPrefix(line+" "+word, " ")
+	}
+	return append(lines, line)
 }
 
 func newPanels(title string) *panels {
@@ -285,13 +350,25 @@ func (p *panels) draw(dc draw.Canvas) {
 		p.legend.Draw(lc)
 	}
 
-	area := draw.Crop(dc, 0, -strip, 0, -top)
+	bottom := vg.Length(0)
+	if lines := p.noteLines(dc.Max.X - dc.Min.X); len(lines) > 0 {
+		st := p.noteStyle()
+		lh := st.Height("Xg") * 1.2
+		for i := range lines {
+			y := dc.Min.Y + vg.Points(4) + vg.Length(len(lines)-1-i)*lh
+			dc.FillText(st, vg.Point{X: dc.Min.X + vg.Points(8), Y: y}, lines[i])
+		}
+		bottom = vg.Length(len(lines))*lh + vg.Points(8)
+	}
+	area := draw.Crop(dc, 0, -strip, bottom, -top)
 	rows, cols := len(p.grid), len(p.grid[0])
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(16), PadY: vg.Points(12), PadTop: vg.Points(2), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(4)}
 	cs := plot.Align(p.grid, tiles, area)
 	for j, row := range p.grid {
 		for i, pl := range row {
-			pl.Draw(cs[j][i])
+			if pl != nil { // a row shorter than the widest
+				pl.Draw(cs[j][i])
+			}
 		}
 	}
 }
@@ -344,130 +421,6 @@ var percentTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
 	return ts
 })
 
-// rateBars is a set of points with asymmetric vertical errors.
-type rateBars struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
-// WinRatePlot draws, for each role in one panel, the policy's win rate in
-// every round against each opponent with its interval at quantile z (0 for
-// 95%) as an error bar; where a result has a baseline, the baseline's rate
-// is a dashed segment of the opponent's colour at that round. Roles and
-// opponents keep the order of their first appearance in rs; opponents are
-// drawn slightly apart along the round axis so their bars do not overlap.
-func WinRatePlot(title string, rs []RoundResult, z float64) (*Figure, error) {
-	if len(rs) == 0 {
-		return nil, fmt.Errorf("eval: win-rate plot: no results")
-	}
-	if err := CheckResults(rs); err != nil {
-		return nil, err
-	}
-	zOrDefault(z)
-	roles := order(len(rs), func(i int) string { return rs[i].Role })
-	opps := order(len(rs), func(i int) string { return rs[i].Opponent })
-	lo, hi := rs[0].Round, rs[0].Round
-	for _, r := range rs {
-		lo, hi = min(lo, r.Round), max(hi, r.Round)
-	}
-	// Spread opponents over at most 0.4 of a round.
-	spread := math.Min(0.12, 0.4/float64(len(opps)))
-
-	fig := newPanels(titleText(title))
-	fig.grid = [][]*plot.Plot{make([]*plot.Plot, len(roles))}
-	inLegend, hasBaseline := map[string]bool{}, map[string]bool{}
-	for _, r := range rs {
-		hasBaseline[r.Opponent] = hasBaseline[r.Opponent] || r.BaselineGames > 0
-	}
-	for pi, role := range roles {
-		p := plot.New()
-		p.Title.Text = "as " + label(role)
-		p.X.Label.Text = "round"
-		p.X.Min, p.X.Max = float64(lo)-0.5, float64(hi)+0.5
-		p.X.Tick.Marker = integerTicks
-		// A little room beyond [0, 1] keeps a point at 0% or 100% inside
-		// the data area, so every panel of the row gets the same padding
-		// and their axes line up.
-		p.Y.Min, p.Y.Max = -0.03, 1.03
-		p.Y.Tick.Marker = percentTicks
-		if pi == 0 {
-			p.Y.Label.Text = fmt.Sprintf("win rate (%s interval)", levelName(z))
-		}
-		p.Add(plotter.NewGrid())
-		for oi, opp := range opps {
-			col, glyph, dash := series(oi)
-			shift := (float64(oi) - float64(len(opps)-1)/2) * spread
-			var pts rateBars
-			for _, r := range sortedByRound(rs, role, opp) {
-				rate := r.Rate(z)
-				x := float64(r.Round) + shift
-				pts.XYs = append(pts.XYs, plotter.XY{X: x, Y: rate.Rate})
-				pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{rate.Rate - rate.Lo, rate.Hi - rate.Rate})
-				if r.BaselineGames > 0 {
-					b := r.BaselineRate(z).Rate
-					seg, err := plotter.NewLine(plotter.XYs{{X: float64(r.Round) - 0.3, Y: b}, {X: float64(r.Round) + 0.3, Y: b}})
-					if err != nil {
-						return nil, fmt.Errorf("eval: win-rate plot: %w", err)
-					}
-					seg.Color, seg.Dashes, seg.Width = col, baselineDash, vg.Points(1)
-					p.Add(seg)
-				}
-			}
-			if len(pts.XYs) == 0 {
-				continue
-			}
-			line, err := plotter.NewLine(pts.XYs)
-			if err != nil {
-				return nil, fmt.Errorf("eval: win-rate plot: %w", err)
-			}
-			line.Color, line.Dashes, line.Width = col, dash, vg.Points(1.5)
-			dots, err := plotter.NewScatter(pts.XYs)
-			if err != nil {
-				return nil, fmt.Errorf("eval: win-rate plot: %w", err)
-			}
-			dots.Color, dots.Shape, dots.Radius = col, glyph, vg.Points(3)
-			bars, err := plotter.NewYErrorBars(pts)
-			if err != nil {
-				return nil, fmt.Errorf("eval: win-rate plot: %w", err)
-			}
-			bars.Color, bars.Width, bars.CapWidth = col, vg.Points(1.2), vg.Points(8)
-			p.Add(line, bars, dots)
-			if !inLegend[opp] { // the first panel that draws it
-				inLegend[opp] = true
-				fig.addLegend("vs "+label(opp), line, dots)
-			}
-
-		}
-		fig.grid[0][pi] = p
-	}
-	for oi, opp := range opps {
-		if col, _, _ := series(oi); hasBaseline[opp] {
-			fig.addLegend(label(opp)+" baseline", &plotter.Line{XYs: nil, LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1), Dashes: baselineDash}})
-		}
-	}
-	w := vg.Length(len(roles))*4*vg.Inch + 2*vg.Inch
-	return &Figure{width: w, height: 4 * vg.Inch, draw: fig.draw}, nil
-}
-
-// levelName names the confidence level of quantile z, e.g. "95%".
-func levelName(z float64) string {
-	z = zOrDefault(z)
-	level := math.Erf(z / math.Sqrt2) // two-sided coverage of ±z
-	return strconv.FormatFloat(math.Round(level*1000)/10, 'f', -1, 64) + "%"
-}
-
-// sortedByRound returns the results for one role and opponent by round.
-func sortedByRound(rs []RoundResult, role, opp string) []RoundResult {
-	var out []RoundResult
-	for _, r := range rs {
-		if r.Role == role && r.Opponent == opp {
-			out = append(out, r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Round < out[j].Round })
-	return out
-}
-
 // TrainingPlot draws the loss, the KL estimate and the clip fraction
 // against the step, one panel each, with one line per round. Points whose
 // value is NaN or infinite (a diverged step) are left out of that panel's
@@ -489,7 +442,7 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 		get  func(TrainingPoint) float64
 	}{
 		{"loss", func(p TrainingPoint) float64 { return p.Loss }},
-		{"KL to reference", func(p TrainingPoint) float64 { return p.KL }},
+		{klAxis, func(p TrainingPoint) float64 { return p.KL }},
 		{"clip fraction", func(p TrainingPoint) float64 { return p.ClipFrac }},
 	}
 	fig := newPanels(titleText(title))
@@ -530,6 +483,13 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 				fig.addLegend("round "+round, thumbs...)
 			}
 		}
+		if m.name == klAxis {
+			// The estimate can be negative (klNote): a line at 0 shows
+			// where it is.
+			zero := plotter.NewFunction(func(float64) float64 { return 0 })
+			zero.Color, zero.Width = color.Gray{Y: 0x60}, vg.Points(0.8)
+			p.Add(zero)
+		}
 		if m.name == "clip fraction" { // a fraction: from 0, and 0..1 when flat at 0
 			p.Y.Min = 0
 			if p.Y.Max <= 0 {
@@ -538,8 +498,22 @@ func TrainingPlot(title string, pts []TrainingPoint) (*Figure, error) {
 		}
 		fig.grid = append(fig.grid, []*plot.Plot{p})
 	}
-	return &Figure{width: 8 * vg.Inch, height: 7 * vg.Inch, draw: fig.draw}, nil
+	fig.notes = append(fig.notes, klNote)
+	return &Figure{width: 8 * vg.Inch, height: 7*vg.Inch + fig.notesHeight(8*vg.Inch), draw: fig.draw, legend: fig.names, notes: fig.notes, axes: []string{"loss", klAxis, "clip fraction"}}, nil
 }
+
+// klAxis and klNote say what the trainers' KL is (train.Metrics.KL): the
+// mean of l − r, the policy's minus the reference's mean token
+// log-likelihood, over the step's samples. That is the plain (k1)
+// estimator on samples from the data, not from the policy, so a step
+// whose samples the policy now finds less likely than the reference does
+// (those it is pushed away from) reads below 0; the true KL cannot.
+const (
+	klAxis = "KL estimate (l − r)"
+	klNote = "KL estimate: the mean of l − r (policy minus reference mean token log-likelihood) over the step's training samples, " +
+		"not over the policy's own samples, so it is below 0 where the policy makes them less likely than the reference does " +
+		"(as samples it learns to avoid); the true KL is never negative."
+)
 
 // maxBuckets bounds the points of a training curve: a 8-inch chart has
 // under a thousand pixel columns, so more points only grow the SVG.
@@ -580,6 +554,18 @@ func decimate(xys plotter.XYs, buckets int) plotter.XYs {
 // and share of the total written above it: for instance a run's outcome
 // mix. Counts must not be negative.
 func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
+	return barChart(title, xLabel, yLabel, bars, 0, false)
+}
+
+// ShareChart is [BarChart] for counts that estimate shares (a run's
+// outcome mix): each bar has the Wilson interval at quantile z (0 for
+// 95%) of its share of the total as an error bar, in counts, as the
+// report's table gives it.
+func ShareChart(title, xLabel, yLabel string, bars []Bar, z float64) (*Figure, error) {
+	return barChart(title, xLabel, yLabel, bars, z, true)
+}
+
+func barChart(title, xLabel, yLabel string, bars []Bar, z float64, intervals bool) (*Figure, error) {
 	if len(bars) == 0 {
 		return nil, fmt.Errorf("eval: bar chart %q: no bars", title)
 	}
@@ -594,8 +580,12 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 		vals[i] = float64(b.Count)
 		names[i] = label(b.Label)
 	}
+	w := math.Max(6, math.Min(12, 2+0.6*float64(len(bars))))
 	p := plot.New()
-	p.X.Label.Text, p.Y.Label.Text = label(xLabel), label(yLabel)
+	// Axis labels are cut to the figure's width, measured, not to a
+	// number of characters: a long label of ours stays whole.
+	p.X.Label.Text = fit(xLabel, p.X.Label.TextStyle, vg.Length(w-1)*vg.Inch)
+	p.Y.Label.Text = fit(yLabel, p.Y.Label.TextStyle, 3*vg.Inch)
 	p.Add(plotter.NewGrid())
 	width := vg.Points(math.Max(8, math.Min(48, 500/float64(len(bars)))))
 	chart, err := plotter.NewBarChart(vals, width)
@@ -605,8 +595,28 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 	chart.Color = palette[0]
 	chart.LineStyle.Width = 0
 	p.Add(chart)
+	top := make([]float64, len(bars)) // where each bar's text goes
+	for i, b := range bars {
+		top[i] = float64(b.Count)
+	}
+	if intervals && total > 0 {
+		var pts rateBars
+		for i, b := range bars {
+			r := NewRate(b.Count, total, z)
+			n := float64(total)
+			pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: float64(b.Count)})
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{float64(b.Count) - r.Lo*n, r.Hi*n - float64(b.Count)})
+			top[i] = r.Hi * n
+		}
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, fmt.Errorf("eval: bar chart %q: %w", title, err)
+		}
+		eb.Color, eb.Width, eb.CapWidth = color.Black, vg.Points(1), vg.Points(6)
+		p.Add(eb)
+		p.Y.Label.Text = fit(fmt.Sprintf("%s (%s interval of each share)", yLabel, levelName(z)), p.Y.Label.TextStyle, 3.2*vg.Inch)
+	}
 	p.NominalX(names...)
-	w := math.Max(6, math.Min(12, 2+0.6*float64(len(bars))))
 	labels := vg.Length(0)
 	for _, n := range names {
 		labels += p.X.Tick.Label.Width(n) + vg.Points(6)
@@ -620,7 +630,7 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 		xys := make(plotter.XYs, len(bars))
 		texts := make([]string, len(bars))
 		for i, b := range bars {
-			xys[i] = plotter.XY{X: float64(i), Y: float64(b.Count)}
+			xys[i] = plotter.XY{X: float64(i), Y: top[i]}
 			texts[i] = strconv.Itoa(b.Count)
 			if b.Count > 0 {
 				pct := 100 * float64(b.Count) / float64(total)
@@ -639,14 +649,18 @@ func BarChart(title, xLabel, yLabel string, bars []Bar) (*Figure, error) {
 			ls.TextStyle[i].XAlign, ls.TextStyle[i].YAlign = draw.XCenter, draw.YBottom
 			ls.TextStyle[i].Font.Size = vg.Points(9)
 		}
+		ls.Offset.Y = vg.Points(3) // clear of an error bar's cap
 		p.Add(ls)
 	}
 	p.Y.Min = 0
-	_, _, _, ymax := chart.DataRange()
+	ymax := 0.0
+	for _, t := range top {
+		ymax = math.Max(ymax, t)
+	}
 	p.Y.Max = math.Max(1, ymax*1.12) // room for the counts above the tallest bar
 	fig := newPanels(titleText(title))
 	fig.grid = [][]*plot.Plot{{p}}
-	return &Figure{width: vg.Length(w) * vg.Inch, height: 4 * vg.Inch, draw: fig.draw}, nil
+	return &Figure{width: vg.Length(w) * vg.Inch, height: 4 * vg.Inch, draw: fig.draw, axes: []string{p.X.Label.Text, p.Y.Label.Text}}, nil
 }
 
 // Histogram draws counts of whole-number values (for instance the turn at

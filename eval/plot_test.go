@@ -214,7 +214,7 @@ func TestTrainingPlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := render(t, f, "training", 8, palette[0], palette[1])
-	for _, want := range []string{"loss", "KL to reference", "clip fraction", "step", "round 1", "round 2"} {
+	for _, want := range []string{"loss", "KL estimate", "clip fraction", "step", "round 1", "round 2"} {
 		if !hasText(texts, want) {
 			t.Errorf("SVG has no text %q", want)
 		}

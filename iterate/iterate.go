@@ -595,11 +595,19 @@ func (l *Loop) train(ctx context.Context, r *Round) error {
 // opponents are the players a round's policy is measured against: the
 // reference first, then the fixed opponents.
 func (l *Loop) opponents() []string {
-	spec, _ := initialPolicy(l.Config)
-	if l.Config.Ref != "" && l.Config.Ref != l.Config.Init {
-		spec = "native:" + l.Config.Ref
+	ref, _ := reference(l.Config)
+	return append([]string{ref}, l.Config.Opponents...)
+}
+
+// reference is the spec of the loop's frozen reference, and whether it
+// is the starting policy (the reference of round 1 is then the policy of
+// round 0).
+func reference(c Config) (spec string, start bool) {
+	spec, _ = initialPolicy(c)
+	if c.Ref != "" && c.Ref != c.Init {
+		return "native:" + c.Ref, false
 	}
-	return append([]string{spec}, l.Config.Opponents...)
+	return spec, true
 }
 
 func (l *Loop) evaluate(ctx context.Context, r *Round) error {
@@ -674,7 +682,7 @@ func (l *Loop) plot(ctx context.Context, r *Round) error {
 	if err != nil {
 		return err
 	}
-	return r.Plot(results, points)
+	return r.Plot(charts(l.Config, results, points))
 }
 
 // roundSeed gives each round its own seed, so that rounds play other games.

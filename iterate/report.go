@@ -34,8 +34,9 @@ type ReportOptions struct {
 }
 
 // LoopHistory reads the evaluation results of a stored loop's finished
-// rounds, for a loop of another game than Taboo.
-type LoopHistory func(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error)
+// rounds and how its charts show them, for a loop of another game than
+// Taboo.
+type LoopHistory func(ctx context.Context, store *episodes.Store, loopID string) (eval.LoopCharts, error)
 
 // LatestReport is what a page shows when nothing is named: the latest
 // loop, or in a database without loops the latest run. Its error wraps
@@ -90,33 +91,36 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 			return err
 		}
 		rep.Title = "spag loop " + o.Loop
-		var results []eval.RoundResult
-		var points []eval.TrainingPoint
+		var c eval.LoopCharts
 		if g := loop.GameOf(rec.Config); g != "" && g != Game {
 			gameHistory := o.Histories[g]
 			if gameHistory == nil {
 				_, _, err := recorded(ctx, store, o.Loop) // says whose loop it is
 				return err
 			}
-			if results, err = gameHistory(ctx, store, o.Loop); err != nil {
+			if c, err = gameHistory(ctx, store, o.Loop); err != nil {
 				return err
 			}
 			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
-			rep.Rounds = results
+			rep.Rounds = c.Rounds
 		} else {
-			if _, _, err := recorded(ctx, store, o.Loop); err != nil {
+			_, cfg, err := recorded(ctx, store, o.Loop)
+			if err != nil {
 				return err
 			}
-			if results, points, err = history(ctx, store, o.Loop); err != nil {
+			results, points, err := history(ctx, store, o.Loop)
+			if err != nil {
 				return err
 			}
+			c = charts(cfg, results, points)
 			rep.Rounds, rep.Training = results, points
 			if rep.Samples, err = samples(ctx, store, o.Loop); err != nil {
 				return err
 			}
 		}
-		if len(results) > 0 {
-			if rep.Figures, err = made.SaveLoopFigures(o.Dir, results, points, 0); err != nil {
+		if len(c.Rounds) > 0 {
+			c.WinRate.Loop = o.Loop
+			if rep.Figures, err = made.SaveLoopFigures(o.Dir, c); err != nil {
 				return err
 			}
 		}
@@ -135,6 +139,34 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		return eval.WriteHTML(w, rep)
 	}
 	return eval.WriteMarkdown(w, rep)
+}
+
+// charts is what a Taboo loop's charts show. The arena's baseline is
+// the opponent against itself; against a reference that is the starting
+// policy, that is also round 0's measurement (the starting policy against
+// the reference), so round 0 there is round 1's baseline games. The loop
+// plays no game of the starting policy against the other opponents: the
+// chart says so rather than draw a point.
+func charts(c Config, results []eval.RoundResult, points []eval.TrainingPoint) eval.LoopCharts {
+	ref, start := reference(c)
+	o := eval.WinRateOptions{Baseline: "against itself", Names: map[string]string{ref: "vs the frozen reference (" + ref + ")"}}
+	if start {
+		first := 0
+		for _, r := range results {
+			if r.Opponent == ref && r.BaselineGames > 0 && (first == 0 || r.Round < first) {
+				first = r.Round
+			}
+		}
+		for _, r := range results {
+			if r.Opponent == ref && r.Round == first && r.BaselineGames > 0 {
+				o.Start = append(o.Start, eval.RoundResult{Opponent: ref, Role: r.Role, Wins: r.BaselineWins, Games: r.BaselineGames})
+			}
+		}
+		if len(o.Start) > 0 {
+			o.Notes = append(o.Notes, fmt.Sprintf("Round 0 against the frozen reference is the reference against itself (round %d's baseline games): the loop starts from it.", first))
+		}
+	}
+	return eval.LoopCharts{Rounds: results, Training: points, WinRate: o}
 }
 
 // samples counts each round's training samples by role.

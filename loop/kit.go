@@ -61,12 +61,15 @@ func (r *Round[S]) Train(ctx context.Context, job trainer.Job, trainingID *strin
 
 // Plot writes the charts of the loop's results and training curves so
 // far to its directory, and logs where they are; with no result yet it
-// writes none.
-func (r *Round[S]) Plot(results []eval.RoundResult, points []eval.TrainingPoint) error {
-	if len(results) == 0 {
+// writes none. The charts name the loop unless c names one.
+func (r *Round[S]) Plot(c eval.LoopCharts) error {
+	if len(c.Rounds) == 0 {
 		return nil
 	}
-	links, err := eval.SaveLoopFigures(r.out, results, points, 0)
+	if c.WinRate.Loop == "" {
+		c.WinRate.Loop = r.loop
+	}
+	links, err := eval.SaveLoopFigures(r.out, c)
 	if err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}

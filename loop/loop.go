@@ -268,7 +268,7 @@ func (l *Loop[C, S]) Run(ctx context.Context, stages []Stage[S]) error {
 	}
 	var prev *S
 	for n := 1; n <= l.game.Rounds(l.Config); n++ {
-		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, env: l.Env, store: l.Store, logf: l.Logf, save: l.save}
+		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, loop: l.ID, env: l.Env, store: l.Store, logf: l.Logf, save: l.save}
 		recorded, ok, err := find(l.rounds, n, &r.State)
 		if err != nil {
 			return fmt.Errorf("loop %s: %w", l.ID, err)
@@ -353,6 +353,7 @@ type Round[S any] struct {
 	// Dir is the directory of its files, made before its first stage.
 	Dir   string
 	out   string
+	loop  string // the loop's ID, named in its charts
 	env   *Env
 	store *episodes.Store
 	logf  func(format string, args ...any)

@@ -241,7 +241,7 @@ func TestRoundPlot(t *testing.T) {
 			var out string
 			log, _, err := runStage(t, env, func(ctx context.Context, r *Round[playState]) error {
 				out = filepath.Dir(r.Dir)
-				return r.Plot(tt.results, nil)
+				return r.Plot(eval.LoopCharts{Rounds: tt.results})
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -707,14 +708,74 @@ func resultsOf(states []RoundState) []eval.RoundResult {
 }
 
 // History is the evaluation of a stored APO loop's finished rounds, as
-// [Loop.Results] gives it, read without taking up the loop: what a report
-// page of the loop draws (iterate.ReportOptions.Histories).
-func History(ctx context.Context, store *episodes.Store, loopID string) ([]eval.RoundResult, error) {
+// [Loop.Results] gives it, with how its chart shows them, read without
+// taking up the loop: what a report page of the loop draws
+// (iterate.ReportOptions.Histories).
+func History(ctx context.Context, store *episodes.Store, loopID string) (eval.LoopCharts, error) {
 	states, err := loop.States[RoundState](ctx, store, loopID)
 	if err != nil {
-		return nil, err
+		return eval.LoopCharts{}, err
 	}
-	return resultsOf(states), nil
+	return chartsOf(states), nil
+}
+
+// chartsOf is the chart of the rounds whose states are given: a panel
+// per measure, each with its own axis (a win rate, a hit rate, pairs
+// ranked right), and the reward models' calibration errors. Round 0 is
+// the initial pair, which the loop measures once as every round's
+// baseline, except on each round's gold-versus-generated items: the
+// initial reward model is measured on those of each round's new
+// generator, not of the initial one.
+func chartsOf(states []RoundState) eval.LoopCharts {
+	o := eval.WinRateOptions{
+		ByOpponent: true,
+		Baseline:   "the initial generator and reward model",
+		Axes: map[string]string{AgainstFrozenRM: "win rate", AgainstTop1: "top-1 hit rate", AgainstTop5: "top-5 hit rate",
+			AgainstPreferences: "pairs ranked right", AgainstGenerated: "pairs ranked right"},
+		Names: map[string]string{AgainstFrozenRM: "generator vs the initial reward model",
+			AgainstTop1: "reverse dictionary: top-1 hits", AgainstTop5: "reverse dictionary: top-5 hits",
+			AgainstPreferences: "reward model: held-out preferences", AgainstGenerated: "reward model: gold vs generated"},
+	}
+	prefs := eval.MetricPanel{Role: RoleRewardModel, Title: "calibration: held-out preferences", YLabel: "calibration error (ECE, 10 bins)"}
+	gen := eval.MetricPanel{Role: RoleRewardModel, Title: "calibration: gold vs generated", YLabel: prefs.YLabel}
+	ece := func(e *train.RMEval) float64 {
+		if e == nil {
+			return math.NaN()
+		}
+		return e.ECE
+	}
+	for i, st := range states {
+		if st.Measures == nil || st.Baseline == nil {
+			continue
+		}
+		if o.Start == nil {
+			for _, c := range roundResults(0, st.Baseline, st.Baseline) {
+				if c.Opponent != AgainstGenerated {
+					c.BaselineWins, c.BaselineGames = 0, 0
+					o.Start = append(o.Start, c)
+				}
+			}
+			if st.Baseline.Preferences != nil {
+				prefs.Points = append(prefs.Points, eval.MetricPoint{Round: 0, Value: st.Baseline.Preferences.ECE, Baseline: math.NaN()})
+			}
+		}
+		if st.Measures.Preferences != nil {
+			prefs.Points = append(prefs.Points, eval.MetricPoint{Round: i + 1, Value: ece(st.Measures.Preferences), Baseline: ece(st.Baseline.Preferences)})
+		}
+		if st.Measures.Generated != nil {
+			gen.Points = append(gen.Points, eval.MetricPoint{Round: i + 1, Value: ece(st.Measures.Generated), Baseline: ece(st.Baseline.Generated)})
+		}
+	}
+	for _, m := range []eval.MetricPanel{prefs, gen} {
+		if len(m.Points) > 0 {
+			o.Metrics = append(o.Metrics, m)
+		}
+	}
+	if len(o.Start) > 0 {
+		o.Notes = append(o.Notes, "Round 0 is the initial generator and reward model, measured once as every round's baseline; "+
+			"the initial reward model's gold-vs-generated baseline is on each round's new answers.")
+	}
+	return eval.LoopCharts{Rounds: resultsOf(states), WinRate: o}
 }
 
 // Cell names of [Loop.Results]: the role is the model measured, the
@@ -755,9 +816,9 @@ func rightPairs(e *train.RMEval) int { return int(e.PrefAccuracy*float64(e.Pairs
 
 // plot draws the results of every round so far.
 func (l *Loop) plot(ctx context.Context, r *Round) error {
-	results, err := l.Results(ctx)
+	states, err := l.States(ctx)
 	if err != nil {
 		return err
 	}
-	return r.Plot(results, nil)
+	return r.Plot(chartsOf(states))
 }

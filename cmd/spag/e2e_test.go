@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,12 +14,13 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // binary is the spag binary built once for the end-to-end tests, which run
@@ -28,21 +28,7 @@ import (
 // stdout and stderr.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "spag-e2e")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "spag")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build spag: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
 type result struct {
 	code           int
@@ -59,29 +45,18 @@ func spag(t *testing.T, dir string, args ...string) result {
 // on a loaded machine (training); limit only bounds a hung command.
 func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run spag %v: %v", args, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	r := spagtest.Run(t, binary, limit, dir, args...)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
 }
 
-func mustJSON(t *testing.T, s string, v any) {
+// startWatched starts spag in dir and returns it with a scanner of its
+// stderr, for tests that act on what it says while it runs.
+func startWatched(t *testing.T, ctx context.Context, dir string, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	if err := json.Unmarshal([]byte(s), v); err != nil {
-		t.Fatalf("parse %q: %v", s, err)
-	}
+	return spagtest.StartWatched(t, ctx, binary, dir, args...)
 }
+
+var mustJSON = spagtest.MustJSON
 
 type statsOut struct {
 	Run       string `json:"run"`
@@ -366,22 +341,7 @@ func countEpisodes(t *testing.T, path string) int {
 
 // countRows counts the rows of table in the database at path: 0 while the
 // database or the table does not exist yet.
-func countRows(t *testing.T, path, table string) int {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		return 0
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
-		return 0 // not created yet
-	}
-	return n
-}
+var countRows = spagtest.CountRows
 
 // TestInterruptDrainsAndResumes sends one SIGINT: the run finishes the games
 // in flight, exits 130 and prints the resume command, which completes it.
@@ -421,22 +381,7 @@ func TestInterruptDrainsAndResumes(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = spagtest.SyncBuffer
 
 const spagEpisodesJSON = `[
  {"target_word": "sun", "max_turns": 5, "source": "hand-written",

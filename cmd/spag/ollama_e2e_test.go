@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // End-to-end runs of `spag selfplay` with model players against real Ollama
@@ -35,19 +36,15 @@ var modelArgs = []string{"--option", "num_predict=12", "--option", "temperature=
 func shortTemplates(t *testing.T, dir string) []string {
 	t.Helper()
 	tmpl := filepath.Join(dir, "tmpl")
-	if err := os.MkdirAll(tmpl, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{
-		"attacker.tmpl": "Attacker. Word: {{.Target}}.",
-		"defender.tmpl": "Defender. Guess.",
-		"opening.tmpl":  "Go.",
-	} {
-		if err := os.WriteFile(filepath.Join(tmpl, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	spagtest.WriteFiles(t, tmpl, shortTemplateFiles)
 	return []string{"--templates", tmpl}
+}
+
+// shortTemplateFiles are the templates of [shortTemplates].
+var shortTemplateFiles = map[string]string{
+	"attacker.tmpl": "Attacker. Word: {{.Target}}.",
+	"defender.tmpl": "Defender. Guess.",
+	"opening.tmpl":  "Go.",
 }
 
 // selfplayArgs builds a selfplay command line for model players in dir.
@@ -58,24 +55,9 @@ func selfplayArgs(t *testing.T, dir string, args ...string) []string {
 	return append(out, shortTemplates(t, dir)...)
 }
 
-func openDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+var openDB = spagtest.OpenDB
 
-func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
+var queryInt = spagtest.QueryInt
 
 func TestOllamaSelfplay20Games(t *testing.T) {
 	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 4})

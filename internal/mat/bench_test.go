@@ -78,3 +78,29 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmPacked reports GFLOP/s of products by packed weights, as
+// a decoder runs them: the small preset's fused Q/K/V (256 × 768), output
+// (256 × 256), fused gate/up (256 × 1376) and down (688 × 256)
+// projections, for a batch of rows (decoding streams, or a prefill's
+// tokens):
+//
+//	go test -run '^$' -bench SgemmPacked ./internal/mat/
+func BenchmarkSgemmPacked(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []struct {
+		name string
+		k, n int
+	}{{"qkv", 256, 768}, {"out", 256, 256}, {"gateup", 256, 1376}, {"down", 688, 256}} {
+		w := Pack(false, s.k, s.n, randSlice(r, s.k*s.n), s.n)
+		for _, m := range []int{1, 8, 32, 64, 128} {
+			a, c := randSlice(r, m*s.k), make([]float32, m*s.n)
+			b.Run(fmt.Sprintf("%s/rows=%d", s.name, m), func(b *testing.B) {
+				for b.Loop() {
+					SgemmPacked(m, 1, a, s.k, w, 0, c, s.n)
+				}
+				b.ReportMetric(2*float64(m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -173,7 +173,11 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 	scale(c, ldc, 0, m, 0, n, beta)
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
-	if m <= directRows {
+	// A packed B is read in place either way, and the direct path's
+	// tiles take eight rows where the blocked path's take six, without
+	// copying A: it is the faster one for packed products of any height
+	// (10 – 25% faster from 24 rows on, on one core).
+	if m <= directRows || B.pk > 0 {
 		im.direct(m, n, k, alpha, A, B, c, ldc, buf)
 		return
 	}

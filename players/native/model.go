@@ -41,10 +41,15 @@ type Model struct {
 
 // layer is one transformer block. The (in, out) matrices are packed
 // once for internal/mat, so that a decoding step reads them in order.
+// The products of one input are fused into one: qkv holds the query,
+// key and value projections side by side (columns 0..D, D..D+kv,
+// D+kv..D+2kv) and gateUp the gate's and the up projection's, so that
+// a layer makes four products instead of seven. Each column is computed
+// as it was alone, so the results are the same bits.
 type layer struct {
 	attnNorm, ffnNorm []float32
-	q, k, v, o        *mat.Packed
-	gate, up, down    *mat.Packed
+	qkv, o            *mat.Packed
+	gateUp, down      *mat.Packed
 }
 
 // NewModel prepares params (float32 or float64) for inference. The weights
@@ -80,6 +85,22 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 	}
 	// pack packs a weight matrix of shape (in, out).
 	pack := func(name string, in, out int) *mat.Packed { return mat.Pack(false, in, out, w[name], out) }
+	// packSide packs (in, out) matrices side by side as one.
+	packSide := func(in int, names []string, outs []int) *mat.Packed {
+		width := 0
+		for _, o := range outs {
+			width += o
+		}
+		side := make([]float32, in*width)
+		j0 := 0
+		for i, name := range names {
+			for r := 0; r < in; r++ {
+				copy(side[r*width+j0:r*width+j0+outs[i]], w[name][r*outs[i]:(r+1)*outs[i]])
+			}
+			j0 += outs[i]
+		}
+		return mat.Pack(false, in, width, side, width)
+	}
 	D, kvDim := cfg.Dim, cfg.KVHeads*cfg.HeadDim()
 	m := &Model{Config: cfg, Vocab: vocab, embd: w["token_embd.weight"], outNorm: w["output_norm.weight"],
 		out: pack("output.weight", D, cfg.Vocab)}
@@ -87,9 +108,10 @@ func NewModel(vocab *tokenizer.Vocab, params *model.Params) (*Model, error) {
 		n := func(s string) string { return fmt.Sprintf("blk.%d.%s.weight", l, s) }
 		m.layers = append(m.layers, layer{
 			attnNorm: w[n("attn_norm")], ffnNorm: w[n("ffn_norm")],
-			q: pack(n("attn_q"), D, D), k: pack(n("attn_k"), D, kvDim), v: pack(n("attn_v"), D, kvDim),
-			o: pack(n("attn_output"), D, D), gate: pack(n("ffn_gate"), D, cfg.FFN),
-			up: pack(n("ffn_up"), D, cfg.FFN), down: pack(n("ffn_down"), cfg.FFN, D),
+			qkv:    packSide(D, []string{n("attn_q"), n("attn_k"), n("attn_v")}, []int{D, kvDim, kvDim}),
+			o:      pack(n("attn_output"), D, D),
+			gateUp: packSide(D, []string{n("ffn_gate"), n("ffn_up")}, []int{cfg.FFN, cfg.FFN}),
+			down:   pack(n("ffn_down"), cfg.FFN, D),
 		})
 	}
 	if cfg.ScoreHead {
@@ -273,16 +295,20 @@ func logSoftmaxAt(logits []float32, id int, scratch []float32) float64 {
 // largest batch seen and then reused, so that decoding allocates nothing
 // per token. A workspace belongs to one goroutine.
 type workspace struct {
-	x, h, q, k, v, att, gate, up []float32
-	hx, logits                   []float32
-	pick                         []int
-	rows                         [][]float32
+	// qkv holds each row's query, key and value (width D+2·kv), gateUp
+	// its gate and up projections (2·FFN), act the SwiGLU of them.
+	x, h, qkv, att, gateUp, act []float32
+	hx, logits                  []float32
+	pick                        []int
+	rows                        [][]float32
 	// The per-row work between the products (rotary embedding, cache
 	// writes, attention, the SwiGLU gate) runs as mat.Parallel loops;
 	// pass describes the current layer to them, and each loop part
 	// has its own scratch space.
 	pass    pass
 	scratch [maxParts]attnScratch
+	// work counts the arithmetic of the passes run in this workspace.
+	work Work
 	// The loops' bodies, made once so that a loop allocates nothing.
 	ropeFn, attendFn, gateFn func(part, lo, hi int)
 }
@@ -340,13 +366,14 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 			}
 		}
 		R += len(ch.tokens)
+		L := int64(len(ch.tokens))
+		ws.work.Pairs += L*int64(ch.cache.n) + L*(L+1)/2
 		maxLen = max(maxLen, ch.cache.n+len(ch.tokens))
 		maxChunk = max(maxChunk, len(ch.tokens))
 	}
-	x, h, q, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.q, R*D), grow(ws.att, R*D)
-	k, v := grow(ws.k, R*kvDim), grow(ws.v, R*kvDim)
-	gate, up := grow(ws.gate, R*F), grow(ws.up, R*F)
-	ws.x, ws.h, ws.q, ws.att, ws.k, ws.v, ws.gate, ws.up = x, h, q, att, k, v, gate, up
+	x, h, att := grow(ws.x, R*D), grow(ws.h, R*D), grow(ws.att, R*D)
+	qkv, gateUp, act := grow(ws.qkv, R*(D+2*kvDim)), grow(ws.gateUp, R*2*F), grow(ws.act, R*F)
+	ws.x, ws.h, ws.att, ws.qkv, ws.gateUp, ws.act = x, h, att, qkv, gateUp, act
 	for i := range ws.scratch {
 		sc := &ws.scratch[i]
 		sc.scores, sc.acc, sc.key = grow(sc.scores, maxChunk*scoreWidth(maxLen, cfg.Context)), grow(sc.acc, Dh), grow(sc.key, Dh)
@@ -384,17 +411,14 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	for l, ly := range m.layers {
 		ws.pass.layer = l
 		rmsNorm(h, x, ly.attnNorm, D, cfg.NormEps)
-		matmul(q, h, ly.q, R, 0)
-		matmul(k, h, ly.k, R, 0)
-		matmul(v, h, ly.v, R, 0)
+		matmul(qkv, h, ly.qkv, R, 0)
 		mat.Parallel(R, attnParts, ws.ropeFn)
 		mat.Parallel(units, attnParts, ws.attendFn)
 		matmul(x, att, ly.o, R, 1)
 		rmsNorm(h, x, ly.ffnNorm, D, cfg.NormEps)
-		matmul(gate, h, ly.gate, R, 0)
-		matmul(up, h, ly.up, R, 0)
+		matmul(gateUp, h, ly.gateUp, R, 0)
 		mat.Parallel(R, gateParts, ws.gateFn)
-		matmul(x, gate, ly.down, R, 1)
+		matmul(x, act, ly.down, R, 1)
 	}
 	for _, ch := range chunks {
 		ch.cache.n += len(ch.tokens)
@@ -412,6 +436,9 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		}
 	}
 	ws.pick = pick
+	ws.work.Tokens += int64(R)
+	ws.work.Passes++
+	ws.work.Logits += int64(len(pick))
 	hx, logits := grow(ws.hx, len(pick)*D), grow(ws.logits, len(pick)*V)
 	rows := grow(ws.rows, len(pick))
 	ws.hx, ws.logits, ws.rows = hx, logits, rows
@@ -426,6 +453,21 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	return rows, nil
 }
 
+// Work is the arithmetic of forward passes, counted from their shapes:
+// the positions run through the layers, the (query, key) pairs of
+// attention and the rows through the output head. [Work.FLOPs] turns it
+// into floating-point operations.
+type Work struct {
+	Tokens, Pairs, Logits int64
+	// Passes counts the forward passes: Logits/Passes is how many
+	// sequences a decoding step advanced on average.
+	Passes int64
+}
+
+// FLOPs is the work's floating-point operations in model m (see
+// [model.Config.FLOPs]).
+func (w Work) FLOPs(m *Model) float64 { return m.Config.FLOPs(w.Tokens, w.Pairs, w.Logits) }
+
 // parallelWork is the amount of per-row work (multiply-adds, about)
 // from which a forward pass's loops are split across goroutines.
 const parallelWork = 1 << 14
@@ -438,11 +480,13 @@ func (ws *workspace) ropeRows(_, lo, hi int) {
 	cfg := m.Config
 	D, H, KV, Dh, ctx := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.Context
 	kvDim := KV * Dh
+	W := D + 2*kvDim
 	for r := lo; r < hi; r++ {
 		ci := ps.rowChunk[r]
 		c := ps.chunks[ci].cache
 		pos := c.n + r - ps.first[ci]
-		qr, kr, vr := ws.q[r*D:(r+1)*D], ws.k[r*kvDim:(r+1)*kvDim], ws.v[r*kvDim:(r+1)*kvDim]
+		row := ws.qkv[r*W : (r+1)*W]
+		qr, kr, vr := row[:D], row[D:D+kvDim], row[D+kvDim:]
 		m.rotate(qr, pos, H)
 		m.rotate(kr, pos, KV)
 		if m.HalfKV {
@@ -468,6 +512,7 @@ func (ws *workspace) attendUnits(part, lo, hi int) {
 	m := ps.m
 	cfg := m.Config
 	D, H, KV, Dh, ctx := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.Context
+	W := D + 2*KV*Dh // a row of qkv, whose first D columns are the query
 	sc := &ws.scratch[part]
 	for u := lo; u < hi; u++ {
 		ci, hd := u/H, u%H
@@ -478,28 +523,28 @@ func (ws *workspace) attendUnits(part, lo, hi int) {
 		keys, values := c.k[ps.layer][base:base+ctx*Dh], c.v[ps.layer][base:base+n*Dh]
 		if !m.HalfKV {
 			// The chunk's rows attend together, two products per head.
-			attend(ws.att[r*D+hd*Dh:], ws.q[r*D+hd*Dh:], keys, ctx, values, L, n, D, Dh, ps.scale, sc.scores[:L*scoreWidth(n, ctx)])
+			attend(ws.att[r*D+hd*Dh:], D, ws.qkv[r*W+hd*Dh:], W, keys, ctx, values, L, n, Dh, ps.scale, sc.scores[:L*scoreWidth(n, ctx)])
 			continue
 		}
 		for i := 0; i < L; i++ {
-			row := (r + i) * D
-			attendHalf(ws.att[row+hd*Dh:row+(hd+1)*Dh], ws.q[row+hd*Dh:row+(hd+1)*Dh], keys, ctx, values[:(c.n+i+1)*Dh], Dh, ps.scale, sc.acc, sc.key)
+			row, qrow := (r+i)*D, (r+i)*W
+			attendHalf(ws.att[row+hd*Dh:row+(hd+1)*Dh], ws.qkv[qrow+hd*Dh:qrow+(hd+1)*Dh], keys, ctx, values[:(c.n+i+1)*Dh], Dh, ps.scale, sc.acc, sc.key)
 		}
 	}
 }
 
-// gateRows sets rows lo..hi of the gate to SiLU(gate)·up.
+// gateRows sets rows lo..hi of act to SiLU(gate)·up.
 func (ws *workspace) gateRows(part, lo, hi int) {
 	F := ws.pass.m.Config.FFN
 	e := ws.scratch[part].exp[:F]
 	for r := lo; r < hi; r++ {
-		gate, up := ws.gate[r*F:(r+1)*F], ws.up[r*F:(r+1)*F]
+		gate, up, act := ws.gateUp[2*r*F:(2*r+1)*F], ws.gateUp[(2*r+1)*F:(2*r+2)*F], ws.act[r*F:(r+1)*F]
 		for i, g := range gate {
 			e[i] = -g
 		}
 		mat.Exp(e)
 		for i, g := range gate {
-			gate[i] = g / (1 + e[i]) * up[i]
+			act[i] = g / (1 + e[i]) * up[i]
 		}
 	}
 }
@@ -547,21 +592,21 @@ func (m *Model) rotate(x []float32, pos, heads int) {
 }
 
 // attend computes one head's causal attention for the L newest of n
-// positions: row i of out (leading dimension ld) is softmax(scale ·
+// positions: row i of out (leading dimension ldo) is softmax(scale ·
 // qᵢ·keysᵀ) · values over the first n-L+i+1 positions, where qᵢ is row
-// i of q (leading dimension ld), keysT holds the keys transposed (Dh
+// i of q (leading dimension ldq), keysT holds the keys transposed (Dh
 // rows of positions, leading dimension ldk) and values is n×Dh. Scores
 // are one product and the weighted sum of values another, both reading
 // the cache in place, with s (L×scoreWidth(n)) as scratch space; the weights of
 // later positions are exact zeros, so every row is computed alike
 // however many share the chunk.
-func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int, scale float32, s []float32) {
+func attend(out []float32, ldo int, q []float32, ldq int, keysT []float32, ldk int, values []float32, L, n, Dh int, scale float32, s []float32) {
 	// The scores are computed for whole strips of 16 positions (the
 	// cache's columns past n hold finite leftovers, never read), so
 	// that the product reads the keys in place without packing a
 	// partial strip.
 	np := scoreWidth(n, ldk)
-	mat.Sgemm(false, false, L, np, Dh, scale, q, ld, keysT, ldk, 0, s, np)
+	mat.Sgemm(false, false, L, np, Dh, scale, q, ldq, keysT, ldk, 0, s, np)
 	for i := 0; i < L; i++ {
 		row := s[i*np : i*np+n]
 		valid := row[:n-L+i+1]
@@ -583,7 +628,7 @@ func attend(out, q, keysT []float32, ldk int, values []float32, L, n, ld, Dh int
 		}
 		clear(row[len(valid):])
 	}
-	mat.Sgemm(false, false, L, Dh, n, 1, s, np, values, Dh, 0, out, ld)
+	mat.Sgemm(false, false, L, Dh, n, 1, s, np, values, Dh, 0, out, ldo)
 }
 
 // scoreWidth is the number of positions attention scores for n of them:

@@ -84,10 +84,13 @@ func paramsOf(t testing.TB, m *Model) *model.Params {
 		t.Fatal(err)
 	}
 	byName := map[string][]float32{"token_embd.weight": m.embd, "output_norm.weight": m.outNorm, "output.weight": m.out.Unpack()}
+	D, kv, F := m.Config.Dim, m.Config.KVHeads*m.Config.HeadDim(), m.Config.FFN
 	for l, ly := range m.layers {
-		for s, w := range map[string][]float32{"attn_norm": ly.attnNorm, "attn_q": ly.q.Unpack(), "attn_k": ly.k.Unpack(),
-			"attn_v": ly.v.Unpack(), "attn_output": ly.o.Unpack(), "ffn_norm": ly.ffnNorm, "ffn_gate": ly.gate.Unpack(),
-			"ffn_up": ly.up.Unpack(), "ffn_down": ly.down.Unpack()} {
+		qkv, gateUp := ly.qkv.Unpack(), ly.gateUp.Unpack()
+		for s, w := range map[string][]float32{"attn_norm": ly.attnNorm, "attn_q": columns(qkv, D+2*kv, 0, D),
+			"attn_k": columns(qkv, D+2*kv, D, D+kv), "attn_v": columns(qkv, D+2*kv, D+kv, D+2*kv),
+			"attn_output": ly.o.Unpack(), "ffn_norm": ly.ffnNorm, "ffn_gate": columns(gateUp, 2*F, 0, F),
+			"ffn_up": columns(gateUp, 2*F, F, 2*F), "ffn_down": ly.down.Unpack()} {
 			byName["blk."+itoa(l)+"."+s+".weight"] = w
 		}
 	}
@@ -95,6 +98,15 @@ func paramsOf(t testing.TB, m *Model) *model.Params {
 		copy(p.Tensors[i].Data().([]float32), byName[s.Name])
 	}
 	return p
+}
+
+// columns returns columns j0..j1 of a row-major matrix of the given width.
+func columns(m []float32, width, j0, j1 int) []float32 {
+	var out []float32
+	for r := 0; r+width <= len(m); r += width {
+		out = append(out, m[r+j0:r+j1]...)
+	}
+	return out
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }

@@ -42,9 +42,11 @@ type Player struct {
 	// prefilled counts the prompt tokens evaluated (not found in a kept
 	// cache), for tests.
 	prefilled atomic.Int64
-	free      []*Cache // caches of finished sequences, oldest first, for reuse
-	keep      int      // the most caches kept in free
-	wg        sync.WaitGroup
+	// The arithmetic of the finished forward passes (see [Player.Work]).
+	tokens, pairs, logits, passes atomic.Int64
+	free                          []*Cache // caches of finished sequences, oldest first, for reuse
+	keep                          int      // the most caches kept in free
+	wg                            sync.WaitGroup
 }
 
 var (
@@ -84,6 +86,15 @@ func cachesKept(m *Model, batch int) int {
 	bytes := 2 * c.Layers * c.Context * c.KVHeads * c.HeadDim() * 4
 	return max(batch, min(4*batch, (256<<20)/max(1, bytes)))
 }
+
+// Work is the arithmetic of the player's forward passes so far, for
+// throughput and roofline figures (see [Work.FLOPs]).
+func (p *Player) Work() Work {
+	return Work{Tokens: p.tokens.Load(), Pairs: p.pairs.Load(), Logits: p.logits.Load(), Passes: p.passes.Load()}
+}
+
+// Model is the model the player decodes with.
+func (p *Player) Model() *Model { return p.model }
 
 // Options returns the player's options, defaults filled in.
 func (p *Player) Options() Options { return p.opts }
@@ -335,6 +346,11 @@ func (p *Player) schedule() {
 			}
 			continue
 		}
+		p.tokens.Add(ws.work.Tokens)
+		p.pairs.Add(ws.work.Pairs)
+		p.logits.Add(ws.work.Logits)
+		p.passes.Add(ws.work.Passes)
+		ws.work = Work{}
 		st.active, st.rows = active, rows
 		mat.Parallel(len(active), maxParts, st.fn)
 	}

@@ -420,7 +420,7 @@ func ExamplePlayer() {
 	// Output:
 	// same seed, same text: true
 	// tokens: true logprobs: true
-	// capacity: 8
+	// capacity: 32
 }
 
 // exampleModel draws a small random model over v.
@@ -435,4 +435,30 @@ func exampleModel(v *tokenizer.Vocab) *Model {
 		panic(err)
 	}
 	return m
+}
+
+// TestPlayerWork checks the arithmetic a player counts against a turn
+// worked out by hand: a fresh cache evaluates the prompt and every
+// generated token but the last, position t attends to t+1 positions,
+// and each pass (the prompt's, then one per token) sends one row through
+// the output head.
+func TestPlayerWork(t *testing.T) {
+	m := testModel(t, 2)
+	p := newTestPlayer(t, m, Options{Temperature: 1, MaxTokens: 12})
+	if w := p.Work(); w != (Work{}) {
+		t.Fatalf("a new player counts %+v", w)
+	}
+	r := play(t, p, request("the cat sat", 3))
+	gen := int64(r.Usage.OutputTokens)
+	tokens := int64(r.Usage.PromptTokens) + gen - 1
+	want := Work{Tokens: tokens, Pairs: tokens * (tokens + 1) / 2, Logits: gen, Passes: gen}
+	if got := p.Work(); got != want {
+		t.Fatalf("after a turn of %d prompt and %d generated tokens: %+v, want %+v", r.Usage.PromptTokens, gen, got, want)
+	}
+	c := m.Config
+	perToken := 2 * float64(c.Layers*(c.Dim*(c.Dim+2*c.KVHeads*c.HeadDim())+c.Dim*c.Dim+3*c.Dim*c.FFN))
+	flops := float64(tokens)*perToken + float64(want.Pairs)*4*float64(c.Layers*c.Dim) + float64(gen)*2*float64(c.Dim*c.Vocab)
+	if got := want.FLOPs(m); got != flops {
+		t.Fatalf("FLOPs %v, want %v", got, flops)
+	}
 }

@@ -151,3 +151,20 @@ func (c Config) NumParams() int {
 	}
 	return n
 }
+
+// FLOPs counts the floating-point operations (two per multiply-add) of a
+// forward pass from the model's shapes: tokens positions through the
+// layers' products, pairs (query, key) positions of causal attention
+// summed over those tokens (the scores and the weighted sum of values,
+// over every head of every layer), and logits rows through the output
+// head. Norms, the rotary embedding, softmax and the SwiGLU gate are
+// left out: a few operations per element, against hundreds per weight.
+// A roofline figure divides this by the time taken and by the best
+// product rate of the machine.
+func (c Config) FLOPs(tokens, pairs, logits int64) float64 {
+	kv := c.KVHeads * c.HeadDim()
+	perToken := c.Layers * (c.Dim*(c.Dim+2*kv) + c.Dim*c.Dim + 3*c.Dim*c.FFN)
+	return 2 * (float64(tokens)*float64(perToken) +
+		float64(pairs)*float64(2*c.Layers*c.Heads*c.HeadDim()) +
+		float64(logits)*float64(c.Dim*c.Vocab))
+}

@@ -5,7 +5,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/rl/model"
 )
 
@@ -16,11 +18,18 @@ import (
 //
 //	GOMAXPROCS=2 go test -run '^$' -bench TrainStep -benchtime 3x ./rl/train/
 //	/usr/bin/python3 rl/train/testdata/bench_torch.py --threads 2 --steps 3
+//
+// It also reports the roofline fraction: the step's arithmetic, counted
+// from the shapes (three times the forward pass's, the usual count for
+// forward + backward: each product's two gradients cost as much as it
+// does), per second, over the best internal/mat product rate measured in
+// the same run.
 func BenchmarkTrainStep(b *testing.B) {
 	step, err := trainBench()
 	if err != nil {
 		b.Fatal(err)
 	}
+	peak := mat.PeakGFLOPS(200 * time.Millisecond)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := step(); err != nil {
@@ -28,7 +37,21 @@ func BenchmarkTrainStep(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(benchBatch*benchLength*b.N)/b.Elapsed().Seconds(), "tokens/s")
+	elapsed := b.Elapsed().Seconds()
+	peak = max(peak, mat.PeakGFLOPS(200*time.Millisecond))
+	cfg, err := model.Preset("small")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Every sequence is benchLength tokens; token t attends to t+1
+	// positions.
+	tokens := int64(benchBatch * benchLength)
+	pairs := int64(benchBatch * benchLength * (benchLength + 1) / 2)
+	flops := 3 * cfg.FLOPs(tokens, pairs, tokens) * float64(b.N) / elapsed / 1e9
+	b.ReportMetric(float64(tokens)*float64(b.N)/elapsed, "tokens/s")
+	b.ReportMetric(flops, "GFLOP/s")
+	b.ReportMetric(peak, "mat-peak-GFLOP/s")
+	b.ReportMetric(100*flops/peak, "roofline-%")
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-rss-MiB")

@@ -1,4 +1,4 @@
-package main
+package loops
 
 import (
 	"os"
@@ -18,7 +18,7 @@ import (
 // round 1's checkpoint).
 func TestIterateTorchTrainer(t *testing.T) {
 	torchtest.Require(t)
-	script, err := filepath.Abs("../../examples/torch/train.py")
+	script, err := filepath.Abs("../../../../examples/torch/train.py")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package loops
 
 import (
 	"bufio"
@@ -256,7 +256,7 @@ func TestTrainExec(t *testing.T) {
 	}
 	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 1})
 	dir := t.TempDir()
-	script, err := filepath.Abs("../../rl/trainer/testdata/fake-trainer.sh")
+	script, err := filepath.Abs("../../../../rl/trainer/testdata/fake-trainer.sh")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package examples
 
 import (
 	"bufio"
@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
-	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/ollamatest"
 )
 
@@ -60,21 +57,35 @@ type exampleBlock struct {
 	lines  []string // commands, continuations joined
 }
 
-// helpExamples collects the Example lines of every command.
-func helpExamples(root *cobra.Command) []exampleBlock {
+// helpExamples collects the Example lines of every command from its page
+// in docs/cli, which cmd/spag's TestCommandDocsAreCurrent keeps equal to
+// the command's help (this package runs the built binary and cannot reach
+// the command tree itself).
+func helpExamples(t *testing.T) []exampleBlock {
+	t.Helper()
+	pages, err := filepath.Glob("../../../../docs/cli/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "\n### Examples\n\n```\n"
 	var out []exampleBlock
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.Example != "" {
-			if lines := exampleLines(strings.Split(c.Example, "\n")); len(lines) > 0 {
-				out = append(out, exampleBlock{source: c.CommandPath() + " --help", lines: lines})
-			}
+	for _, page := range pages {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, s := range c.Commands() {
-			walk(s)
+		text := string(data)
+		title := strings.Index(text, "\n## ")
+		start := strings.Index(text, marker)
+		if title < 0 || start < 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(text[title+len("\n## "):], "\n")
+		body, _, _ := strings.Cut(text[start+len(marker):], "\n```")
+		if lines := exampleLines(strings.Split(body, "\n")); len(lines) > 0 {
+			out = append(out, exampleBlock{source: name + " --help", lines: lines})
 		}
 	}
-	walk(root)
 	return out
 }
 
@@ -83,11 +94,11 @@ func helpExamples(root *cobra.Command) []exampleBlock {
 // examples are the help texts', run above).
 func docPages(t *testing.T) []string {
 	t.Helper()
-	pages, err := filepath.Glob("../../docs/*.md")
+	pages, err := filepath.Glob("../../../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append([]string{"../../README.md"}, pages...)
+	return append([]string{"../../../../README.md"}, pages...)
 }
 
 // readmeExamples collects the spag lines of each code block of the
@@ -109,7 +120,7 @@ func readmeExamples(t *testing.T, path string) []exampleBlock {
 		if strings.HasPrefix(line, "```") {
 			if in {
 				if lines := exampleLines(block); len(lines) > 0 {
-					out = append(out, exampleBlock{source: fmt.Sprintf("%s:%d", strings.TrimPrefix(path, "../../"), start), lines: lines})
+					out = append(out, exampleBlock{source: fmt.Sprintf("%s:%d", strings.TrimPrefix(path, "../../../../"), start), lines: lines})
 				}
 				block = nil
 			}
@@ -326,7 +337,7 @@ func runExample(t *testing.T, dir, line string, env []string) (string, error) {
 }
 
 func TestHelpAndREADMEExamplesRun(t *testing.T) {
-	blocks := helpExamples(newRootCmd(nil, cmdutil.New(cmdutil.System(), nil)))
+	blocks := helpExamples(t)
 	for _, page := range docPages(t) {
 		blocks = append(blocks, readmeExamples(t, page)...)
 	}

@@ -1,14 +1,12 @@
-package main
+package loops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,22 +14,6 @@ import (
 
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
-
-// startWatched starts spag in dir and returns it with a scanner of its
-// stderr, for tests that act on what it says while it runs.
-func startWatched(t *testing.T, ctx context.Context, dir string, args ...string) (*exec.Cmd, *bufio.Scanner) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Dir = dir
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, bufio.NewScanner(stderr)
-}
 
 // startUntil runs spag in dir and kills it with SIGKILL as soon as a line
 // of its stderr contains marker: a crash at that stage, wherever in the

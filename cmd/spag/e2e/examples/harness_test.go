@@ -1,0 +1,34 @@
+// Package examples runs every example of spag's help texts, README and
+// docs/ pages against the built binary (see TestHelpAndREADMEExamplesRun).
+// It is a package of its own so that no test package comes near go
+// test's timeout on a busy machine (internal/spagtest).
+package examples
+
+import (
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
+)
+
+// binary is the spag binary built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// spag runs the binary in dir with args, bounding only a hung command.
+func spag(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	r := spagtest.Run(t, binary, 2*time.Minute, dir, args...)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+}
+
+// runIDPattern finds the run ID in what spag prints.
+var runIDPattern = regexp.MustCompile(`run (r[0-9]{8}-[0-9]{6}-[0-9a-f]+)`)
