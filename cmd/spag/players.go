@@ -14,6 +14,9 @@ import (
 	// register them with the "builtin" backend.
 	_ "github.com/spag-go/spag/apo/apobuiltin"
 	_ "github.com/spag-go/spag/apo/likelihood"
+	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
+	// Kuhn Poker's own commands (spag kuhn) register with cmdutil.GameCommands.
+	_ "github.com/spag-go/spag/kuhn/kuhncmd"
 	_ "github.com/spag-go/spag/players/native"
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
