@@ -19,6 +19,8 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/runs"
+	"github.com/spag-go/spag/command/selfplaycmd"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -209,8 +211,11 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{Err: err}
 	})
+	f.RunSummary = func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
+		return writeStats(ctx, w, store, runID, false, asJSON)
+	}
 	root.AddCommand(
-		newSelfplayCmd(sig),
+		selfplaycmd.NewCmdSelfplay(f, nil),
 		newArenaCmd(sig),
 		newIterateCmd(sig),
 		newReportCmd(),

@@ -10,69 +10,9 @@ import (
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
-	"github.com/spag-go/spag/taboo/taboorun"
 )
-
-func runSelfplay(cmd *cobra.Command, sig *interrupts, f selfplayFlags) error {
-	ctx := cmd.Context()
-	if err := f.check(cmd); err != nil {
-		return err
-	}
-	var cfg taboorun.Config
-	var run *episodes.Run
-	if f.resume == "" {
-		switch {
-		case f.maxTurns < 1:
-			return usagef("--max-turns must be at least 1 (got %d)", f.maxTurns)
-		case cmd.Flags().Changed("games") && f.games < 1:
-			return usagef("--games must be at least 1 (got %d); leave it out for the default", f.games)
-		}
-		if _, err := selfplay.ParseShard(f.shard); err != nil {
-			return usagef("--%v", err)
-		}
-	}
-
-	session := &selfplay.Session{Path: f.db}
-	defer session.Close()
-	var words []string
-	var err error
-	if f.resume != "" {
-		if run, err = resumeRun(ctx, session, f.resume, taboo.Name, &cfg); err != nil {
-			return err
-		}
-		if words, err = taboo.Words(cfg.Words); err != nil {
-			return fmt.Errorf("run %s: its --words: %w", run.ID, err)
-		}
-	} else {
-		if words, err = taboo.Words(f.words); err != nil {
-			return usageError{Err: fmt.Errorf("--words: %w", err)}
-		}
-		// Resuming from another directory must find the same checkpoints.
-		attacker, err := players.ResolveFlag("attacker", f.attacker)
-		if err != nil {
-			return cliError(err)
-		}
-		defender, err := players.ResolveFlag("defender", f.defender)
-		if err != nil {
-			return cliError(err)
-		}
-		cfg = taboorun.Config{MaxTurns: f.maxTurns, Judge: f.judge, Style: f.style, Templates: f.templates,
-			Attacker: attacker, Defender: defender, Seed: f.seed, Words: f.words, Games: f.games,
-			Shard: f.shard, Options: f.options}
-		if err := cfg.Prepare(words); err != nil {
-			return cliError(err)
-		}
-	}
-	plan, err := cfg.Plan(ctx, words, run)
-	if err != nil {
-		return cliError(err)
-	}
-	return playPlan(cmd, sig, session, run, plan, "selfplay", f.runFlags,
-		fmt.Sprintf("%s vs %s, judge %s", cfg.Attacker, cfg.Defender, cfg.Judge))
-}
 
 // resumeRun loads a stored run of gameName and its configuration into cfg.
 func resumeRun(ctx context.Context, session *selfplay.Session, id, gameName string, cfg any) (*episodes.Run, error) {
