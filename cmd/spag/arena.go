@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/arena"
+	"github.com/spag-go/spag/command/playrun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/selfplay"
@@ -79,7 +80,11 @@ func runArena(cmd *cobra.Command, sig *interrupts, f arenaFlags) error {
 		}
 		for i, id := range ids {
 			var cfg taboorun.Config
-			if _, err := resumeRun(ctx, session, id, taboo.Name, &cfg); err != nil {
+			run, err := playrun.ResumeRun(ctx, &playrun.Games, session, id, taboo.Name)
+			if err != nil {
+				return err
+			}
+			if err := selfplay.StoredConfig(run, &cfg); err != nil {
 				return err
 			}
 			runs[pairings[i].Label] = id

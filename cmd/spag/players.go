@@ -21,6 +21,7 @@ import (
 
 	// The games' own commands and play flags, registered with
 	// cmdutil.GameCommands and playrun.Games.
+	_ "github.com/spag-go/spag/apo/apocmd"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 

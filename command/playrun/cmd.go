@@ -3,7 +3,6 @@ package playrun
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -61,83 +60,25 @@ func NewCmd(f *cmdutil.Factory, spec Spec, runF func(context.Context, *Options) 
 	cmd := &cobra.Command{Use: spec.Use, Short: spec.Short, Long: spec.Long, Example: spec.Example, Args: cmdutil.NoArgs}
 	fl := cmd.Flags()
 	opts.Register(fl, spec.SeedHelp)
-	common := map[string]bool{}
-	fl.VisitAll(func(fl *pflag.Flag) { common[fl.Name] = true })
-	games := reg.Of(cmd.Name())
-	var names []string
-	sets := map[string]*pflag.FlagSet{}
-	settings := map[string]Settings{}
-	for _, g := range games {
-		fs := pflag.NewFlagSet(g.Name, pflag.ContinueOnError)
-		settings[g.Name] = g.Flags(fs)
-		sets[g.Name] = fs
-		names = append(names, g.Name)
-		// A flag several games share is shown once, the first game's.
-		fs.VisitAll(func(gf *pflag.Flag) {
-			if fl.Lookup(gf.Name) == nil {
-				fl.AddFlag(gf)
-			}
-		})
-	}
-	if len(games) > 0 && games[0].Default {
-		opts.Game = games[0].Name
-	}
+	games := NewGameFlags(fl, reg.Of(cmd.Name()), func(g Game, fs *pflag.FlagSet) any { return g.Flags(fs) })
+	opts.Game = games.Default()
 	if spec.GameFlag {
-		common["game"] = true
-		fl.StringVar(&opts.Game, "game", opts.Game, "the game to play: "+strings.Join(names, ", ")+" (the flags of a game apply to it alone)")
+		games.AddGameFlag(&opts.Game)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		opts.CommandPath = cmd.CommandPath()
 		opts.Set = SetFlags(cmd.Flags())
-		fs, ok := sets[opts.Game]
-		if !ok {
-			if opts.Game == "" {
-				return cmdutil.Usagef("--game is required: one of %s", strings.Join(names, ", "))
-			}
-			return cmdutil.Usagef("--game %q: want one of %s", opts.Game, strings.Join(names, ", "))
-		}
-		opts.Settings = settings[opts.Game]
-		if err := takeFlags(fl, fs, opts.Set, common, opts.Game); err != nil {
+		settings, err := games.Choose(opts.Game, opts.Set)
+		if err != nil {
 			return err
 		}
+		opts.Settings = settings.(Settings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}
 		return Run(cmd.Context(), opts)
 	}
 	return cmd
-}
-
-// takeFlags gives the flags the user set to the chosen game's flag set fs:
-// a flag that another game of the command defined first is set in fs too,
-// and one that neither fs nor the common flags have is a usage error.
-func takeFlags(fl, fs *pflag.FlagSet, set []string, common map[string]bool, gameName string) error {
-	for _, name := range set {
-		own := fs.Lookup(name)
-		switch {
-		case own == nil && common[name]:
-			continue
-		case own == nil:
-			return cmdutil.Usagef("--%s is not a flag of the game %s", name, gameName)
-		}
-		shown := fl.Lookup(name)
-		if shown == own {
-			continue
-		}
-		var err error
-		if sv, ok := shown.Value.(pflag.SliceValue); ok {
-			if ov, ok := own.Value.(pflag.SliceValue); ok {
-				err = ov.Replace(sv.GetSlice())
-			}
-		} else {
-			err = fs.Set(name, shown.Value.String())
-		}
-		if err != nil {
-			return cmdutil.Usagef("--%s: %v", name, err)
-		}
-		own.Changed = true
-	}
-	return nil
 }
 
 // Run plays a new run of opts.Game, or resumes opts.Resume, and reports

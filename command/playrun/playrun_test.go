@@ -30,7 +30,9 @@ type fakeSettings struct {
 func (s *fakeSettings) New(func(string) bool, *playrun.Flags) (playrun.Config, error) {
 	return nil, errors.New("not played")
 }
-func (s *fakeSettings) Stored(*episodes.Run) (playrun.Config, error) { return nil, errors.New("not played") }
+func (s *fakeSettings) Stored(*episodes.Run) (playrun.Config, error) {
+	return nil, errors.New("not played")
+}
 
 // testRegistry holds two games of the command "duel": alpha, the default,
 // and beta, whose --games has another default and help.

@@ -32,6 +32,32 @@ type Game struct {
 	// It is called once per command built; a flag that several games of
 	// one command share is shown with the first game's help and default.
 	Flags func(fs *pflag.FlagSet) Settings
+	// Arena, when not nil, adds the game's own flags of spag arena to fs
+	// and returns what reads them; without it the arena does not play the
+	// game. The arena's players, games per pairing and the flags of
+	// [Flags] are the arena's own.
+	Arena func(fs *pflag.FlagSet) ArenaSettings
+}
+
+// ArenaSettings read a game's own flags of spag arena after parsing.
+type ArenaSettings interface {
+	// New checks the flags and makes the configuration that every
+	// pairing of a new arena of a against b shares, games games each.
+	New(changed func(flag string) bool, common *Flags, games int, a, b string) (ArenaConfig, error)
+	// Stored returns the configuration that one of a stored arena's runs
+	// recorded, for --resume.
+	Stored(run *episodes.Run) (ArenaConfig, error)
+}
+
+// ArenaConfig is the configuration that the pairings of an arena share.
+type ArenaConfig interface {
+	// Players are the specs that play the roles, in the game's order.
+	Players() []string
+	// Plan makes the plan of one pairing, whose players play the roles in
+	// order: run is the pairing's stored run when resuming, nil for a new
+	// one. all are the arena's two players, who share its --option
+	// settings (see taboorun.Config.ShareOptions).
+	Plan(ctx context.Context, players, all []string, run *episodes.Run) (*selfplay.Plan, error)
 }
 
 // Settings read a game's own flags after parsing, for one command line.
@@ -96,10 +122,19 @@ func (r *Registry) Lookup(name string) (Game, bool) {
 // Of lists the games that command plays, the default first, then by
 // name.
 func (r *Registry) Of(command string) []Game {
+	return r.filter(func(g Game) bool { return g.Command == command })
+}
+
+// Arenas lists the games that spag arena plays, in the order of [Registry.Of].
+func (r *Registry) Arenas() []Game {
+	return r.filter(func(g Game) bool { return g.Arena != nil })
+}
+
+func (r *Registry) filter(keep func(Game) bool) []Game {
 	r.mu.RLock()
 	var out []Game
 	for _, g := range r.games {
-		if g.Command == command {
+		if keep(g) {
 			out = append(out, g)
 		}
 	}
