@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"

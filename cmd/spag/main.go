@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/arenacmd"
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/runs"
 	"github.com/spag-go/spag/command/selfplaycmd"
@@ -216,7 +217,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	}
 	root.AddCommand(
 		selfplaycmd.NewCmdSelfplay(f, nil),
-		newArenaCmd(sig),
+		arenacmd.NewCmdArena(f, nil, nil),
 		newIterateCmd(sig),
 		newReportCmd(),
 		newJudgeCmd(),
@@ -226,7 +227,6 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newEpisodesCmd(),
 		newWordsCmd(),
 		newWatchCmd(),
-		newPlayCmd(),
 		newModelCmd(),
 		newTrainCmd(sig),
 		runs.NewCmdRuns(f, nil),

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	playrun.Games.Register(playrun.Game{Name: taboo.Name, Command: "selfplay", Default: true, Flags: selfplayFlags})
+	playrun.Games.Register(playrun.Game{Name: taboo.Name, Command: "selfplay", Default: true, Flags: selfplayFlags, Arena: arenaFlags})
 }
 
 // settings are Taboo's own flags of spag selfplay.
