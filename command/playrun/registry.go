@@ -1,3 +1,13 @@
+// Package playrun is what spag's play commands share, whatever the game:
+// the flags every run has ([Flags]); the games' registrations that they
+// dispatch through ([Games]: the command that plays a game, its own flags,
+// its arena's); the play command itself ([NewCmd] and [Run]: spag
+// selfplay, and a game's own such as spag apo); resuming a stored run;
+// playing a plan with progress lines or the terminal UI; and how a run
+// ends (the summary, the exit status, the command that resumes it).
+//
+// It names no game: a game comes to it by registration (see package
+// game's "Adding a game").
 package playrun
 
 import (
