@@ -15,8 +15,9 @@ import (
 	"github.com/spag-go/spag/command/playrun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
-	_ "github.com/spag-go/spag/taboo/taboocmd"
+	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 // fakeSettings are a test game's flags: --games, shared with the other
@@ -55,70 +56,6 @@ func testRegistry() (*playrun.Registry, map[string]*fakeSettings) {
 	}
 	reg.Register(playrun.Game{Name: "gamma", Command: "gamma", Flags: func(fs *pflag.FlagSet) playrun.Settings { return &fakeSettings{} }})
 	return reg, got
-}
-
-func TestNewCmdParsesTheChosenGamesFlags(t *testing.T) {
-	tests := []struct {
-		name      string
-		args      []string
-		wantGame  string
-		wantGames int
-		wantOwn   string
-		wantTags  []string
-		wantErr   string
-	}{
-		{name: "default game", args: nil, wantGame: "alpha", wantGames: 10, wantOwn: "x"},
-		{name: "default game's flags", args: []string{"--games", "3", "--alpha-player", "p"}, wantGame: "alpha", wantGames: 3, wantOwn: "p"},
-		{name: "other game's default", args: []string{"--game", "beta"}, wantGame: "beta", wantGames: 20, wantOwn: "x"},
-		{name: "shared flag reaches the other game", args: []string{"--game", "beta", "--games", "4", "--beta-player", "q", "--tags", "a,b"},
-			wantGame: "beta", wantGames: 4, wantOwn: "q", wantTags: []string{"a", "b"}},
-		{name: "common flags are everyone's", args: []string{"--game", "beta", "--seed", "7", "--db", "x.db"}, wantGame: "beta", wantGames: 20, wantOwn: "x"},
-		{name: "another game's flag", args: []string{"--game", "beta", "--alpha-player", "p"}, wantErr: "--alpha-player is not a flag of the game beta"},
-		{name: "unknown game", args: []string{"--game", "gamma"}, wantErr: `--game "gamma": want one of alpha, beta`},
-		{name: "bad shared value", args: []string{"--game", "beta", "--games", "many"}, wantErr: `invalid argument "many"`},
-		{name: "argument", args: []string{"x"}, wantErr: `takes no arguments, got "x"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			reg, got := testRegistry()
-			io, _, _, _ := cmdutil.Test()
-			var opts *playrun.Options
-			cmd := playrun.NewCmd(cmdutil.New(io, nil), playrun.Spec{Use: "duel", GameFlag: true, Registry: reg},
-				func(_ context.Context, o *playrun.Options) error { opts = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Out)
-			cmd.SetErr(io.ErrOut)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := got[tt.wantGame]
-			if opts.Game != tt.wantGame || opts.Settings != s || s.games != tt.wantGames || s.own != tt.wantOwn || !slices.Equal(s.tags, tt.wantTags) {
-				t.Errorf("game %q settings %+v, want %s with games %d, own %q, tags %v", opts.Game, s, tt.wantGame, tt.wantGames, tt.wantOwn, tt.wantTags)
-			}
-		})
-	}
-}
-
-func TestNewCmdWithoutADefaultGame(t *testing.T) {
-	reg, _ := testRegistry()
-	io, _, _, _ := cmdutil.Test()
-	cmd := playrun.NewCmd(cmdutil.New(io, nil), playrun.Spec{Use: "gamma", Registry: reg}, func(context.Context, *playrun.Options) error { return nil })
-	cmd.SetArgs(nil)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--game is required: one of gamma") {
-		t.Fatalf("err = %v, want --game is required", err)
-	}
-	if cmd.Flags().Lookup("game") != nil {
-		t.Error("a command without GameFlag has --game")
-	}
 }
 
 func TestRegistry(t *testing.T) {
@@ -179,97 +116,100 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// playSelfplay runs the real selfplay command line args (Taboo, the built-in
-// players) in process; summaries lists the runs it summarised.
-func playSelfplay(t *testing.T, args ...string) (stdout, stderr string, summaries []string, err error) {
-	t.Helper()
-	streams, _, out, errOut := cmdutil.Test()
-	f := cmdutil.New(streams, nil)
-	f.RunSummary = func(_ context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
-		summaries = append(summaries, runID)
-		n, err := store.Stats(context.Background(), runID)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write([]byte(strings.Repeat("*", n.Episodes)))
-		return err
-	}
-	cmd := playrun.NewCmd(f, playrun.Spec{Use: "selfplay", GameFlag: true}, nil)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err = cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), summaries, err
-}
-
-func TestRunPlaysAndResumes(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "runs.db")
-	_, stderr, summaries, err := playSelfplay(t, "--db", db, "--attacker", "builtin", "--defender", "builtin", "--games", "3", "--max-turns", "2")
-	if err != nil {
-		t.Fatalf("selfplay: %v\n%s", err, stderr)
-	}
-	if len(summaries) != 1 || !strings.Contains(stderr, "run "+summaries[0]+": 3 episodes to play (builtin vs builtin, judge strict) into "+db) {
-		t.Fatalf("summaries %v, stderr:\n%s", summaries, stderr)
-	}
-	id := summaries[0]
-	stdout, stderr, _, err := playSelfplay(t, "--db", db, "--resume", id, "--concurrency", "2")
-	if err != nil || !strings.Contains(stderr, "run "+id+": 0 episodes to play") || stdout != "***" {
-		t.Fatalf("resume: %v, stdout %q, stderr:\n%s", err, stdout, stderr)
-	}
-
+func TestGameFlagsGiveTheChosenGameItsFlags(t *testing.T) {
 	tests := []struct {
-		name    string
-		args    []string
-		wantErr string
+		name      string
+		args      []string
+		wantGame  string
+		wantGames int
+		wantOwn   string
+		wantTags  []string
+		wantErr   string
 	}{
-		{name: "another game's run", args: []string{"--db", db, "--resume", id, "--game", "nope"}, wantErr: `--game "nope"`},
-		{name: "no such run", args: []string{"--db", db, "--resume", "r0"}, wantErr: "--resume r0: no such run in " + db + " (spag runs --db " + db + " lists its runs)"},
-		{name: "no database", args: []string{"--db", filepath.Join(t.TempDir(), "none", "x.db"), "--resume", "r0"}, wantErr: "cannot open --db"},
-		{name: "resume with settings", args: []string{"--db", db, "--resume", id, "--games", "4"}, wantErr: "drop --games"},
-		{name: "bad words", args: []string{"--db", db, "--words", filepath.Join(t.TempDir(), "none.txt")}, wantErr: "--words:"},
-		{name: "bad player", args: []string{"--db", db, "--attacker", "nosuch:x"}, wantErr: "attacker"},
-		{name: "bad judge", args: []string{"--db", db, "--attacker", "builtin", "--defender", "builtin", "--judge", "lenient"}, wantErr: "--judge"},
-		{name: "bad shard", args: []string{"--db", db, "--shard", "4/4"}, wantErr: "--shard"},
-		{name: "no turns", args: []string{"--db", db, "--max-turns", "0"}, wantErr: "--max-turns must be at least 1"},
-		{name: "no games", args: []string{"--db", db, "--games", "0"}, wantErr: "--games must be at least 1"},
+		{name: "default game", args: nil, wantGame: "alpha", wantGames: 10, wantOwn: "x"},
+		{name: "default game's flags", args: []string{"--games", "3", "--alpha-player", "p"}, wantGame: "alpha", wantGames: 3, wantOwn: "p"},
+		{name: "other game's default", args: []string{"--game", "beta"}, wantGame: "beta", wantGames: 20, wantOwn: "x"},
+		{name: "shared flag reaches the other game", args: []string{"--game", "beta", "--games", "4", "--beta-player", "q", "--tags", "a,b"},
+			wantGame: "beta", wantGames: 4, wantOwn: "q", wantTags: []string{"a", "b"}},
+		{name: "common flags are everyone's", args: []string{"--game", "beta", "--seed", "7", "--db", "x.db"}, wantGame: "beta", wantGames: 20, wantOwn: "x"},
+		{name: "another game's flag", args: []string{"--game", "beta", "--alpha-player", "p"}, wantErr: "--alpha-player is not a flag of the game beta"},
+		{name: "unknown game", args: []string{"--game", "gamma"}, wantErr: `--game "gamma": want one of alpha, beta`},
+		{name: "no game", args: []string{"--game", ""}, wantErr: "--game is required: one of alpha, beta"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, _, err := playSelfplay(t, tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
-				t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
+			reg, got := testRegistry()
+			fl := pflag.NewFlagSet("duel", pflag.ContinueOnError)
+			var common playrun.Flags
+			common.Register(fl, "seed")
+			games := playrun.NewGameFlags(fl, reg.Of("duel"), func(g playrun.Game, fs *pflag.FlagSet) any { return g.Flags(fs) })
+			game := games.Default()
+			games.AddGameFlag(&game)
+			if err := fl.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			settings, err := games.Choose(game, playrun.SetFlags(fl))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
+					t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := got[tt.wantGame]
+			if game != tt.wantGame || settings != s || s.games != tt.wantGames || s.own != tt.wantOwn || !slices.Equal(s.tags, tt.wantTags) {
+				t.Errorf("game %q settings %+v, want %s with games %d, own %q, tags %v", game, s, tt.wantGame, tt.wantGames, tt.wantOwn, tt.wantTags)
 			}
 		})
 	}
 }
 
-func TestResumeRunNamesTheCommandOfAnotherGamesRun(t *testing.T) {
+func TestResumeRun(t *testing.T) {
+	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "runs.db")
-	_, stderr, summaries, err := playSelfplay(t, "--db", db, "--attacker", "builtin", "--defender", "builtin", "--games", "1")
+	cfg := taboorun.Config{MaxTurns: 1, Judge: "strict", Attacker: "builtin", Defender: "builtin", Seed: 1, Words: "builtin", Games: 2}
+	words, err := taboo.Words(cfg.Words)
 	if err != nil {
-		t.Fatalf("selfplay: %v\n%s", err, stderr)
+		t.Fatal(err)
 	}
-	reg, _ := testRegistry()
+	if err := cfg.Prepare(words); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cfg.Plan(ctx, words, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	session := &selfplay.Session{Path: db}
-	defer session.Close()
-	_, err = playrun.ResumeRun(context.Background(), reg, session, summaries[0], "beta")
-	want := "resume it with: spag taboo --db " + db + " --resume " + summaries[0]
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("err = %v, want one containing %q", err, want)
+	run, _, err := session.Begin(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestFinish(t *testing.T) {
-	io, _, out, errOut := cmdutil.Test()
-	run := &episodes.Run{ID: "r1"}
-	err := playrun.Finish(context.Background(), io, nil, nil, selfplay.Result{Run: run, Interrupted: true}, "spag x --resume r1", false)
-	if !errors.Is(err, cmdutil.ErrInterrupted) || !strings.Contains(errOut.String(), "interrupted: finished episodes are stored; resume with:\n  spag x --resume r1") {
-		t.Errorf("interrupted: err %v, stderr %q", err, errOut)
+	session.Close()
+	reg, _ := testRegistry()
+	tests := []struct {
+		name, db, id, game, wantErr string
+	}{
+		{name: "its own game", db: db, id: run.ID, game: "taboo"},
+		{name: "another game", db: db, id: run.ID, game: "beta", wantErr: "resume it with: spag taboo --db " + db + " --resume " + run.ID},
+		{name: "no such run", db: db, id: "r0", game: "taboo", wantErr: "--resume r0: no such run in " + db + " (spag runs --db " + db + " lists its runs)"},
+		{name: "no database", db: filepath.Join(t.TempDir(), "none", "x.db"), id: "r0", game: "taboo", wantErr: "cannot open --db"},
 	}
-	err = playrun.Finish(context.Background(), io, nil, nil, selfplay.Result{Run: run, Errored: 2, Planned: 5, FirstError: "boom"}, "spag x --resume r1", false)
-	if err == nil || err.Error() != "run r1: 2 of 5 episodes errored (first: boom); fix the cause, then play them with:\n  spag x --resume r1" {
-		t.Errorf("errored: err %v", err)
-	}
-	if out.Len() != 0 {
-		t.Errorf("no summary wanted, got %q", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			session := &selfplay.Session{Path: tt.db}
+			defer session.Close()
+			got, err := playrun.ResumeRun(ctx, reg, session, tt.id, tt.game)
+			if tt.wantErr == "" {
+				if err != nil || got.ID != run.ID {
+					t.Fatalf("ResumeRun = %v, %v", got, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
+				t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
+			}
+		})
 	}
 }

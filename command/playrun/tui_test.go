@@ -2,12 +2,9 @@ package playrun
 
 import (
 	"bytes"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spag-go/spag/game"
 )
 
 func TestTUILog(t *testing.T) {
@@ -34,12 +31,5 @@ func TestNoColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if !NoColor() {
 		t.Error("not NoColor with NO_COLOR=1")
-	}
-}
-
-func TestHostLoadsWithoutPools(t *testing.T) {
-	p := game.PlayerFunc(func(context.Context, game.Request) (game.Reply, error) { return game.Reply{}, nil })
-	if hostLoads([]string{"a", "b"}, []game.Player{p, p}) != nil {
-		t.Error("players without pools have hosts")
 	}
 }

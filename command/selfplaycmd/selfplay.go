@@ -14,10 +14,10 @@ import (
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
 
-// Spec is the help of spag selfplay; reg chooses its games (nil:
+// SelfplaySpec is the help of spag selfplay; reg chooses its games (nil:
 // playrun.Games).
-func Spec(reg *playrun.Registry) playrun.Spec {
-	return playrun.Spec{
+func SelfplaySpec(reg *playrun.Registry) Spec {
+	return Spec{
 		Use:   "selfplay",
 		Short: "Play a batch of Adversarial Taboo games and store them",
 		Long: `selfplay plays Adversarial Taboo episodes concurrently, judges each one and
@@ -43,6 +43,6 @@ at once (finished episodes are never lost).`,
 
 // NewCmdSelfplay returns the command; runF does the work (nil:
 // playrun.Run), which lets tests check parsing alone.
-func NewCmdSelfplay(f *cmdutil.Factory, runF func(context.Context, *playrun.Options) error) *cobra.Command {
-	return playrun.NewCmd(f, Spec(nil), runF)
+func NewCmdSelfplay(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	return NewCmd(f, SelfplaySpec(nil), runF)
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/command/cmdutil"
-	"github.com/spag-go/spag/command/playrun"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
@@ -26,8 +25,8 @@ func TestNewCmdSelfplay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			io, _, _, _ := cmdutil.Test()
-			var got *playrun.Options
-			cmd := NewCmdSelfplay(cmdutil.New(io, nil), func(_ context.Context, o *playrun.Options) error { got = o; return nil })
+			var got *Options
+			cmd := NewCmdSelfplay(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SilenceUsage, cmd.SilenceErrors = true, true
 			err := cmd.Execute()

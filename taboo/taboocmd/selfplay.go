@@ -1,7 +1,8 @@
 // Package taboocmd is Adversarial Taboo's part of spag's commands: the
-// flags with which spag selfplay plays it (registered with
-// playrun.Games, selfplay's default game), and the commands of its own
-// (spag play, registered with cmdutil.GameCommands). cmd/spag imports it
+// flags with which spag selfplay and spag arena play it (registered with
+// playrun.Games; it is selfplay's default game), and the commands of its
+// own (spag play, of package playcmd, registered with
+// cmdutil.GameCommands). cmd/spag imports it
 // for these registrations alone.
 package taboocmd
 
@@ -9,6 +10,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/spag-go/spag/command/cmdutil"
@@ -17,11 +19,13 @@ import (
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/taboocmd/playcmd"
 	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 func init() {
 	playrun.Games.Register(playrun.Game{Name: taboo.Name, Command: "selfplay", Default: true, Flags: selfplayFlags, Arena: arenaFlags})
+	cmdutil.GameCommands.Register("play", func(f *cmdutil.Factory) *cobra.Command { return playcmd.NewCmdPlay(f, nil) })
 }
 
 // settings are Taboo's own flags of spag selfplay.

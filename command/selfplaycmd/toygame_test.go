@@ -1,4 +1,4 @@
-package playrun_test
+package selfplaycmd_test
 
 import (
 	"context"

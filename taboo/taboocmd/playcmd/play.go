@@ -1,4 +1,7 @@
-package taboocmd
+// Package playcmd is spag play: one game of Adversarial Taboo played by a
+// person at the terminal against any backend, in the terminal UI, judged
+// and stored like a self-play episode. Package taboocmd registers it.
+package playcmd
 
 import (
 	"context"
@@ -23,10 +26,6 @@ import (
 	"github.com/spag-go/spag/taboo/taboorun"
 	"github.com/spag-go/spag/tui"
 )
-
-func init() {
-	cmdutil.GameCommands.Register("play", func(f *cmdutil.Factory) *cobra.Command { return NewCmdPlay(f, nil) })
-}
 
 // PlayOptions are every input of spag play.
 type PlayOptions struct {

@@ -1,4 +1,4 @@
-package playrun
+package selfplaycmd
 
 import (
 	"context"
@@ -8,19 +8,20 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/playrun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
 
 // Spec is the help of a play command and which games it plays: those
-// registered in Registry (nil: [Games]) with the command's name.
+// registered in Registry (nil: playrun.Games) with the command's name.
 type Spec struct {
 	Use, Short, Long, Example string
 	// SeedHelp says what --seed decides.
 	SeedHelp string
 	// GameFlag adds --game, which chooses among the command's games.
 	GameFlag bool
-	Registry *Registry
+	Registry *playrun.Registry
 }
 
 // Options are every input of a play command.
@@ -28,21 +29,21 @@ type Options struct {
 	IO         *cmdutil.IOStreams
 	Interrupts cmdutil.Interrupts
 	Summary    Summary
-	Registry   *Registry
+	Registry   *playrun.Registry
 	// CommandPath is the command as the terminal UI names it: "spag selfplay".
 	CommandPath string
 
-	Flags
+	playrun.Flags
 	// Game is the game played; Settings read its own flags.
 	Game     string
-	Settings Settings
+	Settings playrun.Settings
 	// Set lists the flags the user gave.
 	Set []string
 }
 
-func (o *Options) registry() *Registry {
+func (o *Options) registry() *playrun.Registry {
 	if o.Registry == nil {
-		return &Games
+		return &playrun.Games
 	}
 	return o.Registry
 }
@@ -54,25 +55,25 @@ func (o *Options) registry() *Registry {
 func NewCmd(f *cmdutil.Factory, spec Spec, runF func(context.Context, *Options) error) *cobra.Command {
 	reg := spec.Registry
 	if reg == nil {
-		reg = &Games
+		reg = &playrun.Games
 	}
 	opts := &Options{IO: f.IOStreams, Interrupts: f.Interrupts, Summary: f.RunSummary, Registry: reg}
 	cmd := &cobra.Command{Use: spec.Use, Short: spec.Short, Long: spec.Long, Example: spec.Example, Args: cmdutil.NoArgs}
 	fl := cmd.Flags()
 	opts.Register(fl, spec.SeedHelp)
-	games := NewGameFlags(fl, reg.Of(cmd.Name()), func(g Game, fs *pflag.FlagSet) any { return g.Flags(fs) })
+	games := playrun.NewGameFlags(fl, reg.Of(cmd.Name()), func(g playrun.Game, fs *pflag.FlagSet) any { return g.Flags(fs) })
 	opts.Game = games.Default()
 	if spec.GameFlag {
 		games.AddGameFlag(&opts.Game)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		opts.CommandPath = cmd.CommandPath()
-		opts.Set = SetFlags(cmd.Flags())
+		opts.Set = playrun.SetFlags(cmd.Flags())
 		settings, err := games.Choose(opts.Game, opts.Set)
 		if err != nil {
 			return err
 		}
-		opts.Settings = settings.(Settings)
+		opts.Settings = settings.(playrun.Settings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}
@@ -89,11 +90,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	session := &selfplay.Session{Path: opts.DB}
 	defer session.Close()
-	var cfg Config
+	var cfg playrun.Config
 	var run *episodes.Run
 	var err error
 	if opts.Resume != "" {
-		if run, err = ResumeRun(ctx, opts.registry(), session, opts.Resume, opts.Game); err != nil {
+		if run, err = playrun.ResumeRun(ctx, opts.registry(), session, opts.Resume, opts.Game); err != nil {
 			return err
 		}
 		if cfg, err = opts.Settings.Stored(run); err != nil {
