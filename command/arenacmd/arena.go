@@ -80,12 +80,11 @@ RUN1,RUN2,RUN3.`,
 	opts.defaultGame = opts.Game
 	games.AddGameFlag(&opts.Game)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		opts.Set = playrun.SetFlags(cmd.Flags())
-		settings, err := games.Choose(opts.Game, opts.Set)
+		set, settings, err := games.Chosen(opts.Game)
 		if err != nil {
 			return err
 		}
-		opts.Settings = settings.(playrun.ArenaSettings)
+		opts.Set, opts.Settings = set, settings.(playrun.ArenaSettings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}

@@ -53,6 +53,15 @@ func (gf *GameFlags) AddGameFlag(game *string) {
 	gf.fl.StringVar(game, "game", gf.def, "the game to play: "+strings.Join(gf.names, ", ")+" (the flags of a game apply to it alone)")
 }
 
+// Chosen is [GameFlags.Choose] once the command's flags are parsed: the
+// flags the user set (see [SetFlags]), and what reads the flags of the
+// game called name.
+func (gf *GameFlags) Chosen(name string) (set []string, settings any, err error) {
+	set = SetFlags(gf.fl)
+	settings, err = gf.Choose(name, set)
+	return set, settings, err
+}
+
 // Choose returns what reads the flags of the game called name, having
 // set in its flags those of set (the flags the user gave) that another
 // game defined first. A flag in set that neither the game nor the command

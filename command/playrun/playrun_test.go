@@ -148,7 +148,7 @@ func TestGameFlagsGiveTheChosenGameItsFlags(t *testing.T) {
 			if err := fl.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			settings, err := games.Choose(game, playrun.SetFlags(fl))
+			_, settings, err := games.Chosen(game)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
 					t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)

@@ -68,12 +68,11 @@ func NewCmd(f *cmdutil.Factory, spec Spec, runF func(context.Context, *Options) 
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		opts.CommandPath = cmd.CommandPath()
-		opts.Set = playrun.SetFlags(cmd.Flags())
-		settings, err := games.Choose(opts.Game, opts.Set)
+		set, settings, err := games.Chosen(opts.Game)
 		if err != nil {
 			return err
 		}
-		opts.Settings = settings.(playrun.Settings)
+		opts.Set, opts.Settings = set, settings.(playrun.Settings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}

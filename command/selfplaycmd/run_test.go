@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -20,61 +19,26 @@ import (
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
-// fakeSettings are a test game's flags, which it only parses.
-type fakeSettings struct {
-	games int
-	own   string
-}
-
-func (s *fakeSettings) New(func(string) bool, *playrun.Flags) (playrun.Config, error) {
-	return nil, errors.New("not played")
-}
-func (s *fakeSettings) Stored(*episodes.Run) (playrun.Config, error) {
-	return nil, errors.New("not played")
-}
-
-// testRegistry holds two games of the command "duel": alpha, the default,
-// and beta; and gamma, of its own command without a default.
-func testRegistry() (*playrun.Registry, map[string]*fakeSettings) {
-	got := map[string]*fakeSettings{}
-	reg := &playrun.Registry{}
-	for _, g := range []struct {
-		name, own string
-		games     int
-		def       bool
-	}{{"alpha", "alpha-player", 10, true}, {"beta", "beta-player", 20, false}} {
-		reg.Register(playrun.Game{Name: g.name, Command: "duel", Default: g.def, Flags: func(fs *pflag.FlagSet) playrun.Settings {
-			s := &fakeSettings{}
-			fs.IntVar(&s.games, "games", g.games, "games of "+g.name)
-			fs.StringVar(&s.own, g.own, "x", "a player of "+g.name)
-			got[g.name] = s
-			return s
-		}})
-	}
-	reg.Register(playrun.Game{Name: "gamma", Command: "gamma", Flags: func(fs *pflag.FlagSet) playrun.Settings { return &fakeSettings{} }})
-	return reg, got
-}
-
 func TestNewCmd(t *testing.T) {
 	tests := []struct {
-		name      string
-		args      []string
-		wantGame  string
-		wantGames int
-		wantErr   string
+		name       string
+		args       []string
+		wantGame   string
+		wantGames  int
+		wantCaller string
+		wantErr    string
 	}{
-		{name: "default game", args: nil, wantGame: "alpha", wantGames: 10},
-		{name: "other game's flags", args: []string{"--game", "beta", "--games", "4", "--beta-player", "q"}, wantGame: "beta", wantGames: 4},
-		{name: "another game's flag", args: []string{"--game", "beta", "--alpha-player", "p"}, wantErr: "--alpha-player is not a flag of the game beta"},
+		{name: "taboo by default", args: nil, wantGame: "taboo"},
+		{name: "the coin's flags", args: []string{"--game", "coin", "--games", "5", "--caller", "tails"}, wantGame: "coin", wantGames: 5, wantCaller: "tails"},
+		{name: "the coin's defaults", args: []string{"--game", "coin"}, wantGame: "coin", wantGames: 4, wantCaller: "heads"},
+		{name: "taboo's flag", args: []string{"--game", "coin", "--attacker", "p"}, wantErr: "--attacker is not a flag of the game coin"},
 		{name: "argument", args: []string{"x"}, wantErr: `takes no arguments, got "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg, got := testRegistry()
 			io, _, _, _ := cmdutil.Test()
 			var opts *selfplaycmd.Options
-			cmd := selfplaycmd.NewCmd(cmdutil.New(io, nil), selfplaycmd.Spec{Use: "duel", GameFlag: true, Registry: reg},
-				func(_ context.Context, o *selfplaycmd.Options) error { opts = o; return nil })
+			cmd := selfplaycmd.NewCmdSelfplay(cmdutil.New(io, nil), func(_ context.Context, o *selfplaycmd.Options) error { opts = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SilenceUsage, cmd.SilenceErrors = true, true
 			err := cmd.Execute()
@@ -87,15 +51,19 @@ func TestNewCmd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s := got[tt.wantGame]; opts.Game != tt.wantGame || opts.Settings != s || s.games != tt.wantGames || !slices.Contains([]string{"x", "q"}, s.own) {
-				t.Errorf("game %q, settings %+v; want %s with %d games", opts.Game, s, tt.wantGame, tt.wantGames)
+			if opts.Game != tt.wantGame {
+				t.Fatalf("game %q, want %q", opts.Game, tt.wantGame)
+			}
+			if s, ok := opts.Settings.(*coinSettings); ok && (s.games != tt.wantGames || s.caller != tt.wantCaller) {
+				t.Errorf("coin settings %+v, want %d games called %s", *s, tt.wantGames, tt.wantCaller)
 			}
 		})
 	}
 }
 
 func TestNewCmdWithoutADefaultGame(t *testing.T) {
-	reg, _ := testRegistry()
+	reg := &playrun.Registry{}
+	reg.Register(playrun.Game{Name: "gamma", Command: "gamma", Flags: func(*pflag.FlagSet) playrun.Settings { return &coinSettings{} }})
 	io, _, _, _ := cmdutil.Test()
 	cmd := selfplaycmd.NewCmd(cmdutil.New(io, nil), selfplaycmd.Spec{Use: "gamma", Registry: reg}, func(context.Context, *selfplaycmd.Options) error { return nil })
 	cmd.SetArgs(nil)
