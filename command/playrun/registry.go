@@ -63,20 +63,17 @@ type ArenaSettings interface {
 type ArenaConfig interface {
 	// Players are the specs that play the roles, in the game's order.
 	Players() []string
-	// Plan makes the plan of one pairing, whose players play the roles in
-	// order: run is the pairing's stored run when resuming, nil for a new
-	// one. all are the arena's two players, who share its --option
-	// settings (see taboorun.Config.ShareOptions).
+	// Plan makes the plan of one pairing (players in role order; run is
+	// its stored run when resuming, else nil); all are the arena's two
+	// players, who share its --option settings.
 	Plan(ctx context.Context, players, all []string, run *episodes.Run) (*selfplay.Plan, error)
 }
 
 // Settings read a game's own flags after parsing, for one command line.
 type Settings interface {
-	// New checks the flags and makes the configuration of a new run;
-	// changed reports whether the user gave a flag, common holds the
-	// flags every play command has. Errors about what the user wrote are
-	// cmdutil.UsageErrors, or errors that cmdutil.CLIError makes usage
-	// errors (selfplay.SettingError, the players package's).
+	// New checks the flags and makes the configuration of a new run
+	// (changed: whether the user gave a flag). Errors about what the user
+	// wrote are usage errors, or errors that cmdutil.CLIError makes them.
 	New(changed func(flag string) bool, common *Flags) (Config, error)
 	// Stored returns the configuration that run recorded, for --resume.
 	Stored(run *episodes.Run) (Config, error)
@@ -121,14 +118,6 @@ func (r *Registry) Register(g Game) {
 	r.games[g.Name] = g
 }
 
-// Lookup returns the registration of the game called name.
-func (r *Registry) Lookup(name string) (Game, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	g, ok := r.games[name]
-	return g, ok
-}
-
 // Of lists the games that command plays, the default first, then by
 // name.
 func (r *Registry) Of(command string) []Game {
@@ -166,7 +155,9 @@ func (r *Registry) filter(keep func(Game) bool) []Game {
 // command's default game. A game nobody registered is named as its own
 // command.
 func (r *Registry) CommandOf(name string) string {
-	g, ok := r.Lookup(name)
+	r.mu.RLock()
+	g, ok := r.games[name]
+	r.mu.RUnlock()
 	switch {
 	case !ok:
 		return name
