@@ -6,6 +6,29 @@
 // It must not know any game's rules (Taboo, APO), any storage (SQLite) or
 // any model server (Ollama): those packages depend on this one, never the
 // other way round.
+//
+// # Adding a game
+//
+// A game is one folder that reaches the rest of spag through
+// registrations alone, as database/sql's drivers do; no package outside
+// it names the game. Taboo (taboo/) and APO (apo/) are the examples:
+//   - the game's package implements [Game] and [State], passes
+//     game/gametest, and registers its [Description] with [Games] from an
+//     init function (its roles and outcomes, for stats, reports and the
+//     terminal UI);
+//   - its built-in players register with the players package's "builtin"
+//     backend (taboo/taboobuiltin);
+//   - its run package (taboo/taboorun, apo/aporun) holds the configuration
+//     a run stores, and resumes from, and makes the selfplay.Plan that
+//     plays it;
+//   - its command package (taboo/taboocmd, apo/apocmd) registers with
+//     command/playrun's Games the command that plays its runs ("selfplay",
+//     whose --game chooses it, or a command of its own made by
+//     playrun.NewCmd), its own flags of that command and, when an arena
+//     can measure it, its own flags of spag arena; its own subcommands
+//     register with command/cmdutil's GameCommands;
+//   - cmd/spag blank-imports the command package and the players package
+//     (cmd/spag/players.go), which is all the binary knows of the game.
 package game
 
 import (

@@ -17,8 +17,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/arenacmd"
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/runs"
+	"github.com/spag-go/spag/command/selfplaycmd"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -209,12 +212,14 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{Err: err}
 	})
+	f.RunSummary = func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
+		return writeStats(ctx, w, store, runID, false, asJSON)
+	}
 	root.AddCommand(
-		newSelfplayCmd(sig),
-		newArenaCmd(sig),
+		selfplaycmd.NewCmdSelfplay(f, nil),
+		arenacmd.NewCmdArena(f, nil, nil),
 		newIterateCmd(sig),
 		newReportCmd(),
-		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),
 		newStatsCmd(),
@@ -222,7 +227,6 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newEpisodesCmd(),
 		newWordsCmd(),
 		newWatchCmd(),
-		newPlayCmd(),
 		newModelCmd(),
 		newTrainCmd(sig),
 		runs.NewCmdRuns(f, nil),

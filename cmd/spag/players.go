@@ -21,6 +21,11 @@ import (
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
+
+	// The games' own commands and play flags, registered with
+	// cmdutil.GameCommands and playrun.Games.
+	_ "github.com/spag-go/spag/apo/apocmd"
+	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
 // backendList describes the backends for the help of the player flags.

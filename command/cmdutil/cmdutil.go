@@ -96,6 +96,10 @@ type Factory struct {
 	OpenReader func(ctx context.Context, path string) (*episodes.Store, error)
 	// Interrupts tells a command of the user's Ctrl-C; never nil.
 	Interrupts Interrupts
+	// RunSummary writes the summary of a stored run, as text or JSON, as
+	// spag stats --run prints it: the play commands end with it. cmd/spag
+	// sets it; nil prints no summary.
+	RunSummary func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error
 }
 
 // New returns the Factory of a real spag process writing to streams; sig

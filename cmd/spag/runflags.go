@@ -11,21 +11,7 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/version"
-	"github.com/spag-go/spag/players/native/defaultmodel"
 )
-
-type selfplayFlags struct {
-	runFlags
-	games     int
-	words     string
-	maxTurns  int
-	attacker  string
-	defender  string
-	judge     string
-	style     string
-	templates string
-	shard     string
-}
 
 // runFlags are the flags every play command (selfplay, apo) has.
 type runFlags struct {
@@ -68,45 +54,6 @@ func (r *runFlags) check(cmd *cobra.Command) error {
 		}
 	}
 	return nil
-}
-
-func newSelfplayCmd(sig *interrupts) *cobra.Command {
-	var f selfplayFlags
-	cmd := &cobra.Command{
-		Use:   "selfplay",
-		Short: "Play a batch of Adversarial Taboo games and store them",
-		Long: `selfplay plays Adversarial Taboo episodes concurrently, judges each one and
-stores every turn in the SQLite database (--db). With no --attacker and
---defender both roles are played by the native model that spag ships
-(` + defaultmodel.Name + `, in process, no model server needed).
-
-The first Ctrl-C lets the games in flight finish, stores them, prints the
-command that resumes the run and exits with code 130; a second Ctrl-C stops
-at once (finished episodes are never lost).`,
-		Example: `  spag selfplay                                  # 100 games of the shipped native model against itself
-  spag selfplay --attacker builtin --defender builtin --games 100000   # the built-in players, fast
-  spag selfplay --games 1000 --concurrency 16 --judge spag --db runs.db
-  spag selfplay --words mywords.txt --max-turns 3
-  spag selfplay --attacker builtin:skill=0.9 --defender builtin:skill=0.2
-  spag selfplay --db runs.db --resume r20261126-151200-3fa9
-  spag selfplay --games 10000 --shard 0/4 --db shard0.db   # one machine of four`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSelfplay(cmd, sig, f)
-		},
-	}
-	fl := cmd.Flags()
-	fl.IntVar(&f.games, "games", 0, "number of games (default: 100 with the built-in words, one per word with --words)")
-	fl.StringVar(&f.words, "words", "builtin", "word list: builtin, builtin:train or builtin:heldout (the built-in list's training and held-out words), or a file with one word per line (# comments)")
-	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
-	fl.StringVar(&f.attacker, "attacker", "native", "attacker backend spec: "+backendList())
-	fl.StringVar(&f.defender, "defender", "native", "defender backend spec (same forms as --attacker)")
-	f.register(fl, "seed for word order and every player's randomness")
-	fl.StringVar(&f.judge, "judge", "strict", "judge: strict (recommended) or spag (SPAG reference compatible)")
-	fl.StringVar(&f.style, "style", "", "prompt style for model players: chat, transcript or compact (default: compact when a player is native, else chat)")
-	fl.StringVar(&f.templates, "templates", "", "directory of prompt templates replacing the built-in ones")
-	fl.StringVar(&f.shard, "shard", "", "play only shard i of n (i/n, from 0) of the run's episodes")
-	return cmd
 }
 
 // codeVersion is what runs record as the code that played them (see

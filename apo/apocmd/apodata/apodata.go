@@ -1,4 +1,7 @@
-package main
+// Package apodata holds the subcommands of spag apo that turn APO runs
+// and the definitions task into training data (items, rewards,
+// preferences, gold) and measure them (yardstick, evaluate).
+package apodata
 
 import (
 	"context"
@@ -16,128 +19,16 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/trainer"
-	"github.com/spag-go/spag/selfplay"
 )
 
-type apoFlags struct {
-	runFlags
-	prompts          string
-	games            int
-	samples          int
-	maxResponseBytes int
-	generator        string
-	rewardModel      string
+// Commands returns the subcommands, in the order spag apo lists them.
+func Commands() []*cobra.Command {
+	return []*cobra.Command{newItemsCmd(), newRewardsCmd(), newPreferencesCmd(), newGoldCmd(), newYardstickCmd(), newEvaluateCmd()}
 }
 
-func newAPOCmd(sig *interrupts) *cobra.Command {
-	var f apoFlags
-	cmd := &cobra.Command{
-		Use:   "apo",
-		Short: "Play a batch of APO games (generator against reward model) and store them",
-		Long: `apo plays the reward-model-versus-generator game of APO ("Adversarial
-Preference Optimization"). Each episode takes one query with a gold response:
-the generator answers the query, then the reward model rates two answers, A
-and B, not knowing which is the gold one (the order follows the episode's
-seed). The reward model wins when it rates the gold answer higher, the
-generator when its own answer is rated higher; equal ratings tie, and a reply
-without one "A: <score>" and one "B: <score>" line, each from 0 to 10, is
-the reward model's rule break.
-
-Queries come from --prompts: the built-in set; the definitions task ("What
-does the word W mean?" with W's WordNet gloss as the gold answer) for all of
-its words (definitions) or one side of their split (definitions:train,
-definitions:heldout), whose preference items spag apo preferences writes; or
-a JSON Lines file with one {"query": "...", "gold": "..."} object a line. --samples plays each query
-that many times (APO's m, samples per query). Episodes go to --db like
-selfplay's; spag stats and replay work on them, spag apo items turns them
-into reward-model training items and spag apo rewards into the generator's
-reward-weighted samples for spag train.
-
-The first Ctrl-C lets the games in flight finish and prints the command
-that resumes the run (exit 130); a second Ctrl-C stops at once.`,
-		Example: `  spag apo                                        # built-in players and queries
-  spag apo --samples 4 --generator builtin:skill=0.9
-  spag apo --prompts mine.jsonl --generator ollama:qwen2.5:0.5b --reward-model ollama:qwen2.5:7b
-  spag apo --prompts definitions:heldout --samples 2
-  spag apo --db runs.db --resume r20261126-151200-3fa9`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAPO(cmd, sig, f)
-		},
-	}
-	cmd.AddCommand(newAPOItemsCmd(), newAPORewardsCmd(), newAPOPreferencesCmd(), newAPOGoldCmd(), newAPOYardstickCmd(), newAPOEvaluateCmd())
-	fl := cmd.Flags()
-	fl.StringVar(&f.prompts, "prompts", "builtin", `queries with gold responses: builtin, definitions, definitions:train, definitions:heldout, or a JSON Lines file of {"query": ..., "gold": ...}`)
-	fl.IntVar(&f.games, "games", 0, "number of games (default: every query --samples times)")
-	fl.IntVar(&f.samples, "samples", 1, "games per query (APO's samples per query, m)")
-	fl.IntVar(&f.maxResponseBytes, "max-response-bytes", apo.DefaultMaxResponseBytes, "cut both answers to this many bytes before the reward model reads them")
-	fl.StringVar(&f.generator, "generator", "builtin", "generator backend spec: "+backendList())
-	fl.StringVar(&f.rewardModel, "reward-model", "builtin", "reward model backend spec (same forms as --generator), likelihood:CKPT (a native checkpoint trained with spag train --objective apo, rating answers by likelihood) or scalar:CKPT (one trained with --score scalar, rating answers by its scalar head)")
-	f.register(fl, "seed for query order, answer order and every player's randomness")
-	return cmd
-}
-
-func runAPO(cmd *cobra.Command, sig *interrupts, f apoFlags) error {
-	ctx := cmd.Context()
-	var cfg aporun.Config
-	var run *episodes.Run
-
-	if err := f.check(cmd); err != nil {
-		return err
-	}
-	if f.resume == "" {
-		switch {
-		case f.samples < 1:
-			return usagef("--samples must be at least 1 (got %d)", f.samples)
-		case cmd.Flags().Changed("games") && f.games < 1:
-			return usagef("--games must be at least 1 (got %d); leave it out for the default", f.games)
-		case f.maxResponseBytes < 1:
-			return usagef("--max-response-bytes must be at least 1 (got %d)", f.maxResponseBytes)
-		}
-	}
-
-	session := &selfplay.Session{Path: f.db}
-	defer session.Close()
-	var items []apo.Item
-	var err error
-	if f.resume != "" {
-		if run, err = resumeRun(ctx, session, f.resume, apo.Description.Name, &cfg); err != nil {
-			return err
-		}
-		if items, err = apo.Items(cfg.Prompts); err != nil {
-			return fmt.Errorf("run %s: its --prompts: %w", run.ID, err)
-		}
-	} else {
-		if items, err = apo.Items(f.prompts); err != nil {
-			return usageError{Err: fmt.Errorf("--prompts: %w", err)}
-		}
-		// Resuming from another directory must find the same files.
-		generator, err := players.ResolveFlag("generator", f.generator)
-		if err != nil {
-			return cliError(err)
-		}
-		rewardModel, err := players.ResolveFlag("reward-model", f.rewardModel)
-		if err != nil {
-			return cliError(err)
-		}
-		cfg = aporun.Config{Prompts: f.prompts, MaxResponseBytes: f.maxResponseBytes, Generator: generator, RewardModel: rewardModel,
-			Seed: f.seed, Samples: f.samples, Games: f.games, Options: f.options}
-		if err := cfg.Prepare(items); err != nil {
-			return cliError(err)
-		}
-	}
-	plan, err := cfg.Plan(ctx, items, run)
-	if err != nil {
-		return cliError(err)
-	}
-	return playPlan(cmd, sig, session, run, plan, "apo", f.runFlags,
-		fmt.Sprintf("APO: generator %s, reward model %s", cfg.Generator, cfg.RewardModel))
-}
-
-func newAPOItemsCmd() *cobra.Command {
+func newItemsCmd() *cobra.Command {
 	var db, runID, out string
 	cmd := &cobra.Command{
 		Use:   "items",
@@ -156,9 +47,9 @@ the reward model failed. Errored episodes are left out. The counts are
 printed on stderr. Without --run it reads the latest APO run.`,
 		Example: `  spag apo items --out items.jsonl
   spag apo items --db runs.db --run r20261126-151200-3fa9 | jq .sample_ratings`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return writeAPOItems(cmd, db, runID, out)
+			return writeItems(cmd, db, runID, out)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
@@ -167,9 +58,12 @@ printed on stderr. Without --run it reads the latest APO run.`,
 	return cmd
 }
 
-// loadAPORun reads run runID (the latest APO run when empty) from db.
-func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
-	store, err := openExisting(ctx, db)
+// loadRun reads run runID (the latest APO run when empty) from db.
+func loadRun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
+	if err := cmdutil.CheckDBExists(db); err != nil {
+		return nil, err
+	}
+	store, err := episodes.Open(ctx, db, episodes.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -178,18 +72,18 @@ func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 	if runID != "" {
 		run, err = store.Run(ctx, runID)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return nil, usagef("--run %s: no such run in %s (%s)", runID, db, cmdutil.ListRunsHint(db))
+			return nil, cmdutil.Usagef("--run %s: no such run in %s (%s)", runID, db, cmdutil.ListRunsHint(db))
 		}
 		if err != nil {
 			return nil, err
 		}
 		if game.NameOf(run.Game) != apo.Description.Name {
-			return nil, usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
+			return nil, cmdutil.Usagef("--run %s is a Taboo run; spag rewards --db %s --run %s turns it into training data", runID, db, runID)
 		}
 	} else {
 		run, err = aporun.Latest(ctx, store)
 		if errors.Is(err, episodes.ErrNotFound) {
-			return nil, usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
+			return nil, cmdutil.Usagef("%s holds no APO run (play one with: spag apo --db %s)", db, db)
 		}
 		if err != nil {
 			return nil, err
@@ -198,8 +92,8 @@ func loadAPORun(ctx context.Context, db, runID string) (*aporun.Stored, error) {
 	return aporun.Read(ctx, store, run)
 }
 
-func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
-	sr, err := loadAPORun(cmd.Context(), db, runID)
+func writeItems(cmd *cobra.Command, db, runID, out string) error {
+	sr, err := loadRun(cmd.Context(), db, runID)
 	if err != nil {
 		return err
 	}
@@ -208,7 +102,7 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 		return fmt.Errorf("run %s: %w", sr.Run.ID, err)
 	}
 	samples := 0
-	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+	err = cmdutil.WriteOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, it := range trainingItems {
 			samples += len(it.Episodes)
@@ -226,7 +120,7 @@ func writeAPOItems(cmd *cobra.Command, db, runID, out string) error {
 	return nil
 }
 
-func newAPORewardsCmd() *cobra.Command {
+func newRewardsCmd() *cobra.Command {
 	var db, runID, out, format string
 	var bestOf bool
 	cmd := &cobra.Command{
@@ -253,12 +147,12 @@ Without it the samples suit reward-weighted training (--objective var).`,
   spag train --objective var --data gen.json --init model.ckpt --steps 100 --out model2.ckpt
   spag apo rewards --best-of --out best.json
   spag train --objective sft --data best.json --init model.ckpt --steps 100 --out model2.ckpt`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "spag" && format != "chat" {
-				return usagef("--format %q: want spag or chat", format)
+				return cmdutil.Usagef("--format %q: want spag or chat", format)
 			}
-			return writeAPORewards(cmd, db, runID, out, format, bestOf)
+			return writeRewards(cmd, db, runID, out, format, bestOf)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
@@ -269,8 +163,8 @@ Without it the samples suit reward-weighted training (--objective var).`,
 	return cmd
 }
 
-func writeAPORewards(cmd *cobra.Command, db, runID, out, format string, bestOf bool) error {
-	sr, err := loadAPORun(cmd.Context(), db, runID)
+func writeRewards(cmd *cobra.Command, db, runID, out, format string, bestOf bool) error {
+	sr, err := loadRun(cmd.Context(), db, runID)
 	if err != nil {
 		return err
 	}
@@ -282,7 +176,7 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string, bestOf b
 	if bestOf {
 		samples = aporun.BestOfEach(samples)
 	}
-	err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+	err = cmdutil.WriteOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 		if format == "chat" {
 			return rl.WriteChatJSONL(w, samples)
 		}
@@ -300,7 +194,7 @@ func writeAPORewards(cmd *cobra.Command, db, runID, out, format string, bestOf b
 	return nil
 }
 
-func newAPOPreferencesCmd() *cobra.Command {
+func newPreferencesCmd() *cobra.Command {
 	var prompts, out string
 	var opt definitions.PreferenceOptions
 	cmd := &cobra.Command{
@@ -321,13 +215,13 @@ and "hard" added. The same --seed gives the same items; the counts are
 printed on stderr.`,
 		Example: `  spag apo preferences --out prefs.jsonl
   spag apo preferences --prompts definitions:heldout --hard 2 --easy 0 --seed 7 | jq -r .negative`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !definitions.IsSource(prompts) {
-				return usagef("--prompts %q: preference items need the definitions task (%s, %s or %s)", prompts, definitions.Source, definitions.SourceTrain, definitions.SourceHeldOut)
+				return cmdutil.Usagef("--prompts %q: preference items need the definitions task (%s, %s or %s)", prompts, definitions.Source, definitions.SourceTrain, definitions.SourceHeldOut)
 			}
 			if opt.Hard < 0 || opt.Easy < 0 || opt.Hard+opt.Easy == 0 {
-				return usagef("--hard %d --easy %d: want counts of zero or more, at least one of them positive", opt.Hard, opt.Easy)
+				return cmdutil.Usagef("--hard %d --easy %d: want counts of zero or more, at least one of them positive", opt.Hard, opt.Easy)
 			}
 			entries, err := definitions.Entries(prompts)
 			if err != nil {
@@ -338,7 +232,7 @@ printed on stderr.`,
 				return err
 			}
 			hard := 0
-			err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+			err = cmdutil.WriteOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 				enc := json.NewEncoder(w)
 				for _, p := range prefs {
 					if p.Hard {
@@ -366,7 +260,7 @@ printed on stderr.`,
 	return cmd
 }
 
-func newAPOGoldCmd() *cobra.Command {
+func newGoldCmd() *cobra.Command {
 	var prompts, out, format string
 	cmd := &cobra.Command{
 		Use:   "gold",
@@ -379,24 +273,24 @@ point of APO's generator; definitions:train keeps the held-out words' glosses
 out of it.`,
 		Example: `  spag apo gold --prompts definitions:train --out gold.json
   spag train --objective sft --data gold.json --init model.ckpt --epochs 2 --out generator.ckpt`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "spag" && format != "chat" {
-				return usagef("--format %q: want spag or chat", format)
+				return cmdutil.Usagef("--format %q: want spag or chat", format)
 			}
 			items, err := apo.Items(prompts)
 			if err != nil {
-				return usageError{Err: fmt.Errorf("--prompts: %w", err)}
+				return cmdutil.UsageError{Err: fmt.Errorf("--prompts: %w", err)}
 			}
 			g, err := apo.New(apo.Params{Items: items})
 			if err != nil {
-				return usageError{Err: fmt.Errorf("--prompts: %w", err)}
+				return cmdutil.UsageError{Err: fmt.Errorf("--prompts: %w", err)}
 			}
 			samples, err := aporun.GoldSamples(g)
 			if err != nil {
 				return err
 			}
-			err = writeOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
+			err = cmdutil.WriteOut(out, cmd.OutOrStdout(), func(w io.Writer) error {
 				if format == "chat" {
 					return rl.WriteChatJSONL(w, samples)
 				}
@@ -415,7 +309,7 @@ out of it.`,
 	return cmd
 }
 
-func newAPOYardstickCmd() *cobra.Command {
+func newYardstickCmd() *cobra.Command {
 	var db, runID string
 	cmd := &cobra.Command{
 		Use:   "yardstick",
@@ -429,9 +323,9 @@ first five (top-5), with 95% Wilson intervals. Without --run it reads the
 latest APO run.`,
 		Example: `  spag apo --prompts definitions:heldout --generator native:gen.ckpt --db defs.db
   spag apo yardstick --db defs.db`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sr, err := loadAPORun(cmd.Context(), db, runID)
+			sr, err := loadRun(cmd.Context(), db, runID)
 			if err != nil {
 				return err
 			}
@@ -445,7 +339,7 @@ latest APO run.`,
 			}
 			r, err := sr.Yardstick(ix)
 			if err != nil {
-				return usageError{Err: err}
+				return cmdutil.UsageError{Err: err}
 			}
 			interval := func(k int) string {
 				lo, hi := eval.Wilson(k, r.N, eval.Z95)
@@ -463,7 +357,7 @@ latest APO run.`,
 	return cmd
 }
 
-func newAPOEvaluateCmd() *cobra.Command {
+func newEvaluateCmd() *cobra.Command {
 	var rm string
 	var items []string
 	cmd := &cobra.Command{
@@ -480,10 +374,10 @@ the two sides of APO's reward model.`,
 		Example: `  spag apo preferences --prompts definitions:heldout --out heldout-prefs.jsonl
   spag apo --prompts definitions:heldout --generator native:gen.ckpt --db defs.db && spag apo items --db defs.db --out heldout-generated.jsonl
   spag apo evaluate --reward-model rm.ckpt --items heldout-prefs.jsonl --items heldout-generated.jsonl`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rm == "" || len(items) == 0 {
-				return usagef("give --reward-model CKPT and at least one --items FILE")
+				return cmdutil.Usagef("give --reward-model CKPT and at least one --items FILE")
 			}
 			for _, path := range items {
 				ev, err := trainer.EvaluateRewardModel(cmd.Context(), rm, path)
