@@ -14,6 +14,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/loop"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -92,10 +93,10 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		rep.Title = "spag loop " + o.Loop
 		var results []eval.RoundResult
 		var points []eval.TrainingPoint
-		if g := loop.GameOf(rec.Config); g != "" && g != Game {
+		if g := loop.GameOf(rec.Config); g != "" && g != tabooloop.Game {
 			gameHistory := o.Histories[g]
 			if gameHistory == nil {
-				_, _, err := recorded(ctx, store, o.Loop) // says whose loop it is
+				_, _, err := tabooloop.Recorded(ctx, store, o.Loop) // says whose loop it is
 				return err
 			}
 			if results, err = gameHistory(ctx, store, o.Loop); err != nil {
@@ -104,10 +105,10 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
 			rep.Rounds = results
 		} else {
-			if _, _, err := recorded(ctx, store, o.Loop); err != nil {
+			if _, _, err := tabooloop.Recorded(ctx, store, o.Loop); err != nil {
 				return err
 			}
-			if results, points, err = history(ctx, store, o.Loop); err != nil {
+			if results, points, err = tabooloop.History(ctx, store, o.Loop); err != nil {
 				return err
 			}
 			rep.Rounds, rep.Training = results, points
@@ -139,7 +140,7 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 
 // samples counts each round's training samples by role.
 func samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
-	states, err := loop.States[RoundState](ctx, store, id)
+	states, err := loop.States[tabooloop.RoundState](ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +214,8 @@ func RunSummary(ctx context.Context, store *episodes.Store, runID string) (eval.
 	return sum, nil
 }
 
-func roundState(r episodes.Round) (RoundState, error) {
-	var st RoundState
+func roundState(r episodes.Round) (tabooloop.RoundState, error) {
+	var st tabooloop.RoundState
 	if err := json.Unmarshal(r.State, &st); err != nil {
 		return st, fmt.Errorf("round %d: stored state unreadable: %w", r.Round, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	iteratecmd "github.com/spag-go/spag/command/iterate"
 	"github.com/spag-go/spag/command/runs"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -212,7 +213,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	root.AddCommand(
 		newSelfplayCmd(sig),
 		newArenaCmd(sig),
-		newIterateCmd(sig),
+		iteratecmd.NewCmdIterate(f, nil),
 		newReportCmd(),
 		newAPOCmd(sig),
 		newJudgeCmd(),

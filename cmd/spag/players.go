@@ -18,6 +18,11 @@ import (
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
+
+	// The games' loops, which spag iterate runs; each registers itself
+	// with the command.
+	_ "github.com/spag-go/spag/apo/apoloop/loopcmd"
+	_ "github.com/spag-go/spag/taboo/tabooloop/loopcmd"
 )
 
 // backendList describes the backends for the help of the player flags.

@@ -1,4 +1,4 @@
-// Package iterate runs SPAG's loop as rounds of library calls: each round
+// Package tabooloop runs SPAG's loop (Adversarial Taboo's) as rounds of library calls: each round
 // (1) the current policy plays itself (or opponents drawn from a
 // population, [PlanRound]) on the training words, (2) SPAG's reward rule
 // turns the winners' turns into training data (or the zero-sum rule every
@@ -13,7 +13,7 @@
 //
 // The loop knows the Taboo game only through the plans its caller makes
 // ([Env.Plan]) and the dataset package's reward rule.
-package iterate
+package tabooloop
 
 import (
 	"context"
@@ -358,18 +358,10 @@ func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
 	return &Loop{Loop: l, env: env}, nil
 }
 
-// Resume takes up a recorded loop ("" for the latest) and takes its lease
+// Resume takes up the recorded Taboo loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
-func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
-	store, err := env.Session.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rec, _, err := recorded(ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
+func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
 	l, err := loop.Resume(ctx, &env.Env, tabooLoop, rec)
 	if err != nil {
 		return nil, err
@@ -377,9 +369,9 @@ func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
 	return &Loop{Loop: l, env: env}, nil
 }
 
-// recorded reads loop id ("" for the latest) and its configuration,
+// Recorded reads loop id ("" for the latest) and its configuration,
 // refusing another game's loop.
-func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
+func Recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
 	var rec *episodes.Loop
 	var err error
 	if id == "" {
@@ -639,10 +631,13 @@ func (l *Loop) evaluate(ctx context.Context, r *Round) error {
 // History returns the evaluation results and training curves of every
 // finished round, for plots and reports.
 func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.TrainingPoint, error) {
-	return history(ctx, l.Store, l.ID)
+	return History(ctx, l.Store, l.ID)
 }
 
-func history(ctx context.Context, store *episodes.Store, id string) ([]eval.RoundResult, []eval.TrainingPoint, error) {
+// History returns the evaluation results and training curves of every
+// finished round of loop id in store, for views that read a loop another
+// process may be running.
+func History(ctx context.Context, store *episodes.Store, id string) ([]eval.RoundResult, []eval.TrainingPoint, error) {
 	states, err := loop.States[RoundState](ctx, store, id)
 	if err != nil {
 		return nil, nil, err
