@@ -9,9 +9,9 @@ import (
 
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/taboo/tabooloop"
 	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // TestResumeHeld resumes one loop of each game twice at once, as two spag

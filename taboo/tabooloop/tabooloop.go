@@ -34,9 +34,7 @@ import (
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/loop"
-	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
-	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
@@ -193,8 +191,8 @@ func (c *Config) InTraining() []string {
 // from it, and played as "native". Errors about a path are
 // [*selfplay.SettingError]s naming the setting: out, init, ref or sft.
 func (c *Config) Prepare() error {
-	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: checkpointWhole},
-		loop.File{Setting: "ref", Path: &c.Ref, Check: checkpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
+	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: loop.CheckpointWhole},
+		loop.File{Setting: "ref", Path: &c.Ref, Check: loop.CheckpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
 	if err != nil {
 		return err
 	}
@@ -202,24 +200,15 @@ func (c *Config) Prepare() error {
 		return err
 	}
 	if c.Init == "" {
-		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
-		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
-			_, err := defaultmodel.WriteTo(w)
+		if c.Init, err = loop.CopyShipped(c.Out); err != nil {
 			return err
-		}); err != nil {
-			return fmt.Errorf("copy the shipped model: %w", err)
 		}
+		c.InitSpec = "native"
 	}
 	if c.InitSpec == "" {
 		c.InitSpec = "native:" + c.Init
 	}
 	return nil
-}
-
-// checkpointWhole verifies the checkpoint at path whole.
-func checkpointWhole(path string) error {
-	_, err := checkpoint.ReadHeader(path)
-	return err
 }
 
 // checkSFT parses the imitation data at path as every round will.
@@ -319,15 +308,21 @@ var tabooLoop = &loop.Game[Config, RoundState]{
 	Name:    Game,
 	Kind:    "a Taboo loop",
 	Unnamed: true,
-	Rounds:  func(c Config) int { return c.Rounds },
-	Out:     func(c Config) string { return c.Out },
+	Check: func(c Config) error {
+		if err := c.Check(); err != nil {
+			return err
+		}
+		if c.Init == "" || c.InitSpec == "" {
+			return errors.New("iterate: the configuration is not prepared (Config.Prepare)")
+		}
+		return nil
+	},
 	Begin: func(c Config, prev, st *RoundState, recorded bool) {
-		switch {
-		case recorded:
-		case prev == nil:
-			st.Policy, st.PolicyCheckpoint = initialPolicy(c)
-		default:
+		// A round begins with the policy the round before trained.
+		if !recorded && prev != nil {
 			st.Policy, st.PolicyCheckpoint = "native:"+prev.Checkpoint, prev.Checkpoint
+		} else if !recorded {
+			st.Policy, st.PolicyCheckpoint = initialPolicy(c)
 		}
 	},
 }
@@ -344,25 +339,19 @@ type Loop struct {
 // Start records a new loop and takes its lease ([Loop.Close] releases
 // it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
-	if err := cfg.Check(); err != nil {
-		return nil, err
-	}
-	if cfg.Init == "" || cfg.InitSpec == "" {
-		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
-	}
 	cfg.NotHeldOut = cfg.InTraining()
-	l, err := loop.Start(ctx, &env.Env, tabooLoop, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{Loop: l, env: env}, nil
+	return env.wrap(loop.Start(ctx, &env.Env, tabooLoop, cfg))
 }
 
 // Resume takes up the recorded Taboo loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
-	l, err := loop.Resume(ctx, &env.Env, tabooLoop, rec)
+	return env.wrap(loop.Resume(ctx, &env.Env, tabooLoop, rec))
+}
+
+// wrap is the loop that loop.Start or loop.Resume returned, run in env.
+func (env *Env) wrap(l *loop.Loop[Config, RoundState], err error) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
