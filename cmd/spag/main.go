@@ -19,7 +19,9 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	iteratecmd "github.com/spag-go/spag/command/iterate"
+	modelcmd "github.com/spag-go/spag/command/model"
 	"github.com/spag-go/spag/command/runs"
+	traincmd "github.com/spag-go/spag/command/train"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -224,8 +226,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newWordsCmd(),
 		newWatchCmd(),
 		newPlayCmd(),
-		newModelCmd(),
-		newTrainCmd(sig),
+		modelcmd.NewCmdModel(f),
+		traincmd.NewCmdTrain(f, nil),
 		runs.NewCmdRuns(f, nil),
 	)
 	root.AddCommand(cmdutil.GameCommands.Commands(f)...)
