@@ -112,7 +112,7 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 				return err
 			}
 			rep.Rounds, rep.Training = results, points
-			if rep.Samples, err = samples(ctx, store, o.Loop); err != nil {
+			if rep.Samples, err = tabooloop.Samples(ctx, store, o.Loop); err != nil {
 				return err
 			}
 		}
@@ -136,30 +136,6 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		return eval.WriteHTML(w, rep)
 	}
 	return eval.WriteMarkdown(w, rep)
-}
-
-// samples counts each round's training samples by role.
-func samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
-	states, err := loop.States[tabooloop.RoundState](ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
-	var out []eval.SampleCount
-	for i, st := range states {
-		attacker, defender := 0, 0
-		switch {
-		case st.Rewards != nil:
-			attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
-		case st.ZeroSum != nil:
-			attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
-		default:
-			continue
-		}
-		out = append(out,
-			eval.SampleCount{Round: i + 1, Role: "attacker", Samples: attacker},
-			eval.SampleCount{Round: i + 1, Role: "defender", Samples: defender})
-	}
-	return out, nil
 }
 
 // RunSummary describes a stored run for a report, with its outcomes in the

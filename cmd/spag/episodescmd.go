@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"
@@ -166,14 +165,7 @@ line, in the one JSON form of an episode that every export uses: "id",
 // truncated file behind; a device, a pipe or a symbolic link's target is
 // written through (see package atomicfile).
 func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
-	if path == "-" || path == "" {
-		w := bufio.NewWriter(stdout)
-		if err := fn(w); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	return atomicfile.Write(path, fn)
+	return cmdutil.WriteOut(path, stdout, fn)
 }
 
 // saveCheckpoint writes c to path, or to stdout for "-".

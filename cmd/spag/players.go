@@ -23,6 +23,9 @@ import (
 	// with the command.
 	_ "github.com/spag-go/spag/apo/apoloop/loopcmd"
 	_ "github.com/spag-go/spag/taboo/tabooloop/loopcmd"
+
+	// The games' own commands, which register with cmdutil.GameCommands.
+	_ "github.com/spag-go/spag/taboo/rewardscmd"
 )
 
 // backendList describes the backends for the help of the player flags.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/modeltest"
-	"github.com/spag-go/spag/rl/checkpoint"
 )
 
 // execute runs spag model with args, in process.
@@ -30,10 +29,7 @@ func execute(t *testing.T, args ...string) (stdout, stderr string, err error) {
 func small(t *testing.T) {
 	t.Helper()
 	t.Chdir(t.TempDir())
-	v, p := modeltest.Small(t, true, 2)
-	if err := checkpoint.Save("small.ckpt", &checkpoint.Checkpoint{Vocab: v, Params: p}); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.SaveSmall(t, "small.ckpt")
 }
 
 func TestParse(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/internal/modeltest"
-	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/trainer"
 )
 
@@ -70,10 +69,7 @@ func fixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Chdir(dir)
-	v, p := modeltest.Small(t, true, 2)
-	if err := checkpoint.Save("tiny.ckpt", &checkpoint.Checkpoint{Vocab: v, Params: p}); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.SaveSmall(t, "tiny.ckpt")
 	data := `[{"query": "the cat", "target": "sat on the mat"}, {"query": "a dog", "target": "and a cat"}]`
 	if err := os.WriteFile("train.json", []byte(data), 0o644); err != nil {
 		t.Fatal(err)

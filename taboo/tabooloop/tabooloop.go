@@ -653,6 +653,31 @@ func History(ctx context.Context, store *episodes.Store, id string) ([]eval.Roun
 	return results, points, nil
 }
 
+// Samples counts each finished round's training samples of loop id by
+// role, the balance of the data a report shows.
+func Samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
+	states, err := loop.States[RoundState](ctx, store, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []eval.SampleCount
+	for i, st := range states {
+		attacker, defender := 0, 0
+		switch {
+		case st.Rewards != nil:
+			attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
+		case st.ZeroSum != nil:
+			attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
+		default:
+			continue
+		}
+		out = append(out,
+			eval.SampleCount{Round: i + 1, Role: judge.Attacker, Samples: attacker},
+			eval.SampleCount{Round: i + 1, Role: judge.Defender, Samples: defender})
+	}
+	return out, nil
+}
+
 func (l *Loop) plot(ctx context.Context, r *Round) error {
 	results, points, err := l.History(ctx)
 	if err != nil {

@@ -30,10 +30,7 @@ func execute(t *testing.T, newCmd func(*cmdutil.Factory, func(context.Context, *
 func small(t *testing.T) {
 	t.Helper()
 	t.Chdir(t.TempDir())
-	v, p := modeltest.Small(t, true, 2)
-	if err := checkpoint.Save("small.ckpt", &checkpoint.Checkpoint{Vocab: v, Params: p}); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.SaveSmall(t, "small.ckpt")
 }
 
 func TestParse(t *testing.T) {
