@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -107,27 +108,22 @@ func (r *Registry) Register(g Game) {
 func (r *Registry) List() []Game {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Game, 0, len(r.games))
-	for _, g := range r.games {
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b Game) int {
-		if a.Default != b.Default {
-			if a.Default {
-				return -1
-			}
-			return 1
+	var out []Game
+	for _, name := range slices.Sorted(maps.Keys(r.games)) {
+		if g := r.games[name]; g.Default {
+			out = append([]Game{g}, out...)
+		} else {
+			out = append(out, g)
 		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	}
 	return out
 }
 
 // names lists the games' names as a help text does: "a, b or c".
 func names(games []Game, describe func(Game) string) string {
-	var s []string
-	for _, g := range games {
-		s = append(s, describe(g))
+	s := make([]string, len(games))
+	for i, g := range games {
+		s[i] = describe(g)
 	}
 	if len(s) < 2 {
 		return strings.Join(s, "")

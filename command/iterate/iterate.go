@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -33,26 +32,22 @@ import (
 type Options struct {
 	IO         *cmdutil.IOStreams
 	Interrupts cmdutil.Interrupts
-	// Changed reports whether the user gave the flag called name.
+	// Changed reports whether the user gave the flag called name; Given
+	// are the flags given, in name order.
 	Changed func(name string) bool
+	Given   []string
 
-	Game        string
-	DB          string
-	Resume      string
-	Rounds      int
-	Out         string
-	Seed        uint64
-	Concurrency int
-	TurnTimeout time.Duration
-	Options     []string
-	JSON        bool
-	TUI         bool
-	CodeVersion string
+	Game, DB, Resume, Out, CodeVersion string
+	Rounds, Concurrency                int
+	Seed                               uint64
+	TurnTimeout                        time.Duration
+	Options                            []string
+	JSON, TUI                          bool
 
-	// Loops are the registered games' loops by name; Owned their own
-	// flags, which the other games refuse.
+	// Loops are the registered games' loops by name; Owner names the game
+	// of each game's own flag, which the other games refuse.
 	Loops map[string]Loops
-	Owned map[string][]string
+	Owner map[string]string
 	// Default is the game of loops that record none.
 	Default string
 }
@@ -62,7 +57,7 @@ type Options struct {
 // [Run]).
 func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Interrupts: f.Interrupts, CodeVersion: version.Code(),
-		Loops: map[string]Loops{}, Owned: map[string][]string{}}
+		Loops: map[string]Loops{}, Owner: map[string]string{}}
 	games := Games.List()
 	var long []string
 	for _, g := range games {
@@ -81,7 +76,8 @@ func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
   spag iterate --rounds 1 --games 500 --eval-games 500 --epochs 1 --sft alpaca.json --opponent builtin --opponent builtin:skill=0.9 --out loop2`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Changed = cmd.Flags().Changed
+			opts.Changed, opts.Given = cmd.Flags().Changed, nil
+			cmd.Flags().Visit(func(f *pflag.Flag) { opts.Given = append(opts.Given, f.Name) })
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -100,13 +96,12 @@ func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	fl.DurationVar(&opts.TurnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
 	fl.StringArrayVar(&opts.Options, "option", nil, "setting key=value for every player whose backend takes the key (its spec's own options win; a key no player takes is an error), repeatable: --option temperature=0.7 (native, ollama and openai players take it; num_ctx is for ollama only; docs/players.md lists the keys of each backend)")
 	fl.StringVar(&opts.Game, "game", opts.Default, "the loop's game: "+names(games, func(g Game) string { return g.Usage }))
+	fl.VisitAll(func(f *pflag.Flag) { opts.Owner[f.Name] = "" })
 	for _, g := range games {
-		before := map[string]bool{}
-		fl.VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
 		opts.Loops[g.Name] = g.Flags(fl)
 		fl.VisitAll(func(f *pflag.Flag) {
-			if !before[f.Name] {
-				opts.Owned[g.Name] = append(opts.Owned[g.Name], f.Name)
+			if _, ok := opts.Owner[f.Name]; !ok {
+				opts.Owner[f.Name] = g.Name
 			}
 		})
 	}
@@ -199,16 +194,14 @@ func check(opts *Options) error {
 	case opts.TUI && !opts.IO.IsStdoutTTY():
 		return cmdutil.Usagef("--tui needs a terminal (stdout is not one); drop it to print progress to stderr")
 	}
-	if opts.Resume != "" {
-		var bad []string
-		for _, name := range flagNames(opts) {
-			if opts.Changed(name) && !resumable[name] {
-				bad = append(bad, "--"+name)
-			}
+	var bad []string
+	for _, name := range opts.Given {
+		if opts.Resume != "" && !resumable[name] {
+			bad = append(bad, "--"+name)
 		}
-		if len(bad) > 0 {
-			return cmdutil.Usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
-		}
+	}
+	if len(bad) > 0 {
+		return cmdutil.Usagef("--resume replays the stored configuration of the run; drop %s", strings.Join(bad, ", "))
 	}
 	if opts.TUI {
 		return cmdutil.Usagef("iterate: --tui is not supported yet; watch the loop's runs with spag watch --db %s", opts.DB)
@@ -216,25 +209,11 @@ func check(opts *Options) error {
 	return nil
 }
 
-// flagNames are the command's flags, in name order.
-func flagNames(opts *Options) []string {
-	names := []string{"concurrency", "db", "game", "json", "option", "out", "resume", "rounds", "seed", "tui", "turn-timeout"}
-	for _, owned := range opts.Owned {
-		names = append(names, owned...)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // checkGameFlags refuses the flags of the other games.
 func checkGameFlags(opts *Options, game string) error {
-	mine := map[string]bool{}
-	for _, name := range opts.Owned[game] {
-		mine[name] = true
-	}
 	var given []string
-	for _, name := range flagNames(opts) {
-		if opts.Changed(name) && !mine[name] && owned(opts, name) {
+	for _, name := range opts.Given {
+		if owner := opts.Owner[name]; owner != "" && owner != game {
 			given = append(given, "--"+name)
 		}
 	}
@@ -242,16 +221,6 @@ func checkGameFlags(opts *Options, game string) error {
 		return cmdutil.Usagef("iterate --game %s: %s belong to the other game's loop", game, strings.Join(given, ", "))
 	}
 	return nil
-}
-
-// owned reports whether a game owns the flag called name.
-func owned(opts *Options, name string) bool {
-	for _, names := range opts.Owned {
-		if slices.Contains(names, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // recorded reads loop id ("latest": the newest) of db, for --resume.
@@ -294,13 +263,4 @@ func ended(opts *Options, id string, runErr error, final []error) error {
 		}
 	}
 	return fmt.Errorf("%w (resume with: %s)", runErr, resume)
-}
-
-// ConfigError is a loop configuration's Check error as a usage error,
-// naming the flag when the error names a setting.
-func ConfigError(err error) error {
-	if errors.As(err, new(*selfplay.SettingError)) {
-		return cmdutil.CLIError(err)
-	}
-	return cmdutil.Usagef("iterate: %v", err)
 }

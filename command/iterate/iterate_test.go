@@ -114,18 +114,11 @@ func TestNewCmdIterate(t *testing.T) {
 		}},
 		{name: "shared flags", args: []string{"--game", "toy", "--rounds", "3", "--out", "o", "--seed", "7", "--json", "--option", "temperature=0.5"},
 			check: func(o *iteratecmd.Options) bool {
-				return o.Game == "toy" && o.Rounds == 3 && o.Out == "o" && o.Seed == 7 && o.JSON && len(o.Options) == 1 && o.Changed("rounds") && !o.Changed("db")
+				return o.Game == "toy" && o.Rounds == 3 && o.Out == "o" && o.Seed == 7 && o.JSON && len(o.Options) == 1 && o.Changed("rounds") && !o.Changed("db") &&
+					strings.Join(o.Given, " ") == "game json option out rounds seed"
 			}},
 		{name: "each game owns its flags", check: func(o *iteratecmd.Options) bool {
-			has := func(game, flag string) bool {
-				for _, f := range o.Owned[game] {
-					if f == flag {
-						return true
-					}
-				}
-				return false
-			}
-			return has("taboo", "games") && has("apo", "rm-steps") && has("toy", "toy-steps") && !has("taboo", "rounds") && o.Loops["toy"] != nil
+			return o.Owner["games"] == "taboo" && o.Owner["rm-steps"] == "apo" && o.Owner["toy-steps"] == "toy" && o.Owner["rounds"] == "" && o.Loops["toy"] != nil
 		}},
 		{name: "an argument", args: []string{"loop"}, wantErr: `takes no arguments, got "loop"`},
 	}

@@ -113,7 +113,7 @@ func (a *flags) Start(ctx context.Context, opts *iteratecmd.Options, le loop.Env
 		return nil, cmdutil.Usagef("iterate --game apo: give --generator CKPT, --reward-model CKPT and --preferences FILE")
 	}
 	if err := cfg.Check(); err != nil {
-		return nil, iteratecmd.ConfigError(err)
+		return nil, cmdutil.CheckError("iterate", err)
 	}
 	if err := cfg.Prepare(); err != nil {
 		return nil, cmdutil.CLIError(err)

@@ -208,7 +208,7 @@ func (f *flags) Start(ctx context.Context, opts *iteratecmd.Options, le loop.Env
 		return nil, err
 	}
 	if err := f.cfg.Check(); err != nil {
-		return nil, iteratecmd.ConfigError(err)
+		return nil, cmdutil.CheckError("iterate", err)
 	}
 	for _, w := range []struct {
 		flag   string
