@@ -3,7 +3,6 @@ package tabooloop_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,29 +69,11 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = l.Run(ctx)
-	if errors.Is(err, tabooloop.ErrNothingToTrain) {
-		t.Fatalf("self-play gave nothing to train on: %v", err)
-	}
-	var se *loop.StageError
-	if !errors.As(err, &se) || se.Round != 1 || se.Stage != tabooloop.StageTrain || !strings.Contains(err.Error(), "round 1 train: training: fake training failed") {
-		t.Fatalf("Run: %v; want round 1's training named", err)
-	}
-	l.Close()
-
-	tr.Fail = false
-	rec, err := l.Store.Loop(ctx, l.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := tabooloop.Resume(ctx, tabooEnv(t, db, tr, &log), rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := looptest.FailThenResume(t, tr, l, l.Store, l.ID, tabooloop.StageTrain, "round 1 train: training: fake training failed",
+		func(rec *episodes.Loop) (*tabooloop.Loop, error) {
+			return tabooloop.Resume(ctx, tabooEnv(t, db, tr, &log), rec)
+		})
 	defer resumed.Close()
-	if err := resumed.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rounds, err := resumed.Rounds(ctx)
 	if err != nil || len(rounds) != 1 || rounds[0].Stage != tabooloop.StageDone {
 		t.Fatalf("rounds %+v, %v; want round 1 done", rounds, err)
