@@ -115,10 +115,11 @@ func (r running) Summary(ctx context.Context, db string) (*iteratecmd.Summary, e
 		Done: fmt.Sprintf("loop %s done; plots in %s; page: spag report --db %s --loop %s", r.Loop.ID, r.Config.Out, db, r.Loop.ID)}, nil
 }
 
-// env is the loop's environment: the trainer, the judge and the plans of
-// its runs, played with the settings base (the flags' for a new loop,
-// the recorded ones once a resumed loop has read them).
-func (f *flags) env(ctx context.Context, opts *iteratecmd.Options, le loop.Env, base *taboorun.Config, l **tabooloop.Loop) (*tabooloop.Env, error) {
+// env is the loop's environment: its trainer, and the plans of its runs,
+// played with the settings base (the flags' for a new loop, the recorded
+// ones once a resumed loop has read them) by the players of *l, the loop
+// once it is taken up. The caller sets the judge.
+func (f *flags) env(ctx context.Context, le loop.Env, base *taboorun.Config, l **tabooloop.Loop) (*tabooloop.Env, error) {
 	t, err := trainer.Open(f.cfg.Trainer)
 	if err != nil {
 		return nil, cmdutil.Usagef("--trainer: %v", err)
@@ -165,7 +166,7 @@ func (f *flags) Resume(ctx context.Context, opts *iteratecmd.Options, le loop.En
 	}
 	base := f.base(opts)
 	var l *tabooloop.Loop
-	env, err := f.env(ctx, opts, le, base, &l)
+	env, err := f.env(ctx, le, base, &l)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +194,7 @@ func (f *flags) Resume(ctx context.Context, opts *iteratecmd.Options, le loop.En
 func (f *flags) Start(ctx context.Context, opts *iteratecmd.Options, le loop.Env) (iteratecmd.Loop, error) {
 	base := f.base(opts)
 	var l *tabooloop.Loop
-	env, err := f.env(ctx, opts, le, base, &l)
+	env, err := f.env(ctx, le, base, &l)
 	if err != nil {
 		return nil, err
 	}
