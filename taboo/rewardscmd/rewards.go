@@ -22,6 +22,7 @@ import (
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/dataset"
+	"github.com/spag-go/spag/taboo/reward"
 )
 
 func init() {
@@ -41,7 +42,7 @@ type Options struct {
 	Last                                              bool
 	Decay, LoserReward                                float64
 	// ZeroSum, Credit, BaselineDecay and Baseline select the zero-sum
-	// rule (rl.StreamZeroSumRewards) instead of SPAG's.
+	// rule (reward.StreamZeroSumRewards) instead of SPAG's.
 	ZeroSum       bool
 	Credit        string
 	BaselineDecay float64
@@ -107,7 +108,7 @@ the role up to the decision (--credit all) or to its decisive turn only
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Rules, "rules", "strict", "judge: strict or spag")
-	fl.Float64Var(&opts.Decay, "decay", rl.DefaultDecay, "reward decay d in (0, 1]")
+	fl.Float64Var(&opts.Decay, "decay", reward.DefaultDecay, "reward decay d in (0, 1]")
 	fl.StringVar(&opts.In, "in", "", "SPAG episodes JSON file (- for standard input)")
 	fl.StringVar(&opts.DB, "db", "", "SQLite database (instead of --in)")
 	fl.StringVar(&opts.Run, "run", "", "with --db: only this run (default: every run)")
@@ -118,8 +119,8 @@ the role up to the decision (--credit all) or to its decisive turn only
 	fl.StringVar(&opts.WonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
 	fl.Float64Var(&opts.LoserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, added as a sample; 0: SPAG's rule, winners only")
 	fl.BoolVar(&opts.ZeroSum, "zero-sum", false, "zero-sum rewards with per-role running-mean baselines instead of SPAG's rule (for --objective zerosum)")
-	fl.StringVar(&opts.Credit, "credit", rl.CreditAll, "with --zero-sum: turns that get the advantage, all (every turn of the role) or decisive")
-	fl.Float64Var(&opts.BaselineDecay, "baseline-decay", rl.DefaultBaselineDecay, "with --zero-sum: running-mean decay alpha in [0, 1)")
+	fl.StringVar(&opts.Credit, "credit", reward.CreditAll, "with --zero-sum: turns that get the advantage, all (every turn of the role) or decisive")
+	fl.Float64Var(&opts.BaselineDecay, "baseline-decay", reward.DefaultBaselineDecay, "with --zero-sum: running-mean decay alpha in [0, 1)")
 	fl.StringVar(&opts.Baseline, "baseline", "", "with --zero-sum: the previous running means, attacker=B,defender=B (default: none yet)")
 	fl.StringVar(&opts.Format, "format", "spag", "spag (SPAG training JSON) or chat (JSON Lines of messages)")
 	fl.StringVar(&opts.Style, "style", taboo.StyleChat, "with --in: prompt style, chat or transcript")
@@ -230,7 +231,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 // zeroSum reads --zero-sum and its settings (nil without it), which
 // SPAG's own selections contradict.
-func zeroSum(opts *Options) (*rl.ZeroSumOptions, error) {
+func zeroSum(opts *Options) (*reward.ZeroSumOptions, error) {
 	if !opts.ZeroSum {
 		for _, name := range []string{"credit", "baseline-decay", "baseline"} {
 			if opts.Changed(name) {
@@ -244,12 +245,12 @@ func zeroSum(opts *Options) (*rl.ZeroSumOptions, error) {
 			return nil, cmdutil.Usagef("--%s is a setting of SPAG's rule; --zero-sum rewards every learning turn by its advantage (see --credit)", name)
 		}
 	}
-	if err := rl.CheckZeroSum(opts.Credit, opts.BaselineDecay); err != nil {
+	if err := reward.CheckZeroSum(opts.Credit, opts.BaselineDecay); err != nil {
 		return nil, cmdutil.Usagef("--zero-sum: %v (--credit, --baseline-decay)", err)
 	}
-	b, err := rl.ParseBaseline(opts.Baseline)
+	b, err := reward.ParseBaseline(opts.Baseline)
 	if err != nil {
 		return nil, cmdutil.Usagef("--baseline: %v", err)
 	}
-	return &rl.ZeroSumOptions{Credit: opts.Credit, BaselineDecay: opts.BaselineDecay, Baseline: b}, nil
+	return &reward.ZeroSumOptions{Credit: opts.Credit, BaselineDecay: opts.BaselineDecay, Baseline: b}, nil
 }

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/players/native/defaultmodel"
-	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo/reward"
 	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
@@ -180,14 +180,14 @@ func TestCheck(t *testing.T) {
 		{"a negative imitation weight", func(c *tabooloop.Config) { c.Train.SPAG.Alpha = -0.5 }, "sft-coeff", "must be 0 or more (got -0.5)"},
 		{"no batch", func(c *tabooloop.Config) { c.Train.BatchSize = 0 }, "batch-size", "must be at least 1 (got 0)"},
 		{"negative steps beside epochs", func(c *tabooloop.Config) { c.Train.Steps, c.Epochs = -2, 1 }, "steps", "must be at least 1 (got -2)"},
-		{"zero-sum", zeroSum(rl.CreditDecisive, 0.5), "", ""},
+		{"zero-sum", zeroSum(reward.CreditDecisive, 0.5), "", ""},
 		{"zero-sum without its settings", func(c *tabooloop.Config) { c.Train.Objective = train.ObjectiveZeroSum }, "", "zero-sum rule's settings go with the zerosum objective"},
 		{"zero-sum settings for spag", func(c *tabooloop.Config) {
-			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &tabooloop.ZeroSumRule{Credit: rl.CreditAll}
+			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &tabooloop.ZeroSumRule{Credit: reward.CreditAll}
 		}, "", "zero-sum rule's settings go with the zerosum objective"},
 		{"zero-sum credit", zeroSum("first", 0.5), "", `credit "first"`},
-		{"zero-sum decay", zeroSum(rl.CreditAll, 1), "", "baseline decay 1"},
-		{"zero-sum with a loser reward", func(c *tabooloop.Config) { zeroSum(rl.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
+		{"zero-sum decay", zeroSum(reward.CreditAll, 1), "", "baseline decay 1"},
+		{"zero-sum with a loser reward", func(c *tabooloop.Config) { zeroSum(reward.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
 		{"another objective", func(c *tabooloop.Config) { c.Train.Objective = train.ObjectiveVAR }, "objective", `"var"`},
 		{"a population", func(c *tabooloop.Config) {
 			c.Population = tabooloop.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}}

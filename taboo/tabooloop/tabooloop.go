@@ -39,6 +39,7 @@ import (
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo/dataset"
+	"github.com/spag-go/spag/taboo/reward"
 )
 
 // The stages of a round, in order. A round records the next stage to run.
@@ -97,7 +98,7 @@ type Config struct {
 	// Decay is SPAG's reward decay.
 	Decay float64 `json:"decay"`
 	// LoserReward, when negative, also trains on each loser's decisive
-	// move with this reward (rl.RewardOptions.LoserReward); 0 is SPAG's
+	// move with this reward (reward.RewardOptions.LoserReward); 0 is SPAG's
 	// rule.
 	LoserReward float64 `json:"loser_reward,omitempty"`
 	// ZeroSum, set exactly when Train.Objective is zerosum, makes each
@@ -113,7 +114,7 @@ type Config struct {
 	NotHeldOut []string `json:"not_held_out,omitempty"`
 }
 
-// ZeroSumRule are the zero-sum rule's settings (rl.ZeroSumOptions): which
+// ZeroSumRule are the zero-sum rule's settings (reward.ZeroSumOptions): which
 // turns get the advantage and the running mean's decay. The running mean
 // itself goes from round to round in the rounds' records
 // (RoundState.ZeroSum.Baseline).
@@ -156,7 +157,7 @@ func (c *Config) Check() error {
 		return bad("loser-reward", "is SPAG's rule; the zero-sum rule already rewards every loss")
 	}
 	if c.ZeroSum != nil {
-		if err := rl.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
+		if err := reward.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
 			return err
 		}
 	}
@@ -279,9 +280,9 @@ type RoundState struct {
 	// Data is the round's training data; Rewards its counts (SPAG's
 	// rule) or ZeroSum (the zero-sum rule, with the running mean after
 	// this round).
-	Data    string           `json:"data,omitempty"`
-	Rewards *rl.RewardStats  `json:"rewards,omitempty"`
-	ZeroSum *rl.ZeroSumStats `json:"zerosum,omitempty"`
+	Data    string               `json:"data,omitempty"`
+	Rewards *reward.RewardStats  `json:"rewards,omitempty"`
+	ZeroSum *reward.ZeroSumStats `json:"zerosum,omitempty"`
 	// Checkpoint is the trained policy; TrainingID its training record.
 	Checkpoint string `json:"checkpoint,omitempty"`
 	TrainingID string `json:"training_id,omitempty"`
@@ -505,7 +506,7 @@ func (l *Loop) rewards(ctx context.Context, r *Round) error {
 	if l.Config.ZeroSum != nil {
 		return l.zeroSumRewards(ctx, r, st, pass, games, sft, path)
 	}
-	var stats rl.RewardStats
+	var stats reward.RewardStats
 	err = atomicfile.Write(path, func(w io.Writer) error {
 		var err error
 		stats, err = dataset.Write(w, pass, games, dataset.Options{Decay: l.Config.Decay, SFT: sft, LoserReward: l.Config.LoserReward})
@@ -536,11 +537,11 @@ func (l *Loop) zeroSumRewards(ctx context.Context, r *Round, st *RoundState, pas
 			prev = states[r.N-2].ZeroSum.Baseline
 		}
 	}
-	var stats rl.ZeroSumStats
+	var stats reward.ZeroSumStats
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		var err error
 		stats, err = dataset.WriteZeroSum(w, pass, games, dataset.Options{SFT: sft},
-			rl.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
+			reward.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
 		return err
 	})
 	if err != nil {

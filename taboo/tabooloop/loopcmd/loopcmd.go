@@ -18,11 +18,11 @@ import (
 	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/players/native/defaultmodel"
-	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/reward"
 	"github.com/spag-go/spag/taboo/tabooloop"
 	"github.com/spag-go/spag/taboo/taboorun"
 )
@@ -89,11 +89,11 @@ func newFlags(fl *pflag.FlagSet) iteratecmd.Loops {
 	fl.Float64Var(&f.cfg.Train.SPAG.Beta, "beta", f.cfg.Train.SPAG.Beta, "KL coefficient against the reference (zerosum: 0.1 unless given)")
 	fl.Float64Var(&f.cfg.Train.SPAG.Eps, "clip-range", f.cfg.Train.SPAG.Eps, "ratio clip range eps of SPAG's objective")
 	fl.Float64Var(&f.cfg.Train.SPAG.Alpha, "sft-coeff", f.cfg.Train.SPAG.Alpha, "weight of the imitation term of the --sft samples")
-	fl.Float64Var(&f.cfg.Decay, "decay", rl.DefaultDecay, "SPAG's reward decay")
+	fl.Float64Var(&f.cfg.Decay, "decay", reward.DefaultDecay, "SPAG's reward decay")
 	fl.Float64Var(&f.cfg.LoserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, also trained on; 0: SPAG's rule, winners only")
 	fl.StringVar(&f.objective, "objective", train.ObjectiveSPAG, "training objective: spag (SPAG's rule and objective) or zerosum (zero-sum rewards, role baselines, KL penalty)")
-	fl.StringVar(&f.zeroSum.Credit, "credit", rl.CreditAll, "zerosum: turns that get the advantage, all (every turn of the role) or decisive")
-	fl.Float64Var(&f.zeroSum.BaselineDecay, "baseline-decay", rl.DefaultBaselineDecay, "zerosum: decay alpha of the per-role running mean, from round to round")
+	fl.StringVar(&f.zeroSum.Credit, "credit", reward.CreditAll, "zerosum: turns that get the advantage, all (every turn of the role) or decisive")
+	fl.Float64Var(&f.zeroSum.BaselineDecay, "baseline-decay", reward.DefaultBaselineDecay, "zerosum: decay alpha of the per-role running mean, from round to round")
 	fl.StringVar(&f.opponents, "opponents", "", "self-play's population, NAME=WEIGHT,... of self, past, ref, builtin (default: self-play only)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
@@ -269,7 +269,7 @@ func (f *flags) objectiveFlags(changed func(string) bool) error {
 				return cmdutil.Usagef("--%s is a setting of SPAG's rule, not of --objective zerosum", name)
 			}
 		}
-		if err := rl.CheckZeroSum(f.zeroSum.Credit, f.zeroSum.BaselineDecay); err != nil {
+		if err := reward.CheckZeroSum(f.zeroSum.Credit, f.zeroSum.BaselineDecay); err != nil {
 			return cmdutil.Usagef("--objective zerosum: %v (--credit, --baseline-decay)", err)
 		}
 		f.cfg.Train.Objective = train.ObjectiveZeroSum
