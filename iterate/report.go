@@ -14,6 +14,7 @@ import (
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/loop"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // ReportOptions choose what [WriteReport] puts on the page.
@@ -92,10 +93,10 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		}
 		rep.Title = "spag loop " + o.Loop
 		var c eval.LoopCharts
-		if g := loop.GameOf(rec.Config); g != "" && g != Game {
+		if g := loop.GameOf(rec.Config); g != "" && g != tabooloop.Game {
 			gameHistory := o.Histories[g]
 			if gameHistory == nil {
-				_, _, err := recorded(ctx, store, o.Loop) // says whose loop it is
+				_, _, err := tabooloop.Recorded(ctx, store, o.Loop) // says whose loop it is
 				return err
 			}
 			if c, err = gameHistory(ctx, store, o.Loop); err != nil {
@@ -104,17 +105,17 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
 			rep.Rounds = c.Rounds
 		} else {
-			_, cfg, err := recorded(ctx, store, o.Loop)
+			_, cfg, err := tabooloop.Recorded(ctx, store, o.Loop)
 			if err != nil {
 				return err
 			}
-			results, points, err := history(ctx, store, o.Loop)
+			results, points, err := tabooloop.History(ctx, store, o.Loop)
 			if err != nil {
 				return err
 			}
-			c = charts(cfg, results, points)
+			c = tabooloop.Charts(cfg, results, points)
 			rep.Rounds, rep.Training = results, points
-			if rep.Samples, err = samples(ctx, store, o.Loop); err != nil {
+			if rep.Samples, err = tabooloop.Samples(ctx, store, o.Loop); err != nil {
 				return err
 			}
 		}
@@ -139,58 +140,6 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 		return eval.WriteHTML(w, rep)
 	}
 	return eval.WriteMarkdown(w, rep)
-}
-
-// charts is what a Taboo loop's charts show. The arena's baseline is
-// the opponent against itself; against a reference that is the starting
-// policy, that is also round 0's measurement (the starting policy against
-// the reference), so round 0 there is round 1's baseline games. The loop
-// plays no game of the starting policy against the other opponents: the
-// chart says so rather than draw a point.
-func charts(c Config, results []eval.RoundResult, points []eval.TrainingPoint) eval.LoopCharts {
-	ref, start := reference(c)
-	o := eval.WinRateOptions{Baseline: "against itself", Names: map[string]string{ref: "vs the frozen reference (" + ref + ")"}}
-	if start {
-		first := 0
-		for _, r := range results {
-			if r.Opponent == ref && r.BaselineGames > 0 && (first == 0 || r.Round < first) {
-				first = r.Round
-			}
-		}
-		for _, r := range results {
-			if r.Opponent == ref && r.Round == first && r.BaselineGames > 0 {
-				o.Start = append(o.Start, eval.RoundResult{Opponent: ref, Role: r.Role, Wins: r.BaselineWins, Games: r.BaselineGames})
-			}
-		}
-		if len(o.Start) > 0 {
-			o.Notes = append(o.Notes, fmt.Sprintf("Round 0 against the frozen reference is the reference against itself (round %d's baseline games): the loop starts from it.", first))
-		}
-	}
-	return eval.LoopCharts{Rounds: results, Training: points, WinRate: o}
-}
-
-// samples counts each round's training samples by role.
-func samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
-	states, err := loop.States[RoundState](ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
-	var out []eval.SampleCount
-	for i, st := range states {
-		attacker, defender := 0, 0
-		switch {
-		case st.Rewards != nil:
-			attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
-		case st.ZeroSum != nil:
-			attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
-		default:
-			continue
-		}
-		out = append(out,
-			eval.SampleCount{Round: i + 1, Role: "attacker", Samples: attacker},
-			eval.SampleCount{Round: i + 1, Role: "defender", Samples: defender})
-	}
-	return out, nil
 }
 
 // RunSummary describes a stored run for a report, with its outcomes in the
@@ -245,8 +194,8 @@ func RunSummary(ctx context.Context, store *episodes.Store, runID string) (eval.
 	return sum, nil
 }
 
-func roundState(r episodes.Round) (RoundState, error) {
-	var st RoundState
+func roundState(r episodes.Round) (tabooloop.RoundState, error) {
+	var st tabooloop.RoundState
 	if err := json.Unmarshal(r.State, &st); err != nil {
 		return st, fmt.Errorf("round %d: stored state unreadable: %w", r.Round, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // svgText is an SVG file's content with its character references
@@ -53,7 +54,7 @@ func TestReportChartsRoundZero(t *testing.T) {
 			}
 			defer store.Close()
 			init := filepath.Join(dir, "init.ckpt")
-			cfg := iterate.Config{Rounds: 1, Games: 4, EvalGames: 10, Init: init, InitSpec: "native", Opponents: []string{"builtin"}, Out: dir}
+			cfg := tabooloop.Config{Rounds: 1, Games: 4, EvalGames: 10, Init: init, InitSpec: "native", Opponents: []string{"builtin"}, Out: dir}
 			refSpec := "native"
 			if tt.ref != "" {
 				cfg.Ref = filepath.Join(dir, tt.ref)
@@ -67,7 +68,7 @@ func TestReportChartsRoundZero(t *testing.T) {
 			if err := store.CreateLoop(ctx, rec); err != nil {
 				t.Fatal(err)
 			}
-			st := iterate.RoundState{Results: []eval.RoundResult{
+			st := tabooloop.RoundState{Results: []eval.RoundResult{
 				{Round: 1, Opponent: refSpec, Role: "attacker", Wins: 7, Games: 10, BaselineWins: 6, BaselineGames: 10},
 				{Round: 1, Opponent: refSpec, Role: "defender", Wins: 3, Games: 10, BaselineWins: 4, BaselineGames: 10},
 				{Round: 1, Opponent: "builtin", Role: "attacker", Wins: 3, Games: 10, BaselineWins: 4, BaselineGames: 10},
@@ -77,7 +78,7 @@ func TestReportChartsRoundZero(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := store.SaveRound(ctx, rec.ID, episodes.Round{Round: 1, Stage: iterate.StageDone, State: state}); err != nil {
+			if err := store.SaveRound(ctx, rec.ID, episodes.Round{Round: 1, Stage: tabooloop.StageDone, State: state}); err != nil {
 				t.Fatal(err)
 			}
 			if err := iterate.WriteReportFile(ctx, filepath.Join(dir, "report.md"), store, iterate.ReportOptions{Loop: rec.ID, Dir: dir}); err != nil {

@@ -1,3 +1,7 @@
+// Package iterate reads recorded loops for the views of other processes:
+// a Taboo loop's status as it runs (spag watch) and a loop's page with
+// its tables and plots (spag report). The loops themselves run in
+// taboo/tabooloop and apo/apoloop.
 package iterate
 
 import (
@@ -10,11 +14,12 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // Stages returns the stages of a round in the order they run.
 func Stages() []string {
-	return []string{StageSelfplay, StageRewards, StageTrain, StageEval, StagePlot}
+	return []string{tabooloop.StageSelfplay, tabooloop.StageRewards, tabooloop.StageTrain, tabooloop.StageEval, tabooloop.StagePlot}
 }
 
 // Status is a loop as its store records it, for a view that follows a
@@ -25,7 +30,7 @@ type Status struct {
 	// Rounds is the number of rounds the loop runs.
 	Rounds int
 	// Round is the latest round recorded (from 1), 0 before the first;
-	// Stage is the next stage it runs ([StageDone] once it is over).
+	// Stage is the next stage it runs ([tabooloop.StageDone] once it is over).
 	Round int
 	Stage string
 	// Run is the run the stage plays: the round's self-play run, or the
@@ -40,13 +45,13 @@ type Status struct {
 }
 
 // Done reports whether the loop has finished its last round.
-func (s *Status) Done() bool { return s.Round >= s.Rounds && s.Stage == StageDone }
+func (s *Status) Done() bool { return s.Round >= s.Rounds && s.Stage == tabooloop.StageDone }
 
 // ReadStatus reads the status of loop id, or of the latest loop for "",
 // from store. It only reads, so the store may be opened read-only while
 // another process runs the loop.
 func ReadStatus(ctx context.Context, store *episodes.Store, id string) (*Status, error) {
-	rec, cfg, err := recorded(ctx, store, id)
+	rec, cfg, err := tabooloop.Recorded(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
@@ -54,8 +59,8 @@ func ReadStatus(ctx context.Context, store *episodes.Store, id string) (*Status,
 	if err != nil {
 		return nil, err
 	}
-	s := &Status{ID: rec.ID, CreatedAt: rec.CreatedAt, Rounds: cfg.Rounds, Stage: StageSelfplay}
-	var last RoundState
+	s := &Status{ID: rec.ID, CreatedAt: rec.CreatedAt, Rounds: cfg.Rounds, Stage: tabooloop.StageSelfplay}
+	var last tabooloop.RoundState
 	for _, r := range rounds {
 		st, err := roundState(r)
 		if err != nil {
@@ -73,9 +78,9 @@ func ReadStatus(ctx context.Context, store *episodes.Store, id string) (*Status,
 		}
 	}
 	switch s.Stage {
-	case StageSelfplay:
+	case tabooloop.StageSelfplay:
 		s.Run = last.SelfplayRun
-	case StageEval:
+	case tabooloop.StageEval:
 		if s.Run, err = newestArena(ctx, store, last.Arenas); err != nil {
 			return nil, fmt.Errorf("loop %s round %d: %w", rec.ID, s.Round, err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 func TestReadStatusFollowsTheRounds(t *testing.T) {
@@ -28,7 +29,7 @@ func TestReadStatusFollowsTheRounds(t *testing.T) {
 		}
 		return r.ID
 	}
-	save := func(loopID string, round int, stage string, st RoundState) {
+	save := func(loopID string, round int, stage string, st tabooloop.RoundState) {
 		t.Helper()
 		raw, err := json.Marshal(st)
 		if err != nil {
@@ -56,34 +57,34 @@ func TestReadStatusFollowsTheRounds(t *testing.T) {
 	}
 
 	selfplay := run(2 * time.Minute)
-	save(loop.ID, 1, StageSelfplay, RoundState{SelfplayRun: selfplay})
-	if s, err = ReadStatus(ctx, store, loop.ID); err != nil || s.Round != 1 || s.Stage != StageSelfplay || s.Run != selfplay {
+	save(loop.ID, 1, tabooloop.StageSelfplay, tabooloop.RoundState{SelfplayRun: selfplay})
+	if s, err = ReadStatus(ctx, store, loop.ID); err != nil || s.Round != 1 || s.Stage != tabooloop.StageSelfplay || s.Run != selfplay {
 		t.Errorf("in self-play: %+v, %v; want run %s", s, err, selfplay)
 	}
 	if _, ok, _ := NewestStatus(ctx, store); !ok {
 		t.Error("the loop whose self-play run is the newest run is not the newest thing")
 	}
 
-	save(loop.ID, 1, StageTrain, RoundState{SelfplayRun: selfplay})
-	if s, _ = ReadStatus(ctx, store, loop.ID); s.Stage != StageTrain || s.Run != "" {
+	save(loop.ID, 1, tabooloop.StageTrain, tabooloop.RoundState{SelfplayRun: selfplay})
+	if s, _ = ReadStatus(ctx, store, loop.ID); s.Stage != tabooloop.StageTrain || s.Run != "" {
 		t.Errorf("in training: %+v; want no run", s)
 	}
 
 	first, second := run(3*time.Minute), run(4*time.Minute)
 	result := eval.RoundResult{Round: 1, Opponent: "builtin", Role: "attacker", Wins: 3, Games: 4}
-	save(loop.ID, 1, StageEval, RoundState{SelfplayRun: selfplay,
+	save(loop.ID, 1, tabooloop.StageEval, tabooloop.RoundState{SelfplayRun: selfplay,
 		Arenas:  map[string]map[string]string{"builtin": {"a": first, "b": second}},
 		Results: []eval.RoundResult{result}})
 	s, err = ReadStatus(ctx, store, loop.ID)
-	if err != nil || s.Stage != StageEval || s.Run != second || !slices.Equal(s.Results, []eval.RoundResult{result}) {
+	if err != nil || s.Stage != tabooloop.StageEval || s.Run != second || !slices.Equal(s.Results, []eval.RoundResult{result}) {
 		t.Errorf("in evaluation: %+v, %v; want the newest arena run %s and the result so far", s, err, second)
 	}
 	if !slices.Equal(s.Runs, []string{selfplay, first, second}) {
 		t.Errorf("runs %v", s.Runs)
 	}
 
-	save(loop.ID, 1, StageDone, RoundState{SelfplayRun: selfplay, Results: []eval.RoundResult{result}})
-	save(loop.ID, 2, StageDone, RoundState{})
+	save(loop.ID, 1, tabooloop.StageDone, tabooloop.RoundState{SelfplayRun: selfplay, Results: []eval.RoundResult{result}})
+	save(loop.ID, 2, tabooloop.StageDone, tabooloop.RoundState{})
 	if s, _ = ReadStatus(ctx, store, loop.ID); !s.Done() || s.Round != 2 {
 		t.Errorf("after the last round: %+v", s)
 	}

@@ -2,11 +2,14 @@ package loop
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/spag-go/spag/internal/atomicfile"
+	"github.com/spag-go/spag/players/native/defaultmodel"
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
@@ -99,4 +102,26 @@ func CheckTraining(cfg train.Config, prefix string) error {
 	// against it when training starts.
 	cfg.Steps = max(cfg.Steps, 1)
 	return cfg.Validate(model.Config{Context: math.MaxInt})
+}
+
+// CheckpointWhole verifies the native checkpoint at path whole, for a
+// [File]'s check.
+func CheckpointWhole(path string) error {
+	_, err := checkpoint.ReadHeader(path)
+	return err
+}
+
+// CopyShipped writes the shipped model into a new loop's directory out,
+// once its configuration is checked, so that a trainer can start from it
+// as from any checkpoint; it returns the checkpoint's path.
+func CopyShipped(out string) (string, error) {
+	path := filepath.Join(out, defaultmodel.Name+".ckpt")
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := defaultmodel.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("copy the shipped model: %w", err)
+	}
+	return path, nil
 }

@@ -44,6 +44,10 @@ var ErrInterrupted = errors.New("loop interrupted")
 // and round state S: every loop records the game's name, and a resumed
 // loop of another game is refused. It is a value a game's loop package
 // declares once; the stages' bodies are given to [Loop.Run].
+//
+// C marshals to a JSON object whose "rounds" is the number of rounds a
+// loop runs and "out" its directory of files (round N's under round-N,
+// [Dir]).
 type Game[C, S any] struct {
 	// Name is recorded in every loop's configuration as "game"; Kind
 	// names one of its loops in errors ("a Taboo loop").
@@ -51,10 +55,9 @@ type Game[C, S any] struct {
 	// Unnamed marks the game whose loops were recorded before loops
 	// recorded their game: a loop without one is this game's.
 	Unnamed bool
-	// Rounds is the number of rounds a configuration runs; Out its
-	// directory of files (round N's under round-N, [Dir]).
-	Rounds func(C) int
-	Out    func(C) string
+	// Check reports a configuration that cannot start a loop (one not
+	// checked or not prepared); nil takes any.
+	Check func(C) error
 	// Begin readies round's state before its stages run: prev is the
 	// state the round before ended with (nil for round 1), recorded
 	// whether st was read back from the store (a resumed round) or is the
@@ -108,12 +111,22 @@ type Loop[C, S any] struct {
 	Env     *Env
 	game    *Game[C, S]
 	release func() error
-	rounds  []episodes.Round
+	// recorded are the rounds recorded when the loop was taken up;
+	// rounds and out are the configuration's number of rounds and
+	// directory.
+	recorded []episodes.Round
+	rounds   int
+	out      string
 }
 
 // Start records a new loop of game g with configuration cfg (as JSON,
 // with the game's name) and takes its lease.
 func Start[C, S any](ctx context.Context, env *Env, g *Game[C, S], cfg C) (*Loop[C, S], error) {
+	if g.Check != nil {
+		if err := g.Check(cfg); err != nil {
+			return nil, err
+		}
+	}
 	store, err := env.Session.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -129,7 +142,7 @@ func Start[C, S any](ctx context.Context, env *Env, g *Game[C, S], cfg C) (*Loop
 	if err := store.CreateLoop(ctx, rec); err != nil {
 		return nil, err
 	}
-	return hold(ctx, store, env, g, rec.ID, cfg)
+	return hold(ctx, store, env, g, rec, cfg)
 }
 
 // withGame adds "game" to a configuration that has none, in front, so
@@ -166,11 +179,11 @@ func Resume[C, S any](ctx context.Context, env *Env, g *Game[C, S], rec *episode
 	if err != nil {
 		return nil, err
 	}
-	l, err := hold(ctx, store, env, g, rec.ID, cfg)
+	l, err := hold(ctx, store, env, g, rec, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if l.rounds, err = store.Rounds(ctx, rec.ID); err != nil {
+	if l.recorded, err = store.Rounds(ctx, rec.ID); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -193,12 +206,20 @@ func (g *Game[C, S]) Config(rec *episodes.Loop) (C, error) {
 	return cfg, nil
 }
 
-func hold[C, S any](ctx context.Context, store *episodes.Store, env *Env, g *Game[C, S], id string, cfg C) (*Loop[C, S], error) {
-	release, err := store.AcquireLoop(ctx, id)
+func hold[C, S any](ctx context.Context, store *episodes.Store, env *Env, g *Game[C, S], rec *episodes.Loop, cfg C) (*Loop[C, S], error) {
+	var layout struct {
+		Rounds int    `json:"rounds"`
+		Out    string `json:"out"`
+	}
+	if err := json.Unmarshal(rec.Config, &layout); err != nil {
+		return nil, fmt.Errorf("loop %s: its rounds and directory: %w", rec.ID, err)
+	}
+	release, err := store.AcquireLoop(ctx, rec.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &Loop[C, S]{ID: id, Config: cfg, Store: store, Env: env, game: g, release: release}, nil
+	return &Loop[C, S]{ID: rec.ID, Config: cfg, Store: store, Env: env, game: g, release: release,
+		rounds: layout.Rounds, out: layout.Out}, nil
 }
 
 // GameOf is the game a recorded loop configuration names in its "game"
@@ -262,14 +283,14 @@ func (l *Loop[C, S]) Run(ctx context.Context, stages []Stage[S]) error {
 	if len(stages) == 0 {
 		return fmt.Errorf("loop %s: a round has no stage to run", l.ID)
 	}
-	out := l.game.Out(l.Config)
+	out := l.out
 	if err := atomicfile.Mkdir(out); err != nil {
 		return fmt.Errorf("loop %s: output directory: %w", l.ID, err)
 	}
 	var prev *S
-	for n := 1; n <= l.game.Rounds(l.Config); n++ {
+	for n := 1; n <= l.rounds; n++ {
 		r := &Round[S]{N: n, Stage: stages[0].Name, Dir: Dir(out, n), out: out, loop: l.ID, env: l.Env, store: l.Store, logf: l.Logf, save: l.save}
-		recorded, ok, err := find(l.rounds, n, &r.State)
+		recorded, ok, err := find(l.recorded, n, &r.State)
 		if err != nil {
 			return fmt.Errorf("loop %s: %w", l.ID, err)
 		}

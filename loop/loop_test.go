@@ -36,8 +36,6 @@ func fakeGame(name string, unnamed bool) *Game[fakeConfig, fakeState] {
 		Name:    name,
 		Kind:    "a " + name + " loop",
 		Unnamed: unnamed,
-		Rounds:  func(c fakeConfig) int { return c.Rounds },
-		Out:     func(c fakeConfig) string { return c.Out },
 		Begin: func(c fakeConfig, prev, st *fakeState, recorded bool) {
 			switch {
 			case recorded:
@@ -196,7 +194,7 @@ func recordedRound(t *testing.T, stage, state string) *Loop[fakeConfig, fakeStat
 	if err := store.SaveRound(ctx, l.ID, episodes.Round{Round: 1, Stage: stage, State: json.RawMessage(state)}); err != nil {
 		t.Fatal(err)
 	}
-	if l.rounds, err = l.Rounds(ctx); err != nil {
+	if l.recorded, err = l.Rounds(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return l

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 // TestResumeHeld resumes one loop of each game twice at once, as two spag
@@ -24,7 +24,7 @@ func TestResumeHeld(t *testing.T) {
 		resume func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error)
 	}{
 		{"taboo", `{"rounds": 1}`, func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error) {
-			return iterate.Resume(ctx, &iterate.Env{Env: loop.Env{Session: s}}, rec.ID)
+			return tabooloop.Resume(ctx, &tabooloop.Env{Env: loop.Env{Session: s}}, rec)
 		}},
 		{"apo", `{"game": "apo", "rounds": 1}`, func(ctx context.Context, s *selfplay.Session, rec *episodes.Loop) (io.Closer, error) {
 			return apoloop.Resume(ctx, &apoloop.Env{Session: s}, rec)

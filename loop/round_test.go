@@ -84,7 +84,7 @@ func runStage(t *testing.T, env *Env, body func(ctx context.Context, r *Round[pl
 	ctx := context.Background()
 	var log bytes.Buffer
 	env.Log = &log
-	g := &Game[fakeConfig, playState]{Name: "say", Rounds: func(c fakeConfig) int { return c.Rounds }, Out: func(c fakeConfig) string { return c.Out },
+	g := &Game[fakeConfig, playState]{Name: "say",
 		Begin: func(fakeConfig, *playState, *playState, bool) {}}
 	l, err := Start(ctx, env, g, fakeConfig{Rounds: 1, Out: filepath.Join(t.TempDir(), "out")})
 	if err != nil {

@@ -45,7 +45,6 @@ import (
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/loop"
-	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
@@ -159,7 +158,7 @@ func (c *Config) Prepare() error {
 	// "native" is the shipped model, copied into Out once everything else
 	// has been checked, as a Taboo loop's default --init is.
 	shipped := c.Generator == "native"
-	gen := loop.File{Setting: "generator", Path: &c.Generator, Check: generator}
+	gen := loop.File{Setting: "generator", Path: &c.Generator, Check: loop.CheckpointWhole}
 	if shipped {
 		gen.Path = new(string) // nothing to check yet
 	}
@@ -195,20 +194,8 @@ func (c *Config) Prepare() error {
 		return err
 	}
 	if shipped {
-		c.Generator = filepath.Join(c.Out, defaultmodel.Name+".ckpt")
-		if err := atomicfile.Write(c.Generator, func(w io.Writer) error {
-			_, err := defaultmodel.WriteTo(w)
-			return err
-		}); err != nil {
-			return fmt.Errorf("copy the shipped model: %w", err)
-		}
+		c.Generator, err = loop.CopyShipped(c.Out)
 	}
-	return nil
-}
-
-// generator verifies the generator's checkpoint whole.
-func generator(path string) error {
-	_, err := checkpoint.ReadHeader(path)
 	return err
 }
 
@@ -303,17 +290,24 @@ var ErrInterrupted = loop.ErrInterrupted
 
 // apoLoop is the APO loop as package loop runs it.
 var apoLoop = &loop.Game[Config, RoundState]{
-	Name:   Game,
-	Kind:   "an APO loop",
-	Rounds: func(c Config) int { return c.Rounds },
-	Out:    func(c Config) string { return c.Out },
+	Name: Game,
+	Kind: "an APO loop",
+	Check: func(c Config) error {
+		if err := c.Check(); err != nil {
+			return err
+		}
+		if c.Game != Game {
+			return errors.New("apo loop: the configuration is not prepared (Config.Prepare)")
+		}
+		return nil
+	},
 	Begin: func(c Config, prev, st *RoundState, recorded bool) {
-		switch {
-		case recorded:
-		case prev == nil:
+		if !recorded {
+			// The pair the round before trained, or the initial one.
 			st.Generator, st.RewardModel = c.Generator, c.RewardModel
-		default:
-			st.Generator, st.RewardModel = prev.NewGenerator, prev.NewRewardModel
+			if prev != nil {
+				st.Generator, st.RewardModel = prev.NewGenerator, prev.NewRewardModel
+			}
 		}
 		if st.Baseline == nil && prev != nil && prev.Baseline != nil {
 			// A copy: the round sets its own reward-model baseline.
@@ -334,24 +328,18 @@ type Loop struct {
 // Start records a new loop and takes its lease ([Loop.Close] releases
 // it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
-	if err := cfg.Check(); err != nil {
-		return nil, err
-	}
-	if cfg.Game != Game {
-		return nil, errors.New("apo loop: the configuration is not prepared (Config.Prepare)")
-	}
-	l, err := loop.Start(ctx, env, apoLoop, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{l}, nil
+	return held(loop.Start(ctx, env, apoLoop, cfg))
 }
 
 // Resume takes up the recorded APO loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
 func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
-	l, err := loop.Resume(ctx, env, apoLoop, rec)
+	return held(loop.Resume(ctx, env, apoLoop, rec))
+}
+
+// held is the loop that loop.Start or loop.Resume took up.
+func held(l *loop.Loop[Config, RoundState], err error) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}

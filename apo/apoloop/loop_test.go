@@ -3,14 +3,13 @@ package apoloop
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "github.com/spag-go/spag/apo/likelihood"
-	"github.com/spag-go/spag/loop"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/loop/looptest"
 	_ "github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/selfplay"
@@ -44,26 +43,9 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = l.Run(ctx)
-	var se *loop.StageError
-	if !errors.As(err, &se) || se.Round != 1 || se.Stage != StageRMTrain || !strings.Contains(err.Error(), "round 1 rm-train: reward model training: fake training failed") {
-		t.Fatalf("Run: %v; want round 1's reward-model training named", err)
-	}
-	l.Close()
-
-	tr.Fail = false
-	rec, err := l.Store.Loop(ctx, l.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := Resume(ctx, env, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := looptest.FailThenResume(t, tr, l, l.Store, l.ID, StageRMTrain, "round 1 rm-train: reward model training: fake training failed",
+		func(rec *episodes.Loop) (*Loop, error) { return Resume(ctx, env, rec) })
 	defer resumed.Close()
-	if err := resumed.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
 	states, err := resumed.States(ctx)
 	if err != nil || len(states) != 2 {
 		t.Fatalf("states %+v, %v", states, err)

@@ -19,8 +19,11 @@ import (
 
 	"github.com/spag-go/spag/command/arenacmd"
 	"github.com/spag-go/spag/command/cmdutil"
+	iteratecmd "github.com/spag-go/spag/command/iterate"
+	modelcmd "github.com/spag-go/spag/command/model"
 	"github.com/spag-go/spag/command/runs"
 	"github.com/spag-go/spag/command/selfplaycmd"
+	traincmd "github.com/spag-go/spag/command/train"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -218,17 +221,16 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	root.AddCommand(
 		selfplaycmd.NewCmdSelfplay(f, nil),
 		arenacmd.NewCmdArena(f, nil, nil),
-		newIterateCmd(sig),
+		iteratecmd.NewCmdIterate(f, nil),
 		newReportCmd(),
 		newJudgeCmd(),
-		newRewardsCmd(),
 		newStatsCmd(),
 		newReplayCmd(),
 		newEpisodesCmd(),
 		newWordsCmd(),
 		newWatchCmd(),
-		newModelCmd(),
-		newTrainCmd(sig),
+		modelcmd.NewCmdModel(f),
+		traincmd.NewCmdTrain(f, nil),
 		runs.NewCmdRuns(f, nil),
 	)
 	root.AddCommand(cmdutil.GameCommands.Commands(f)...)

@@ -12,7 +12,6 @@ import (
 	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl/checkpoint"
-	"github.com/spag-go/spag/rl/trainer"
 )
 
 // inProcess runs spag with args in this process and returns its exit code
@@ -87,29 +86,6 @@ func TestReplayEpisodeSaysEachVerdictOnce(t *testing.T) {
 		if n := strings.Count(stdout, "spag@1") + strings.Count(stdout, "the spag judge"); n > 1 {
 			t.Errorf("episode %d names the spag judge's verdict %d times:\n%s", ep, n, stdout)
 		}
-	}
-}
-
-// TestNativeEnding: a training stopped before its first step says that it
-// wrote nothing, not "wrote OUT after step 0".
-func TestNativeEnding(t *testing.T) {
-	for _, tt := range []struct {
-		name           string
-		res            trainer.Result
-		stdout, stderr string
-	}{
-		{"stopped before the first step", trainer.Result{Step: 0, Total: 2000}, "",
-			"spag train: stopped before the first step; nothing was written to term.ckpt (run the same command again to start)\n"},
-		{"after some steps", trainer.Result{Step: 7, Total: 2000, Policy: trainer.Policy{Checkpoint: "/abs/term.ckpt"}},
-			"wrote term.ckpt after step 7 of 2000\n", ""},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr strings.Builder
-			nativeEnding(&stdout, &stderr, tt.res, "term.ckpt")
-			if stdout.String() != tt.stdout || stderr.String() != tt.stderr {
-				t.Errorf("stdout %q, stderr %q; want %q and %q", stdout.String(), stderr.String(), tt.stdout, tt.stderr)
-			}
-		})
 	}
 }
 

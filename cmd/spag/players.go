@@ -15,8 +15,6 @@ import (
 	_ "github.com/spag-go/spag/apo/apobuiltin"
 	_ "github.com/spag-go/spag/apo/likelihood"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
-	// Kuhn Poker's own commands (spag kuhn) register with cmdutil.GameCommands.
-	_ "github.com/spag-go/spag/kuhn/kuhncmd"
 	_ "github.com/spag-go/spag/players/native"
 	_ "github.com/spag-go/spag/players/ollama"
 	_ "github.com/spag-go/spag/players/openai"
@@ -25,7 +23,14 @@ import (
 	// The games' own commands and play flags, registered with
 	// cmdutil.GameCommands and playrun.Games.
 	_ "github.com/spag-go/spag/apo/apocmd"
+	_ "github.com/spag-go/spag/kuhn/kuhncmd"
+	_ "github.com/spag-go/spag/taboo/rewardscmd"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
+
+	// The games' loops, which spag iterate runs; each registers itself
+	// with the command.
+	_ "github.com/spag-go/spag/apo/apoloop/loopcmd"
+	_ "github.com/spag-go/spag/taboo/tabooloop/loopcmd"
 )
 
 // backendList describes the backends for the help of the player flags.

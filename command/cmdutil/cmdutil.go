@@ -184,3 +184,13 @@ func CLIError(err error) error {
 	}
 	return err
 }
+
+// CheckError is a configuration's Check error as a usage error of
+// command: naming the flag when the error names a setting
+// ([selfplay.SettingError]), else after the command's name.
+func CheckError(command string, err error) error {
+	if errors.As(err, new(*selfplay.SettingError)) {
+		return CLIError(err)
+	}
+	return Usagef("%s: %v", command, err)
+}

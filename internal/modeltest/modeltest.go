@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
@@ -35,4 +36,15 @@ func Small(t testing.TB, dummy bool, kvHeads int) (*tokenizer.Vocab, *model.Para
 		}
 	}
 	return v, p
+}
+
+// SaveSmall writes a [Small] model (with the dummy prefix, two
+// key/value heads) as a checkpoint at path, for the tests of commands
+// that read one.
+func SaveSmall(t testing.TB, path string) {
+	t.Helper()
+	v, p := Small(t, true, 2)
+	if err := checkpoint.Save(path, &checkpoint.Checkpoint{Vocab: v, Params: p}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -6,7 +6,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
+	"testing"
 
+	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/rl/trainer"
 )
 
@@ -36,4 +40,39 @@ func (c *Trainer) Train(ctx context.Context, job trainer.Job) (trainer.Result, e
 	}
 	c.Trained++
 	return trainer.Result{Policy: trainer.Policy{Checkpoint: job.Out}, Step: 1, Total: 1}, nil
+}
+
+// Runner is a game's loop as [FailThenResume] runs it.
+type Runner interface {
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// FailThenResume runs l, a new loop whose trainer tr fails, and checks
+// that the error names round 1's stage and contains want; it then mends
+// tr, takes the loop up again with resume (given the loop's record, read
+// from store) and runs it to its end. The caller closes what it returns.
+func FailThenResume[L Runner](t *testing.T, tr *Trainer, l L, store *episodes.Store, id, stage, want string, resume func(*episodes.Loop) (L, error)) L {
+	t.Helper()
+	ctx := context.Background()
+	err := l.Run(ctx)
+	var se *loop.StageError
+	if !errors.As(err, &se) || se.Round != 1 || se.Stage != stage || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Run: %v; want round 1's %s named, with %q", err, stage, want)
+	}
+	l.Close()
+	tr.Fail = false
+	rec, err := store.Loop(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := resume(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resumed.Run(ctx); err != nil {
+		resumed.Close()
+		t.Fatal(err)
+	}
+	return resumed
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/reward"
 )
 
 // OtherGameError says that a run is not a Taboo run, so SPAG's reward rule
@@ -35,7 +36,7 @@ func NewGames(j judge.Judge, style string, templates *taboo.Templates) *Games {
 	return &Games{judge: j, style: style, templates: templates, byKey: map[string]*taboo.Game{}}
 }
 
-// Prompt is the reward rule's prompt source (rl.RewardOptions.Prompt): the
+// Prompt is the reward rule's prompt source (reward.RewardOptions.Prompt): the
 // prompt of utterance n of the episode the last pass yielded.
 func (c *Games) Prompt(ep *rl.Episode, n int) (game.Prompt, error) {
 	return c.current.PromptFor(ep.Target, ep.History, n)
@@ -46,27 +47,27 @@ func (c *Games) SetCurrent(g *taboo.Game) { c.current = g }
 
 // Options are the settings of [Write].
 type Options struct {
-	// Decay is SPAG's reward decay (rl.DefaultDecay in the paper).
+	// Decay is SPAG's reward decay (reward.DefaultDecay in the paper).
 	Decay float64
 	// Chat writes chat JSON Lines instead of SPAG's training JSON.
 	Chat bool
 	// SFT are imitation samples appended after the rewarded ones (SPAG
 	// mixes general instruction data into every round).
 	SFT []rl.Sample
-	// Role, Last and WonBy select samples (see rl.RewardOptions).
+	// Role, Last and WonBy select samples (see reward.RewardOptions).
 	Role  string
 	Last  bool
 	WonBy string
 	// LoserReward, when negative, adds each loser's decisive move with
-	// this reward (rl.RewardOptions.LoserReward).
+	// this reward (reward.RewardOptions.LoserReward).
 	LoserReward float64
 }
 
 // Write streams the samples of SPAG's reward rule over the episodes of pass
 // to w, then the SFT samples. pass must be a pass of games (see [FromStore]).
-func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options) (rl.RewardStats, error) {
+func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options) (reward.RewardStats, error) {
 	sw := newWriter(w, o.Chat)
-	st, err := rl.StreamSPAGRewards(pass, rl.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
+	st, err := reward.StreamSPAGRewards(pass, reward.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
 	if err != nil {
 		return st, err
 	}
@@ -74,12 +75,12 @@ func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games,
 }
 
 // WriteZeroSum is [Write] with the zero-sum rule instead of SPAG's
-// (rl.StreamZeroSumRewards; zs.Prompt is set here): each credited turn's
+// (reward.StreamZeroSumRewards; zs.Prompt is set here): each credited turn's
 // reward is its advantage. Of o it reads Chat and SFT only.
-func WriteZeroSum(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options, zs rl.ZeroSumOptions) (rl.ZeroSumStats, error) {
+func WriteZeroSum(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options, zs reward.ZeroSumOptions) (reward.ZeroSumStats, error) {
 	sw := newWriter(w, o.Chat)
 	zs.Prompt = games.Prompt
-	st, err := rl.StreamZeroSumRewards(pass, zs, sw.Write)
+	st, err := reward.StreamZeroSumRewards(pass, zs, sw.Write)
 	if err != nil {
 		return st, err
 	}

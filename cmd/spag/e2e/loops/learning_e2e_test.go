@@ -113,7 +113,7 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 				"--rounds", "1", "--games", "400", "--eval-games", "300", "--steps", "40", "--max-turns", "1",
 				"--opponent", "builtin", "--out", "loop-" + tc.name, "--db", tc.name + ".db", "--seed", "1", "--json"}, tc.args...)...)
 			var out struct {
-				Results []eval.RoundResult `json:"results"`
+				Results []eval.RoundRates `json:"results"`
 			}
 			mustJSON(t, r.stdout, &out)
 			var found bool
@@ -122,9 +122,9 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 					continue
 				}
 				found = true
-				d := res.Diff(0)
+				d := res.Difference
 				t.Logf("attacker against the imitation model: %d/%d after the round, %d/%d before; gain %+.1f points (95%% interval %+.1f to %+.1f); round %s",
-					res.Wins, res.Games, res.BaselineWins, res.BaselineGames, 100*d.Diff, 100*d.Lo, 100*d.Hi, time.Since(start).Round(time.Second))
+					res.Rate.Wins, res.Rate.Games, res.Baseline.Wins, res.Baseline.Games, 100*d.Diff, 100*d.Lo, 100*d.Hi, time.Since(start).Round(time.Second))
 				if !(d.Lo > 0) {
 					t.Errorf("one round did not make the weakened attacker better: gain %+.3f, interval %+.3f to %+.3f", d.Diff, d.Lo, d.Hi)
 				}

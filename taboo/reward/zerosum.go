@@ -1,8 +1,9 @@
-package rl
+package reward
 
 import (
 	"errors"
 	"fmt"
+	"github.com/spag-go/spag/rl"
 	"iter"
 	"math"
 	"sort"
@@ -31,7 +32,7 @@ const DefaultBaselineDecay = 0.5
 // ZeroSumOptions configures [StreamZeroSumRewards].
 type ZeroSumOptions struct {
 	// Prompt gives each sample's query. Required.
-	Prompt PromptFunc
+	Prompt rl.PromptFunc
 	// Credit is [CreditAll] (also "") or [CreditDecisive].
 	Credit string
 	// BaselineDecay is alpha in [0, 1) ([DefaultBaselineDecay]).
@@ -139,7 +140,7 @@ func returns(outcome string) (attacker, defender float64, ok bool) {
 }
 
 // learns reports whether role's turns in ep are the learning policy's.
-func learns(ep *Episode, role string) bool { return ep.Learner == "" || ep.Learner == role }
+func learns(ep *rl.Episode, role string) bool { return ep.Learner == "" || ep.Learner == role }
 
 // StreamZeroSumRewards makes zero-sum training samples with role-conditioned
 // advantages (SPIRAL's RAE; rl-objectives.md): every episode gives each role
@@ -160,8 +161,8 @@ func learns(ep *Episode, role string) bool { return ep.Learner == "" || ep.Learn
 // Like [StreamSPAGRewards] it reads the episodes twice (first for the
 // means), so pass must yield the same episodes each time; samples come out
 // in episode order, then utterance order. Turns of a role that
-// Episode.Learner excludes are not samples and their returns do not count.
-func StreamZeroSumRewards(pass func() iter.Seq2[*Episode, error], opt ZeroSumOptions, emit func(*Sample) error) (ZeroSumStats, error) {
+// rl.Episode.Learner excludes are not samples and their returns do not count.
+func StreamZeroSumRewards(pass func() iter.Seq2[*rl.Episode, error], opt ZeroSumOptions, emit func(*rl.Sample) error) (ZeroSumStats, error) {
 	st := ZeroSumStats{Trajectories: map[string]int{}, MeanReturn: map[string]float64{}, Baseline: map[string]float64{}}
 	if opt.Prompt == nil {
 		return st, errors.New("zero-sum rewards: no prompt function (set ZeroSumOptions.Prompt)")
@@ -254,7 +255,7 @@ func StreamZeroSumRewards(pass func() iter.Seq2[*Episode, error], opt ZeroSumOpt
 // scoreEpisode counts episode i's outcome in st and returns the attacker's
 // and the defender's return; an outcome that cannot be scored, or a
 // decision outside the history, is an error naming the episode.
-func scoreEpisode(st *ZeroSumStats, i int, ep *Episode) ([2]float64, error) {
+func scoreEpisode(st *ZeroSumStats, i int, ep *rl.Episode) ([2]float64, error) {
 	a, d, ok := returns(ep.Outcome)
 	if !ok {
 		if judge.Outcome(ep.Outcome) == judge.Undecided {
@@ -281,7 +282,7 @@ func scoreEpisode(st *ZeroSumStats, i int, ep *Episode) ([2]float64, error) {
 
 // creditedTurns are the numbers (1-based) of role's utterances that get the
 // advantage: all of them up to the decision, or only the last of those.
-func creditedTurns(ep *Episode, role, credit string) []int {
+func creditedTurns(ep *rl.Episode, role, credit string) []int {
 	if credit == CreditDecisive {
 		if n := lastUtteranceOf(ep, role); n > 0 {
 			return []int{n}

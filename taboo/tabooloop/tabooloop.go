@@ -1,4 +1,4 @@
-// Package iterate runs SPAG's loop as rounds of library calls: each round
+// Package tabooloop runs SPAG's loop (Adversarial Taboo's) as rounds of library calls: each round
 // (1) the current policy plays itself (or opponents drawn from a
 // population, [PlanRound]) on the training words, (2) SPAG's reward rule
 // turns the winners' turns into training data (or the zero-sum rule every
@@ -13,7 +13,7 @@
 //
 // The loop knows the Taboo game only through the plans its caller makes
 // ([Env.Plan]) and the dataset package's reward rule.
-package iterate
+package tabooloop
 
 import (
 	"context"
@@ -34,13 +34,12 @@ import (
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/loop"
-	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/rl"
-	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo/dataset"
+	"github.com/spag-go/spag/taboo/reward"
 )
 
 // The stages of a round, in order. A round records the next stage to run.
@@ -99,7 +98,7 @@ type Config struct {
 	// Decay is SPAG's reward decay.
 	Decay float64 `json:"decay"`
 	// LoserReward, when negative, also trains on each loser's decisive
-	// move with this reward (rl.RewardOptions.LoserReward); 0 is SPAG's
+	// move with this reward (reward.RewardOptions.LoserReward); 0 is SPAG's
 	// rule.
 	LoserReward float64 `json:"loser_reward,omitempty"`
 	// ZeroSum, set exactly when Train.Objective is zerosum, makes each
@@ -115,7 +114,7 @@ type Config struct {
 	NotHeldOut []string `json:"not_held_out,omitempty"`
 }
 
-// ZeroSumRule are the zero-sum rule's settings (rl.ZeroSumOptions): which
+// ZeroSumRule are the zero-sum rule's settings (reward.ZeroSumOptions): which
 // turns get the advantage and the running mean's decay. The running mean
 // itself goes from round to round in the rounds' records
 // (RoundState.ZeroSum.Baseline).
@@ -158,7 +157,7 @@ func (c *Config) Check() error {
 		return bad("loser-reward", "is SPAG's rule; the zero-sum rule already rewards every loss")
 	}
 	if c.ZeroSum != nil {
-		if err := rl.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
+		if err := reward.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
 			return err
 		}
 	}
@@ -193,8 +192,8 @@ func (c *Config) InTraining() []string {
 // from it, and played as "native". Errors about a path are
 // [*selfplay.SettingError]s naming the setting: out, init, ref or sft.
 func (c *Config) Prepare() error {
-	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: checkpointWhole},
-		loop.File{Setting: "ref", Path: &c.Ref, Check: checkpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
+	err := loop.PrepareFiles(&c.Out, loop.File{Setting: "init", Path: &c.Init, Check: loop.CheckpointWhole},
+		loop.File{Setting: "ref", Path: &c.Ref, Check: loop.CheckpointWhole}, loop.File{Setting: "sft", Path: &c.SFT, Check: checkSFT})
 	if err != nil {
 		return err
 	}
@@ -202,24 +201,15 @@ func (c *Config) Prepare() error {
 		return err
 	}
 	if c.Init == "" {
-		c.Init, c.InitSpec = filepath.Join(c.Out, defaultmodel.Name+".ckpt"), "native"
-		if err := atomicfile.Write(c.Init, func(w io.Writer) error {
-			_, err := defaultmodel.WriteTo(w)
+		if c.Init, err = loop.CopyShipped(c.Out); err != nil {
 			return err
-		}); err != nil {
-			return fmt.Errorf("copy the shipped model: %w", err)
 		}
+		c.InitSpec = "native"
 	}
 	if c.InitSpec == "" {
 		c.InitSpec = "native:" + c.Init
 	}
 	return nil
-}
-
-// checkpointWhole verifies the checkpoint at path whole.
-func checkpointWhole(path string) error {
-	_, err := checkpoint.ReadHeader(path)
-	return err
 }
 
 // checkSFT parses the imitation data at path as every round will.
@@ -290,9 +280,9 @@ type RoundState struct {
 	// Data is the round's training data; Rewards its counts (SPAG's
 	// rule) or ZeroSum (the zero-sum rule, with the running mean after
 	// this round).
-	Data    string           `json:"data,omitempty"`
-	Rewards *rl.RewardStats  `json:"rewards,omitempty"`
-	ZeroSum *rl.ZeroSumStats `json:"zerosum,omitempty"`
+	Data    string               `json:"data,omitempty"`
+	Rewards *reward.RewardStats  `json:"rewards,omitempty"`
+	ZeroSum *reward.ZeroSumStats `json:"zerosum,omitempty"`
 	// Checkpoint is the trained policy; TrainingID its training record.
 	Checkpoint string `json:"checkpoint,omitempty"`
 	TrainingID string `json:"training_id,omitempty"`
@@ -319,15 +309,21 @@ var tabooLoop = &loop.Game[Config, RoundState]{
 	Name:    Game,
 	Kind:    "a Taboo loop",
 	Unnamed: true,
-	Rounds:  func(c Config) int { return c.Rounds },
-	Out:     func(c Config) string { return c.Out },
+	Check: func(c Config) error {
+		if err := c.Check(); err != nil {
+			return err
+		}
+		if c.Init == "" || c.InitSpec == "" {
+			return errors.New("iterate: the configuration is not prepared (Config.Prepare)")
+		}
+		return nil
+	},
 	Begin: func(c Config, prev, st *RoundState, recorded bool) {
-		switch {
-		case recorded:
-		case prev == nil:
-			st.Policy, st.PolicyCheckpoint = initialPolicy(c)
-		default:
+		// A round begins with the policy the round before trained.
+		if !recorded && prev != nil {
 			st.Policy, st.PolicyCheckpoint = "native:"+prev.Checkpoint, prev.Checkpoint
+		} else if !recorded {
+			st.Policy, st.PolicyCheckpoint = initialPolicy(c)
 		}
 	},
 }
@@ -344,42 +340,28 @@ type Loop struct {
 // Start records a new loop and takes its lease ([Loop.Close] releases
 // it); cfg must be prepared ([Config.Prepare]).
 func Start(ctx context.Context, env *Env, cfg Config) (*Loop, error) {
-	if err := cfg.Check(); err != nil {
-		return nil, err
-	}
-	if cfg.Init == "" || cfg.InitSpec == "" {
-		return nil, errors.New("iterate: the configuration is not prepared (Config.Prepare)")
-	}
 	cfg.NotHeldOut = cfg.InTraining()
-	l, err := loop.Start(ctx, &env.Env, tabooLoop, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{Loop: l, env: env}, nil
+	return env.wrap(loop.Start(ctx, &env.Env, tabooLoop, cfg))
 }
 
-// Resume takes up a recorded loop ("" for the latest) and takes its lease
+// Resume takes up the recorded Taboo loop rec and takes its lease
 // ([Loop.Close] releases it): a loop that another live process runs is
 // refused with an error naming it ([episodes.ErrBusy]).
-func Resume(ctx context.Context, env *Env, id string) (*Loop, error) {
-	store, err := env.Session.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rec, _, err := recorded(ctx, store, id)
-	if err != nil {
-		return nil, err
-	}
-	l, err := loop.Resume(ctx, &env.Env, tabooLoop, rec)
+func Resume(ctx context.Context, env *Env, rec *episodes.Loop) (*Loop, error) {
+	return env.wrap(loop.Resume(ctx, &env.Env, tabooLoop, rec))
+}
+
+// wrap is the loop that loop.Start or loop.Resume returned, run in env.
+func (env *Env) wrap(l *loop.Loop[Config, RoundState], err error) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &Loop{Loop: l, env: env}, nil
 }
 
-// recorded reads loop id ("" for the latest) and its configuration,
+// Recorded reads loop id ("" for the latest) and its configuration,
 // refusing another game's loop.
-func recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
+func Recorded(ctx context.Context, store *episodes.Store, id string) (*episodes.Loop, Config, error) {
 	var rec *episodes.Loop
 	var err error
 	if id == "" {
@@ -524,7 +506,7 @@ func (l *Loop) rewards(ctx context.Context, r *Round) error {
 	if l.Config.ZeroSum != nil {
 		return l.zeroSumRewards(ctx, r, st, pass, games, sft, path)
 	}
-	var stats rl.RewardStats
+	var stats reward.RewardStats
 	err = atomicfile.Write(path, func(w io.Writer) error {
 		var err error
 		stats, err = dataset.Write(w, pass, games, dataset.Options{Decay: l.Config.Decay, SFT: sft, LoserReward: l.Config.LoserReward})
@@ -555,11 +537,11 @@ func (l *Loop) zeroSumRewards(ctx context.Context, r *Round, st *RoundState, pas
 			prev = states[r.N-2].ZeroSum.Baseline
 		}
 	}
-	var stats rl.ZeroSumStats
+	var stats reward.ZeroSumStats
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		var err error
 		stats, err = dataset.WriteZeroSum(w, pass, games, dataset.Options{SFT: sft},
-			rl.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
+			reward.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
 		return err
 	})
 	if err != nil {
@@ -647,10 +629,13 @@ func (l *Loop) evaluate(ctx context.Context, r *Round) error {
 // History returns the evaluation results and training curves of every
 // finished round, for plots and reports.
 func (l *Loop) History(ctx context.Context) ([]eval.RoundResult, []eval.TrainingPoint, error) {
-	return history(ctx, l.Store, l.ID)
+	return History(ctx, l.Store, l.ID)
 }
 
-func history(ctx context.Context, store *episodes.Store, id string) ([]eval.RoundResult, []eval.TrainingPoint, error) {
+// History returns the evaluation results and training curves of every
+// finished round of loop id in store, for views that read a loop another
+// process may be running.
+func History(ctx context.Context, store *episodes.Store, id string) ([]eval.RoundResult, []eval.TrainingPoint, error) {
 	states, err := loop.States[RoundState](ctx, store, id)
 	if err != nil {
 		return nil, nil, err
@@ -677,12 +662,65 @@ func history(ctx context.Context, store *episodes.Store, id string) ([]eval.Roun
 	return results, points, nil
 }
 
+// Samples counts each finished round's training samples of loop id by
+// role, the balance of the data a report shows.
+func Samples(ctx context.Context, store *episodes.Store, id string) ([]eval.SampleCount, error) {
+	states, err := loop.States[RoundState](ctx, store, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []eval.SampleCount
+	for i, st := range states {
+		attacker, defender := 0, 0
+		switch {
+		case st.Rewards != nil:
+			attacker, defender = st.Rewards.AttackerSamples, st.Rewards.DefenderSamples
+		case st.ZeroSum != nil:
+			attacker, defender = st.ZeroSum.AttackerSamples, st.ZeroSum.DefenderSamples
+		default:
+			continue
+		}
+		out = append(out,
+			eval.SampleCount{Round: i + 1, Role: judge.Attacker, Samples: attacker},
+			eval.SampleCount{Round: i + 1, Role: judge.Defender, Samples: defender})
+	}
+	return out, nil
+}
+
 func (l *Loop) plot(ctx context.Context, r *Round) error {
 	results, points, err := l.History(ctx)
 	if err != nil {
 		return err
 	}
-	return r.Plot(charts(l.Config, results, points))
+	return r.Plot(Charts(l.Config, results, points))
+}
+
+// Charts is what a Taboo loop's charts show. The arena's baseline is
+// the opponent against itself; against a reference that is the starting
+// policy, that is also round 0's measurement (the starting policy against
+// the reference), so round 0 there is round 1's baseline games. The loop
+// plays no game of the starting policy against the other opponents: the
+// chart says so rather than draw a point.
+func Charts(c Config, results []eval.RoundResult, points []eval.TrainingPoint) eval.LoopCharts {
+	ref, start := reference(c)
+	o := eval.WinRateOptions{Baseline: "against itself", Names: map[string]string{ref: "vs the frozen reference (" + ref + ")"}}
+	if start {
+		first := 0
+		for _, r := range results {
+			if r.Opponent == ref && r.BaselineGames > 0 && (first == 0 || r.Round < first) {
+				first = r.Round
+			}
+		}
+		for _, r := range results {
+			if r.Opponent == ref && r.Round == first && r.BaselineGames > 0 {
+				o.Start = append(o.Start, eval.RoundResult{Opponent: ref, Role: r.Role, Wins: r.BaselineWins, Games: r.BaselineGames})
+			}
+		}
+		if len(o.Start) > 0 {
+			o.Notes = append(o.Notes, fmt.Sprintf("Round 0 against the frozen reference is the reference against itself (round %d's baseline games): the loop starts from it.", first))
+		}
+	}
+	return eval.LoopCharts{Rounds: results, Training: points, WinRate: o}
 }
 
 // roundSeed gives each round its own seed, so that rounds play other games.

@@ -1,22 +1,22 @@
-package iterate_test
+package tabooloop_test
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 func TestParseMixture(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    iterate.Mixture
+		want    tabooloop.Mixture
 		wantErr string
 	}{
-		{"self=0.5,past=0.3,ref=0.2", iterate.Mixture{{"self", 0.5}, {"past", 0.3}, {"ref", 0.2}}, ""},
-		{" self = 1 , builtin=0.1", iterate.Mixture{{"self", 1}, {"builtin", 0.1}}, ""},
-		{"ref=2,self=0", iterate.Mixture{{"ref", 2}, {"self", 0}}, ""},
+		{"self=0.5,past=0.3,ref=0.2", tabooloop.Mixture{{"self", 0.5}, {"past", 0.3}, {"ref", 0.2}}, ""},
+		{" self = 1 , builtin=0.1", tabooloop.Mixture{{"self", 1}, {"builtin", 0.1}}, ""},
+		{"ref=2,self=0", tabooloop.Mixture{{"ref", 2}, {"self", 0}}, ""},
 		{"self=0.5,league=0.5", nil, `unknown opponent "league"`},
 		{"self", nil, "want NAME=WEIGHT"},
 		{"self=-0.1", nil, "self=-0.1: the weight must be a number, not negative"},
@@ -29,7 +29,7 @@ func TestParseMixture(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := iterate.ParseMixture(tc.in)
+			got, err := tabooloop.ParseMixture(tc.in)
 			switch {
 			case tc.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -38,7 +38,7 @@ func TestParseMixture(t *testing.T) {
 			case err != nil || !reflect.DeepEqual(got, tc.want):
 				t.Errorf("got %v, %v; want %v", got, err, tc.want)
 			default:
-				if back, err := iterate.ParseMixture(got.String()); err != nil || !reflect.DeepEqual(back, got) {
+				if back, err := tabooloop.ParseMixture(got.String()); err != nil || !reflect.DeepEqual(back, got) {
 					t.Errorf("String %q reads back as %v, %v", got.String(), back, err)
 				}
 			}
@@ -51,9 +51,9 @@ func TestParseMixture(t *testing.T) {
 func TestPlanRound(t *testing.T) {
 	const policy, im = "native:/l/round-2/policy.ckpt", "native"
 	past := []string{"native:/l/round-1/policy.ckpt"}
-	mix := iterate.Mixture{{"self", 0.5}, {"past", 0.3}, {"ref", 0.2}}
+	mix := tabooloop.Mixture{{"self", 0.5}, {"past", 0.3}, {"ref", 0.2}}
 
-	runs := iterate.PlanRound(mix, 1000, 7, policy, im, past)
+	runs := tabooloop.PlanRound(mix, 1000, 7, policy, im, past)
 	var keys []string
 	games := map[string]int{}
 	total := 0
@@ -83,10 +83,10 @@ func TestPlanRound(t *testing.T) {
 			t.Errorf("%s: %d games, want about %v", s.Name, games[s.Name], 1000*s.Weight)
 		}
 	}
-	if again := iterate.PlanRound(mix, 1000, 7, policy, im, past); !reflect.DeepEqual(again, runs) {
+	if again := tabooloop.PlanRound(mix, 1000, 7, policy, im, past); !reflect.DeepEqual(again, runs) {
 		t.Error("the same seed planned other runs")
 	}
-	if other := iterate.PlanRound(mix, 1000, 8, policy, im, past); reflect.DeepEqual(other, runs) {
+	if other := tabooloop.PlanRound(mix, 1000, 8, policy, im, past); reflect.DeepEqual(other, runs) {
 		t.Error("another seed planned the same runs")
 	}
 	// The learner takes both roles about equally against each opponent.
@@ -99,19 +99,19 @@ func TestPlanRound(t *testing.T) {
 	// Round 1: the policy is the initial model, so every opponent is the
 	// policy itself: one self-play run. Round 2: no past policy yet, so
 	// past plays the initial model (with ref's games, in past's run).
-	if r := iterate.PlanRound(mix, 10, 1, im, im, nil); len(r) != 1 || r[0].Key != "self" || r[0].Games != 10 || r[0].Learner != "" {
+	if r := tabooloop.PlanRound(mix, 10, 1, im, im, nil); len(r) != 1 || r[0].Key != "self" || r[0].Games != 10 || r[0].Learner != "" {
 		t.Errorf("round 1: %+v, want one self-play run of 10 games", r)
 	}
-	for _, r := range iterate.PlanRound(mix, 200, 1, policy, im, nil) {
+	for _, r := range tabooloop.PlanRound(mix, 200, 1, policy, im, nil) {
 		if r.Learner != "" && r.OpponentSpec != im {
 			t.Errorf("round 2: run %s plays %s, want the initial model", r.Key, r.OpponentSpec)
 		}
 	}
 	// No mixture: self-play only. Built-in players: their spec.
-	if r := iterate.PlanRound(nil, 5, 1, policy, im, past); len(r) != 1 || r[0].Games != 5 {
+	if r := tabooloop.PlanRound(nil, 5, 1, policy, im, past); len(r) != 1 || r[0].Games != 5 {
 		t.Errorf("no mixture: %+v", r)
 	}
-	b := iterate.PlanRound(iterate.Mixture{{"builtin", 1}}, 3, 1, policy, im, past)
+	b := tabooloop.PlanRound(tabooloop.Mixture{{"builtin", 1}}, 3, 1, policy, im, past)
 	if len(b) != 2 || b[0].Attacker != policy || b[0].Defender != "builtin" || b[0].Games != 2 || b[1].Attacker != "builtin" || b[1].Games != 1 {
 		t.Errorf("builtin only: %+v, want 2 games attacking and 1 defending against builtin", b)
 	}
@@ -120,15 +120,15 @@ func TestPlanRound(t *testing.T) {
 // TestInTraining: built-in evaluation opponents stop being held out once
 // the population draws builtin players.
 func TestInTraining(t *testing.T) {
-	c := iterate.Config{Opponents: []string{"builtin", "builtin:skill=0.9", "native:/x.ckpt"}}
+	c := tabooloop.Config{Opponents: []string{"builtin", "builtin:skill=0.9", "native:/x.ckpt"}}
 	if got := c.InTraining(); got != nil {
 		t.Errorf("no population: %v, want none", got)
 	}
-	c.Population = iterate.Mixture{{"self", 1}, {"builtin", 0}}
+	c.Population = tabooloop.Mixture{{"self", 1}, {"builtin", 0}}
 	if got := c.InTraining(); got != nil {
 		t.Errorf("builtin at weight 0: %v, want none", got)
 	}
-	c.Population = iterate.Mixture{{"self", 1}, {"builtin", 0.1}}
+	c.Population = tabooloop.Mixture{{"self", 1}, {"builtin", 0.1}}
 	if got, want := c.InTraining(), []string{"builtin", "builtin:skill=0.9"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("builtin in the population: %v, want %v", got, want)
 	}

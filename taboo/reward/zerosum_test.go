@@ -1,8 +1,9 @@
-package rl
+package reward
 
 import (
 	"errors"
 	"fmt"
+	"github.com/spag-go/spag/rl"
 	"iter"
 	"math"
 	"reflect"
@@ -13,8 +14,8 @@ import (
 // zeroSumEpisodes: one of each outcome. Returns (attacker, defender):
 // (+1, -1), (-1, +1), (-1, +1) for the rule break, (0, 0) for the tie, so
 // the mean returns are -0.25 for the attacker and +0.25 for the defender.
-func zeroSumEpisodes() []Episode {
-	return []Episode{
+func zeroSumEpisodes() []rl.Episode {
+	return []rl.Episode{
 		{Target: "w0", History: msgs("a:a1", "d:d2", "a:a3", "d:d4", "a:a5"), Outcome: "attacker_wins", DecidedAt: 4},
 		{Target: "w1", History: msgs("a:b1", "d:b2", "a:b3", "d:b4"), Outcome: "defender_wins", DecidedAt: 4},
 		{Target: "w2", History: msgs("a:c1", "d:c2", "a:c3"), Outcome: "attacker_broke_rules", DecidedAt: 3},
@@ -22,9 +23,9 @@ func zeroSumEpisodes() []Episode {
 	}
 }
 
-func passOf(eps []Episode) func() iter.Seq2[*Episode, error] {
-	return func() iter.Seq2[*Episode, error] {
-		return func(yield func(*Episode, error) bool) {
+func passOf(eps []rl.Episode) func() iter.Seq2[*rl.Episode, error] {
+	return func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
 			for i := range eps {
 				if !yield(&eps[i], nil) {
 					return
@@ -35,11 +36,11 @@ func passOf(eps []Episode) func() iter.Seq2[*Episode, error] {
 }
 
 // got lists samples as "target=advantage".
-func zeroSum(t *testing.T, eps []Episode, opt ZeroSumOptions) ([]string, ZeroSumStats) {
+func zeroSum(t *testing.T, eps []rl.Episode, opt ZeroSumOptions) ([]string, ZeroSumStats) {
 	t.Helper()
 	opt.Prompt = queryPrompt
 	var out []string
-	st, err := StreamZeroSumRewards(passOf(eps), opt, func(s *Sample) error {
+	st, err := StreamZeroSumRewards(passOf(eps), opt, func(s *rl.Sample) error {
 		if s.Weight != 1 {
 			t.Errorf("sample %s has weight %v, want 1", s.Target, s.Weight)
 		}
@@ -61,7 +62,7 @@ func zeroSum(t *testing.T, eps []Episode, opt ZeroSumOptions) ([]string, ZeroSum
 func TestZeroSumRewards(t *testing.T) {
 	tests := []struct {
 		name     string
-		learner  map[int]string // episode -> Episode.Learner
+		learner  map[int]string // episode -> rl.Episode.Learner
 		opt      ZeroSumOptions
 		want     []string
 		baseline map[string]float64
@@ -139,7 +140,7 @@ func TestZeroSumRewardsErrors(t *testing.T) {
 	good := zeroSumEpisodes()[:1]
 	tests := []struct {
 		name string
-		eps  []Episode
+		eps  []rl.Episode
 		opt  ZeroSumOptions
 		want string
 	}{
@@ -147,13 +148,13 @@ func TestZeroSumRewardsErrors(t *testing.T) {
 		{"decay 1", good, ZeroSumOptions{Prompt: queryPrompt, BaselineDecay: 1}, "baseline decay 1"},
 		{"decay negative", good, ZeroSumOptions{Prompt: queryPrompt, BaselineDecay: -0.1}, "baseline decay -0.1"},
 		{"no prompt", good, ZeroSumOptions{}, "no prompt function"},
-		{"unjudged", []Episode{{History: msgs("a:x"), DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, "episode 0 has no outcome"},
-		{"unknown outcome", []Episode{{History: msgs("a:x"), Outcome: "draw", DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, `unknown outcome "draw"`},
-		{"decided past the history", []Episode{{History: msgs("a:x"), Outcome: "tie", DecidedAt: 2}}, ZeroSumOptions{Prompt: queryPrompt}, "decided at utterance 2"},
+		{"unjudged", []rl.Episode{{History: msgs("a:x"), DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, "episode 0 has no outcome"},
+		{"unknown outcome", []rl.Episode{{History: msgs("a:x"), Outcome: "draw", DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, `unknown outcome "draw"`},
+		{"decided past the history", []rl.Episode{{History: msgs("a:x"), Outcome: "tie", DecidedAt: 2}}, ZeroSumOptions{Prompt: queryPrompt}, "decided at utterance 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := StreamZeroSumRewards(passOf(tc.eps), tc.opt, func(*Sample) error { return nil })
+			_, err := StreamZeroSumRewards(passOf(tc.eps), tc.opt, func(*rl.Sample) error { return nil })
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
@@ -161,14 +162,14 @@ func TestZeroSumRewardsErrors(t *testing.T) {
 	}
 	changing := zeroSumEpisodes()
 	calls := 0
-	pass := func() iter.Seq2[*Episode, error] {
+	pass := func() iter.Seq2[*rl.Episode, error] {
 		calls++
 		if calls == 2 {
 			changing[0].Outcome = "defender_wins"
 		}
 		return passOf(changing)()
 	}
-	if _, err := StreamZeroSumRewards(pass, ZeroSumOptions{Prompt: queryPrompt}, func(*Sample) error { return nil }); !errors.Is(err, ErrChangedInput) {
+	if _, err := StreamZeroSumRewards(pass, ZeroSumOptions{Prompt: queryPrompt}, func(*rl.Sample) error { return nil }); !errors.Is(err, ErrChangedInput) {
 		t.Errorf("changed input: %v", err)
 	}
 }
@@ -217,8 +218,8 @@ func TestSPAGRewardsLearner(t *testing.T) {
 	for _, s := range samples {
 		got = append(got, fmt.Sprintf("%s=%.4g", s.Target, s.Reward))
 	}
-	// Episode 0: no attacker samples; the learner defender's losing move
-	// d4 gets the loser reward. Episode 1: the defender's b2, b4 (4:5).
+	// rl.Episode 0: no attacker samples; the learner defender's losing move
+	// d4 gets the loser reward. rl.Episode 1: the defender's b2, b4 (4:5).
 	want := []string{"d4=-1", "b2=0.4444", "b4=0.5556"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("samples %v, want %v", got, want)

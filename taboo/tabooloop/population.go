@@ -1,4 +1,4 @@
-package iterate
+package tabooloop
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package iterate_test
+package tabooloop_test
 
 import (
 	"bytes"
@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/players/native/defaultmodel"
-	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/train"
 	"github.com/spag-go/spag/selfplay"
+	"github.com/spag-go/spag/taboo/reward"
+	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
 func TestPrepare(t *testing.T) {
@@ -35,30 +35,30 @@ func TestPrepare(t *testing.T) {
 	shipped := filepath.Join(dir, "loop", defaultmodel.Name+".ckpt")
 	for _, tt := range []struct {
 		name                string
-		in                  iterate.Config
+		in                  tabooloop.Config
 		init, spec, ref     string
 		setting, errSubstr  string
 		shippedModelWritten bool
 	}{
-		{name: "the shipped model by default", in: iterate.Config{Out: "loop"},
+		{name: "the shipped model by default", in: tabooloop.Config{Out: "loop"},
 			init: shipped, spec: "native", shippedModelWritten: true},
-		{name: "a checkpoint by absolute path", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "sft.ckpt"},
+		{name: "a checkpoint by absolute path", in: tabooloop.Config{Out: "loop", Init: "sft.ckpt", Ref: "sft.ckpt"},
 			init: filepath.Join(dir, "sft.ckpt"), spec: "native:" + filepath.Join(dir, "sft.ckpt"), ref: filepath.Join(dir, "sft.ckpt")},
-		{name: "a missing reference", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "gone.ckpt"},
+		{name: "a missing reference", in: tabooloop.Config{Out: "loop", Init: "sft.ckpt", Ref: "gone.ckpt"},
 			setting: "ref", errSubstr: "gone.ckpt"},
-		{name: "missing imitation data", in: iterate.Config{Out: "loop", SFT: "gone.json"},
+		{name: "missing imitation data", in: tabooloop.Config{Out: "loop", SFT: "gone.json"},
 			setting: "sft", errSubstr: "gone.json"},
-		{name: "imitation data", in: iterate.Config{Out: "loop", SFT: "alpaca.json"},
+		{name: "imitation data", in: tabooloop.Config{Out: "loop", SFT: "alpaca.json"},
 			init: shipped, spec: "native", shippedModelWritten: true},
-		{name: "malformed imitation data", in: iterate.Config{Out: "loop", SFT: "bad.json"},
+		{name: "malformed imitation data", in: tabooloop.Config{Out: "loop", SFT: "bad.json"},
 			setting: "sft", errSubstr: filepath.Join(dir, "bad.json") + ":2"},
-		{name: "a damaged initial policy", in: iterate.Config{Out: "loop", Init: "cut.ckpt"},
+		{name: "a damaged initial policy", in: tabooloop.Config{Out: "loop", Init: "cut.ckpt"},
 			setting: "init", errSubstr: filepath.Join(dir, "cut.ckpt") + ": not a valid spag checkpoint: truncated"},
-		{name: "a damaged reference", in: iterate.Config{Out: "loop", Init: "sft.ckpt", Ref: "cut.ckpt"},
+		{name: "a damaged reference", in: tabooloop.Config{Out: "loop", Init: "sft.ckpt", Ref: "cut.ckpt"},
 			setting: "ref", errSubstr: "cut.ckpt"},
-		{name: "an output directory that cannot be made", in: iterate.Config{Out: "sft.ckpt/loop"},
+		{name: "an output directory that cannot be made", in: tabooloop.Config{Out: "sft.ckpt/loop"},
 			setting: "out", errSubstr: "sft.ckpt"},
-		{name: "an output directory whose parent is missing", in: iterate.Config{Out: "nonexistent/loop"},
+		{name: "an output directory whose parent is missing", in: tabooloop.Config{Out: "nonexistent/loop"},
 			setting: "out", errSubstr: "directory " + filepath.Join(dir, "nonexistent") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +97,7 @@ func ExampleConfig_Prepare() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	c := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: dir, Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
+	c := tabooloop.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: dir, Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
 	c.Train.Steps = 2
 	// Check reads nothing and creates nothing: a bad setting is refused
 	// before Prepare writes a file.
@@ -136,7 +136,7 @@ func TestCheckWords(t *testing.T) {
 		{name: "an unreadable evaluation list", train: "train", eval: "gone.txt", setting: "eval-words", errSubstr: "gone.txt"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := iterate.Config{TrainWords: tt.train, EvalWords: tt.eval}
+			c := tabooloop.Config{TrainWords: tt.train, EvalWords: tt.eval}
 			err := c.CheckWords(read)
 			if tt.setting == "" {
 				if err != nil {
@@ -156,43 +156,43 @@ func TestCheckWords(t *testing.T) {
 // configuration that cannot run; Check reads no file, so a command calls it
 // before anything is recorded or created.
 func TestCheck(t *testing.T) {
-	good := iterate.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: "loop", Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
+	good := tabooloop.Config{Rounds: 1, Games: 10, EvalGames: 10, Out: "loop", Decay: 0.8, Train: train.DefaultConfig(train.ObjectiveSPAG)}
 	good.Train.Steps = 5
 	for _, tt := range []struct {
 		name    string
-		change  func(*iterate.Config)
+		change  func(*tabooloop.Config)
 		setting string // "" for an error that names no one setting
 		want    string // "" for no error
 	}{
-		{"good", func(*iterate.Config) {}, "", ""},
-		{"the shipped model (no init)", func(c *iterate.Config) { c.Init = "" }, "", ""},
-		{"no rounds", func(c *iterate.Config) { c.Rounds = 0 }, "rounds", "must be at least 1 (got 0)"},
-		{"no evaluation games", func(c *iterate.Config) { c.EvalGames = -3 }, "eval-games", "must be at least 1 (got -3)"},
-		{"steps and epochs", func(c *iterate.Config) { c.Epochs = 1 }, "", "exactly one of --steps and --epochs"},
-		{"infinite epochs", func(c *iterate.Config) { c.Train.Steps, c.Epochs = 0, math.Inf(1) }, "epochs", "finite"},
-		{"decay", func(c *iterate.Config) { c.Decay = 1.5 }, "decay", "must be in (0, 1] (got 1.5)"},
-		{"a loser penalty", func(c *iterate.Config) { c.LoserReward = -0.5 }, "", ""},
-		{"a loser prize", func(c *iterate.Config) { c.LoserReward = 0.5 }, "loser-reward", "must be 0 or negative (got 0.5)"},
-		{"a negative learning rate", func(c *iterate.Config) { c.Train.LR = -1 }, "lr", "must be a positive number (got -1)"},
-		{"a learning rate that is not a number", func(c *iterate.Config) { c.Train.LR = math.NaN() }, "lr", "must be a positive number (got NaN)"},
-		{"a negative KL coefficient", func(c *iterate.Config) { c.Train.SPAG.Beta = -1 }, "beta", "must be 0 or more (got -1)"},
-		{"a negative clip range", func(c *iterate.Config) { c.Train.SPAG.Eps = -1 }, "clip-range", "must be a positive number (got -1)"},
-		{"a negative imitation weight", func(c *iterate.Config) { c.Train.SPAG.Alpha = -0.5 }, "sft-coeff", "must be 0 or more (got -0.5)"},
-		{"no batch", func(c *iterate.Config) { c.Train.BatchSize = 0 }, "batch-size", "must be at least 1 (got 0)"},
-		{"negative steps beside epochs", func(c *iterate.Config) { c.Train.Steps, c.Epochs = -2, 1 }, "steps", "must be at least 1 (got -2)"},
-		{"zero-sum", zeroSum(rl.CreditDecisive, 0.5), "", ""},
-		{"zero-sum without its settings", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveZeroSum }, "", "zero-sum rule's settings go with the zerosum objective"},
-		{"zero-sum settings for spag", func(c *iterate.Config) {
-			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &iterate.ZeroSumRule{Credit: rl.CreditAll}
+		{"good", func(*tabooloop.Config) {}, "", ""},
+		{"the shipped model (no init)", func(c *tabooloop.Config) { c.Init = "" }, "", ""},
+		{"no rounds", func(c *tabooloop.Config) { c.Rounds = 0 }, "rounds", "must be at least 1 (got 0)"},
+		{"no evaluation games", func(c *tabooloop.Config) { c.EvalGames = -3 }, "eval-games", "must be at least 1 (got -3)"},
+		{"steps and epochs", func(c *tabooloop.Config) { c.Epochs = 1 }, "", "exactly one of --steps and --epochs"},
+		{"infinite epochs", func(c *tabooloop.Config) { c.Train.Steps, c.Epochs = 0, math.Inf(1) }, "epochs", "finite"},
+		{"decay", func(c *tabooloop.Config) { c.Decay = 1.5 }, "decay", "must be in (0, 1] (got 1.5)"},
+		{"a loser penalty", func(c *tabooloop.Config) { c.LoserReward = -0.5 }, "", ""},
+		{"a loser prize", func(c *tabooloop.Config) { c.LoserReward = 0.5 }, "loser-reward", "must be 0 or negative (got 0.5)"},
+		{"a negative learning rate", func(c *tabooloop.Config) { c.Train.LR = -1 }, "lr", "must be a positive number (got -1)"},
+		{"a learning rate that is not a number", func(c *tabooloop.Config) { c.Train.LR = math.NaN() }, "lr", "must be a positive number (got NaN)"},
+		{"a negative KL coefficient", func(c *tabooloop.Config) { c.Train.SPAG.Beta = -1 }, "beta", "must be 0 or more (got -1)"},
+		{"a negative clip range", func(c *tabooloop.Config) { c.Train.SPAG.Eps = -1 }, "clip-range", "must be a positive number (got -1)"},
+		{"a negative imitation weight", func(c *tabooloop.Config) { c.Train.SPAG.Alpha = -0.5 }, "sft-coeff", "must be 0 or more (got -0.5)"},
+		{"no batch", func(c *tabooloop.Config) { c.Train.BatchSize = 0 }, "batch-size", "must be at least 1 (got 0)"},
+		{"negative steps beside epochs", func(c *tabooloop.Config) { c.Train.Steps, c.Epochs = -2, 1 }, "steps", "must be at least 1 (got -2)"},
+		{"zero-sum", zeroSum(reward.CreditDecisive, 0.5), "", ""},
+		{"zero-sum without its settings", func(c *tabooloop.Config) { c.Train.Objective = train.ObjectiveZeroSum }, "", "zero-sum rule's settings go with the zerosum objective"},
+		{"zero-sum settings for spag", func(c *tabooloop.Config) {
+			c.Train.Objective, c.ZeroSum = train.ObjectiveSPAG, &tabooloop.ZeroSumRule{Credit: reward.CreditAll}
 		}, "", "zero-sum rule's settings go with the zerosum objective"},
 		{"zero-sum credit", zeroSum("first", 0.5), "", `credit "first"`},
-		{"zero-sum decay", zeroSum(rl.CreditAll, 1), "", "baseline decay 1"},
-		{"zero-sum with a loser reward", func(c *iterate.Config) { zeroSum(rl.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
-		{"another objective", func(c *iterate.Config) { c.Train.Objective = train.ObjectiveVAR }, "objective", `"var"`},
-		{"a population", func(c *iterate.Config) {
-			c.Population = iterate.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}}
+		{"zero-sum decay", zeroSum(reward.CreditAll, 1), "", "baseline decay 1"},
+		{"zero-sum with a loser reward", func(c *tabooloop.Config) { zeroSum(reward.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
+		{"another objective", func(c *tabooloop.Config) { c.Train.Objective = train.ObjectiveVAR }, "objective", `"var"`},
+		{"a population", func(c *tabooloop.Config) {
+			c.Population = tabooloop.Mixture{{Name: "self", Weight: 1}, {Name: "ref", Weight: 1}}
 		}, "", ""},
-		{"a population of nobody", func(c *iterate.Config) { c.Population = iterate.Mixture{{Name: "self", Weight: 0}} }, "opponents", "the weights sum to 0"},
+		{"a population of nobody", func(c *tabooloop.Config) { c.Population = tabooloop.Mixture{{Name: "self", Weight: 0}} }, "opponents", "the weights sum to 0"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := good
@@ -209,10 +209,10 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func zeroSum(credit string, decay float64) func(*iterate.Config) {
-	return func(c *iterate.Config) {
+func zeroSum(credit string, decay float64) func(*tabooloop.Config) {
+	return func(c *tabooloop.Config) {
 		c.Train = train.DefaultConfig(train.ObjectiveZeroSum)
 		c.Train.Steps = 5
-		c.ZeroSum = &iterate.ZeroSumRule{Credit: credit, BaselineDecay: decay}
+		c.ZeroSum = &tabooloop.ZeroSumRule{Credit: credit, BaselineDecay: decay}
 	}
 }

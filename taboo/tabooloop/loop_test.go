@@ -1,9 +1,8 @@
-package iterate_test
+package tabooloop_test
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/iterate"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/loop/looptest"
@@ -20,17 +18,18 @@ import (
 	"github.com/spag-go/spag/rl/trainer"
 	"github.com/spag-go/spag/selfplay"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/tabooloop"
 	"github.com/spag-go/spag/taboo/taboorun"
 )
 
 // tabooEnv plans Taboo runs of three turns a side, as spag iterate does.
-func tabooEnv(t *testing.T, db string, tr trainer.Trainer, log io.Writer) *iterate.Env {
+func tabooEnv(t *testing.T, db string, tr trainer.Trainer, log io.Writer) *tabooloop.Env {
 	t.Helper()
 	j, err := judge.ByName("strict")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &iterate.Env{Env: loop.Env{Session: &selfplay.Session{Path: db}, Trainer: tr, Log: log, CodeVersion: "test",
+	env := &tabooloop.Env{Env: loop.Env{Session: &selfplay.Session{Path: db}, Trainer: tr, Log: log, CodeVersion: "test",
 		Options: selfplay.Options{Concurrency: 2}}, Judge: j}
 	t.Cleanup(func() { env.Session.Close() })
 	env.Plan = func(attacker, defender, words string, games int, seed uint64, run *episodes.Run) (*selfplay.Plan, error) {
@@ -58,7 +57,7 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "it.db")
-	cfg := iterate.Config{Rounds: 1, Games: 6, EvalGames: 2, Out: filepath.Join(dir, "loop"), Seed: 3, Decay: 0.8,
+	cfg := tabooloop.Config{Rounds: 1, Games: 6, EvalGames: 2, Out: filepath.Join(dir, "loop"), Seed: 3, Decay: 0.8,
 		TrainWords: taboo.WordsTrain, EvalWords: taboo.WordsHeldOut, Train: train.DefaultConfig(train.ObjectiveSPAG)}
 	cfg.Train.Steps = 1
 	if err := cfg.Prepare(); err != nil {
@@ -66,31 +65,17 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	}
 	tr := &looptest.Trainer{Fail: true}
 	var log bytes.Buffer
-	l, err := iterate.Start(ctx, tabooEnv(t, db, tr, &log), cfg)
+	l, err := tabooloop.Start(ctx, tabooEnv(t, db, tr, &log), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = l.Run(ctx)
-	if errors.Is(err, iterate.ErrNothingToTrain) {
-		t.Fatalf("self-play gave nothing to train on: %v", err)
-	}
-	var se *loop.StageError
-	if !errors.As(err, &se) || se.Round != 1 || se.Stage != iterate.StageTrain || !strings.Contains(err.Error(), "round 1 train: training: fake training failed") {
-		t.Fatalf("Run: %v; want round 1's training named", err)
-	}
-	l.Close()
-
-	tr.Fail = false
-	resumed, err := iterate.Resume(ctx, tabooEnv(t, db, tr, &log), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := looptest.FailThenResume(t, tr, l, l.Store, l.ID, tabooloop.StageTrain, "round 1 train: training: fake training failed",
+		func(rec *episodes.Loop) (*tabooloop.Loop, error) {
+			return tabooloop.Resume(ctx, tabooEnv(t, db, tr, &log), rec)
+		})
 	defer resumed.Close()
-	if err := resumed.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rounds, err := resumed.Rounds(ctx)
-	if err != nil || len(rounds) != 1 || rounds[0].Stage != iterate.StageDone {
+	if err != nil || len(rounds) != 1 || rounds[0].Stage != tabooloop.StageDone {
 		t.Fatalf("rounds %+v, %v; want round 1 done", rounds, err)
 	}
 	if tr.Trained != 1 {
@@ -106,13 +91,13 @@ func TestLoopResumesAfterAFailedTraining(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.Out, "round-1", "policy.ckpt")); err != nil {
 		t.Error(err)
 	}
-	rec, err := episodes.Open(ctx, db, episodes.Options{})
+	store, err := episodes.Open(ctx, db, episodes.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rec.Close()
-	stored, err := rec.Loop(ctx, resumed.ID)
-	if err != nil || loop.GameOf(stored.Config) != iterate.Game {
-		t.Errorf("the loop records game %q (%v); want %q", loop.GameOf(stored.Config), err, iterate.Game)
+	defer store.Close()
+	stored, err := store.Loop(ctx, resumed.ID)
+	if err != nil || loop.GameOf(stored.Config) != tabooloop.Game {
+		t.Errorf("the loop records game %q (%v); want %q", loop.GameOf(stored.Config), err, tabooloop.Game)
 	}
 }

@@ -1,8 +1,9 @@
-package rl
+package reward
 
 import (
 	"errors"
 	"fmt"
+	"github.com/spag-go/spag/rl"
 	"iter"
 	"math"
 	"reflect"
@@ -86,8 +87,8 @@ func msgs(lines ...string) []game.Message {
 	return h
 }
 
-// queryPrompt is a PromptFunc that names the episode and the utterance.
-func queryPrompt(ep *Episode, n int) (game.Prompt, error) {
+// queryPrompt is a rl.PromptFunc that names the episode and the utterance.
+func queryPrompt(ep *rl.Episode, n int) (game.Prompt, error) {
 	return game.Prompt{Messages: []game.Message{
 		{Role: "system", Content: "rules"},
 		{Role: "user", Content: fmt.Sprintf("%s#%d", ep.Target, n)},
@@ -95,8 +96,8 @@ func queryPrompt(ep *Episode, n int) (game.Prompt, error) {
 }
 
 func TestSPAGRewards(t *testing.T) {
-	prov := Provenance{Judge: "strict@1", Run: "run-7"}
-	episodes := []Episode{
+	prov := rl.Provenance{Judge: "strict@1", Run: "run-7"}
+	episodes := []rl.Episode{
 		// Attacker wins at 4: its utterances 1 and 3 count, 5 is past the
 		// decision.
 		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, Provenance: prov,
@@ -119,7 +120,7 @@ func TestSPAGRewards(t *testing.T) {
 	}
 	// A = 3, D = 1, N = 4: attacker weight 4/6, defender weight 4/2.
 	wa, wd := 4.0/6, 2.0
-	want := []Sample{
+	want := []rl.Sample{
 		{Query: "rules\n\napple#1", Target: "hint one", Reward: 4.0 / 9, Weight: wa, Role: "attacker"},
 		{Query: "rules\n\napple#3", Target: "hint two", Reward: 5.0 / 9, Weight: wa, Role: "attacker"},
 		{Query: "rules\n\npear#2", Target: "d1", Reward: 16.0 / 61, Weight: wd, Role: "defender"},
@@ -154,7 +155,7 @@ func TestSPAGRewards(t *testing.T) {
 // TestSPAGRewardsSelection checks Role and Last: they keep a subset of the
 // full rule's samples, with the same rewards and weights.
 func TestSPAGRewardsSelection(t *testing.T) {
-	episodes := []Episode{
+	episodes := []rl.Episode{
 		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
 		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!")},
 		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
@@ -200,7 +201,7 @@ func TestSPAGRewardsSelection(t *testing.T) {
 // keeps the rule's samples of those episodes; with the loser's role it
 // gives the loser's utterances up to the decision as supervised samples.
 func TestSPAGRewardsWonBy(t *testing.T) {
-	episodes := []Episode{
+	episodes := []rl.Episode{
 		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
 		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!", "a:after")},
 		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
@@ -212,24 +213,24 @@ func TestSPAGRewardsWonBy(t *testing.T) {
 	for i := range all {
 		all[i].Messages = nil // compared without, below
 	}
-	clue := func(q, target string) Sample {
-		return Sample{Query: q, Target: target, Reward: 1, Weight: 1, Role: "attacker", Type: TypeSFT}
+	clue := func(q, target string) rl.Sample {
+		return rl.Sample{Query: q, Target: target, Reward: 1, Weight: 1, Role: "attacker", Type: rl.TypeSFT}
 	}
 	tests := []struct {
 		name        string
 		role, wonBy string
 		last        bool
-		want        []Sample
+		want        []rl.Sample
 	}{
 		{"games the attacker won", "", "attacker", false, all[:2]},
 		{"the winner's role", "defender", "defender", false, all[2:]},
 		{"clues that led the defender to the word", "attacker", "defender", false,
-			[]Sample{clue("rules\n\npear#1", "x"), clue("rules\n\npear#3", "y")}},
-		{"the last of them", "attacker", "defender", true, []Sample{clue("rules\n\npear#3", "y")}},
+			[]rl.Sample{clue("rules\n\npear#1", "x"), clue("rules\n\npear#3", "y")}},
+		{"the last of them", "attacker", "defender", true, []rl.Sample{clue("rules\n\npear#3", "y")}},
 		{"the defender's moves in games it lost", "defender", "attacker", false,
-			[]Sample{
-				{Query: "rules\n\napple#2", Target: "r", Reward: 1, Weight: 1, Role: "defender", Type: TypeSFT},
-				{Query: "rules\n\napple#4", Target: "apples!", Reward: 1, Weight: 1, Role: "defender", Type: TypeSFT},
+			[]rl.Sample{
+				{Query: "rules\n\napple#2", Target: "r", Reward: 1, Weight: 1, Role: "defender", Type: rl.TypeSFT},
+				{Query: "rules\n\napple#4", Target: "apples!", Reward: 1, Weight: 1, Role: "defender", Type: rl.TypeSFT},
 			}},
 	}
 	for _, tc := range tests {
@@ -263,7 +264,7 @@ func TestSPAGRewardsWonBy(t *testing.T) {
 // others, and a positive reward or a clash with WonBy's imitation is an
 // error.
 func TestSPAGRewardsLoserReward(t *testing.T) {
-	episodes := []Episode{
+	episodes := []rl.Episode{
 		{Target: "apple", Outcome: "attacker_wins", DecidedAt: 4, History: msgs("a:h1", "d:r", "a:h2", "d:apples!", "a:late")},
 		{Target: "pear", Outcome: "defender_wins", DecidedAt: 4, History: msgs("a:x", "d:q1", "a:y", "d:I know the word! It is pear!", "a:after")},
 		{Target: "tie", Outcome: "tie", DecidedAt: 2, History: msgs("a:x", "d:y")},
@@ -275,18 +276,18 @@ func TestSPAGRewardsLoserReward(t *testing.T) {
 	for i := range all {
 		all[i].Messages = nil
 	}
-	wrongGuess := Sample{Query: "rules\n\napple#4", Target: "apples!", Reward: -0.5, Weight: base.AttackerWeight, Role: "defender"}
-	givingClue := Sample{Query: "rules\n\npear#3", Target: "y", Reward: -0.5, Weight: base.DefenderWeight, Role: "attacker"}
+	wrongGuess := rl.Sample{Query: "rules\n\napple#4", Target: "apples!", Reward: -0.5, Weight: base.AttackerWeight, Role: "defender"}
+	givingClue := rl.Sample{Query: "rules\n\npear#3", Target: "y", Reward: -0.5, Weight: base.DefenderWeight, Role: "attacker"}
 	tests := []struct {
 		name  string
 		role  string
 		last  bool
-		want  []Sample
+		want  []rl.Sample
 		loser int
 	}{
-		{"both roles", "", false, []Sample{all[0], all[1], wrongGuess, all[2], all[3], givingClue}, 2},
-		{"the defender", "defender", false, []Sample{wrongGuess, all[2], all[3]}, 1},
-		{"decisive moves", "", true, []Sample{all[1], wrongGuess, all[3], givingClue}, 2},
+		{"both roles", "", false, []rl.Sample{all[0], all[1], wrongGuess, all[2], all[3], givingClue}, 2},
+		{"the defender", "defender", false, []rl.Sample{wrongGuess, all[2], all[3]}, 1},
+		{"decisive moves", "", true, []rl.Sample{all[1], wrongGuess, all[3], givingClue}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -322,20 +323,20 @@ func TestSPAGRewardsLoserReward(t *testing.T) {
 }
 
 func TestSPAGRewardsRoleWeights(t *testing.T) {
-	win := func(outcome string) Episode {
-		return Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}
+	win := func(outcome string) rl.Episode {
+		return rl.Episode{Target: "w", Outcome: outcome, DecidedAt: 2, History: msgs("a:x", "d:y")}
 	}
 	a, d := win("attacker_wins"), win("defender_wins")
 	tests := []struct {
 		name   string
-		eps    []Episode
+		eps    []rl.Episode
 		wa, wd float64
 	}{
-		{"A=3 D=1", []Episode{a, a, a, d}, 4.0 / 6, 2},
-		{"A=1 D=1", []Episode{a, d}, 1, 1},
-		{"A=2 D=0", []Episode{a, a}, 0.5, 0},
-		{"A=0 D=4", []Episode{d, d, d, d}, 0, 0.5},
-		{"none won", []Episode{win("tie")}, 0, 0},
+		{"A=3 D=1", []rl.Episode{a, a, a, d}, 4.0 / 6, 2},
+		{"A=1 D=1", []rl.Episode{a, d}, 1, 1},
+		{"A=2 D=0", []rl.Episode{a, a}, 0.5, 0},
+		{"A=0 D=4", []rl.Episode{d, d, d, d}, 0, 0.5},
+		{"none won", []rl.Episode{win("tie")}, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -374,16 +375,16 @@ func TestSPAGRewardsRoleWeights(t *testing.T) {
 }
 
 func TestSPAGRewardsErrors(t *testing.T) {
-	good := Episode{Target: "w", Outcome: "attacker_wins", DecidedAt: 2, History: msgs("a:x", "d:y")}
-	with := func(f func(*Episode)) []Episode {
+	good := rl.Episode{Target: "w", Outcome: "attacker_wins", DecidedAt: 2, History: msgs("a:x", "d:y")}
+	with := func(f func(*rl.Episode)) []rl.Episode {
 		e := good
 		f(&e)
-		return []Episode{good, e}
+		return []rl.Episode{good, e}
 	}
 	errPrompt := errors.New("no template")
 	tests := []struct {
 		name string
-		eps  []Episode
+		eps  []rl.Episode
 		opt  RewardOptions
 		want string
 	}{
@@ -392,11 +393,11 @@ func TestSPAGRewardsErrors(t *testing.T) {
 		{"decay above 1", nil, RewardOptions{Decay: 1.5, Prompt: queryPrompt}, "decay must be in (0, 1] (got 1.5"},
 		{"decay NaN", nil, RewardOptions{Decay: math.NaN(), Prompt: queryPrompt}, "decay must be in (0, 1] (got NaN"},
 		{"no prompt", nil, RewardOptions{Decay: 0.8}, "no prompt function"},
-		{"SPAG outcome string", with(func(e *Episode) { e.Outcome = "attacker wins" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, `episode 1: unknown outcome "attacker wins"`},
-		{"no outcome", with(func(e *Episode) { e.Outcome = "" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1 has no outcome"},
-		{"decided at 0", with(func(e *Episode) { e.DecidedAt = 0 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1: decided at utterance 0, but its history has 2"},
-		{"decided past the end", with(func(e *Episode) { e.DecidedAt = 3 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "decided at utterance 3"},
-		{"prompt fails", []Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }}, "episode 0 utterance 1: prompt: no template"},
+		{"SPAG outcome string", with(func(e *rl.Episode) { e.Outcome = "attacker wins" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, `episode 1: unknown outcome "attacker wins"`},
+		{"no outcome", with(func(e *rl.Episode) { e.Outcome = "" }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1 has no outcome"},
+		{"decided at 0", with(func(e *rl.Episode) { e.DecidedAt = 0 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "episode 1: decided at utterance 0, but its history has 2"},
+		{"decided past the end", with(func(e *rl.Episode) { e.DecidedAt = 3 }), RewardOptions{Decay: 0.8, Prompt: queryPrompt}, "decided at utterance 3"},
+		{"prompt fails", []rl.Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*rl.Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }}, "episode 0 utterance 1: prompt: no template"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -406,11 +407,11 @@ func TestSPAGRewardsErrors(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := SPAGRewards([]Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }})
+	_, _, err := SPAGRewards([]rl.Episode{good}, RewardOptions{Decay: 0.8, Prompt: func(*rl.Episode, int) (game.Prompt, error) { return game.Prompt{}, errPrompt }})
 	if !errors.Is(err, errPrompt) {
 		t.Fatalf("error %v does not wrap the prompt error", err)
 	}
-	if _, _, err := SPAGRewards([]Episode{good}, RewardOptions{Decay: 1, Prompt: queryPrompt}); err != nil {
+	if _, _, err := SPAGRewards([]rl.Episode{good}, RewardOptions{Decay: 1, Prompt: queryPrompt}); err != nil {
 		t.Fatalf("decay 1 rejected: %v", err)
 	}
 }
@@ -438,10 +439,10 @@ func TestTrimPySpace(t *testing.T) {
 // SPAGRewards's samples, and that input changed between the passes is
 // refused.
 func TestStreamSPAGRewardsStreams(t *testing.T) {
-	var eps []Episode
+	var eps []rl.Episode
 	for i := range 300 {
-		ep := Episode{Target: "w", History: []game.Message{{Role: "attacker", Content: "a"}, {Role: "defender", Content: "d"}},
-			Provenance: Provenance{Judge: "strict@1", Run: "r"}}
+		ep := rl.Episode{Target: "w", History: []game.Message{{Role: "attacker", Content: "a"}, {Role: "defender", Content: "d"}},
+			Provenance: rl.Provenance{Judge: "strict@1", Run: "r"}}
 		switch i % 3 {
 		case 0:
 			ep.Outcome, ep.DecidedAt = "attacker_wins", 2
@@ -458,10 +459,10 @@ func TestStreamSPAGRewardsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	passes, yielded := 0, 0
-	pass := func() iter.Seq2[*Episode, error] {
+	pass := func() iter.Seq2[*rl.Episode, error] {
 		passes++
 		yielded = 0
-		return func(yield func(*Episode, error) bool) {
+		return func(yield func(*rl.Episode, error) bool) {
 			for i := range eps {
 				yielded++
 				if !yield(&eps[i], nil) {
@@ -470,9 +471,9 @@ func TestStreamSPAGRewardsStreams(t *testing.T) {
 			}
 		}
 	}
-	var got []Sample
+	var got []rl.Sample
 	maxYielded := 0
-	stats, err := StreamSPAGRewards(pass, opt, func(s *Sample) error {
+	stats, err := StreamSPAGRewards(pass, opt, func(s *rl.Sample) error {
 		if len(got) == 0 {
 			maxYielded = yielded
 		}
@@ -492,17 +493,17 @@ func TestStreamSPAGRewardsStreams(t *testing.T) {
 	// A second pass that sees one more episode (a run still being
 	// written) is refused, not weighted with stale counts.
 	grow := 0
-	_, err = StreamSPAGRewards(func() iter.Seq2[*Episode, error] {
+	_, err = StreamSPAGRewards(func() iter.Seq2[*rl.Episode, error] {
 		grow++
 		n := len(eps) - 2 + grow
-		return func(yield func(*Episode, error) bool) {
+		return func(yield func(*rl.Episode, error) bool) {
 			for i := range n {
 				if !yield(&eps[i], nil) {
 					return
 				}
 			}
 		}
-	}, opt, func(*Sample) error { return nil })
+	}, opt, func(*rl.Sample) error { return nil })
 	if !errors.Is(err, ErrChangedInput) {
 		t.Errorf("changed input: %v, want ErrChangedInput", err)
 	}

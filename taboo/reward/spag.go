@@ -1,22 +1,23 @@
-// Package rl turns judged episodes into training data and trains policies
-// on it: the SPAG reward rule and the dataset formats live here, the model,
-// objectives and trainer in sub-packages.
+// Package reward holds Adversarial Taboo's reward rules, which turn judged
+// episodes ([rl.Episode]) into training samples ([rl.Sample]): SPAG's rule
+// (the winners' utterances, decayed rewards, role weights) and the
+// zero-sum rule (every learning turn, advantages over per-role running
+// means). They name Taboo's roles and outcomes; package rl, which trains
+// on their samples, names no game.
 //
-// It depends on package game for messages and prompts and on package judge
-// for outcome names; it never imports a game's package (the caller supplies
-// the prompts each player saw, see [PromptFunc]) and knows nothing of the
-// terminal UI.
-package rl
+// The caller supplies the prompt each player saw ([rl.PromptFunc]);
+// package dataset does, from the games the episodes were played with.
+package reward
 
 import (
 	"errors"
 	"fmt"
+	"github.com/spag-go/spag/rl"
 	"iter"
 	"math"
 	"strings"
 	"unicode"
 
-	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 )
 
@@ -24,54 +25,13 @@ import (
 // utterances get larger rewards.
 const DefaultDecay = 0.8
 
-// TypeSFT marks supervised samples mixed into self-play data (SPAG mixes in
-// general instruction data); they carry weight 1 and no game reward.
-const TypeSFT = "sft"
-
-// Provenance says where training data came from. Every export records it,
-// so that any dataset can be traced to the judge (name@version) that
-// decided its episodes and to the run that played them.
-type Provenance struct {
-	// Judge is the judge's name and version, for example "strict@1".
-	Judge string `json:"judge,omitempty"`
-	// Run identifies the run that played the episodes.
-	Run string `json:"run,omitempty"`
-}
-
-// Episode is one judged Adversarial Taboo episode, as the reward rule needs
-// it.
-type Episode struct {
-	// Target is the secret word.
-	Target string
-	// History is the conversation; Role is "attacker" or "defender".
-	History []game.Message
-	// Outcome is the judge's outcome name ("attacker_wins", ...).
-	Outcome string
-	// DecidedAt is the 1-based number of the utterance that decided it.
-	DecidedAt int
-	// Learner, when set ("attacker" or "defender"), is the only role the
-	// learning policy played: the other was an opponent from the
-	// population, whose turns are no training samples. Empty: self-play,
-	// both roles learn.
-	Learner string
-	Provenance
-}
-
-// PromptFunc returns the prompt the player of utterance n (1-based) of ep
-// saw before writing it. For Adversarial Taboo, wrap the game's PromptFor:
-//
-//	func(ep *rl.Episode, n int) (game.Prompt, error) {
-//		return g.PromptFor(ep.Target, ep.History, n)
-//	}
-type PromptFunc func(ep *Episode, n int) (game.Prompt, error)
-
 // RewardOptions configures [SPAGRewards].
 type RewardOptions struct {
 	// Decay is d in (0, 1]; [DefaultDecay] is the paper's value. Utterance k
 	// (1-based) of the K a winner made gets (1/d)^k / sum_j (1/d)^j.
 	Decay float64
 	// Prompt gives each sample's query. Required.
-	Prompt PromptFunc
+	Prompt rl.PromptFunc
 	// Role, when set ("attacker" or "defender"), keeps only that role's
 	// samples, e.g. to build a dataset of one skill. The role weights and
 	// rewards are those of the whole rule, so a kept sample is the same
@@ -83,7 +43,7 @@ type RewardOptions struct {
 	// WonBy, when set ("attacker" or "defender"), keeps only the episodes
 	// that role won. With Role set to the other role it takes the loser's
 	// utterances instead of the winner's, as supervised samples (Type
-	// [TypeSFT], reward and weight 1): the rule gives a loser no reward,
+	// [rl.TypeSFT], reward and weight 1): the rule gives a loser no reward,
 	// but its moves can still be worth imitating. Role attacker, WonBy
 	// defender is the attacker's clues that led the defender to the word:
 	// informative clues, a dictionary from word to clue.
@@ -96,30 +56,6 @@ type RewardOptions struct {
 	// nothing. It cannot be combined with WonBy's supervised samples (Role
 	// the loser's), which take the same utterances as examples to follow.
 	LoserReward float64
-}
-
-// Sample is one training sample: a query, the target text the policy
-// should (or, with a negative advantage, should not) produce, and its
-// reward and weight.
-type Sample struct {
-	// Query is the prompt as flat text (game.Prompt.Text), which SPAG's
-	// trainer expects.
-	Query string
-	// Messages is the query in chat form; nil when only the text is known
-	// (samples read from a SPAG training file or an SFT file).
-	Messages []game.Message
-	// Target is the utterance, surrounding white space removed.
-	Target string
-	// Reward is the SPAG reward; 1 for supervised samples (the value SPAG's
-	// trainer assumes when a sample has none).
-	Reward float64
-	// Weight is the role weight; 1 for supervised samples.
-	Weight float64
-	// Role is "attacker" or "defender"; empty for supervised samples.
-	Role string
-	// Type is empty for self-play samples and [TypeSFT] for supervised ones.
-	Type string
-	Provenance
 }
 
 // RewardStats summarises a [SPAGRewards] call, as SPAG's script prints it.
@@ -170,9 +106,9 @@ func (s RewardStats) Summary(sft int) string {
 // An episode with an unknown or empty outcome, or a won episode whose
 // DecidedAt lies outside its history, is an error naming the episode:
 // errored (unjudged) episodes must be left out by the caller.
-func SPAGRewards(episodes []Episode, opt RewardOptions) ([]Sample, RewardStats, error) {
-	pass := func() iter.Seq2[*Episode, error] {
-		return func(yield func(*Episode, error) bool) {
+func SPAGRewards(episodes []rl.Episode, opt RewardOptions) ([]rl.Sample, RewardStats, error) {
+	pass := func() iter.Seq2[*rl.Episode, error] {
+		return func(yield func(*rl.Episode, error) bool) {
 			for i := range episodes {
 				if !yield(&episodes[i], nil) {
 					return
@@ -180,8 +116,8 @@ func SPAGRewards(episodes []Episode, opt RewardOptions) ([]Sample, RewardStats, 
 			}
 		}
 	}
-	var samples []Sample
-	stats, err := StreamSPAGRewards(pass, opt, func(s *Sample) error {
+	var samples []rl.Sample
+	stats, err := StreamSPAGRewards(pass, opt, func(s *rl.Sample) error {
 		samples = append(samples, *s)
 		return nil
 	})
@@ -203,7 +139,7 @@ var ErrChangedInput = errors.New("spag rewards: the episodes changed between the
 // them, then to make the samples; a second pass with other counts is an
 // error wrapping [ErrChangedInput]. An error from pass or emit stops it
 // and is returned. Memory does not grow with the number of episodes.
-func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions, emit func(*Sample) error) (RewardStats, error) {
+func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOptions, emit func(*rl.Sample) error) (RewardStats, error) {
 	stats := RewardStats{}
 	d := opt.Decay
 	if !(d > 0 && d <= 1) { // also rejects NaN
@@ -245,7 +181,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 
 	second := RewardStats{}
 	i = 0
-	var own []Sample
+	var own []rl.Sample
 	for ep, err := range pass() {
 		if err != nil {
 			return stats, err
@@ -296,7 +232,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 		}
 		if supervised {
 			for k := range own {
-				own[k].Reward, own[k].Weight, own[k].Type = 1, 1, TypeSFT
+				own[k].Reward, own[k].Weight, own[k].Type = 1, 1, rl.TypeSFT
 			}
 		} else {
 			for k, r := range decayedRewards(len(own), d) {
@@ -339,18 +275,18 @@ func StreamSPAGRewards(pass func() iter.Seq2[*Episode, error], opt RewardOptions
 
 // sampleOf is utterance n (1-based) of ep, the episode numbered i, as a
 // sample with its speaker's prompt; reward and weight are the caller's.
-func sampleOf(ep *Episode, n, i int, prompt PromptFunc) (Sample, error) {
+func sampleOf(ep *rl.Episode, n, i int, prompt rl.PromptFunc) (rl.Sample, error) {
 	m := ep.History[n-1]
 	p, err := prompt(ep, n)
 	if err != nil {
-		return Sample{}, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
+		return rl.Sample{}, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
 	}
-	return Sample{Query: p.Text(), Messages: p.Messages, Target: trimPySpace(m.Content), Role: m.Role, Provenance: ep.Provenance}, nil
+	return rl.Sample{Query: p.Text(), Messages: p.Messages, Target: trimPySpace(m.Content), Role: m.Role, Provenance: ep.Provenance}, nil
 }
 
 // lastUtteranceOf is the number (1-based) of role's last utterance at or
 // before the one that decided ep; 0 when it said nothing.
-func lastUtteranceOf(ep *Episode, role string) int {
+func lastUtteranceOf(ep *rl.Episode, role string) int {
 	for n := ep.DecidedAt; n >= 1; n-- {
 		if ep.History[n-1].Role == role {
 			return n
@@ -369,7 +305,7 @@ func otherRole(role string) string {
 // tally counts episode i's outcome in stats and returns its winner's role,
 // empty for an episode that gives no samples. An outcome the rule cannot
 // use is an error naming the episode.
-func tally(stats *RewardStats, i int, ep *Episode) (string, error) {
+func tally(stats *RewardStats, i int, ep *rl.Episode) (string, error) {
 	var winner string
 	switch judge.Outcome(ep.Outcome) {
 	case judge.AttackerWins:
