@@ -19,6 +19,7 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/runs"
+	statscmd "github.com/spag-go/spag/command/stats"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -217,7 +218,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),
-		newStatsCmd(),
+		statscmd.NewCmdStats(f, nil),
 		newReplayCmd(),
 		newEpisodesCmd(),
 		newWordsCmd(),

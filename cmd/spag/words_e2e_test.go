@@ -26,7 +26,7 @@ type wordsCheckOut struct {
 	ClueWords struct {
 		Counted     bool `json:"counted"`
 		Total, Real int
-		Share       struct{ Rate, Low, High float64 }
+		Share       struct{ Rate, Lo, Hi float64 }
 		NotReal     []struct {
 			Word  string `json:"word"`
 			Count int    `json:"count"`
