@@ -18,8 +18,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/command/runs"
 	statscmd "github.com/spag-go/spag/command/stats"
+	versioncmd "github.com/spag-go/spag/command/version"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -214,11 +216,12 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newSelfplayCmd(sig),
 		newArenaCmd(sig),
 		newIterateCmd(sig),
-		newReportCmd(),
+		reportcmd.NewCmdReport(f, nil),
 		newAPOCmd(sig),
 		newJudgeCmd(),
 		newRewardsCmd(),
 		statscmd.NewCmdStats(f, nil),
+		versioncmd.NewCmdVersion(f, nil),
 		newReplayCmd(),
 		newEpisodesCmd(),
 		newWordsCmd(),
