@@ -18,10 +18,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/replay"
 	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/command/runs"
 	statscmd "github.com/spag-go/spag/command/stats"
 	versioncmd "github.com/spag-go/spag/command/version"
+	"github.com/spag-go/spag/command/watch"
 	"github.com/spag-go/spag/selfplay"
 )
 
@@ -222,10 +224,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newRewardsCmd(),
 		statscmd.NewCmdStats(f, nil),
 		versioncmd.NewCmdVersion(f, nil),
-		newReplayCmd(),
+		replay.NewCmdReplay(f, nil),
 		newEpisodesCmd(),
 		newWordsCmd(),
-		newWatchCmd(),
+		watch.NewCmdWatch(f, nil),
 		newPlayCmd(),
 		newModelCmd(),
 		newTrainCmd(sig),
