@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/taboo"
@@ -161,20 +160,8 @@ line, in the one JSON form of an episode that every export uses: "id",
 	return cmd
 }
 
-// writeOut writes through fn to the file path, or to stdout for "-". A
-// regular file is written atomically, so a failed export never leaves a
-// truncated file behind; a device, a pipe or a symbolic link's target is
-// written through (see package atomicfile).
-func writeOut(path string, stdout io.Writer, fn func(io.Writer) error) error {
-	if path == "-" || path == "" {
-		w := bufio.NewWriter(stdout)
-		if err := fn(w); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	return atomicfile.Write(path, fn)
-}
+// writeOut is cmdutil.WriteOut, for the commands not yet moved.
+var writeOut = cmdutil.WriteOut
 
 // saveCheckpoint writes c to path, or to stdout for "-".
 func saveCheckpoint(path string, stdout io.Writer, c *checkpoint.Checkpoint) error {

@@ -25,6 +25,7 @@ import (
 	versioncmd "github.com/spag-go/spag/command/version"
 	"github.com/spag-go/spag/command/watch"
 	"github.com/spag-go/spag/selfplay"
+	_ "github.com/spag-go/spag/taboo/taboocmd" // spag judge and spag words, Taboo's commands
 )
 
 // Exit codes, documented in the README.
@@ -220,13 +221,11 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		newIterateCmd(sig),
 		reportcmd.NewCmdReport(f, nil),
 		newAPOCmd(sig),
-		newJudgeCmd(),
 		newRewardsCmd(),
 		statscmd.NewCmdStats(f, nil),
 		versioncmd.NewCmdVersion(f, nil),
 		replay.NewCmdReplay(f, nil),
 		newEpisodesCmd(),
-		newWordsCmd(),
 		watch.NewCmdWatch(f, nil),
 		newPlayCmd(),
 		newModelCmd(),
