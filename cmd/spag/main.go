@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	episodescmd "github.com/spag-go/spag/command/episodes"
 	"github.com/spag-go/spag/command/replay"
 	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/command/runs"
@@ -225,7 +226,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		statscmd.NewCmdStats(f, nil),
 		versioncmd.NewCmdVersion(f, nil),
 		replay.NewCmdReplay(f, nil),
-		newEpisodesCmd(),
+		episodescmd.NewCmdEpisodes(f),
 		watch.NewCmdWatch(f, nil),
 		newPlayCmd(),
 		newModelCmd(),

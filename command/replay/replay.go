@@ -55,7 +55,7 @@ stdout is not a terminal it prints the list as text.
 Model output is shown with terminal control sequences made visible, never
 executed.`,
 		Example: `  spag replay --limit 20
-  spag replay --outcome defender_wins --word apple
+  spag replay --outcome tie --word apple
   spag replay --episode 42`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	episodescmd "github.com/spag-go/spag/command/episodes"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/taboo"
@@ -260,6 +261,57 @@ func TestWords(t *testing.T) {
 			_, _, err := execute(t, wordsCmd, "", tt.args...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, new(cmdutil.UsageError)) {
 				t.Errorf("err = %v, want a usage error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func episodesCmd(f *cmdutil.Factory) any {
+	c := episodescmd.NewCmdEpisodes(f)
+	c.SilenceUsage, c.SilenceErrors = true, true
+	return c
+}
+
+// TestImportExport: a SPAG file imported as a judged run comes back whole
+// from export --format spag, which holds Taboo's episodes only.
+func TestImportExport(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "eps.json")
+	if err := os.WriteFile(file, []byte(spagFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "i.db")
+	out, _, err := execute(t, episodesCmd, "", "import", "--db", db, "--rules", "spag", file)
+	if err != nil || !strings.Contains(out, "imported 2 episodes as run ") || !strings.Contains(out, "judged by spag@1") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	out, _, err = execute(t, episodesCmd, "", "export", "--db", db, "--provenance=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 2 || got[0]["target_word"] != "sun" || got[1]["max_turns"] != 3.0 {
+		t.Errorf("export: %v\n%s", err, out)
+	}
+
+	for _, tt := range []struct {
+		name, file, rules, want string
+		usage                   bool
+	}{
+		{"empty file", "empty.json", "strict", "nothing was imported", false},
+		{"unknown rules", "eps.json", "lax", `--rules: unknown judge "lax"`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(dir, "empty.json"), []byte("[]"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			db := filepath.Join(t.TempDir(), "x.db")
+			_, _, err := execute(t, episodesCmd, "", "import", "--db", db, "--rules", tt.rules, filepath.Join(dir, tt.file))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || errors.As(err, new(cmdutil.UsageError)) != tt.usage {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+			if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a refused import made %s", db)
 			}
 		})
 	}
