@@ -26,7 +26,8 @@ import (
 	versioncmd "github.com/spag-go/spag/command/version"
 	"github.com/spag-go/spag/command/watch"
 	"github.com/spag-go/spag/selfplay"
-	_ "github.com/spag-go/spag/taboo/taboocmd" // spag judge and spag words, Taboo's commands
+	_ "github.com/spag-go/spag/taboo/taboocmd" // spag judge and episodes import, Taboo's commands
+	_ "github.com/spag-go/spag/taboo/wordscmd" // spag words, Taboo's command
 )
 
 // Exit codes, documented in the README.

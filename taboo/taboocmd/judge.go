@@ -1,6 +1,7 @@
-// Package taboocmd holds Adversarial Taboo's own commands, `spag judge`
-// and `spag words`; importing it registers them with
-// cmdutil.GameCommands, so that cmd/spag names no game.
+// Package taboocmd holds Adversarial Taboo's own commands: `spag judge`,
+// `spag episodes import` and the SPAG format of `spag episodes export`;
+// importing it registers them (with cmdutil.GameCommands and
+// episodescmd), so that cmd/spag names no game.
 package taboocmd
 
 import (
@@ -25,7 +26,6 @@ import (
 
 func init() {
 	cmdutil.GameCommands.Register("judge", func(f *cmdutil.Factory) *cobra.Command { return NewCmdJudge(f, nil) })
-	cmdutil.GameCommands.Register("words", NewCmdWords)
 }
 
 // JudgeOptions are every input of `spag judge`.

@@ -39,12 +39,6 @@ func judgeCmd(f *cmdutil.Factory) any {
 	return c
 }
 
-func wordsCmd(f *cmdutil.Factory) any {
-	c := NewCmdWords(f)
-	c.SilenceUsage, c.SilenceErrors = true, true
-	return c
-}
-
 func TestNewCmdJudge(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -227,38 +221,6 @@ func TestJudgeStored(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := execute(t, judgeCmd, "", tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, new(cmdutil.UsageError)) {
-				t.Errorf("err = %v, want a usage error containing %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestWords(t *testing.T) {
-	path, _, otherRun := newStore(t)
-	bad := filepath.Join(t.TempDir(), "bad.txt")
-	if err := os.WriteFile(bad, []byte("two words\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, _, err := execute(t, wordsCmd, "", "list")
-	if err != nil || len(strings.Fields(out)) < 100 {
-		t.Errorf("words list: %v, %d words", err, len(strings.Fields(out)))
-	}
-	for _, tt := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"a bad word list", []string{"list", "--words", bad}, "--words: "},
-		{"size 0", []string{"build", "--size", "0"}, "--size must be at least 1 (got 0)"},
-		{"list larger than size", []string{"build", "--size", "5", "--list-size", "6"}, "--list-size must be from 1 to --size 5 (got 6)"},
-		{"unknown role", []string{"check", "--db", path, "--role", "judge"}, "--role: "},
-		{"unknown run", []string{"check", "--db", path, "--run", "nosuch"}, "--run nosuch: no such run"},
-		{"no wordnet", []string{"check", "--db", path, "--wordnet", filepath.Join(t.TempDir(), "none")}, "--wordnet "},
-		{"another game's run", []string{"check", "--db", path, "--run", otherRun, "--wordnet", "/usr/share/wordnet"}, "words check reads Taboo runs"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := execute(t, wordsCmd, "", tt.args...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, new(cmdutil.UsageError)) {
 				t.Errorf("err = %v, want a usage error containing %q", err, tt.want)
 			}

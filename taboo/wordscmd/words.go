@@ -1,4 +1,6 @@
-package taboocmd
+// Package wordscmd is `spag words`, Adversarial Taboo's command for its
+// target-word lists; importing it registers it with cmdutil.GameCommands.
+package wordscmd
 
 import (
 	"encoding/json"
@@ -15,6 +17,8 @@ import (
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/realwords"
 )
+
+func init() { cmdutil.GameCommands.Register("words", NewCmdWords) }
 
 // NewCmdWords returns `spag words` and its subcommands, which write to
 // f's streams.
