@@ -31,7 +31,10 @@ type Record struct {
 
 // Filter selects episodes. Zero fields match everything.
 type Filter struct {
-	RunID   string
+	RunID string
+	// RunIDs, when not empty, keeps the episodes of these runs (one
+	// game's runs of a database holding several).
+	RunIDs  []string
 	Outcome string
 	Subject string
 	// Player keeps the episodes of runs in which this player spec played,
@@ -174,6 +177,13 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.RunID != "" {
 		add("e.run_id = ?", f.RunID)
+	}
+	if len(f.RunIDs) > 0 {
+		ids := make([]any, len(f.RunIDs))
+		for i, id := range f.RunIDs {
+			ids[i] = id
+		}
+		add("e.run_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
 	}
 	if f.AfterID > 0 {
 		add("e.id > ?", f.AfterID)
@@ -365,15 +375,33 @@ func (s *Store) Stats(ctx context.Context, runID string) (Stats, error) {
 			return Stats{}, fmt.Errorf("episodes: stats: %w", err)
 		}
 	}
-	wrap := func(err error) (Stats, error) {
+	st, err := s.stats(ctx, Filter{RunID: runID})
+	if err != nil {
 		return Stats{}, fmt.Errorf("episodes: stats of run %q: %w", runID, err)
 	}
+	return st, nil
+}
+
+// StatsOfRuns is [Store.Stats] over the episodes of the runs ids together
+// (one game's runs in a database holding several games).
+func (s *Store) StatsOfRuns(ctx context.Context, ids []string) (Stats, error) {
+	if len(ids) == 0 {
+		return Stats{Outcomes: map[string]int{}, Rules: map[string]int{}}, nil
+	}
+	st, err := s.stats(ctx, Filter{RunIDs: ids})
+	if err != nil {
+		return Stats{}, fmt.Errorf("episodes: stats of %d runs: %w", len(ids), err)
+	}
+	return st, nil
+}
+
+func (s *Store) stats(ctx context.Context, f Filter) (Stats, error) {
+	wrap := func(err error) (Stats, error) { return Stats{}, err }
 	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return wrap(err)
 	}
 	defer tx.Rollback()
-	f := Filter{RunID: runID}
 	where, args := s.where(f)
 
 	var (

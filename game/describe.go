@@ -62,6 +62,12 @@ type Description struct {
 	// Rebuild makes the game back from its [Game.String], as a run records
 	// it; nil when the game cannot be rebuilt from its string alone.
 	Rebuild func(s string) (Game, error)
+	// SecondOpinion, for a game with more than one judge, judges a stored
+	// episode (its subject, the run's turn limit, its turns) again with
+	// another judge than the one whose verdict v is, and returns that
+	// verdict when it decides differently; replay and the episode browser
+	// show it beside v. Nil for a game with one judge.
+	SecondOpinion func(subject string, maxTurns int, turns []Turn, v Verdict) (Verdict, bool)
 }
 
 // Outcome returns the description of the named outcome.

@@ -25,7 +25,8 @@ var Description = &game.Description{
 	RuleRates: []game.RuleRate{
 		{Name: "guess", Label: "guesses", Rules: []string{judge.RuleDefenderCorrectGuess, judge.RuleDefenderWrongGuess}},
 	},
-	Rebuild: func(s string) (game.Game, error) { return Parse(s) },
+	Rebuild:       func(s string) (game.Game, error) { return Parse(s) },
+	SecondOpinion: SecondOpinion,
 }
 
 func init() { game.Games.Register(Description) }

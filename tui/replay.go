@@ -354,7 +354,14 @@ func (m replayModel) openEpisode(rec *episodes.Record, others []game.Verdict) re
 		m.primary, others = others[0], others[1:]
 	}
 	m.others = m.others[:0:0]
+	// A judge's verdict is listed once: the one stored (spag judge
+	// --record) comes before the one the re-judger gives again.
+	seen := map[string]bool{m.primary.Judge: true}
 	for _, v := range others {
+		if seen[v.Judge] && v.Judge != "" {
+			continue
+		}
+		seen[v.Judge] = true
 		if v.Outcome != m.primary.Outcome || v.DecidedAt != m.primary.DecidedAt {
 			m.others = append(m.others, v)
 		}

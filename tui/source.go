@@ -49,3 +49,26 @@ const ioTimeout = 30 * time.Second
 func ioContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), ioTimeout)
 }
+
+// SecondOpinions is the Rejudger that asks the game of each episode's run
+// for its second opinion (see game.Description.SecondOpinion): none for
+// an errored episode or a game with one judge.
+func SecondOpinions(src EpisodeSource) Rejudger {
+	return func(ctx context.Context, rec *episodes.Record) ([]game.Verdict, error) {
+		if rec.Errored() {
+			return nil, nil
+		}
+		run, err := src.RunInfo(ctx, rec.RunID)
+		if err != nil {
+			return nil, err
+		}
+		d, _ := game.Games.Lookup(game.NameOf(run.Game))
+		if d == nil || d.SecondOpinion == nil {
+			return nil, nil
+		}
+		if v, ok := d.SecondOpinion(rec.Subject, run.MaxTurns, rec.Turns, rec.Verdict); ok {
+			return []game.Verdict{v}, nil
+		}
+		return nil, nil
+	}
+}

@@ -880,7 +880,7 @@ func (m watchModel) rateLines() []string {
 	sum := report.Summarize(d, report.Counts{Outcomes: p.Outcomes, Errored: p.Errored})
 	rates := make([]string, len(sum.WinRates))
 	for i, r := range sum.WinRates {
-		rates[i] = fmt.Sprintf("%s wins %.0f%% [%.0f–%.0f]", r.Label, 100*r.Rate, 100*r.Low, 100*r.High)
+		rates[i] = fmt.Sprintf("%s wins %.0f%% [%.0f–%.0f]", r.Label, 100*r.Rate, 100*r.Lo, 100*r.Hi)
 	}
 	counts := make([]string, len(sum.OutcomeOrder))
 	for i, o := range sum.OutcomeOrder {

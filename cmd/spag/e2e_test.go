@@ -21,6 +21,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/spag-go/spag/internal/spagtest"
+	"github.com/spag-go/spag/taboo/taboocmd"
 )
 
 // binary is the spag binary built once for the end-to-end tests, which run
@@ -414,9 +415,10 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	}
 	var got []string
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var v verdictLine
-		mustJSON(t, line, &v)
-		got = append(got, fmt.Sprintf("%d %s %s %d %s", v.Index, v.Subject, v.Outcome, v.DecidedAt, v.Evidence.Text))
+		var l taboocmd.VerdictLine
+		mustJSON(t, line, &l)
+		v := l.Verdict
+		got = append(got, fmt.Sprintf("%d %s %s %d %s", l.Index, l.Subject, v.Outcome, v.DecidedAt, v.Evidence.Text))
 	}
 	want := []string{
 		"0 sun attacker_broke_rules 1 Sun",
@@ -428,9 +430,9 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 		t.Errorf("spag verdicts:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	strict := spag(t, dir, "judge", "--rules", "strict", "--spag-names", "eps.json")
-	var first verdictLine
+	var first taboocmd.VerdictLine
 	mustJSON(t, strings.SplitN(strict.stdout, "\n", 2)[0], &first)
-	if first.Outcome != "defender wins" {
+	if first.Verdict.Outcome != "defender wins" {
 		t.Errorf("strict judge on Sunday/sun: %+v, want defender wins", first)
 	}
 

@@ -19,11 +19,17 @@ import (
 
 	"github.com/spag-go/spag/command/arenacmd"
 	"github.com/spag-go/spag/command/cmdutil"
+	episodescmd "github.com/spag-go/spag/command/episodes"
 	iteratecmd "github.com/spag-go/spag/command/iterate"
 	modelcmd "github.com/spag-go/spag/command/model"
+	"github.com/spag-go/spag/command/replay"
+	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/command/runs"
 	"github.com/spag-go/spag/command/selfplaycmd"
+	statscmd "github.com/spag-go/spag/command/stats"
 	traincmd "github.com/spag-go/spag/command/train"
+	versioncmd "github.com/spag-go/spag/command/version"
+	"github.com/spag-go/spag/command/watch"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -222,13 +228,12 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		selfplaycmd.NewCmdSelfplay(f, nil),
 		arenacmd.NewCmdArena(f, nil, nil),
 		iteratecmd.NewCmdIterate(f, nil),
-		newReportCmd(),
-		newJudgeCmd(),
-		newStatsCmd(),
-		newReplayCmd(),
-		newEpisodesCmd(),
-		newWordsCmd(),
-		newWatchCmd(),
+		reportcmd.NewCmdReport(f, nil),
+		statscmd.NewCmdStats(f, nil),
+		versioncmd.NewCmdVersion(f, nil),
+		replay.NewCmdReplay(f, nil),
+		episodescmd.NewCmdEpisodes(f),
+		watch.NewCmdWatch(f, nil),
 		modelcmd.NewCmdModel(f),
 		traincmd.NewCmdTrain(f, nil),
 		runs.NewCmdRuns(f, nil),

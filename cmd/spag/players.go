@@ -26,6 +26,7 @@ import (
 	_ "github.com/spag-go/spag/kuhn/kuhncmd"
 	_ "github.com/spag-go/spag/taboo/rewardscmd"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
+	_ "github.com/spag-go/spag/taboo/wordscmd"
 
 	// The games' loops, which spag iterate runs; each registers itself
 	// with the command.

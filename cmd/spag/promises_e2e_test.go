@@ -153,7 +153,7 @@ func TestOneJSONVocabulary(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := spag(t, dir, "judge", "--rules", "spag", "eps.json")
-	want := `{"index":0,"subject":"sun","outcome":"attacker_broke_rules","decided_at":1,"rule":"attacker.said_target","evidence":{"turn":1,"start":10,"end":13,"text":"Sun"}}`
+	want := `{"index":0,"subject":"sun","verdict":{"outcome":"attacker_broke_rules","decided_at":1,"rule":"attacker.said_target","evidence":{"turn":1,"start":10,"end":13,"text":"Sun"},"judge":"spag@1"}}`
 	if r.code != 0 || strings.TrimSpace(r.stdout) != want {
 		t.Errorf("judge FILE: exit %d\n%s%s\nwant %s", r.code, r.stdout, r.stderr, want)
 	}

@@ -26,7 +26,7 @@ type wordsCheckOut struct {
 	ClueWords struct {
 		Counted     bool `json:"counted"`
 		Total, Real int
-		Share       struct{ Rate, Low, High float64 }
+		Share       struct{ Rate, Lo, Hi float64 }
 		NotReal     []struct {
 			Word  string `json:"word"`
 			Count int    `json:"count"`
@@ -101,7 +101,7 @@ func TestWordsCheck(t *testing.T) {
 	r = spag(t, dir, "words", "check", "--json", "--role", "attacker")
 	out = wordsCheckOut{}
 	mustJSON(t, r.stdout, &out)
-	if c := out.ClueWords; !c.Counted || c.Total < 50 || c.Share.Rate < 0.95 || c.Share.Low > c.Share.Rate || out.Guesses.Counted {
+	if c := out.ClueWords; !c.Counted || c.Total < 50 || c.Share.Rate < 0.95 || c.Share.Lo > c.Share.Rate || out.Guesses.Counted {
 		t.Errorf("words check --role attacker of the built-in players' run = %+v", out)
 	}
 }

@@ -10,33 +10,44 @@ import (
 )
 
 func TestWriteOut(t *testing.T) {
-	hello := func(w io.Writer) error { _, err := io.WriteString(w, "hello"); return err }
-	var stdout bytes.Buffer
-	for _, path := range []string{"-", ""} {
-		stdout.Reset()
-		if err := WriteOut(path, &stdout, hello); err != nil || stdout.String() != "hello" {
-			t.Errorf("WriteOut(%q): %v, stdout %q", path, err, stdout.String())
-		}
+	dir := t.TempDir()
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}
-	file := filepath.Join(t.TempDir(), "out.txt")
-	if err := WriteOut(file, &stdout, hello); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, path, stdout string
+		fn                 func(io.Writer) error
+		file               string
+		wantErr            bool
+	}{
+		{name: "stdout", path: "-", fn: write("hi"), stdout: "hi"},
+		{name: "empty path is stdout", path: "", fn: write("hi"), stdout: "hi"},
+		{name: "file", path: filepath.Join(dir, "a"), fn: write("hi"), file: "hi"},
+		{name: "failed file leaves none", path: filepath.Join(dir, "b"), fn: func(w io.Writer) error {
+			io.WriteString(w, "half")
+			return errors.New("disk full")
+		}, wantErr: true},
 	}
-	if data, err := os.ReadFile(file); err != nil || string(data) != "hello" {
-		t.Errorf("%s: %q, %v", file, data, err)
-	}
-	// A failed write leaves the file as it was, and stdout without a
-	// half-written buffer.
-	boom := errors.New("boom")
-	failing := func(w io.Writer) error { io.WriteString(w, "half"); return boom }
-	if err := WriteOut(file, &stdout, failing); !errors.Is(err, boom) {
-		t.Errorf("err = %v, want boom", err)
-	}
-	if data, _ := os.ReadFile(file); string(data) != "hello" {
-		t.Errorf("a failed write changed %s to %q", file, data)
-	}
-	stdout.Reset()
-	if err := WriteOut("-", &stdout, failing); !errors.Is(err, boom) || stdout.Len() != 0 {
-		t.Errorf("err = %v, stdout %q", err, stdout.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := WriteOut(tt.path, &out, tt.fn)
+			if (err != nil) != tt.wantErr || out.String() != tt.stdout {
+				t.Fatalf("err = %v, stdout %q", err, out.String())
+			}
+			if tt.path == "" || tt.path == "-" {
+				return
+			}
+			b, err := os.ReadFile(tt.path)
+			if tt.wantErr {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a failed write left %s: %q", tt.path, b)
+				}
+				return
+			}
+			if string(b) != tt.file {
+				t.Errorf("%s = %q (%v), want %q", tt.path, b, err, tt.file)
+			}
+		})
 	}
 }

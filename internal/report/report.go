@@ -18,19 +18,16 @@ import (
 	"github.com/spag-go/spag/game"
 )
 
-// Interval is a proportion with its 95% Wilson score interval.
-type Interval struct {
-	Rate float64 `json:"rate"`
-	Low  float64 `json:"low"`
-	High float64 `json:"high"`
-}
+// Interval is a proportion with its 95% Wilson score interval: eval.Rate,
+// so that every rate in spag's JSON has one shape, {wins, games, rate, lo,
+// hi}, whichever command writes it.
+type Interval = eval.Rate
 
 // Wilson returns the proportion successes/n with its 95% Wilson score
 // interval (see [eval.Wilson]). n = 0 gives the uninformative interval
 // [0, 1] with rate 0.
 func Wilson(successes, n int) Interval {
-	r := eval.NewRate(successes, n, 0)
-	return Interval{Rate: r.Rate, Low: r.Lo, High: r.Hi}
+	return eval.NewRate(successes, n, 0)
 }
 
 // Counts is what a report is computed from.
@@ -275,7 +272,7 @@ func WriteText(w io.Writer, s Summary) error {
 		width = max(width, len(r.name))
 	}
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s %5.1f%%  (95%% CI %.1f–%.1f%%)\n", width, r.name, 100*r.iv.Rate, 100*r.iv.Low, 100*r.iv.High)
+		fmt.Fprintf(&b, "%-*s %5.1f%%  (95%% CI %.1f–%.1f%%)\n", width, r.name, 100*r.iv.Rate, 100*r.iv.Lo, 100*r.iv.Hi)
 	}
 	if len(s.Rules) > 0 {
 		rules := make([]string, 0, len(s.Rules))

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -31,15 +32,15 @@ func TestWilson(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iv := Wilson(tt.k, tt.n)
-			if math.Abs(iv.Low-tt.low) > 1e-5 || math.Abs(iv.High-tt.high) > 1e-5 {
-				t.Errorf("Wilson(%d,%d) = [%f, %f], want [%f, %f]", tt.k, tt.n, iv.Low, iv.High, tt.low, tt.high)
+			if math.Abs(iv.Lo-tt.low) > 1e-5 || math.Abs(iv.Hi-tt.high) > 1e-5 {
+				t.Errorf("Wilson(%d,%d) = [%f, %f], want [%f, %f]", tt.k, tt.n, iv.Lo, iv.Hi, tt.low, tt.high)
 			}
 			if want := float64(tt.k) / float64(tt.n); iv.Rate != want {
 				t.Errorf("rate = %f, want %f", iv.Rate, want)
 			}
 		})
 	}
-	if iv := Wilson(0, 0); iv.Low != 0 || iv.High != 1 {
+	if iv := Wilson(0, 0); iv.Lo != 0 || iv.Hi != 1 {
 		t.Errorf("Wilson(0,0) = %+v, want [0,1]", iv)
 	}
 }
@@ -175,6 +176,24 @@ func TestSummaryJSON(t *testing.T) {
 			}
 			if !slices.Equal(keys, tt.keys) {
 				t.Errorf("keys %v\nwant %v\n%s", keys, tt.keys, data)
+			}
+			// Every rate has eval.Rate's shape, as arena's and iterate's do
+			// (issue 26 item 11).
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(data, &obj); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				if !strings.HasSuffix(k, "_rate") {
+					continue
+				}
+				var rate map[string]any
+				if err := json.Unmarshal(obj[k], &rate); err != nil {
+					t.Fatalf("%s: %v", k, err)
+				}
+				if got := slices.Sorted(maps.Keys(rate)); !slices.Equal(got, []string{"games", "hi", "lo", "rate", "wins"}) {
+					t.Errorf("%s has keys %v, want eval.Rate's {wins, games, rate, lo, hi}", k, got)
+				}
 			}
 		})
 	}

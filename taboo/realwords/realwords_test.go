@@ -111,7 +111,7 @@ func TestCheck(t *testing.T) {
 		if c.got.Counted != c.want.Counted || c.got.Total != c.want.Total || c.got.Real != c.want.Real || !slices.Equal(c.got.NotReal, c.want.NotReal) {
 			t.Errorf("%s = %+v, want %+v", c.name, c.got, c.want)
 		}
-		if c.got.Share.Rate != float64(c.want.Real)/float64(c.want.Total) || c.got.Share.Low >= c.got.Share.Rate || c.got.Share.High <= c.got.Share.Rate {
+		if c.got.Share.Rate != float64(c.want.Real)/float64(c.want.Total) || c.got.Share.Lo >= c.got.Share.Rate || c.got.Share.Hi <= c.got.Share.Rate {
 			t.Errorf("%s share = %+v", c.name, c.got.Share)
 		}
 	}
@@ -216,7 +216,7 @@ func TestWriteText(t *testing.T) {
 		Run: "r1", Episodes: 1234, Players: map[string]string{"attacker": "native", "defender": "builtin"},
 		ClueWords: Count{Counted: true, Total: 12345, Real: 11864, NotReal: []WordCount{{"compll", 12}, {"seler", 9}}},
 	}
-	rep.ClueWords.Share.Rate, rep.ClueWords.Share.Low, rep.ClueWords.Share.High = 0.961, 0.9575, 0.9643
+	rep.ClueWords.Share.Rate, rep.ClueWords.Share.Lo, rep.ClueWords.Share.Hi = 0.961, 0.9575, 0.9643
 	var b strings.Builder
 	if err := rep.WriteText(&b); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func writeCount(b *strings.Builder, label, one, many, role string, players map[s
 		return
 	}
 	fmt.Fprintf(b, "%s %s, %.1f%% real  (95%% CI %.1f–%.1f%%)\n", group(c.Total), unit,
-		100*c.Share.Rate, 100*c.Share.Low, 100*c.Share.High)
+		100*c.Share.Rate, 100*c.Share.Lo, 100*c.Share.Hi)
 	words := make([]string, 0, len(c.NotReal))
 	for _, wc := range c.NotReal {
 		words = append(words, wc.Word+" "+group(wc.Count))

@@ -1,4 +1,6 @@
-package main
+// Package wordscmd is `spag words`, Adversarial Taboo's command for its
+// target-word lists; importing it registers it with cmdutil.GameCommands.
+package wordscmd
 
 import (
 	"encoding/json"
@@ -9,35 +11,40 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/realwords"
 )
 
-func newWordsCmd() *cobra.Command {
+func init() { cmdutil.GameCommands.Register("words", NewCmdWords) }
+
+// NewCmdWords returns `spag words` and its subcommands, which write to
+// f's streams.
+func NewCmdWords(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "words",
 		Short: "Build or list target-word lists; check a run's words",
-		Args:  noArgs,
+		Args:  cmdutil.NoArgs,
 	}
-	cmd.AddCommand(newWordsListCmd(), newWordsBuildCmd(), newWordsCheckCmd())
+	cmd.AddCommand(newWordsListCmd(f), newWordsBuildCmd(f), newWordsCheckCmd(f))
 	return cmd
 }
 
-func newWordsListCmd() *cobra.Command {
+func newWordsListCmd(f *cmdutil.Factory) *cobra.Command {
 	var words string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "Print a word list after validating it",
 		Example: "  spag words list | wc -l\n  spag words list --words mywords.txt",
-		Args:    noArgs,
+		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := taboo.Words(words)
 			if err != nil {
-				return usageError{Err: fmt.Errorf("--words: %w", err)}
+				return cmdutil.UsageError{Err: fmt.Errorf("--words: %w", err)}
 			}
-			w := cmd.OutOrStdout()
+			w := f.IOStreams.Out
 			for _, word := range list {
 				if _, err := fmt.Fprintln(w, word); err != nil {
 					return err
@@ -50,7 +57,7 @@ func newWordsListCmd() *cobra.Command {
 	return cmd
 }
 
-func newWordsBuildCmd() *cobra.Command {
+func newWordsBuildCmd(f *cmdutil.Factory) *cobra.Command {
 	var dir, out, lexicon, defs string
 	var size, listSize int
 	cmd := &cobra.Command{
@@ -68,13 +75,13 @@ below.`,
   spag words build --wordnet /usr/share/wordnet --size 5000 --list-size 500 \
     --out taboo/words.txt --lexicon players/scripted/lexicon.gz \
     --definitions apo/definitions/definitions.jsonl.gz`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if size < 1 {
-				return usagef("--size must be at least 1 (got %d)", size)
+				return cmdutil.Usagef("--size must be at least 1 (got %d)", size)
 			}
 			if listSize < 0 || listSize > size {
-				return usagef("--list-size must be from 1 to --size %d (got %d)", size, listSize)
+				return cmdutil.Usagef("--list-size must be from 1 to --size %d (got %d)", size, listSize)
 			}
 			if out == "" {
 				out = "-"
@@ -83,17 +90,17 @@ below.`,
 			// optional ones nest inside the word list's.
 			outs := wordnet.Outputs{ListSize: listSize}
 			write := func() error { return wordnet.Build(dir, size, outs) }
-			for _, f := range []struct {
+			for _, o := range []struct {
 				path string
 				dst  *io.Writer
 			}{{defs, &outs.Definitions}, {lexicon, &outs.Lexicon}, {out, &outs.Words}} {
-				if f.path == "" {
+				if o.path == "" {
 					continue
 				}
 				inner := write
 				write = func() error {
-					return writeOut(f.path, cmd.OutOrStdout(), func(w io.Writer) error {
-						*f.dst = w
+					return cmdutil.WriteOut(o.path, f.IOStreams.Out, func(w io.Writer) error {
+						*o.dst = w
 						return inner()
 					})
 				}
@@ -110,7 +117,7 @@ below.`,
 	return cmd
 }
 
-func newWordsCheckCmd() *cobra.Command {
+func newWordsCheckCmd(f *cmdutil.Factory) *cobra.Command {
 	var db, runID, role, dir string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -129,24 +136,24 @@ By default only the roles a model played count: a built-in player's words
 come from a lexicon. --role counts the attacker, the defender or both.`,
 		Example: `  spag words check --db spag.db --role both
   spag words check --db runs.db --run r20261126-151200-3fa9 --json`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			roles, err := realwords.ParseRoles(role)
 			if err != nil {
-				return usageError{Err: fmt.Errorf("--role: %w", err)}
+				return cmdutil.UsageError{Err: fmt.Errorf("--role: %w", err)}
 			}
-			store, err := openReader(cmd.Context(), db)
+			store, err := f.OpenReader(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
 			// The run first: a mistyped --run is named before WordNet is read.
-			if err := checkFilter(cmd.Context(), store, episodes.Filter{RunID: runID}); err != nil {
+			if err := cmdutil.CheckFilter(cmd.Context(), store, episodes.Filter{RunID: runID}); err != nil {
 				return err
 			}
 			dict, err := wordnet.OpenDictionary(dir)
 			if errors.Is(err, fs.ErrNotExist) {
-				return usagef("--wordnet %s: %w", dir, err)
+				return cmdutil.Usagef("--wordnet %s: %w", dir, err)
 			}
 			if err != nil {
 				return fmt.Errorf("--wordnet %s: %w", dir, err)
@@ -154,18 +161,18 @@ come from a lexicon. --role counts the attacker, the defender or both.`,
 			rep, err := realwords.Check(cmd.Context(), store, dict, runID, roles)
 			switch {
 			case errors.Is(err, realwords.ErrNotTaboo):
-				return usagef("--run: %w; words check reads Taboo runs", err)
+				return cmdutil.Usagef("--run: %w; words check reads Taboo runs", err)
 			case errors.Is(err, realwords.ErrNoRuns):
 				return fmt.Errorf("%s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
 			case err != nil:
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(f.IOStreams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			return rep.WriteText(cmd.OutOrStdout())
+			return rep.WriteText(f.IOStreams.Out)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")

@@ -1,4 +1,6 @@
-package main
+// Package replay is `spag replay`: the stored episodes as a list, one
+// episode turn by turn, or on a terminal the episode browser.
+package replay
 
 import (
 	"bufio"
@@ -12,18 +14,28 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/safetext"
-	"github.com/spag-go/spag/judge"
-	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/tui"
 )
 
-func newReplayCmd() *cobra.Command {
-	var db string
-	var id int64
-	var f episodes.Filter
+// Options are every input of `spag replay`.
+type Options struct {
+	IO         *cmdutil.IOStreams
+	OpenReader func(ctx context.Context, path string) (*episodes.Store, error)
+
+	DB      string
+	Episode int64
+	Filter  episodes.Filter
+	// LimitSet says --limit was given: the browser otherwise loads up to
+	// its own limit.
+	LimitSet bool
+}
+
+// NewCmdReplay returns the command; runF does the work (nil: [Run]).
+func NewCmdReplay(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, OpenReader: f.OpenReader}
 	var errored string
 	cmd := &cobra.Command{
 		Use:   "replay",
@@ -43,52 +55,73 @@ stdout is not a terminal it prints the list as text.
 Model output is shown with terminal control sequences made visible, never
 executed.`,
 		Example: `  spag replay --limit 20
-  spag replay --outcome defender_wins --word apple
+  spag replay --outcome tie --word apple
   spag replay --episode 42`,
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch errored {
 			case "":
 			case "yes", "no":
 				b := errored == "yes"
-				f.Errored = &b
+				opts.Filter.Errored = &b
 			default:
-				return usagef("--errored %q: want yes or no", errored)
+				return cmdutil.Usagef("--errored %q: want yes or no", errored)
 			}
-			store, err := openReader(cmd.Context(), db)
-			if err != nil {
-				return err
+			opts.LimitSet = cmd.Flags().Changed("limit")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer store.Close()
-			if err := checkFilter(cmd.Context(), store, f); err != nil {
-				return err
-			}
-			if f, err = matchPlayer(cmd.Context(), store, f); err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if id != 0 {
-				return showEpisode(cmd.Context(), w, store, id)
-			}
-			if isTerminal(w) {
-				return browseEpisodes(cmd, store, f)
-			}
-			return listEpisodes(cmd.Context(), w, store, f)
+			return Run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&db, "db", "spag.db", "SQLite database")
-	fl.Int64Var(&id, "episode", 0, "show this episode (its ID from the list)")
-	fl.StringVar(&f.RunID, "run", "", "only this run")
-	fl.StringVar(&f.Outcome, "outcome", "", "only this outcome ("+outcomesHelp()+")")
-	f.NewestRunFirst = true
-	fl.StringVar(&f.Subject, "word", "", "only this subject ("+subjectsHelp()+")")
-	fl.StringVar(&f.Player, "player", "", "only runs with this player spec")
-	fl.IntVar(&f.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")
+	f2 := &opts.Filter
+	fl.StringVar(&opts.DB, "db", "spag.db", "SQLite database")
+	fl.Int64Var(&opts.Episode, "episode", 0, "show this episode (its ID from the list)")
+	fl.StringVar(&f2.RunID, "run", "", "only this run")
+	fl.StringVar(&f2.Outcome, "outcome", "", "only this outcome ("+cmdutil.OutcomesHelp()+")")
+	f2.NewestRunFirst = true
+	fl.StringVar(&f2.Subject, "word", "", "only this subject ("+cmdutil.SubjectsHelp()+")")
+	fl.StringVar(&f2.Player, "player", "", "only runs with this player spec")
+	fl.IntVar(&f2.DecidedAt, "decided-at", 0, "only episodes decided at this utterance")
 	fl.StringVar(&errored, "errored", "", "yes: only errored episodes; no: only judged ones")
-	fl.IntVar(&f.Limit, "limit", 50, "list at most this many (0: all)")
-	fl.IntVar(&f.Offset, "offset", 0, "skip this many")
+	fl.IntVar(&f2.Limit, "limit", 50, "list at most this many (0: all)")
+	fl.IntVar(&f2.Offset, "offset", 0, "skip this many")
 	return cmd
+}
+
+// Run lists, shows or browses what opts select.
+func Run(ctx context.Context, opts *Options) error {
+	store, err := opts.OpenReader(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	f := opts.Filter
+	if err := cmdutil.CheckFilter(ctx, store, f); err != nil {
+		return err
+	}
+	if f, err = cmdutil.MatchPlayer(ctx, store, f); err != nil {
+		return err
+	}
+	w := opts.IO.Out
+	if opts.Episode != 0 {
+		return ShowEpisode(ctx, w, store, opts.Episode)
+	}
+	if opts.IO.IsStdoutTTY() {
+		if !opts.LimitSet {
+			f.Limit = 0 // the browser loads up to its own limit
+		}
+		logw, closeLog := cmdutil.TUILog(opts.IO.ErrOut)
+		defer closeLog()
+		_, err := tui.Run(ctx, tui.Config{
+			Start:   tui.ReplayView,
+			Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: tui.SecondOpinions(store), Outcomes: cmdutil.KnownOutcomes()},
+			NoColor: cmdutil.NoColor(),
+		}, tui.RunOptions{In: opts.IO.In, Out: w, Log: logw})
+		return err
+	}
+	return ListEpisodes(ctx, w, store, f)
 }
 
 // listPage is how many rows of the list are held at once: the list
@@ -139,7 +172,8 @@ func (c *columns) flush() error {
 	return nil
 }
 
-func listEpisodes(ctx context.Context, w io.Writer, store *episodes.Store, f episodes.Filter) error {
+// ListEpisodes writes the episodes f selects as a table, one a line.
+func ListEpisodes(ctx context.Context, w io.Writer, store *episodes.Store, f episodes.Filter) error {
 	bw := bufio.NewWriter(w)
 	// Room for seven-digit IDs and indices from the start, so that the
 	// columns of a large list do not shift as the numbers grow.
@@ -178,10 +212,13 @@ func markEvidence(text string, start, end int) string {
 	return safetext.Visible(text[:start]) + "»" + safetext.Visible(text[start:end]) + "«" + safetext.Visible(text[end:])
 }
 
-func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int64) error {
+// ShowEpisode writes episode id turn by turn with its verdict, the
+// verdicts recorded beside it and the second opinion of its game's other
+// judge when that differs.
+func ShowEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int64) error {
 	rec, err := store.Episode(ctx, id)
 	if errors.Is(err, episodes.ErrNotFound) {
-		return usagef("--episode %d: no such episode in %s (spag replay lists them)", id, store.Path())
+		return cmdutil.Usagef("--episode %d: no such episode in %s (spag replay lists them)", id, store.Path())
 	}
 	if err != nil {
 		return err
@@ -191,8 +228,9 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 	if err != nil {
 		return err
 	}
+	d := cmdutil.DescribeRun(run)
 	subject := "subject"
-	if d := describeRun(run); d != nil {
+	if d != nil {
 		subject = d.Subject
 	}
 	fmt.Fprintf(&b, "episode %d (run %s, #%d)  %s: %s\n\n", rec.ID, rec.RunID, rec.Index, subject, safetext.Visible(rec.Subject))
@@ -227,86 +265,14 @@ func showEpisode(ctx context.Context, w io.Writer, store *episodes.Store, id int
 			fmt.Fprintf(&b, "recorded  %s: %s at utterance %d (rule %s)\n", sv.Judge, sv.Outcome, sv.DecidedAt, sv.Rule)
 		}
 		// A verdict of the other judge recorded above is not said again.
-		if other := otherJudgeVerdict(rec, run.MaxTurns); other != nil && !recorded[other.name] {
-			fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", other.name, other.v.Outcome, other.v.DecidedAt, other.v.Rule)
+		if d != nil && d.SecondOpinion != nil {
+			if other, ok := d.SecondOpinion(rec.Subject, run.MaxTurns, rec.Turns, v); ok {
+				if name, _, _ := strings.Cut(other.Judge, "@"); !recorded[name] {
+					fmt.Fprintf(&b, "the %s judge would say %s at utterance %d (rule %s)\n", name, other.Outcome, other.DecidedAt, other.Rule)
+				}
+			}
 		}
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
-}
-
-type namedVerdict struct {
-	name string
-	v    judge.Verdict
-}
-
-// otherJudgeVerdict re-judges the episode with the judge that did not
-// decide it and returns its verdict when the outcome or turn differs.
-func otherJudgeVerdict(rec *episodes.Record, maxTurns int) *namedVerdict {
-	name, _, _ := strings.Cut(rec.Verdict.Judge, "@")
-	var otherName string
-	switch name {
-	case "strict":
-		otherName = "spag"
-	case "spag":
-		otherName = "strict"
-	default:
-		return nil // not a Taboo judge: an episode of another game has no second judge
-	}
-	j, err := judge.ByName(otherName)
-	if err != nil || maxTurns < 1 {
-		return nil
-	}
-	h := turnUtterances(rec.Turns)
-	v := j.Judge(rec.Subject, maxTurns, h)
-	if string(v.Outcome) == rec.Verdict.Outcome && v.DecidedAt == rec.Verdict.DecidedAt {
-		return nil
-	}
-	return &namedVerdict{otherName, v}
-}
-
-// browseEpisodes opens the terminal browser on the episodes f selects.
-func browseEpisodes(cmd *cobra.Command, store *episodes.Store, f episodes.Filter) error {
-	if !cmd.Flags().Changed("limit") {
-		f.Limit = 0 // the browser loads up to its own limit
-	}
-	logw, closeLog := tuiLog(cmd)
-	defer closeLog()
-	_, err := tui.Run(cmd.Context(), tui.Config{
-		Start:   tui.ReplayView,
-		Replay:  tui.ReplayConfig{Source: store, Filter: f, Limit: f.Limit, Rejudge: rejudger(store), Outcomes: knownOutcomes()},
-		NoColor: noColor(),
-	}, tui.RunOptions{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Log: logw})
-	return err
-}
-
-// rejudger gives the browser the other judge's verdict on an episode, when
-// it differs.
-func rejudger(store *episodes.Store) tui.Rejudger {
-	return func(ctx context.Context, rec *episodes.Record) ([]game.Verdict, error) {
-		if rec.Errored() {
-			return nil, nil
-		}
-		run, err := store.RunInfo(ctx, rec.RunID)
-		if err != nil {
-			return nil, err
-		}
-		other := otherJudgeVerdict(rec, run.MaxTurns)
-		if other == nil {
-			return nil, nil
-		}
-		v := other.v
-		gv := game.Verdict{Outcome: string(v.Outcome), DecidedAt: v.DecidedAt, Rule: v.Rule, Judge: other.name,
-			Evidence: game.Evidence{Turn: v.Evidence.Utterance, Start: v.Evidence.Start, End: v.Evidence.End}}
-		if j, err := judge.ByName(other.name); err == nil {
-			gv.Judge = taboo.JudgeID(j)
-		}
-		if u := v.Evidence.Utterance; u > 0 && u <= len(rec.Turns) {
-			text := rec.Turns[u-1].Text
-			if v.Evidence.Start >= 0 && v.Evidence.Start <= v.Evidence.End && v.Evidence.End <= len(text) {
-				gv.Evidence.Text = text[v.Evidence.Start:v.Evidence.End]
-			}
-		}
-		return []game.Verdict{gv}, nil
-	}
 }
