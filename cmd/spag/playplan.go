@@ -149,7 +149,7 @@ func finishRun(cmd *cobra.Command, store *episodes.Store, res selfplay.Result, r
 		fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: finished episodes are stored; resume with:\n  %s\n", resume)
 		return errInterrupted
 	}
-	if err := writeStats(cmd.Context(), cmd.OutOrStdout(), store, res.Run.ID, false, jsonOut); err != nil {
+	if err := writeStats(cmd.Context(), cmd.OutOrStdout(), store, res.Run.ID, false, jsonOut, false); err != nil {
 		return err
 	}
 	if res.Errored > 0 {

@@ -19,7 +19,7 @@ import (
 
 func newStatsCmd() *cobra.Command {
 	var db, runID string
-	var all, asJSON bool
+	var all, asJSON, turns bool
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Summarise the outcomes of a run",
@@ -27,9 +27,13 @@ func newStatsCmd() *cobra.Command {
 its 95% Wilson interval, tie and rule-break rates, the mean utterance at which
 games were decided and the throughput. Without --run it reports the latest
 run; --all reports every episode in the database (with --json, "runs" lists
-each run with its game, judge and players).`,
+each run with its game, judge and players). --turns adds, per role and per
+turn of that role, how many games reached it and how many it ended, by rule
+(in Taboo: when the defender guesses, and how often wrongly; "per_turn" in
+--json).`,
 		Example: `  spag stats
-  spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes`,
+  spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes
+  spag stats --turns`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all && runID != "" {
@@ -40,13 +44,14 @@ each run with its game, judge and players).`,
 				return err
 			}
 			defer store.Close()
-			return writeStats(cmd.Context(), cmd.OutOrStdout(), store, runID, all, asJSON)
+			return writeStats(cmd.Context(), cmd.OutOrStdout(), store, runID, all, asJSON, turns)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "spag.db", "SQLite database")
 	cmd.Flags().StringVar(&runID, "run", "", "run ID (default: the latest run)")
 	cmd.Flags().BoolVar(&all, "all", false, "summarise every run in the database together")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&turns, "turns", false, "add the per-role, per-turn breakdown of how games ended")
 	return cmd
 }
 
@@ -79,8 +84,10 @@ type statsJSON struct {
 	TokensIn  int64             `json:"prompt_tokens"`
 	TokensOut int64             `json:"output_tokens"`
 	// Runs lists, with --all, each run's own fields above.
-	Runs    []statsRunJSON `json:"runs,omitempty"`
-	Summary report.Summary `json:"-"`
+	Runs []statsRunJSON `json:"runs,omitempty"`
+	// PerTurn is, with --turns, the breakdown of episodes.Store.TurnStats.
+	PerTurn []episodes.TurnCount `json:"per_turn,omitempty"`
+	Summary report.Summary       `json:"-"`
 }
 
 // MarshalJSON writes the run's keys and the summary's in one object.
@@ -100,6 +107,9 @@ func (s statsJSON) MarshalJSON() ([]byte, error) {
 		o.Add("runs", s.Runs)
 	}
 	s.Summary.AddTo(&o)
+	if s.PerTurn != nil {
+		o.Add("per_turn", s.PerTurn)
+	}
 	return o.MarshalJSON()
 }
 
@@ -120,7 +130,7 @@ func countsOf(st episodes.Stats) report.Counts {
 	return c
 }
 
-func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID string, all, asJSON bool) error {
+func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID string, all, asJSON, turns bool) error {
 	var run *episodes.Run
 	var err error
 	switch {
@@ -175,6 +185,11 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 		out.Run, out.Game, out.Judge, out.Players = run.ID, run.Game, run.Judge, run.Players
 		out.Created = run.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
 	}
+	if turns {
+		if out.PerTurn, err = store.TurnStats(ctx, id); err != nil {
+			return err
+		}
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -187,5 +202,8 @@ func writeStats(ctx context.Context, w io.Writer, store *episodes.Store, runID s
 	} else {
 		fmt.Fprintf(w, "all runs in    %s\n", store.Path())
 	}
-	return report.WriteText(w, out.Summary)
+	if err := report.WriteText(w, out.Summary); err != nil || !turns {
+		return err
+	}
+	return report.WriteTurns(w, out.PerTurn)
 }
