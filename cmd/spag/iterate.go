@@ -114,6 +114,7 @@ a scalar head) and resumes like the Taboo loop.`,
 	fl.StringVar(&f.objective, "objective", train.ObjectiveSPAG, "training objective: spag (SPAG's rule and objective) or zerosum (zero-sum rewards, role baselines, KL penalty)")
 	fl.StringVar(&f.zeroSum.Credit, "credit", rl.CreditAll, "zerosum: turns that get the advantage, all (every turn of the role) or decisive")
 	fl.Float64Var(&f.zeroSum.BaselineDecay, "baseline-decay", rl.DefaultBaselineDecay, "zerosum: decay alpha of the per-role running mean, from round to round")
+	fl.StringVar(&f.zeroSum.BaselinePer, "baseline-per", rl.BaselinePerRole, "zerosum: the baseline is the running mean return per role, or per turn (per role and turn of the role, the round's mean)")
 	fl.StringVar(&f.opponents, "opponents", "", "self-play's population, NAME=WEIGHT,... of self, past, ref, builtin (default: self-play only)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
@@ -301,7 +302,7 @@ func loopUsage(err error) error {
 func (f *iterateFlags) objectiveFlags(cmd *cobra.Command) error {
 	switch f.objective {
 	case train.ObjectiveSPAG:
-		for _, name := range []string{"credit", "baseline-decay"} {
+		for _, name := range []string{"credit", "baseline-decay", "baseline-per"} {
 			if cmd.Flags().Changed(name) {
 				return usagef("--%s applies to --objective zerosum only", name)
 			}
@@ -314,6 +315,9 @@ func (f *iterateFlags) objectiveFlags(cmd *cobra.Command) error {
 		}
 		if err := rl.CheckZeroSum(f.zeroSum.Credit, f.zeroSum.BaselineDecay); err != nil {
 			return usagef("--objective zerosum: %v (--credit, --baseline-decay)", err)
+		}
+		if err := rl.CheckBaselinePer(f.zeroSum.BaselinePer); err != nil {
+			return usagef("--baseline-per: %v", err)
 		}
 		f.cfg.Train.Objective = train.ObjectiveZeroSum
 		f.cfg.Train.ZeroSum = zeroSumParams(cmd.Flags(), f.cfg.Train.SPAG, f.cfg.Train.SPAG.Beta)
