@@ -72,6 +72,12 @@ type statsOut struct {
 	Outcomes map[string]int    `json:"outcomes"`
 	Players  map[string]string `json:"players"`
 	Turns    int               `json:"turns"`
+	PerTurn  []struct {
+		Role       string         `json:"role"`
+		Turn       int            `json:"turn"`
+		Utterances int            `json:"utterances"`
+		Decided    map[string]int `json:"decided"`
+	} `json:"per_turn"`
 }
 
 func stats(t *testing.T, dir string, args ...string) statsOut {
@@ -115,6 +121,23 @@ func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
 		t.Errorf("stats = %+v", s)
 	}
 	checkRecognisableGames(t, dir, s)
+	// --turns: every game reaches the attacker's first turn, and the
+	// utterances that ended a game are the episodes, one each.
+	pt := stats(t, dir, "--turns")
+	ended, utterances := 0, 0
+	for _, c := range pt.PerTurn {
+		utterances += c.Utterances
+		for _, n := range c.Decided {
+			ended += n
+		}
+	}
+	if len(pt.PerTurn) == 0 || pt.PerTurn[0].Role != "attacker" || pt.PerTurn[0].Turn != 1 || pt.PerTurn[0].Utterances != 24 ||
+		ended != 24 || utterances != s.Turns {
+		t.Errorf("stats --turns: %d utterances (want %d), %d ended (want 24): %+v", utterances, s.Turns, ended, pt.PerTurn)
+	}
+	if txt := spag(t, dir, "stats", "--turns"); txt.code != 0 || !strings.Contains(txt.stdout, "per role and turn") {
+		t.Errorf("stats --turns: exit %d\n%s%s", txt.code, txt.stdout, txt.stderr)
+	}
 	list := spag(t, dir, "replay", "--limit", "3")
 	if list.code != 0 || strings.Count(list.stdout, "\n") != 4 {
 		t.Fatalf("replay list: exit %d\n%s%s", list.code, list.stdout, list.stderr)

@@ -3,6 +3,7 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,7 @@ type Options struct {
 	RunID string
 	All   bool
 	JSON  bool
+	Turns bool
 }
 
 // NewCmdStats returns the command. It only parses flags into [Options];
@@ -42,9 +44,12 @@ games were decided and the throughput. Without --run it reports the latest
 run; --all reports every episode in the database (with --json, "runs" lists
 each run with its game, judge and players). A database holding runs of
 several games is reported game by game (with --json, "games" holds one
-summary for each game).`,
+summary for each game). --turns adds, per role and per turn of that role,
+how many games reached it and how many it ended, by rule (in Taboo: when
+the defender guesses, and how often wrongly; "per_turn" in --json).`,
 		Example: `  spag stats
-  spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes`,
+  spag stats --db runs.db --run r20261126-151200-3fa9 --json | jq .outcomes
+  spag stats --turns`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.All && opts.RunID != "" {
@@ -60,6 +65,7 @@ summary for each game).`,
 	cmd.Flags().StringVar(&opts.RunID, "run", "", "run ID (default: the latest run)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "summarise every run in the database together")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&opts.Turns, "turns", false, "add the per-role, per-turn breakdown of how games ended")
 	return cmd
 }
 
@@ -70,7 +76,48 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer store.Close()
+	if opts.Turns {
+		return WriteTurns(ctx, opts.IO.Out, store, opts.RunID, opts.All, opts.JSON)
+	}
 	return Write(ctx, opts.IO.Out, store, opts.RunID, opts.All, opts.JSON)
+}
+
+// WriteTurns is [Write] followed by the per-role, per-turn breakdown of
+// episodes.Store.TurnStats: in text after the summary, with asJSON as the
+// document's "per_turn".
+func WriteTurns(ctx context.Context, w io.Writer, store *episodes.Store, runID string, all, asJSON bool) error {
+	id := runID
+	if !all && id == "" {
+		run, err := store.LatestRunInfo(ctx)
+		if err != nil {
+			return Write(ctx, w, store, runID, all, asJSON) // says what is wrong
+		}
+		id = run.ID
+	}
+	turns, err := store.TurnStats(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !asJSON {
+		if err := Write(ctx, w, store, runID, all, false); err != nil {
+			return err
+		}
+		return report.WriteTurns(w, turns)
+	}
+	var doc bytes.Buffer
+	if err := Write(ctx, &doc, store, runID, all, true); err != nil {
+		return err
+	}
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(doc.Bytes(), &o); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(turns)
+	if err != nil {
+		return err
+	}
+	o["per_turn"] = raw
+	return encode(w, o)
 }
 
 // JSON is the stable shape of `spag stats --json`: the run's keys, then

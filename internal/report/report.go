@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
 	"github.com/spag-go/spag/game"
 )
@@ -289,6 +290,40 @@ func WriteText(w io.Writer, s Summary) error {
 	if s.ElapsedSec > 0 {
 		elapsed := time.Duration(s.ElapsedSec * float64(time.Second)).Round(time.Millisecond)
 		fmt.Fprintf(&b, "throughput     %.1f episodes/s over %s\n", s.EpisodesPerS, elapsed)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteTurns prints a per-role, per-turn breakdown (see
+// [episodes.Store.TurnStats]): for each role's k-th utterance, how many
+// games reached it and how many it ended, by rule, with each rule's share
+// of the utterances ("defender 4  794  defender.wrong_guess 531 (66.9%)":
+// of the 794 games that reached the defender's fourth utterance, 531 ended
+// there with a wrong guess).
+func WriteTurns(w io.Writer, rows []episodes.TurnCount) error {
+	var b strings.Builder
+	b.WriteString("per role and turn: games that reached it, and that it ended, by rule\n")
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r.Role))
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-*s %2d %6d", width, r.Role, r.Turn, r.Utterances)
+		rules := make([]string, 0, len(r.Decided))
+		for rule := range r.Decided {
+			rules = append(rules, rule)
+		}
+		slices.Sort(rules)
+		for i, rule := range rules {
+			sep := "  "
+			if i > 0 {
+				sep = ", "
+			}
+			n := r.Decided[rule]
+			fmt.Fprintf(&b, "%s%s %d (%.1f%%)", sep, rule, n, 100*float64(n)/float64(r.Utterances))
+		}
+		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

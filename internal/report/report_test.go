@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/apo"
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
@@ -205,3 +206,37 @@ const (
 	attackerBroke = string(judge.AttackerBrokeRules)
 	tie           = string(judge.Tie)
 )
+
+func TestWriteTurns(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []episodes.TurnCount
+		want string
+	}{
+		{
+			name: "rules sorted, shares of the utterances",
+			rows: []episodes.TurnCount{
+				{Role: "attacker", Turn: 1, Utterances: 1000, Decided: map[string]int{"attacker.said_target": 9}},
+				{Role: "defender", Turn: 4, Utterances: 794, Decided: map[string]int{
+					"defender.wrong_guess": 531, "defender.correct_guess": 209}},
+				{Role: "defender", Turn: 5, Utterances: 2, Decided: map[string]int{}},
+			},
+			want: "per role and turn: games that reached it, and that it ended, by rule\n" +
+				"  attacker  1   1000  attacker.said_target 9 (0.9%)\n" +
+				"  defender  4    794  defender.correct_guess 209 (26.3%), defender.wrong_guess 531 (66.9%)\n" +
+				"  defender  5      2\n",
+		},
+		{name: "no rows", want: "per role and turn: games that reached it, and that it ended, by rule\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := WriteTurns(&b, tt.rows); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tt.want)
+			}
+		})
+	}
+}

@@ -25,6 +25,22 @@ const (
 	CreditDecisive = "decisive"
 )
 
+// What the zero-sum rule's baseline is the mean return of
+// (ZeroSumOptions.Per).
+const (
+	// BaselinePerRole is SPIRAL's role-conditioned baseline: the running
+	// mean of the return per role (the default).
+	BaselinePerRole = "role"
+	// BaselinePerTurn is the mean return of the round's samples at the same
+	// role and turn of that role (the defender's third utterance, say). The
+	// advantages of each turn then sum to zero, so no turn as such is pushed
+	// up or down: with a per-role baseline a policy whose early guesses are
+	// its sure ones is taught to guess early, sure or not
+	// (docs/learning.md). It is this round's mean, with no running mean from
+	// round to round.
+	BaselinePerTurn = "turn"
+)
+
 // DefaultBaselineDecay is the running mean's alpha: the share of the
 // previous rounds' baseline kept when a round's returns update it.
 const DefaultBaselineDecay = 0.5
@@ -41,6 +57,8 @@ type ZeroSumOptions struct {
 	// episodes (the previous round's [ZeroSumStats.Baseline]); a role
 	// missing from it has none yet and starts at these episodes' mean.
 	Baseline map[string]float64
+	// Per is [BaselinePerRole] (also "") or [BaselinePerTurn].
+	Per string
 }
 
 // ZeroSumStats summarises a [StreamZeroSumRewards] call.
@@ -59,6 +77,9 @@ type ZeroSumStats struct {
 	// Baseline is the running mean after these episodes, per role: what
 	// the advantages subtract and what the next round starts from.
 	Baseline map[string]float64 `json:"baseline"`
+	// TurnBaseline is, with [BaselinePerTurn], what each role's k-th turn
+	// subtracts instead (index k-1; 0 for a turn no sample had).
+	TurnBaseline map[string][]float64 `json:"turn_baseline,omitempty"`
 	// Samples counts the samples made, per role too.
 	Samples         int `json:"samples"`
 	AttackerSamples int `json:"attacker_samples"`
@@ -123,6 +144,14 @@ func CheckZeroSum(credit string, decay float64) error {
 	return nil
 }
 
+// CheckBaselinePer reports an invalid ZeroSumOptions.Per, naming it.
+func CheckBaselinePer(per string) error {
+	if per != "" && per != BaselinePerRole && per != BaselinePerTurn {
+		return fmt.Errorf("baseline per %q: want %s (SPIRAL's running mean per role) or %s (the mean per role and turn of the role)", per, BaselinePerRole, BaselinePerTurn)
+	}
+	return nil
+}
+
 // returns is the zero-sum return of each role for an outcome: +1 for the
 // winner, -1 for the loser, 0 for both in a tie; a rule break is scored as
 // the game scores it, a loss for the attacker. ok is false for an outcome
@@ -170,8 +199,15 @@ func StreamZeroSumRewards(pass func() iter.Seq2[*rl.Episode, error], opt ZeroSum
 	if err := CheckZeroSum(opt.Credit, opt.BaselineDecay); err != nil {
 		return st, fmt.Errorf("zero-sum rewards: %w", err)
 	}
+	if err := CheckBaselinePer(opt.Per); err != nil {
+		return st, fmt.Errorf("zero-sum rewards: %w", err)
+	}
+	perTurn := opt.Per == BaselinePerTurn
 	roles := []string{judge.Attacker, judge.Defender}
 	sum := map[string]float64{}
+	// With perTurn, the return summed and counted per role and turn of the
+	// role over the credited samples.
+	turnSum, turnN := map[string][]float64{}, map[string][]int{}
 	i := 0
 	for ep, err := range pass() {
 		if err != nil {
@@ -185,9 +221,32 @@ func StreamZeroSumRewards(pass func() iter.Seq2[*rl.Episode, error], opt ZeroSum
 			if learns(ep, role) {
 				st.Trajectories[role]++
 				sum[role] += g[k]
+				if !perTurn {
+					continue
+				}
+				for _, n := range creditedTurns(ep, role, opt.Credit) {
+					t := roleTurn(ep, n)
+					for len(turnN[role]) < t {
+						turnN[role], turnSum[role] = append(turnN[role], 0), append(turnSum[role], 0)
+					}
+					turnN[role][t-1]++
+					turnSum[role][t-1] += g[k]
+				}
 			}
 		}
 		i++
+	}
+	if perTurn {
+		st.TurnBaseline = map[string][]float64{}
+		for role, ns := range turnN {
+			b := make([]float64, len(ns))
+			for t, n := range ns {
+				if n > 0 {
+					b[t] = turnSum[role][t] / float64(n)
+				}
+			}
+			st.TurnBaseline[role] = b
+		}
 	}
 	st.Episodes = i
 	for _, role := range roles {
@@ -233,7 +292,11 @@ func StreamZeroSumRewards(pass func() iter.Seq2[*rl.Episode, error], opt ZeroSum
 			if s.Role == judge.Defender {
 				k = 1
 			}
-			s.Reward, s.Weight = g[k]-st.Baseline[s.Role], 1
+			b := st.Baseline[s.Role]
+			if perTurn {
+				b = st.TurnBaseline[s.Role][roleTurn(ep, n)-1]
+			}
+			s.Reward, s.Weight = g[k]-b, 1
 			if err := emit(&s); err != nil {
 				return st, err
 			}
@@ -278,6 +341,18 @@ func scoreEpisode(st *ZeroSumStats, i int, ep *rl.Episode) ([2]float64, error) {
 		st.Ties++
 	}
 	return [2]float64{a, d}, nil
+}
+
+// roleTurn is the turn of its role that utterance n (1-based) is: 2 for
+// the defender's second utterance.
+func roleTurn(ep *rl.Episode, n int) int {
+	t := 0
+	for _, u := range ep.History[:n] {
+		if u.Role == ep.History[n-1].Role {
+			t++
+		}
+	}
+	return t
 }
 
 // creditedTurns are the numbers (1-based) of role's utterances that get the

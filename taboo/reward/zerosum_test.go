@@ -119,6 +119,58 @@ func TestZeroSumRewards(t *testing.T) {
 	}
 }
 
+// TestZeroSumRewardsPerTurn checks the per-turn baseline by hand (see
+// zeroSumEpisodes): each role's k-th turn subtracts the mean return of the
+// samples at that turn, so every turn's advantages sum to zero.
+func TestZeroSumRewardsPerTurn(t *testing.T) {
+	tests := []struct {
+		name  string
+		opt   ZeroSumOptions
+		want  []string
+		turns map[string][]float64
+	}{
+		// Attacker: every decisive turn is its second (mean -0.25, as per
+		// role); defender: second turns d4 -1, b4 +1, e4 0 (mean 0), first
+		// turn c2 +1 (mean 1).
+		{"decisive turn only", ZeroSumOptions{Credit: CreditDecisive, Per: BaselinePerTurn},
+			[]string{"a3=1.25", "d4=-1", "b3=-0.75", "b4=1", "c2=0", "c3=-0.75", "e3=0.25", "e4=0"},
+			map[string][]float64{"attacker": {0, -0.25}, "defender": {1, 0}}},
+		// The previous round's running mean does not enter a per-turn
+		// baseline.
+		{"previous baseline left out", ZeroSumOptions{Credit: CreditDecisive, Per: BaselinePerTurn, BaselineDecay: 0.5,
+			Baseline: map[string]float64{"attacker": 0.5, "defender": -0.5}},
+			[]string{"a3=1.25", "d4=-1", "b3=-0.75", "b4=1", "c2=0", "c3=-0.75", "e3=0.25", "e4=0"},
+			map[string][]float64{"attacker": {0, -0.25}, "defender": {1, 0}}},
+		// Attacker: first and second turns both -0.25; defender: first
+		// turns d2 -1, b2 +1, c2 +1, e2 0 (mean 0.25), second d4, b4, e4
+		// (mean 0).
+		{"every turn", ZeroSumOptions{Credit: CreditAll, Per: BaselinePerTurn},
+			[]string{"a1=1.25", "d2=-1.25", "a3=1.25", "d4=-1",
+				"b1=-0.75", "b2=0.75", "b3=-0.75", "b4=1",
+				"c1=-0.75", "c2=0.75", "c3=-0.75",
+				"e1=0.25", "e2=-0.25", "e3=0.25", "e4=0"},
+			map[string][]float64{"attacker": {-0.25, -0.25}, "defender": {0.25, 0}}},
+		{"per role is the default", ZeroSumOptions{Credit: CreditDecisive, Per: BaselinePerRole},
+			[]string{"a3=1.25", "d4=-1.25", "b3=-0.75", "b4=0.75", "c2=0.75", "c3=-0.75", "e3=0.25", "e4=-0.25"},
+			nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, st := zeroSum(t, zeroSumEpisodes(), tc.opt)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("samples\n got %v\nwant %v", got, tc.want)
+			}
+			if !reflect.DeepEqual(st.TurnBaseline, tc.turns) {
+				t.Errorf("turn baseline %v, want %v", st.TurnBaseline, tc.turns)
+			}
+			// The per-role running mean is still kept for the next round.
+			if math.Abs(st.MeanReturn["attacker"]+0.25) > 1e-12 || math.Abs(st.MeanReturn["defender"]-0.25) > 1e-12 {
+				t.Errorf("mean returns %v", st.MeanReturn)
+			}
+		})
+	}
+}
+
 // TestZeroSumRewardsNoTrajectoriesKeepBaseline: a role the learner never
 // played keeps its previous running mean (and has none without one).
 func TestZeroSumRewardsNoTrajectoriesKeepBaseline(t *testing.T) {
@@ -147,6 +199,7 @@ func TestZeroSumRewardsErrors(t *testing.T) {
 		{"credit", good, ZeroSumOptions{Prompt: queryPrompt, Credit: "first"}, `credit "first"`},
 		{"decay 1", good, ZeroSumOptions{Prompt: queryPrompt, BaselineDecay: 1}, "baseline decay 1"},
 		{"decay negative", good, ZeroSumOptions{Prompt: queryPrompt, BaselineDecay: -0.1}, "baseline decay -0.1"},
+		{"baseline per", good, ZeroSumOptions{Prompt: queryPrompt, Per: "game"}, `baseline per "game"`},
 		{"no prompt", good, ZeroSumOptions{}, "no prompt function"},
 		{"unjudged", []rl.Episode{{History: msgs("a:x"), DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, "episode 0 has no outcome"},
 		{"unknown outcome", []rl.Episode{{History: msgs("a:x"), Outcome: "draw", DecidedAt: 1}}, ZeroSumOptions{Prompt: queryPrompt}, `unknown outcome "draw"`},

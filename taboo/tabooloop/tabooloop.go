@@ -121,6 +121,9 @@ type Config struct {
 type ZeroSumRule struct {
 	Credit        string  `json:"credit"`
 	BaselineDecay float64 `json:"baseline_decay"`
+	// BaselinePer is what the baseline is the mean return of
+	// (rl.ZeroSumOptions.Per); "" in loops recorded before it existed.
+	BaselinePer string `json:"baseline_per,omitempty"`
 }
 
 // Check reports a configuration that cannot run, naming the setting, and
@@ -159,6 +162,9 @@ func (c *Config) Check() error {
 	if c.ZeroSum != nil {
 		if err := reward.CheckZeroSum(c.ZeroSum.Credit, c.ZeroSum.BaselineDecay); err != nil {
 			return err
+		}
+		if err := reward.CheckBaselinePer(c.ZeroSum.BaselinePer); err != nil {
+			return bad("baseline-per", "%v", err)
 		}
 	}
 	if c.Population != nil {
@@ -541,7 +547,8 @@ func (l *Loop) zeroSumRewards(ctx context.Context, r *Round, st *RoundState, pas
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		var err error
 		stats, err = dataset.WriteZeroSum(w, pass, games, dataset.Options{SFT: sft},
-			reward.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev})
+			reward.ZeroSumOptions{Credit: l.Config.ZeroSum.Credit, BaselineDecay: l.Config.ZeroSum.BaselineDecay, Baseline: prev,
+				Per: l.Config.ZeroSum.BaselinePer})
 		return err
 	})
 	if err != nil {

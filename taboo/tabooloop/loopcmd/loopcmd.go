@@ -94,6 +94,7 @@ func newFlags(fl *pflag.FlagSet) iteratecmd.Loops {
 	fl.StringVar(&f.objective, "objective", train.ObjectiveSPAG, "training objective: spag (SPAG's rule and objective) or zerosum (zero-sum rewards, role baselines, KL penalty)")
 	fl.StringVar(&f.zeroSum.Credit, "credit", reward.CreditAll, "zerosum: turns that get the advantage, all (every turn of the role) or decisive")
 	fl.Float64Var(&f.zeroSum.BaselineDecay, "baseline-decay", reward.DefaultBaselineDecay, "zerosum: decay alpha of the per-role running mean, from round to round")
+	fl.StringVar(&f.zeroSum.BaselinePer, "baseline-per", reward.BaselinePerRole, "zerosum: the baseline is the running mean return per role, or per turn (per role and turn of the role, the round's mean)")
 	fl.StringVar(&f.opponents, "opponents", "", "self-play's population, NAME=WEIGHT,... of self, past, ref, builtin (default: self-play only)")
 	fl.IntVar(&f.maxTurns, "max-turns", 5, "attacker+defender turn pairs before a tie")
 	fl.StringVar(&f.judgeName, "judge", "strict", "judge: strict or spag")
@@ -258,7 +259,7 @@ func (f *flags) begun(opts *iteratecmd.Options, base *taboorun.Config, l *tabool
 func (f *flags) objectiveFlags(changed func(string) bool) error {
 	switch f.objective {
 	case train.ObjectiveSPAG:
-		for _, name := range []string{"credit", "baseline-decay"} {
+		for _, name := range []string{"credit", "baseline-decay", "baseline-per"} {
 			if changed(name) {
 				return cmdutil.Usagef("--%s applies to --objective zerosum only", name)
 			}
@@ -271,6 +272,9 @@ func (f *flags) objectiveFlags(changed func(string) bool) error {
 		}
 		if err := reward.CheckZeroSum(f.zeroSum.Credit, f.zeroSum.BaselineDecay); err != nil {
 			return cmdutil.Usagef("--objective zerosum: %v (--credit, --baseline-decay)", err)
+		}
+		if err := reward.CheckBaselinePer(f.zeroSum.BaselinePer); err != nil {
+			return cmdutil.Usagef("--baseline-per: %v", err)
 		}
 		f.cfg.Train.Objective = train.ObjectiveZeroSum
 		f.cfg.Train.ZeroSum = cmdutil.ZeroSumParams(changed, f.cfg.Train.SPAG, f.cfg.Train.SPAG.Beta)

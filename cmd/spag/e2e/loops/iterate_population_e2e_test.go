@@ -142,6 +142,8 @@ func TestIterateZeroSumWithAPopulation(t *testing.T) {
 		{[]string{"--opponents", "self=-1"}},
 		{[]string{"--objective", "zerosum", "--credit", "first"}},
 		{[]string{"--objective", "zerosum", "--loser-reward", "-1"}},
+		{[]string{"--objective", "zerosum", "--baseline-per", "game"}},
+		{[]string{"--baseline-per", "turn"}},
 		{[]string{"--credit", "all"}},
 		{[]string{"--objective", "var"}},
 	} {
