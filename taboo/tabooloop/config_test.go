@@ -187,7 +187,10 @@ func TestCheck(t *testing.T) {
 		}, "", "zero-sum rule's settings go with the zerosum objective"},
 		{"zero-sum credit", zeroSum("first", 0.5), "", `credit "first"`},
 		{"zero-sum decay", zeroSum(reward.CreditAll, 1), "", "baseline decay 1"},
-		{"zero-sum baseline per turn", func(c *tabooloop.Config) { zeroSum(reward.CreditAll, 0.5)(c); c.ZeroSum.BaselinePer = reward.BaselinePerTurn }, "", ""},
+		{"zero-sum baseline per turn", func(c *tabooloop.Config) {
+			zeroSum(reward.CreditAll, 0.5)(c)
+			c.ZeroSum.BaselinePer = reward.BaselinePerTurn
+		}, "", ""},
 		{"zero-sum baseline per game", func(c *tabooloop.Config) { zeroSum(reward.CreditAll, 0.5)(c); c.ZeroSum.BaselinePer = "game" }, "baseline-per", `baseline per "game"`},
 		{"zero-sum with a loser reward", func(c *tabooloop.Config) { zeroSum(reward.CreditAll, 0.5)(c); c.LoserReward = -1 }, "loser-reward", "is SPAG's rule"},
 		{"another objective", func(c *tabooloop.Config) { c.Train.Objective = train.ObjectiveVAR }, "objective", `"var"`},
