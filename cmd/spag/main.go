@@ -222,7 +222,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		return usageError{Err: err}
 	})
 	f.RunSummary = func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
-		return writeStats(ctx, w, store, runID, false, asJSON)
+		return statscmd.Write(ctx, w, store, runID, false, asJSON)
 	}
 	root.AddCommand(
 		selfplaycmd.NewCmdSelfplay(f, nil),
@@ -243,8 +243,3 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	return root
 }
 
-// noArgs is cobra.NoArgs returning a usage error.
-var noArgs = cmdutil.NoArgs
-
-// exactArgs is cobra.ExactArgs returning a usage error.
-var exactArgs = cmdutil.ExactArgs
