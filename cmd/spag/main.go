@@ -242,4 +242,3 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	addVersion(root)
 	return root
 }
-
