@@ -47,8 +47,8 @@ type Options struct {
 
 // Column is one outcome rate of the progress line.
 type Column struct {
-	Label   string // "attacker"
-	Outcome string // "attacker_wins"
+	Label   string // the role's label, as the game names it
+	Outcome string // the outcome whose rate this is
 }
 
 // New returns a meter for a run of total episodes writing to w.
