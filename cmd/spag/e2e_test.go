@@ -21,7 +21,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/spag-go/spag/internal/spagtest"
-	"github.com/spag-go/spag/taboo/taboocmd"
+	"github.com/spag-go/spag/taboo/judgecmd"
 )
 
 // binary is the spag binary built once for the end-to-end tests, which run
@@ -438,7 +438,7 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	}
 	var got []string
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var l taboocmd.VerdictLine
+		var l judgecmd.VerdictLine
 		mustJSON(t, line, &l)
 		v := l.Verdict
 		got = append(got, fmt.Sprintf("%d %s %s %d %s", l.Index, l.Subject, v.Outcome, v.DecidedAt, v.Evidence.Text))
@@ -453,7 +453,7 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 		t.Errorf("spag verdicts:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	strict := spag(t, dir, "judge", "--rules", "strict", "--spag-names", "eps.json")
-	var first taboocmd.VerdictLine
+	var first judgecmd.VerdictLine
 	mustJSON(t, strings.SplitN(strict.stdout, "\n", 2)[0], &first)
 	if first.Verdict.Outcome != "defender wins" {
 		t.Errorf("strict judge on Sunday/sun: %+v, want defender wins", first)

@@ -17,6 +17,7 @@ import (
 	// cmdutil.GameCommands and playrun.Games.
 	_ "github.com/spag-go/spag/apo/apocmd"
 	_ "github.com/spag-go/spag/kuhn/kuhncmd"
+	_ "github.com/spag-go/spag/taboo/judgecmd"
 	_ "github.com/spag-go/spag/taboo/rewardscmd"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 	_ "github.com/spag-go/spag/taboo/wordscmd"

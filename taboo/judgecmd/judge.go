@@ -1,8 +1,8 @@
-// Package taboocmd holds Adversarial Taboo's own commands: `spag judge`,
+// Package judgecmd holds Adversarial Taboo's own commands: `spag judge`,
 // `spag episodes import` and the SPAG format of `spag episodes export`;
 // importing it registers them (with cmdutil.GameCommands and
 // episodescmd), so that cmd/spag names no game.
-package taboocmd
+package judgecmd
 
 import (
 	"bufio"

@@ -1,4 +1,4 @@
-package taboocmd
+package judgecmd
 
 import (
 	"context"
