@@ -30,7 +30,7 @@ type selfplaySettings struct {
 
 func selfplayFlags(fl *pflag.FlagSet) playrun.Settings {
 	s := &selfplaySettings{}
-	fl.StringVar(&s.first, kuhn.First, "builtin", "Kuhn Poker's first player's spec: "+players.Help())
+	fl.StringVar(&s.first, kuhn.First, "builtin", "Kuhn Poker's first player's spec (same forms as --attacker; kuhn:STRATEGY too)")
 	fl.StringVar(&s.second, kuhn.Second, "builtin", "Kuhn Poker's second player's spec (same forms as --first)")
 	fl.IntVar(&s.games, "games", 600, "number of hands")
 	return s
