@@ -21,6 +21,8 @@ import (
 	"github.com/spag-go/spag/command/stats"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
+	_ "github.com/spag-go/spag/taboo/taboobuiltin"
+	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
 // generic runs one of spag's generic commands, made by newCmd, in
@@ -138,5 +140,45 @@ func TestArenaGameKuhn(t *testing.T) {
 	}
 	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused arena made %s (%v)", fresh, err)
+	}
+}
+
+// TestResumeNamesTheGamesCommand resumes a Kuhn run as Taboo and a Taboo
+// run as Kuhn: each refusal names the command that resumes the run.
+func TestResumeNamesTheGamesCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	if _, stderr, err := run(t, "play", "--games", "6", "--db", db); err != nil {
+		t.Fatalf("kuhn play: %v\n%s", err, stderr)
+	}
+	if _, stderr, err := generic(t, selfplayCmd, "--attacker", "builtin", "--defender", "builtin", "--games", "2", "--db", db); err != nil {
+		t.Fatalf("selfplay: %v\n%s", err, stderr)
+	}
+	store, err := episodes.Open(context.Background(), db, episodes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := store.Runs(context.Background())
+	store.Close()
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	ids := map[string]string{}
+	for _, r := range runs {
+		game := "taboo"
+		if strings.HasPrefix(r.Game, "kuhn@") {
+			game = "kuhn"
+		}
+		ids[game] = r.ID
+	}
+	if ids["kuhn"] == "" || ids["taboo"] == "" {
+		t.Fatalf("runs %+v, want one of each game", runs)
+	}
+	_, _, err = generic(t, selfplayCmd, "--db", db, "--resume", ids["kuhn"])
+	if want := "resume it with: spag selfplay --game kuhn --db " + db + " --resume " + ids["kuhn"]; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("selfplay --resume of a Kuhn run: %v, want %q", err, want)
+	}
+	_, _, err = run(t, "play", "--db", db, "--resume", ids["taboo"])
+	if want := "resume it with: spag selfplay --db " + db + " --resume " + ids["taboo"]; err == nil || !strings.Contains(err.Error(), want) || !errors.As(err, new(cmdutil.UsageError)) {
+		t.Errorf("kuhn play --resume of a Taboo run: %v, want a usage error with %q", err, want)
 	}
 }
