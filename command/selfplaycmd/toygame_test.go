@@ -65,11 +65,13 @@ type coinSettings struct {
 	caller string
 }
 
-// coinConfig is a coin run's stored configuration.
+// coinConfig is a coin run's stored configuration. An arena's runs name
+// the flipper too: the player B or A that the pairing seats there.
 type coinConfig struct {
-	Caller string `json:"caller"`
-	Games  int    `json:"games"`
-	Seed   uint64 `json:"seed"`
+	Caller  string `json:"caller"`
+	Flipper string `json:"flipper,omitempty"`
+	Games   int    `json:"games"`
+	Seed    uint64 `json:"seed"`
 }
 
 func (s *coinSettings) New(_ func(string) bool, common *playrun.Flags) (playrun.Config, error) {
@@ -94,7 +96,11 @@ func (c *coinConfig) Plan(_ context.Context, run *episodes.Run) (*selfplay.Plan,
 		subjects[i] = []string{"heads", "tails"}[i%2]
 	}
 	call := game.PlayerFunc(func(context.Context, game.Request) (game.Reply, error) { return game.Reply{Text: c.Caller}, nil })
-	return &selfplay.Plan{Game: coin{}, Players: []game.Player{call, call}, Names: map[string]string{"caller": c.Caller, "flipper": "coin"},
+	flipper := c.Flipper
+	if flipper == "" {
+		flipper = "coin"
+	}
+	return &selfplay.Plan{Game: coin{}, Players: []game.Player{call, call}, Names: map[string]string{"caller": c.Caller, "flipper": flipper},
 		Subjects: subjects, Seed: c.Seed, Judge: "coin@1", MaxTurns: 1, Config: raw}, nil
 }
 
@@ -111,7 +117,37 @@ func init() {
 		fs.IntVar(&s.games, "games", 4, "coins to toss")
 		fs.StringVar(&s.caller, "caller", "heads", "what the caller calls: heads or tails")
 		return s
-	}})
+	}, Arena: func(*pflag.FlagSet) playrun.ArenaSettings { return coinArena{} }})
+}
+
+// coinArena is the coin's part of spag arena: it has no flags of its own;
+// a player spec is what the player calls when it is the caller.
+type coinArena struct{}
+
+func (coinArena) New(_ func(string) bool, common *playrun.Flags, games int, a, b string) (playrun.ArenaConfig, error) {
+	for _, p := range []string{a, b} {
+		if p != "heads" && p != "tails" {
+			return nil, cmdutil.Usagef("player %q: want heads or tails", p)
+		}
+	}
+	return &coinPairings{coinConfig{Caller: a, Flipper: b, Games: games, Seed: common.Seed}}, nil
+}
+
+func (coinArena) Stored(run *episodes.Run) (playrun.ArenaConfig, error) {
+	var p coinPairings
+	return &p, selfplay.StoredConfig(run, &p.base)
+}
+
+// coinPairings is what an arena's coin runs share; each pairing seats its
+// own caller and flipper.
+type coinPairings struct{ base coinConfig }
+
+func (p *coinPairings) Players() []string { return []string{p.base.Caller, p.base.Flipper} }
+
+func (p *coinPairings) Plan(ctx context.Context, players, _ []string, run *episodes.Run) (*selfplay.Plan, error) {
+	c := p.base
+	c.Caller, c.Flipper = players[0], players[1]
+	return c.Plan(ctx, run)
 }
 
 // TestAThirdGameThroughItsRegistrationAlone plays, resumes and refuses

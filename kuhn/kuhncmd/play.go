@@ -3,7 +3,6 @@ package kuhncmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/playrun"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
 	"github.com/spag-go/spag/kuhn/kuhnrun"
@@ -142,18 +142,11 @@ func PlayRun(ctx context.Context, opts *PlayOptions) error {
 	return writeChips(opts.IO.Out, chips, cfg.First, cfg.Second)
 }
 
-// resume loads a stored Kuhn Poker run and its configuration.
+// resume loads a stored Kuhn Poker run and its configuration; a run of
+// another game is refused with the command that resumes it.
 func resume(ctx context.Context, session *selfplay.Session, id string, cfg *kuhnrun.Config) (*episodes.Run, error) {
-	run, err := session.Resume(ctx, id, kuhn.Name)
-	var mismatch *selfplay.GameMismatchError
-	switch {
-	case errors.Is(err, selfplay.ErrNoDatabase):
-		return nil, cmdutil.Usagef("--resume %s: cannot open --db %s: %v", id, session.Path, err)
-	case errors.Is(err, episodes.ErrNotFound):
-		return nil, cmdutil.Usagef("--resume %s: no such run in %s (%s)", id, session.Path, cmdutil.ListRunsHint(session.Path))
-	case errors.As(err, &mismatch):
-		return nil, cmdutil.Usagef("--resume %s: %v", id, err)
-	case err != nil:
+	run, err := playrun.ResumeRun(ctx, &playrun.Games, session, id, kuhn.Name)
+	if err != nil {
 		return nil, err
 	}
 	if err := selfplay.StoredConfig(run, cfg); err != nil {
