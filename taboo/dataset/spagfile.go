@@ -8,14 +8,14 @@ import (
 	"iter"
 	"os"
 
-	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/taboo/spagjson"
 )
 
 // SPAGFile returns passes over the episodes of a SPAG episodes JSON file
 // (name; "-" is stdin), each reading it anew, for [FromSPAG], which reads
 // it twice. Standard input is first copied to a temporary file, removed
 // at once, so that neither pass holds the file in memory; done closes it.
-func SPAGFile(ctx context.Context, name string, stdin io.Reader) (passes func() iter.Seq2[*episodes.SPAGEpisode, error], done func(), err error) {
+func SPAGFile(ctx context.Context, name string, stdin io.Reader) (passes func() iter.Seq2[*spagjson.Episode, error], done func(), err error) {
 	if name == "-" {
 		f, err := os.CreateTemp("", "spag-stdin-*.json")
 		if err != nil {
@@ -26,22 +26,22 @@ func SPAGFile(ctx context.Context, name string, stdin io.Reader) (passes func() 
 			f.Close()
 			return nil, nil, fmt.Errorf("read standard input: %w", err)
 		}
-		return func() iter.Seq2[*episodes.SPAGEpisode, error] {
-			return episodes.NewSPAGReader(bufio.NewReader(io.NewSectionReader(f, 0, 1<<62)), "<stdin>").All(ctx)
+		return func() iter.Seq2[*spagjson.Episode, error] {
+			return spagjson.NewReader(bufio.NewReader(io.NewSectionReader(f, 0, 1<<62)), "<stdin>").All(ctx)
 		}, func() { f.Close() }, nil
 	}
 	if _, err := os.Stat(name); err != nil {
 		return nil, nil, err
 	}
-	return func() iter.Seq2[*episodes.SPAGEpisode, error] {
-		return func(yield func(*episodes.SPAGEpisode, error) bool) {
+	return func() iter.Seq2[*spagjson.Episode, error] {
+		return func(yield func(*spagjson.Episode, error) bool) {
 			f, err := os.Open(name)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			defer f.Close()
-			for ep, err := range episodes.NewSPAGReader(bufio.NewReader(f), name).All(ctx) {
+			for ep, err := range spagjson.NewReader(bufio.NewReader(f), name).All(ctx) {
 				if !yield(ep, err) {
 					return
 				}
