@@ -1,11 +1,11 @@
 package episodes
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"os/exec"
 	"testing"
 	"time"
@@ -13,29 +13,23 @@ import (
 	"github.com/spag-go/spag/game"
 )
 
-// pipedSPAG streams a SPAG file of n small episodes through a pipe, as a
-// large file read from standard input would come.
-func pipedSPAG(t *testing.T, n int) *SPAGReader {
-	t.Helper()
-	pr, pw := io.Pipe()
-	go func() {
-		bw := bufio.NewWriter(pw)
-		bw.WriteString("[\n")
+// generated yields n small judged episodes, one at a time, as an importer
+// streaming a large file gives them: none is held after it is yielded.
+func generated(n int) iter.Seq2[*Imported, error] {
+	return func(yield func(*Imported, error) bool) {
 		for i := range n {
-			if i > 0 {
-				bw.WriteString(",\n")
+			ep := &Imported{
+				Episode: game.Episode{Setup: game.Setup{Subject: fmt.Sprintf("w%d", i)}, Turns: []game.Turn{
+					{N: 1, Player: 0, Role: "attacker", Text: fmt.Sprintf("hint %d", i)},
+					{N: 2, Player: 1, Role: "defender", Text: "guess"}}},
+				Extra:   json.RawMessage(`{"max_turns":3}`),
+				Verdict: &game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "strict@1"},
 			}
-			bw.WriteString(spagLine(i))
+			if !yield(ep, nil) {
+				return
+			}
 		}
-		bw.WriteString("\n]\n")
-		pw.CloseWithError(bw.Flush())
-	}()
-	t.Cleanup(func() { pr.Close() })
-	return NewSPAGReader(pr, "piped.json")
-}
-
-func tieVerdict(int, *SPAGEpisode) game.Verdict {
-	return game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "strict@1"}
+	}
 }
 
 // TestImportLetsOtherWritersIn: while an import streams a large input,
@@ -76,7 +70,7 @@ func TestImportLetsOtherWritersIn(t *testing.T) {
 		seenEpisodes = st.Episodes
 	}
 	imported := &Run{Game: "taboo(imported=piped.json)", Judge: "strict@1"}
-	if err := s.ImportSPAGRun(ctx, imported, pipedSPAG(t, n).All(ctx), tieVerdict); err != nil {
+	if err := s.ImportRun(ctx, imported, generated(n)); err != nil {
 		t.Fatal(err)
 	}
 	if otherErr != nil {
@@ -131,7 +125,7 @@ func TestInterruptedImportLeavesNoRun(t *testing.T) {
 			cancel() // as a Ctrl-C would, three chunks in
 		}
 	}
-	err := s.ImportSPAGRun(cctx, &Run{Game: "taboo", Judge: "strict@1"}, pipedSPAG(t, 1000).All(cctx), tieVerdict)
+	err := s.ImportRun(cctx, &Run{Game: "taboo", Judge: "strict@1"}, generated(1000))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted import: %v, want context.Canceled", err)
 	}
@@ -167,7 +161,7 @@ func TestInterruptedImportLeavesNoRun(t *testing.T) {
 	}
 
 	done := &Run{Game: "taboo", Judge: "strict@1"}
-	if err := s.ImportSPAGRun(ctx, done, pipedSPAG(t, 10).All(ctx), tieVerdict); err != nil {
+	if err := s.ImportRun(ctx, done, generated(10)); err != nil {
 		t.Fatal(err)
 	}
 	if runs, eps := stagedRuns(t, path); runs != 1 || eps != 10 {

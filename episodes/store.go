@@ -1,7 +1,8 @@
 // Package episodes is spag's SQLite store: the schema and its migrations,
 // the batched writer the engine hands finished episodes to, the queries
-// behind replay, stats and re-judging, and import/export of SPAG episodes
-// JSON and JSON Lines.
+// behind replay, stats and re-judging, the staged import of a whole run
+// that a game's importer feeds ([Store.ImportRun]), and export as JSON
+// Lines.
 //
 // It persists [game.Episode] values and knows nothing of how they were
 // produced: it imports nothing from spag but package game, and all of its
@@ -140,7 +141,7 @@ func (o Options) withDefaults() Options {
 //
 // Writes go through two paths that share one SQLite write connection: the
 // writer goroutine (episodes from [Store.Write]) and the direct methods
-// (CreateRun, AddVerdict, ImportSPAG). Reads use their own pool of
+// (CreateRun, AddVerdict, ImportRun). Reads use their own pool of
 // read-only connections and, thanks to WAL, never wait for the writer.
 type Store struct {
 	path string

@@ -11,6 +11,7 @@ import (
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/iterate"
+	"github.com/spag-go/spag/taboo/spagjson"
 )
 
 // TestFailedReportLeavesNoNewFigure: when a report fails after some
@@ -24,14 +25,14 @@ func TestFailedReportLeavesNoNewFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	eps := []episodes.SPAGEpisode{
-		{TargetWord: "apple", History: []episodes.SPAGMessage{{Role: "attacker", Content: "a fruit"}, {Role: "defender", Content: "pear"}}},
-		{TargetWord: "river", History: []episodes.SPAGMessage{{Role: "attacker", Content: "water"}, {Role: "defender", Content: "river"}}},
+	eps := []spagjson.Episode{
+		{TargetWord: "apple", History: []spagjson.Message{{Role: "attacker", Content: "a fruit"}, {Role: "defender", Content: "pear"}}},
+		{TargetWord: "river", History: []spagjson.Message{{Role: "attacker", Content: "water"}, {Role: "defender", Content: "river"}}},
 	}
 	var ids []string
 	for range 2 {
 		r := &episodes.Run{Game: "taboo(imported=x.json)", Judge: "strict@1", Total: len(eps)}
-		err := store.ImportSPAGRun(ctx, r, episodes.SPAGEpisodes(eps), func(i int, ep *episodes.SPAGEpisode) game.Verdict {
+		err := spagjson.ImportRun(ctx, store, r, spagjson.Episodes(eps), func(i int, ep *spagjson.Episode) game.Verdict {
 			return game.Verdict{Outcome: "tie", DecidedAt: 2, Rule: "max_turns", Judge: "strict@1"}
 		})
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/reward"
+	"github.com/spag-go/spag/taboo/spagjson"
 )
 
 // OtherGameError says that a run is not a Taboo run, so SPAG's reward rule
@@ -259,7 +260,7 @@ func FromRuns(ctx context.Context, store *episodes.Store, runs []RunLearner, j j
 // file anew, so that its episodes are never all in memory). source names
 // the file in the samples' provenance ("file:" + source). An episode
 // without max_turns has [taboo.DefaultMaxTurns].
-func FromSPAG(ctx context.Context, eps func() iter.Seq2[*episodes.SPAGEpisode, error], source string, j judge.Judge, games *Games) func() iter.Seq2[*rl.Episode, error] {
+func FromSPAG(ctx context.Context, eps func() iter.Seq2[*spagjson.Episode, error], source string, j judge.Judge, games *Games) func() iter.Seq2[*rl.Episode, error] {
 	return func() iter.Seq2[*rl.Episode, error] {
 		return func(yield func(*rl.Episode, error) bool) {
 			for ep, err := range eps() {

@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/dataset"
+	"github.com/spag-go/spag/taboo/spagjson"
 )
 
-func history(turns ...string) []episodes.SPAGMessage {
-	h := make([]episodes.SPAGMessage, len(turns))
+func history(turns ...string) []spagjson.Message {
+	h := make([]spagjson.Message, len(turns))
 	for i, t := range turns {
-		h[i] = episodes.SPAGMessage{Role: [2]string{judge.Attacker, judge.Defender}[i%2], Content: t}
+		h[i] = spagjson.Message{Role: [2]string{judge.Attacker, judge.Defender}[i%2], Content: t}
 	}
 	return h
 }
@@ -27,20 +27,20 @@ func TestFromSPAG(t *testing.T) {
 	j := judge.NewStrict()
 	for _, tt := range []struct {
 		name    string
-		ep      episodes.SPAGEpisode
+		ep      spagjson.Episode
 		outcome judge.Outcome
 		turns   int // the game the episode is rebuilt with
 	}{
-		{name: "defender names the word", ep: episodes.SPAGEpisode{TargetWord: "apple", MaxTurns: 3,
+		{name: "defender names the word", ep: spagjson.Episode{TargetWord: "apple", MaxTurns: 3,
 			History: history("A fruit that keeps doctors away.", "I know the word! It is apple!")}, outcome: judge.DefenderWins, turns: 3},
-		{name: "attacker says the word", ep: episodes.SPAGEpisode{TargetWord: "apple", MaxTurns: 3,
+		{name: "attacker says the word", ep: spagjson.Episode{TargetWord: "apple", MaxTurns: 3,
 			History: history("Apple pie is my favourite.")}, outcome: judge.AttackerBrokeRules, turns: 3},
-		{name: "no max_turns plays the default", ep: episodes.SPAGEpisode{TargetWord: "river",
+		{name: "no max_turns plays the default", ep: spagjson.Episode{TargetWord: "river",
 			History: history("Water flows.", "Tell me more.")}, outcome: judge.Tie, turns: taboo.DefaultMaxTurns},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			games := dataset.NewGames(j, taboo.StyleChat, nil)
-			pass := dataset.FromSPAG(context.Background(), slice([]episodes.SPAGEpisode{tt.ep}), "eps.json", j, games)
+			pass := dataset.FromSPAG(context.Background(), slice([]spagjson.Episode{tt.ep}), "eps.json", j, games)
 			n := 0
 			for ep, err := range pass() {
 				if err != nil {
@@ -68,15 +68,15 @@ func TestFromSPAG(t *testing.T) {
 }
 
 // slice gives passes over eps.
-func slice(eps []episodes.SPAGEpisode) func() iter.Seq2[*episodes.SPAGEpisode, error] {
-	return func() iter.Seq2[*episodes.SPAGEpisode, error] { return episodes.SPAGEpisodes(eps) }
+func slice(eps []spagjson.Episode) func() iter.Seq2[*spagjson.Episode, error] {
+	return func() iter.Seq2[*spagjson.Episode, error] { return spagjson.Episodes(eps) }
 }
 
 func TestFromSPAGStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	j := judge.NewStrict()
-	pass := dataset.FromSPAG(ctx, slice([]episodes.SPAGEpisode{{TargetWord: "apple"}}), "x", j, dataset.NewGames(j, "", nil))
+	pass := dataset.FromSPAG(ctx, slice([]spagjson.Episode{{TargetWord: "apple"}}), "x", j, dataset.NewGames(j, "", nil))
 	for ep, err := range pass() {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("FromSPAG under a cancelled context yielded %v, %v", ep, err)
@@ -94,8 +94,8 @@ func ExampleFromSPAG() {
     {"role": "defender", "content": "I know the word! It is apple!"}]}
 ]`
 	// Each pass reads the file anew, one episode at a time.
-	eps := func() iter.Seq2[*episodes.SPAGEpisode, error] {
-		return episodes.NewSPAGReader(strings.NewReader(file), "eps.json").All(ctx)
+	eps := func() iter.Seq2[*spagjson.Episode, error] {
+		return spagjson.NewReader(strings.NewReader(file), "eps.json").All(ctx)
 	}
 	j := judge.NewStrict()
 	games := dataset.NewGames(j, taboo.StyleChat, nil)

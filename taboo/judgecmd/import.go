@@ -7,14 +7,14 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/spf13/cobra"
-
 	"github.com/spag-go/spag/command/cmdutil"
 	episodescmd "github.com/spag-go/spag/command/episodes"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
+	"github.com/spag-go/spag/taboo/spagjson"
+	"github.com/spf13/cobra"
 )
 
 func init() {
@@ -22,9 +22,9 @@ func init() {
 	episodescmd.RegisterFormat(episodescmd.Format{Name: "spag", Title: "SPAG's format", Game: taboo.Name,
 		Write: func(ctx context.Context, store *episodes.Store, f episodes.Filter, provenance bool, w io.Writer) error {
 			if provenance {
-				return store.ExportSPAGWithProvenance(ctx, f, w)
+				return spagjson.ExportWithProvenance(ctx, store, f, w)
 			}
-			return store.ExportSPAG(ctx, f, w)
+			return spagjson.Export(ctx, store, f, w)
 		}})
 }
 
@@ -69,7 +69,7 @@ file back — and judges them with --rules.`,
 
 // RunImport stores the episodes of opts.File as a new run, judged.
 func RunImport(ctx context.Context, opts *ImportOptions) error {
-	sr, done, err := episodes.OpenSPAGFile(opts.File, opts.IO.In)
+	sr, done, err := spagjson.Open(opts.File, opts.IO.In)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func RunImport(ctx context.Context, opts *ImportOptions) error {
 	// Episodes are stored as they are read, in one transaction:
 	// interrupted or failed (a bad episode late in the file included), the
 	// import leaves nothing behind; done, every episode is judged.
-	all := func(yield func(*episodes.SPAGEpisode, error) bool) {
+	all := func(yield func(*spagjson.Episode, error) bool) {
 		if !yield(&first, nil) {
 			return
 		}
@@ -104,7 +104,7 @@ func RunImport(ctx context.Context, opts *ImportOptions) error {
 			}
 		}
 	}
-	err = store.ImportSPAGRun(ctx, run, all, func(_ int, ep *episodes.SPAGEpisode) game.Verdict {
+	err = spagjson.ImportRun(ctx, store, run, all, func(_ int, ep *spagjson.Episode) game.Verdict {
 		h := SPAGHistory(*ep)
 		return taboo.JudgeVerdict(opts.Judge.Judge(ep.TargetWord, MaxTurns(*ep), h), judgeID, h)
 	})

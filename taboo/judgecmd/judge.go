@@ -14,14 +14,14 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/spf13/cobra"
-
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/rejudge"
+	"github.com/spag-go/spag/taboo/spagjson"
+	"github.com/spf13/cobra"
 )
 
 func init() {
@@ -125,7 +125,7 @@ func RunJudge(ctx context.Context, opts *JudgeOptions) error {
 	if opts.DB != "" {
 		return rejudgeStored(ctx, opts)
 	}
-	sr, done, err := episodes.OpenSPAGFile(opts.File, opts.IO.In)
+	sr, done, err := spagjson.Open(opts.File, opts.IO.In)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func RunJudge(ctx context.Context, opts *JudgeOptions) error {
 }
 
 // SPAGHistory is the judge's view of a SPAG episode's history.
-func SPAGHistory(ep episodes.SPAGEpisode) []judge.Utterance {
+func SPAGHistory(ep spagjson.Episode) []judge.Utterance {
 	h := make([]judge.Utterance, len(ep.History))
 	for i, m := range ep.History {
 		h[i] = judge.Utterance{Role: m.Role, Text: m.Content}
@@ -166,7 +166,7 @@ func SPAGHistory(ep episodes.SPAGEpisode) []judge.Utterance {
 }
 
 // MaxTurns is a SPAG episode's turn limit: its max_turns, else the default.
-func MaxTurns(ep episodes.SPAGEpisode) int {
+func MaxTurns(ep spagjson.Episode) int {
 	if ep.MaxTurns > 0 {
 		return ep.MaxTurns
 	}

@@ -1,4 +1,4 @@
-package episodes
+package spagjson
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/taboo"
 )
@@ -43,7 +44,7 @@ func TestSPAGRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps, err := ReadSPAG(bytes.NewReader(in), "spag_sample.json")
+	eps, err := Read(bytes.NewReader(in), "spag_sample.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestSPAGRoundTrip(t *testing.T) {
 		t.Fatalf("read %+v", eps)
 	}
 	var out bytes.Buffer
-	if err := WriteSPAG(&out, eps); err != nil {
+	if err := Write(&out, eps); err != nil {
 		t.Fatal(err)
 	}
 	sameJSON(t, in, out.Bytes())
@@ -63,23 +64,23 @@ func TestSPAGRoundTrip(t *testing.T) {
 
 	// Through the store and back.
 	ctx := context.Background()
-	s, _ := openTest(t, Options{})
-	run := &Run{Game: "taboo", Judge: "spag@1", MaxTurns: 5}
+	s, _ := openTest(t)
+	run := &episodes.Run{Game: "taboo", Judge: "spag@1", MaxTurns: 5}
 	if err := s.CreateRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ImportSPAG(ctx, run.ID, eps); err != nil {
+	if err := Import(ctx, s, run.ID, eps); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+	if err := Export(ctx, s, episodes.Filter{RunID: run.ID}, &out); err != nil {
 		t.Fatal(err)
 	}
 	sameJSON(t, in, out.Bytes())
 
 	// Judging an imported episode makes the verdict its own; the export
 	// with provenance then names run and judge, and keeps the rest as is.
-	recs, err := s.Episodes(ctx, Filter{RunID: run.ID})
+	recs, err := s.Episodes(ctx, episodes.Filter{RunID: run.ID})
 	if err != nil || recs[0].Verdict.Outcome != "" {
 		t.Fatalf("imported episode should be unjudged: %+v, %v", recs[0].Verdict, err)
 	}
@@ -91,7 +92,7 @@ func TestSPAGRoundTrip(t *testing.T) {
 		t.Fatalf("episode verdict after AddVerdict = %+v, %v; want %+v", got.Verdict, err, v)
 	}
 	out.Reset()
-	if err := s.ExportSPAGWithProvenance(ctx, Filter{RunID: run.ID}, &out); err != nil {
+	if err := ExportWithProvenance(ctx, s, episodes.Filter{RunID: run.ID}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var withProv []map[string]json.RawMessage
@@ -104,10 +105,10 @@ func TestSPAGRoundTrip(t *testing.T) {
 	}
 
 	// A second import appends after the first.
-	if err := s.ImportSPAG(ctx, run.ID, eps[:1]); err != nil {
+	if err := Import(ctx, s, run.ID, eps[:1]); err != nil {
 		t.Fatal(err)
 	}
-	recs, err = s.Episodes(ctx, Filter{RunID: run.ID, Turns: true})
+	recs, err = s.Episodes(ctx, episodes.Filter{RunID: run.ID, Turns: true})
 	if err != nil || len(recs) != 4 || recs[3].Index != 3 || recs[3].Subject != "apple" {
 		t.Fatalf("after second import: %d episodes, %v", len(recs), err)
 	}
@@ -118,7 +119,7 @@ func TestSPAGRoundTrip(t *testing.T) {
 
 func TestExportSPAGOfPlayedEpisodes(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t, Options{})
+	s, _ := openTest(t)
 	run := createRun(t, s)
 	ep := sampleEpisode(0, 2)
 	if err := s.Write(ctx, run.ID, ep); err != nil {
@@ -128,7 +129,7 @@ func TestExportSPAGOfPlayedEpisodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+	if err := Export(ctx, s, episodes.Filter{RunID: run.ID}, &out); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := json.Marshal([]map[string]any{{
@@ -149,7 +150,7 @@ func TestExportSPAGOfPlayedEpisodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Flush(ctx)
-	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err == nil || !strings.Contains(err.Error(), `"generator"`) {
+	if err := Export(ctx, s, episodes.Filter{RunID: run.ID}, &out); err == nil || !strings.Contains(err.Error(), `"generator"`) {
 		t.Errorf("ExportSPAG of a generator turn: %v", err)
 	}
 }
@@ -201,16 +202,16 @@ func TestReadSPAGErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadSPAG(strings.NewReader(tt.in), "episodes.json")
+			_, err := Read(strings.NewReader(tt.in), "episodes.json")
 			if err == nil {
 				t.Fatal("no error")
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error\n %s\nwant\n %s", err, tt.want)
 			}
-			var se *SPAGError
+			var se *Error
 			if !errors.As(err, &se) {
-				t.Errorf("error is a %T, want *SPAGError", err)
+				t.Errorf("error is a %T, want *Error", err)
 			}
 		})
 	}
@@ -219,19 +220,19 @@ func TestReadSPAGErrors(t *testing.T) {
 // TestSPAGEpisodeCheck: the checks a reader applies to each parsed
 // episode, and the bound they share with Taboo.
 func TestSPAGEpisodeCheck(t *testing.T) {
-	if SPAGMaxTurns != taboo.MaxMaxTurns {
-		t.Errorf("SPAGMaxTurns = %d, taboo.MaxMaxTurns = %d: an import would accept what rewards refuses", SPAGMaxTurns, taboo.MaxMaxTurns)
+	if MaxTurns != taboo.MaxMaxTurns {
+		t.Errorf("MaxTurns = %d, taboo.MaxMaxTurns = %d: an import would accept what rewards refuses", MaxTurns, taboo.MaxMaxTurns)
 	}
 	tests := []struct {
-		ep   SPAGEpisode
+		ep   Episode
 		want string
 	}{
-		{SPAGEpisode{TargetWord: "apple"}, ""},
-		{SPAGEpisode{TargetWord: "apple", MaxTurns: 1000}, ""},
-		{SPAGEpisode{TargetWord: "apple", MaxTurns: 1001}, "max_turns: want an integer from 1 to 1000, got 1001"},
-		{SPAGEpisode{TargetWord: "apple", MaxTurns: -1}, "max_turns: want an integer from 1 to 1000, got -1"},
-		{SPAGEpisode{TargetWord: ""}, "target_word: want a word"},
-		{SPAGEpisode{TargetWord: "x\U000E0041"}, "target_word: \"x\\U000e0041\" contains the invisible character U+E0041"},
+		{Episode{TargetWord: "apple"}, ""},
+		{Episode{TargetWord: "apple", MaxTurns: 1000}, ""},
+		{Episode{TargetWord: "apple", MaxTurns: 1001}, "max_turns: want an integer from 1 to 1000, got 1001"},
+		{Episode{TargetWord: "apple", MaxTurns: -1}, "max_turns: want an integer from 1 to 1000, got -1"},
+		{Episode{TargetWord: ""}, "target_word: want a word"},
+		{Episode{TargetWord: "x\U000E0041"}, "target_word: \"x\\U000e0041\" contains the invisible character U+E0041"},
 	}
 	for _, tt := range tests {
 		err := tt.ep.Check()
@@ -242,91 +243,13 @@ func TestSPAGEpisodeCheck(t *testing.T) {
 }
 
 func TestReadSPAGEmpty(t *testing.T) {
-	eps, err := ReadSPAG(strings.NewReader(" [ ] \n"), "empty.json")
+	eps, err := Read(strings.NewReader(" [ ] \n"), "empty.json")
 	if err != nil || eps == nil || len(eps) != 0 {
-		t.Fatalf("ReadSPAG([]) = %v, %v", eps, err)
+		t.Fatalf("Read([]) = %v, %v", eps, err)
 	}
 	var out bytes.Buffer
-	if err := WriteSPAG(&out, eps); err != nil || out.String() != "[]\n" {
-		t.Errorf("WriteSPAG of nothing = %q, %v", out.String(), err)
-	}
-}
-
-func TestExportJSONL(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTest(t, Options{})
-	run := createRun(t, s)
-	for i := range 3 {
-		ep := sampleEpisode(i, 2)
-		if i == 2 {
-			ep.Err = "model call failed"
-		}
-		if err := s.Write(ctx, run.ID, ep); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := s.ExportJSONL(ctx, Filter{RunID: run.ID}, &out); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines, want 3:\n%s", len(lines), out.String())
-	}
-	var first map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"run_id", "id", "index", "subject", "seed", "started_at", "finished_at", "turns", "verdict", "err"} {
-		if _, ok := first[k]; !ok {
-			t.Errorf("line has no %q: %s", k, lines[0])
-		}
-	}
-	// Decoding into typed values checks the field names and values.
-	var got struct {
-		RunID     string `json:"run_id"`
-		Index     int    `json:"index"`
-		Seed      uint64 `json:"seed"`
-		StartedAt string `json:"started_at"`
-		Turns     []struct {
-			N        int    `json:"n"`
-			Role     string `json:"role"`
-			Text     string `json:"text"`
-			Thinking string `json:"thinking"`
-			Usage    struct {
-				PromptTokens int   `json:"prompt_tokens"`
-				OutputTokens int   `json:"output_tokens"`
-				LatencyNS    int64 `json:"latency_ns"`
-			} `json:"usage"`
-			Logprobs []struct {
-				Token   string  `json:"token"`
-				Logprob float64 `json:"logprob"`
-			} `json:"logprobs"`
-		} `json:"turns"`
-		Verdict struct {
-			Outcome   string `json:"outcome"`
-			DecidedAt int    `json:"decided_at"`
-			Rule      string `json:"rule"`
-			Evidence  struct {
-				Turn, Start, End int
-				Text             string
-			} `json:"evidence"`
-			Judge string `json:"judge"`
-		} `json:"verdict"`
-		Err string `json:"err"`
-	}
-	if err := json.Unmarshal([]byte(lines[2]), &got); err != nil {
-		t.Fatal(err)
-	}
-	ep := sampleEpisode(2, 2)
-	if got.RunID != run.ID || got.Index != 2 || got.Seed != ep.Seed || got.Err != "model call failed" ||
-		got.StartedAt != "2026-11-26T15:12:02.000000123Z" || len(got.Turns) != 2 ||
-		got.Turns[0].Usage.LatencyNS != int64(ep.Turns[0].Usage.Latency) || got.Turns[0].Logprobs[0].Token != "Hi" ||
-		got.Turns[1].Thinking != "let me think" || got.Verdict.Judge != "strict@1" || got.Verdict.Evidence.End != 9 {
-		t.Errorf("line 3 decoded to %+v", got)
+	if err := Write(&out, eps); err != nil || out.String() != "[]\n" {
+		t.Errorf("Write of nothing = %q, %v", out.String(), err)
 	}
 }
 
@@ -340,26 +263,26 @@ func FuzzReadSPAG(f *testing.F) {
 	f.Add([]byte(`[{"target_word": 1}]`))
 	f.Add([]byte("[\n{\"a\":[1,{\"b\":\"\\u00e9\"}]}\n]"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		eps, err := ReadSPAG(bytes.NewReader(in), "fuzz.json")
+		eps, err := Read(bytes.NewReader(in), "fuzz.json")
 		if err != nil {
-			var se *SPAGError
+			var se *Error
 			if !errors.As(err, &se) || se.Line < 1 || se.Column < 1 {
-				t.Fatalf("error %v is not a positioned *SPAGError", err)
+				t.Fatalf("error %v is not a positioned *Error", err)
 			}
 			return
 		}
 		// What was read writes back to the same JSON value, and reads
 		// again into the same episodes.
 		var out bytes.Buffer
-		if err := WriteSPAG(&out, eps); err != nil {
+		if err := Write(&out, eps); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ReadSPAG(bytes.NewReader(out.Bytes()), "again.json")
+		again, err := Read(bytes.NewReader(out.Bytes()), "again.json")
 		if err != nil {
 			t.Fatalf("reading what was written: %v\n%s", err, out.Bytes())
 		}
 		var out2 bytes.Buffer
-		if err := WriteSPAG(&out2, again); err != nil {
+		if err := Write(&out2, again); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(out.Bytes(), out2.Bytes()) {
@@ -374,7 +297,7 @@ func FuzzReadSPAG(f *testing.F) {
 // without one.
 func TestSPAGWithoutMaxTurns(t *testing.T) {
 	in := `[{"target_word": "apple", "history": [{"role": "attacker", "content": "a fruit"}]}]`
-	eps, err := ReadSPAG(strings.NewReader(in), "episodes.json")
+	eps, err := Read(strings.NewReader(in), "episodes.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,22 +305,22 @@ func TestSPAGWithoutMaxTurns(t *testing.T) {
 		t.Errorf("MaxTurns %d, want 0 (absent)", eps[0].MaxTurns)
 	}
 	var out bytes.Buffer
-	if err := WriteSPAG(&out, eps); err != nil {
+	if err := Write(&out, eps); err != nil {
 		t.Fatal(err)
 	}
 	sameJSON(t, []byte(in), out.Bytes())
 
 	ctx := context.Background()
-	s, _ := openTest(t, Options{})
-	run := &Run{Game: "taboo", Judge: "spag@1", MaxTurns: 3}
+	s, _ := openTest(t)
+	run := &episodes.Run{Game: "taboo", Judge: "spag@1", MaxTurns: 3}
 	if err := s.CreateRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ImportSPAG(ctx, run.ID, eps); err != nil {
+	if err := Import(ctx, s, run.ID, eps); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := s.ExportSPAG(ctx, Filter{RunID: run.ID}, &out); err != nil {
+	if err := Export(ctx, s, episodes.Filter{RunID: run.ID}, &out); err != nil {
 		t.Fatal(err)
 	}
 	// The store has no max_turns of its own for it: the run's is written.
@@ -410,17 +333,17 @@ func TestSPAGWithoutMaxTurns(t *testing.T) {
 // would become the latest.
 func TestImportSPAGRunIsAtomic(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t, Options{})
-	eps := make([]SPAGEpisode, 50)
+	s, _ := openTest(t)
+	eps := make([]Episode, 50)
 	for i := range eps {
-		eps[i] = SPAGEpisode{TargetWord: "word", MaxTurns: 5, History: []SPAGMessage{
+		eps[i] = Episode{TargetWord: "word", MaxTurns: 5, History: []Message{
 			{Role: "attacker", Content: "hint"}, {Role: "defender", Content: "guess"}}}
 	}
-	verdict := func(i int, ep *SPAGEpisode) game.Verdict {
+	verdict := func(i int, ep *Episode) game.Verdict {
 		return game.Verdict{Outcome: "tie", DecidedAt: len(ep.History), Rule: "max_turns", Judge: "strict@1"}
 	}
-	done := &Run{Game: "taboo(imported=a.json)", Judge: "strict@1", Total: len(eps)}
-	if err := s.ImportSPAGRun(ctx, done, SPAGEpisodes(eps), verdict); err != nil {
+	done := &episodes.Run{Game: "taboo(imported=a.json)", Judge: "strict@1", Total: len(eps)}
+	if err := ImportRun(ctx, s, done, Episodes(eps), verdict); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Stats(ctx, done.ID)
@@ -431,7 +354,7 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	if full, err := s.Run(ctx, done.ID); err != nil || full.Total != len(eps) || len(full.Subjects) != len(eps) || full.Subjects[49] != "word" || done.Total != len(eps) {
 		t.Errorf("imported run %+v, %v; want total and subjects of %d episodes", full, err, len(eps))
 	}
-	recs, err := s.Episodes(ctx, Filter{RunID: done.ID, Limit: 1})
+	recs, err := s.Episodes(ctx, episodes.Filter{RunID: done.ID, Limit: 1})
 	if err != nil || len(recs) != 1 {
 		t.Fatal(recs, err)
 	}
@@ -441,8 +364,8 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cut := &Run{Game: "taboo(imported=b.json)", Judge: "strict@1", Total: len(eps)}
-	err = s.ImportSPAGRun(cctx, cut, SPAGEpisodes(eps), func(i int, ep *SPAGEpisode) game.Verdict {
+	cut := &episodes.Run{Game: "taboo(imported=b.json)", Judge: "strict@1", Total: len(eps)}
+	err = ImportRun(cctx, s, cut, Episodes(eps), func(i int, ep *Episode) game.Verdict {
 		if i == 20 {
 			cancel() // as a first Ctrl-C would, half-way
 		}
@@ -453,9 +376,9 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	}
 	// A file whose third episode is bad is read and stored as it goes;
 	// the error leaves nothing either.
-	bad := NewSPAGReader(strings.NewReader(`[{"target_word": "a", "history": []}, {"target_word": "b", "history": []}, {"target_word": 3}]`), "bad.json")
-	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=bad.json)", Judge: "strict@1"}, bad.All(ctx), verdict)
-	var se *SPAGError
+	bad := NewReader(strings.NewReader(`[{"target_word": "a", "history": []}, {"target_word": "b", "history": []}, {"target_word": 3}]`), "bad.json")
+	err = ImportRun(ctx, s, &episodes.Run{Game: "taboo(imported=bad.json)", Judge: "strict@1"}, bad.All(ctx), verdict)
+	var se *Error
 	if !errors.As(err, &se) || se.Path != "[2].target_word" {
 		t.Fatalf("import of a bad file: %v, want the file's error", err)
 	}
@@ -469,13 +392,13 @@ func TestImportSPAGRunIsAtomic(t *testing.T) {
 	if latest, err := s.LatestRun(ctx); err != nil || latest.ID != done.ID {
 		t.Errorf("latest run %v, %v; want %s", latest, err, done.ID)
 	}
-	if err := s.ImportSPAGRun(ctx, &Run{Judge: "x"}, SPAGEpisodes(eps[:1]), func(int, *SPAGEpisode) game.Verdict { return game.Verdict{} }); err == nil {
+	if err := ImportRun(ctx, s, &episodes.Run{Judge: "x"}, Episodes(eps[:1]), func(int, *Episode) game.Verdict { return game.Verdict{} }); err == nil {
 		t.Error("a verdict without a judge was stored")
 	}
 	// An empty file makes no empty run to pass for the latest.
-	err = s.ImportSPAGRun(ctx, &Run{Game: "taboo(imported=empty.json)", Judge: "strict@1"}, SPAGEpisodes(nil), verdict)
-	if !errors.Is(err, ErrNoEpisodes) {
-		t.Errorf("import of no episodes: %v, want ErrNoEpisodes", err)
+	err = ImportRun(ctx, s, &episodes.Run{Game: "taboo(imported=empty.json)", Judge: "strict@1"}, Episodes(nil), verdict)
+	if !errors.Is(err, episodes.ErrNoEpisodes) {
+		t.Errorf("import of no episodes: %v, want episodes.ErrNoEpisodes", err)
 	}
 	if runs, err := s.Runs(ctx); err != nil || len(runs) != 1 {
 		t.Errorf("runs after an empty import: %v, %v; want only %s", runs, err, done.ID)

@@ -1,10 +1,15 @@
-package episodes
+// Package spagjson is SPAG's episodes JSON, Adversarial Taboo's format in
+// the SPAG reference code: a reader that holds one episode at a time
+// ([Reader]), the import of a file as a run of the store ([ImportRun], on
+// the store's generic [episodes.Store.ImportRun]) and the export of stored
+// episodes back to the format ([Export]). It lives under taboo/ because
+// it names Taboo's roles; the store knows no game.
+package spagjson
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/internal/safetext"
 )
@@ -24,7 +30,7 @@ const (
 	roleDefender = "defender"
 )
 
-// SPAGEpisode is one element of a SPAG episodes JSON file:
+// Episode is one element of a SPAG episodes JSON file:
 //
 //	{"target_word": str, "max_turns": int, "history": [{"role": "attacker"|"defender", "content": str}, ...]}
 //
@@ -33,35 +39,35 @@ const (
 //
 // Keys the format does not define are kept verbatim in Extra, so that
 // reading and writing a file loses nothing.
-type SPAGEpisode struct {
+type Episode struct {
 	TargetWord string
 	MaxTurns   int
-	History    []SPAGMessage
+	History    []Message
 	// Extra maps every other key to its JSON value; nil when none.
 	Extra map[string]json.RawMessage
 }
 
-// SPAGMessage is one utterance of a SPAG history.
-type SPAGMessage struct {
+// Message is one utterance of a SPAG history.
+type Message struct {
 	Role    string // "attacker" or "defender"
 	Content string
 	// Extra maps every other key to its JSON value; nil when none.
 	Extra map[string]json.RawMessage
 }
 
-// SPAGMaxTurns is the largest max_turns a SPAG episode may give: Taboo's
+// MaxTurns is the largest max_turns a SPAG episode may give: Taboo's
 // (taboo.MaxMaxTurns), so that what an import accepts, rewards and judge
 // can play back.
-const SPAGMaxTurns = 1000
+const MaxTurns = 1000
 
 // Check reports the first value of e that spag cannot store and play back,
 // naming its key: an empty target word or one holding a character that a
 // reader cannot see as itself (invalid UTF-8, NUL and other controls,
 // bidirectional overrides such as U+202E, zero-width and tag characters;
-// the checks of --words files), or a max_turns outside 1..[SPAGMaxTurns]
+// the checks of --words files), or a max_turns outside 1..[MaxTurns]
 // (0 means none given). Readers of SPAG files apply the same checks to
 // each episode they parse, adding its position.
-func (e SPAGEpisode) Check() error {
+func (e Episode) Check() error {
 	if err := checkSPAGWord(e.TargetWord); err != nil {
 		return fmt.Errorf("target_word: %w", err)
 	}
@@ -84,15 +90,15 @@ func checkSPAGWord(s string) error {
 }
 
 func checkSPAGMaxTurns(n int) error {
-	if n < 1 || n > SPAGMaxTurns {
-		return fmt.Errorf("want an integer from 1 to %d, got %d", SPAGMaxTurns, n)
+	if n < 1 || n > MaxTurns {
+		return fmt.Errorf("want an integer from 1 to %d, got %d", MaxTurns, n)
 	}
 	return nil
 }
 
 // MarshalJSON writes the episode with its known keys first, then the extra
 // keys in name order.
-func (e SPAGEpisode) MarshalJSON() ([]byte, error) {
+func (e Episode) MarshalJSON() ([]byte, error) {
 	history := []byte("[")
 	for i, m := range e.History {
 		if i > 0 {
@@ -114,7 +120,7 @@ func (e SPAGEpisode) MarshalJSON() ([]byte, error) {
 
 // MarshalJSON writes the message with its known keys first, then the extra
 // keys in name order.
-func (m SPAGMessage) MarshalJSON() ([]byte, error) {
+func (m Message) MarshalJSON() ([]byte, error) {
 	return marshalObject([]field{
 		{"role", quote(m.Role)},
 		{"content", quote(m.Content)},
@@ -172,9 +178,9 @@ func quote(s string) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// SPAGError is a problem in a SPAG episodes JSON file, with its position
+// Error is a problem in a SPAG episodes JSON file, with its position
 // (1-based line and byte column) and the JSON path of the value at fault.
-type SPAGError struct {
+type Error struct {
 	File   string
 	Line   int
 	Column int
@@ -184,23 +190,23 @@ type SPAGError struct {
 	Msg  string
 }
 
-func (e *SPAGError) Error() string {
+func (e *Error) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Path, e.Msg)
 }
 
-// ReadSPAG reads a whole SPAG episodes JSON file into memory; name is used
-// in errors only. It is [SPAGReader] collecting every episode, for small
-// files and tests: commands stream with [SPAGReader] instead, whose memory
-// does not grow with the file. Errors are [*SPAGError]s that give the
+// Read reads a whole SPAG episodes JSON file into memory; name is used
+// in errors only. It is [Reader] collecting every episode, for small
+// files and tests: commands stream with [Reader] instead, whose memory
+// does not grow with the file. Errors are [*Error]s that give the
 // position and say what was expected, for example
 //
 //	episodes.json:12:5: [2].history[3].role: want "attacker" or "defender", got "judge"
-func ReadSPAG(r io.Reader, name string) ([]SPAGEpisode, error) {
-	sr := NewSPAGReader(r, name)
-	eps := []SPAGEpisode{}
+func Read(r io.Reader, name string) ([]Episode, error) {
+	sr := NewReader(r, name)
+	eps := []Episode{}
 	for {
 		ep, err := sr.Next(context.Background())
 		if err == io.EOF {
@@ -221,10 +227,10 @@ type spagParser struct {
 	maxUtterance int
 }
 
-// errAt makes a *SPAGError at byte offset off of the file.
+// errAt makes a *Error at byte offset off of the file.
 func (p *spagParser) errAt(off int64, path, format string, args ...any) error {
 	line, col := p.pos(off)
-	return &SPAGError{File: p.name, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: p.name, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
 // skipSpace returns the offset of the first byte at or after i that is not
@@ -335,8 +341,8 @@ func (p *spagParser) str(val json.RawMessage, off int64, path string) (string, e
 	return s, nil
 }
 
-func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGEpisode, error) {
-	var ep SPAGEpisode
+func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (Episode, error) {
+	var ep Episode
 	var haveWord, haveHistory bool
 	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
 		kpath := path + "." + key
@@ -353,11 +359,11 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 		case "max_turns":
 			n, err := strconv.Atoi(string(val))
 			if err != nil || checkSPAGMaxTurns(n) != nil {
-				return p.errAt(voff, kpath, "want an integer from 1 to %d, got %s", SPAGMaxTurns, describe(val))
+				return p.errAt(voff, kpath, "want an integer from 1 to %d, got %s", MaxTurns, describe(val))
 			}
 			ep.MaxTurns = n
 		case "history":
-			ep.History = []SPAGMessage{}
+			ep.History = []Message{}
 			err := p.array(val, voff, kpath, "an array of messages", func(i int, v json.RawMessage, o int64) error {
 				m, err := p.message(fmt.Sprintf("%s[%d]", kpath, i), v, o)
 				ep.History = append(ep.History, m)
@@ -389,8 +395,8 @@ func (p *spagParser) episode(path string, raw json.RawMessage, off int64) (SPAGE
 	return ep, nil
 }
 
-func (p *spagParser) message(path string, raw json.RawMessage, off int64) (SPAGMessage, error) {
-	var m SPAGMessage
+func (p *spagParser) message(path string, raw json.RawMessage, off int64) (Message, error) {
+	var m Message
 	var haveRole, haveContent bool
 	err := p.object(raw, off, path, func(key string, val json.RawMessage, voff int64) error {
 		kpath := path + "." + key
@@ -440,7 +446,7 @@ type spagWriter struct {
 
 func newSPAGWriter(w io.Writer) *spagWriter { return &spagWriter{w: bufio.NewWriter(w)} }
 
-func (sw *spagWriter) add(ep SPAGEpisode) error {
+func (sw *spagWriter) add(ep Episode) error {
 	b, err := ep.MarshalJSON()
 	if err != nil {
 		return err
@@ -468,9 +474,9 @@ func (sw *spagWriter) close() error {
 	return sw.w.Flush()
 }
 
-// WriteSPAG writes episodes as a SPAG episodes JSON array, extra keys
+// Write writes episodes as a SPAG episodes JSON array, extra keys
 // included.
-func WriteSPAG(w io.Writer, eps []SPAGEpisode) error {
+func Write(w io.Writer, eps []Episode) error {
 	sw := newSPAGWriter(w)
 	for i, ep := range eps {
 		if err := sw.add(ep); err != nil {
@@ -483,50 +489,63 @@ func WriteSPAG(w io.Writer, eps []SPAGEpisode) error {
 	return nil
 }
 
-// ErrNoEpisodes is returned for an import of no episodes (a file holding
-// "[]"), which would make an empty run.
-var ErrNoEpisodes = errors.New("no episodes to import (the file holds an empty array)")
-
 // spagMaxTurnsKey is the extra key under which an imported episode keeps
 // its max_turns, which has no column (runs have one max_turns; a SPAG file
 // has one per episode).
 const spagMaxTurnsKey = "max_turns"
 
-// ImportSPAG stores SPAG episodes in run runID, after its existing
-// episodes, in one transaction. History becomes turns (attacker is player
-// 0, defender player 1); max_turns and unknown keys go to Extra and
-// TurnExtra so [Store.ExportSPAG] can write the file back. The episodes
-// are stored unjudged (empty outcome): judge them and record the result
-// with [Store.AddVerdict], or use [Store.ImportSPAGRun], which does both
-// at once. Do not import into a run that the writer is still writing.
-func (s *Store) ImportSPAG(ctx context.Context, runID string, eps []SPAGEpisode) error {
-	if err := s.checkRun(ctx, runID); err != nil {
-		return fmt.Errorf("episodes: import SPAG: %w", err)
-	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
-	}
-	defer tx.Rollback()
-	var next int
-	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM episodes WHERE run_id = ?`, runID).Scan(&next)
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
-	}
-	pull, stop := iter.Pull2(SPAGEpisodes(eps))
-	defer stop()
-	if _, _, err := s.importSPAG(ctx, tx, runID, next, pull, -1, nil); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
-	}
-	return nil
+// Import stores SPAG episodes in run runID, after its existing episodes,
+// in one transaction. History becomes turns (attacker is player 0,
+// defender player 1); max_turns and unknown keys go to the episode's extra
+// keys so that [Export] can write the file back. The episodes are stored
+// unjudged (empty outcome): judge them and record the result with
+// [episodes.Store.AddVerdict], or use [ImportRun], which does both at once.
+// Do not import into a run that the writer is still writing.
+func Import(ctx context.Context, s *episodes.Store, runID string, eps []Episode) error {
+	return s.Import(ctx, runID, imported(Episodes(eps), nil))
 }
 
-// SPAGEpisodes yields the episodes of a slice, for [Store.ImportSPAGRun].
-func SPAGEpisodes(eps []SPAGEpisode) iter.Seq2[*SPAGEpisode, error] {
-	return func(yield func(*SPAGEpisode, error) bool) {
+// ImportRun creates run r and stores the SPAG episodes eps yields as its
+// episodes 0, 1, ..., each with the verdict that verdict gives it (nil
+// stores them unjudged), with [episodes.Store.ImportRun]: a [Reader]'s
+// file is stored as it is read, in chunks, and a failed, cancelled or
+// killed import leaves no visible run. A verdict's Judge must name the
+// judge as name@version. No episodes is an error wrapping
+// [episodes.ErrNoEpisodes], and no run is made.
+func ImportRun(ctx context.Context, s *episodes.Store, r *episodes.Run, eps iter.Seq2[*Episode, error], verdict func(i int, ep *Episode) game.Verdict) error {
+	return s.ImportRun(ctx, r, imported(eps, verdict))
+}
+
+// imported gives the store's form of each episode eps yields; i counts
+// from 0, as the episodes of a new run do.
+func imported(eps iter.Seq2[*Episode, error], verdict func(i int, ep *Episode) game.Verdict) iter.Seq2[*episodes.Imported, error] {
+	return func(yield func(*episodes.Imported, error) bool) {
+		i := 0
+		for ep, err := range eps {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			imp, err := toImported(*ep)
+			if err != nil {
+				yield(nil, fmt.Errorf("spagjson: import SPAG episode %d: %w", i, err))
+				return
+			}
+			if verdict != nil {
+				v := verdict(i, ep)
+				imp.Verdict = &v
+			}
+			if !yield(imp, nil) {
+				return
+			}
+			i++
+		}
+	}
+}
+
+// Episodes yields the episodes of a slice, for [ImportRun].
+func Episodes(eps []Episode) iter.Seq2[*Episode, error] {
+	return func(yield func(*Episode, error) bool) {
 		for i := range eps {
 			if !yield(&eps[i], nil) {
 				return
@@ -537,8 +556,8 @@ func SPAGEpisodes(eps []SPAGEpisode) iter.Seq2[*SPAGEpisode, error] {
 
 // All yields the episodes Next returns, then stops at io.EOF; an error is
 // yielded once, as the last pair.
-func (sr *SPAGReader) All(ctx context.Context) iter.Seq2[*SPAGEpisode, error] {
-	return func(yield func(*SPAGEpisode, error) bool) {
+func (sr *Reader) All(ctx context.Context) iter.Seq2[*Episode, error] {
+	return func(yield func(*Episode, error) bool) {
 		for {
 			ep, err := sr.Next(ctx)
 			if err == io.EOF {
@@ -555,243 +574,8 @@ func (sr *SPAGReader) All(ctx context.Context) iter.Seq2[*SPAGEpisode, error] {
 	}
 }
 
-// ImportSPAGRun creates run r and stores the episodes eps yields as its
-// episodes 0, 1, ..., each with the verdict that verdict gives it (nil
-// stores them unjudged). The episodes are stored as they come, so a
-// [SPAGReader]'s file is never in memory, and committed in chunks, so
-// that other writers (a selfplay into the same database) are not locked
-// out for the length of the import; until the end the run is staged,
-// left out by every reader, and one short transaction then makes it
-// visible, with r.Total set to the number of episodes and the run's
-// subjects to theirs (r.Subjects is left as given).
-//
-// A failed, cancelled or killed import, or an error yielded by eps, leaves
-// no visible run: neither an empty run that would become the latest one
-// nor unjudged episodes. Its staged rows are removed by the next import
-// into the database, once no live process holds them. A verdict's Judge
-// must name the judge as name@version; it is recorded as the episode's own
-// verdict and in [Store.Verdicts]. ctx is checked between episodes. No
-// episodes is an error wrapping [ErrNoEpisodes], and no run is made.
-func (s *Store) ImportSPAGRun(ctx context.Context, r *Run, eps iter.Seq2[*SPAGEpisode, error], verdict func(i int, ep *SPAGEpisode) game.Verdict) error {
-	if err := s.dropDeadStaging(ctx); err != nil {
-		return err
-	}
-	next, stop := iter.Pull2(eps)
-	defer stop()
-	if err := s.stageRun(ctx, r); err != nil {
-		return err
-	}
-	// On failure the staged rows stay for the next import to remove:
-	// deleting a large staged run here would hold up an interrupted
-	// command. Giving up the lease lets the next import do it at once.
-	staged := true
-	defer func() {
-		if staged {
-			s.release(leaseKey{leaseRun, r.ID})
-		}
-	}()
-	chunk := s.importChunk
-	if chunk <= 0 {
-		chunk = defaultImportChunk
-	}
-	n := 0
-	for more := true; more; {
-		tx, err := s.wdb.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
-		}
-		var k int
-		k, more, err = s.importSPAG(ctx, tx, r.ID, n, next, chunk, verdict)
-		if err == nil {
-			err = tx.Commit()
-		}
-		tx.Rollback()
-		if err != nil {
-			return err
-		}
-		n += k
-		if s.afterImportChunk != nil {
-			s.afterImportChunk(n)
-		}
-	}
-	if n == 0 {
-		// An empty run would become the latest one that stats and replay
-		// show: none is made. The staged row holds nothing; it goes now.
-		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND staging = 1`, r.ID); err != nil {
-			return fmt.Errorf("episodes: import SPAG: drop empty staged run %s: %w", r.ID, err)
-		}
-		return fmt.Errorf("episodes: import SPAG: %w", ErrNoEpisodes)
-	}
-	// The run's subjects are made by SQLite from the stored episodes,
-	// not gathered here: a million of them would be held twice.
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
-	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `UPDATE runs SET total = ?, staging = 0,
-		subjects = (SELECT json_group_array(subject ORDER BY idx) FROM episodes WHERE run_id = ?)
-		WHERE id = ?`, n, r.ID, r.ID)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, `DELETE FROM leases WHERE run_id = ?`, r.ID)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
-	}
-	staged = false
-	s.leases.mu.Lock()
-	delete(s.leases.held, leaseKey{leaseRun, r.ID})
-	s.leases.mu.Unlock()
-	r.Total = n
-	s.runsMu.Lock()
-	s.knownRuns[r.ID] = true
-	s.runsMu.Unlock()
-	return nil
-}
-
-// defaultImportChunk is the number of episodes an import commits at once:
-// a few hundred milliseconds of writing, well within another writer's
-// busy timeout.
-const defaultImportChunk = 1000
-
-// stageRun creates run r as staged, with this process's lease on it, in
-// one transaction: a staged run without a live holder is one to remove.
-func (s *Store) stageRun(ctx context.Context, r *Run) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG: %w", err)
-	}
-	defer tx.Rollback()
-	if err := s.createRun(ctx, tx, r); err != nil {
-		return err
-	}
-	me := self()
-	_, err = tx.ExecContext(ctx, `UPDATE runs SET staging = 1 WHERE id = ?`, r.ID)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, `INSERT INTO leases (run_id, host, pid, started, acquired_at) VALUES (?, ?, ?, ?, ?)`,
-			r.ID, me.host, me.pid, me.started, s.opts.Now().UnixNano())
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		return fmt.Errorf("episodes: import SPAG into run %s: %w", r.ID, err)
-	}
-	s.leases.mu.Lock()
-	if s.leases.held == nil {
-		s.leases.held = map[leaseKey]bool{}
-	}
-	s.leases.held[leaseKey{leaseRun, r.ID}] = true
-	s.leases.mu.Unlock()
-	return nil
-}
-
-// dropDeadStaging removes the staged runs that no live process holds
-// (imports that failed or were killed), a chunk of episodes per
-// transaction, so that other writers get their turn.
-func (s *Store) dropDeadStaging(ctx context.Context) error {
-	rows, err := s.wdb.QueryContext(ctx, `SELECT r.id, l.host, l.pid, l.started FROM runs r
-		LEFT JOIN leases l ON l.run_id = r.id WHERE r.staging = 1`)
-	if err != nil {
-		return fmt.Errorf("episodes: find staged runs: %w", err)
-	}
-	me := self()
-	var dead []string
-	for rows.Next() {
-		var id string
-		var host sql.NullString
-		var pid, started sql.NullInt64
-		if err := rows.Scan(&id, &host, &pid, &started); err != nil {
-			rows.Close()
-			return fmt.Errorf("episodes: find staged runs: %w", err)
-		}
-		h := holder{host: host.String, pid: int(pid.Int64), started: started.Int64}
-		if !host.Valid || (h.host == me.host && h != me && h.gone()) {
-			dead = append(dead, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("episodes: find staged runs: %w", err)
-	}
-	for _, id := range dead {
-		for {
-			res, err := s.wdb.ExecContext(ctx, `DELETE FROM episodes WHERE id IN
-				(SELECT id FROM episodes WHERE run_id = ? LIMIT ?)`, id, defaultImportChunk)
-			if err != nil {
-				return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				break
-			}
-		}
-		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND staging = 1`, id); err != nil {
-			return fmt.Errorf("episodes: remove staged run %s: %w", id, err)
-		}
-	}
-	return nil
-}
-
-// importSPAG inserts at most limit episodes that next gives (no limit
-// when limit < 0) into run runID, inside tx, the first at index start, and
-// returns how many it inserted and whether next may have more.
-func (s *Store) importSPAG(ctx context.Context, tx *sql.Tx, runID string, start int, next func() (*SPAGEpisode, error, bool), limit int, verdict func(i int, ep *SPAGEpisode) game.Verdict) (n int, more bool, err error) {
-	// When ctx ends, database/sql rolls tx back on its own and the
-	// statement in flight reports that it was closed, not why: the
-	// error then names the cancellation, so that callers see it.
-	defer func() {
-		if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
-			err = fmt.Errorf("episodes: import SPAG into run %s: %w (%v)", runID, cerr, err)
-		}
-	}()
-	st := s.w.stmts.in(ctx, tx)
-	now := s.opts.Now().UnixNano()
-	for ; limit < 0 || n < limit; n++ {
-		if err := ctx.Err(); err != nil {
-			return n, false, fmt.Errorf("episodes: import SPAG into run %s: %w", runID, err)
-		}
-		ep, err, ok := next()
-		if !ok {
-			return n, false, nil
-		}
-		if err != nil {
-			return n, false, err
-		}
-		i := start + n
-		p, err := spagPending(runID, i, *ep)
-		if err != nil {
-			return n, false, fmt.Errorf("episodes: import SPAG episode %d: %w", i, err)
-		}
-		if verdict != nil {
-			p.ep.Verdict = verdict(i, ep)
-			if p.ep.Verdict.Judge == "" {
-				return n, false, fmt.Errorf("episodes: import SPAG episode %d: the verdict has no judge (want name@version)", i)
-			}
-		}
-		if _, err := insertEpisode(ctx, st, &p); err != nil {
-			return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
-		}
-		if verdict != nil {
-			var id int64
-			var errText string
-			err := st.findEpisode.QueryRowContext(ctx, runID, p.ep.Index).Scan(&id, &errText)
-			if err == nil {
-				err = insertVerdict(ctx, tx, id, p.ep.Verdict, now)
-			}
-			if err != nil {
-				return n, false, fmt.Errorf("episodes: import SPAG episode %d into run %s: %w", i, runID, err)
-			}
-		}
-	}
-	return n, true, nil
-}
-
-func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
-	ep := game.Episode{Setup: game.Setup{Index: idx, Subject: se.TargetWord}}
-	p := pending{runID: runID}
+func toImported(se Episode) (*episodes.Imported, error) {
+	imp := &episodes.Imported{Episode: game.Episode{Setup: game.Setup{Subject: se.TargetWord}}}
 	for j, m := range se.History {
 		player := 0
 		switch m.Role {
@@ -799,18 +583,18 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 		case roleDefender:
 			player = 1
 		default:
-			return pending{}, fmt.Errorf("history[%d].role: want %q or %q, got %q", j, roleAttacker, roleDefender, m.Role)
+			return nil, fmt.Errorf("history[%d].role: want %q or %q, got %q", j, roleAttacker, roleDefender, m.Role)
 		}
-		ep.Turns = append(ep.Turns, game.Turn{N: j + 1, Player: player, Role: m.Role, Text: m.Content})
+		imp.Episode.Turns = append(imp.Episode.Turns, game.Turn{N: j + 1, Player: player, Role: m.Role, Text: m.Content})
 		if len(m.Extra) > 0 {
 			b, err := json.Marshal(m.Extra)
 			if err != nil {
-				return pending{}, fmt.Errorf("history[%d]: extra keys: %w", j, err)
+				return nil, fmt.Errorf("history[%d]: extra keys: %w", j, err)
 			}
-			if p.turnExtra == nil {
-				p.turnExtra = make([][]byte, len(se.History))
+			if imp.TurnExtra == nil {
+				imp.TurnExtra = make([]json.RawMessage, len(se.History))
 			}
-			p.turnExtra[j] = b
+			imp.TurnExtra[j] = b
 		}
 	}
 	extra := make(map[string]json.RawMessage, len(se.Extra)+1)
@@ -823,32 +607,31 @@ func spagPending(runID string, idx int, se SPAGEpisode) (pending, error) {
 	}
 	b, err := json.Marshal(extra)
 	if err != nil {
-		return pending{}, fmt.Errorf("extra keys: %w", err)
+		return nil, fmt.Errorf("extra keys: %w", err)
 	}
-	p.extra = b
-	p.ep = ep
-	return p, nil
+	imp.Extra = b
+	return imp, nil
 }
 
-// ExportSPAG writes the episodes f selects (turns always included) as a
+// Export writes the episodes f selects (turns always included) as a
 // SPAG episodes JSON array, with the keys preserved on import. An episode
 // without a stored max_turns gets its run's. Failed episodes are exported
 // too unless f.Errored says otherwise; episodes with roles other than
 // attacker and defender cannot be written and give an error.
-func (s *Store) ExportSPAG(ctx context.Context, f Filter, w io.Writer) error {
-	return s.exportSPAG(ctx, f, w, false)
+func Export(ctx context.Context, s *episodes.Store, f episodes.Filter, w io.Writer) error {
+	return export(ctx, s, f, w, false)
 }
 
-// ProvenanceKey is the key [Store.ExportSPAGWithProvenance] adds to each
+// ProvenanceKey is the key [ExportWithProvenance] adds to each
 // judged episode: {"run", "judge", "outcome", "decided_at"}.
 const ProvenanceKey = "spag_provenance"
 
-// ExportSPAGWithProvenance is [Store.ExportSPAG] with one more key on every
+// ExportWithProvenance is [Export] with one more key on every
 // judged episode, [ProvenanceKey], naming the run that played it and the
 // judge (name@version) that decided it, so that an exported file can be
 // traced to its source. A key of that name kept from an import wins.
-func (s *Store) ExportSPAGWithProvenance(ctx context.Context, f Filter, w io.Writer) error {
-	return s.exportSPAG(ctx, f, w, true)
+func ExportWithProvenance(ctx context.Context, s *episodes.Store, f episodes.Filter, w io.Writer) error {
+	return export(ctx, s, f, w, true)
 }
 
 type provenance struct {
@@ -858,13 +641,13 @@ type provenance struct {
 	DecidedAt int    `json:"decided_at"`
 }
 
-func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProvenance bool) error {
+func export(ctx context.Context, s *episodes.Store, f episodes.Filter, w io.Writer, withProvenance bool) error {
 	f.Turns = true
 	// Runs are few; reading them first keeps the loop below from querying
 	// while Iter holds its snapshot.
 	all, err := s.RunInfos(ctx)
 	if err != nil {
-		return fmt.Errorf("episodes: export SPAG: %w", err)
+		return fmt.Errorf("spagjson: export SPAG: %w", err)
 	}
 	maxTurns := make(map[string]int, len(all))
 	for _, r := range all {
@@ -873,7 +656,7 @@ func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProve
 	sw := newSPAGWriter(w)
 	for r, err := range s.Iter(ctx, f) {
 		if err != nil {
-			return fmt.Errorf("episodes: export SPAG: %w", err)
+			return fmt.Errorf("spagjson: export SPAG: %w", err)
 		}
 		se, err := toSPAG(&r, maxTurns[r.RunID])
 		if err == nil && withProvenance && r.Verdict.Outcome != "" {
@@ -890,17 +673,17 @@ func (s *Store) exportSPAG(ctx context.Context, f Filter, w io.Writer, withProve
 			err = sw.add(se)
 		}
 		if err != nil {
-			return fmt.Errorf("episodes: export SPAG: run %s episode %d: %w", r.RunID, r.Index, err)
+			return fmt.Errorf("spagjson: export SPAG: run %s episode %d: %w", r.RunID, r.Index, err)
 		}
 	}
 	if err := sw.close(); err != nil {
-		return fmt.Errorf("episodes: export SPAG: %w", err)
+		return fmt.Errorf("spagjson: export SPAG: %w", err)
 	}
 	return nil
 }
 
-func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
-	se := SPAGEpisode{TargetWord: r.Subject, MaxTurns: maxTurns, History: []SPAGMessage{}}
+func toSPAG(r *episodes.Record, maxTurns int) (Episode, error) {
+	se := Episode{TargetWord: r.Subject, MaxTurns: maxTurns, History: []Message{}}
 	if len(r.Extra) > 0 {
 		if err := json.Unmarshal(r.Extra, &se.Extra); err != nil {
 			return se, fmt.Errorf("extra keys: %w", err)
@@ -921,7 +704,7 @@ func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
 		if t.Role != roleAttacker && t.Role != roleDefender {
 			return se, fmt.Errorf("turn %d has role %q; SPAG episodes know only %q and %q", t.N, t.Role, roleAttacker, roleDefender)
 		}
-		m := SPAGMessage{Role: t.Role, Content: t.Text}
+		m := Message{Role: t.Role, Content: t.Text}
 		if i < len(r.TurnExtra) && len(r.TurnExtra[i]) > 0 {
 			if err := json.Unmarshal(r.TurnExtra[i], &m.Extra); err != nil {
 				return se, fmt.Errorf("turn %d: extra keys: %w", t.N, err)
@@ -930,25 +713,4 @@ func toSPAG(r *Record, maxTurns int) (SPAGEpisode, error) {
 		se.History = append(se.History, m)
 	}
 	return se, nil
-}
-
-// ExportJSONL writes the episodes f selects (turns always included) as JSON
-// Lines, one full episode a line in the form of [JSON].
-func (s *Store) ExportJSONL(ctx context.Context, f Filter, w io.Writer) error {
-	f.Turns = true
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for r, err := range s.Iter(ctx, f) {
-		if err != nil {
-			return fmt.Errorf("episodes: export JSONL: %w", err)
-		}
-		if err := enc.Encode(NewJSON(&r)); err != nil {
-			return fmt.Errorf("episodes: export JSONL: run %s episode %d: %w", r.RunID, r.Index, err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("episodes: export JSONL: %w", err)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package episodes
+package spagjson
 
 import (
 	"bufio"
@@ -9,24 +9,24 @@ import (
 	"os"
 )
 
-// OpenSPAGFile opens a SPAG episodes JSON file for reading one episode at
+// Open opens a SPAG episodes JSON file for reading one episode at
 // a time; "-" is stdin. done closes the file.
-func OpenSPAGFile(name string, stdin io.Reader) (sr *SPAGReader, done func(), err error) {
+func Open(name string, stdin io.Reader) (sr *Reader, done func(), err error) {
 	if name == "-" {
-		return NewSPAGReader(bufio.NewReader(stdin), "<stdin>"), func() {}, nil
+		return NewReader(bufio.NewReader(stdin), "<stdin>"), func() {}, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	return NewSPAGReader(bufio.NewReader(f), name), func() { f.Close() }, nil
+	return NewReader(bufio.NewReader(f), name), func() { f.Close() }, nil
 }
 
-// SPAGPasses returns passes over the episodes of a SPAG episodes JSON
+// Passes returns passes over the episodes of a SPAG episodes JSON
 // file, each reading it anew, for a command that reads it twice. Standard
 // input ("-") is first copied to a temporary file, removed at once, so
 // that neither pass holds the file in memory; done closes it.
-func SPAGPasses(ctx context.Context, name string, stdin io.Reader) (passes func() iter.Seq2[*SPAGEpisode, error], done func(), err error) {
+func Passes(ctx context.Context, name string, stdin io.Reader) (passes func() iter.Seq2[*Episode, error], done func(), err error) {
 	if name == "-" {
 		f, err := os.CreateTemp("", "spag-stdin-*.json")
 		if err != nil {
@@ -37,16 +37,16 @@ func SPAGPasses(ctx context.Context, name string, stdin io.Reader) (passes func(
 			f.Close()
 			return nil, nil, fmt.Errorf("read standard input: %w", err)
 		}
-		return func() iter.Seq2[*SPAGEpisode, error] {
-			return NewSPAGReader(bufio.NewReader(io.NewSectionReader(f, 0, 1<<62)), "<stdin>").All(ctx)
+		return func() iter.Seq2[*Episode, error] {
+			return NewReader(bufio.NewReader(io.NewSectionReader(f, 0, 1<<62)), "<stdin>").All(ctx)
 		}, func() { f.Close() }, nil
 	}
 	if _, err := os.Stat(name); err != nil {
 		return nil, nil, err
 	}
-	return func() iter.Seq2[*SPAGEpisode, error] {
-		return func(yield func(*SPAGEpisode, error) bool) {
-			sr, done, err := OpenSPAGFile(name, nil)
+	return func() iter.Seq2[*Episode, error] {
+		return func(yield func(*Episode, error) bool) {
+			sr, done, err := Open(name, nil)
 			if err != nil {
 				yield(nil, err)
 				return

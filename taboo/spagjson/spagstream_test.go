@@ -1,4 +1,4 @@
-package episodes
+package spagjson
 
 import (
 	"bufio"
@@ -17,8 +17,8 @@ import (
 // readSPAGWhole is the reader of 09be2be, which read the whole file and
 // checked its syntax before walking it: the reference the streaming
 // reader must agree with.
-func readSPAGWhole(buf []byte, name string) ([]SPAGEpisode, error) {
-	p := &spagParser{name: name, maxUtterance: MaxSPAGUtteranceBytes, pos: func(off int64) (int, int) {
+func readSPAGWhole(buf []byte, name string) ([]Episode, error) {
+	p := &spagParser{name: name, maxUtterance: MaxUtteranceBytes, pos: func(off int64) (int, int) {
 		before := buf[:min(max(off, 0), int64(len(buf)))]
 		return bytes.Count(before, []byte("\n")) + 1, len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	}}
@@ -35,7 +35,7 @@ func readSPAGWhole(buf []byte, name string) ([]SPAGEpisode, error) {
 		return nil, p.errAt(off, "", "invalid JSON: %s", se.Error())
 	}
 	start := int64(skipSpace(buf, 0))
-	eps := []SPAGEpisode{}
+	eps := []Episode{}
 	err := p.array(buf[start:], start, "", "a JSON array of episodes", func(i int, val json.RawMessage, off int64) error {
 		ep, err := p.episode(fmt.Sprintf("[%d]", i), val, off)
 		eps = append(eps, ep)
@@ -53,14 +53,14 @@ func readSPAGWhole(buf []byte, name string) ([]SPAGEpisode, error) {
 func sameAsWhole(t *testing.T, in []byte) {
 	t.Helper()
 	want, werr := readSPAGWhole(in, "x.json")
-	got, gerr := ReadSPAG(bytes.NewReader(in), "x.json")
+	got, gerr := Read(bytes.NewReader(in), "x.json")
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("whole-file reader: %v; streaming reader: %v\ninput %q", werr, gerr, in)
 	}
 	if werr != nil {
-		var se *SPAGError
+		var se *Error
 		if !errors.As(gerr, &se) || se.Line < 1 || se.Column < 1 {
-			t.Fatalf("error %v is not a positioned *SPAGError", gerr)
+			t.Fatalf("error %v is not a positioned *Error", gerr)
 		}
 		// The stream reports an episode's fault before a syntax error
 		// after it, and the whole-file reader the other way round; when
@@ -138,7 +138,7 @@ func TestSPAGReaderHoldsOneEpisode(t *testing.T) {
 		pw.CloseWithError(bw.Flush())
 	}()
 	defer pr.Close()
-	sr := NewSPAGReader(pr, "big.json")
+	sr := NewReader(pr, "big.json")
 	ctx := context.Background()
 	held := 0
 	for i := range n {
@@ -213,7 +213,7 @@ func TestSPAGReaderLimits(t *testing.T) {
 			go endless(pw, tt.contentBytes)
 			defer pr.Close()
 			cr := &countingReader{r: pr}
-			sr := NewSPAGReader(cr, "big.json")
+			sr := NewReader(cr, "big.json")
 			if _, err := sr.Next(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +221,7 @@ func TestSPAGReaderLimits(t *testing.T) {
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("error %v\nwant %s", err, tt.want)
 			}
-			if read, most := cr.n, MaxSPAGEpisodeBytes+2*maxRead; read > most {
+			if read, most := cr.n, MaxEpisodeBytes+2*maxRead; read > most {
 				t.Errorf("read %d bytes before refusing, want at most %d", read, most)
 			}
 		})
@@ -235,7 +235,7 @@ func TestSPAGReaderCancel(t *testing.T) {
 	go endless(pw, 10)
 	defer pr.Close()
 	cr := &countingReader{r: pr}
-	sr := NewSPAGReader(cr, "endless.json")
+	sr := NewReader(cr, "endless.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	for range 10 {
 		if _, err := sr.Next(ctx); err != nil {

@@ -1,4 +1,4 @@
-package episodes
+package spagjson
 
 import (
 	"bytes"
@@ -15,25 +15,25 @@ import (
 // an episode of 16 MiB holds sixteen of them; what is above is refused
 // rather than read into memory.
 const (
-	MaxSPAGEpisodeBytes   = 16 << 20
-	MaxSPAGUtteranceBytes = 1 << 20
+	MaxEpisodeBytes   = 16 << 20
+	MaxUtteranceBytes = 1 << 20
 )
 
-// SPAGReader reads a SPAG episodes JSON file one episode at a time: it
+// Reader reads a SPAG episodes JSON file one episode at a time: it
 // holds the episode being read and the decoder's read-ahead, never the
 // file, so its memory does not grow with the number of episodes. An
 // episode of more than MaxEpisode bytes, or an utterance of more than
 // MaxUtterance bytes, is an error naming the file and the episode.
 //
-// Errors are [*SPAGError]s with the position and the JSON path, as
-// [ReadSPAG]'s; an episode that is valid is returned before anything
+// Errors are [*Error]s with the position and the JSON path, as
+// [Read]'s; an episode that is valid is returned before anything
 // after it is checked, so a syntax error late in the file shows only
-// once the episodes before it are read. A SPAGReader is not safe for
+// once the episodes before it are read. A Reader is not safe for
 // concurrent use.
-type SPAGReader struct {
+type Reader struct {
 	// MaxEpisode and MaxUtterance bound one episode (its JSON text, with
 	// the white space before it) and one history content (decoded), in
-	// bytes; zero means [MaxSPAGEpisodeBytes] and [MaxSPAGUtteranceBytes].
+	// bytes; zero means [MaxEpisodeBytes] and [MaxUtteranceBytes].
 	// Set them before the first Next.
 	MaxEpisode, MaxUtterance int
 
@@ -46,13 +46,13 @@ type SPAGReader struct {
 	started bool
 }
 
-// NewSPAGReader returns a reader of the SPAG episodes JSON that r holds;
+// NewReader returns a reader of the SPAG episodes JSON that r holds;
 // name is used in errors only.
-func NewSPAGReader(r io.Reader, name string) *SPAGReader {
+func NewReader(r io.Reader, name string) *Reader {
 	t := &spagTracker{r: r, line: 1}
 	dec := json.NewDecoder(t)
 	dec.UseNumber() // a top-level number is described as written
-	sr := &SPAGReader{t: t, dec: dec}
+	sr := &Reader{t: t, dec: dec}
 	sr.p = spagParser{name: name, pos: t.pos}
 	return sr
 }
@@ -60,12 +60,12 @@ func NewSPAGReader(r io.Reader, name string) *SPAGReader {
 // Next returns the next episode, or io.EOF after the last one. ctx is
 // checked before each episode: once it is done, Next returns its error
 // without reading on. After an error, Next returns the same error.
-func (sr *SPAGReader) Next(ctx context.Context) (SPAGEpisode, error) {
+func (sr *Reader) Next(ctx context.Context) (Episode, error) {
 	if sr.err != nil {
-		return SPAGEpisode{}, sr.err
+		return Episode{}, sr.err
 	}
 	if err := ctx.Err(); err != nil {
-		return SPAGEpisode{}, fmt.Errorf("read %s: after %d episodes: %w", sr.p.name, sr.n, err)
+		return Episode{}, fmt.Errorf("read %s: after %d episodes: %w", sr.p.name, sr.n, err)
 	}
 	ep, err := sr.next()
 	if err != nil {
@@ -74,14 +74,14 @@ func (sr *SPAGReader) Next(ctx context.Context) (SPAGEpisode, error) {
 	return ep, err
 }
 
-func (sr *SPAGReader) next() (SPAGEpisode, error) {
+func (sr *Reader) next() (Episode, error) {
 	if !sr.started {
 		sr.started = true
-		sr.t.limit = orDefault(sr.MaxEpisode, MaxSPAGEpisodeBytes)
-		sr.p.maxUtterance = orDefault(sr.MaxUtterance, MaxSPAGUtteranceBytes)
+		sr.t.limit = orDefault(sr.MaxEpisode, MaxEpisodeBytes)
+		sr.p.maxUtterance = orDefault(sr.MaxUtterance, MaxUtteranceBytes)
 		tok, err := sr.dec.Token()
 		if err != nil {
-			return SPAGEpisode{}, sr.fail(err, "", "")
+			return Episode{}, sr.fail(err, "", "")
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '[' {
 			raw, _ := json.Marshal(tok) // a string, number, bool or null
@@ -89,7 +89,7 @@ func (sr *SPAGReader) next() (SPAGEpisode, error) {
 				raw = []byte(d.String())
 			}
 			start := sr.t.skip(0)
-			return SPAGEpisode{}, sr.p.errAt(start, "", "want a JSON array of episodes, got %s", describe(raw))
+			return Episode{}, sr.p.errAt(start, "", "want a JSON array of episodes, got %s", describe(raw))
 		}
 	}
 	// What follows the last episode, or the '[' before the first, is in
@@ -102,7 +102,7 @@ func (sr *SPAGReader) next() (SPAGEpisode, error) {
 	path := fmt.Sprintf("[%d]", sr.n)
 	if !sr.dec.More() {
 		if _, err := sr.dec.Token(); err != nil { // the ']'
-			return SPAGEpisode{}, sr.fail(err, after, path)
+			return Episode{}, sr.fail(err, after, path)
 		}
 		sr.t.discard(sr.dec.InputOffset())
 		// Nothing but white space may follow.
@@ -110,19 +110,19 @@ func (sr *SPAGReader) next() (SPAGEpisode, error) {
 			if err == nil {
 				err = errors.New("data after the array")
 			}
-			return SPAGEpisode{}, sr.fail(err, "{}", "")
+			return Episode{}, sr.fail(err, "{}", "")
 		}
-		return SPAGEpisode{}, io.EOF
+		return Episode{}, io.EOF
 	}
 	before := sr.dec.InputOffset()
 	var raw json.RawMessage
 	if err := sr.dec.Decode(&raw); err != nil {
-		return SPAGEpisode{}, sr.fail(err, after, path)
+		return Episode{}, sr.fail(err, after, path)
 	}
 	start := sr.t.skip(before)
 	ep, err := sr.p.episode(path, raw, start)
 	if err != nil {
-		return SPAGEpisode{}, err
+		return Episode{}, err
 	}
 	// The episode is checked: its bytes are no longer needed for
 	// positions.
@@ -136,7 +136,7 @@ func (sr *SPAGReader) next() (SPAGEpisode, error) {
 // prefixed with prefix so that the scanner is in the state the decoder was
 // in there: its message and position are then those of a scan of the
 // whole file.
-func (sr *SPAGReader) fail(err error, prefix, path string) error {
+func (sr *Reader) fail(err error, prefix, path string) error {
 	switch {
 	case errors.Is(err, errSPAGTooLarge):
 		return sr.p.errAt(sr.t.skip(sr.t.base), path, "episode over the limit of %s per episode", sizeOf(sr.t.limit))
