@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/taboo"
@@ -34,20 +35,9 @@ func TestNewCmdReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *Options
-			cmd := NewCmdReplay(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
-					t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
-				}
+			got, err := cmdtest.Parse(t, NewCmdReplay, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			f, wf := got.Filter, tt.want.Filter
 			if got.DB != tt.want.DB || got.Episode != tt.want.Episode || got.LimitSet != tt.want.LimitSet ||

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/taboo"
@@ -32,20 +33,9 @@ func TestNewCmdReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *Options
-			cmd := NewCmdReport(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
-					t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
-				}
+			got, err := cmdtest.Parse(t, NewCmdReport, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.DB != tt.want.DB || got.Loop != tt.want.Loop || !slices.Equal(got.Runs, tt.want.Runs) || got.Out != tt.want.Out {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)

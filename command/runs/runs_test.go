@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 )
@@ -30,23 +31,9 @@ func TestNewCmdRuns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *Options
-			cmd := NewCmdRuns(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !errors.As(err, new(cmdutil.UsageError)) {
-					t.Errorf("err = %T, want a usage error (exit 2)", err)
-				}
+			got, err := cmdtest.Parse(t, NewCmdRuns, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.DB != tt.want.DB || got.JSON != tt.want.JSON {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)

@@ -1,11 +1,9 @@
 package selfplaycmd
 
 import (
-	"context"
-	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
@@ -24,20 +22,9 @@ func TestNewCmdSelfplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *Options
-			cmd := NewCmdSelfplay(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
+			got, err := cmdtest.Parse(t, NewCmdSelfplay, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Game != tt.wantGame || got.DB != tt.wantDB || got.CommandPath != "selfplay" {
 				t.Errorf("options: game %q, db %q, path %q; want %q, %q", got.Game, got.DB, got.CommandPath, tt.wantGame, tt.wantDB)

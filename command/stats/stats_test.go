@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
 )
@@ -31,23 +32,9 @@ func TestNewCmdStats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *Options
-			cmd := NewCmdStats(cmdutil.New(io, nil), func(_ context.Context, o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !errors.As(err, new(cmdutil.UsageError)) {
-					t.Errorf("err = %T, want a usage error (exit 2)", err)
-				}
+			got, err := cmdtest.Parse(t, NewCmdStats, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.DB != tt.want.DB || got.RunID != tt.want.RunID || got.All != tt.want.All || got.JSON != tt.want.JSON {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)

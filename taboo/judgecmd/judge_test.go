@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	episodescmd "github.com/spag-go/spag/command/episodes"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
@@ -55,20 +56,9 @@ func TestNewCmdJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := cmdutil.Test()
-			var got *JudgeOptions
-			cmd := NewCmdJudge(cmdutil.New(io, nil), func(_ context.Context, o *JudgeOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
-					t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
-				}
+			got, err := cmdtest.Parse(t, NewCmdJudge, tt.args...)
+			if cmdtest.Refused(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.File != tt.want.File || got.DB != tt.want.DB || got.RunID != tt.want.RunID || got.Record != tt.want.Record || got.Judge == nil {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
