@@ -13,7 +13,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/report"
+	report "github.com/spag-go/spag/eval/summary"
 )
 
 // WatchConfig configures the watch view. Set Events to watch a run of this

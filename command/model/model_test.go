@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
-	"github.com/spag-go/spag/internal/modeltest"
+	"github.com/spag-go/spag/rl/model/modeltest"
 )
 
 // execute runs spag model with args, in process.

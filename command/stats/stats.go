@@ -16,7 +16,7 @@ import (
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/report"
+	report "github.com/spag-go/spag/eval/summary"
 )
 
 // Options are every input of `spag stats`.

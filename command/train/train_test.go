@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/command/cmdutil"
-	"github.com/spag-go/spag/internal/modeltest"
+	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/trainer"
 )
 

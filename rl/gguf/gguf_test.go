@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/spag-go/spag/internal/modeltest"
+	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/internal/modeltest"
+	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/tokenizer"
 )

@@ -22,7 +22,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/game"
-	"github.com/spag-go/spag/internal/report"
+	report "github.com/spag-go/spag/eval/summary"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/taboo"

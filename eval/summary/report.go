@@ -1,9 +1,9 @@
-// Package report turns outcome counts into the numbers people read: win
+// Package summary turns outcome counts into the numbers people read: win
 // rates per role with Wilson score intervals, tie and rule-break rates and
 // throughput. What the outcomes mean comes from the game's
 // [game.Description], so the package has no code for any one game. It
 // does no I/O beyond writing to the writer it is given.
-package report
+package summary
 
 import (
 	"bytes"
