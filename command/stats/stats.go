@@ -15,8 +15,8 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	report "github.com/spag-go/spag/eval/summary"
+	"github.com/spag-go/spag/game"
 )
 
 // Options are every input of `spag stats`.

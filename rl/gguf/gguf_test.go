@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/rl/model"
+	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/tokenizer"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spag-go/spag/command/cmdutil"
-	"github.com/spag-go/spag/rl/model/modeltest"
 	"github.com/spag-go/spag/rl/checkpoint"
+	"github.com/spag-go/spag/rl/model/modeltest"
 )
 
 // execute runs one of the commands with args, in process.
