@@ -12,8 +12,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	report "github.com/spag-go/spag/eval/summary"
+	"github.com/spag-go/spag/game"
 )
 
 // WatchConfig configures the watch view. Set Events to watch a run of this

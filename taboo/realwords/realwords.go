@@ -21,8 +21,8 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/episodes"
-	"github.com/spag-go/spag/game"
 	report "github.com/spag-go/spag/eval/summary"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/judge"
 	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/taboo"
