@@ -23,6 +23,8 @@ import (
 	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/kuhn"
 	"github.com/spag-go/spag/kuhn/exploit"
+	"github.com/spag-go/spag/kuhn/kuhncmd/datacmd"
+	"github.com/spag-go/spag/kuhn/kuhncmd/playcmd"
 	"github.com/spag-go/spag/players"
 )
 
@@ -43,7 +45,7 @@ equilibrium, skill=0 uniform random) and the game's strategies
 kuhn:equilibrium[,alpha=A], kuhn:uniform, kuhn:always-bet, kuhn:never-bluff.`,
 		Args: cmdutil.NoArgs,
 	}
-	cmd.AddCommand(NewCmdPlay(f, nil), NewCmdArena(f, nil), NewCmdExploitability(f, nil), NewCmdData(f, nil), NewCmdRewards(f, nil))
+	cmd.AddCommand(playcmd.NewCmdPlay(f, nil), playcmd.NewCmdArena(f, nil), NewCmdExploitability(f, nil), datacmd.NewCmdData(f, nil), datacmd.NewCmdRewards(f, nil))
 	return cmd
 }
 

@@ -1,4 +1,6 @@
-package kuhncmd
+// Package datacmd is `spag kuhn data` and `spag kuhn rewards`: Kuhn Poker's
+// imitation data and the zero-sum training samples of a stored run.
+package datacmd
 
 import (
 	"context"
@@ -67,7 +69,7 @@ the rules.`,
 func DataRun(ctx context.Context, opts *DataOptions) error {
 	r, err := exploit.Measure(ctx, opts.Player, exploit.Options{})
 	if err != nil {
-		return usage(err)
+		return cmdutil.CLIError(err)
 	}
 	samples, err := kuhndata.Imitation(r.Strategy, opts.Copies)
 	if err != nil {

@@ -1,4 +1,4 @@
-package kuhncmd
+package playcmd
 
 import (
 	"context"
@@ -117,7 +117,7 @@ func ArenaRun(ctx context.Context, opts *ArenaOptions) error {
 		for i, pair := range [][2]string{{opts.A, opts.B}, {opts.B, opts.A}} {
 			cfgs[i] = kuhnrun.Config{First: pair[0], Second: pair[1], Games: opts.Games, Seed: opts.Seed, Options: opts.Options}
 			if err := cfgs[i].Prepare(); err != nil {
-				return usage(err)
+				return cmdutil.CLIError(err)
 			}
 		}
 	}
@@ -129,7 +129,7 @@ func ArenaRun(ctx context.Context, opts *ArenaOptions) error {
 	for i := range cfgs {
 		var err error
 		if plans[i], err = cfgs[i].Plan(ctx, runs[i]); err != nil {
-			return usage(err)
+			return cmdutil.CLIError(err)
 		}
 		if runs[i] == nil {
 			if runs[i], _, err = session.Begin(ctx, plans[i], nil); err != nil {

@@ -1,4 +1,6 @@
-package kuhncmd
+// Package playcmd is `spag kuhn play` and `spag kuhn arena`: Kuhn Poker hands
+// played and stored, and reported in chips per hand.
+package playcmd
 
 import (
 	"context"
@@ -128,7 +130,7 @@ func PlayRun(ctx context.Context, opts *PlayOptions) error {
 	} else {
 		cfg = kuhnrun.Config{First: opts.First, Second: opts.Second, Games: opts.Games, Seed: opts.Seed, Options: opts.Options}
 		if err := cfg.Prepare(); err != nil {
-			return usage(err)
+			return cmdutil.CLIError(err)
 		}
 	}
 	chips, err := playRun(ctx, session, &cfg, run, nil, opts.IO.ErrOut, runSettings{concurrency: opts.Concurrency, turnTimeout: opts.TurnTimeout, drain: opts.Interrupts.Drain()},
@@ -170,7 +172,7 @@ func playRun(ctx context.Context, session *selfplay.Session, cfg *kuhnrun.Config
 	if plan == nil {
 		var err error
 		if plan, err = cfg.Plan(ctx, run); err != nil {
-			return kuhnrun.Chips{}, usage(err)
+			return kuhnrun.Chips{}, cmdutil.CLIError(err)
 		}
 	}
 	if run != nil {
