@@ -214,7 +214,7 @@ func shortAPOItems(t *testing.T, dir string) string {
 func TestAPOWithOllama(t *testing.T) {
 	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 2})
 	dir := t.TempDir()
-	player := "ollama:" + tinyModel + "@" + srv.URL
+	player := "ollama:" + ollamatest.ModelName + "@" + srv.URL
 	r := spag(t, dir, "apo", "--prompts", shortAPOItems(t, dir), "--samples", "2", "--generator", player, "--reward-model", player,
 		"--max-response-bytes", "60", "--option", "num_predict=12", "--option", "temperature=0")
 	if r.code != 0 {

@@ -59,36 +59,16 @@ func startWatched(t *testing.T, ctx context.Context, dir string, args ...string)
 
 var mustJSON = spagtest.MustJSON
 
-type statsOut struct {
-	Run       string `json:"run"`
-	GuessRate *struct {
-		Rate float64 `json:"rate"`
-	} `json:"guess_rate"`
-	RuleBreakRate struct {
-		Rate float64 `json:"rate"`
-	} `json:"rule_break_rate"`
-	Episodes int               `json:"episodes"`
-	Errored  int               `json:"errored"`
-	Outcomes map[string]int    `json:"outcomes"`
-	Players  map[string]string `json:"players"`
-	Turns    int               `json:"turns"`
-	PerTurn  []struct {
-		Role       string         `json:"role"`
-		Turn       int            `json:"turn"`
-		Utterances int            `json:"utterances"`
-		Decided    map[string]int `json:"decided"`
-	} `json:"per_turn"`
-}
+var (
+	openDB   = spagtest.OpenDB
+	queryInt = spagtest.QueryInt
+)
+
+type statsOut = spagtest.StatsOut
 
 func stats(t *testing.T, dir string, args ...string) statsOut {
 	t.Helper()
-	r := spag(t, dir, append([]string{"stats", "--json"}, args...)...)
-	if r.code != 0 {
-		t.Fatalf("stats: exit %d: %s", r.code, r.stderr)
-	}
-	var s statsOut
-	mustJSON(t, r.stdout, &s)
-	return s
+	return spagtest.Stats(t, binary, dir, args...)
 }
 
 var runIDPattern = regexp.MustCompile(`run (r[0-9]{8}-[0-9]{6}-[0-9a-f]+)`)

@@ -170,3 +170,38 @@ func (s *SyncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// StatsOut is the part of `spag stats --json` the end-to-end tests read.
+type StatsOut struct {
+	Run       string `json:"run"`
+	GuessRate *struct {
+		Rate float64 `json:"rate"`
+	} `json:"guess_rate"`
+	RuleBreakRate struct {
+		Rate float64 `json:"rate"`
+	} `json:"rule_break_rate"`
+	Episodes int               `json:"episodes"`
+	Errored  int               `json:"errored"`
+	Outcomes map[string]int    `json:"outcomes"`
+	Players  map[string]string `json:"players"`
+	Turns    int               `json:"turns"`
+	PerTurn  []struct {
+		Role       string         `json:"role"`
+		Turn       int            `json:"turn"`
+		Utterances int            `json:"utterances"`
+		Decided    map[string]int `json:"decided"`
+	} `json:"per_turn"`
+}
+
+// Stats runs `spag stats --json ARGS` in dir and decodes it, failing the
+// test when spag fails.
+func Stats(t *testing.T, binary, dir string, args ...string) StatsOut {
+	t.Helper()
+	r := Run(t, binary, 2*time.Minute, dir, append([]string{"stats", "--json"}, args...)...)
+	if r.Code != 0 {
+		t.Fatalf("stats: exit %d: %s", r.Code, r.Stderr)
+	}
+	var out StatsOut
+	MustJSON(t, r.Stdout, &out)
+	return out
+}

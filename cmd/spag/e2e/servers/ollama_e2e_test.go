@@ -1,4 +1,4 @@
-package main
+package servers
 
 import (
 	"bytes"
@@ -167,7 +167,7 @@ func TestOllamaMissingModel(t *testing.T) {
 // startSpag starts a run in the background; wait returns its result.
 func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), serverBound)
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
@@ -193,7 +193,7 @@ func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
 // waitForEpisodes polls the database until it holds at least n episodes.
 func waitForEpisodes(t *testing.T, path string, n int) int {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(serverBound)
 	for time.Now().Before(deadline) {
 		if _, err := os.Stat(path); err == nil {
 			db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")

@@ -1,0 +1,48 @@
+// Package servers holds the end-to-end tests of spag's model backends (a
+// real Ollama server, the in-process native model), which run the built
+// binary as a user would. They are a package of their own so that no test
+// package comes near go test's timeout on a busy machine
+// (internal/spagtest).
+package servers
+
+import (
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
+)
+
+// binary is the spag binary built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// serverBound bounds only a hung command or server. It is generous on
+// purpose: on a 2-core machine with other work beside it the tiny Ollama
+// model serves about 0.1 episodes a second, so a 40-episode run takes
+// minutes without any bug.
+const serverBound = 15 * time.Minute
+
+// spag runs the binary in dir with args, bounding only a hung command.
+func spag(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	r := spagtest.Run(t, binary, serverBound, dir, args...)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+}
+
+func stats(t *testing.T, dir string, args ...string) spagtest.StatsOut {
+	t.Helper()
+	return spagtest.Stats(t, binary, dir, args...)
+}
+
+var mustJSON = spagtest.MustJSON
+
+// runIDPattern finds the run ID in what spag prints.
+var runIDPattern = regexp.MustCompile(`run (r[0-9]{8}-[0-9]{6}-[0-9a-f]+)`)
