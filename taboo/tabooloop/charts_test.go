@@ -1,10 +1,15 @@
 package tabooloop_test
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/taboo/reward"
 	"github.com/spag-go/spag/taboo/tabooloop"
 )
 
@@ -58,5 +63,60 @@ func TestCharts(t *testing.T) {
 				t.Errorf("notes %q", note)
 			}
 		})
+	}
+}
+
+// TestRecordedAndSamples reads a stored loop back: its configuration, and
+// each finished round's training samples by role, whichever objective the
+// round trained with.
+func TestRecordedAndSamples(t *testing.T) {
+	ctx := context.Background()
+	store, err := episodes.Open(ctx, filepath.Join(t.TempDir(), "r.db"), episodes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg := tabooloop.Config{Rounds: 3, Games: 4, EvalGames: 10, Init: "init.ckpt", InitSpec: "native"}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &episodes.Loop{Config: raw}
+	if err := store.CreateLoop(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range []tabooloop.RoundState{
+		{Rewards: &reward.RewardStats{AttackerSamples: 5, DefenderSamples: 2}},
+		{ZeroSum: &reward.ZeroSumStats{AttackerSamples: 7, DefenderSamples: 9}},
+		{},
+	} {
+		state, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SaveRound(ctx, rec.ID, episodes.Round{Round: i + 1, Stage: tabooloop.StageDone, State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, got, err := tabooloop.Recorded(ctx, store, rec.ID)
+	if err != nil || got.Games != 4 || got.EvalGames != 10 || got.Init != "init.ckpt" {
+		t.Fatalf("Recorded = %+v, %v", got, err)
+	}
+	samples, err := tabooloop.Samples(ctx, store, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []eval.SampleCount{{Round: 1, Role: "attacker", Samples: 5}, {Round: 1, Role: "defender", Samples: 2},
+		{Round: 2, Role: "attacker", Samples: 7}, {Round: 2, Role: "defender", Samples: 9}}
+	if len(samples) != len(want) {
+		t.Fatalf("Samples = %+v, want %+v", samples, want)
+	}
+	for i := range want {
+		if samples[i] != want[i] {
+			t.Errorf("sample count %d = %+v, want %+v", i, samples[i], want[i])
+		}
+	}
+	if _, _, err := tabooloop.Recorded(ctx, store, "nosuch"); err == nil {
+		t.Error("Recorded of a missing loop: no error")
 	}
 }
