@@ -21,6 +21,9 @@ var binary string
 
 func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
+// hangBound bounds a wait for what a long job prints, only to catch a hang.
+const hangBound = 10 * time.Minute
+
 // spag's exit codes (cmd/spag/main.go).
 const (
 	exitFailure     = 1
