@@ -38,6 +38,11 @@ type Metrics struct {
 	// the step, on the last step of every epoch and of the run (apo
 	// objective with held-out items only).
 	HeldOut *RMEval `json:"heldout,omitempty"`
+	// EpochsDone is the number of complete passes over the data after the
+	// step, set with HeldOut: the held-out line names it, not Epoch, which
+	// is the pass a step began in (a step may end one pass and begin the
+	// next, so Epoch alone repeats or skips an epoch's number).
+	EpochsDone int `json:"epochs_done,omitempty"`
 }
 
 // RMEval is a reward model's evaluation on a set of items.
@@ -117,7 +122,7 @@ func (c *Console) WriteMetrics(_ context.Context, m Metrics) error {
 			m.Step, m.Epoch, m.Loss, m.KL, m.ClipFrac, m.GradNorm, m.LR, m.TokensPerSec)
 	}
 	if err == nil && m.HeldOut != nil {
-		_, err = fmt.Fprintf(c.w, "epoch %2d held-out: acc %.4f  ece %.4f  (%d pairs)\n", m.Epoch, m.HeldOut.PrefAccuracy, m.HeldOut.ECE, m.HeldOut.Pairs)
+		_, err = fmt.Fprintf(c.w, "held-out: acc %.4f  ece %.4f  (%d pairs after epoch %d)\n", m.HeldOut.PrefAccuracy, m.HeldOut.ECE, m.HeldOut.Pairs, m.EpochsDone)
 	}
 	if err != nil {
 		return fmt.Errorf("print metrics: %w", err)

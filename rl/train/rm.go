@@ -72,6 +72,7 @@ func (t *Trainer) rmStep(ctx context.Context, start time.Time, epochsBefore int,
 		if m.HeldOut, err = t.EvaluateHeldOut(ctx); err != nil {
 			return m, fmt.Errorf("train step %d: held-out evaluation: %w", t.step, err)
 		}
+		m.EpochsDone = t.epochsDone()
 	}
 	return m, nil
 }

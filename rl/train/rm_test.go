@@ -266,6 +266,14 @@ func TestAPOHeldOut(t *testing.T) {
 	if strings.Count(out.String(), "held-out: acc") != 3 {
 		t.Errorf("console:\n%s", out.String())
 	}
+	// Each held-out line names the epochs completed by then, once each:
+	// the step ending the second epoch had begun it (its epoch column is
+	// 1), so labelling the line by that column printed epoch 1 twice.
+	for _, want := range []string{"3 pairs after epoch 1)", "3 pairs after epoch 2)", "3 pairs after epoch 3)"} {
+		if strings.Count(out.String(), want) != 1 {
+			t.Errorf("console lacks one %q:\n%s", want, out.String())
+		}
+	}
 	got, err := tr.EvaluateHeldOut(ctx)
 	if err != nil {
 		t.Fatal(err)
