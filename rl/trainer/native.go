@@ -182,9 +182,15 @@ func (Native) Train(ctx context.Context, job Job) (Result, error) {
 // record means the objective uses no reference.
 func reference(job Job, cfg train.Config, init *checkpoint.Checkpoint, log io.Writer) (*model.Params, *checkpoint.Reference, error) {
 	if !job.Resume {
-		if init.Train != nil {
-			fmt.Fprintf(log, "train: starting a new run from the weights of %s (step %d of %d of an earlier run; to continue that run instead, resume it)\n",
+		// Only an unfinished run can be continued, so only then is the
+		// resume named (a finished one, such as the shipped model made a
+		// file, is just a starting point).
+		switch {
+		case init.Train != nil && init.Train.Step < init.Train.Total:
+			fmt.Fprintf(log, "train: starting a new run from the weights of %s (step %d of %d of an earlier run; to continue that run instead, give --resume %[1]s in place of --init)\n",
 				job.Init.Checkpoint, init.Train.Step, init.Train.Total)
+		case init.Train != nil:
+			fmt.Fprintf(log, "train: starting a new run from the weights of %s (the end of an earlier run of %d steps)\n", job.Init.Checkpoint, init.Train.Total)
 		}
 		// New optimizer state, step, data order and random state.
 		init.Optimizer, init.Train = nil, nil

@@ -162,6 +162,38 @@ func TestSaveInterval(t *testing.T) {
 	}
 }
 
+// TestInitSaysWhatTheEarlierRunWas: a new run from a trained checkpoint
+// says whether the run that wrote it ended: an unfinished one can be
+// continued instead, with the flag that does it named; a finished one (the
+// shipped model stripped to a file is one, at step 1200 of 1200) cannot,
+// and no resume is suggested.
+func TestInitSaysWhatTheEarlierRunWas(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		stopAfter int // 0: the earlier run ends
+		want      string
+		not       string
+	}{
+		{"unfinished", 3, "(step 3 of 20 of an earlier run; to continue that run instead, give --resume ", ""},
+		{"finished", 0, "(the end of an earlier run of 20 steps)", "resume"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, data, init := fixture(t)
+			job := spagJob(data, init, filepath.Join(dir, "a.ckpt"))
+			job.StopAfter = tc.stopAfter
+			a := mustTrain(t, job)
+			job = spagJob(data, a.Policy.Checkpoint, filepath.Join(dir, "b.ckpt"))
+			job.Config.Steps = 1
+			var log bytes.Buffer
+			job.Log = &log
+			mustTrain(t, job)
+			if !strings.Contains(log.String(), tc.want) || tc.not != "" && strings.Contains(log.String(), tc.not) {
+				t.Errorf("log:\n%s\nwant %q, without %q", log.String(), tc.want, tc.not)
+			}
+		})
+	}
+}
+
 // TestInitStartsFresh: a trained checkpoint given as Init (not Resume)
 // starts a new run from its weights, with them as the reference.
 func TestInitStartsFresh(t *testing.T) {
