@@ -145,9 +145,10 @@ func Init(ctx context.Context, opts *Options) error {
 func NewCmdInfo(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
 	cmd := command(&cobra.Command{
-		Use:   "info CKPT",
-		Short: "Describe a checkpoint: architecture, parameters, tokenizer, training state",
-		Example: `  spag model init --preset tiny --seed 1 --out tiny.ckpt && spag model info tiny.ckpt
+		Use:   "info CKPT|native",
+		Short: "Describe a checkpoint (native: the shipped model): architecture, parameters, tokenizer, training state",
+		Example: `  spag model info native
+  spag model init --preset tiny --seed 1 --out tiny.ckpt && spag model info tiny.ckpt
   spag model strip native --out v3.ckpt && spag model info v3.ckpt --json`,
 		Args: cmdutil.ExactArgs(1),
 	}, opts, runF, Info)
@@ -157,7 +158,7 @@ func NewCmdInfo(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 
 // Info describes the checkpoint from its header.
 func Info(ctx context.Context, opts *Options) error {
-	h, err := checkpoint.ReadHeader(opts.Ckpt)
+	h, err := header(opts.Ckpt)
 	if err != nil {
 		return err
 	}
@@ -237,6 +238,19 @@ sampling default, to start training runs from (spag train --init).`,
 	cmd.Flags().StringVar(&opts.Out, "out", "", "checkpoint file to write")
 	cmd.Flags().StringArrayVar(&opts.Sampling, "sampling", nil, "the model's decoding default key=value (repeatable), e.g. temperature=0.3")
 	return cmd
+}
+
+// header reads the header of the checkpoint at path; "native" is the
+// shipped model, as strip takes it, since it is no file a newcomer has.
+func header(path string) (*checkpoint.Header, error) {
+	if path != "native" {
+		return checkpoint.ReadHeader(path)
+	}
+	c, err := defaultmodel.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &checkpoint.Header{Model: c.Params.Config, Vocab: c.Vocab, Train: c.Train, Sampling: c.Sampling}, nil
 }
 
 // Strip writes the checkpoint without its optimizer state, with the

@@ -132,6 +132,12 @@ func TestInitInfoStrip(t *testing.T) {
 		!strings.Contains(stdout, "cannot resume this one") {
 		t.Errorf("info: %v\n%s", err, stdout)
 	}
+	// "native" is the shipped model here too, as strip takes it (it was
+	// read as a file name: "open native: no such file or directory").
+	stdout, _, err = execute(t, "info", "native")
+	if err != nil || !strings.Contains(stdout, "checkpoint  native") || !strings.Contains(stdout, "sampling    temperature=0.3") {
+		t.Errorf("info native: %v\n%s", err, stdout)
+	}
 	// To standard output, the report goes to stderr.
 	stdout, stderr, err = execute(t, "strip", "small.ckpt", "--out", "-")
 	if err != nil || !strings.Contains(stderr, "wrote -") || len(stdout) < 1000 {
