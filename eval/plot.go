@@ -653,6 +653,9 @@ func barChart(title, xLabel, yLabel string, bars []Bar, z float64, intervals boo
 		p.Add(ls)
 	}
 	p.Y.Min = 0
+	// Bars count episodes: whole-number labels at even steps (gonum's
+	// default gave a few hundred episodes two labels, 0.00 and 250.00).
+	p.Y.Tick.Marker = integerTicks
 	ymax := 0.0
 	for _, t := range top {
 		ymax = math.Max(ymax, t)

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -256,6 +257,17 @@ func TestBarChartAndHistogram(t *testing.T) {
 		if !hasText(texts, want) {
 			t.Errorf("histogram SVG has no text %q (empty bins must be drawn)", want)
 		}
+	}
+	// The count axis is labelled in whole episodes at several steps: a
+	// run's decided-at figure (these counts) had two labels, "0.00" and
+	// "250.00".
+	f, err = Histogram("decided at", "utterance", map[int]int{1: 2, 2: 2, 3: 12, 4: 2, 5: 8, 6: 20, 7: 7, 8: 235, 10: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts = render(t, f, "decided_at_300", 3, palette[0])
+	if hasText(texts, ".00") || !slices.Contains(texts, "100") || !slices.Contains(texts, "200") {
+		t.Errorf("histogram's count axis: texts %q, want whole numbers 0, 50, ..., 250", texts)
 	}
 }
 
