@@ -255,8 +255,27 @@ func (s *Store) LatestRunInfo(ctx context.Context) (*Run, error) {
 	return r, err
 }
 
+// LatestPlayedRunInfo is [Store.LatestRunInfo] among the runs that hold
+// an episode, or the newest run when none does. A summary wants the run
+// that was played last: an interrupted arena creates its later pairings'
+// runs before it plays them, and the newest of those is still empty.
+func (s *Store) LatestPlayedRunInfo(ctx context.Context) (*Run, error) {
+	r, err := s.latestRunOrdered(ctx, runInfoColumns,
+		`EXISTS (SELECT 1 FROM episodes WHERE episodes.run_id = runs.id) DESC, `)
+	if r != nil {
+		r.Subjects = nil
+	}
+	return r, err
+}
+
 func (s *Store) latestRun(ctx context.Context, columns string) (*Run, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs`+s.whereVisible()+` ORDER BY created_at DESC, id DESC LIMIT 1`)
+	return s.latestRunOrdered(ctx, columns, "")
+}
+
+// latestRunOrdered returns the first visible run by first, then newest
+// creation; first is a prefix of the ORDER BY list ("" or ending in ", ").
+func (s *Store) latestRunOrdered(ctx context.Context, columns, first string) (*Run, error) {
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+columns+` FROM runs`+s.whereVisible()+` ORDER BY `+first+`created_at DESC, id DESC LIMIT 1`)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: latest run: store has no runs: %w", ErrNotFound)

@@ -300,6 +300,20 @@ func TestRuns(t *testing.T) {
 	if err != nil || latest.ID != second.ID {
 		t.Errorf("LatestRun = %v, %v; want %s", latest, err, second.ID)
 	}
+	// A summary's latest run is the newest that holds an episode: an
+	// interrupted arena leaves newer, still empty runs behind.
+	if played, err := s.LatestPlayedRunInfo(ctx); err != nil || played.ID != second.ID {
+		t.Errorf("LatestPlayedRunInfo with no episodes = %v, %v; want the newest run %s", played, err, second.ID)
+	}
+	if err := s.Write(ctx, first.ID, sampleEpisode(0, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if played, err := s.LatestPlayedRunInfo(ctx); err != nil || played.ID != first.ID || played.Subjects != nil {
+		t.Errorf("LatestPlayedRunInfo = %+v, %v; want %s (the one run with an episode), without subjects", played, err, first.ID)
+	}
 	runs, err := s.Runs(ctx)
 	if err != nil || len(runs) != 2 || runs[0].ID != first.ID || runs[1].ID != second.ID {
 		t.Errorf("Runs = %v, %v", runs, err)

@@ -50,7 +50,7 @@ func LatestReport(ctx context.Context, store *episodes.Store) (ReportOptions, er
 	case !errors.Is(err, episodes.ErrNotFound):
 		return ReportOptions{}, err
 	}
-	r, err := store.LatestRunInfo(ctx)
+	r, err := store.LatestPlayedRunInfo(ctx)
 	if err != nil {
 		return ReportOptions{}, err
 	}

@@ -124,11 +124,17 @@ func OpenReader(ctx context.Context, path string) (*episodes.Store, error) {
 // CheckDBExists returns a usage error when the database at path does not
 // exist: reading commands never create an empty one by mistake.
 func CheckDBExists(path string) error {
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Usagef("--db %s: no such database (run spag selfplay --db %s first)", path, path)
 		}
 		return fmt.Errorf("--db %s: %w", path, err)
+	}
+	if fi.Mode().IsRegular() && fi.Size() == 0 {
+		// An empty file is what a shell's "> x.db" or a failed copy
+		// leaves; SQLite would read it as a database without tables.
+		return Usagef("--db %s: the file is empty, not a spag database (run spag selfplay --db %s to store games in it)", path, path)
 	}
 	return nil
 }

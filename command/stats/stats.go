@@ -88,7 +88,7 @@ func Run(ctx context.Context, opts *Options) error {
 func WriteTurns(ctx context.Context, w io.Writer, store *episodes.Store, runID string, all, asJSON bool) error {
 	id := runID
 	if !all && id == "" {
-		run, err := store.LatestRunInfo(ctx)
+		run, err := store.LatestPlayedRunInfo(ctx)
 		if err != nil {
 			return Write(ctx, w, store, runID, all, asJSON) // says what is wrong
 		}
@@ -232,7 +232,7 @@ func Write(ctx context.Context, w io.Writer, store *episodes.Store, runID string
 			return cmdutil.Usagef("--run %s: no such run in %s (%s)", runID, store.Path(), cmdutil.ListRunsHint(store.Path()))
 		}
 	} else {
-		run, err = store.LatestRunInfo(ctx)
+		run, err = store.LatestPlayedRunInfo(ctx)
 		if errors.Is(err, episodes.ErrNotFound) {
 			// As for a missing database (exit 2): --db names nothing to summarise.
 			return cmdutil.Usagef("--db %s holds no runs yet (play some with: spag selfplay --db %s)", store.Path(), store.Path())
