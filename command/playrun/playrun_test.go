@@ -213,3 +213,81 @@ func TestResumeRun(t *testing.T) {
 		})
 	}
 }
+
+func TestResolvePlayers(t *testing.T) {
+	tests := []struct {
+		name    string
+		specs   []string
+		want    []string
+		wantErr string
+	}{
+		{"both resolve", []string{"builtin", "builtin"}, []string{"builtin", "builtin"}, ""},
+		{"the second names its flag", []string{"builtin", "nosuch:x"}, nil, `--second "nosuch:x": unknown backend "nosuch"`},
+		{"the first bad one is named", []string{"nosuch:a", "nosuch:b"}, nil, `--first "nosuch:a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := playrun.ResolvePlayers([]string{"first", "second"}, tt.specs...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("ResolvePlayers = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// things are a test game's subjects: the comma-separated names of its
+// --things, "bad" refused.
+var things = playrun.Subjects[string]{Flag: "things", Load: func(name string) ([]string, error) {
+	if name == "bad" {
+		return nil, errors.New("no such list")
+	}
+	return strings.Split(name, ","), nil
+}}
+
+func TestSubjects(t *testing.T) {
+	type config struct{ Things string }
+	tests := []struct {
+		name      string
+		newName   string // New's flag value; "" to call Stored
+		stored    string // the run's stored configuration
+		want      []string
+		wantErr   string
+		wantUsage bool
+	}{
+		{name: "new", newName: "a,b", want: []string{"a", "b"}},
+		{name: "new refused names the flag", newName: "bad", wantErr: "--things: no such list", wantUsage: true},
+		{name: "stored loads what the run recorded", stored: `{"Things": "x,y,z"}`, want: []string{"x", "y", "z"}},
+		{name: "stored refused names the run and the flag", stored: `{"Things": "bad"}`, wantErr: "run r1: its --things: no such list"},
+		{name: "stored unreadable", stored: `{`, wantErr: "run r1: stored configuration unreadable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			var err error
+			if tt.newName != "" {
+				got, err = things.New(tt.newName)
+			} else {
+				var c config
+				got, err = things.Stored(&episodes.Run{ID: "r1", Config: []byte(tt.stored)}, &c, &c.Things)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				if isUsage := errors.As(err, new(cmdutil.UsageError)); isUsage != tt.wantUsage {
+					t.Errorf("err %v is a usage error: %v, want %v", err, isUsage, tt.wantUsage)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
