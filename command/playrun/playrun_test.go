@@ -166,6 +166,57 @@ func TestGameFlagsGiveTheChosenGameItsFlags(t *testing.T) {
 	}
 }
 
+// TestChoice: a command's options embed a Choice, which adds its games'
+// flags (and --game when asked), then chooses the game and hands it its
+// settings, typed, and the flags the user gave.
+func TestChoice(t *testing.T) {
+	tests := []struct {
+		name        string
+		gameFlag    bool
+		args        []string
+		wantGame    string
+		wantGames   int
+		wantChanged []string
+		wantErr     string
+	}{
+		{name: "default game", gameFlag: true, wantGame: "alpha", wantGames: 10},
+		{name: "chosen game", gameFlag: true, args: []string{"--game", "beta", "--games", "4"}, wantGame: "beta", wantGames: 4, wantChanged: []string{"game", "games"}},
+		{name: "unknown game", gameFlag: true, args: []string{"--game", "gamma"}, wantErr: `--game "gamma": want one of alpha, beta`},
+		{name: "the default game's flags without --game", args: []string{"--games", "5"}, wantGame: "alpha", wantGames: 5, wantChanged: []string{"games"}},
+		{name: "no --game unless asked", args: []string{"--game", "beta"}, wantErr: "unknown flag: --game"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, got := testRegistry()
+			fl := pflag.NewFlagSet("duel", pflag.ContinueOnError)
+			fl.SetOutput(io.Discard)
+			var c playrun.Choice[*fakeSettings]
+			c.AddGames(fl, reg.Of("duel"), func(g playrun.Game, fs *pflag.FlagSet) *fakeSettings { return g.Flags(fs).(*fakeSettings) }, tt.gameFlag)
+			err := fl.Parse(tt.args)
+			if err == nil {
+				err = c.Choose()
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Game != tt.wantGame || c.Settings != got[tt.wantGame] || c.Settings.games != tt.wantGames || c.DefaultGame() != "alpha" {
+				t.Errorf("choice %+v (default %q), want %s with games %d", c, c.DefaultGame(), tt.wantGame, tt.wantGames)
+			}
+			for _, name := range []string{"game", "games", "seed"} {
+				if c.Changed(name) != slices.Contains(tt.wantChanged, name) {
+					t.Errorf("Changed(%s) = %v, set %v", name, c.Changed(name), c.Set)
+				}
+			}
+		})
+	}
+}
+
 func TestResumeRun(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "runs.db")
