@@ -196,14 +196,11 @@ func TestChoice(t *testing.T) {
 			if err == nil {
 				err = c.Choose()
 			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			if err != nil || tt.wantErr != "" {
+				if err == nil || tt.wantErr == "" || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if c.Game != tt.wantGame || c.Settings != got[tt.wantGame] || c.Settings.games != tt.wantGames || c.DefaultGame() != "alpha" {
 				t.Errorf("choice %+v (default %q), want %s with games %d", c, c.DefaultGame(), tt.wantGame, tt.wantGames)

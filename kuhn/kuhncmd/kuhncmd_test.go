@@ -2,13 +2,11 @@ package kuhncmd_test
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/command/cmdutil"
 	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/kuhn/kuhncmd"
@@ -39,10 +37,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			_, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, c.args...)
-			var u cmdutil.UsageError
-			if err == nil || !errors.As(err, &u) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %v, want a usage error saying %q", err, c.want)
-			}
+			cmdtest.Refused(t, err, c.want)
 			if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) > 0 {
 				t.Fatalf("a refused command left %v", m)
 			}
