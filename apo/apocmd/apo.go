@@ -85,6 +85,9 @@ func playFlags(fl *pflag.FlagSet) playrun.Settings {
 	return s
 }
 
+// promptSubjects are the queries an APO run draws, named by --prompts.
+var promptSubjects = playrun.Subjects[apo.Item]{Flag: "prompts", Load: apo.Items}
+
 // run is an APO run's configuration and the items it draws from.
 type run struct {
 	cfg   aporun.Config
@@ -100,21 +103,16 @@ func (s *settings) New(changed func(string) bool, common *playrun.Flags) (playru
 	case s.maxResponseBytes < 1:
 		return nil, cmdutil.Usagef("--max-response-bytes must be at least 1 (got %d)", s.maxResponseBytes)
 	}
-	items, err := apo.Items(s.prompts)
-	if err != nil {
-		return nil, cmdutil.UsageError{Err: fmt.Errorf("--prompts: %w", err)}
-	}
-	// Resuming from another directory must find the same files.
-	generator, err := players.ResolveFlag("generator", s.generator)
+	items, err := promptSubjects.New(s.prompts)
 	if err != nil {
 		return nil, err
 	}
-	rewardModel, err := players.ResolveFlag("reward-model", s.rewardModel)
+	specs, err := playrun.ResolvePlayers([]string{"generator", "reward-model"}, s.generator, s.rewardModel)
 	if err != nil {
 		return nil, err
 	}
-	r := &run{items: items, cfg: aporun.Config{Prompts: s.prompts, MaxResponseBytes: s.maxResponseBytes, Generator: generator,
-		RewardModel: rewardModel, Seed: common.Seed, Samples: s.samples, Games: s.games, Options: common.Options}}
+	r := &run{items: items, cfg: aporun.Config{Prompts: s.prompts, MaxResponseBytes: s.maxResponseBytes, Generator: specs[0],
+		RewardModel: specs[1], Seed: common.Seed, Samples: s.samples, Games: s.games, Options: common.Options}}
 	if err := r.cfg.Prepare(items); err != nil {
 		return nil, err
 	}
@@ -123,12 +121,9 @@ func (s *settings) New(changed func(string) bool, common *playrun.Flags) (playru
 
 func (s *settings) Stored(stored *episodes.Run) (playrun.Config, error) {
 	r := &run{}
-	if err := selfplay.StoredConfig(stored, &r.cfg); err != nil {
-		return nil, err
-	}
 	var err error
-	if r.items, err = apo.Items(r.cfg.Prompts); err != nil {
-		return nil, fmt.Errorf("run %s: its --prompts: %w", stored.ID, err)
+	if r.items, err = promptSubjects.Stored(stored, &r.cfg, &r.cfg.Prompts); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

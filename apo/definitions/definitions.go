@@ -28,7 +28,7 @@ import (
 )
 
 // definitionsGz is generated from WordNet 3.0 by "spag words build"
-// (package internal/wordnet); nothing needs WordNet at run time.
+// (package taboo/wordsbuild); nothing needs WordNet at run time.
 //
 //go:embed definitions.jsonl.gz
 var definitionsGz []byte

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,13 +32,9 @@ type Options struct {
 	playrun.Flags
 	A, B  string
 	Games int
-	// Game is the game played; Settings read its own flags.
-	Game     string
-	Settings playrun.ArenaSettings
-	// Set lists the flags the user gave.
-	Set []string
-
-	defaultGame string
+	// Choice is the game played, what reads its own flags of the arena,
+	// and the flags the user gave.
+	playrun.Choice[playrun.ArenaSettings]
 }
 
 // NewCmdArena returns the command, playing the games of reg (nil:
@@ -75,16 +70,11 @@ RUN1,RUN2,RUN3.`,
 	fl.IntVar(&opts.Games, "games", 100, "games per pairing (three pairings)")
 	opts.Register(fl, "seed for the words and every player's randomness (the same for the three pairings)")
 	fl.Lookup("resume").Usage = "resume an arena: its three run IDs, comma-separated, as the interrupted arena printed them"
-	games := playrun.NewGameFlags(fl, reg.Arenas(), func(g playrun.Game, fs *pflag.FlagSet) any { return g.Arena(fs) })
-	opts.Game = games.Default()
-	opts.defaultGame = opts.Game
-	games.AddGameFlag(&opts.Game)
+	opts.AddGames(fl, reg.Arenas(), func(g playrun.Game, fs *pflag.FlagSet) playrun.ArenaSettings { return g.Arena(fs) }, true)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		set, settings, err := games.Chosen(opts.Game)
-		if err != nil {
+		if err := opts.Choose(); err != nil {
 			return err
 		}
-		opts.Set, opts.Settings = set, settings.(playrun.ArenaSettings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}
@@ -131,9 +121,8 @@ func Run(ctx context.Context, opts *Options) error {
 		case opts.Games < 1:
 			return cmdutil.Usagef("--games must be at least 1 (got %d)", opts.Games)
 		}
-		changed := func(name string) bool { return slices.Contains(opts.Set, name) }
 		var err error
-		if base, err = opts.Settings.New(changed, &opts.Flags, opts.Games, a, b); err != nil {
+		if base, err = opts.Settings.New(opts.Changed, &opts.Flags, opts.Games, a, b); err != nil {
 			return cmdutil.CLIError(err)
 		}
 	}
@@ -152,7 +141,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}})
 	ids := (&arena.Result{A: a, B: b, Runs: runs}).RunIDs()
 	command := "spag arena"
-	if opts.Game != opts.defaultGame {
+	if opts.Game != opts.DefaultGame() {
 		command += " --game " + opts.Game
 	}
 	resume := fmt.Sprintf("%s --db %s --resume %s", command, opts.DB, strings.Join(ids, ","))

@@ -12,21 +12,23 @@ import (
 
 	"github.com/spag-go/spag/arena"
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/playrun"
 	"github.com/spag-go/spag/game"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
 
 func TestNewCmdArena(t *testing.T) {
+	taboo := playrun.Choice[playrun.ArenaSettings]{Game: "taboo"}
 	tests := []struct {
 		name    string
 		args    []string
 		want    Options
 		wantErr string
 	}{
-		{name: "defaults", args: nil, want: Options{Games: 100, Game: "taboo"}},
+		{name: "defaults", args: nil, want: Options{Games: 100, Choice: taboo}},
 		{name: "players and games", args: []string{"--a", "native", "--b", "builtin", "--games", "7", "--words", "builtin:train"},
-			want: Options{A: "native", B: "builtin", Games: 7, Game: "taboo"}},
+			want: Options{A: "native", B: "builtin", Games: 7, Choice: taboo}},
 		{name: "no such game", args: []string{"--game", "chess"}, wantErr: `--game "chess": want one of taboo`},
 		{name: "argument", args: []string{"x"}, wantErr: `takes no arguments, got "x"`},
 	}

@@ -1,6 +1,7 @@
 package playrun
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -100,4 +101,55 @@ func (gf *GameFlags) Choose(name string, set []string) (any, error) {
 		own.Changed = true
 	}
 	return gf.settings[name], nil
+}
+
+// Choice is a play command's choice of game, made once its flags are
+// parsed; the command's options embed it. The zero value is ready for
+// [Choice.AddGames].
+type Choice[S any] struct {
+	// Game is the game played: the default game, or --game's.
+	Game string
+	// Settings read the chosen game's own flags (what add returned for it
+	// in [Choice.AddGames]).
+	Settings S
+	// Set lists the flags the user gave (see [SetFlags]).
+	Set []string
+
+	games *GameFlags
+}
+
+// AddGames adds the own flags of games to fl, which holds the command's
+// own flags already (see [NewGameFlags]); add adds one game's flags and
+// returns what reads them. Game becomes the default game; with gameFlag,
+// --game chooses another.
+func (c *Choice[S]) AddGames(fl *pflag.FlagSet, games []Game, add func(g Game, fs *pflag.FlagSet) S, gameFlag bool) {
+	c.games = NewGameFlags(fl, games, func(g Game, fs *pflag.FlagSet) any { return add(g, fs) })
+	c.Game = c.games.Default()
+	if gameFlag {
+		c.games.AddGameFlag(&c.Game)
+	}
+}
+
+// Choose makes the choice once the command's flags are parsed: the flags
+// the user set, and the settings of the game Game names. A game that is
+// not the command's is a usage error, and so is a flag of another game.
+func (c *Choice[S]) Choose() error {
+	set, settings, err := c.games.Chosen(c.Game)
+	if err != nil {
+		return err
+	}
+	c.Set, c.Settings = set, settings.(S)
+	return nil
+}
+
+// Changed reports whether the user gave the flag called name.
+func (c *Choice[S]) Changed(name string) bool { return slices.Contains(c.Set, name) }
+
+// DefaultGame is the game the command plays without --game, or "" (as
+// for options made without [Choice.AddGames]).
+func (c *Choice[S]) DefaultGame() string {
+	if c.games == nil {
+		return ""
+	}
+	return c.games.Default()
 }

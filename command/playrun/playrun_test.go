@@ -166,6 +166,54 @@ func TestGameFlagsGiveTheChosenGameItsFlags(t *testing.T) {
 	}
 }
 
+// TestChoice: a command's options embed a Choice, which adds its games'
+// flags (and --game when asked), then chooses the game and hands it its
+// settings, typed, and the flags the user gave.
+func TestChoice(t *testing.T) {
+	tests := []struct {
+		name        string
+		gameFlag    bool
+		args        []string
+		wantGame    string
+		wantGames   int
+		wantChanged []string
+		wantErr     string
+	}{
+		{name: "default game", gameFlag: true, wantGame: "alpha", wantGames: 10},
+		{name: "chosen game", gameFlag: true, args: []string{"--game", "beta", "--games", "4"}, wantGame: "beta", wantGames: 4, wantChanged: []string{"game", "games"}},
+		{name: "unknown game", gameFlag: true, args: []string{"--game", "gamma"}, wantErr: `--game "gamma": want one of alpha, beta`},
+		{name: "the default game's flags without --game", args: []string{"--games", "5"}, wantGame: "alpha", wantGames: 5, wantChanged: []string{"games"}},
+		{name: "no --game unless asked", args: []string{"--game", "beta"}, wantErr: "unknown flag: --game"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, got := testRegistry()
+			fl := pflag.NewFlagSet("duel", pflag.ContinueOnError)
+			fl.SetOutput(io.Discard)
+			var c playrun.Choice[*fakeSettings]
+			c.AddGames(fl, reg.Of("duel"), func(g playrun.Game, fs *pflag.FlagSet) *fakeSettings { return g.Flags(fs).(*fakeSettings) }, tt.gameFlag)
+			err := fl.Parse(tt.args)
+			if err == nil {
+				err = c.Choose()
+			}
+			if err != nil || tt.wantErr != "" {
+				if err == nil || tt.wantErr == "" || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if c.Game != tt.wantGame || c.Settings != got[tt.wantGame] || c.Settings.games != tt.wantGames || c.DefaultGame() != "alpha" {
+				t.Errorf("choice %+v (default %q), want %s with games %d", c, c.DefaultGame(), tt.wantGame, tt.wantGames)
+			}
+			for _, name := range []string{"game", "games", "seed"} {
+				if c.Changed(name) != slices.Contains(tt.wantChanged, name) {
+					t.Errorf("Changed(%s) = %v, set %v", name, c.Changed(name), c.Set)
+				}
+			}
+		})
+	}
+}
+
 func TestResumeRun(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "runs.db")
@@ -209,6 +257,84 @@ func TestResumeRun(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, new(cmdutil.UsageError)) {
 				t.Fatalf("err = %v, want a usage error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestResolvePlayers(t *testing.T) {
+	tests := []struct {
+		name    string
+		specs   []string
+		want    []string
+		wantErr string
+	}{
+		{"both resolve", []string{"builtin", "builtin"}, []string{"builtin", "builtin"}, ""},
+		{"the second names its flag", []string{"builtin", "nosuch:x"}, nil, `--second "nosuch:x": unknown backend "nosuch"`},
+		{"the first bad one is named", []string{"nosuch:a", "nosuch:b"}, nil, `--first "nosuch:a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := playrun.ResolvePlayers([]string{"first", "second"}, tt.specs...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("ResolvePlayers = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// things are a test game's subjects: the comma-separated names of its
+// --things, "bad" refused.
+var things = playrun.Subjects[string]{Flag: "things", Load: func(name string) ([]string, error) {
+	if name == "bad" {
+		return nil, errors.New("no such list")
+	}
+	return strings.Split(name, ","), nil
+}}
+
+func TestSubjects(t *testing.T) {
+	type config struct{ Things string }
+	tests := []struct {
+		name      string
+		newName   string // New's flag value; "" to call Stored
+		stored    string // the run's stored configuration
+		want      []string
+		wantErr   string
+		wantUsage bool
+	}{
+		{name: "new", newName: "a,b", want: []string{"a", "b"}},
+		{name: "new refused names the flag", newName: "bad", wantErr: "--things: no such list", wantUsage: true},
+		{name: "stored loads what the run recorded", stored: `{"Things": "x,y,z"}`, want: []string{"x", "y", "z"}},
+		{name: "stored refused names the run and the flag", stored: `{"Things": "bad"}`, wantErr: "run r1: its --things: no such list"},
+		{name: "stored unreadable", stored: `{`, wantErr: "run r1: stored configuration unreadable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			var err error
+			if tt.newName != "" {
+				got, err = things.New(tt.newName)
+			} else {
+				var c config
+				got, err = things.Stored(&episodes.Run{ID: "r1", Config: []byte(tt.stored)}, &c, &c.Things)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				if isUsage := errors.As(err, new(cmdutil.UsageError)); isUsage != tt.wantUsage {
+					t.Errorf("err %v is a usage error: %v, want %v", err, isUsage, tt.wantUsage)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package selfplaycmd
 
 import (
 	"context"
-	"slices"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -34,11 +33,9 @@ type Options struct {
 	CommandPath string
 
 	playrun.Flags
-	// Game is the game played; Settings read its own flags.
-	Game     string
-	Settings playrun.Settings
-	// Set lists the flags the user gave.
-	Set []string
+	// Choice is the game played, what reads its own flags, and the flags
+	// the user gave.
+	playrun.Choice[playrun.Settings]
 }
 
 func (o *Options) registry() *playrun.Registry {
@@ -61,18 +58,12 @@ func NewCmd(f *cmdutil.Factory, spec Spec, runF func(context.Context, *Options) 
 	cmd := &cobra.Command{Use: spec.Use, Short: spec.Short, Long: spec.Long, Example: spec.Example, Args: cmdutil.NoArgs}
 	fl := cmd.Flags()
 	opts.Register(fl, spec.SeedHelp)
-	games := playrun.NewGameFlags(fl, reg.Of(cmd.Name()), func(g playrun.Game, fs *pflag.FlagSet) any { return g.Flags(fs) })
-	opts.Game = games.Default()
-	if spec.GameFlag {
-		games.AddGameFlag(&opts.Game)
-	}
+	opts.AddGames(fl, reg.Of(cmd.Name()), func(g playrun.Game, fs *pflag.FlagSet) playrun.Settings { return g.Flags(fs) }, spec.GameFlag)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		opts.CommandPath = cmd.CommandPath()
-		set, settings, err := games.Chosen(opts.Game)
-		if err != nil {
+		if err := opts.Choose(); err != nil {
 			return err
 		}
-		opts.Set, opts.Settings = set, settings.(playrun.Settings)
 		if runF != nil {
 			return runF(cmd.Context(), opts)
 		}
@@ -100,8 +91,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	} else {
-		changed := func(name string) bool { return slices.Contains(opts.Set, name) }
-		if cfg, err = opts.Settings.New(changed, &opts.Flags); err != nil {
+		if cfg, err = opts.Settings.New(opts.Changed, &opts.Flags); err != nil {
 			return cmdutil.CLIError(err)
 		}
 	}

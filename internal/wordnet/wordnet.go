@@ -1,13 +1,15 @@
 // Package wordnet reads the Princeton WordNet 3.0 database files (the
 // index.*, data.* and cntlist.rev files that Debian's wordnet-base package
-// installs under /usr/share/wordnet) and derives spag's data from them: the
-// Taboo word list (taboo/words.txt) and the scripted players' lexicon
-// (players/scripted/lexicon.gz).
+// installs under /usr/share/wordnet): synsets, senses and their counts, the
+// most frequent words, and a [Dictionary] of lemmas with WordNet's
+// reduction of inflected forms.
 //
-// It is a build-time tool: no game, player or training step needs WordNet.
-// The one command that reads it at run time, spag words check, asks its
-// [Dictionary] whether a model's words are English words. It may import
-// players/scripted for the lexicon format, never the reverse.
+// It is a leaf: it imports nothing from spag. What spag derives from
+// WordNet (the Taboo word list, the scripted players' lexicon, the APO
+// definitions task) is built by package taboo/wordsbuild, and no game,
+// player or training step needs WordNet at run time. The one command that
+// reads it at run time, spag words check, asks its [Dictionary] whether a
+// model's words are English words.
 package wordnet
 
 import (

@@ -1,43 +1,46 @@
 package wordnet
 
-import (
-	"bufio"
-	"fmt"
-	"io"
-	"sort"
-	"strconv"
-	"strings"
-)
+import "sort"
 
 // wordPOSes are the parts of speech a Taboo target may have: adverbs make
 // poor targets ("very", "also") and are left out.
 var wordPOSes = [...]POS{Noun, Verb, Adj}
 
-// minWordLen is the shortest target word; two-letter words are substrings of
+// MinWordLen is the shortest target word; two-letter words are substrings of
 // too many others to be playable under the spag judge.
-const minWordLen = 3
+const MinWordLen = 3
 
 // WordCount is the sum of the tagged-sense counts of lemma over its noun,
 // verb and adjective senses, leaving out senses where WordNet writes the
 // word with a capital letter (proper nouns such as "March" the month).
 func (db *DB) WordCount(lemma string) int {
-	lemma = normLemma(lemma)
 	n := 0
-	for _, p := range wordPOSes {
-		for _, s := range db.Senses(lemma, p) {
-			if s.Synset.Words[s.Word].Lemma != lemma {
-				continue // capitalised in this sense
-			}
-			n += s.Count
-		}
+	for _, s := range db.CommonSenses(normLemma(lemma)) {
+		n += s.Count
 	}
 	return n
 }
 
-// isPlainWord reports whether s is a single lower-case ASCII word of at least
-// minWordLen letters.
-func isPlainWord(s string) bool {
-	if len(s) < minWordLen {
+// CommonSenses returns the noun, verb and adjective senses of lemma in
+// which WordNet writes it exactly as given, in part-of-speech then sense
+// order. For a lower-case lemma that leaves out the senses where it is
+// capitalised, the proper nouns such as "March" the month.
+func (db *DB) CommonSenses(lemma string) []Sense {
+	var out []Sense
+	for _, p := range wordPOSes {
+		for _, s := range db.Senses(lemma, p) {
+			if s.Synset.Words[s.Word].Lemma == lemma {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// PlainWord reports whether s is a single lower-case ASCII word of at least
+// [MinWordLen] letters, the words [DB.FrequentWords] returns.
+func PlainWord(s string) bool {
+	if len(s) < MinWordLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -64,7 +67,7 @@ func (db *DB) FrequentWords(n int) []string {
 	counts := make(map[string]int)
 	for _, p := range wordPOSes {
 		for lemma, e := range db.index[p] {
-			if !isPlainWord(lemma) {
+			if !PlainWord(lemma) {
 				continue
 			}
 			for _, id := range e.Synsets {
@@ -99,7 +102,7 @@ func (db *DB) FrequentWords(n int) []string {
 }
 
 // License is the WordNet 3.0 licence. It must accompany every copy of data
-// derived from WordNet, so both generated files carry it.
+// derived from WordNet, so every file spag generates from it carries it.
 const License = `WordNet Release 3.0
 
 This software and database is being provided to you, the LICENSEE, by
@@ -131,67 +134,3 @@ advertising or publicity pertaining to distribution of the software
 and/or database.  Title to copyright in this software, database and
 any associated documentation shall at all times remain with
 Princeton University and LICENSEE agrees to preserve same.`
-
-// headerLines is the comment block shared by the generated files: what the
-// file is, how to regenerate it, notes on how it was made (the words'
-// ranking when notes is empty), and the WordNet licence.
-func headerLines(what string, flags buildFlags, notes ...string) []string {
-	if len(notes) == 0 {
-		notes = []string{
-			"Words are ranked by the number of times their senses were tagged in",
-			"WordNet's semantic concordances.",
-		}
-	}
-	lines := []string{
-		what,
-		"Generated from Princeton WordNet 3.0 (Debian package wordnet-base) by",
-		"    spag words build --wordnet /usr/share/wordnet " + flags.sizes() + " \\",
-		"        --out taboo/words.txt --lexicon players/scripted/lexicon.gz \\",
-		"        --definitions apo/definitions/definitions.jsonl.gz",
-		"Do not edit by hand: regenerate instead.",
-	}
-	lines = append(lines, notes...)
-	lines = append(lines, "", "WordNet licence:", "")
-	return append(lines, strings.Split(License, "\n")...)
-}
-
-// buildFlags are the sizes "spag words build" was given, which the
-// generated files' headers quote: size words in the lexicon and the
-// definitions, the first listSize of them in the word list.
-type buildFlags struct{ size, listSize int }
-
-// sizes is the flags' part of the build command.
-func (f buildFlags) sizes() string {
-	s := "--size " + strconv.Itoa(f.size)
-	if f.listSize != f.size {
-		s += " --list-size " + strconv.Itoa(f.listSize)
-	}
-	return s
-}
-
-// WriteWordList writes words in the format of taboo/words.txt: comment lines
-// starting with '#' (what the file is, how it was generated, the WordNet
-// licence), then one word per line.
-func WriteWordList(w io.Writer, words []string) error {
-	return writeWordList(w, words, buildFlags{len(words), len(words)})
-}
-
-func writeWordList(w io.Writer, words []string, flags buildFlags) error {
-	bw := bufio.NewWriter(w)
-	what := fmt.Sprintf("spag Taboo target words: the %d most frequent English nouns, verbs and adjectives.", len(words))
-	for _, l := range headerLines(what, flags) {
-		bw.WriteString(strings.TrimRight("# "+l, " "))
-		bw.WriteByte('\n')
-	}
-	for i, word := range words {
-		if !isPlainWord(word) {
-			return fmt.Errorf("wordnet: write word list: word %d %q is not a lower-case word of %d or more letters", i+1, word, minWordLen)
-		}
-		bw.WriteString(word)
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("wordnet: write word list: %w", err)
-	}
-	return nil
-}

@@ -69,13 +69,11 @@ type arenaConfig struct{ base kuhnrun.Config }
 
 func (arenaSettings) New(_ func(string) bool, common *playrun.Flags, games int, a, b string) (playrun.ArenaConfig, error) {
 	// The players' errors name the arena's flags, not the seats'.
-	var err error
-	if a, err = players.ResolveFlag("a", a); err != nil {
+	specs, err := playrun.ResolvePlayers([]string{"a", "b"}, a, b)
+	if err != nil {
 		return nil, usage(err)
 	}
-	if b, err = players.ResolveFlag("b", b); err != nil {
-		return nil, usage(err)
-	}
+	a, b = specs[0], specs[1]
 	r := &arenaConfig{base: kuhnrun.Config{First: a, Second: b, Games: games, Seed: common.Seed, Options: common.Options}}
 	if err := r.base.Prepare(); err != nil {
 		return nil, usage(err)

@@ -15,12 +15,14 @@ import (
 	"github.com/spag-go/spag/arena"
 	"github.com/spag-go/spag/command/arenacmd"
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/command/replay"
 	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/command/selfplaycmd"
 	"github.com/spag-go/spag/command/stats"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
+	"github.com/spag-go/spag/kuhn/kuhncmd"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
 	_ "github.com/spag-go/spag/taboo/taboocmd"
 )
@@ -29,16 +31,12 @@ import (
 // process, with the run summary spag prints after a play command.
 func generic(t *testing.T, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) (string, string, error) {
 	t.Helper()
-	streams, _, out, errOut := cmdutil.Test()
-	f := cmdutil.New(streams, nil)
-	f.RunSummary = func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
-		return stats.Write(ctx, w, store, runID, false, asJSON)
-	}
-	cmd := newCmd(f)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	return cmdtest.Execute(t, func(f *cmdutil.Factory) *cobra.Command {
+		f.RunSummary = func(ctx context.Context, w io.Writer, store *episodes.Store, runID string, asJSON bool) error {
+			return stats.Write(ctx, w, store, runID, false, asJSON)
+		}
+		return newCmd(f)
+	}, args...)
 }
 
 func selfplayCmd(f *cmdutil.Factory) *cobra.Command { return selfplaycmd.NewCmdSelfplay(f, nil) }
@@ -78,7 +76,7 @@ func TestSelfplayGameKuhn(t *testing.T) {
 	if _, stderr, err = generic(t, selfplayCmd, "--game", "kuhn", "--db", db, "--resume", info.ID); err != nil || !strings.Contains(stderr, "0 episodes to play") {
 		t.Fatalf("selfplay --resume: %v\n%s", err, stderr)
 	}
-	if _, stderr, err = run(t, "play", "--db", db, "--resume", info.ID); err != nil || !strings.Contains(stderr, "0 hands to play") {
+	if _, stderr, err = cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--db", db, "--resume", info.ID); err != nil || !strings.Contains(stderr, "0 hands to play") {
 		t.Fatalf("kuhn play --resume of a selfplay run: %v\n%s", err, stderr)
 	}
 
@@ -147,7 +145,7 @@ func TestArenaGameKuhn(t *testing.T) {
 // run as Kuhn: each refusal names the command that resumes the run.
 func TestResumeNamesTheGamesCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "k.db")
-	if _, stderr, err := run(t, "play", "--games", "6", "--db", db); err != nil {
+	if _, stderr, err := cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--games", "6", "--db", db); err != nil {
 		t.Fatalf("kuhn play: %v\n%s", err, stderr)
 	}
 	if _, stderr, err := generic(t, selfplayCmd, "--attacker", "builtin", "--defender", "builtin", "--games", "2", "--db", db); err != nil {
@@ -177,7 +175,7 @@ func TestResumeNamesTheGamesCommand(t *testing.T) {
 	if want := "resume it with: spag selfplay --game kuhn --db " + db + " --resume " + ids["kuhn"]; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("selfplay --resume of a Kuhn run: %v, want %q", err, want)
 	}
-	_, _, err = run(t, "play", "--db", db, "--resume", ids["taboo"])
+	_, _, err = cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--db", db, "--resume", ids["taboo"])
 	if want := "resume it with: spag selfplay --db " + db + " --resume " + ids["taboo"]; err == nil || !strings.Contains(err.Error(), want) || !errors.As(err, new(cmdutil.UsageError)) {
 		t.Errorf("kuhn play --resume of a Taboo run: %v, want a usage error with %q", err, want)
 	}

@@ -1,32 +1,16 @@
 package kuhncmd_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/kuhn/kuhncmd"
 )
-
-// run executes `kuhn ARGS` in process and returns stdout, stderr and the
-// error.
-func run(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	io, _, out, errOut := cmdutil.Test()
-	cmd := kuhncmd.NewCmd(cmdutil.New(io, nil))
-	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
 
 // TestUsageErrors checks flag parsing in process: each bad call is a
 // usage error naming the flag and the fix, and makes no database.
@@ -52,11 +36,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			_, _, err := run(t, c.args...)
-			var u cmdutil.UsageError
-			if err == nil || !errors.As(err, &u) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %v, want a usage error saying %q", err, c.want)
-			}
+			_, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, c.args...)
+			cmdtest.Refused(t, err, c.want)
 			if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) > 0 {
 				t.Fatalf("a refused command left %v", m)
 			}
@@ -65,7 +46,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestExploitabilityCommand(t *testing.T) {
-	out, _, err := run(t, "exploitability", "--player", "kuhn:uniform")
+	out, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, "exploitability", "--player", "kuhn:uniform")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +55,7 @@ func TestExploitabilityCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, err = run(t, "exploitability", "--player", "kuhn:always-bet", "--json")
+	out, _, err = cmdtest.Execute(t, kuhncmd.NewCmd, "exploitability", "--player", "kuhn:always-bet", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,9 @@
 // "builtin" backend.
 //
 // The lexicon is derived from Princeton WordNet 3.0 (see the licence at the
-// top of the file) by "spag words build" (package internal/wordnet) and is
+// top of the file) by "spag words build" (package taboo/wordsbuild) and is
 // embedded in the binary as lexicon.gz, so the players need neither WordNet
-// nor any file at run time. This package must not import internal/wordnet;
+// nor any file at run time. This package must not import taboo/wordsbuild;
 // it defines the file format ([WriteLexicon], [ReadEntries]) that the
 // generator writes.
 //

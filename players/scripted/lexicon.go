@@ -12,7 +12,7 @@ import (
 )
 
 // lexiconGz is generated from WordNet 3.0 by "spag words build" (package
-// internal/wordnet); the players never need WordNet itself.
+// taboo/wordsbuild); the players never need WordNet itself.
 //
 //go:embed lexicon.gz
 var lexiconGz []byte

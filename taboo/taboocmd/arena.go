@@ -2,7 +2,6 @@ package taboocmd
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/pflag"
 
@@ -69,10 +68,8 @@ func (s *arenaSettings) Stored(run *episodes.Run) (playrun.ArenaConfig, error) {
 
 func (r *arenaRun) loadWords() error {
 	var err error
-	if r.words, err = taboo.Words(r.base.Words); err != nil {
-		return cmdutil.UsageError{Err: fmt.Errorf("--words: %w", err)}
-	}
-	return nil
+	r.words, err = wordSubjects.New(r.base.Words)
+	return err
 }
 
 func (r *arenaRun) checkWords() error {

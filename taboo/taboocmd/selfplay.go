@@ -55,6 +55,9 @@ func selfplayFlags(fl *pflag.FlagSet) playrun.Settings {
 	return s
 }
 
+// wordSubjects are the target words a Taboo run draws, named by --words.
+var wordSubjects = playrun.Subjects[string]{Flag: "words", Load: taboo.Words}
+
 // run is a Taboo run's configuration and the words it draws from.
 type run struct {
 	cfg   taboorun.Config
@@ -71,21 +74,16 @@ func (s *settings) New(changed func(string) bool, common *playrun.Flags) (playru
 	if _, err := selfplay.ParseShard(s.shard); err != nil {
 		return nil, cmdutil.Usagef("--%v", err)
 	}
-	words, err := taboo.Words(s.words)
-	if err != nil {
-		return nil, cmdutil.UsageError{Err: fmt.Errorf("--words: %w", err)}
-	}
-	// Resuming from another directory must find the same checkpoints.
-	attacker, err := players.ResolveFlag("attacker", s.attacker)
+	words, err := wordSubjects.New(s.words)
 	if err != nil {
 		return nil, err
 	}
-	defender, err := players.ResolveFlag("defender", s.defender)
+	specs, err := playrun.ResolvePlayers([]string{"attacker", "defender"}, s.attacker, s.defender)
 	if err != nil {
 		return nil, err
 	}
 	r := &run{words: words, cfg: taboorun.Config{MaxTurns: s.maxTurns, Judge: s.judge, Style: s.style, Templates: s.templates,
-		Attacker: attacker, Defender: defender, Seed: common.Seed, Words: s.words, Games: s.games,
+		Attacker: specs[0], Defender: specs[1], Seed: common.Seed, Words: s.words, Games: s.games,
 		Shard: s.shard, Options: common.Options}}
 	if err := r.cfg.Prepare(words); err != nil {
 		return nil, err
@@ -95,12 +93,9 @@ func (s *settings) New(changed func(string) bool, common *playrun.Flags) (playru
 
 func (s *settings) Stored(stored *episodes.Run) (playrun.Config, error) {
 	r := &run{}
-	if err := selfplay.StoredConfig(stored, &r.cfg); err != nil {
-		return nil, err
-	}
 	var err error
-	if r.words, err = taboo.Words(r.cfg.Words); err != nil {
-		return nil, fmt.Errorf("run %s: its --words: %w", stored.ID, err)
+	if r.words, err = wordSubjects.Stored(stored, &r.cfg, &r.cfg.Words); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
 	"github.com/spag-go/spag/taboo/realwords"
+	"github.com/spag-go/spag/taboo/wordsbuild"
 )
 
 func init() { cmdutil.GameCommands.Register("words", NewCmdWords) }
@@ -88,8 +89,8 @@ below.`,
 			}
 			// Each file is written whole or not at all (writeOut); the
 			// optional ones nest inside the word list's.
-			outs := wordnet.Outputs{ListSize: listSize}
-			write := func() error { return wordnet.Build(dir, size, outs) }
+			outs := wordsbuild.Outputs{ListSize: listSize}
+			write := func() error { return wordsbuild.Build(dir, size, outs) }
 			for _, o := range []struct {
 				path string
 				dst  *io.Writer

@@ -1,6 +1,7 @@
 // Package cmdtest holds what the command packages' tests share: parsing a
-// command's flags in process, as its users type them, and checking that a
-// refused command line is a usage error (exit 2) that says why.
+// command's flags in process, as its users type them, running a command
+// in process as spag's root runs it, and checking that a refused command
+// line is a usage error (exit 2) that says why.
 package cmdtest
 
 import (
@@ -27,6 +28,26 @@ func Parse[O any](t testing.TB, newCmd func(*cmdutil.Factory, func(context.Conte
 	// As spag's root does: a flag error is a usage error (exit 2).
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.UsageError{Err: err} })
 	return got, cmd.Execute()
+}
+
+// Execute builds a command with newCmd on test streams and runs it on args
+// in process, as spag's root does (no usage printed on error, a flag error
+// is a usage error), and returns what it wrote to standard output and
+// standard error, and its error. A test that needs another Factory (a run
+// summary, say) sets it in newCmd before building the command.
+func Execute(t testing.TB, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	io, _, out, errOut := cmdutil.Test()
+	cmd := newCmd(cmdutil.New(io, nil))
+	cmd.SetArgs(args)
+	// Cobra's own output (help, a subcommand's usage) goes to the same
+	// buffers, not to the test binary's terminal.
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.UsageError{Err: err} })
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
 }
 
 // Refused checks err against a test row's expectation: with want empty

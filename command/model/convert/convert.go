@@ -5,7 +5,6 @@
 package convert
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,8 +18,6 @@ import (
 	"github.com/spag-go/spag/players/native/defaultmodel"
 	"github.com/spag-go/spag/players/ollama/ollamamodel"
 	"github.com/spag-go/spag/rl/checkpoint"
-	"github.com/spag-go/spag/rl/gguf"
-	"github.com/spag-go/spag/rl/hf"
 )
 
 // Options are every input of the three commands; each reads its own
@@ -73,9 +70,7 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 	}, opts, runF, Export)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Ckpt, "ckpt", "", "checkpoint to export (default: the shipped model)")
-	fl.StringVar(&opts.GGUF, "gguf", "", "GGUF file to write")
-	fl.StringVar(&opts.Ollama, "ollama", "", "Ollama model name to create")
-	fl.StringVar(&opts.HF, "hf", "", "Hugging Face model directory to write (new or empty)")
+	exporting.addFlags(fl, opts)
 	fl.StringVar(&opts.Host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
 	fl.StringVar(&opts.Type, "type", "f32", "matrix element type: f32 or f16")
 	return cmd
@@ -84,65 +79,19 @@ Without --ckpt it exports the model spag ships (` + defaultmodel.Name + `).`,
 // Export writes the checkpoint as GGUF (a file, or an Ollama model) or as
 // a Hugging Face directory.
 func Export(ctx context.Context, opts *Options) error {
-	if n := countSet(opts.GGUF, opts.Ollama, opts.HF); n != 1 {
-		return cmdutil.Usagef("model export: give exactly one of --gguf FILE, --ollama NAME and --hf DIR")
-	}
-	if opts.HF != "" {
-		return exportHF(opts)
-	}
-	t, err := gguf.ParseType(opts.Type)
+	f, err := exporting.chosen(opts)
 	if err != nil {
-		return cmdutil.Usagef("model export: --type: %v", err)
+		return err
+	}
+	// The flags are checked before the checkpoint is read.
+	if err := f.check(opts); err != nil {
+		return err
 	}
 	c, err := defaultmodel.LoadPath(opts.Ckpt)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := gguf.Write(&buf, c.Vocab, c.Params, gguf.WriteOptions{Type: t, Name: opts.Ollama}); err != nil {
-		return fmt.Errorf("model export %s: %w", defaultmodel.Label(opts.Ckpt), err)
-	}
-	if opts.GGUF != "" {
-		err := cmdutil.WriteOut(opts.GGUF, opts.IO.Out, func(f io.Writer) error {
-			_, err := f.Write(buf.Bytes())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("model export: %w", err)
-		}
-		fmt.Fprintf(opts.IO.ReportTo(opts.GGUF), "wrote %s (%d bytes, %s)\n", opts.GGUF, buf.Len(), t)
-		return nil
-	}
-	client, err := ollamaClient(opts.Host)
-	if err != nil {
-		return err
-	}
-	params, err := native.OllamaParameters(c.Sampling)
-	if err != nil {
-		return fmt.Errorf("model export %s: %w", defaultmodel.Label(opts.Ckpt), err)
-	}
-	digest, err := ollamamodel.CreateWithParameters(ctx, client, opts.Ollama, buf.Bytes(), params)
-	if err != nil {
-		return fmt.Errorf("model export: %w", err)
-	}
-	fmt.Fprintf(opts.IO.Out, "registered %s with ollama (%s, %d bytes, %s)\n", opts.Ollama, t, buf.Len(), digest)
-	return nil
-}
-
-// exportHF is export --hf DIR.
-func exportHF(opts *Options) error {
-	if opts.Type != "f32" && opts.Type != "F32" {
-		return cmdutil.Usagef("model export: --hf writes float32 weights; leave out --type %s", opts.Type)
-	}
-	c, err := defaultmodel.LoadPath(opts.Ckpt)
-	if err != nil {
-		return err
-	}
-	if err := hf.Export(opts.HF, c); err != nil {
-		return fmt.Errorf("model export %s: %w", defaultmodel.Label(opts.Ckpt), err)
-	}
-	fmt.Fprintf(opts.IO.Out, "wrote %s (Hugging Face %s, float32)\n", opts.HF, hf.Architecture)
-	return nil
+	return f.write(ctx, opts, c)
 }
 
 // NewCmdImport returns `spag model import`: a llama GGUF (a file, or the
@@ -174,10 +123,8 @@ the native model cannot represent.`,
 		Args: cmdutil.NoArgs,
 	}, opts, runF, Import)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.GGUF, "gguf", "", "GGUF file to read")
-	fl.StringVar(&opts.Ollama, "ollama-model", "", "Ollama model whose GGUF blob to read (the server must be local)")
+	importing.addFlags(fl, opts)
 	fl.StringVar(&opts.Host, "host", "", "Ollama server (default $OLLAMA_HOST or 127.0.0.1:11434)")
-	fl.StringVar(&opts.HF, "hf", "", "Hugging Face llama directory to read")
 	fl.StringVar(&opts.Out, "out", "", "checkpoint file to write")
 	return cmd
 }
@@ -185,42 +132,26 @@ the native model cannot represent.`,
 // Import reads the GGUF file (or the Ollama model's) or the Hugging Face
 // directory and writes it as a checkpoint.
 func Import(ctx context.Context, opts *Options) error {
-	if countSet(opts.GGUF, opts.Ollama, opts.HF) != 1 {
-		return cmdutil.Usagef("model import: give exactly one of --gguf FILE, --ollama-model NAME and --hf DIR")
+	f, err := importing.chosen(opts)
+	if err != nil {
+		return err
 	}
 	if opts.Out == "" {
 		return cmdutil.Usagef("model import: --out is required (the checkpoint to write)")
 	}
-	if opts.HF != "" {
-		c, err := hf.Import(opts.HF)
-		if err != nil {
-			return fmt.Errorf("model import: %w", err)
-		}
-		if err := SaveCheckpoint(opts.Out, opts.IO.Out, c); err != nil {
-			return err
-		}
-		fmt.Fprintf(opts.IO.ReportTo(opts.Out), "wrote %s from %s: %d parameters, vocabulary %d\n", opts.Out, opts.HF, c.Params.Config.NumParams(), c.Params.Config.Vocab)
-		return nil
-	}
-	file := opts.GGUF
-	if opts.Ollama != "" {
-		client, err := ollamaClient(opts.Host)
-		if err != nil {
-			return err
-		}
-		if file, err = ollamamodel.File(ctx, client, opts.Ollama); err != nil {
-			return fmt.Errorf("model import: %w", err)
-		}
-	}
-	vocab, params, err := gguf.ReadFile(file)
+	c, from, err := f.read(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("model import: %w", err)
-	}
-	if err := SaveCheckpoint(opts.Out, opts.IO.Out, &checkpoint.Checkpoint{Vocab: vocab, Params: params}); err != nil {
 		return err
 	}
-	c := params.Config
-	fmt.Fprintf(opts.IO.ReportTo(opts.Out), "wrote %s from %s: %d parameters, vocabulary %d, dim %d, %d layers\n", opts.Out, file, c.NumParams(), c.Vocab, c.Dim, c.Layers)
+	if err := SaveCheckpoint(opts.Out, opts.IO.Out, c); err != nil {
+		return err
+	}
+	cfg := c.Params.Config
+	line := fmt.Sprintf("wrote %s from %s: %d parameters, vocabulary %d", opts.Out, from, cfg.NumParams(), cfg.Vocab)
+	if f.shape {
+		line += fmt.Sprintf(", dim %d, %d layers", cfg.Dim, cfg.Layers)
+	}
+	fmt.Fprintln(opts.IO.ReportTo(opts.Out), line)
 	return nil
 }
 
@@ -289,17 +220,6 @@ func ollamaClient(host string) (*api.Client, error) {
 		return nil, cmdutil.Usagef("--host %q: %v", host, err)
 	}
 	return client, nil
-}
-
-// countSet counts the non-empty values among exclusive flags.
-func countSet(vals ...string) int {
-	n := 0
-	for _, v := range vals {
-		if v != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // SaveCheckpoint writes c to path (atomically), or to stdout for "-".

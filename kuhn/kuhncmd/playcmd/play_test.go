@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
@@ -19,26 +20,12 @@ import (
 	"github.com/spag-go/spag/kuhn/kuhnrun"
 )
 
-// run executes `kuhn ARGS` in process and returns stdout, stderr and the
-// error.
-func run(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	io, _, out, errOut := cmdutil.Test()
-	cmd := kuhncmd.NewCmd(cmdutil.New(io, nil))
-	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
-
 // TestPlayStoresChips plays built-in players through the generic store and
 // checks the chips against the game's value: always betting against an
 // equilibrium is exact in expectation, and the interval holds it.
 func TestPlayStoresChips(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "k.db")
-	out, stderr, err := run(t, "play", "--db", db, "--games", "3000", "--first", "kuhn:equilibrium,alpha=1/3", "--second", "builtin", "--json")
+	out, stderr, err := cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--db", db, "--games", "3000", "--first", "kuhn:equilibrium,alpha=1/3", "--second", "builtin", "--json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -80,7 +67,7 @@ func TestPlayStoresChips(t *testing.T) {
 // equilibrium loses, in each seat, what the best responses say.
 func TestArena(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "k.db")
-	out, stderr, err := run(t, "arena", "--db", db, "--games", "1200", "--a", "kuhn:uniform", "--b", "kuhn:equilibrium,alpha=0", "--json")
+	out, stderr, err := cmdtest.Execute(t, kuhncmd.NewCmd, "arena", "--db", db, "--games", "1200", "--a", "kuhn:uniform", "--b", "kuhn:equilibrium,alpha=0", "--json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -104,7 +91,7 @@ func TestArena(t *testing.T) {
 	}
 	// Resuming the finished arena plays nothing more and reports the same.
 	ids := res.Seats[0].Run.Run + "," + res.Seats[1].Run.Run
-	again, _, err := run(t, "arena", "--db", db, "--resume", ids, "--json")
+	again, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, "arena", "--db", db, "--resume", ids, "--json")
 	if err != nil || again != out {
 		t.Fatalf("resumed arena: %v\n%s\nwant\n%s", err, again, out)
 	}
@@ -137,7 +124,7 @@ func TestPlayInterruptedThenResumed(t *testing.T) {
 	if m == nil || out.Len() != 0 {
 		t.Fatalf("stderr %q names no resume command (stdout %q)", errOut, out)
 	}
-	stdout, stderr, err := run(t, "play", "--db", db, "--resume", m[1], "--json")
+	stdout, stderr, err := cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--db", db, "--resume", m[1], "--json")
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
@@ -145,7 +132,7 @@ func TestPlayInterruptedThenResumed(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &c); err != nil || c.Hands != 30 || c.Run != m[1] {
 		t.Fatalf("resumed: %+v, %v", c, err)
 	}
-	if _, _, err := run(t, "play", "--db", db, "--resume", "r-nosuch"); err == nil || !strings.Contains(err.Error(), "no such run") {
+	if _, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, "play", "--db", db, "--resume", "r-nosuch"); err == nil || !strings.Contains(err.Error(), "no such run") {
 		t.Fatalf("resume of no run: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package wordnet
+package wordsbuild
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/players/scripted"
 )
 
@@ -70,10 +71,10 @@ func TestBuildLexicon(t *testing.T) {
 }
 
 // build runs the generation steps of Build on the shared database.
-func build(t *testing.T, db *DB, n, listSize int) (words, lexicon, defs []byte) {
+func build(t *testing.T, db *wordnet.DB, n, listSize int) (words, lexicon, defs []byte) {
 	t.Helper()
 	var wb, lb, dbuf bytes.Buffer
-	if err := db.build(n, Outputs{Words: &wb, Lexicon: &lb, Definitions: &dbuf, ListSize: listSize}); err != nil {
+	if err := buildOn(db, n, Outputs{Words: &wb, Lexicon: &lb, Definitions: &dbuf, ListSize: listSize}); err != nil {
 		t.Fatal(err)
 	}
 	return wb.Bytes(), lb.Bytes(), dbuf.Bytes()
@@ -154,7 +155,7 @@ const committedSize, committedListSize = 5000, 500
 
 func regenerate() string {
 	return fmt.Sprintf("regenerate it with spag words build --wordnet %s %s --out taboo/words.txt --lexicon players/scripted/lexicon.gz --definitions apo/definitions/definitions.jsonl.gz",
-		DefaultDir, buildFlags{committedSize, committedListSize}.sizes())
+		wordnet.DefaultDir, buildFlags{committedSize, committedListSize}.sizes())
 }
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -177,7 +178,7 @@ func TestBuildErrors(t *testing.T) {
 		n    int
 		want string
 	}{
-		{"size zero", DefaultDir, 0, "size 0"},
+		{"size zero", wordnet.DefaultDir, 0, "size 0"},
 		{"missing database", t.TempDir(), 10, "apt-get install wordnet-base"},
 	}
 	for _, tt := range tests {

@@ -1,4 +1,4 @@
-package wordnet
+package wordsbuild
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/players/scripted"
 )
 
@@ -28,10 +29,10 @@ const (
 
 // BuildLexicon returns the scripted players' lexicon entry of each word, in
 // the order given. Every word must have a noun, verb or adjective sense.
-func BuildLexicon(db *DB, words []string) ([]scripted.Entry, error) {
+func BuildLexicon(db *wordnet.DB, words []string) ([]scripted.Entry, error) {
 	out := make([]scripted.Entry, 0, len(words))
 	for i, w := range words {
-		e, err := db.entry(w)
+		e, err := entry(db, w)
 		if err != nil {
 			return nil, fmt.Errorf("wordnet: lexicon word %d: %w", i+1, err)
 		}
@@ -42,15 +43,8 @@ func BuildLexicon(db *DB, words []string) ([]scripted.Entry, error) {
 
 // mainSenses returns the senses of word worth describing: the most
 // frequent, then others that were tagged often enough, at most maxSenses.
-func (db *DB) mainSenses(word string) []Sense {
-	var all []Sense
-	for _, p := range wordPOSes {
-		for _, s := range db.Senses(word, p) {
-			if s.Synset.Words[s.Word].Lemma == word { // not a proper noun
-				all = append(all, s)
-			}
-		}
-	}
+func mainSenses(db *wordnet.DB, word string) []wordnet.Sense {
+	all := db.CommonSenses(word) // not as a proper noun
 	// Stable: equal counts keep part-of-speech order, then sense order.
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Count > all[j].Count })
 	if len(all) == 0 {
@@ -68,17 +62,23 @@ func (db *DB) mainSenses(word string) []Sense {
 	return keep
 }
 
+// synset is the synset a pointer targets, nil when the database lacks it.
+func synset(db *wordnet.DB, id wordnet.SynsetID) *wordnet.Synset {
+	s, _ := db.Synset(id)
+	return s
+}
+
 // entry builds one lexicon entry.
-func (db *DB) entry(word string) (scripted.Entry, error) {
-	senses := db.mainSenses(word)
+func entry(db *wordnet.DB, word string) (scripted.Entry, error) {
+	senses := mainSenses(db, word)
 	if len(senses) == 0 {
 		return scripted.Entry{}, fmt.Errorf("%q has no lower-case noun, verb or adjective sense in WordNet", word)
 	}
 	e := scripted.Entry{Word: word}
 	switch senses[0].Synset.ID.POS {
-	case Noun:
+	case wordnet.Noun:
 		e.POS = scripted.Noun
-	case Verb:
+	case wordnet.Verb:
 		e.POS = scripted.Verb
 	default:
 		e.POS = scripted.Adj
@@ -100,34 +100,34 @@ func (db *DB) entry(word string) (scripted.Entry, error) {
 			if lexical && p.Source != s.Word+1 {
 				continue // relates another word of the synset
 			}
-			t := db.synsets[p.Target]
+			t := synset(db, p.Target)
 			if t == nil {
 				continue
 			}
 			switch p.Kind {
-			case Hypernym, InstanceHypernym, Hyponym, InstanceHyponym:
+			case wordnet.Hypernym, wordnet.InstanceHypernym, wordnet.Hyponym, wordnet.InstanceHyponym:
 				if !sameKind {
 					continue
 				}
 			}
 			switch p.Kind {
-			case Hypernym, InstanceHypernym:
+			case wordnet.Hypernym, wordnet.InstanceHypernym:
 				hyper = l.first(hyper, t)
-			case Antonym:
+			case wordnet.Antonym:
 				ant = l.word(ant, t, p.TargetWord)
-			case DerivationallyRelated, Pertainym, ParticipleOf:
+			case wordnet.DerivationallyRelated, wordnet.Pertainym, wordnet.ParticipleOf:
 				rel = l.word(rel, t, p.TargetWord)
-			case SimilarTo, Attribute, AlsoSee:
+			case wordnet.SimilarTo, wordnet.Attribute, wordnet.AlsoSee:
 				if lexical {
 					rel = l.word(rel, t, p.TargetWord)
 				} else {
 					rel = l.first(rel, t)
 				}
-			case Hyponym, InstanceHyponym:
+			case wordnet.Hyponym, wordnet.InstanceHyponym:
 				hypo = l.first(hypo, t)
-			case PartMeronym, MemberMeronym, SubstanceMeronym:
+			case wordnet.PartMeronym, wordnet.MemberMeronym, wordnet.SubstanceMeronym:
 				parts = l.first(parts, t)
-			case PartHolonym, MemberHolonym, SubstanceHolonym:
+			case wordnet.PartHolonym, wordnet.MemberHolonym, wordnet.SubstanceHolonym:
 				wholes = l.first(wholes, t)
 			}
 		}
@@ -182,7 +182,7 @@ func (l *lister) add(list []ranked, lemma string, count int) []ranked {
 }
 
 // first adds the synset's first word that is not the lister's word.
-func (l *lister) first(list []ranked, s *Synset) []ranked {
+func (l *lister) first(list []ranked, s *wordnet.Synset) []ranked {
 	for _, w := range s.Words {
 		if l.ok(strings.ReplaceAll(w.Lemma, "_", " ")) {
 			return l.add(list, w.Lemma, s.Count())
@@ -192,7 +192,7 @@ func (l *lister) first(list []ranked, s *Synset) []ranked {
 }
 
 // word adds the synset's i-th word (1-based), or its first for 0.
-func (l *lister) word(list []ranked, s *Synset, i int) []ranked {
+func (l *lister) word(list []ranked, s *wordnet.Synset, i int) []ranked {
 	if i < 1 || i > len(s.Words) {
 		return l.first(list, s)
 	}
@@ -200,7 +200,7 @@ func (l *lister) word(list []ranked, s *Synset, i int) []ranked {
 }
 
 // synsetWords adds the synonyms in s of its word self (0-based).
-func (l *lister) synsetWords(list []ranked, s *Synset, self int) []ranked {
+func (l *lister) synsetWords(list []ranked, s *wordnet.Synset, self int) []ranked {
 	for i, w := range s.Words {
 		if i != self {
 			list = l.add(list, w.Lemma, w.Count)
@@ -340,15 +340,15 @@ func Build(dir string, n int, out Outputs) error {
 	if n <= 0 {
 		return fmt.Errorf("wordnet: build: size %d must be positive", n)
 	}
-	db, err := Open(dir)
+	db, err := wordnet.Open(dir)
 	if err != nil {
 		return err
 	}
-	return db.build(n, out)
+	return buildOn(db, n, out)
 }
 
-// build is [Build] on an open database.
-func (db *DB) build(n int, out Outputs) error {
+// buildOn is [Build] on an open database.
+func buildOn(db *wordnet.DB, n int, out Outputs) error {
 	words := db.FrequentWords(n)
 	if len(words) == 0 {
 		return errors.New("wordnet: build: the database has no tagged words")

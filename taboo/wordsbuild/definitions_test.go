@@ -1,4 +1,4 @@
-package wordnet
+package wordsbuild
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/internal/wordnet"
 )
 
 func TestBuildDefinitions(t *testing.T) {
@@ -60,7 +61,7 @@ func TestBuildDefinitions(t *testing.T) {
 func TestBuildOutputs(t *testing.T) {
 	openDB(t)
 	var defs bytes.Buffer
-	if err := Build(DefaultDir, 50, Outputs{Definitions: &defs}); err != nil {
+	if err := Build(wordnet.DefaultDir, 50, Outputs{Definitions: &defs}); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := definitions.Read(&defs, "built")

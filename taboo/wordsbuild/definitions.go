@@ -1,4 +1,4 @@
-package wordnet
+package wordsbuild
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spag-go/spag/apo/definitions"
+	"github.com/spag-go/spag/internal/wordnet"
 	"github.com/spag-go/spag/taboo"
 )
 
@@ -31,17 +32,17 @@ var definitionsNotes = []string{
 // BuildDefinitions returns the APO definitions task's entries of words
 // (the Taboo list, most frequent first), in order; see definitionsNotes
 // for the choices. Every word must have a noun, verb or adjective sense.
-func BuildDefinitions(db *DB, words []string) ([]definitions.Entry, error) {
+func BuildDefinitions(db *wordnet.DB, words []string) ([]definitions.Entry, error) {
 	_, held := taboo.SplitWords(words)
 	heldOut := make(map[string]bool, len(held))
 	for _, w := range held {
 		heldOut[w] = true
 	}
-	takenSense := make(map[SynsetID]bool, len(words))
+	takenSense := make(map[wordnet.SynsetID]bool, len(words))
 	takenGloss := make(map[string]bool, len(words))
 	out := make([]definitions.Entry, 0, len(words))
 	for i, w := range words {
-		senses := db.mainSenses(w)
+		senses := mainSenses(db, w)
 		if len(senses) == 0 {
 			return nil, fmt.Errorf("wordnet: definitions word %d: %q has no lower-case noun, verb or adjective sense in WordNet", i+1, w)
 		}
@@ -53,19 +54,19 @@ func BuildDefinitions(db *DB, words []string) ([]definitions.Entry, error) {
 		takenSense[s.ID], takenGloss[gloss] = true, true
 		e := definitions.Entry{Word: w, Gloss: gloss, Synset: s.ID.String(), Split: definitions.Train}
 		switch s.ID.POS {
-		case Noun:
+		case wordnet.Noun:
 			e.POS = definitions.Noun
-		case Verb:
+		case wordnet.Verb:
 			e.POS = definitions.Verb
 		default:
 			e.POS = definitions.Adjective
 		}
-		ancestors := db.ancestors(s)
-		for _, a := range ancestors {
+		above := ancestors(db, s)
+		for _, a := range above {
 			e.Ancestors = append(e.Ancestors, a.ID.String())
 		}
-		if len(ancestors) > 0 {
-			e.Hypernym = strings.ReplaceAll(ancestors[0].Words[0].Lemma, "_", " ")
+		if len(above) > 0 {
+			e.Hypernym = strings.ReplaceAll(above[0].Words[0].Lemma, "_", " ")
 		}
 		if heldOut[w] {
 			e.Split = definitions.HeldOut
@@ -78,23 +79,23 @@ func BuildDefinitions(db *DB, words []string) ([]definitions.Entry, error) {
 // ancestors returns up to definitions.MaxAncestors synsets above s: the
 // chain of first hypernyms (instance hypernyms count) for nouns and
 // verbs, the cluster head for adjectives.
-func (db *DB) ancestors(s *Synset) []*Synset {
-	if s.ID.POS == Adj {
-		if s.Type != AdjSatellite {
-			return []*Synset{s}
+func ancestors(db *wordnet.DB, s *wordnet.Synset) []*wordnet.Synset {
+	if s.ID.POS == wordnet.Adj {
+		if s.Type != wordnet.AdjSatellite {
+			return []*wordnet.Synset{s}
 		}
 		for _, p := range s.Pointers {
-			if p.Kind == SimilarTo {
-				if h := db.synsets[p.Target]; h != nil {
-					return []*Synset{h}
+			if p.Kind == wordnet.SimilarTo {
+				if h := synset(db, p.Target); h != nil {
+					return []*wordnet.Synset{h}
 				}
 			}
 		}
 		return nil
 	}
-	var out []*Synset
+	var out []*wordnet.Synset
 	for x := s; len(out) < definitions.MaxAncestors; {
-		x = db.firstHypernym(x)
+		x = firstHypernym(db, x)
 		if x == nil {
 			break
 		}
@@ -103,10 +104,10 @@ func (db *DB) ancestors(s *Synset) []*Synset {
 	return out
 }
 
-func (db *DB) firstHypernym(s *Synset) *Synset {
+func firstHypernym(db *wordnet.DB, s *wordnet.Synset) *wordnet.Synset {
 	for _, p := range s.Pointers {
-		if p.Kind == Hypernym || p.Kind == InstanceHypernym {
-			return db.synsets[p.Target]
+		if p.Kind == wordnet.Hypernym || p.Kind == wordnet.InstanceHypernym {
+			return synset(db, p.Target)
 		}
 	}
 	return nil
