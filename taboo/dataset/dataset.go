@@ -55,10 +55,12 @@ type Options struct {
 	// SFT are imitation samples appended after the rewarded ones (SPAG
 	// mixes general instruction data into every round).
 	SFT []rl.Sample
-	// Role, Last and WonBy select samples (see reward.RewardOptions).
-	Role  string
-	Last  bool
-	WonBy string
+	// Role, Last, FromTurn and WonBy select samples (see
+	// reward.RewardOptions).
+	Role     string
+	Last     bool
+	FromTurn int
+	WonBy    string
 	// LoserReward, when negative, adds each loser's decisive move with
 	// this reward (reward.RewardOptions.LoserReward).
 	LoserReward float64
@@ -68,7 +70,7 @@ type Options struct {
 // to w, then the SFT samples. pass must be a pass of games (see [FromStore]).
 func Write(w io.Writer, pass func() iter.Seq2[*rl.Episode, error], games *Games, o Options) (reward.RewardStats, error) {
 	sw := newWriter(w, o.Chat)
-	st, err := reward.StreamSPAGRewards(pass, reward.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
+	st, err := reward.StreamSPAGRewards(pass, reward.RewardOptions{Decay: o.Decay, Prompt: games.Prompt, Role: o.Role, Last: o.Last, FromTurn: o.FromTurn, WonBy: o.WonBy, LoserReward: o.LoserReward}, sw.Write)
 	if err != nil {
 		return st, err
 	}

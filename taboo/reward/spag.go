@@ -40,6 +40,13 @@ type RewardOptions struct {
 	// Last keeps only each speaker's last utterance (the one at or before
 	// DecidedAt): the decisive move, such as the defender's right guess.
 	Last bool
+	// FromTurn, when above 1, keeps only utterances made at their
+	// speaker's FromTurn-th turn or later (the defender's fourth turn is
+	// its fourth utterance). With Last it keeps the deciding utterances
+	// made that late, such as the defender's right guesses after four
+	// clues: imitation data of guessing late rather than of guessing
+	// after one clue.
+	FromTurn int
 	// WonBy, when set ("attacker" or "defender"), keeps only the episodes
 	// that role won. With Role set to the other role it takes the loser's
 	// utterances instead of the winner's, as supervised samples (Type
@@ -157,6 +164,9 @@ func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOpti
 	if !(opt.LoserReward <= 0) { // also rejects NaN
 		return stats, fmt.Errorf("spag rewards: loser reward must be 0 or negative (got %v)", opt.LoserReward)
 	}
+	if opt.FromTurn < 0 {
+		return stats, fmt.Errorf("spag rewards: from turn %d, want 0 (every turn) or a turn number from 1", opt.FromTurn)
+	}
 	if opt.LoserReward != 0 && opt.WonBy != "" && opt.Role != "" && opt.Role != opt.WonBy {
 		return stats, fmt.Errorf("spag rewards: a loser reward penalises the loser's move, and role %s with won by %s imitates it: choose one", opt.Role, opt.WonBy)
 	}
@@ -182,6 +192,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOpti
 	second := RewardStats{}
 	i = 0
 	var own []rl.Sample
+	var at []int // the utterance number of each of own's samples, for FromTurn
 	for ep, err := range pass() {
 		if err != nil {
 			return stats, err
@@ -218,7 +229,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOpti
 			// learner did not play) are not the learning policy's.
 			speaker = ""
 		}
-		own = own[:0]
+		own, at = own[:0], at[:0]
 		for n := 1; n <= ep.DecidedAt; n++ {
 			if ep.History[n-1].Role != speaker {
 				continue
@@ -228,7 +239,7 @@ func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOpti
 				return stats, err
 			}
 			s.Weight = weight
-			own = append(own, s)
+			own, at = append(own, s), append(at, n)
 		}
 		if supervised {
 			for k := range own {
@@ -240,10 +251,19 @@ func StreamSPAGRewards(pass func() iter.Seq2[*rl.Episode, error], opt RewardOpti
 			}
 		}
 		if opt.Last && len(own) > 0 {
-			own = own[len(own)-1:]
+			own, at = own[len(own)-1:], at[len(at)-1:]
 		}
+		// After the rewards and Last, so that a kept sample is the one the
+		// whole rule makes, not the last of the late ones.
+		kept := own[:0]
+		for k := range own {
+			if turnOf(ep, at[k]) >= opt.FromTurn {
+				kept = append(kept, own[k])
+			}
+		}
+		own = kept
 		if loser := otherRole(winner); opt.LoserReward != 0 && !supervised && (opt.Role == "" || opt.Role == loser) && learns(ep, loser) {
-			if n := lastUtteranceOf(ep, loser); n > 0 {
+			if n := lastUtteranceOf(ep, loser); n > 0 && turnOf(ep, n) >= opt.FromTurn {
 				s, err := sampleOf(ep, n, i-1, opt.Prompt)
 				if err != nil {
 					return stats, err
@@ -282,6 +302,18 @@ func sampleOf(ep *rl.Episode, n, i int, prompt rl.PromptFunc) (rl.Sample, error)
 		return rl.Sample{}, fmt.Errorf("spag rewards: episode %d utterance %d: prompt: %w", i, n, err)
 	}
 	return rl.Sample{Query: p.Text(), Messages: p.Messages, Target: trimPySpace(m.Content), Role: m.Role, Provenance: ep.Provenance}, nil
+}
+
+// turnOf is the turn of its speaker (1-based: the speaker's first
+// utterance is turn 1) that utterance n of ep was.
+func turnOf(ep *rl.Episode, n int) int {
+	turn := 0
+	for k := 1; k <= n; k++ {
+		if ep.History[k-1].Role == ep.History[n-1].Role {
+			turn++
+		}
+	}
+	return turn
 }
 
 // lastUtteranceOf is the number (1-based) of role's last utterance at or

@@ -197,6 +197,77 @@ func TestSPAGRewardsSelection(t *testing.T) {
 	}
 }
 
+// TestSPAGRewardsFromTurn checks FromTurn: it keeps the full rule's
+// samples made at their speaker's turn FromTurn or later, after Last has
+// picked the deciding utterance, and a loser sample only when that move
+// was as late.
+func TestSPAGRewardsFromTurn(t *testing.T) {
+	episodes := []rl.Episode{
+		// The defender guesses wrong at its third turn (utterance 6).
+		{Target: "fig", Outcome: "attacker_wins", DecidedAt: 6, History: msgs("a:k1", "d:x", "a:k2", "d:y", "a:k3", "d:I know the word! It is date!")},
+		// The defender guesses right at its third turn.
+		{Target: "pear", Outcome: "defender_wins", DecidedAt: 6, History: msgs("a:x", "d:d1", "a:y", "d:d2", "a:z", "d:I know the word! It is pear!")},
+		// The defender guesses right at its first turn.
+		{Target: "plum", Outcome: "defender_wins", DecidedAt: 2, History: msgs("a:x", "d:I know the word! It is plum!")},
+	}
+	all, base, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 7 {
+		t.Fatalf("the full rule gives %d samples, want 7: %+v", len(all), all)
+	}
+	for i := range all {
+		all[i].Messages = nil
+	}
+	wrongGuess := rl.Sample{Query: "rules\n\nfig#6", Target: "I know the word! It is date!", Reward: -0.5, Weight: base.AttackerWeight, Role: "defender"}
+	tests := []struct {
+		name  string
+		role  string
+		last  bool
+		from  int
+		loser float64
+		want  []rl.Sample
+	}{
+		{"0 keeps every turn", "", false, 0, 0, all},
+		{"1 keeps every turn", "", false, 1, 0, all},
+		{"from the third turn", "", false, 3, 0, []rl.Sample{all[2], all[5]}},
+		{"the defender from its second turn", "defender", false, 2, 0, []rl.Sample{all[4], all[5]}},
+		{"right guesses from the second turn", "defender", true, 2, 0, []rl.Sample{all[5]}},
+		{"right guesses from the first turn", "defender", true, 1, 0, []rl.Sample{all[5], all[6]}},
+		{"the loser's move as late", "defender", true, 3, -0.5, []rl.Sample{wrongGuess, all[5]}},
+		{"the loser's move earlier", "defender", true, 4, -0.5, nil},
+		{"no turn that late", "", false, 4, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, stats, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, Role: tc.role, Last: tc.last, FromTurn: tc.from, LoserReward: tc.loser})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) || stats.Samples != len(tc.want) {
+				t.Fatalf("got %d samples (stats %d), want %d: %+v", len(got), stats.Samples, len(tc.want), got)
+			}
+			wantLoser := 0
+			for i := range got {
+				got[i].Messages = nil
+				if !reflect.DeepEqual(got[i], tc.want[i]) {
+					t.Errorf("sample %d = %+v, want %+v", i, got[i], tc.want[i])
+				}
+				if got[i].Reward < 0 {
+					wantLoser++
+				}
+			}
+			if stats.LoserSamples != wantLoser {
+				t.Errorf("stats count %d loser samples, want %d", stats.LoserSamples, wantLoser)
+			}
+		})
+	}
+	if _, _, err := SPAGRewards(episodes, RewardOptions{Decay: 0.8, Prompt: queryPrompt, FromTurn: -1}); err == nil || !strings.Contains(err.Error(), "from turn -1") {
+		t.Errorf("from turn -1: %v, want an error naming it", err)
+	}
+}
+
 // TestSPAGRewardsWonBy checks WonBy: alone or with the winner's role it
 // keeps the rule's samples of those episodes; with the loser's role it
 // gives the loser's utterances up to the decision as supervised samples.

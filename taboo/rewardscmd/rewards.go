@@ -40,6 +40,7 @@ type Options struct {
 	SFT                                               []string
 	Role, WonBy                                       string
 	Last                                              bool
+	FromTurn                                          int
 	Decay, LoserReward                                float64
 	// ZeroSum, Credit, BaselineDecay and Baseline select the zero-sum
 	// rule (reward.StreamZeroSumRewards) instead of SPAG's.
@@ -76,7 +77,10 @@ defenders' right guesses, a reverse dictionary in the game's own prompts.
 --won-by keeps only the games one role won; with --role naming the other
 role it takes the loser's utterances, as supervised items (the rule gives
 losers no reward): --role attacker --won-by defender is the clues that led
-the defender to the word, a dictionary from word to clue.
+the defender to the word, a dictionary from word to clue. --from-turn N
+keeps only utterances of their speaker's N-th turn or later: --role
+defender --last --from-turn 4 is the right guesses made after four clues
+or more.
 
 --loser-reward R (negative) departs from SPAG's rule, which learns only
 from winners: each won game also gives its loser's decisive move (the
@@ -96,6 +100,7 @@ the role up to the decision (--credit all) or to its decisive turn only
   spag rewards --db runs.db --format chat --out train.jsonl
   spag rewards --db runs.db --role defender --last --out guesses.json
   spag rewards --db runs.db --role attacker --won-by defender --out clues.json
+  spag rewards --db runs.db --role defender --last --from-turn 4 --out late-guesses.json
   spag rewards --db runs.db --zero-sum --credit decisive --baseline attacker=0.3,defender=-0.3 --out zs.json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -116,6 +121,7 @@ the role up to the decision (--credit all) or to its decisive turn only
 	fl.StringArrayVar(&opts.SFT, "sft", nil, "supervised data to mix in: JSON array or JSON Lines of {query, target} (repeatable)")
 	fl.StringVar(&opts.Role, "role", "", "keep only this winner's samples: attacker or defender (default both)")
 	fl.BoolVar(&opts.Last, "last", false, "keep only each speaker's deciding utterance")
+	fl.IntVar(&opts.FromTurn, "from-turn", 0, "keep only utterances of their speaker's turn N or later (0: every turn)")
 	fl.StringVar(&opts.WonBy, "won-by", "", "keep only games this role won: attacker or defender (with the other --role: the loser's utterances)")
 	fl.Float64Var(&opts.LoserReward, "loser-reward", 0, "reward (negative) of each loser's decisive move, added as a sample; 0: SPAG's rule, winners only")
 	fl.BoolVar(&opts.ZeroSum, "zero-sum", false, "zero-sum rewards with per-role running-mean baselines instead of SPAG's rule (for --objective zerosum)")
@@ -146,6 +152,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.Usagef("--role %q: want %s or %s", opts.Role, judge.Attacker, judge.Defender)
 	case opts.WonBy != "" && opts.WonBy != judge.Attacker && opts.WonBy != judge.Defender:
 		return cmdutil.Usagef("--won-by %q: want %s or %s", opts.WonBy, judge.Attacker, judge.Defender)
+	case opts.FromTurn < 0:
+		return cmdutil.Usagef("--from-turn %d: want 0 (every turn) or a turn number from 1", opts.FromTurn)
 	case !(opts.LoserReward <= 0):
 		return cmdutil.Usagef("--loser-reward %v: want 0 (SPAG's rule) or a negative reward", opts.LoserReward)
 	}
@@ -212,7 +220,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// leaves no partial dataset.
 	var summary string
 	err = cmdutil.WriteOut(opts.Out, opts.IO.Out, func(w io.Writer) error {
-		o := dataset.Options{Decay: opts.Decay, Chat: opts.Format == "chat", SFT: sft, Role: opts.Role, Last: opts.Last, WonBy: opts.WonBy, LoserReward: opts.LoserReward}
+		o := dataset.Options{Decay: opts.Decay, Chat: opts.Format == "chat", SFT: sft, Role: opts.Role, Last: opts.Last, FromTurn: opts.FromTurn, WonBy: opts.WonBy, LoserReward: opts.LoserReward}
 		if zs != nil {
 			st, err := dataset.WriteZeroSum(w, pass, games, o, *zs)
 			summary = st.Summary(len(sft))
@@ -240,7 +248,7 @@ func zeroSum(opts *Options) (*reward.ZeroSumOptions, error) {
 		}
 		return nil, nil
 	}
-	for _, name := range []string{"decay", "role", "last", "won-by", "loser-reward"} {
+	for _, name := range []string{"decay", "role", "last", "from-turn", "won-by", "loser-reward"} {
 		if opts.Changed(name) {
 			return nil, cmdutil.Usagef("--%s is a setting of SPAG's rule; --zero-sum rewards every learning turn by its advantage (see --credit)", name)
 		}

@@ -102,6 +102,8 @@ func TestRunRefuses(t *testing.T) {
 		{in("--format", "csv"), `--format "csv": want spag or chat`, true},
 		{in("--role", "judge"), `--role "judge": want attacker or defender`, true},
 		{in("--won-by", "judge"), `--won-by "judge": want attacker or defender`, true},
+		{in("--from-turn", "-1"), "--from-turn -1: want 0 (every turn) or a turn number from 1", true},
+		{in("--zero-sum", "--from-turn", "2"), "--from-turn is a setting of SPAG's rule", true},
 		{in("--loser-reward", "1"), "--loser-reward 1: want 0 (SPAG's rule) or a negative reward", true},
 		{in("--credit", "decisive"), "--credit applies to --zero-sum only", true},
 		{in("--zero-sum", "--role", "attacker"), "--role is a setting of SPAG's rule", true},
@@ -155,6 +157,22 @@ func TestRun(t *testing.T) {
 	stdout, _, err := execute(t, dir, eps, "--in", "-", "--out", "-", "--format", "chat")
 	if err != nil || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, `"messages"`) {
 		t.Errorf("chat: %v\n%s", err, stdout)
+	}
+
+	// The defender's right guess was at its first turn: --from-turn 1
+	// keeps it, --from-turn 2 asks for later ones only.
+	for _, tc := range []struct {
+		from string
+		want int
+	}{{"1", 1}, {"2", 0}} {
+		stdout, stderr, err := execute(t, dir, "", "--in", "eps.json", "--out", "-", "--role", "defender", "--last", "--from-turn", tc.from)
+		if err != nil {
+			t.Fatalf("--from-turn %s: %v\n%s", tc.from, err, stderr)
+		}
+		samples = nil
+		if err := json.Unmarshal([]byte(stdout), &samples); err != nil || len(samples) != tc.want {
+			t.Errorf("--from-turn %s: data = %s (%v), want %d samples", tc.from, stdout, err, tc.want)
+		}
 	}
 
 	// The zero-sum rule gives every turn of both roles an advantage.
