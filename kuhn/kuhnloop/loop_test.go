@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/episodes"
+	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/loop/looptest"
 	_ "github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl/train"
