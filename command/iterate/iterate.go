@@ -133,12 +133,29 @@ func share(fl *pflag.FlagSet, owners map[string][]string, game string, f *pflag.
 		panic(fmt.Sprintf("iteratecmd: game %q's --%s takes a %s, game %q's a %s", game, f.Name, f.Value.Type(), owners[f.Name][0], had.Value.Type()))
 	default:
 		usage := f.Usage
-		if had.DefValue != f.DefValue && f.DefValue != "" && f.DefValue != "[]" {
-			usage += " (default " + f.DefValue + ")"
+		if had.DefValue != f.DefValue {
+			// Each game's default beside its words, none at the end
+			// that would read as every game's.
+			if zero, ok := zeroDefaults[had.Value.Type()]; ok && had.DefValue != zero {
+				had.Usage += " (" + defaultText(had) + ")"
+				had.DefValue = zero
+			}
+			usage += " (" + defaultText(f) + ")"
 		}
 		had.Usage += "; " + usage
 	}
 	owners[f.Name] = append(owners[f.Name], game)
+}
+
+// zeroDefaults are the defaults pflag's help leaves unsaid, by type.
+var zeroDefaults = map[string]string{"int": "0", "float64": "0", "string": "", "bool": "false", "uint64": "0", "duration": "0s", "stringArray": "[]"}
+
+// defaultText says a flag's default as pflag's help does.
+func defaultText(f *pflag.Flag) string {
+	if f.Value.Type() == "string" {
+		return fmt.Sprintf("default %q", f.DefValue)
+	}
+	return "default " + f.DefValue
 }
 
 // deliver gives game's own flags the values the user gave to the flags
