@@ -11,6 +11,7 @@ import (
 
 	"github.com/spag-go/spag/episodes"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
+	"github.com/spag-go/spag/loop"
 	"github.com/spag-go/spag/loop/looptest"
 	_ "github.com/spag-go/spag/players/native"
 	"github.com/spag-go/spag/rl/train"
@@ -121,5 +122,56 @@ func TestSamplingOptions(t *testing.T) {
 		if got := strings.Join(SamplingOptions(tc.t, tc.opts), " "); got != tc.want {
 			t.Errorf("SamplingOptions(%v, %q) = %q; want %q", tc.t, tc.opts, got, tc.want)
 		}
+	}
+}
+
+// TestDrainedLoopResumes: a loop drained before its first hand (a first
+// Ctrl-C) stops with loop.ErrInterrupted, having recorded its self-play
+// run; while it is held a second process cannot take it up; resumed, it
+// plays that run and finishes.
+func TestDrainedLoopResumes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config(dir, rulesModel(t, dir, 0))
+	cfg.Rounds, cfg.EvalHands = 1, 0
+	if err := cfg.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	drain := make(chan struct{})
+	close(drain)
+	session := &selfplay.Session{Path: filepath.Join(dir, "kuhn.db")}
+	defer session.Close()
+	env := &Env{Session: session, Trainer: &looptest.Trainer{}, Options: selfplay.Options{Drain: drain}, Stop: drain, CodeVersion: "test"}
+	l, err := Start(ctx, env, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Run(ctx); !errors.Is(err, loop.ErrInterrupted) {
+		t.Fatalf("Run: %v; want the loop interrupted", err)
+	}
+	rec, err := l.Store.Loop(ctx, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resume(ctx, env, rec); !errors.Is(err, episodes.ErrBusy) {
+		t.Errorf("a second Resume while the loop is held: %v; want it refused as busy", err)
+	}
+	l.Close()
+	states, err := l.States(ctx)
+	if err != nil || len(states) != 1 || states[0].SelfplayRun == "" {
+		t.Fatalf("states %+v, %v; want round 1's self-play run recorded", states, err)
+	}
+	env2 := &Env{Session: session, Trainer: &looptest.Trainer{}, CodeVersion: "test"}
+	resumed, err := Resume(ctx, env2, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resumed.Close()
+	if err := resumed.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := resumed.States(ctx)
+	if err != nil || after[0].SelfplayRun != states[0].SelfplayRun || after[0].Measure == nil {
+		t.Errorf("resumed %+v, %v; want the recorded run played and the round measured", after, err)
 	}
 }
