@@ -12,6 +12,7 @@ import (
 
 	"github.com/spag-go/spag/command/cmdutil"
 	iteratecmd "github.com/spag-go/spag/command/iterate"
+	reportcmd "github.com/spag-go/spag/command/report"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/kuhn"
 	"github.com/spag-go/spag/kuhn/kuhndata"
@@ -104,8 +105,8 @@ func TestRefuses(t *testing.T) {
 
 // TestFlagsReachTheLoop runs a one-round loop in process with every
 // flag of the Kuhn loop set, several of them shared with Taboo's loop:
-// the recorded configuration holds each value, and --json lists round 0
-// and round 1.
+// the recorded configuration holds each value, --json lists round 0
+// and round 1, and spag report draws the loop's page.
 func TestFlagsReachTheLoop(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -146,6 +147,24 @@ func TestFlagsReachTheLoop(t *testing.T) {
 		t.Errorf("--json %+v", doc)
 	}
 	if _, err := os.Stat(filepath.Join("loop", kuhnloop.ChartName+".png")); err != nil {
+		t.Error(err)
+	}
+	// spag report draws the loop's page through its registration.
+	io, _, _, _ := cmdutil.Test()
+	report := reportcmd.NewCmdReport(cmdutil.New(io, nil), nil)
+	report.SetArgs([]string{"--db", "spag.db", "--out", "page/report.md"})
+	if err := os.Mkdir("page", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile("page/report.md")
+	if err != nil || !strings.Contains(string(page), "## Exploitability and chips per hand against the equilibrium") ||
+		!strings.Contains(string(page), "(<"+kuhnloop.ChartName+".png>)") {
+		t.Errorf("report page (%v):\n%s", err, page)
+	}
+	if _, err := os.Stat(filepath.Join("page", kuhnloop.ChartName+".png")); err != nil {
 		t.Error(err)
 	}
 }
