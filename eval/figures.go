@@ -69,6 +69,10 @@ type LoopCharts struct {
 	// its results where the loop has them, and the chart names the series
 	// that lack them.
 	WinRate WinRateOptions
+	// Values are charts of measures that are not win rates, each saved
+	// as its Name; Tables are the game's own tables of its page.
+	Values []ValueChart
+	Tables []Table
 }
 
 // SaveLoopFigures draws a loop's charts and saves each in dir as SVG and
@@ -121,6 +125,19 @@ func (m *Made) SaveLoopFigures(dir string, c LoopCharts) (links []FigureLink, er
 			return nil, err
 		}
 		links = append(links, FigureLink{Caption: "loss, KL estimate and clip fraction per step", Path: "training.png"})
+	}
+	for _, v := range c.Values {
+		if v.Title != "" && c.WinRate.Loop != "" {
+			v.Title += ", loop " + c.WinRate.Loop
+		}
+		f, err := ValueFigure(v)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.save(f, dir, v.Name); err != nil {
+			return nil, err
+		}
+		links = append(links, FigureLink{Caption: v.Caption, Path: v.Name + ".png"})
 	}
 	return links, nil
 }

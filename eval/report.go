@@ -35,6 +35,8 @@ type Report struct {
 	Figures []FigureLink
 	// Runs are single runs, one section each.
 	Runs []RunSummary
+	// Tables are a game's own tables of its loop ([LoopCharts.Tables]).
+	Tables []Table
 }
 
 // SampleCount is the number of training samples a round drew from one
@@ -110,6 +112,7 @@ type (
 		Samples  []sampleRow
 		Figures  []FigureLink
 		Runs     []runView
+		Tables   []Table
 	}
 	roundRow struct {
 		Round, Opponent, Role, Record, Rate, Interval string
@@ -192,14 +195,28 @@ func plainFigures(fs []FigureLink) []FigureLink {
 
 // buildPage checks r and formats its numbers.
 func buildPage(r Report) (page, error) {
-	if len(r.Rounds) == 0 && len(r.Training) == 0 && len(r.Samples) == 0 && len(r.Runs) == 0 {
-		return page{}, errors.New("eval: report has no rounds, training, samples or runs to show")
+	if len(r.Rounds) == 0 && len(r.Training) == 0 && len(r.Samples) == 0 && len(r.Runs) == 0 && len(r.Tables) == 0 {
+		return page{}, errors.New("eval: report has no rounds, training, samples, tables or runs to show")
 	}
 	if err := CheckResults(r.Rounds); err != nil {
 		return page{}, err
 	}
 	z := zOrDefault(r.Z)
 	p := page{Title: plain(r.Title), Level: levelName(z), Figures: plainFigures(r.Figures)}
+	for _, t := range r.Tables {
+		pt := Table{Title: plain(t.Title)}
+		for _, h := range t.Header {
+			pt.Header = append(pt.Header, plain(h))
+		}
+		for _, row := range t.Rows {
+			cells := make([]string, len(row))
+			for i, c := range row {
+				cells[i] = plain(c)
+			}
+			pt.Rows = append(pt.Rows, cells)
+		}
+		p.Tables = append(p.Tables, pt)
+	}
 	if p.Title == "" {
 		p.Title = "spag report"
 	}
@@ -481,6 +498,22 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	m := &mdWriter{w: w}
 	m.line("# %s", mdText(p.Title))
 	m.line("")
+	for _, t := range p.Tables {
+		m.line("## %s", mdText(t.Title))
+		m.line("")
+		esc := func(cells []string) []string {
+			out := make([]string, len(cells))
+			for i, c := range cells {
+				out[i] = mdText(c)
+			}
+			return out
+		}
+		rows := make([][]string, len(t.Rows))
+		for i, r := range t.Rows {
+			rows[i] = esc(r)
+		}
+		m.table(esc(t.Header), rows)
+	}
 	if len(p.Rounds) > 0 {
 		m.line("## Evaluation")
 		m.line("")
@@ -590,6 +623,15 @@ img { max-width: 100%; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
+{{- range .Tables}}
+<h2>{{.Title}}</h2>
+<table>
+<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{- range .Rows}}
+<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{- end}}
+</table>
+{{- end}}
 {{- if .Rounds}}
 <h2>Evaluation</h2>
 <p>Win rates with {{.Level}} Wilson intervals; differences from the baseline with {{.Level}} Newcombe intervals, <strong>bold</strong> where the interval excludes 0.</p>

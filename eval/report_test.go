@@ -171,7 +171,7 @@ func TestReportErrors(t *testing.T) {
 		r    Report
 		want string
 	}{
-		{"empty", Report{Title: "x"}, "no rounds, training, samples or runs"},
+		{"empty", Report{Title: "x"}, "no rounds, training, samples, tables or runs"},
 		{"bad result", Report{Rounds: []RoundResult{{Round: 1, Opponent: "o", Role: "r", Wins: 3, Games: 2}}}, "3 wins of 2 games"},
 		{"negative samples", Report{Samples: []SampleCount{{Round: 1, Role: "r", Samples: -1}}}, `sample count 0 (round 1, role "r") is -1`},
 		{"negative outcome", Report{Runs: []RunSummary{{ID: "a", Outcomes: []OutcomeCount{{Outcome: "tie", Count: -1}}}}}, `run 0 ("a"): outcome "tie" has count -1`},

@@ -103,7 +103,7 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 				return err
 			}
 			rep.Title = fmt.Sprintf("spag loop %s (%s)", o.Loop, g)
-			rep.Rounds = c.Rounds
+			rep.Rounds, rep.Tables = c.Rounds, c.Tables
 		} else {
 			_, cfg, err := tabooloop.Recorded(ctx, store, o.Loop)
 			if err != nil {
@@ -119,7 +119,7 @@ func writeReport(ctx context.Context, w io.Writer, store *episodes.Store, o Repo
 				return err
 			}
 		}
-		if len(c.Rounds) > 0 {
+		if len(c.Rounds) > 0 || len(c.Values) > 0 {
 			c.WinRate.Loop = o.Loop
 			if rep.Figures, err = made.SaveLoopFigures(o.Dir, c); err != nil {
 				return err

@@ -59,11 +59,12 @@ func (r *Round[S]) Train(ctx context.Context, job trainer.Job, trainingID *strin
 	return Train(ctx, r.env.Trainer, job, trainingID, func() error { return r.Save(ctx) }, starting, what)
 }
 
-// Plot writes the charts of the loop's results and training curves so
-// far to its directory, and logs where they are; with no result yet it
-// writes none. The charts name the loop unless c names one.
+// Plot writes the charts of the loop's results, other measures and
+// training curves so far to its directory, and logs where they are; with
+// no result or measure yet it writes none. The charts name the loop
+// unless c names one.
 func (r *Round[S]) Plot(c eval.LoopCharts) error {
-	if len(c.Rounds) == 0 {
+	if len(c.Rounds) == 0 && len(c.Values) == 0 {
 		return nil
 	}
 	if c.WinRate.Loop == "" {

@@ -25,5 +25,6 @@ import (
 	// The games' loops, which spag iterate runs; each registers itself
 	// with the command.
 	_ "github.com/spag-go/spag/apo/apoloop/loopcmd"
+	_ "github.com/spag-go/spag/kuhn/kuhnloop/loopcmd"
 	_ "github.com/spag-go/spag/taboo/tabooloop/loopcmd"
 )

@@ -33,8 +33,13 @@ type Game struct {
 	// at most is the default.
 	Default bool
 	// Flags adds the game's own flags to fs (which the other games
-	// refuse) and returns the game's loops, which read them.
+	// refuse; another game may have a flag of the same name and type, see
+	// [Options.Owners]) and returns the game's loops, which read them.
 	Flags func(fs *pflag.FlagSet) Loops
+	// History reads a stored loop's charts and tables for spag report
+	// (the form of iterate.LoopHistory); nil for a game whose page the
+	// report draws itself (Taboo's).
+	History func(ctx context.Context, store *episodes.Store, loopID string) (eval.LoopCharts, error)
 }
 
 // Loops start and resume a game's loops. Their errors about what the
@@ -70,6 +75,9 @@ type Summary struct {
 	Done    string
 	Results []eval.RoundResult
 	More    func(w io.Writer) error
+	// Rounds, when not nil, are the game's own numbers per round, which
+	// --json lists as "rounds" (a measure that is no win rate).
+	Rounds any
 }
 
 // Registry holds the games whose loops spag iterate runs.

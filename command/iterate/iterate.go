@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,10 +45,18 @@ type Options struct {
 	Options                            []string
 	JSON, TUI                          bool
 
-	// Loops are the registered games' loops by name; Owner names the game
-	// of each game's own flag, which the other games refuse.
-	Loops map[string]Loops
-	Owner map[string]string
+	// Loops are the registered games' loops by name; Owners names the
+	// games of each game's own flag (several when games share its name,
+	// each with its own value and default), which the other games
+	// refuse; a flag every game takes has none.
+	Loops  map[string]Loops
+	Owners map[string][]string
+	// flags are each game's own flags, as its Flags function defined
+	// them, and values the command's flags the user gave: a flag that
+	// games share is parsed into the first game's value, then given to
+	// the game that runs ([Options.deliver]).
+	flags  map[string]*pflag.FlagSet
+	values map[string]pflag.Value
 	// Default is the game of loops that record none.
 	Default string
 }
@@ -57,7 +66,7 @@ type Options struct {
 // [Run]).
 func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Interrupts: f.Interrupts, CodeVersion: version.Code(),
-		Loops: map[string]Loops{}, Owner: map[string]string{}}
+		Loops: map[string]Loops{}, Owners: map[string][]string{}, flags: map[string]*pflag.FlagSet{}}
 	games := Games.List()
 	var long []string
 	for _, g := range games {
@@ -76,8 +85,11 @@ func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
   spag iterate --rounds 1 --games 500 --eval-games 500 --epochs 1 --sft alpaca.json --opponent builtin --opponent builtin:skill=0.9 --out loop2`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Changed, opts.Given = cmd.Flags().Changed, nil
-			cmd.Flags().Visit(func(f *pflag.Flag) { opts.Given = append(opts.Given, f.Name) })
+			opts.Changed, opts.Given, opts.values = cmd.Flags().Changed, nil, map[string]pflag.Value{}
+			cmd.Flags().Visit(func(f *pflag.Flag) {
+				opts.Given = append(opts.Given, f.Name)
+				opts.values[f.Name] = f.Value
+			})
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -96,16 +108,79 @@ func NewCmdIterate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	fl.DurationVar(&opts.TurnTimeout, "turn-timeout", 2*time.Minute, "limit for one player turn (0: none)")
 	fl.StringArrayVar(&opts.Options, "option", nil, "setting key=value for every player whose backend takes the key (its spec's own options win; a key no player takes is an error), repeatable: --option temperature=0.7 (native, ollama and openai players take it; num_ctx is for ollama only; docs/players.md lists the keys of each backend)")
 	fl.StringVar(&opts.Game, "game", opts.Default, "the loop's game: "+names(games, func(g Game) string { return g.Usage }))
-	fl.VisitAll(func(f *pflag.Flag) { opts.Owner[f.Name] = "" })
 	for _, g := range games {
-		opts.Loops[g.Name] = g.Flags(fl)
-		fl.VisitAll(func(f *pflag.Flag) {
-			if _, ok := opts.Owner[f.Name]; !ok {
-				opts.Owner[f.Name] = g.Name
-			}
-		})
+		own := pflag.NewFlagSet(g.Name, pflag.ContinueOnError)
+		opts.Loops[g.Name], opts.flags[g.Name] = g.Flags(own), own
+		own.VisitAll(func(f *pflag.Flag) { share(fl, opts.Owners, g.Name, f) })
 	}
 	return cmd
+}
+
+// share adds game's flag f to the command's flags fl: as it is when no
+// other game has a flag of its name, else to that flag's help, so that
+// two games' loops may both take --init or --steps, each with its own
+// meaning and default. A game's flag that shadows a flag of every game,
+// or that another game's takes a value of another type, is a programming
+// error: it panics.
+func share(fl *pflag.FlagSet, owners map[string][]string, game string, f *pflag.Flag) {
+	had := fl.Lookup(f.Name)
+	switch {
+	case had == nil:
+		fl.AddFlag(f)
+	case len(owners[f.Name]) == 0:
+		panic(fmt.Sprintf("iteratecmd: game %q defines --%s, a flag of every game", game, f.Name))
+	case had.Value.Type() != f.Value.Type():
+		panic(fmt.Sprintf("iteratecmd: game %q's --%s takes a %s, game %q's a %s", game, f.Name, f.Value.Type(), owners[f.Name][0], had.Value.Type()))
+	default:
+		usage := f.Usage
+		if had.DefValue != f.DefValue {
+			// Each game's default beside its words, none at the end
+			// that would read as every game's.
+			if zero, ok := zeroDefaults[had.Value.Type()]; ok && had.DefValue != zero {
+				had.Usage += " (" + defaultText(had) + ")"
+				had.DefValue = zero
+			}
+			usage += " (" + defaultText(f) + ")"
+		}
+		had.Usage += "; " + usage
+	}
+	owners[f.Name] = append(owners[f.Name], game)
+}
+
+// zeroDefaults are the defaults pflag's help leaves unsaid, by type.
+var zeroDefaults = map[string]string{"int": "0", "float64": "0", "string": "", "bool": "false", "uint64": "0", "duration": "0s", "stringArray": "[]"}
+
+// defaultText says a flag's default as pflag's help does.
+func defaultText(f *pflag.Flag) string {
+	if f.Value.Type() == "string" {
+		return fmt.Sprintf("default %q", f.DefValue)
+	}
+	return "default " + f.DefValue
+}
+
+// deliver gives game's own flags the values the user gave to the flags
+// it shares with a game that parsed them.
+func (opts *Options) deliver(game string) error {
+	own := opts.flags[game]
+	if own == nil {
+		return nil
+	}
+	for name, v := range opts.values {
+		f := own.Lookup(name)
+		if f == nil || f.Value == v {
+			continue
+		}
+		var err error
+		if from, ok := v.(pflag.SliceValue); ok {
+			err = f.Value.(pflag.SliceValue).Replace(from.GetSlice())
+		} else {
+			err = f.Value.Set(v.String())
+		}
+		if err != nil {
+			return cmdutil.Usagef("--%s: %v", name, err)
+		}
+	}
+	return nil
 }
 
 // Run starts the loop the options describe, or resumes the recorded one,
@@ -134,6 +209,9 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.Usagef("--game %q: want %s", game, names(Games.List(), func(g Game) string { return g.Name }))
 	}
 	if err := checkGameFlags(opts, game); err != nil {
+		return err
+	}
+	if err := opts.deliver(game); err != nil {
 		return err
 	}
 	stderr := opts.IO.ErrOut
@@ -167,12 +245,18 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"loop": l.ID(), "game": game, "results": rates})
+		doc := map[string]any{"loop": l.ID(), "game": game, "results": rates}
+		if sum.Rounds != nil {
+			doc["rounds"] = sum.Rounds
+		}
+		return enc.Encode(doc)
 	}
-	if len(sum.Results) == 0 {
+	if len(sum.Results) == 0 && sum.Rounds == nil {
 		fmt.Fprintln(opts.IO.Out, "no evaluation results yet")
-	} else if err := eval.WriteText(opts.IO.Out, sum.Results, 0); err != nil {
-		return err
+	} else if len(sum.Results) > 0 {
+		if err := eval.WriteText(opts.IO.Out, sum.Results, 0); err != nil {
+			return err
+		}
 	}
 	if sum.More != nil {
 		return sum.More(opts.IO.Out)
@@ -213,7 +297,7 @@ func check(opts *Options) error {
 func checkGameFlags(opts *Options, game string) error {
 	var given []string
 	for _, name := range opts.Given {
-		if owner := opts.Owner[name]; owner != "" && owner != game {
+		if owners := opts.Owners[name]; len(owners) > 0 && !slices.Contains(owners, game) {
 			given = append(given, "--"+name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ import (
 // toy is a game of this test's own: its loop does what ends tells it.
 type toy struct {
 	steps   int // its own flag, --toy-steps
+	shared  int // --steps, which Taboo's loop has too
 	ends    error
 	started int
 	resumed *episodes.Loop
@@ -48,6 +50,7 @@ var (
 
 func (g *toy) flags(fl *pflag.FlagSet) iteratecmd.Loops {
 	fl.IntVar(&g.steps, "toy-steps", 1, "toy: steps")
+	fl.IntVar(&g.shared, "steps", 5, "toy: steps it shares")
 	return g
 }
 
@@ -77,7 +80,8 @@ func (l *toyLoop) Final() []error                { return []error{errToyFinal} }
 func (l *toyLoop) Summary(ctx context.Context, db string) (*iteratecmd.Summary, error) {
 	return &iteratecmd.Summary{Done: "toy loop " + l.id + " done",
 		Results: []eval.RoundResult{{Round: 1, Opponent: "ref", Role: "first", Wins: 3, Games: 4, BaselineWins: 1, BaselineGames: 4}},
-		More:    func(w io.Writer) error { _, err := fmt.Fprintln(w, "toy's calibration"); return err }}, nil
+		More:    func(w io.Writer) error { _, err := fmt.Fprintln(w, "toy's calibration"); return err },
+		Rounds:  []map[string]float64{{"round": 1, "distance": 0.25}}}, nil
 }
 
 // interrupted is a process that was interrupted once.
@@ -118,7 +122,9 @@ func TestNewCmdIterate(t *testing.T) {
 					strings.Join(o.Given, " ") == "game json option out rounds seed"
 			}},
 		{name: "each game owns its flags", check: func(o *iteratecmd.Options) bool {
-			return o.Owner["games"] == "taboo" && o.Owner["rm-steps"] == "apo" && o.Owner["toy-steps"] == "toy" && o.Owner["rounds"] == "" && o.Loops["toy"] != nil
+			return slices.Equal(o.Owners["games"], []string{"taboo"}) && slices.Equal(o.Owners["rm-steps"], []string{"apo"}) &&
+				slices.Equal(o.Owners["toy-steps"], []string{"toy"}) && slices.Equal(o.Owners["steps"], []string{"taboo", "toy"}) &&
+				o.Owners["rounds"] == nil && o.Loops["toy"] != nil
 		}},
 		{name: "an argument", args: []string{"loop"}, wantErr: `takes no arguments, got "loop"`},
 	}
@@ -220,7 +226,7 @@ func TestRunToy(t *testing.T) {
 		wantStderr []string
 	}{
 		{name: "table", wantOut: []string{"ref", "first", "toy's calibration"}, wantStderr: []string{"toy loop l-toy done"}},
-		{name: "json", json: true, wantOut: []string{`"loop": "l-toy"`, `"game": "toy"`, `"win_rate": {`, `"baseline_win_rate": {`, `"lo":`}},
+		{name: "json", json: true, wantOut: []string{`"loop": "l-toy"`, `"game": "toy"`, `"win_rate": {`, `"baseline_win_rate": {`, `"lo":`, `"rounds": [`, `"distance": 0.25`}},
 		{name: "interrupted", ends: loop.ErrInterrupted, wantErr: cmdutil.ErrInterrupted,
 			wantStderr: []string{"interrupted: what finished is recorded; resume with:\n  spag iterate --db spag.db --resume l-toy"}},
 		{name: "cancelled by a signal", ends: context.Canceled, sig: interrupted{}, wantErr: cmdutil.ErrInterrupted},
@@ -321,5 +327,36 @@ func TestRegisterRefusesMistakes(t *testing.T) {
 			}()
 			iteratecmd.Games.Register(g)
 		})
+	}
+}
+
+// TestGamesShareAFlag: two games' loops may have a flag of the same
+// name; the game that runs gets the value given, each keeps its own
+// default, and the help says what each makes of it.
+func TestGamesShareAFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"given", []string{"--steps", "7"}, 7},
+		{"the game's own default", nil, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			theToy.shared, theToy.ends = 0, nil
+			args := append([]string{"--game", "toy", "--out", "o", "--db", "toy.db"}, tt.args...)
+			if _, stderr, err := execute(t, t.TempDir(), nil, args...); err != nil {
+				t.Fatalf("%v\n%s", err, stderr)
+			}
+			if theToy.shared != tt.want {
+				t.Errorf("the toy's --steps is %d; want %d", theToy.shared, tt.want)
+			}
+		})
+	}
+	io, _, _, _ := cmdutil.Test()
+	cmd := iteratecmd.NewCmdIterate(cmdutil.New(io, nil), nil)
+	if u := cmd.Flags().Lookup("steps").Usage; !strings.Contains(u, "training steps per round") || !strings.Contains(u, "; toy: steps it shares (default 5)") {
+		t.Errorf("--steps help %q; want Taboo's and the toy's", u)
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/spag-go/spag/apo/apoloop"
 	"github.com/spag-go/spag/command/cmdutil"
+	iteratecmd "github.com/spag-go/spag/command/iterate"
 	"github.com/spag-go/spag/episodes"
 	"github.com/spag-go/spag/internal/atomicfile"
 	"github.com/spag-go/spag/iterate"
@@ -98,8 +98,16 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	html := strings.HasSuffix(strings.ToLower(opts.Out), ".html")
+	// The games' loops that spag iterate runs say how their pages read
+	// them.
+	histories := map[string]iterate.LoopHistory{}
+	for _, g := range iteratecmd.Games.List() {
+		if g.History != nil {
+			histories[g.Name] = g.History
+		}
+	}
 	err = iterate.WriteReportFile(ctx, opts.Out, store, iterate.ReportOptions{Loop: loop, Runs: runs, Dir: filepath.Dir(opts.Out), HTML: html,
-		Histories: map[string]iterate.LoopHistory{apoloop.Game: apoloop.History}})
+		Histories: histories})
 	if err != nil {
 		return err
 	}

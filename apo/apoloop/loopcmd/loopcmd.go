@@ -23,7 +23,7 @@ import (
 
 func init() {
 	iteratecmd.Games.Register(iteratecmd.Game{Name: apoloop.Game, Usage: apoloop.Game + " (APO's rounds; the flags marked apo)",
-		Long: long, Flags: newFlags})
+		Long: long, Flags: newFlags, History: apoloop.History})
 }
 
 const long = `--game apo runs APO's rounds instead (the flags marked apo:): the generator

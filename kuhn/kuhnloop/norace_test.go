@@ -1,0 +1,5 @@
+//go:build !race
+
+package kuhnloop
+
+const raceEnabled = false
