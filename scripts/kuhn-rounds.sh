@@ -13,12 +13,13 @@
 #   STEPS=150    training steps per round, LR=2e-3, BETA=0.1
 #   MAGNET=      the KL reference: empty for each round's own starting
 #                model; "k0" for the rules-only model (a fixed magnet)
+#   REWARDS=     more 'spag kuhn rewards' flags (--forfeit 1)
 #   TRAIN=       more 'spag train' flags
 #   SPAG=        a built spag binary (default: built into WORKDIR)
 # Seeds are fixed (round N plays with seed N and trains with seed N), so
 # two tries differ by their settings alone. Writes WORKDIR/kN.ckpt,
-# WORKDIR/rN.json, WORKDIR/logN.txt (rewards and training), WORKDIR/eN.json (the exploitability's --json) and
-# WORKDIR/curve.tsv: per round the exploitability, the hands forfeited in
+# WORKDIR/rN.json, WORKDIR/logN.txt (rewards and training), WORKDIR/eN.json
+# (the exploitability's --json) and WORKDIR/curve.tsv: per round the exploitability, the hands forfeited in
 # the round's play, the seat gap (the largest difference in the aggressive
 # move's probability between the first player's opening and the second's
 # after a check, or between the two seats facing a bet, same card: 0 when
@@ -58,8 +59,8 @@ for ((n = 0; n < rounds; n++)); do
 	play="$("$spag" kuhn play --db loop.db --first "native:k$n.ckpt" --second "native:k$n.ckpt" --games "$games" --seed "$m" \
 		--option temperature=1 --option top_k=0 --option top_p=1 2>&1 | tail -1)"
 	forfeits="$(sed -n 's/.*forfeits: first \([0-9]*\), second \([0-9]*\).*/\1+\2/p' <<<"$play" | bc)"
-	"$spag" kuhn rewards --db loop.db --out "r$m.json" >"log$m.txt" 2>&1
-	# shellcheck disable=SC2086 # TRAIN is a list of flags
+	# shellcheck disable=SC2086 # REWARDS and TRAIN are lists of flags
+	"$spag" kuhn rewards --db loop.db --out "r$m.json" ${REWARDS:-} >"log$m.txt" 2>&1
 	"$spag" train --objective zerosum --data "r$m.json" --init "k$n.ckpt" "${ref[@]}" --steps "$steps" --lr "$lr" --beta "$beta" \
 		--out "k$m.ckpt" --db "" --seed "$m" --log-every 1000 ${TRAIN:-} >>"log$m.txt" 2>&1
 	exploit "k$m.ckpt" "e$m.json" | awk -F'\t' -v m="$m" -v f="$forfeits" -v s=$((SECONDS - start)) \

@@ -49,6 +49,7 @@ func TestDataAndRewards(t *testing.T) {
 		{"rewards", "--db", db, "--run", "r-none", "--out", missing},
 		{"data", "--player", "kuhn:nope", "--out", missing},
 		{"rewards", "--db", db, "--baseline", "card", "--out", missing},
+		{"rewards", "--db", db, "--forfeit", "-1", "--out", missing},
 	} {
 		_, _, err := run(t, args...)
 		var u cmdutil.UsageError
