@@ -15,12 +15,14 @@
 #                model; "k0" for the rules-only model (a fixed magnet)
 #   REWARDS=     more 'spag kuhn rewards' flags (--forfeit 1)
 #   TRAIN=       more 'spag train' flags
+#   FROM=0       the round to start from (WORKDIR/kFROM.ckpt must exist), to
+#                go on with an earlier curve
 #   SPAG=        a built spag binary (default: built into WORKDIR)
 # Seeds are fixed (round N plays with seed N and trains with seed N), so
 # two tries differ by their settings alone. Writes WORKDIR/kN.ckpt,
 # WORKDIR/rN.json, WORKDIR/logN.txt (rewards and training), WORKDIR/eN.json
-# (the exploitability's --json) and WORKDIR/curve.tsv: per round the exploitability, the hands forfeited in
-# the round's play, the seat gap (the largest difference in the aggressive
+# (the exploitability's --json) and WORKDIR/curve.tsv: per round the
+# exploitability, the hands forfeited in the round's play, the seat gap (the largest difference in the aggressive
 # move's probability between the first player's opening and the second's
 # after a check, or between the two seats facing a bet, same card: 0 when
 # the model plays both seats alike), the mean mass outside the legal moves
@@ -37,7 +39,9 @@ if [ -z "$spag" ]; then
 	spag="$work/spag"
 fi
 cd "$work"
-rm -f loop.db* curve.tsv
+from="${FROM:-0}"
+rm -f loop.db*
+[ "$from" -gt 0 ] || rm -f curve.tsv
 if [ ! -f k0.ckpt ]; then
 	"$spag" kuhn data --player kuhn:uniform --copies 8 --out uniform.json
 	"$spag" model init --preset tiny --seed 1 --corpus uniform.json --out init.ckpt
@@ -50,9 +54,11 @@ exploit() {
 		| [.exploitability, ([range(3) | ($p[.] - $p[. + 6] | fabs), ($p[. + 3] - $p[. + 9] | fabs)] | max),
 		   ([.info_sets[] | .outside // 0] | add / length)] | map(. * 10000 | round / 10000) | @tsv' "$2"
 }
-printf 'round\texploitability\tforfeits\tseat_gap\toutside\tseconds\n' | tee curve.tsv
-exploit k0.ckpt e0.json | awk -F'\t' '{printf "0\t%s\t\t%s\t%s\t\n", $1, $2, $3}' | tee -a curve.tsv
-for ((n = 0; n < rounds; n++)); do
+if [ "$from" -eq 0 ]; then
+	printf 'round\texploitability\tforfeits\tseat_gap\toutside\tseconds\n' | tee curve.tsv
+	exploit k0.ckpt e0.json | awk -F'\t' '{printf "0\t%s\t\t%s\t%s\t\n", $1, $2, $3}' | tee -a curve.tsv
+fi
+for ((n = from; n < from + rounds; n++)); do
 	m=$((n + 1)) start=$SECONDS
 	ref=()
 	if [ "${MAGNET:-}" = k0 ]; then ref=(--ref k0.ckpt); fi
