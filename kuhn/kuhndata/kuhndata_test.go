@@ -51,24 +51,7 @@ func TestImitation(t *testing.T) {
 // prompt the one the player saw, and each seat's advantages summing to 0.
 func TestZeroSum(t *testing.T) {
 	ctx := context.Background()
-	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
-	defer session.Close()
-	cfg := kuhnrun.Config{First: "kuhn:uniform", Second: "kuhn:always-bet", Games: 120, Seed: 3}
-	if err := cfg.Prepare(); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := cfg.Plan(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, pending, err := session.Begin(ctx, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	store, _ := session.Store(ctx)
+	store, run := playRun(t, kuhnrun.Config{First: "kuhn:uniform", Second: "kuhn:always-bet", Games: 120, Seed: 3})
 	turns := 0
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
 		if err != nil {
@@ -164,24 +147,7 @@ func init() { players.Register("forfeittest", forfeiter{}) }
 // they were.
 func TestZeroSumForfeit(t *testing.T) {
 	ctx := context.Background()
-	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
-	defer session.Close()
-	cfg := kuhnrun.Config{First: "forfeittest", Second: "forfeittest", Games: 120, Seed: 5}
-	if err := cfg.Prepare(); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := cfg.Plan(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, pending, err := session.Begin(ctx, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	store, _ := session.Store(ctx)
+	store, run := playRun(t, kuhnrun.Config{First: "forfeittest", Second: "forfeittest", Games: 120, Seed: 5})
 	plain, st0, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: "infoset"})
 	if err != nil {
 		t.Fatal(err)
@@ -216,4 +182,31 @@ func TestZeroSumForfeit(t *testing.T) {
 	if _, _, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: "infoset", Forfeit: -1}); err == nil || !strings.Contains(err.Error(), "forfeit penalty -1") {
 		t.Errorf("a negative penalty: error %v", err)
 	}
+}
+
+// playRun plays and stores a run of cfg; the store closes with the test.
+func playRun(t *testing.T, cfg kuhnrun.Config) (*episodes.Store, *episodes.Run) {
+	t.Helper()
+	ctx := context.Background()
+	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
+	t.Cleanup(func() { session.Close() })
+	if err := cfg.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cfg.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, pending, err := session.Begin(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := session.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, run
 }
