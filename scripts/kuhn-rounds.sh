@@ -13,6 +13,7 @@
 #   STEPS=150    training steps per round, LR=2e-3, BETA=0.1
 #   MAGNET=      the KL reference: empty for each round's own starting
 #                model; "k0" for the rules-only model (a fixed magnet)
+#   PLAY=        more 'spag kuhn play' flags (--option max_tokens=3)
 #   REWARDS=     more 'spag kuhn rewards' flags (--forfeit 1)
 #   TRAIN=       more 'spag train' flags
 #   FROM=0       the round to start from (WORKDIR/kFROM.ckpt must exist), to
@@ -62,10 +63,10 @@ for ((n = from; n < from + rounds; n++)); do
 	m=$((n + 1)) start=$SECONDS
 	ref=()
 	if [ "${MAGNET:-}" = k0 ]; then ref=(--ref k0.ckpt); fi
+	# shellcheck disable=SC2086 # PLAY, REWARDS and TRAIN are lists of flags
 	play="$("$spag" kuhn play --db loop.db --first "native:k$n.ckpt" --second "native:k$n.ckpt" --games "$games" --seed "$m" \
-		--option temperature=1 --option top_k=0 --option top_p=1 2>&1 | tail -1)"
+		--option temperature=1 --option top_k=0 --option top_p=1 ${PLAY:-} 2>&1 | tail -1)"
 	forfeits="$(sed -n 's/.*forfeits: first \([0-9]*\), second \([0-9]*\).*/\1+\2/p' <<<"$play" | bc)"
-	# shellcheck disable=SC2086 # REWARDS and TRAIN are lists of flags
 	"$spag" kuhn rewards --db loop.db --out "r$m.json" ${REWARDS:-} >"log$m.txt" 2>&1
 	"$spag" train --objective zerosum --data "r$m.json" --init "k$n.ckpt" "${ref[@]}" --steps "$steps" --lr "$lr" --beta "$beta" \
 		--out "k$m.ckpt" --db "" --seed "$m" --log-every 1000 ${TRAIN:-} >>"log$m.txt" 2>&1
