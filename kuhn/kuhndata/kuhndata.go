@@ -56,8 +56,10 @@ func Imitation(st kuhn.Strategy, copies int) ([]rl.Sample, error) {
 type ZeroSumStats struct {
 	Hands   int `json:"hands"`
 	Samples int `json:"samples"`
-	// Empty counts the answers left out for having no text to learn.
-	Empty int `json:"empty"`
+	// Empty counts the answers left out for having no text to learn;
+	// Forfeits the samples of answers that lost the hand by rule.
+	Empty    int `json:"empty"`
+	Forfeits int `json:"forfeits"`
 	// MeanChips is each seat's mean chips per hand in the run.
 	MeanChips map[string]float64 `json:"mean_chips"`
 	// Baseline is the baseline the advantages subtract: "seat" or
@@ -85,6 +87,28 @@ var Baselines = []string{"infoset", "seat"}
 // rule are included: their negative advantage teaches the model to answer
 // with a legal move.
 func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run, baseline string) ([]rl.Sample, ZeroSumStats, error) {
+	return ZeroSumWith(ctx, store, run, ZeroSumOptions{Baseline: baseline})
+}
+
+// ZeroSumOptions tune [ZeroSumWith].
+type ZeroSumOptions struct {
+	// Baseline is one of [Baselines].
+	Baseline string
+	// Forfeit is subtracted from the advantage of an answer that lost the
+	// hand by rule (no move, two moves, an illegal move), on top of the
+	// chip it lost. A forfeit costs the chip a fold costs, so with the Jack
+	// facing a bet an answer that is no move is as good as folding and
+	// nothing pushes the model's mass back to the legal moves; the
+	// baseline is still the mean of the chips the hands moved.
+	Forfeit float64
+}
+
+// ZeroSumWith is [ZeroSum] with every option.
+func ZeroSumWith(ctx context.Context, store *episodes.Store, run *episodes.Run, o ZeroSumOptions) ([]rl.Sample, ZeroSumStats, error) {
+	baseline := o.Baseline
+	if !(o.Forfeit >= 0) {
+		return nil, ZeroSumStats{}, fmt.Errorf("kuhndata: forfeit penalty %v: want 0 or more chips", o.Forfeit)
+	}
 	if !slices.Contains(Baselines, baseline) {
 		return nil, ZeroSumStats{}, fmt.Errorf("kuhndata: baseline %q: want one of %s", baseline, strings.Join(Baselines, ", "))
 	}
@@ -94,6 +118,7 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run, base
 		seat    int
 		chips   float64
 		infoSet string
+		forfeit bool // the answer lost the hand by rule
 	}
 	var answers []answer
 	sum := [2]float64{}
@@ -128,10 +153,11 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run, base
 			if err != nil {
 				return nil, ZeroSumStats{}, fmt.Errorf("run %s episode %d: %w", run.ID, rec.Index, err)
 			}
-			answers = append(answers, answer{prompt: pr, text: t.Text, seat: p, chips: chips[p], infoSet: is.String()})
 			if err := s.Apply(t.Text); err != nil {
 				return nil, ZeroSumStats{}, err
 			}
+			lost := s.IsTerminal() && s.Verdict().Outcome == [2]string{kuhn.FirstForfeits, kuhn.SecondForfeits}[p]
+			answers = append(answers, answer{prompt: pr, text: t.Text, seat: p, chips: chips[p], infoSet: is.String(), forfeit: lost})
 		}
 		sum[0] += chips[0]
 		sum[1] += chips[1]
@@ -163,8 +189,13 @@ func ZeroSum(ctx context.Context, store *episodes.Store, run *episodes.Run, base
 			st.Empty++
 			continue
 		}
+		adv := a.chips - base(a)
+		if a.forfeit {
+			adv -= o.Forfeit
+			st.Forfeits++
+		}
 		samples = append(samples, rl.Sample{Query: a.prompt.Text(), Messages: a.prompt.Messages, Target: target,
-			Reward: a.chips - base(a), Weight: 1, Role: kuhn.Roles[a.seat],
+			Reward: adv, Weight: 1, Role: kuhn.Roles[a.seat],
 			Provenance: rl.Provenance{Judge: g.JudgeID(), Run: run.ID}})
 	}
 	st.Samples = len(samples)

@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/spag-go/spag/episodes"
+	"github.com/spag-go/spag/game"
 	"github.com/spag-go/spag/kuhn"
 	"github.com/spag-go/spag/kuhn/exploit"
 	_ "github.com/spag-go/spag/kuhn/kuhnbuiltin"
 	"github.com/spag-go/spag/kuhn/kuhndata"
 	"github.com/spag-go/spag/kuhn/kuhnrun"
+	"github.com/spag-go/spag/players"
 	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/selfplay"
 )
@@ -49,24 +51,7 @@ func TestImitation(t *testing.T) {
 // prompt the one the player saw, and each seat's advantages summing to 0.
 func TestZeroSum(t *testing.T) {
 	ctx := context.Background()
-	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
-	defer session.Close()
-	cfg := kuhnrun.Config{First: "kuhn:uniform", Second: "kuhn:always-bet", Games: 120, Seed: 3}
-	if err := cfg.Prepare(); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := cfg.Plan(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, pending, err := session.Begin(ctx, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	store, _ := session.Store(ctx)
+	store, run := playRun(t, kuhnrun.Config{First: "kuhn:uniform", Second: "kuhn:always-bet", Games: 120, Seed: 3})
 	turns := 0
 	for rec, err := range store.Iter(ctx, episodes.Filter{RunID: run.ID, Turns: true}) {
 		if err != nil {
@@ -136,4 +121,92 @@ func infoSetOf(t *testing.T, query string) string {
 	}
 	t.Fatalf("query of no information set: %q", query)
 	return ""
+}
+
+// forfeiter plays uniformly but answers no move at all one turn in four
+// (by the turn's seed), as a model with mass outside the legal moves does.
+type forfeiter struct{}
+
+func (forfeiter) Help() string              { return "test: uniform play that forfeits a turn in four" }
+func (forfeiter) Keys(players.Env) []string { return nil }
+func (forfeiter) Open(context.Context, players.Spec, players.Env) (game.Player, error) {
+	u := kuhn.Player{Strategy: kuhn.Uniform()}
+	return game.PlayerFunc(func(ctx context.Context, req game.Request) (game.Reply, error) {
+		if game.SplitMix64(req.Seed)%4 == 0 {
+			return game.Reply{Text: "I raise"}, nil
+		}
+		return u.Play(ctx, req)
+	}), nil
+}
+
+func init() { players.Register("forfeittest", forfeiter{}) }
+
+// TestZeroSumForfeit: --forfeit lowers the advantage of exactly the
+// answers that lost the hand by rule, by the penalty, and leaves the
+// baseline (the mean chips the hands moved) and every other answer as
+// they were.
+func TestZeroSumForfeit(t *testing.T) {
+	ctx := context.Background()
+	store, run := playRun(t, kuhnrun.Config{First: "forfeittest", Second: "forfeittest", Games: 120, Seed: 5})
+	plain, st0, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: "infoset"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		penalty float64
+	}{{0}, {0.5}, {2}}
+	for _, c := range cases {
+		samples, st, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: "infoset", Forfeit: c.penalty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(samples) != len(plain) || st.Forfeits != st0.Forfeits || st.InfoSetMean["first J"] != st0.InfoSetMean["first J"] {
+			t.Fatalf("penalty %v: %d samples, stats %+v; without it %d, %+v", c.penalty, len(samples), st, len(plain), st0)
+		}
+		lowered := 0
+		for i, s := range samples {
+			_, err := kuhn.ParseMove(s.Target)
+			want := plain[i].Reward
+			if err != nil {
+				want -= c.penalty
+				lowered++
+			}
+			if math.Abs(s.Reward-want) > 1e-12 {
+				t.Fatalf("penalty %v: answer %q has advantage %v, want %v", c.penalty, s.Target, s.Reward, want)
+			}
+		}
+		if lowered != st.Forfeits || lowered < 10 {
+			t.Errorf("penalty %v: %d answers are no move, stats count %d forfeits (want the same, and at least 10)", c.penalty, lowered, st.Forfeits)
+		}
+	}
+	if _, _, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: "infoset", Forfeit: -1}); err == nil || !strings.Contains(err.Error(), "forfeit penalty -1") {
+		t.Errorf("a negative penalty: error %v", err)
+	}
+}
+
+// playRun plays and stores a run of cfg; the store closes with the test.
+func playRun(t *testing.T, cfg kuhnrun.Config) (*episodes.Store, *episodes.Run) {
+	t.Helper()
+	ctx := context.Background()
+	session := &selfplay.Session{Path: filepath.Join(t.TempDir(), "k.db")}
+	t.Cleanup(func() { session.Close() })
+	if err := cfg.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cfg.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, pending, err := session.Begin(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.Play(ctx, run, plan, pending, selfplay.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := session.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, run
 }

@@ -93,6 +93,7 @@ type RewardsOptions struct {
 	DB, Run    string
 	Out        string
 	Baseline   string
+	Forfeit    float64
 }
 
 // NewCmdRewards returns `spag kuhn rewards`; runF does the work (nil:
@@ -109,7 +110,9 @@ hand less a baseline: the advantages spag train --objective zerosum takes.
 answers at the same information set (the card and the betting so far);
 --baseline seat the seat's mean over the run (a role-conditioned baseline,
 which makes every answer with the Jack negative). Answers that lost the
-hand by rule are included, with their negative advantage.`,
+hand by rule are included, with their negative advantage, less --forfeit
+chips more (a forfeit costs what a fold costs, so without it an answer
+that is no move is as good as folding the Jack).`,
 		Example: `  spag kuhn play --games 60 --db kuhn.db
   spag kuhn rewards --db kuhn.db --out round1.json`,
 		Args: cmdutil.NoArgs,
@@ -119,6 +122,9 @@ hand by rule are included, with their negative advantage.`,
 			}
 			if !slices.Contains(kuhndata.Baselines, opts.Baseline) {
 				return cmdutil.Usagef("--baseline %q: want infoset or seat", opts.Baseline)
+			}
+			if !(opts.Forfeit >= 0) {
+				return cmdutil.Usagef("--forfeit %v: want 0 or more chips", opts.Forfeit)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -131,6 +137,7 @@ hand by rule are included, with their negative advantage.`,
 	fl.StringVar(&opts.Run, "run", "", "run ID (default: the latest Kuhn Poker run)")
 	fl.StringVar(&opts.Out, "out", "", "SPAG training JSON file to write")
 	fl.StringVar(&opts.Baseline, "baseline", "infoset", "what the advantages subtract: infoset or seat")
+	fl.Float64Var(&opts.Forfeit, "forfeit", 0, "chips subtracted from the advantage of an answer that lost the hand by rule, beside the chip it lost")
 	return cmd
 }
 
@@ -145,7 +152,7 @@ func RewardsRun(ctx context.Context, opts *RewardsOptions) error {
 	if err != nil {
 		return err
 	}
-	samples, st, err := kuhndata.ZeroSum(ctx, store, run, opts.Baseline)
+	samples, st, err := kuhndata.ZeroSumWith(ctx, store, run, kuhndata.ZeroSumOptions{Baseline: opts.Baseline, Forfeit: opts.Forfeit})
 	if err != nil {
 		return err
 	}

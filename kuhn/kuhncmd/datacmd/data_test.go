@@ -35,6 +35,7 @@ func TestDataAndRewards(t *testing.T) {
 		{"rewards", "--db", db, "--run", "r-none", "--out", missing},
 		{"data", "--player", "kuhn:nope", "--out", missing},
 		{"rewards", "--db", db, "--baseline", "card", "--out", missing},
+		{"rewards", "--db", db, "--forfeit", "-1", "--out", missing},
 	} {
 		_, _, err := cmdtest.Execute(t, kuhncmd.NewCmd, args...)
 		var u cmdutil.UsageError
