@@ -53,6 +53,8 @@ type operand struct {
 	d      []float32
 	rs, cs int
 	pk     int
+	// inPlace asks for the direct path at any height (see [SgemmInPlace]).
+	inPlace bool
 }
 
 func newOperand(d []float32, ld int, trans bool) operand {
@@ -101,6 +103,32 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 		return
 	}
 	im.run(m, n, k, alpha, newOperand(a, lda, tA), newOperand(b, ldb, tB), beta, c, ldc)
+}
+
+// SgemmInPlace is [Sgemm] (neither operand transposed) computed without
+// packing either operand, whatever the height of A: the tiles read A's
+// rows and B's strips where they lie. It gives the same bits as Sgemm.
+// It suits products whose B is short (k up to a few hundred) and read
+// once, such as attention's scores and weighted sums over a key/value
+// cache, where packing would copy as much memory as the product reads;
+// large products are faster through Sgemm.
+func SgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	best.sgemmInPlace(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (im *impl) sgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("mat: negative dimension in %d×%d×%d product", m, n, k))
+	}
+	check("A", m, k, a, lda, false)
+	check("B", k, n, b, ldb, false)
+	check("C", m, n, c, ldc, false)
+	if m == 0 || n == 0 {
+		return
+	}
+	B := newOperand(b, ldb, false)
+	B.inPlace = true
+	im.run(m, n, k, alpha, newOperand(a, lda, false), B, beta, c, ldc)
 }
 
 // run computes a checked product, split across goroutines when large.
@@ -176,8 +204,9 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 	// A packed B is read in place either way, and the direct path's
 	// tiles take eight rows where the blocked path's take six, without
 	// copying A: it is the faster one for packed products of any height
-	// (10 – 25% faster from 24 rows on, on one core).
-	if m <= directRows || B.pk > 0 {
+	// (10 – 25% faster from 24 rows on, on one core). SgemmInPlace asks
+	// for it too.
+	if m <= directRows || B.pk > 0 || B.inPlace {
 		im.direct(m, n, k, alpha, A, B, c, ldc, buf)
 		return
 	}
