@@ -93,6 +93,12 @@ func check(name string, rows, cols int, d []float32, ld int, trans bool) {
 }
 
 func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	im.gemm(tA, tB, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemm checks a product's shapes and runs it, on the direct path at any
+// height when inPlace.
+func (im *impl) gemm(tA, tB, inPlace bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("mat: negative dimension in %d×%d×%d product", m, n, k))
 	}
@@ -102,7 +108,9 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 	if m == 0 || n == 0 {
 		return
 	}
-	im.run(m, n, k, alpha, newOperand(a, lda, tA), newOperand(b, ldb, tB), beta, c, ldc)
+	B := newOperand(b, ldb, tB)
+	B.inPlace = inPlace
+	im.run(m, n, k, alpha, newOperand(a, lda, tA), B, beta, c, ldc)
 }
 
 // SgemmInPlace is [Sgemm] (neither operand transposed) computed without
@@ -117,18 +125,7 @@ func SgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32,
 }
 
 func (im *impl) sgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("mat: negative dimension in %d×%d×%d product", m, n, k))
-	}
-	check("A", m, k, a, lda, false)
-	check("B", k, n, b, ldb, false)
-	check("C", m, n, c, ldc, false)
-	if m == 0 || n == 0 {
-		return
-	}
-	B := newOperand(b, ldb, false)
-	B.inPlace = true
-	im.run(m, n, k, alpha, newOperand(a, lda, false), B, beta, c, ldc)
+	im.gemm(false, false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // run computes a checked product, split across goroutines when large.

@@ -330,10 +330,7 @@ func BenchmarkPrefill(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := m.Config.Context
-	toks := make([]int, ctx/2+ctx/3)
-	for i := range toks {
-		toks[i] = 3 + i*7%(m.Config.Vocab-3)
-	}
+	toks := contextPrompt(m)
 	ws, c := new(workspace), m.NewCache()
 	if _, err := m.forward(ws, []chunk{{c, toks[:ctx/2]}}, false); err != nil {
 		b.Fatal(err)
@@ -381,11 +378,7 @@ func BenchmarkForwardJoin(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := m.Config.Context
-	ws, chunks := new(workspace), decodeChunks(m, 32)
-	prompt := make([]int, ctx/2+ctx/3)
-	for i := range prompt {
-		prompt[i] = 3 + i*7%(m.Config.Vocab-3)
-	}
+	ws, chunks, prompt := new(workspace), decodeChunks(m, 32), contextPrompt(m)
 	for i := range chunks[:31] {
 		for range 60 {
 			if _, err := m.forward(ws, chunks[i:i+1], false); err != nil {
@@ -411,4 +404,15 @@ func BenchmarkForwardJoin(b *testing.B) {
 	}
 	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
 	b.ReportMetric(float64(steps)/(cpuSeconds()-cpu0), "steps/CPU-s")
+}
+
+// contextPrompt is a sequence of five sixths of m's context: a kept cache
+// of half of it and a new turn's prompt of a third.
+func contextPrompt(m *Model) []int {
+	ctx := m.Config.Context
+	toks := make([]int, ctx/2+ctx/3)
+	for i := range toks {
+		toks[i] = 3 + i*7%(m.Config.Vocab-3)
+	}
+	return toks
 }
