@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync/atomic"
 
 	"github.com/spag-go/spag/internal/mat"
 	"github.com/spag-go/spag/rl/model"
@@ -332,15 +331,6 @@ type pass struct {
 	// row r.
 	first, rowChunk []int
 	scale           float32
-	// Attention's units (a sequence's head) are claimed one at a time
-	// by the loop's parts, in order: heaviest first, so that a prompt
-	// joining the batch does not leave one part with most of the work
-	// while the other waits, and a part whose thread the system has
-	// set aside leaves its units to the others. order lists the chunks
-	// by their attention work, most first; nextUnit counts the units
-	// claimed.
-	order    []int
-	nextUnit atomic.Int64
 }
 
 // grow returns s resliced to n elements, reallocated only when its
@@ -391,7 +381,6 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 	}
 	ws.pass.m, ws.pass.chunks = m, chunks
 	ws.pass.first, ws.pass.rowChunk = grow(ws.pass.first, len(chunks)), grow(ws.pass.rowChunk, R)
-	ws.pass.order = byAttention(ws.pass.order, chunks)
 	ws.pass.scale = float32(1 / math.Sqrt(float64(Dh)))
 	if ws.ropeFn == nil {
 		ws.ropeFn, ws.attendFn, ws.gateFn = ws.ropeRows, ws.attendUnits, ws.gateRows
@@ -424,8 +413,7 @@ func (m *Model) forward(ws *workspace, chunks []chunk, all bool) ([][]float32, e
 		rmsNorm(h, x, ly.attnNorm, D, cfg.NormEps)
 		matmul(qkv, h, ly.qkv, R, 0)
 		mat.Parallel(R, attnParts, ws.ropeFn)
-		ws.pass.nextUnit.Store(0)
-		mat.Parallel(min(units, attnParts), attnParts, ws.attendFn)
+		mat.Parallel(units, attnParts, ws.attendFn)
 		matmul(x, att, ly.o, R, 1)
 		rmsNorm(h, x, ly.ffnNorm, D, cfg.NormEps)
 		matmul(gateUp, h, ly.gateUp, R, 0)
@@ -517,42 +505,17 @@ func (ws *workspace) ropeRows(_, lo, hi int) {
 	}
 }
 
-// byAttention returns the indices of chunks ordered by their attention
-// work (new rows times positions), most first, in order's space. It
-// sorts by insertion: a batch is a few dozen chunks, and nothing is
-// allocated.
-func byAttention(order []int, chunks []chunk) []int {
-	order = grow(order, len(chunks))
-	work := func(i int) int { return len(chunks[i].tokens) * (chunks[i].cache.n + len(chunks[i].tokens)) }
-	for i := range chunks {
-		j := i
-		for ; j > 0 && work(order[j-1]) < work(i); j-- {
-			order[j] = order[j-1]
-		}
-		order[j] = i
-	}
-	return order
-}
-
-// attendUnits computes attention for the units it claims until none is
-// left (see pass.order), unit u being head u%H of the chunk order[u/H]:
-// all of the sequence's new rows against its cache. Which part computes
-// a unit does not change its result.
-func (ws *workspace) attendUnits(part, _, _ int) {
+// attendUnits computes attention for units lo..hi, unit u being head u%H of
+// sequence u/H: all of the sequence's new rows against its cache.
+func (ws *workspace) attendUnits(part, lo, hi int) {
 	ps := &ws.pass
 	m := ps.m
 	cfg := m.Config
 	D, H, KV, Dh, ctx := cfg.Dim, cfg.Heads, cfg.KVHeads, cfg.HeadDim(), cfg.Context
 	W := D + 2*KV*Dh // a row of qkv, whose first D columns are the query
 	sc := &ws.scratch[part]
-	units := int64(len(ps.chunks) * H)
-	for {
-		u64 := ps.nextUnit.Add(1) - 1
-		if u64 >= units {
-			return
-		}
-		u := int(u64)
-		ci, hd := ps.order[u/H], u%H
+	for u := lo; u < hi; u++ {
+		ci, hd := u/H, u%H
 		ch := ps.chunks[ci]
 		c, r := ch.cache, ps.first[ci]
 		L, n := len(ch.tokens), c.n+len(ch.tokens)
