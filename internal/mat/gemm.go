@@ -53,6 +53,8 @@ type operand struct {
 	d      []float32
 	rs, cs int
 	pk     int
+	// inPlace asks for the direct path at any height (see [SgemmInPlace]).
+	inPlace bool
 }
 
 func newOperand(d []float32, ld int, trans bool) operand {
@@ -91,6 +93,12 @@ func check(name string, rows, cols int, d []float32, ld int, trans bool) {
 }
 
 func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	im.gemm(tA, tB, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemm checks a product's shapes and runs it, on the direct path at any
+// height when inPlace.
+func (im *impl) gemm(tA, tB, inPlace bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("mat: negative dimension in %d×%d×%d product", m, n, k))
 	}
@@ -100,7 +108,24 @@ func (im *impl) sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda 
 	if m == 0 || n == 0 {
 		return
 	}
-	im.run(m, n, k, alpha, newOperand(a, lda, tA), newOperand(b, ldb, tB), beta, c, ldc)
+	B := newOperand(b, ldb, tB)
+	B.inPlace = inPlace
+	im.run(m, n, k, alpha, newOperand(a, lda, tA), B, beta, c, ldc)
+}
+
+// SgemmInPlace is [Sgemm] (neither operand transposed) computed without
+// packing either operand, whatever the height of A: the tiles read A's
+// rows and B's strips where they lie. It gives the same bits as Sgemm.
+// It suits products whose B is short (k up to a few hundred) and read
+// once, such as attention's scores and weighted sums over a key/value
+// cache, where packing would copy as much memory as the product reads;
+// large products are faster through Sgemm.
+func SgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	best.sgemmInPlace(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (im *impl) sgemmInPlace(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	im.gemm(false, false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // run computes a checked product, split across goroutines when large.
@@ -176,8 +201,9 @@ func (im *impl) serial(m, n, k int, alpha float32, A, B operand, beta float32, c
 	// A packed B is read in place either way, and the direct path's
 	// tiles take eight rows where the blocked path's take six, without
 	// copying A: it is the faster one for packed products of any height
-	// (10 – 25% faster from 24 rows on, on one core).
-	if m <= directRows || B.pk > 0 {
+	// (10 – 25% faster from 24 rows on, on one core). SgemmInPlace asks
+	// for it too.
+	if m <= directRows || B.pk > 0 || B.inPlace {
 		im.direct(m, n, k, alpha, A, B, c, ldc, buf)
 		return
 	}

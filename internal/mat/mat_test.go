@@ -79,7 +79,17 @@ func gemmCase(t testing.TB, im *impl, r *rand.Rand, tA, tB bool, m, n, k, pad in
 	}
 	want, bound := naive(tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(ldc, 1))
 	c0 := append([]float32(nil), c...)
+	c1 := append([]float32(nil), c...)
 	im.sgemm(tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(ldc, 1))
+	if !tA && !tB {
+		// Read in place at any height, the same bits.
+		im.sgemmInPlace(m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c1, max(ldc, 1))
+		for i := range c {
+			if c1[i] != c[i] && !(c1[i] != c1[i] && c[i] != c[i]) {
+				t.Fatalf("%s %d×%d×%d: SgemmInPlace gives C[%d] = %v, Sgemm %v", im.name, m, n, k, i, c1[i], c[i])
+			}
+		}
+	}
 	if !tA && k > 0 && n > 0 {
 		// The same product with B packed must agree bit for bit.
 		pb := Pack(tB, k, n, b, max(ldb, 1))

@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
@@ -312,4 +313,106 @@ func BenchmarkForwardStep(b *testing.B) {
 			b.ReportMetric(float64(steps*streams)/(cpuSeconds()-cpu0), "tok/CPU-s")
 		})
 	}
+}
+
+// BenchmarkPrefill times the evaluation of a new turn's prompt on a
+// kept cache: a third of the context's tokens after half of it, in one
+// forward pass with the logits of the last token only, as the scheduler
+// runs a joining sequence. Attention's products here have a third of the
+// context's rows (the blocked path of a product of that height packs
+// both operands; attention reads them in place).
+//
+//	go test -run '^$' -bench '^BenchmarkPrefill$' ./players/native/
+func BenchmarkPrefill(b *testing.B) {
+	v, p := benchModel(b)
+	m, err := NewModel(v, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := m.Config.Context
+	toks := contextPrompt(m)
+	ws, c := new(workspace), m.NewCache()
+	if _, err := m.forward(ws, []chunk{{c, toks[:ctx/2]}}, false); err != nil {
+		b.Fatal(err)
+	}
+	n, cpu0 := 0, cpuSeconds()
+	for b.Loop() {
+		c.Truncate(ctx / 2)
+		if _, err := m.forward(ws, []chunk{{c, toks[ctx/2:]}}, false); err != nil {
+			b.Fatal(err)
+		}
+		n += ctx / 3
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tok/s")
+	b.ReportMetric(float64(n)/(cpuSeconds()-cpu0), "tok/CPU-s")
+}
+
+// BenchmarkSampleTopK times one draw with the shipped sampling options
+// (top_k 40, temperature 0.8, top_p 0.9) from logits over a vocabulary
+// of 2,000, spread as a model's are.
+//
+//	go test -run '^$' -bench '^BenchmarkSampleTopK$' ./players/native/
+func BenchmarkSampleTopK(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, 2000)
+	for i := range logits {
+		logits[i] = float32(3 * r.NormFloat64())
+	}
+	s := sampler{temperature: 0.8, topK: 40, topP: 0.9}
+	for b.Loop() {
+		s.next(logits, r)
+	}
+}
+
+// BenchmarkForwardJoin times a decoding step that a new turn joins, as
+// most steps of self-play with 32 streams are: 31 sequences advance by
+// one token on caches of 60 positions and one evaluates a prompt of a
+// third of the context on a kept cache of half of it. The prompt's
+// attention is most of the step's attention work.
+//
+//	go test -run '^$' -bench '^BenchmarkForwardJoin$' ./players/native/
+func BenchmarkForwardJoin(b *testing.B) {
+	v, p := benchModel(b)
+	m, err := NewModel(v, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := m.Config.Context
+	ws, chunks, prompt := new(workspace), decodeChunks(m, 32), contextPrompt(m)
+	for i := range chunks[:31] {
+		for range 60 {
+			if _, err := m.forward(ws, chunks[i:i+1], false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	join := chunks[31].cache
+	if _, err := m.forward(ws, []chunk{{join, prompt[:ctx/2]}}, false); err != nil {
+		b.Fatal(err)
+	}
+	chunks[31].tokens = prompt[ctx/2:]
+	steps, cpu0 := 0, cpuSeconds()
+	for b.Loop() {
+		for _, ch := range chunks[:31] {
+			ch.cache.Truncate(60)
+		}
+		join.Truncate(ctx / 2)
+		if _, err := m.forward(ws, chunks, false); err != nil {
+			b.Fatal(err)
+		}
+		steps++
+	}
+	b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
+	b.ReportMetric(float64(steps)/(cpuSeconds()-cpu0), "steps/CPU-s")
+}
+
+// contextPrompt is a sequence of five sixths of m's context: a kept cache
+// of half of it and a new turn's prompt of a third.
+func contextPrompt(m *Model) []int {
+	ctx := m.Config.Context
+	toks := make([]int, ctx/2+ctx/3)
+	for i := range toks {
+		toks[i] = 3 + i*7%(m.Config.Vocab-3)
+	}
+	return toks
 }

@@ -606,7 +606,7 @@ func attend(out []float32, ldo int, q []float32, ldq int, keysT []float32, ldk i
 	// that the product reads the keys in place without packing a
 	// partial strip.
 	np := scoreWidth(n, ldk)
-	mat.Sgemm(false, false, L, np, Dh, scale, q, ldq, keysT, ldk, 0, s, np)
+	mat.SgemmInPlace(L, np, Dh, scale, q, ldq, keysT, ldk, 0, s, np)
 	for i := 0; i < L; i++ {
 		row := s[i*np : i*np+n]
 		valid := row[:n-L+i+1]
@@ -628,7 +628,7 @@ func attend(out []float32, ldo int, q []float32, ldq int, keysT []float32, ldk i
 		}
 		clear(row[len(valid):])
 	}
-	mat.Sgemm(false, false, L, Dh, n, 1, s, np, values, Dh, 0, out, ldo)
+	mat.SgemmInPlace(L, Dh, n, 1, s, np, values, Dh, 0, out, ldo)
 }
 
 // scoreWidth is the number of positions attention scores for n of them:

@@ -381,7 +381,8 @@ func TestPrefixReuse(t *testing.T) {
 }
 
 // TestSamplerBest checks the one-pass top-K selection against sorting
-// every candidate, on logits with many ties, NaNs and banned ids.
+// every candidate, on logits with many ties, NaNs, infinities and banned
+// ids.
 func TestSamplerBest(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{1, 3, 40, 299, 300, 1000} {
@@ -390,6 +391,7 @@ func TestSamplerBest(t *testing.T) {
 			logits[i] = float32(rng.IntN(20))
 		}
 		logits[7] = float32(math.NaN())
+		logits[11], logits[13] = float32(math.Inf(-1)), float32(math.Inf(1))
 		var all []cand
 		for id, l := range logits {
 			if !banned(id) && !math.IsNaN(float64(l)) {

@@ -99,8 +99,12 @@ func before(a, b cand) int {
 // inserts into a short sorted list only what beats its last element.
 func (s *sampler) best(logits []float32) []cand {
 	c := s.cands[:0]
+	// Once the list is full, floor is its last logit: most of a
+	// vocabulary's logits fall below it and are passed over by one
+	// comparison (a NaN fails it too), without building a candidate.
+	floor := float32(math.Inf(-1))
 	for id, l := range logits {
-		if banned(id) || math.IsNaN(float64(l)) {
+		if !(l >= floor) || banned(id) {
 			continue
 		}
 		x := cand{id: id, logit: l}
@@ -112,6 +116,9 @@ func (s *sampler) best(logits []float32) []cand {
 		}
 		i, _ := slices.BinarySearchFunc(c, x, before)
 		c = slices.Insert(c, i, x)
+		if len(c) == s.topK {
+			floor = c[len(c)-1].logit
+		}
 	}
 	s.cands = c
 	return c
