@@ -43,8 +43,8 @@ func bigSPAGFile(n int) []byte {
 // its output.
 func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3000"); r.code != 0 {
-		t.Fatalf("selfplay: %s", r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3000"); r.Code != 0 {
+		t.Fatalf("selfplay: %s", r.Stderr)
 	}
 	input := bigSPAGFile(4000)
 

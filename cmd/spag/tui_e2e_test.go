@@ -182,8 +182,8 @@ func TestTUIWatchesAPOLive(t *testing.T) {
 
 func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "apo", "--games", "20"); r.code != 0 {
-		t.Fatalf("apo: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "apo", "--games", "20"); r.Code != 0 {
+		t.Fatalf("apo: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "spag.db")
 	s := term.waitFor("run complete", "20/20", "generator wins", "reward model wins")
@@ -200,8 +200,8 @@ func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 
 func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, nil, "watch", "--db", "spag.db")
 	term.waitFor("run complete", "30/30", "30 most recently stored")
@@ -323,8 +323,8 @@ func TestTUIReplayShowsHostileOutputSafely(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "hostile.json"), []byte(hostileSPAG), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := spag(t, dir, "episodes", "import", "--rules", "strict", "hostile.json"); r.code != 0 {
-		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "episodes", "import", "--rules", "strict", "hostile.json"); r.Code != 0 {
+		t.Fatalf("import: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, nil, "replay")
 	term.waitFor("spag replay", "1 episodes", "apple")
@@ -400,8 +400,8 @@ func TestTUIPlayQuitEarlyStoresNothing(t *testing.T) {
 
 func TestTUICommandsNeedATerminal(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d: %s", r.Code, r.Stderr)
 	}
 	tests := []struct {
 		name string
@@ -417,14 +417,14 @@ func TestTUICommandsNeedATerminal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := spag(t, dir, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
+			if r.Code != 2 || !strings.Contains(r.Stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.Code, r.Stderr, tt.want)
 			}
 		})
 	}
 	// Without a terminal, replay keeps printing text.
 	r := spag(t, dir, "replay")
-	if r.code != 0 || !strings.Contains(r.stdout, "ID") || !strings.Contains(r.stdout, "OUTCOME") {
-		t.Errorf("replay to a pipe: exit %d\n%s", r.code, r.stdout)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "ID") || !strings.Contains(r.Stdout, "OUTCOME") {
+		t.Errorf("replay to a pipe: exit %d\n%s", r.Code, r.Stdout)
 	}
 }

@@ -276,9 +276,9 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 			{"selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "50", "--db", db},
 		} {
 			r := spag(t, dir, args...)
-			m := runIDPattern.FindStringSubmatch(r.stderr)
-			if r.code != 0 || m == nil {
-				t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
+			m := runIDPattern.FindStringSubmatch(r.Stderr)
+			if r.Code != 0 || m == nil {
+				t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 			}
 			ids[db][args[0] == "apo"] = m[1]
 		}
@@ -287,8 +287,8 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 	// README's shard example plays them once made small.
 	for i := range 4 {
 		args := []string{"selfplay", "--games", "2", "--shard", fmt.Sprintf("%d/4", i), "--db", fmt.Sprintf("shard%d.db", i)}
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	for _, args := range [][]string{
@@ -305,8 +305,8 @@ func exampleFixture(t *testing.T) (string, runIDs) {
 		{"train", "--objective", "sft", "--data", "fixture-gold.json", "--init", "model.ckpt", "--steps", "2", "--out", "gen.ckpt"},
 		{"train", "--objective", "apo", "--score", "scalar", "--data", "prefs.jsonl", "--init", "model.ckpt", "--steps", "2", "--out", "rm.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("fixture: spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	return dir, ids

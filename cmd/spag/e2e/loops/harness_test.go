@@ -31,23 +31,17 @@ const (
 	exitInterrupted = 130
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
 // spag runs the binary in dir with args, bounding only a hung command.
-func spag(t *testing.T, dir string, args ...string) result {
+func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
 	return spagWithin(t, 2*time.Minute, dir, args...)
 }
 
 // spagWithin is spag for commands that may take longer than two minutes
 // on a loaded machine (training).
-func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) result {
+func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	r := spagtest.Run(t, binary, limit, dir, args...)
-	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+	return spagtest.Run(t, binary, limit, dir, args...)
 }
 
 func startWatched(t *testing.T, ctx context.Context, dir string, args ...string) (*exec.Cmd, *bufio.Scanner) {

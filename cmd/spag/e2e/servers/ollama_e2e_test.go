@@ -64,8 +64,8 @@ func TestOllamaSelfplay20Games(t *testing.T) {
 	dir := t.TempDir()
 	player := "ollama:" + tinyModel + "@" + srv.URL
 	r := spag(t, dir, selfplayArgs(t, dir, "--games", "20", "--concurrency", "8", "--attacker", player, "--defender", player)...)
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 20 || s.Errored != 0 {
@@ -122,8 +122,8 @@ func TestOllamaSelfplayIsDeterministic(t *testing.T) {
 	for _, db := range []string{"a.db", "b.db"} {
 		args := selfplayArgs(t, dir, "--games", "6", "--seed", "11", "--concurrency", "4", "--db", db,
 			"--attacker", player, "--defender", player)
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 		}
 	}
 	a, b := transcripts(t, filepath.Join(dir, "a.db")), transcripts(t, filepath.Join(dir, "b.db"))
@@ -138,8 +138,8 @@ func TestOpenAIBackendSelfplay(t *testing.T) {
 	r := spag(t, dir, append([]string{"selfplay", "--games", "4", "--max-turns", "2",
 		"--attacker", "openai:" + tinyModel + "@" + srv.URL + "/v1,max_tokens=10,temperature=0",
 		"--defender", "ollama:" + tinyModel + "@" + srv.URL + ",num_predict=10"}, shortTemplates(t, dir)...)...)
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if s := stats(t, dir); s.Episodes != 4 || s.Errored != 0 {
 		t.Fatalf("stats %+v", s)
@@ -156,8 +156,8 @@ func TestOllamaMissingModel(t *testing.T) {
 	r := spag(t, dir, "selfplay", "--games", "3", "--attacker", "ollama:"+tinyModel+"@"+srv.URL,
 		"--defender", "ollama:ghost:7b@"+srv.URL)
 	want := `model "ghost:7b" not found on ` + srv.URL + ` (pull it with: ollama pull ghost:7b)`
-	if r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %s", r.code, r.stderr, want)
+	if r.Code != 1 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %s", r.Code, r.Stderr, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "spag.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a database was written: %v", err)
@@ -165,7 +165,7 @@ func TestOllamaMissingModel(t *testing.T) {
 }
 
 // startSpag starts a run in the background; wait returns its result.
-func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
+func startSpag(t *testing.T, dir string, args ...string) (wait func() spagtest.Result) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), serverBound)
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -176,7 +176,7 @@ func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
 		cancel()
 		t.Fatal(err)
 	}
-	return func() result {
+	return func() spagtest.Result {
 		defer cancel()
 		err := cmd.Wait()
 		code := 0
@@ -186,7 +186,7 @@ func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
 		} else if err != nil {
 			t.Fatalf("spag %v: %v", args, err)
 		}
-		return result{code: code, stdout: out.String(), stderr: errb.String()}
+		return spagtest.Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
 	}
 }
 
@@ -232,12 +232,12 @@ func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	r := wait()
 	// The games in flight when the server died errored: the run says so
 	// and how to play them (exit 1); those that finished are stored.
-	if r.code != 0 && (r.code != 1 || !strings.Contains(r.stderr, "episodes errored") || !strings.Contains(r.stderr, "--resume")) {
-		t.Fatalf("selfplay with a server crash: exit %d; want 0, or 1 naming the errored episodes and the resume command\n%s", r.code, r.stderr)
+	if r.Code != 0 && (r.Code != 1 || !strings.Contains(r.Stderr, "episodes errored") || !strings.Contains(r.Stderr, "--resume")) {
+		t.Fatalf("selfplay with a server crash: exit %d; want 0, or 1 naming the errored episodes and the resume command\n%s", r.Code, r.Stderr)
 	}
-	m := runIDPattern.FindStringSubmatch(r.stderr)
+	m := runIDPattern.FindStringSubmatch(r.Stderr)
 	if m == nil {
-		t.Fatalf("no run ID in:\n%s", r.stderr)
+		t.Fatalf("no run ID in:\n%s", r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 40 || s.Errored == 0 {
@@ -246,8 +246,8 @@ func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	if s.Episodes-s.Errored < before {
 		t.Errorf("%d finished episodes, %d were stored before the crash", s.Episodes-s.Errored, before)
 	}
-	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.code != 0 {
-		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.Code != 0 {
+		t.Fatalf("resume: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s = stats(t, dir)
 	db := openDB(t, dbPath)
@@ -271,8 +271,8 @@ func TestOllamaPoolSurvivesLosingAServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := wait()
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if s := stats(t, dir); s.Episodes != 30 || s.Errored != 0 {
 		t.Errorf("stats %+v: the run should complete on the surviving server", s)
