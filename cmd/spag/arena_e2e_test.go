@@ -3,12 +3,12 @@ package main
 import (
 	"database/sql"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 type arenaOut struct {
@@ -112,37 +112,24 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // --resume command naming them, and spag runs shows them stopped.
 func TestArenaInterruptedInTheFirstPairingResumes(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(binary, "arena", "--a", "builtin:skill=0.9", "--b", "builtin", "--games", "200000", "--words", "builtin", "--db", "a.db")
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, "arena", "--a", "builtin:skill=0.9", "--b", "builtin", "--games", "200000", "--words", "builtin", "--db", "a.db")
 	runLine := regexp.MustCompile(`: run (r[0-9a-f-]+)`)
-	// Interrupted as soon as the first pairing's run is named (a generous
-	// bound on how long that takes).
-	deadline := time.Now().Add(2 * time.Minute)
-	for !runLine.MatchString(stderr.String()) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the arena named no run: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	// Interrupted as soon as the first pairing's run is named.
+	w.WaitFor(t, "the first pairing's run is named", runLine.MatchString)
+	if err := w.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	wantInterrupted(t, cmd.Wait(), stderr.String())
+	wantInterrupted(t, w.Wait(), w.Stderr())
+	stderr := w.Stderr()
 	var ids []string
-	for _, m := range runLine.FindAllStringSubmatch(stderr.String(), -1) {
+	for _, m := range runLine.FindAllStringSubmatch(stderr, -1) {
 		ids = append(ids, m[1])
 	}
 	if len(ids) != 3 {
-		t.Fatalf("the interrupted arena named runs %v, want all three:\n%s", ids, stderr.String())
+		t.Fatalf("the interrupted arena named runs %v, want all three:\n%s", ids, stderr)
 	}
-	if want := "spag arena --db a.db --resume " + strings.Join(ids, ","); !strings.Contains(stderr.String(), want) {
-		t.Fatalf("stderr lacks %q:\n%s", want, stderr.String())
+	if want := "spag arena --db a.db --resume " + strings.Join(ids, ","); !strings.Contains(stderr, want) {
+		t.Fatalf("stderr lacks %q:\n%s", want, stderr)
 	}
 	var listed struct {
 		Runs []struct {

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -34,14 +33,7 @@ func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 // spag runs the binary in dir with args and returns what it did.
 func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	return spagWithin(t, 2*time.Minute, dir, args...)
-}
-
-// spagWithin is spag for commands that may take longer than two minutes
-// on a loaded machine (training); limit only bounds a hung command.
-func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) spagtest.Result {
-	t.Helper()
-	return spagtest.Run(t, binary, limit, dir, args...)
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 // startWatched starts spag in dir and returns it with a scanner of its
@@ -269,33 +261,17 @@ func TestAPOKillMinus9ThenResume(t *testing.T) {
 func killThenResume(t *testing.T, games int, command string, flags ...string) {
 	dir := t.TempDir()
 	args := append([]string{command, "--games", fmt.Sprint(games), "--concurrency", "8"}, flags...)
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, args...)
 	dbPath := filepath.Join(dir, "spag.db")
-	deadline := time.Now().Add(60 * time.Second)
-	var before int
-	for time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		if n := countEpisodes(t, dbPath); n > 500 {
-			before = n
-			break
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	before := w.WaitForRows(t, dbPath, "episodes", 501)
+	if err := w.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
-	if before == 0 {
-		t.Fatalf("no episodes stored before the kill; stderr: %s", stderr.String())
-	}
-	m := runIDPattern.FindStringSubmatch(stderr.String())
+	w.Wait()
+	stderr := w.Stderr()
+	m := runIDPattern.FindStringSubmatch(stderr)
 	if m == nil {
-		t.Fatalf("no run ID in stderr: %q", stderr.String())
+		t.Fatalf("no run ID in stderr: %q", stderr)
 	}
 	after := countEpisodes(t, dbPath)
 	if after < before {
@@ -346,26 +322,19 @@ var countRows = spagtest.CountRows
 func TestInterruptDrainsAndResumes(t *testing.T) {
 	dir := t.TempDir()
 	const games = 20000
-	cmd := exec.Command(binary, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", fmt.Sprint(games))
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", fmt.Sprint(games))
 	dbPath := filepath.Join(dir, "spag.db")
-	for i := 0; i < 1200 && countEpisodes(t, dbPath) < 200; i++ {
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	w.WaitForRows(t, dbPath, "episodes", 200)
+	w.Cmd.Process.Signal(os.Interrupt)
+	err := w.Wait()
+	stderr := w.Stderr()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Fatalf("exit = %v, want 130; stderr: %s", err, stderr.String())
+		t.Fatalf("exit = %v, want 130; stderr: %s", err, stderr)
 	}
-	m := regexp.MustCompile(`spag selfplay --db spag.db --resume (\S+)`).FindStringSubmatch(stderr.String())
+	m := regexp.MustCompile(`spag selfplay --db spag.db --resume (\S+)`).FindStringSubmatch(stderr)
 	if m == nil {
-		t.Fatalf("no resume command in stderr: %s", stderr.String())
+		t.Fatalf("no resume command in stderr: %s", stderr)
 	}
 	stored := countEpisodes(t, dbPath)
 	if stored >= games {
@@ -651,7 +620,7 @@ func TestMergeShards(t *testing.T) {
 // must fail (exit 1) and say how to resume it.
 func TestLockedDatabaseFailsWithTheResumeHint(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	cmd, sc := startWatched(t, ctx, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "100000000", "--db", "l.db")
 	var lines []string

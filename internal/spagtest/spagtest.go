@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,14 @@ func Main(m *testing.M, binary *string) int {
 	}
 	return m.Run()
 }
+
+// HangBound bounds a run of spag, or a wait for what a running spag
+// prints or stores, only to catch a hang. It is generous on purpose: with
+// other work beside it (load 20 and more on 2 cores) a command that takes a
+// second on a quiet machine takes minutes (the tiny Ollama model serves
+// 0.1 episodes a second), which is no bug, and a test that waits on a
+// condition goes on as soon as the condition holds.
+const HangBound = 15 * time.Minute
 
 // Result is what one run of spag did.
 type Result struct {
@@ -88,6 +97,152 @@ func StartWatched(t *testing.T, ctx context.Context, binary, dir string, args ..
 		t.Fatal(err)
 	}
 	return cmd, bufio.NewScanner(stderr)
+}
+
+// Watched is a running spag whose stderr a test follows line by line, to
+// act when it says something (and not after a guessed time).
+type Watched struct {
+	Cmd *exec.Cmd
+
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{} // closed (and replaced) when a line comes or stderr ends
+	ended bool          // stderr has ended: spag exited
+	done  chan struct{} // closed when stderr has ended
+
+	stdout  *SyncBuffer
+	cancel  context.CancelFunc
+	waited  sync.Once
+	waitErr error
+}
+
+// Watch starts binary in dir with args. Its stderr is read as it comes,
+// so that spag never blocks on it, and its stdout is kept; a hung spag is
+// killed after HangBound.
+func Watch(t *testing.T, binary, dir string, args ...string) *Watched {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), HangBound)
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	var stdout SyncBuffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	sc.Buffer(make([]byte, 64<<10), 16<<20) // a long line must not stop the reading
+	w := &Watched{Cmd: cmd, more: make(chan struct{}), done: make(chan struct{}), cancel: cancel, stdout: &stdout}
+	go func() {
+		for sc.Scan() {
+			w.mu.Lock()
+			w.lines = append(w.lines, sc.Text())
+			close(w.more)
+			w.more = make(chan struct{})
+			w.mu.Unlock()
+		}
+		w.mu.Lock()
+		w.ended = true
+		close(w.more)
+		w.mu.Unlock()
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		// A test that failed before Wait must not leave spag running.
+		select {
+		case <-w.done:
+		default:
+			cmd.Process.Kill()
+		}
+		w.Wait()
+	})
+	return w
+}
+
+// WaitFor returns the first line of stderr that match accepts, waiting
+// for it line by line. It fails the test when spag ends first; what names
+// the awaited line in that message.
+func (w *Watched) WaitFor(t *testing.T, what string, match func(line string) bool) string {
+	t.Helper()
+	for i := 0; ; {
+		w.mu.Lock()
+		for ; i < len(w.lines); i++ {
+			if match(w.lines[i]) {
+				line := w.lines[i]
+				w.mu.Unlock()
+				return line
+			}
+		}
+		ended, more := w.ended, w.more
+		w.mu.Unlock()
+		if ended {
+			t.Fatalf("spag ended (%v) before %s; stderr:\n%s", w.Wait(), what, w.Stderr())
+		}
+		<-more
+	}
+}
+
+// WaitForRows waits until the table of the database at path holds at
+// least n rows and returns their count. A database has no notice of a
+// change to wait on, so it is read again every 20 ms; it fails the test
+// when spag ends first.
+func (w *Watched) WaitForRows(t *testing.T, path, table string, n int) int {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if got := CountRows(t, path, table); got >= n {
+			return got
+		}
+		select {
+		case <-w.done:
+			if got := CountRows(t, path, table); got >= n {
+				return got
+			}
+			t.Fatalf("spag ended (%v) before %s held %d rows of %s; stderr:\n%s", w.Wait(), path, n, table, w.Stderr())
+		case <-tick.C:
+		}
+	}
+}
+
+// Stderr is what spag has written to stderr so far.
+func (w *Watched) Stderr() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.lines) == 0 {
+		return ""
+	}
+	return strings.Join(w.lines, "\n") + "\n"
+}
+
+// Result waits for spag to exit and returns what it did.
+func (w *Watched) Result(t *testing.T) Result {
+	t.Helper()
+	err := w.Wait()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run spag %v: %v", w.Cmd.Args[1:], err)
+	}
+	return Result{Code: code, Stdout: w.stdout.String(), Stderr: w.Stderr()}
+}
+
+// Wait waits for spag to exit, having read all of its stderr, and
+// returns what exec.Cmd.Wait says (the same on every call).
+func (w *Watched) Wait() error {
+	w.waited.Do(func() {
+		<-w.done
+		w.waitErr = w.Cmd.Wait()
+		w.cancel()
+	})
+	return w.waitErr
 }
 
 // MustJSON decodes s into v or fails the test, quoting s.

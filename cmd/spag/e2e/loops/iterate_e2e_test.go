@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/spag-go/spag/internal/spagtest"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
 
@@ -30,7 +30,7 @@ func startUntil(t *testing.T, dir, marker string, args ...string) {
 // true when spag ended on its own first (then it must have succeeded).
 func startUntilAny(t *testing.T, dir string, markers []string, args ...string) (hit string, ended bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	cmd, sc := startWatched(t, ctx, dir, args...)
 	var seen []string
@@ -99,7 +99,7 @@ func TestIterateBadInput(t *testing.T) {
 // process, and the database keeps the one loop's rounds.
 func TestIterateResumeWhileRunning(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	first, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "1", "--games", "200", "--eval-games", "2", "--steps", "1",
 		"--out", "loop", "--db", "it.db", "--concurrency", "1")

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestIterateZeroSumWithAPopulation is a smoke test of a two-round loop
@@ -19,7 +18,7 @@ import (
 // from round 1 to round 2. Bad flags are usage errors that record no loop.
 func TestIterateZeroSumWithAPopulation(t *testing.T) {
 	dir := t.TempDir()
-	r := spagWithin(t, 10*time.Minute, dir, "iterate", "--rounds", "2", "--games", "12", "--eval-games", "2", "--steps", "2", "--max-turns", "1",
+	r := spag(t, dir, "iterate", "--rounds", "2", "--games", "12", "--eval-games", "2", "--steps", "2", "--max-turns", "1",
 		"--objective", "zerosum", "--credit", "decisive", "--baseline-decay", "0.25", "--opponents", "self=0.5,ref=0.25,builtin=0.25",
 		"--opponent", "builtin", "--out", "loop", "--db", "it.db", "--seed", "3")
 	if r.Code != 0 {

@@ -55,7 +55,7 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 	write("all.txt", "apple", "river", "music", "winter", "doctor", "mountain")
 	run := func(args ...string) spagtest.Result {
 		t.Helper()
-		r := spagWithin(t, 10*time.Minute, dir, args...)
+		r := spag(t, dir, args...)
 		if r.Code != 0 {
 			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/ollamatest"
 	"github.com/spag-go/spag/internal/spagtest"
@@ -199,24 +198,10 @@ func TestTrainInterrupt(t *testing.T) {
 			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
-	cmd := exec.Command(binary, "train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt",
+	w := spagtest.Watch(t, binary, dir, "train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt",
 		"--steps", "100000", "--batch-size", "4", "--log-every", "1", "--db", "", "--out", "long.ckpt")
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The bound only catches a hung training: two steps take seconds on a
-	// quiet machine and may take minutes on a busy one.
-	deadline := time.Now().Add(hangBound)
-	for !strings.Contains(stderr.String(), "step     2 ") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no second step within %v: %s", hangBound, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cmd := w.Cmd
+	w.WaitFor(t, "the second step", func(line string) bool { return strings.Contains(line, "step     2 ") })
 	// A second training of the same output while the first runs is
 	// refused at once, naming the first.
 	second := spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--resume", "long.ckpt",
@@ -228,10 +213,10 @@ func TestTrainInterrupt(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err := w.Wait()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "--resume long.ckpt") {
-		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(w.Stderr(), "--resume long.ckpt") {
+		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, w.Stderr())
 	}
 	var info struct {
 		Step  int `json:"step"`

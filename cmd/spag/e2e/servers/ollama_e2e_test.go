@@ -1,13 +1,10 @@
 package servers
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,54 +161,6 @@ func TestOllamaMissingModel(t *testing.T) {
 	}
 }
 
-// startSpag starts a run in the background; wait returns its result.
-func startSpag(t *testing.T, dir string, args ...string) (wait func() spagtest.Result) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), serverBound)
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	return func() spagtest.Result {
-		defer cancel()
-		err := cmd.Wait()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatalf("spag %v: %v", args, err)
-		}
-		return spagtest.Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
-	}
-}
-
-// waitForEpisodes polls the database until it holds at least n episodes.
-func waitForEpisodes(t *testing.T, path string, n int) int {
-	t.Helper()
-	deadline := time.Now().Add(serverBound)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(path); err == nil {
-			db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-			if err == nil {
-				var got int
-				err = db.QueryRow(`SELECT count(*) FROM episodes`).Scan(&got)
-				db.Close()
-				if err == nil && got >= n {
-					return got
-				}
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s never held %d episodes", path, n)
-	return 0
-}
-
 func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	srv := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 2})
 	dir := t.TempDir()
@@ -219,17 +168,19 @@ func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	player := "ollama:" + tinyModel + "@" + srv.URL
 	// Few retries, so that games in flight while the server is down error
 	// (and are replayed by --resume) rather than wait for it.
-	wait := startSpag(t, dir, selfplayArgs(t, dir, "--games", "40", "--concurrency", "2", "--attacker", player, "--defender", player,
+	w := spagtest.Watch(t, binary, dir, selfplayArgs(t, dir, "--games", "40", "--concurrency", "2", "--attacker", player, "--defender", player,
 		"--option", "retries=2")...)
-	before := waitForEpisodes(t, dbPath, 3)
+	before := w.WaitForRows(t, dbPath, "episodes", 3)
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	// The outage lasts long enough for the games in flight to use up their
+	// two retries: its length, not a wait for something to happen.
 	time.Sleep(2 * time.Second)
 	if err := srv.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	r := wait()
+	r := w.Result(t)
 	// The games in flight when the server died errored: the run says so
 	// and how to play them (exit 1); those that finished are stored.
 	if r.Code != 0 && (r.Code != 1 || !strings.Contains(r.Stderr, "episodes errored") || !strings.Contains(r.Stderr, "--resume")) {
@@ -265,12 +216,12 @@ func TestOllamaPoolSurvivesLosingAServer(t *testing.T) {
 	b := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 2})
 	dir := t.TempDir()
 	player := "ollama:" + tinyModel + "@" + a.URL + "," + b.URL
-	wait := startSpag(t, dir, selfplayArgs(t, dir, "--games", "30", "--concurrency", "4", "--attacker", player, "--defender", player)...)
-	waitForEpisodes(t, filepath.Join(dir, "spag.db"), 3)
+	w := spagtest.Watch(t, binary, dir, selfplayArgs(t, dir, "--games", "30", "--concurrency", "4", "--attacker", player, "--defender", player)...)
+	w.WaitForRows(t, filepath.Join(dir, "spag.db"), "episodes", 3)
 	if err := b.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	r := wait()
+	r := w.Result(t)
 	if r.Code != 0 {
 		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
