@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // The examples of the help texts, the README and the pages of docs/ are
@@ -328,14 +328,20 @@ func copyDir(t *testing.T, from string) string {
 
 // runExample runs one line in dir with bash, the spag under test first on
 // PATH; it returns the combined output and whether it succeeded.
+// It logs the CPU seconds the line used (go test -v shows them), which
+// say where the test's time goes whatever else the machine runs.
 func runExample(t *testing.T, dir, line string, env []string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", line)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "PATH="+filepath.Dir(binary)+":"+os.Getenv("PATH")), env...)
 	out, err := cmd.CombinedOutput()
+	if cmd.ProcessState != nil {
+		// bash's usage includes that of the commands it waited for.
+		t.Logf("%.2f CPU seconds: %s", (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), line)
+	}
 	return string(out), err
 }
 

@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/spagtest"
 )
@@ -21,7 +20,7 @@ func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 // spag runs the binary in dir with args, bounding only a hung command.
 func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	return spagtest.Run(t, binary, 2*time.Minute, dir, args...)
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 // runIDPattern finds the run ID in what spag prints.
