@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // These tests run the terminal UI in a real terminal: the binary starts in
@@ -94,17 +96,13 @@ func (term *tmuxTerm) screen() string {
 	return term.tmux("capture-pane", "-p", "-t", "0")
 }
 
-// waitFor waits until the screen shows every text, and returns it.
+// waitFor waits until the screen shows every text, and returns it. A
+// terminal gives no notice of a change, so the screen is read again every
+// 50 ms; the bound only catches a screen that never comes (a busy machine
+// may take minutes to draw one).
 func (term *tmuxTerm) waitFor(texts ...string) string {
 	term.t.Helper()
-	return term.waitForWithin(15*time.Second, texts...)
-}
-
-// waitForWithin is waitFor with a time limit of its own, for screens that
-// wait on slow work.
-func (term *tmuxTerm) waitForWithin(limit time.Duration, texts ...string) string {
-	term.t.Helper()
-	deadline := time.Now().Add(limit)
+	deadline := time.Now().Add(spagtest.HangBound)
 	for {
 		s := term.screen()
 		missing := ""
@@ -223,7 +221,7 @@ func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 // the machine's speed, then let go on to its end.
 func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	loop, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2",
 		"--batch-size", "2", "--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4")
@@ -273,7 +271,7 @@ func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
 	if err := loop.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	s = term.waitForWithin(5*time.Minute, "loop complete", "the loop has finished its rounds")
+	s = term.waitFor("loop complete", "the loop has finished its rounds")
 	if !regexp.MustCompile(`(?m)^2\s+builtin\s+\d+% \[`).MatchString(s) || !strings.Contains(s, "round 2/2 · selfplay ✓ rewards ✓ train ✓ eval ✓ plot ✓") {
 		t.Errorf("the finished loop's screen:\n%s", s)
 	}
