@@ -72,15 +72,21 @@ func Run(t *testing.T, binary string, limit time.Duration, dir string, args ...s
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
+	code := exitCode(t, args, cmd.Run())
+	return Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
+}
+
+// exitCode is the exit code of a run of spag with args that ended with
+// err; the test fails when spag could not run at all.
+func exitCode(t *testing.T, args []string, err error) int {
+	t.Helper()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		code = exit.ExitCode()
+		return exit.ExitCode()
 	} else if err != nil {
 		t.Fatalf("run spag %v: %v", args, err)
 	}
-	return Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
+	return 0
 }
 
 // StartWatched starts binary in dir and returns it with a scanner of its
@@ -223,14 +229,7 @@ func (w *Watched) Stderr() string {
 // Result waits for spag to exit and returns what it did.
 func (w *Watched) Result(t *testing.T) Result {
 	t.Helper()
-	err := w.Wait()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run spag %v: %v", w.Cmd.Args[1:], err)
-	}
+	code := exitCode(t, w.Cmd.Args[1:], w.Wait())
 	return Result{Code: code, Stdout: w.stdout.String(), Stderr: w.Stderr()}
 }
 
