@@ -11,6 +11,7 @@ import (
 
 	"github.com/spag-go/spag/apo"
 	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/internal/spagtest"
 	"github.com/spag-go/spag/rl/objective"
 )
 
@@ -20,16 +21,16 @@ import (
 func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	dir := t.TempDir()
 	r := spag(t, dir, "apo", "--samples", "3", "--db", "apo.db")
-	if r.code != 0 {
-		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.Code, r.Stderr)
 	}
-	m := runIDPattern.FindStringSubmatch(r.stderr)
+	m := runIDPattern.FindStringSubmatch(r.Stderr)
 	if m == nil {
-		t.Fatalf("no run ID in:\n%s", r.stderr)
+		t.Fatalf("no run ID in:\n%s", r.Stderr)
 	}
 	for _, want := range []string{"generator wins", "reward model wins", "apo.gold_preferred"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.Stdout)
 		}
 	}
 	items, err := apo.BuiltinItems()
@@ -38,8 +39,8 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	}
 	games := 3 * len(items)
 	sr := spag(t, dir, "stats", "--db", "apo.db", "--json")
-	if sr.code != 0 {
-		t.Fatalf("stats: exit %d\n%s", sr.code, sr.stderr)
+	if sr.Code != 0 {
+		t.Fatalf("stats: exit %d\n%s", sr.Code, sr.Stderr)
 	}
 	var s struct {
 		statsOut
@@ -48,12 +49,12 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 		RewardModelWin *struct{}       `json:"reward_model_win_rate"`
 		AttackerWin    json.RawMessage `json:"attacker_win_rate"`
 	}
-	mustJSON(t, sr.stdout, &s)
+	mustJSON(t, sr.Stdout, &s)
 	if s.Episodes != games || s.Errored != 0 || s.Turns != 2*games {
 		t.Errorf("stats: %d episodes (%d errored), %d turns; want %d, 0, %d", s.Episodes, s.Errored, s.Turns, games, 2*games)
 	}
 	if !strings.HasPrefix(s.Game, "apo@1 items=") || s.GeneratorWin == nil || s.RewardModelWin == nil || s.AttackerWin != nil {
-		t.Errorf("stats JSON is not an APO summary:\n%s", sr.stdout)
+		t.Errorf("stats JSON is not an APO summary:\n%s", sr.Stdout)
 	}
 	if s.Players["generator"] != "builtin" || s.Players["reward_model"] != "builtin" {
 		t.Errorf("players %v", s.Players)
@@ -65,23 +66,23 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	// One episode shown turn by turn: the query, both turns, the verdict
 	// with its evidence, and no Taboo judge's second opinion.
 	rp := spag(t, dir, "replay", "--db", "apo.db", "--episode", "1")
-	if rp.code != 0 {
-		t.Fatalf("replay: exit %d\n%s", rp.code, rp.stderr)
+	if rp.Code != 0 {
+		t.Fatalf("replay: exit %d\n%s", rp.Code, rp.Stderr)
 	}
 	for _, want := range []string{"query: ", "generator", "reward_model", "verdict  ", "apo@1", "evidence utterance 2"} {
-		if !strings.Contains(rp.stdout, want) {
-			t.Errorf("replay lacks %q:\n%s", want, rp.stdout)
+		if !strings.Contains(rp.Stdout, want) {
+			t.Errorf("replay lacks %q:\n%s", want, rp.Stdout)
 		}
 	}
-	if strings.Contains(rp.stdout, "judge would say") || strings.Contains(rp.stdout, "target word") {
-		t.Errorf("replay treats an APO episode as Taboo:\n%s", rp.stdout)
+	if strings.Contains(rp.Stdout, "judge would say") || strings.Contains(rp.Stdout, "target word") {
+		t.Errorf("replay treats an APO episode as Taboo:\n%s", rp.Stdout)
 	}
 
 	// Reward-model items: one per query, gold first, three samples each,
 	// ready for the APO objective.
 	ir := spag(t, dir, "apo", "items", "--db", "apo.db", "--out", "items.jsonl")
-	if ir.code != 0 {
-		t.Fatalf("apo items: exit %d\n%s", ir.code, ir.stderr)
+	if ir.Code != 0 {
+		t.Fatalf("apo items: exit %d\n%s", ir.Code, ir.Stderr)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "items.jsonl"))
 	if err != nil {
@@ -116,8 +117,8 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 	if err != nil || math.IsNaN(loss) || loss <= 0 {
 		t.Errorf("APO loss on the run's items: %v, %v", loss, err)
 	}
-	if !strings.Contains(ir.stderr, "0 of them with unreadable ratings") || !strings.Contains(ir.stderr, "left out 0 errored") {
-		t.Errorf("items summary: %s", ir.stderr)
+	if !strings.Contains(ir.Stderr, "0 of them with unreadable ratings") || !strings.Contains(ir.Stderr, "left out 0 errored") {
+		t.Errorf("items summary: %s", ir.Stderr)
 	}
 
 	// Taboo-only commands refuse the APO run clearly.
@@ -126,35 +127,35 @@ func TestAPOBuiltinRunStatsReplayItems(t *testing.T) {
 		{"rewards", "--db", "apo.db", "--run", m[1], "--out", "-"},
 		{"judge", "--db", "apo.db", "--run", m[1]},
 	} {
-		if x := spag(t, dir, args...); x.code != 2 || !strings.Contains(x.stderr, "APO") {
-			t.Errorf("spag %v: exit %d, stderr %q; want a usage error naming the APO run", args, x.code, x.stderr)
+		if x := spag(t, dir, args...); x.Code != 2 || !strings.Contains(x.Stderr, "APO") {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error naming the APO run", args, x.Code, x.Stderr)
 		}
 	}
 	// A Taboo run beside it: --all reports each game's runs apart, and
 	// SPAG's export format takes the Taboo episodes only.
-	if x := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "5", "--db", "apo.db"); x.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", x.code, x.stderr)
+	if x := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "5", "--db", "apo.db"); x.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", x.Code, x.Stderr)
 	}
-	if x := spag(t, dir, "stats", "--db", "apo.db", "--all"); x.code != 0 || !strings.Contains(x.stdout, "game           APO (") ||
-		!strings.Contains(x.stdout, "game           Adversarial Taboo (1 run)") {
-		t.Errorf("stats --all on a mixed database: exit %d, %s%s", x.code, x.stdout, x.stderr)
+	if x := spag(t, dir, "stats", "--db", "apo.db", "--all"); x.Code != 0 || !strings.Contains(x.Stdout, "game           APO (") ||
+		!strings.Contains(x.Stdout, "game           Adversarial Taboo (1 run)") {
+		t.Errorf("stats --all on a mixed database: exit %d, %s%s", x.Code, x.Stdout, x.Stderr)
 	}
 	ex := spag(t, dir, "episodes", "export", "--db", "apo.db")
 	var exported []map[string]any
-	if ex.code != 0 {
-		t.Fatalf("episodes export: exit %d\n%s", ex.code, ex.stderr)
+	if ex.Code != 0 {
+		t.Fatalf("episodes export: exit %d\n%s", ex.Code, ex.Stderr)
 	}
-	mustJSON(t, ex.stdout, &exported)
+	mustJSON(t, ex.Stdout, &exported)
 	if len(exported) != 5 {
 		t.Errorf("SPAG export of a mixed database holds %d episodes, want the 5 Taboo ones", len(exported))
 	}
-	if x := spag(t, dir, "episodes", "export", "--db", "apo.db", "--run", m[1]); x.code != 2 || !strings.Contains(x.stderr, "is a run of APO") {
-		t.Errorf("SPAG export of an APO run: exit %d, %s", x.code, x.stderr)
+	if x := spag(t, dir, "episodes", "export", "--db", "apo.db", "--run", m[1]); x.Code != 2 || !strings.Contains(x.Stderr, "is a run of APO") {
+		t.Errorf("SPAG export of an APO run: exit %d, %s", x.Code, x.Stderr)
 	}
 	// Resuming a finished run plays nothing and keeps every episode once.
 	rr := spag(t, dir, "apo", "--db", "apo.db", "--resume", m[1])
-	if rr.code != 0 || !strings.Contains(rr.stderr, "0 episodes to play (APO") {
-		t.Errorf("resume of a finished run: exit %d\n%s", rr.code, rr.stderr)
+	if rr.Code != 0 || !strings.Contains(rr.Stderr, "0 episodes to play (APO") {
+		t.Errorf("resume of a finished run: exit %d\n%s", rr.Code, rr.Stderr)
 	}
 }
 
@@ -183,8 +184,8 @@ func TestAPOBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := spag(t, dir, tt.args...)
-		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("spag %v: exit %d, stderr %q; want exit 2 with %q", tt.args, r.code, r.stderr, tt.want)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want exit 2 with %q", tt.args, r.Code, r.Stderr, tt.want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "spag.db")); err == nil {
@@ -192,8 +193,8 @@ func TestAPOBadInput(t *testing.T) {
 	}
 	// A data file in the wrong format fails like any bad training data.
 	r := spag(t, dir, "train", "--objective", "apo", "--data", "train.json", "--init", "x.ckpt", "--steps", "1", "--out", "y.ckpt", "--db", "")
-	if r.code != 1 || !strings.Contains(r.stderr, "train.json:1: ") || !strings.Contains(r.stderr, "spag apo items") {
-		t.Errorf("train --objective apo on SPAG JSON: exit %d, %s", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "train.json:1: ") || !strings.Contains(r.Stderr, "spag apo items") {
+		t.Errorf("train --objective apo on SPAG JSON: exit %d, %s", r.Code, r.Stderr)
 	}
 }
 
@@ -217,8 +218,8 @@ func TestAPOWithOllama(t *testing.T) {
 	player := "ollama:" + ollamatest.ModelName + "@" + srv.URL
 	r := spag(t, dir, "apo", "--prompts", shortAPOItems(t, dir), "--samples", "2", "--generator", player, "--reward-model", player,
 		"--max-response-bytes", "60", "--option", "num_predict=12", "--option", "temperature=0")
-	if r.code != 0 {
-		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 4 || s.Errored != 0 {
@@ -246,8 +247,8 @@ func TestAPOWithOllama(t *testing.T) {
 func TestAPOWithShippedNativeGenerator(t *testing.T) {
 	dir := t.TempDir()
 	r := spag(t, dir, "apo", "--prompts", shortAPOItems(t, dir), "--samples", "3", "--generator", "native", "--option", "num_predict=24")
-	if r.code != 0 {
-		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 6 || s.Errored != 0 || s.Outcomes[apo.RewardModelBrokeRules] != 0 {
@@ -269,17 +270,17 @@ func TestAPOGeneratorRewardsTrain(t *testing.T) {
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "gen.json", "--out", "tiny.ckpt"},
 		{"train", "--objective", "spag", "--data", "gen.json", "--init", "tiny.ckpt", "--steps", "3", "--batch-size", "8", "--warmup", "0", "--out", "gen.ckpt"},
 	}
-	var outs []result
+	var outs []spagtest.Result
 	for _, args := range steps {
 		r := spag(t, dir, args...)
-		if r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		outs = append(outs, r)
 	}
 	items, _ := apo.BuiltinItems()
-	if want := fmt.Sprintf("%d samples; left out 0 episodes", 2*len(items)); !strings.Contains(outs[1].stderr, want) {
-		t.Errorf("apo rewards: %s (want %q)", outs[1].stderr, want)
+	if want := fmt.Sprintf("%d samples; left out 0 episodes", 2*len(items)); !strings.Contains(outs[1].Stderr, want) {
+		t.Errorf("apo rewards: %s (want %q)", outs[1].Stderr, want)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "gen.json"))
 	if err != nil {
@@ -323,10 +324,10 @@ func TestAPOGeneratorRewardsTrain(t *testing.T) {
 		{"apo", "rewards", "--best-of", "--out", "best.json"},
 		{"train", "--objective", "sft", "--data", "best.json", "--init", "tiny.ckpt", "--steps", "2", "--batch-size", "8", "--warmup", "0", "--out", "best.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
-		} else if args[1] == "rewards" && !strings.Contains(r.stderr, fmt.Sprintf("%d samples, the best of each query's (%d rated answers)", len(items), len(samples))) {
-			t.Errorf("apo rewards --best-of: %s", r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
+		} else if args[1] == "rewards" && !strings.Contains(r.Stderr, fmt.Sprintf("%d samples, the best of each query's (%d rated answers)", len(items), len(samples))) {
+			t.Errorf("apo rewards --best-of: %s", r.Stderr)
 		}
 	}
 	raw, err = os.ReadFile(filepath.Join(dir, "best.json"))
@@ -378,8 +379,8 @@ func rewardModelItems(t *testing.T) string {
 		{"apo", "items", "--db", "a.db", "--out", "items.jsonl"},
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "items.jsonl", "--out", "tiny.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	return dir
@@ -392,8 +393,8 @@ func TestAPORewardModelTrainAndPlay(t *testing.T) {
 			"--lr", "3e-3", "--warmup", "0", "--out", "rm.ckpt", "--db", "", "--metrics", "m.jsonl"},
 	}
 	for _, args := range steps {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "m.jsonl"))
@@ -444,11 +445,11 @@ func TestAPODefinitions(t *testing.T) {
 		{"train", "--objective", "apo", "--data", "p1.jsonl", "--init", "tiny.ckpt", "--steps", "2", "--batch-size", "4",
 			"--warmup", "0", "--out", "rm.ckpt", "--db", ""},
 	}
-	var outs []result
+	var outs []spagtest.Result
 	for _, args := range steps {
 		r := spag(t, dir, args...)
-		if r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		outs = append(outs, r)
 	}
@@ -475,8 +476,8 @@ func TestAPODefinitions(t *testing.T) {
 	if err1 != nil || err2 != nil || len(p1) == 0 || string(p1) != string(p2) {
 		t.Errorf("two preference files of the same seed differ (%v, %v)", err1, err2)
 	}
-	if want := fmt.Sprintf("definitions:heldout: %d words, ", len(held)); !strings.Contains(outs[2].stderr, want) {
-		t.Errorf("preferences stderr %q lacks %q", outs[2].stderr, want)
+	if want := fmt.Sprintf("definitions:heldout: %d words, ", len(held)); !strings.Contains(outs[2].Stderr, want) {
+		t.Errorf("preferences stderr %q lacks %q", outs[2].Stderr, want)
 	}
 	for _, tt := range []struct {
 		args []string
@@ -486,8 +487,8 @@ func TestAPODefinitions(t *testing.T) {
 		{[]string{"apo", "preferences", "--hard", "0", "--easy", "0"}, "at least one of them positive"},
 		{[]string{"apo", "preferences", "--easy", "-1"}, "zero or more"},
 	} {
-		if r := spag(t, dir, tt.args...); r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("spag %v: exit %d, %q; want exit 2 with %q", tt.args, r.code, r.stderr, tt.want)
+		if r := spag(t, dir, tt.args...); r.Code != 2 || !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("spag %v: exit %d, %q; want exit 2 with %q", tt.args, r.Code, r.Stderr, tt.want)
 		}
 	}
 }
@@ -498,8 +499,8 @@ func goldPreferred(t *testing.T, dir, rm string) float64 {
 	t.Helper()
 	db := "eval-" + strings.ReplaceAll(rm, ":", "-") + ".db"
 	r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--samples", "2", "--seed", "9", "--reward-model", rm, "--db", db, "--json")
-	if r.code != 0 {
-		t.Fatalf("apo with %s: exit %d\n%s", rm, r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("apo with %s: exit %d\n%s", rm, r.Code, r.Stderr)
 	}
 	var s struct {
 		Episodes int `json:"episodes"`
@@ -507,7 +508,7 @@ func goldPreferred(t *testing.T, dir, rm string) float64 {
 			Rate float64 `json:"rate"`
 		} `json:"reward_model_win_rate"`
 	}
-	mustJSON(t, r.stdout, &s)
+	mustJSON(t, r.Stdout, &s)
 	if s.Episodes != 24 {
 		t.Fatalf("%d episodes with %s", s.Episodes, rm)
 	}
@@ -519,8 +520,8 @@ func goldPreferred(t *testing.T, dir, rm string) float64 {
 func TestAPOGold(t *testing.T) {
 	dir := t.TempDir()
 	r := spag(t, dir, "apo", "gold", "--prompts", "definitions:heldout", "--out", "gold.json")
-	if r.code != 0 || !strings.Contains(r.stderr, "definitions:heldout: 479 gold answers") {
-		t.Fatalf("apo gold: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "definitions:heldout: 479 gold answers") {
+		t.Fatalf("apo gold: exit %d\n%s", r.Code, r.Stderr)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "gold.json"))
 	if err != nil {
@@ -540,8 +541,8 @@ func TestAPOGold(t *testing.T) {
 			t.Fatalf("item %d: %+v, want the generator's prompt for %q and the gold %q", i, g, items[i].Query, items[i].Gold)
 		}
 	}
-	if r := spag(t, dir, "apo", "gold", "--prompts", "missing.jsonl"); r.code != 2 || !strings.Contains(r.stderr, "--prompts: open missing.jsonl") {
-		t.Errorf("apo gold of a missing file: exit %d, %q", r.code, r.stderr)
+	if r := spag(t, dir, "apo", "gold", "--prompts", "missing.jsonl"); r.Code != 2 || !strings.Contains(r.Stderr, "--prompts: open missing.jsonl") {
+		t.Errorf("apo gold of a missing file: exit %d, %q", r.Code, r.Stderr)
 	}
 
 	// The yardstick of a definitions run: the built-in generator's answers
@@ -551,15 +552,15 @@ func TestAPOGold(t *testing.T) {
 		{"apo", "--prompts", "definitions:heldout", "--db", "defs.db"},
 		{"apo", "--db", "builtin.db"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	y := spag(t, dir, "apo", "yardstick", "--db", "defs.db")
-	if y.code != 0 || !strings.Contains(y.stdout, ": 479 answers\ntop-1 0.0% (0/479; 95% interval 0.0% - 0.8%)\ntop-5 0.0% (0/479;") {
-		t.Errorf("apo yardstick: exit %d\n%s%s", y.code, y.stdout, y.stderr)
+	if y.Code != 0 || !strings.Contains(y.Stdout, ": 479 answers\ntop-1 0.0% (0/479; 95% interval 0.0% - 0.8%)\ntop-5 0.0% (0/479;") {
+		t.Errorf("apo yardstick: exit %d\n%s%s", y.Code, y.Stdout, y.Stderr)
 	}
-	if y := spag(t, dir, "apo", "yardstick", "--db", "builtin.db"); y.code != 2 || !strings.Contains(y.stderr, "is not one of the definitions task") {
-		t.Errorf("apo yardstick of the built-in queries: exit %d, %q", y.code, y.stderr)
+	if y := spag(t, dir, "apo", "yardstick", "--db", "builtin.db"); y.Code != 2 || !strings.Contains(y.Stderr, "is not one of the definitions task") {
+		t.Errorf("apo yardstick of the built-in queries: exit %d, %q", y.Code, y.Stderr)
 	}
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"database/sql"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 type arenaOut struct {
@@ -37,11 +37,11 @@ func TestArenaMeasuresAndResumes(t *testing.T) {
 	dir := t.TempDir()
 	const games = 60
 	x := spag(t, dir, "arena", "--a", "builtin:skill=0.9", "--b", "builtin:skill=0.2", "--games", "60", "--db", "a.db", "--json")
-	if x.code != 0 {
-		t.Fatalf("arena: exit %d, stderr %q", x.code, x.stderr)
+	if x.Code != 0 {
+		t.Fatalf("arena: exit %d, stderr %q", x.Code, x.Stderr)
 	}
 	var first arenaOut
-	mustJSON(t, x.stdout, &first)
+	mustJSON(t, x.Stdout, &first)
 	if len(first.Runs) != 3 || len(first.Roles) != 2 || first.Roles[0].Role != "attacker" || first.Roles[1].Role != "defender" {
 		t.Fatalf("arena result %+v", first)
 	}
@@ -54,9 +54,9 @@ func TestArenaMeasuresAndResumes(t *testing.T) {
 	if d := first.Roles[1].Difference; d.Diff <= 0 {
 		t.Errorf("skill 0.9 defends no better than skill 0.2: %+v", d)
 	}
-	ids := regexp.MustCompile(`run (r[0-9a-f-]+)`).FindAllStringSubmatch(x.stderr, -1)
+	ids := regexp.MustCompile(`run (r[0-9a-f-]+)`).FindAllStringSubmatch(x.Stderr, -1)
 	if len(ids) != 3 {
-		t.Fatalf("stderr names %d runs, want 3: %q", len(ids), x.stderr)
+		t.Fatalf("stderr names %d runs, want 3: %q", len(ids), x.Stderr)
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "a.db"))
 	if err != nil {
@@ -69,14 +69,14 @@ func TestArenaMeasuresAndResumes(t *testing.T) {
 
 	resume := ids[0][1] + "," + ids[1][1] + "," + ids[2][1]
 	y := spag(t, dir, "arena", "--db", "a.db", "--resume", resume, "--json")
-	if y.code != 0 {
-		t.Fatalf("resumed arena: exit %d, stderr %q", y.code, y.stderr)
+	if y.Code != 0 {
+		t.Fatalf("resumed arena: exit %d, stderr %q", y.Code, y.Stderr)
 	}
-	if !strings.Contains(y.stderr, "35/35 100%") || strings.Count(y.stderr, "0/0 ") != 2 {
-		t.Errorf("resume should play only the 35 lost games: %q", y.stderr)
+	if !strings.Contains(y.Stderr, "35/35 100%") || strings.Count(y.Stderr, "0/0 ") != 2 {
+		t.Errorf("resume should play only the 35 lost games: %q", y.Stderr)
 	}
 	var again arenaOut
-	mustJSON(t, y.stdout, &again)
+	mustJSON(t, y.Stdout, &again)
 	for i := range first.Roles {
 		if first.Roles[i] != again.Roles[i] {
 			t.Errorf("resumed arena measured %+v, first %+v (same seeds)", again.Roles[i], first.Roles[i])
@@ -92,8 +92,8 @@ func TestArenaMeasuresAndResumes(t *testing.T) {
 		{[]string{"arena", "--db", "a.db", "--resume", ids[0][1]}, "3 run IDs"},
 		{[]string{"arena", "--a", "builtin", "--b", "builtin", "--option", "temperature=0.5"}, `no player takes option "temperature"`},
 	} {
-		if z := spag(t, dir, tc.args...); z.code != 2 || !strings.Contains(z.stderr, tc.want) {
-			t.Errorf("spag %v: exit %d, stderr %q; want a usage error saying %q", tc.args, z.code, z.stderr, tc.want)
+		if z := spag(t, dir, tc.args...); z.Code != 2 || !strings.Contains(z.Stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error saying %q", tc.args, z.Code, z.Stderr, tc.want)
 		}
 	}
 }
@@ -112,44 +112,31 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // --resume command naming them, and spag runs shows them stopped.
 func TestArenaInterruptedInTheFirstPairingResumes(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(binary, "arena", "--a", "builtin:skill=0.9", "--b", "builtin", "--games", "200000", "--words", "builtin", "--db", "a.db")
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, "arena", "--a", "builtin:skill=0.9", "--b", "builtin", "--games", "200000", "--words", "builtin", "--db", "a.db")
 	runLine := regexp.MustCompile(`: run (r[0-9a-f-]+)`)
-	// Interrupted as soon as the first pairing's run is named (a generous
-	// bound on how long that takes).
-	deadline := time.Now().Add(2 * time.Minute)
-	for !runLine.MatchString(stderr.String()) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the arena named no run: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	// Interrupted as soon as the first pairing's run is named.
+	w.WaitFor(t, "the first pairing's run is named", runLine.MatchString)
+	if err := w.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	wantInterrupted(t, cmd.Wait(), stderr.String())
+	wantInterrupted(t, w.Wait(), w.Stderr())
+	stderr := w.Stderr()
 	var ids []string
-	for _, m := range runLine.FindAllStringSubmatch(stderr.String(), -1) {
+	for _, m := range runLine.FindAllStringSubmatch(stderr, -1) {
 		ids = append(ids, m[1])
 	}
 	if len(ids) != 3 {
-		t.Fatalf("the interrupted arena named runs %v, want all three:\n%s", ids, stderr.String())
+		t.Fatalf("the interrupted arena named runs %v, want all three:\n%s", ids, stderr)
 	}
-	if want := "spag arena --db a.db --resume " + strings.Join(ids, ","); !strings.Contains(stderr.String(), want) {
-		t.Fatalf("stderr lacks %q:\n%s", want, stderr.String())
+	if want := "spag arena --db a.db --resume " + strings.Join(ids, ","); !strings.Contains(stderr, want) {
+		t.Fatalf("stderr lacks %q:\n%s", want, stderr)
 	}
 	var listed struct {
 		Runs []struct {
 			Run, State string
 		} `json:"runs"`
 	}
-	mustJSON(t, spag(t, dir, "runs", "--db", "a.db", "--json").stdout, &listed)
+	mustJSON(t, spag(t, dir, "runs", "--db", "a.db", "--json").Stdout, &listed)
 	if len(listed.Runs) != 3 {
 		t.Fatalf("spag runs lists %+v, want the arena's three runs", listed.Runs)
 	}

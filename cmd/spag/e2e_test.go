@@ -16,7 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -31,23 +30,10 @@ var binary string
 
 func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
 // spag runs the binary in dir with args and returns what it did.
-func spag(t *testing.T, dir string, args ...string) result {
+func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	return spagWithin(t, 2*time.Minute, dir, args...)
-}
-
-// spagWithin is spag for commands that may take longer than two minutes
-// on a loaded machine (training); limit only bounds a hung command.
-func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) result {
-	t.Helper()
-	r := spagtest.Run(t, binary, limit, dir, args...)
-	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 // startWatched starts spag in dir and returns it with a scanner of its
@@ -78,11 +64,11 @@ func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
 	// The default players (the shipped native model in both roles); fewer
 	// games than the default 100 to keep the suite quick.
 	r := spag(t, dir, "selfplay", "--games", "24")
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stdout, "episodes       24 (judged 24, errored 0)") || !strings.Contains(r.stdout, "style=compact") {
-		t.Errorf("summary:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "episodes       24 (judged 24, errored 0)") || !strings.Contains(r.Stdout, "style=compact") {
+		t.Errorf("summary:\n%s", r.Stdout)
 	}
 	s := stats(t, dir)
 	for _, role := range []string{"attacker", "defender"} {
@@ -115,30 +101,30 @@ func TestSelfplayDefaultThenStatsAndReplay(t *testing.T) {
 		ended != 24 || utterances != s.Turns {
 		t.Errorf("stats --turns: %d utterances (want %d), %d ended (want 24): %+v", utterances, s.Turns, ended, pt.PerTurn)
 	}
-	if txt := spag(t, dir, "stats", "--turns"); txt.code != 0 || !strings.Contains(txt.stdout, "per role and turn") {
-		t.Errorf("stats --turns: exit %d\n%s%s", txt.code, txt.stdout, txt.stderr)
+	if txt := spag(t, dir, "stats", "--turns"); txt.Code != 0 || !strings.Contains(txt.Stdout, "per role and turn") {
+		t.Errorf("stats --turns: exit %d\n%s%s", txt.Code, txt.Stdout, txt.Stderr)
 	}
 	list := spag(t, dir, "replay", "--limit", "3")
-	if list.code != 0 || strings.Count(list.stdout, "\n") != 4 {
-		t.Fatalf("replay list: exit %d\n%s%s", list.code, list.stdout, list.stderr)
+	if list.Code != 0 || strings.Count(list.Stdout, "\n") != 4 {
+		t.Fatalf("replay list: exit %d\n%s%s", list.Code, list.Stdout, list.Stderr)
 	}
 	one := spag(t, dir, "replay", "--episode", "1")
-	if one.code != 0 || !strings.Contains(one.stdout, "word: ") || !strings.Contains(one.stdout, "verdict  ") {
-		t.Errorf("replay --episode 1: exit %d\n%s%s", one.code, one.stdout, one.stderr)
+	if one.Code != 0 || !strings.Contains(one.Stdout, "word: ") || !strings.Contains(one.Stdout, "verdict  ") {
+		t.Errorf("replay --episode 1: exit %d\n%s%s", one.Code, one.Stdout, one.Stderr)
 	}
 }
 
 func TestSameSeedSameGames(t *testing.T) {
 	dir := t.TempDir()
 	export := func(db string) string {
-		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "40", "--seed", "7", "--concurrency", "8"); r.code != 0 {
-			t.Fatalf("selfplay: %s", r.stderr)
+		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "40", "--seed", "7", "--concurrency", "8"); r.Code != 0 {
+			t.Fatalf("selfplay: %s", r.Stderr)
 		}
 		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "spag", "--provenance=false")
-		if r.code != 0 {
-			t.Fatalf("export: %s", r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("export: %s", r.Stderr)
 		}
-		return r.stdout
+		return r.Stdout
 	}
 	a, b := export("a.db"), export("b.db")
 	if a != b {
@@ -191,18 +177,18 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		{"resume without database", []string{"selfplay", "--db", "r.db", "--resume", "r1"}, 2, []string{"r1", "r.db"}},
 		{"resume unknown run", []string{"selfplay", "--db", "existing.db", "--resume", "r1"}, 2, []string{"r1", "no such run"}},
 	}
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", "existing.db", "--games", "1"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", "existing.db", "--games", "1"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := spag(t, dir, tt.args...)
-			if r.code != tt.code {
-				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tt.code, r.stderr)
+			if r.Code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.Code, tt.code, r.Stderr)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.Stderr)
 				}
 			}
 		})
@@ -214,8 +200,8 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 
 func TestNewerSchemaIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "2"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "2"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
 	if err != nil {
@@ -226,8 +212,8 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	}
 	db.Close()
 	r := spag(t, dir, "stats")
-	if r.code != 1 || !strings.Contains(r.stderr, "999") || !strings.Contains(r.stderr, "upgrade spag") {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "999") || !strings.Contains(r.Stderr, "upgrade spag") {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
@@ -236,11 +222,11 @@ func TestShardsPartitionTheRun(t *testing.T) {
 	indices := map[int]string{}
 	for i := 0; i < 3; i++ {
 		db := fmt.Sprintf("s%d.db", i)
-		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.code != 0 {
-			t.Fatal(r.stderr)
+		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.Code != 0 {
+			t.Fatal(r.Stderr)
 		}
 		r := spag(t, dir, "episodes", "export", "--db", db, "--format", "jsonl")
-		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 			var ep struct {
 				Index int `json:"index"`
 			}
@@ -275,33 +261,17 @@ func TestAPOKillMinus9ThenResume(t *testing.T) {
 func killThenResume(t *testing.T, games int, command string, flags ...string) {
 	dir := t.TempDir()
 	args := append([]string{command, "--games", fmt.Sprint(games), "--concurrency", "8"}, flags...)
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, args...)
 	dbPath := filepath.Join(dir, "spag.db")
-	deadline := time.Now().Add(60 * time.Second)
-	var before int
-	for time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		if n := countEpisodes(t, dbPath); n > 500 {
-			before = n
-			break
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	before := w.WaitForRows(t, dbPath, "episodes", 501)
+	if err := w.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
-	if before == 0 {
-		t.Fatalf("no episodes stored before the kill; stderr: %s", stderr.String())
-	}
-	m := runIDPattern.FindStringSubmatch(stderr.String())
+	w.Wait()
+	stderr := w.Stderr()
+	m := runIDPattern.FindStringSubmatch(stderr)
 	if m == nil {
-		t.Fatalf("no run ID in stderr: %q", stderr.String())
+		t.Fatalf("no run ID in stderr: %q", stderr)
 	}
 	after := countEpisodes(t, dbPath)
 	if after < before {
@@ -311,11 +281,11 @@ func killThenResume(t *testing.T, games int, command string, flags ...string) {
 		t.Fatalf("the run finished (%d episodes) before the kill; make it longer", after)
 	}
 	r := spag(t, dir, command, "--resume", m[1], "--json")
-	if r.code != 0 {
-		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("resume: exit %d\n%s", r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stderr, fmt.Sprintf("%d episodes to play", games-after)) {
-		t.Errorf("resume should play exactly the %d missing episodes:\n%s", games-after, r.stderr)
+	if !strings.Contains(r.Stderr, fmt.Sprintf("%d episodes to play", games-after)) {
+		t.Errorf("resume should play exactly the %d missing episodes:\n%s", games-after, r.Stderr)
 	}
 	s := stats(t, dir, "--run", m[1])
 	if s.Episodes != games {
@@ -352,33 +322,26 @@ var countRows = spagtest.CountRows
 func TestInterruptDrainsAndResumes(t *testing.T) {
 	dir := t.TempDir()
 	const games = 20000
-	cmd := exec.Command(binary, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", fmt.Sprint(games))
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	w := spagtest.Watch(t, binary, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", fmt.Sprint(games))
 	dbPath := filepath.Join(dir, "spag.db")
-	for i := 0; i < 1200 && countEpisodes(t, dbPath) < 200; i++ {
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	w.WaitForRows(t, dbPath, "episodes", 200)
+	w.Cmd.Process.Signal(os.Interrupt)
+	err := w.Wait()
+	stderr := w.Stderr()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Fatalf("exit = %v, want 130; stderr: %s", err, stderr.String())
+		t.Fatalf("exit = %v, want 130; stderr: %s", err, stderr)
 	}
-	m := regexp.MustCompile(`spag selfplay --db spag.db --resume (\S+)`).FindStringSubmatch(stderr.String())
+	m := regexp.MustCompile(`spag selfplay --db spag.db --resume (\S+)`).FindStringSubmatch(stderr)
 	if m == nil {
-		t.Fatalf("no resume command in stderr: %s", stderr.String())
+		t.Fatalf("no resume command in stderr: %s", stderr)
 	}
 	stored := countEpisodes(t, dbPath)
 	if stored >= games {
 		t.Fatalf("all %d games finished before the interrupt", stored)
 	}
-	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.code != 0 {
-		t.Fatalf("resume: %s", r.stderr)
+	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.Code != 0 {
+		t.Fatalf("resume: %s", r.Stderr)
 	}
 	if s := stats(t, dir, "--run", m[1]); s.Episodes != games {
 		t.Errorf("after resume: %d episodes, want %d", s.Episodes, games)
@@ -413,11 +376,11 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	// "the dog" is a correct guess; "something like water" is too far from
 	// "It"; utterances beyond 2*max_turns are ignored.
 	r := spag(t, dir, "judge", "--rules", "spag", "eps.json")
-	if r.code != 0 {
-		t.Fatalf("judge: %s", r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("judge: %s", r.Stderr)
 	}
 	var got []string
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 		var l judgecmd.VerdictLine
 		mustJSON(t, line, &l)
 		v := l.Verdict
@@ -434,15 +397,15 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	}
 	strict := spag(t, dir, "judge", "--rules", "strict", "--spag-names", "eps.json")
 	var first judgecmd.VerdictLine
-	mustJSON(t, strings.SplitN(strict.stdout, "\n", 2)[0], &first)
+	mustJSON(t, strings.SplitN(strict.Stdout, "\n", 2)[0], &first)
 	if first.Verdict.Outcome != "defender wins" {
 		t.Errorf("strict judge on Sunday/sun: %+v, want defender wins", first)
 	}
 
 	// Rewards with the SPAG rule: two won episodes, one sample each.
 	r = spag(t, dir, "rewards", "--rules", "spag", "--in", "eps.json", "--out", "train.json")
-	if r.code != 0 {
-		t.Fatalf("rewards: %s", r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("rewards: %s", r.Stderr)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "train.json"))
 	if err != nil {
@@ -468,15 +431,15 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 
 	// Import, then export without provenance: the same file comes back.
 	r = spag(t, dir, "episodes", "import", "--rules", "spag", "eps.json")
-	if r.code != 0 || !strings.Contains(r.stdout, "imported 4 episodes") {
-		t.Fatalf("import: %s%s", r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "imported 4 episodes") {
+		t.Fatalf("import: %s%s", r.Stdout, r.Stderr)
 	}
 	r = spag(t, dir, "episodes", "export", "--provenance=false")
 	var in, out any
 	mustJSON(t, spagEpisodesJSON, &in)
-	mustJSON(t, r.stdout, &out)
+	mustJSON(t, r.Stdout, &out)
 	if !reflect.DeepEqual(in, out) {
-		t.Errorf("round trip changed the file:\n%s", r.stdout)
+		t.Errorf("round trip changed the file:\n%s", r.Stdout)
 	}
 	s := stats(t, dir)
 	if s.Outcomes["defender_wins"] != 1 || s.Outcomes["attacker_broke_rules"] != 1 || s.Outcomes["tie"] != 1 {
@@ -485,24 +448,24 @@ func TestJudgeRewardsImportExport(t *testing.T) {
 	// Re-judging the stored episodes with the other judge lists the
 	// episodes it decides differently.
 	r = spag(t, dir, "judge", "--rules", "strict", "--db", "spag.db", "--record")
-	if r.code != 0 || !strings.Contains(r.stderr, "4 episodes re-judged by strict@1") {
-		t.Fatalf("judge --db: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "4 episodes re-judged by strict@1") {
+		t.Fatalf("judge --db: exit %d\n%s", r.Code, r.Stderr)
 	}
 	var diff struct {
 		TargetWord string `json:"subject"`
 		Stored     struct{ Outcome string }
 		Rejudged   struct{ Outcome, Judge string }
 	}
-	mustJSON(t, strings.SplitN(r.stdout, "\n", 2)[0], &diff)
+	mustJSON(t, strings.SplitN(r.Stdout, "\n", 2)[0], &diff)
 	if diff.TargetWord != "sun" || diff.Stored.Outcome != "attacker_broke_rules" || diff.Rejudged.Outcome != "defender_wins" || diff.Rejudged.Judge != "strict@1" {
 		t.Errorf("first difference = %+v", diff)
 	}
-	if r := spag(t, dir, "replay", "--episode", "1"); !strings.Contains(r.stdout, "recorded  strict@1: defender_wins at utterance 2") {
-		t.Errorf("replay does not show the recorded verdict:\n%s%s", r.stdout, r.stderr)
+	if r := spag(t, dir, "replay", "--episode", "1"); !strings.Contains(r.Stdout, "recorded  strict@1: defender_wins at utterance 2") {
+		t.Errorf("replay does not show the recorded verdict:\n%s%s", r.Stdout, r.Stderr)
 	}
 	r = spag(t, dir, "episodes", "export")
-	if !strings.Contains(r.stdout, `"spag_provenance"`) || !strings.Contains(r.stdout, `"judge": "spag@1"`) {
-		t.Errorf("export lacks provenance:\n%.600s", r.stdout)
+	if !strings.Contains(r.Stdout, `"spag_provenance"`) || !strings.Contains(r.Stdout, `"judge": "spag@1"`) {
+		t.Errorf("export lacks provenance:\n%.600s", r.Stdout)
 	}
 }
 
@@ -520,15 +483,15 @@ func checkRecognisableGames(t *testing.T, dir string, s statsOut) {
 		t.Errorf("rule-break rate %.2f: attackers should mostly keep the word to themselves", s.RuleBreakRate.Rate)
 	}
 	r := spag(t, dir, "episodes", "export", "--format", "jsonl")
-	if r.code != 0 {
-		t.Fatalf("export: %d %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("export: %d %s", r.Code, r.Stderr)
 	}
 	words := map[string]bool{}
 	for _, w := range strings.Fields("a an the it is of to and in that you what your can me give another hint clue think word") {
 		words[w] = true
 	}
 	var utterances, sentences, common int
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 		var ep struct {
 			Turns []struct {
 				Text string `json:"text"`
@@ -561,12 +524,12 @@ func checkRecognisableGames(t *testing.T, dir string, s statsOut) {
 func TestResumeRefusesAnotherShippedModel(t *testing.T) {
 	dir := t.TempDir()
 	r := spag(t, dir, "selfplay", "--games", "2", "--max-turns", "1")
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
-	m := runIDPattern.FindStringSubmatch(r.stderr)
+	m := runIDPattern.FindStringSubmatch(r.Stderr)
 	if m == nil {
-		t.Fatalf("no run ID in stderr: %q", r.stderr)
+		t.Fatalf("no run ID in stderr: %q", r.Stderr)
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
 	if err != nil {
@@ -578,8 +541,8 @@ func TestResumeRefusesAnotherShippedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = spag(t, dir, "selfplay", "--resume", m[1])
-	if r.code != 1 || !strings.Contains(r.stderr, "spag-taboo-small-v0") || !strings.Contains(r.stderr, "start a new run") {
-		t.Fatalf("resume with another model: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "spag-taboo-small-v0") || !strings.Contains(r.Stderr, "start a new run") {
+		t.Fatalf("resume with another model: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -598,16 +561,16 @@ func TestErroredRunExitsOneWithTheReason(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	x := spag(t, dir, "selfplay", "--games", "3", "--db", "e.db", "--attacker", "openai:m@"+srv.URL+",retries=1", "--defender", "builtin")
-	if x.code != 1 {
-		t.Fatalf("exit %d, want 1; stderr %q", x.code, x.stderr)
+	if x.Code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %q", x.Code, x.Stderr)
 	}
 	for _, want := range []string{"3 of 3 episodes errored", "GPU caught fire", "spag selfplay --db e.db --resume r"} {
-		if !strings.Contains(x.stderr, want) {
-			t.Errorf("stderr %q does not say %q", x.stderr, want)
+		if !strings.Contains(x.Stderr, want) {
+			t.Errorf("stderr %q does not say %q", x.Stderr, want)
 		}
 	}
-	if !strings.Contains(x.stdout, "errored 3") {
-		t.Errorf("summary %q does not count the errored episodes", x.stdout)
+	if !strings.Contains(x.Stdout, "errored 3") {
+		t.Errorf("summary %q does not count the errored episodes", x.Stdout)
 	}
 }
 
@@ -619,32 +582,32 @@ func TestMergeShards(t *testing.T) {
 	var ins []string
 	for i := 0; i < 3; i++ {
 		db := fmt.Sprintf("s%d.db", i)
-		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.code != 0 {
-			t.Fatal(r.stderr)
+		if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", db, "--games", "30", "--seed", "3", "--shard", fmt.Sprintf("%d/3", i)); r.Code != 0 {
+			t.Fatal(r.Stderr)
 		}
 		ins = append(ins, db)
 	}
 	r := spag(t, dir, append([]string{"episodes", "merge", "all.db"}, ins...)...)
-	if r.code != 0 || !strings.Contains(r.stdout, "from shards 0/3, 1/3, 2/3") || !strings.Contains(r.stdout, "merged 30 episodes") {
-		t.Fatalf("merge: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "from shards 0/3, 1/3, 2/3") || !strings.Contains(r.Stdout, "merged 30 episodes") {
+		t.Fatalf("merge: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if s := stats(t, dir, "--db", "all.db"); s.Episodes != 30 {
 		t.Errorf("merged run has %d episodes, want 30", s.Episodes)
 	}
-	if r := spag(t, dir, "episodes", "merge", "all.db", "s1.db"); r.code != 0 || !strings.Contains(r.stdout, "merged 0 episodes") {
-		t.Errorf("merging a shard again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := spag(t, dir, "episodes", "merge", "all.db", "s1.db"); r.Code != 0 || !strings.Contains(r.Stdout, "merged 0 episodes") {
+		t.Errorf("merging a shard again: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", "odd.db", "--games", "30", "--seed", "3", "--shard", "0/3", "--judge", "spag"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--db", "odd.db", "--games", "30", "--seed", "3", "--shard", "0/3", "--judge", "spag"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	r = spag(t, dir, "episodes", "merge", "other.db", "s1.db", "odd.db")
-	if r.code != exitFailure || !strings.Contains(r.stderr, "differ in") || !strings.Contains(r.stderr, "spag@") {
-		t.Errorf("merging a shard of another configuration: exit %d\n%s", r.code, r.stderr)
+	if r.Code != exitFailure || !strings.Contains(r.Stderr, "differ in") || !strings.Contains(r.Stderr, "spag@") {
+		t.Errorf("merging a shard of another configuration: exit %d\n%s", r.Code, r.Stderr)
 	}
 	// A failed merge leaves no new output, as a missing input does not.
 	for _, args := range [][]string{{"episodes", "merge", "m.db", "nosuch.db"}, {"episodes", "merge", "other.db", "s1.db", "odd.db"}} {
-		if r := spag(t, dir, args...); r.code != exitFailure {
-			t.Errorf("spag %v: exit %d, want 1", args, r.code)
+		if r := spag(t, dir, args...); r.Code != exitFailure {
+			t.Errorf("spag %v: exit %d, want 1", args, r.Code)
 		}
 		if _, err := os.Stat(filepath.Join(dir, args[2])); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("spag %v left %s: %v", args, args[2], err)
@@ -657,7 +620,7 @@ func TestMergeShards(t *testing.T) {
 // must fail (exit 1) and say how to resume it.
 func TestLockedDatabaseFailsWithTheResumeHint(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	cmd, sc := startWatched(t, ctx, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "100000000", "--db", "l.db")
 	var lines []string

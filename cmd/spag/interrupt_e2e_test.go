@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // bigSPAGFile returns a SPAG episodes JSON file of n episodes, large enough
@@ -43,8 +45,8 @@ func bigSPAGFile(n int) []byte {
 // its output.
 func TestFirstInterruptStopsEveryCommand(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3000"); r.code != 0 {
-		t.Fatalf("selfplay: %s", r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3000"); r.Code != 0 {
+		t.Fatalf("selfplay: %s", r.Stderr)
 	}
 	input := bigSPAGFile(4000)
 
@@ -151,7 +153,7 @@ const visibleRuns = "runs WHERE staging = 0"
 
 // hangBound only catches a command that does not stop at all; it does not
 // time how fast it stops.
-const hangBound = 60 * time.Second
+const hangBound = spagtest.HangBound
 
 // TestInterruptStopsEndlessSPAGInput feeds commands that read SPAG
 // episodes JSON a standard input that never ends, and interrupts them once

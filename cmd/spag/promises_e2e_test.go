@@ -21,36 +21,36 @@ func TestPlayerSpecsAsDocumented(t *testing.T) {
 	dir := t.TempDir()
 	r := spag(t, dir, "selfplay", "--attacker", "native,temperature=0", "--defender", "builtin,skill=0.9",
 		"--games", "2", "--max-turns", "1", "--db", "a.db")
-	if r.code != 0 {
-		t.Fatalf("native,temperature=0 vs builtin,skill=0.9: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("native,temperature=0 vs builtin,skill=0.9: exit %d\n%s", r.Code, r.Stderr)
 	}
 	// replay --player finds a run by the spec as given, though runs record
 	// the shipped model's name and digest after it.
-	if r := spag(t, dir, "replay", "--db", "a.db", "--player", "native,temperature=0"); r.code != 0 || strings.Count(r.stdout, "\n") != 3 {
-		t.Errorf("replay --player native,temperature=0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := spag(t, dir, "replay", "--db", "a.db", "--player", "native,temperature=0"); r.Code != 0 || strings.Count(r.Stdout, "\n") != 3 {
+		t.Errorf("replay --player native,temperature=0: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 
 	// An option only model servers know goes to no native player; with
 	// no player taking it, the error names --option.
 	r = spag(t, dir, "selfplay", "--attacker", "native", "--defender", "builtin", "--option", "num_ctx=4096", "--games", "1", "--db", "b.db")
-	if r.code != 2 || !strings.Contains(r.stderr, `--option "num_ctx=4096"`) || !strings.Contains(r.stderr, "no player") {
-		t.Errorf("--option num_ctx with no server player: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 2 || !strings.Contains(r.Stderr, `--option "num_ctx=4096"`) || !strings.Contains(r.Stderr, "no player") {
+		t.Errorf("--option num_ctx with no server player: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "b.db")); err == nil {
 		t.Error("a refused run created its database")
 	}
 
 	// A checkpoint whose name holds "=": the part after "native:" is a path.
-	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "1", "--out", "lr=3e-3.ckpt"); r.code != 0 {
-		t.Fatalf("model init: %s", r.stderr)
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "1", "--out", "lr=3e-3.ckpt"); r.Code != 0 {
+		t.Fatalf("model init: %s", r.Stderr)
 	}
 	r = spag(t, dir, "selfplay", "--attacker", "native:lr=3e-3.ckpt,top_k=5", "--defender", "builtin", "--games", "2", "--max-turns", "1", "--db", "c.db")
-	if r.code != 0 {
-		t.Fatalf("native:lr=3e-3.ckpt: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("native:lr=3e-3.ckpt: exit %d\n%s", r.Code, r.Stderr)
 	}
-	m := runIDPattern.FindStringSubmatch(r.stderr)
+	m := runIDPattern.FindStringSubmatch(r.Stderr)
 	if m == nil {
-		t.Fatalf("no run ID in:\n%s", r.stderr)
+		t.Fatalf("no run ID in:\n%s", r.Stderr)
 	}
 	runID := m[1]
 	abs := filepath.Join(dir, "lr=3e-3.ckpt")
@@ -63,20 +63,20 @@ func TestPlayerSpecsAsDocumented(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if r := spag(t, sub, "selfplay", "--db", "../c.db", "--resume", runID); r.code != 0 {
-		t.Errorf("resume from another directory: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, sub, "selfplay", "--db", "../c.db", "--resume", runID); r.Code != 0 {
+		t.Errorf("resume from another directory: exit %d\n%s", r.Code, r.Stderr)
 	}
 	// Overwritten weights are refused.
-	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "2", "--out", "lr=3e-3.ckpt"); r.code != 0 {
-		t.Fatalf("model init: %s", r.stderr)
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "2", "--out", "lr=3e-3.ckpt"); r.Code != 0 {
+		t.Fatalf("model init: %s", r.Stderr)
 	}
-	if r := spag(t, dir, "selfplay", "--db", "c.db", "--resume", runID); r.code == 0 || !strings.Contains(r.stderr, "would now be played with native:"+abs) {
-		t.Errorf("resume with overwritten weights: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--db", "c.db", "--resume", runID); r.Code == 0 || !strings.Contains(r.Stderr, "would now be played with native:"+abs) {
+		t.Errorf("resume with overwritten weights: exit %d\n%s", r.Code, r.Stderr)
 	}
 	// native:temperature=0 names a file; the error says how to write the option.
 	r = spag(t, dir, "selfplay", "--attacker", "native:temperature=0", "--games", "1", "--db", "d.db")
-	if r.code != 2 || !strings.Contains(r.stderr, "--attacker") || !strings.Contains(r.stderr, "native,temperature=0") {
-		t.Errorf("native:temperature=0: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--attacker") || !strings.Contains(r.Stderr, "native,temperature=0") {
+		t.Errorf("native:temperature=0: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -84,8 +84,8 @@ func TestPlayerSpecsAsDocumented(t *testing.T) {
 // refuses a --run the database lacks and an --outcome no game has.
 func TestOneRuleForUnknownRunsAndOutcomes(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "2"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "2"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	for _, args := range [][]string{
 		{"replay", "--run", "r-x"},
@@ -95,13 +95,13 @@ func TestOneRuleForUnknownRunsAndOutcomes(t *testing.T) {
 		{"judge", "--db", "spag.db", "--run", "r-x"},
 		{"words", "check", "--run", "r-x"},
 	} {
-		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, "no such run") {
-			t.Errorf("spag %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 2 || !strings.Contains(r.Stderr, "no such run") {
+			t.Errorf("spag %v: exit %d\n%s%s", args, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	for _, args := range [][]string{{"replay", "--outcome", "bogus"}, {"episodes", "export", "--outcome", "bogus"}} {
-		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, `--outcome "bogus"`) || !strings.Contains(r.stderr, "attacker_wins") {
-			t.Errorf("spag %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 2 || !strings.Contains(r.Stderr, `--outcome "bogus"`) || !strings.Contains(r.Stderr, "attacker_wins") {
+			t.Errorf("spag %v: exit %d\n%s%s", args, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 }
@@ -111,35 +111,35 @@ func TestReplayListsTheNewestRunFirst(t *testing.T) {
 	var ids []string
 	for range 2 {
 		r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "2")
-		m := runIDPattern.FindStringSubmatch(r.stderr)
-		if r.code != 0 || m == nil {
-			t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+		m := runIDPattern.FindStringSubmatch(r.Stderr)
+		if r.Code != 0 || m == nil {
+			t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 		}
 		ids = append(ids, m[1])
 	}
 	r := spag(t, dir, "replay")
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if r.code != 0 || len(lines) != 5 {
-		t.Fatalf("replay: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if r.Code != 0 || len(lines) != 5 {
+		t.Fatalf("replay: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	for i, want := range []string{ids[1], ids[1], ids[0], ids[0]} {
 		if f := strings.Fields(lines[i+1]); f[1] != want {
-			t.Errorf("line %d is of run %s, want %s (newest run first):\n%s", i+1, f[1], want, r.stdout)
+			t.Errorf("line %d is of run %s, want %s (newest run first):\n%s", i+1, f[1], want, r.Stdout)
 		}
 	}
 	if strings.Fields(lines[1])[2] != "0" || strings.Fields(lines[2])[2] != "1" {
-		t.Errorf("a run's episodes are not in order:\n%s", r.stdout)
+		t.Errorf("a run's episodes are not in order:\n%s", r.Stdout)
 	}
 }
 
 func TestJudgeDBCountsOnlyTabooEpisodes(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "apo", "--games", "3"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "apo", "--games", "3"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	r := spag(t, dir, "judge", "--db", "spag.db")
-	if r.code != 0 || !strings.Contains(r.stderr, "0 episodes re-judged") || !strings.Contains(r.stderr, "3 APO episodes skipped") {
-		t.Errorf("judge --db on APO episodes: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "0 episodes re-judged") || !strings.Contains(r.Stderr, "3 APO episodes skipped") {
+		t.Errorf("judge --db on APO episodes: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -154,16 +154,16 @@ func TestOneJSONVocabulary(t *testing.T) {
 	}
 	r := spag(t, dir, "judge", "--rules", "spag", "eps.json")
 	want := `{"index":0,"subject":"sun","verdict":{"outcome":"attacker_broke_rules","decided_at":1,"rule":"attacker.said_target","evidence":{"turn":1,"start":10,"end":13,"text":"Sun"},"judge":"spag@1"}}`
-	if r.code != 0 || strings.TrimSpace(r.stdout) != want {
-		t.Errorf("judge FILE: exit %d\n%s%s\nwant %s", r.code, r.stdout, r.stderr, want)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != want {
+		t.Errorf("judge FILE: exit %d\n%s%s\nwant %s", r.Code, r.Stdout, r.Stderr, want)
 	}
-	if r := spag(t, dir, "episodes", "import", "eps.json"); r.code != 0 {
-		t.Fatalf("import without max_turns: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "episodes", "import", "eps.json"); r.Code != 0 {
+		t.Fatalf("import without max_turns: exit %d\n%s", r.Code, r.Stderr)
 	}
 	r = spag(t, dir, "episodes", "export", "--format", "jsonl")
 	for _, key := range []string{`"id":`, `"run_id":`, `"index":0`, `"subject":"sun"`, `"evidence":{"turn":1,`, `"err":""`} {
-		if !strings.Contains(r.stdout, key) {
-			t.Errorf("export --format jsonl lacks %s:\n%s", key, r.stdout)
+		if !strings.Contains(r.Stdout, key) {
+			t.Errorf("export --format jsonl lacks %s:\n%s", key, r.Stdout)
 		}
 	}
 }
@@ -172,16 +172,16 @@ func TestSmallerPromises(t *testing.T) {
 	dir := t.TempDir()
 	// spag version and --version; runs record a code version, not "(devel)".
 	for _, args := range [][]string{{"version"}, {"--version"}} {
-		if r := spag(t, dir, args...); r.code != 0 || !strings.HasPrefix(r.stdout, "spag ") || strings.Contains(r.stdout, "(devel)") {
-			t.Errorf("spag %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 || !strings.HasPrefix(r.Stdout, "spag ") || strings.Contains(r.Stdout, "(devel)") {
+			t.Errorf("spag %v: exit %d\n%s%s", args, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	// spag version names the matrix kernel in use.
-	if r := spag(t, dir, "version"); !strings.Contains(r.stdout, "\nmatrix kernel "+mat.Path()+"\n") {
-		t.Errorf("spag version does not name the matrix kernel %s:\n%s", mat.Path(), r.stdout)
+	if r := spag(t, dir, "version"); !strings.Contains(r.Stdout, "\nmatrix kernel "+mat.Path()+"\n") {
+		t.Errorf("spag version does not name the matrix kernel %s:\n%s", mat.Path(), r.Stdout)
 	}
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "1"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "1"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
 	if err != nil {
@@ -192,18 +192,18 @@ func TestSmallerPromises(t *testing.T) {
 	if err := db.QueryRow(`SELECT code_version FROM runs`).Scan(&code); err != nil {
 		t.Fatal(err)
 	}
-	version := strings.SplitN(spag(t, dir, "version").stdout, "\n", 2)[0]
+	version := strings.SplitN(spag(t, dir, "version").Stdout, "\n", 2)[0]
 	if code == "(devel)" || "spag "+code != version {
 		t.Errorf("run records code version %q; spag version says %q", code, version)
 	}
 
 	// A usage error points to the help of the command that was run.
-	if r := spag(t, dir, "selfplay", "--gmaes", "3"); r.code != 2 || !strings.Contains(r.stderr, "Run 'spag selfplay --help'") {
-		t.Errorf("usage hint: %s", r.stderr)
+	if r := spag(t, dir, "selfplay", "--gmaes", "3"); r.Code != 2 || !strings.Contains(r.Stderr, "Run 'spag selfplay --help'") {
+		t.Errorf("usage hint: %s", r.Stderr)
 	}
 	// A templates directory that is not there is named.
-	if r := spag(t, dir, "selfplay", "--templates", "nodir", "--games", "1"); r.code != 2 || !strings.Contains(r.stderr, "nodir") || strings.Contains(r.stderr, "open .") {
-		t.Errorf("--templates nodir: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--templates", "nodir", "--games", "1"); r.Code != 2 || !strings.Contains(r.Stderr, "nodir") || strings.Contains(r.Stderr, "open .") {
+		t.Errorf("--templates nodir: exit %d\n%s", r.Code, r.Stderr)
 	}
 	// stats --all --json keeps each run's players, judge and game.
 	var all struct {
@@ -213,7 +213,7 @@ func TestSmallerPromises(t *testing.T) {
 		}
 	}
 	r := spag(t, dir, "stats", "--all", "--json")
-	mustJSON(t, r.stdout, &all)
+	mustJSON(t, r.Stdout, &all)
 	if len(all.Runs) != 1 || all.Runs[0].Players["attacker"] != "builtin" || all.Runs[0].Judge == "" || !strings.HasPrefix(all.Runs[0].Game, "taboo") {
 		t.Errorf("stats --all --json runs = %+v", all.Runs)
 	}
@@ -221,7 +221,7 @@ func TestSmallerPromises(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "corpus.txt"), []byte("the quick brown fox jumps over the lazy dog 0123456789 ÀÉÎÕÜ çñß\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--corpus", "corpus.txt", "--vocab-size", "300", "--out", "v.ckpt"); r.code != 0 || !strings.Contains(r.stdout, "vocabulary 300\n") {
-		t.Errorf("--vocab-size 300: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--corpus", "corpus.txt", "--vocab-size", "300", "--out", "v.ckpt"); r.Code != 0 || !strings.Contains(r.Stdout, "vocabulary 300\n") {
+		t.Errorf("--vocab-size 300: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }

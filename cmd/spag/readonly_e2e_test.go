@@ -34,8 +34,8 @@ func TestReadersWorkInAReadOnlyDirectory(t *testing.T) {
 	if err := os.Mkdir(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if r := spag(t, data, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "40"); r.code != 0 {
-		t.Fatalf("selfplay: %s", r.stderr)
+	if r := spag(t, data, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "40"); r.Code != 0 {
+		t.Fatalf("selfplay: %s", r.Stderr)
 	}
 	// The user's own copy of the binary: the test's build directory is
 	// private to the user running the tests.
@@ -96,8 +96,8 @@ func TestReadersWorkInAReadOnlyDirectory(t *testing.T) {
 // target holds the data, and "-" puts a checkpoint on standard output.
 func TestOutputsWriteThroughSpecialFiles(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "20"); r.code != 0 {
-		t.Fatalf("selfplay: %s", r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "20"); r.Code != 0 {
+		t.Fatalf("selfplay: %s", r.Stderr)
 	}
 	null := filepath.Join(dir, "null")
 	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
@@ -117,8 +117,8 @@ func TestOutputsWriteThroughSpecialFiles(t *testing.T) {
 		{"episodes", "export", "--out", "null"},
 		{"rewards", "--db", "spag.db", "--out", "link.json"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: %s", args, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: %s", args, r.Stderr)
 		}
 	}
 	if fi, err := os.Lstat(null); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
@@ -132,17 +132,17 @@ func TestOutputsWriteThroughSpecialFiles(t *testing.T) {
 	}
 
 	r := spag(t, dir, "rewards", "--db", "spag.db", "--out", "train.json")
-	if r.code != 0 {
-		t.Fatal(r.stderr)
+	if r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	r = spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "-")
-	if r.code != 0 || !bytes.HasPrefix([]byte(r.stdout), []byte("SPAGCKPT")) {
-		t.Fatalf("model init --out -: exit %d, %d bytes on stdout\n%s", r.code, len(r.stdout), r.stderr)
+	if r.Code != 0 || !bytes.HasPrefix([]byte(r.Stdout), []byte("SPAGCKPT")) {
+		t.Fatalf("model init --out -: exit %d, %d bytes on stdout\n%s", r.Code, len(r.Stdout), r.Stderr)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "piped.ckpt"), []byte(r.stdout), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "piped.ckpt"), []byte(r.Stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if info := spag(t, dir, "model", "info", "piped.ckpt"); info.code != 0 {
-		t.Errorf("the checkpoint written to stdout does not load: %s", info.stderr)
+	if info := spag(t, dir, "model", "info", "piped.ckpt"); info.Code != 0 {
+		t.Errorf("the checkpoint written to stdout does not load: %s", info.Stderr)
 	}
 }

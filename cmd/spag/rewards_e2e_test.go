@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // TestRewardsOfOneSkill builds the two dictionaries of one-clue games: the
@@ -15,8 +17,8 @@ import (
 // (word to clue), which come from the same games in the same order.
 func TestRewardsOfOneSkill(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "300", "--max-turns", "1", "--seed", "5", "--style", "compact", "--db", "r.db"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d, stderr %q", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "300", "--max-turns", "1", "--seed", "5", "--style", "compact", "--db", "r.db"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	type item struct {
 		Query, Target, Role, Type string
@@ -52,8 +54,8 @@ func TestRewardsOfOneSkill(t *testing.T) {
 		both[len(clues)].Target != guesses[0].Target || both[2*len(clues)].Target != clues[0].Target {
 		t.Errorf("--sft guesses.json --sft clues.json: %d items, want the %d clues, then the guesses, then the clues again", len(both), len(clues))
 	}
-	if r := spag(t, dir, "rewards", "--db", "r.db", "--won-by", "judge", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, `--won-by "judge"`) {
-		t.Errorf("--won-by judge: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
+	if r := spag(t, dir, "rewards", "--db", "r.db", "--won-by", "judge", "--out", "x.json"); r.Code != 2 || !strings.Contains(r.Stderr, `--won-by "judge"`) {
+		t.Errorf("--won-by judge: exit %d, stderr %q; want a usage error naming it", r.Code, r.Stderr)
 	}
 	// --loser-reward: every one-clue game ends with the defender's move,
 	// so the defender's decisive moves are its right guesses (rewarded)
@@ -73,8 +75,8 @@ func TestRewardsOfOneSkill(t *testing.T) {
 	if right != len(guesses) || wrong < 10 {
 		t.Errorf("--loser-reward: %d right guesses of %d, %d losing moves; want all and some", right, len(guesses), wrong)
 	}
-	if r := spag(t, dir, "rewards", "--db", "r.db", "--loser-reward", "1", "--out", "x.json"); r.code != 2 || !strings.Contains(r.stderr, "--loser-reward 1") {
-		t.Errorf("--loser-reward 1: exit %d, stderr %q; want a usage error naming it", r.code, r.stderr)
+	if r := spag(t, dir, "rewards", "--db", "r.db", "--loser-reward", "1", "--out", "x.json"); r.Code != 2 || !strings.Contains(r.Stderr, "--loser-reward 1") {
+		t.Errorf("--loser-reward 1: exit %d, stderr %q; want a usage error naming it", r.Code, r.Stderr)
 	}
 }
 
@@ -86,8 +88,8 @@ func TestRewardsOfOneSkill(t *testing.T) {
 // file.
 func TestRewardsZeroSum(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "60", "--max-turns", "2", "--seed", "3", "--style", "compact", "--db", "z.db"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d, stderr %q", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "60", "--max-turns", "2", "--seed", "3", "--style", "compact", "--db", "z.db"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	type item struct {
 		Role           string
@@ -97,7 +99,7 @@ func TestRewardsZeroSum(t *testing.T) {
 		t.Helper()
 		var items []item
 		r := rewardsOut(t, dir, &items, append([]string{"--db", "z.db", "--zero-sum"}, args...)...)
-		return items, r.stderr
+		return items, r.Stderr
 	}
 	sums := func(items []item) map[string]float64 {
 		s := map[string]float64{}
@@ -154,8 +156,8 @@ func TestRewardsZeroSum(t *testing.T) {
 		{[]string{"--credit", "all"}},
 	} {
 		r := spag(t, dir, append(append([]string{"rewards", "--db", "z.db"}, tc.args...), "--out", "bad.json")...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.args[len(tc.args)-2]) {
-			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", tc.args, r.code, r.stderr, tc.args[len(tc.args)-2])
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.args[len(tc.args)-2]) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", tc.args, r.Code, r.Stderr, tc.args[len(tc.args)-2])
 		}
 		if _, err := os.Stat(filepath.Join(dir, "bad.json")); err == nil {
 			t.Fatalf("%v wrote bad.json", tc.args)
@@ -165,11 +167,11 @@ func TestRewardsZeroSum(t *testing.T) {
 
 // rewardsOut runs spag rewards in dir with args, the last of which is the
 // output file, and reads that file's items into items.
-func rewardsOut(t *testing.T, dir string, items any, args ...string) result {
+func rewardsOut(t *testing.T, dir string, items any, args ...string) spagtest.Result {
 	t.Helper()
 	r := spag(t, dir, append([]string{"rewards"}, args...)...)
-	if r.code != 0 {
-		t.Fatalf("rewards %v: exit %d, stderr %q", args, r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("rewards %v: exit %d, stderr %q", args, r.Code, r.Stderr)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
 	if err != nil {

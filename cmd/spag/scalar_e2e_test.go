@@ -15,11 +15,11 @@ func TestAPOScalarRewardModel(t *testing.T) {
 	dir := rewardModelItems(t)
 	r := spag(t, dir, "train", "--objective", "apo", "--score", "scalar", "--data", "items.jsonl", "--heldout", "items.jsonl",
 		"--init", "tiny.ckpt", "--epochs", "3", "--batch-size", "4", "--lr", "3e-3", "--warmup", "0", "--out", "rm.ckpt", "--db", "", "--metrics", "m.jsonl")
-	if r.code != 0 {
-		t.Fatalf("train: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("train: exit %d\n%s", r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "held-out: acc") {
-		t.Errorf("train printed no held-out metrics:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "held-out: acc") {
+		t.Errorf("train printed no held-out metrics:\n%s", r.Stderr)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "m.jsonl"))
 	if err != nil {
@@ -48,17 +48,17 @@ func TestAPOScalarRewardModel(t *testing.T) {
 	// the end, and a likelihood model (no head) in its own way.
 	ev := spag(t, dir, "apo", "evaluate", "--reward-model", "rm.ckpt", "--items", "items.jsonl", "--items", "items.jsonl")
 	want := fmt.Sprintf("items.jsonl: %d pairs, accuracy %.4f, ECE %.4f\n", pairs, evals[2], lastECE)
-	if ev.code != 0 || ev.stdout != want+want {
-		t.Errorf("apo evaluate: exit %d, %q; want %q twice\n%s", ev.code, ev.stdout, want, ev.stderr)
+	if ev.Code != 0 || ev.Stdout != want+want {
+		t.Errorf("apo evaluate: exit %d, %q; want %q twice\n%s", ev.Code, ev.Stdout, want, ev.Stderr)
 	}
-	if ev := spag(t, dir, "apo", "evaluate", "--reward-model", "tiny.ckpt", "--items", "items.jsonl"); ev.code != 0 || !strings.Contains(ev.stdout, fmt.Sprintf("items.jsonl: %d pairs, accuracy ", pairs)) {
-		t.Errorf("apo evaluate of a likelihood model: exit %d, %q\n%s", ev.code, ev.stdout, ev.stderr)
+	if ev := spag(t, dir, "apo", "evaluate", "--reward-model", "tiny.ckpt", "--items", "items.jsonl"); ev.Code != 0 || !strings.Contains(ev.Stdout, fmt.Sprintf("items.jsonl: %d pairs, accuracy ", pairs)) {
+		t.Errorf("apo evaluate of a likelihood model: exit %d, %q\n%s", ev.Code, ev.Stdout, ev.Stderr)
 	}
-	if ev := spag(t, dir, "apo", "evaluate", "--items", "items.jsonl"); ev.code != 2 || !strings.Contains(ev.stderr, "give --reward-model CKPT") {
-		t.Errorf("apo evaluate without a model: exit %d, %q", ev.code, ev.stderr)
+	if ev := spag(t, dir, "apo", "evaluate", "--items", "items.jsonl"); ev.Code != 2 || !strings.Contains(ev.Stderr, "give --reward-model CKPT") {
+		t.Errorf("apo evaluate without a model: exit %d, %q", ev.Code, ev.Stderr)
 	}
-	if r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--reward-model", "scalar:tiny.ckpt", "--db", "x.db"); r.code == 0 || !strings.Contains(r.stderr, "no scalar head") {
-		t.Errorf("a checkpoint without a head as scalar: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "apo", "--prompts", "sub.jsonl", "--reward-model", "scalar:tiny.ckpt", "--db", "x.db"); r.Code == 0 || !strings.Contains(r.Stderr, "no scalar head") {
+		t.Errorf("a checkpoint without a head as scalar: exit %d\n%s", r.Code, r.Stderr)
 	}
 	gold := goldPreferred(t, dir, "scalar:rm.ckpt")
 	t.Logf("held-out accuracy by epoch %v; gold preferred %.2f", evals, gold)

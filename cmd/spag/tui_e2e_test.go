@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // These tests run the terminal UI in a real terminal: the binary starts in
@@ -94,17 +96,13 @@ func (term *tmuxTerm) screen() string {
 	return term.tmux("capture-pane", "-p", "-t", "0")
 }
 
-// waitFor waits until the screen shows every text, and returns it.
+// waitFor waits until the screen shows every text, and returns it. A
+// terminal gives no notice of a change, so the screen is read again every
+// 50 ms; the bound only catches a screen that never comes (a busy machine
+// may take minutes to draw one).
 func (term *tmuxTerm) waitFor(texts ...string) string {
 	term.t.Helper()
-	return term.waitForWithin(15*time.Second, texts...)
-}
-
-// waitForWithin is waitFor with a time limit of its own, for screens that
-// wait on slow work.
-func (term *tmuxTerm) waitForWithin(limit time.Duration, texts ...string) string {
-	term.t.Helper()
-	deadline := time.Now().Add(limit)
+	deadline := time.Now().Add(spagtest.HangBound)
 	for {
 		s := term.screen()
 		missing := ""
@@ -182,8 +180,8 @@ func TestTUIWatchesAPOLive(t *testing.T) {
 
 func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "apo", "--games", "20"); r.code != 0 {
-		t.Fatalf("apo: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "apo", "--games", "20"); r.Code != 0 {
+		t.Fatalf("apo: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, []string{"NO_COLOR=1"}, "watch", "--db", "spag.db")
 	s := term.waitFor("run complete", "20/20", "generator wins", "reward model wins")
@@ -200,8 +198,8 @@ func TestTUIWatchFollowsAnAPORun(t *testing.T) {
 
 func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "30"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, nil, "watch", "--db", "spag.db")
 	term.waitFor("run complete", "30/30", "30 most recently stored")
@@ -223,7 +221,7 @@ func TestTUIWatchFollowsTheDatabase(t *testing.T) {
 // the machine's speed, then let go on to its end.
 func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	loop, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "2", "--games", "6", "--eval-games", "4", "--steps", "2",
 		"--batch-size", "2", "--out", "loop", "--db", "it.db", "--seed", "3", "--concurrency", "4")
@@ -273,7 +271,7 @@ func TestTUIWatchFollowsAnIterateLoop(t *testing.T) {
 	if err := loop.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	s = term.waitForWithin(5*time.Minute, "loop complete", "the loop has finished its rounds")
+	s = term.waitFor("loop complete", "the loop has finished its rounds")
 	if !regexp.MustCompile(`(?m)^2\s+builtin\s+\d+% \[`).MatchString(s) || !strings.Contains(s, "round 2/2 · selfplay ✓ rewards ✓ train ✓ eval ✓ plot ✓") {
 		t.Errorf("the finished loop's screen:\n%s", s)
 	}
@@ -323,8 +321,8 @@ func TestTUIReplayShowsHostileOutputSafely(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "hostile.json"), []byte(hostileSPAG), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := spag(t, dir, "episodes", "import", "--rules", "strict", "hostile.json"); r.code != 0 {
-		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "episodes", "import", "--rules", "strict", "hostile.json"); r.Code != 0 {
+		t.Fatalf("import: exit %d: %s", r.Code, r.Stderr)
 	}
 	term := startTerm(t, dir, nil, "replay")
 	term.waitFor("spag replay", "1 episodes", "apple")
@@ -400,8 +398,8 @@ func TestTUIPlayQuitEarlyStoresNothing(t *testing.T) {
 
 func TestTUICommandsNeedATerminal(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d: %s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "3"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d: %s", r.Code, r.Stderr)
 	}
 	tests := []struct {
 		name string
@@ -417,14 +415,14 @@ func TestTUICommandsNeedATerminal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := spag(t, dir, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
+			if r.Code != 2 || !strings.Contains(r.Stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.Code, r.Stderr, tt.want)
 			}
 		})
 	}
 	// Without a terminal, replay keeps printing text.
 	r := spag(t, dir, "replay")
-	if r.code != 0 || !strings.Contains(r.stdout, "ID") || !strings.Contains(r.stdout, "OUTCOME") {
-		t.Errorf("replay to a pipe: exit %d\n%s", r.code, r.stdout)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "ID") || !strings.Contains(r.Stdout, "OUTCOME") {
+		t.Errorf("replay to a pipe: exit %d\n%s", r.Code, r.Stdout)
 	}
 }

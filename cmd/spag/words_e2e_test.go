@@ -64,11 +64,11 @@ func TestWordsCheck(t *testing.T) {
 	}
 
 	r := spag(t, dir, "words", "check", "--json")
-	if r.code != 0 {
-		t.Fatalf("words check: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("words check: exit %d\n%s", r.Code, r.Stderr)
 	}
 	var out wordsCheckOut
-	mustJSON(t, r.stdout, &out)
+	mustJSON(t, r.Stdout, &out)
 	c := out.ClueWords
 	// flooded, cities, compll, seler, compll: the defender is built in.
 	if out.Run != run.ID || out.Guesses.Counted || !c.Counted || c.Total != 5 || c.Real != 2 ||
@@ -83,24 +83,24 @@ func TestWordsCheck(t *testing.T) {
 		"clue words   5 content words, 40.0% real  (95% CI ",
 		"  not real   compll 2, seler 1\n",
 	} {
-		if text.code != 0 || !strings.Contains(text.stdout, want) {
-			t.Errorf("words check --role both: exit %d, want %q in\n%s%s", text.code, want, text.stdout, text.stderr)
+		if text.Code != 0 || !strings.Contains(text.Stdout, want) {
+			t.Errorf("words check --role both: exit %d, want %q in\n%s%s", text.Code, want, text.Stdout, text.Stderr)
 		}
 	}
 
 	// The built-in players' run is the newest: by default nothing counts.
-	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "10", "--seed", "7"); r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--attacker", "builtin", "--defender", "builtin", "--games", "10", "--seed", "7"); r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	r = spag(t, dir, "words", "check", "--json")
 	out = wordsCheckOut{}
-	mustJSON(t, r.stdout, &out)
+	mustJSON(t, r.Stdout, &out)
 	if out.Run == run.ID || out.Episodes != 10 || out.Guesses.Counted || out.ClueWords.Counted {
 		t.Errorf("words check of the built-in players' run = %+v", out)
 	}
 	r = spag(t, dir, "words", "check", "--json", "--role", "attacker")
 	out = wordsCheckOut{}
-	mustJSON(t, r.stdout, &out)
+	mustJSON(t, r.Stdout, &out)
 	if c := out.ClueWords; !c.Counted || c.Total < 50 || c.Share.Rate < 0.95 || c.Share.Lo > c.Share.Rate || out.Guesses.Counted {
 		t.Errorf("words check --role attacker of the built-in players' run = %+v", out)
 	}
@@ -109,8 +109,8 @@ func TestWordsCheck(t *testing.T) {
 func TestWordsCheckErrors(t *testing.T) {
 	wordnettest.Require(t, wordnet.DefaultDir)
 	dir := t.TempDir()
-	if r := spag(t, dir, "apo", "--games", "2"); r.code != 0 {
-		t.Fatalf("apo: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "apo", "--games", "2"); r.Code != 0 {
+		t.Fatalf("apo: exit %d\n%s", r.Code, r.Stderr)
 	}
 	missing := filepath.Join(dir, "no-wordnet")
 	for _, tt := range []struct {
@@ -126,12 +126,12 @@ func TestWordsCheckErrors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := spag(t, dir, append([]string{"words", "check"}, tt.args...)...)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2\n%s", r.code, r.stderr)
+			if r.Code != 2 {
+				t.Errorf("exit %d, want 2\n%s", r.Code, r.Stderr)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q does not mention %q", r.stderr, w)
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr %q does not mention %q", r.Stderr, w)
 				}
 			}
 		})

@@ -120,12 +120,15 @@ func spagLine(i int) string {
 	return fmt.Sprintf(`{"target_word": "w%d", "max_turns": 3, "history": [{"role": "attacker", "content": "hint %d"}, {"role": "defender", "content": "guess"}]}`, i, i)
 }
 
-// TestSPAGReaderHoldsOneEpisode streams 200,000 episodes through a pipe
+// TestSPAGReaderHoldsOneEpisode streams 20,000 episodes through a pipe
 // (the file exists nowhere) and checks after each that the reader keeps
 // no more than the decoder's read-ahead; a bad episode at the end is then
 // placed by line, which the reader counted over bytes it no longer has.
+// The 2.6 MB they make are 20 times the bound the reader must keep under
+// (a reader that kept what it read would fail at the 1,000th episode);
+// 200,000 episodes proved no more and took 24 CPU seconds under -race.
 func TestSPAGReaderHoldsOneEpisode(t *testing.T) {
-	const n = 200_000
+	const n = 20_000
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriter(pw)

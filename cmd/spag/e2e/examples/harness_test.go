@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/spagtest"
 )
@@ -18,16 +17,10 @@ var binary string
 
 func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
 // spag runs the binary in dir with args, bounding only a hung command.
-func spag(t *testing.T, dir string, args ...string) result {
+func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	r := spagtest.Run(t, binary, 2*time.Minute, dir, args...)
-	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 // runIDPattern finds the run ID in what spag prints.

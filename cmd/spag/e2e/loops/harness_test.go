@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/spagtest"
 )
@@ -21,9 +20,6 @@ var binary string
 
 func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
-// hangBound bounds a wait for what a long job prints, only to catch a hang.
-const hangBound = 10 * time.Minute
-
 // spag's exit codes (cmd/spag/main.go).
 const (
 	exitFailure     = 1
@@ -31,23 +27,10 @@ const (
 	exitInterrupted = 130
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
 // spag runs the binary in dir with args, bounding only a hung command.
-func spag(t *testing.T, dir string, args ...string) result {
+func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	return spagWithin(t, 2*time.Minute, dir, args...)
-}
-
-// spagWithin is spag for commands that may take longer than two minutes
-// on a loaded machine (training).
-func spagWithin(t *testing.T, limit time.Duration, dir string, args ...string) result {
-	t.Helper()
-	r := spagtest.Run(t, binary, limit, dir, args...)
-	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 func startWatched(t *testing.T, ctx context.Context, dir string, args ...string) (*exec.Cmd, *bufio.Scanner) {

@@ -14,14 +14,14 @@ import (
 // usage error or a clear failure and write nothing.
 func TestModelHFRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "model", "export", "--hf", "hf1"); r.code != 0 {
-		t.Fatalf("export: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "export", "--hf", "hf1"); r.Code != 0 {
+		t.Fatalf("export: %d %s", r.Code, r.Stderr)
 	}
-	if r := spag(t, dir, "model", "import", "--hf", "hf1", "--out", "m.ckpt"); r.code != 0 || !strings.Contains(r.stdout, "wrote m.ckpt") {
-		t.Fatalf("import: %d %s %s", r.code, r.stdout, r.stderr)
+	if r := spag(t, dir, "model", "import", "--hf", "hf1", "--out", "m.ckpt"); r.Code != 0 || !strings.Contains(r.Stdout, "wrote m.ckpt") {
+		t.Fatalf("import: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--hf", "hf2"); r.code != 0 {
-		t.Fatalf("export again: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--hf", "hf2"); r.Code != 0 {
+		t.Fatalf("export again: %d %s", r.Code, r.Stderr)
 	}
 	for _, f := range []string{"model.safetensors", "tokenizer.model", "config.json", "generation_config.json"} {
 		a, err1 := os.ReadFile(filepath.Join(dir, "hf1", f))
@@ -46,8 +46,8 @@ func TestModelHFRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := spag(t, dir, tc.args...)
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
-				t.Fatalf("exit %d (want %d), stderr %q (want %q)", r.code, tc.code, r.stderr, tc.want)
+			if r.Code != tc.code || !strings.Contains(r.Stderr, tc.want) {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q)", r.Code, tc.code, r.Stderr, tc.want)
 			}
 			for _, f := range []string{"x", "x.ckpt", "x.gguf"} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err == nil {

@@ -25,8 +25,8 @@ func apoLoopFixture(t *testing.T) string {
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "gold.json", "--out", "tiny.ckpt"},
 		{"train", "--objective", "sft", "--beta", "0", "--data", "gold.json", "--init", "tiny.ckpt", "--steps", "5", "--db", "", "--out", "gen.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	head := func(in, out string, n int) {
@@ -42,8 +42,8 @@ func apoLoopFixture(t *testing.T) string {
 	head("prefs-all.jsonl", "prefs.jsonl", 200)
 	head("hprefs-all.jsonl", "hprefs.jsonl", 100)
 	args := []string{"train", "--objective", "apo", "--score", "scalar", "--data", "prefs.jsonl", "--init", "tiny.ckpt", "--steps", "5", "--db", "", "--out", "rm.ckpt"}
-	if r := spag(t, dir, args...); r.code != 0 {
-		t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+	if r := spag(t, dir, args...); r.Code != 0 {
+		t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 	}
 	return dir
 }
@@ -86,20 +86,20 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 	if kills < 3 {
 		t.Errorf("the loop was killed %d times; want at least 3 of its stages", kills)
 	}
-	if r := spag(t, dir, append(resume, "--rm-steps", "9")...); r.code != 2 || !strings.Contains(r.stderr, "drop --rm-steps") {
-		t.Errorf("resume with --rm-steps: exit %d, stderr %q; want a usage error", r.code, r.stderr)
+	if r := spag(t, dir, append(resume, "--rm-steps", "9")...); r.Code != 2 || !strings.Contains(r.Stderr, "drop --rm-steps") {
+		t.Errorf("resume with --rm-steps: exit %d, stderr %q; want a usage error", r.Code, r.Stderr)
 	}
 	x := spag(t, dir, resume...)
-	if x.code != 0 {
-		t.Fatalf("last resume: exit %d, stderr %q", x.code, x.stderr)
+	if x.Code != 0 {
+		t.Fatalf("last resume: exit %d, stderr %q", x.Code, x.Stderr)
 	}
 	for _, want := range []string{"frozen reward model", "reverse dictionary top-5", "held-out preferences", "held-out gold vs generated", "reward model calibration error"} {
-		if !strings.Contains(x.stdout, want) {
-			t.Errorf("the loop's table has no %q:\n%s", want, x.stdout)
+		if !strings.Contains(x.Stdout, want) {
+			t.Errorf("the loop's table has no %q:\n%s", want, x.Stdout)
 		}
 	}
-	if strings.Count(x.stdout, "  generator ") != 6 || strings.Count(x.stdout, "  reward model ") != 4 {
-		t.Errorf("want 3 generator and 2 reward-model rows per round:\n%s", x.stdout)
+	if strings.Count(x.Stdout, "  generator ") != 6 || strings.Count(x.Stdout, "  reward model ") != 4 {
+		t.Errorf("want 3 generator and 2 reward-model rows per round:\n%s", x.Stdout)
 	}
 
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "apo.db"))
@@ -125,8 +125,8 @@ func TestIterateAPOSurvivesKills(t *testing.T) {
 		}
 	}
 	// The report draws the APO loop's page: its rounds against the initial pair.
-	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.code != 0 {
-		t.Errorf("report of the APO loop: exit %d, %q", r.code, r.stderr)
+	if r := spag(t, dir, "report", "--db", "apo.db", "--out", "page.md"); r.Code != 0 {
+		t.Errorf("report of the APO loop: exit %d, %q", r.Code, r.Stderr)
 	} else if page, err := os.ReadFile(filepath.Join(dir, "page.md")); err != nil || !strings.Contains(string(page), "reverse dictionary top-1") {
 		t.Errorf("the APO loop's page (%v):\n%s", err, page)
 	}
@@ -155,8 +155,8 @@ func TestIterateAPOBadInput(t *testing.T) {
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--rm-lr", "-1"},
 			"--rm-lr: must be a positive number (got -1)"},
 	} {
-		if r := spag(t, dir, tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", tc.args, r.code, r.stderr, tc.want)
+		if r := spag(t, dir, tc.args...); r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", tc.args, r.Code, r.Stderr, tc.want)
 		}
 		refusedLeftNothing(t, dir, tc.args)
 	}

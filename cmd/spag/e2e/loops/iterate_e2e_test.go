@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/spag-go/spag/internal/spagtest"
 	"github.com/spag-go/spag/players/native/defaultmodel"
 )
 
@@ -30,7 +30,7 @@ func startUntil(t *testing.T, dir, marker string, args ...string) {
 // true when spag ended on its own first (then it must have succeeded).
 func startUntilAny(t *testing.T, dir string, markers []string, args ...string) (hit string, ended bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	cmd, sc := startWatched(t, ctx, dir, args...)
 	var seen []string
@@ -87,8 +87,8 @@ func TestIterateBadInput(t *testing.T) {
 		{[]string{"--option", "num_ctx=4096"}, `no player takes option "num_ctx" (players: --attacker native, --defender native, --attacker builtin, --defender builtin)`},
 	} {
 		args := append(append([]string{}, loop...), tc.args...)
-		if r := spag(t, dir, args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", args, r.code, r.stderr, tc.want)
+		if r := spag(t, dir, args...); r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("spag %v: exit %d, stderr %q; want a usage error containing %q", args, r.Code, r.Stderr, tc.want)
 		}
 		refusedLeftNothing(t, dir, args)
 	}
@@ -99,7 +99,7 @@ func TestIterateBadInput(t *testing.T) {
 // process, and the database keeps the one loop's rounds.
 func TestIterateResumeWhileRunning(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), spagtest.HangBound)
 	defer cancel()
 	first, sc := startWatched(t, ctx, dir, "iterate", "--rounds", "1", "--games", "200", "--eval-games", "2", "--steps", "1",
 		"--out", "loop", "--db", "it.db", "--concurrency", "1")
@@ -114,8 +114,8 @@ func TestIterateResumeWhileRunning(t *testing.T) {
 	for sc.Scan() && !strings.Contains(sc.Text(), "round 1: self-play of") {
 	}
 	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest")
-	if want := fmt.Sprintf("is in use by process %d", first.Process.Pid); r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Fatalf("resume while the loop runs: exit %d, stderr %q; want exit 1 naming the running process (%q)", r.code, r.stderr, want)
+	if want := fmt.Sprintf("is in use by process %d", first.Process.Pid); r.Code != 1 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("resume while the loop runs: exit %d, stderr %q; want exit 1 naming the running process (%q)", r.Code, r.Stderr, want)
 	}
 }
 
@@ -134,15 +134,15 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 	for _, marker := range []string{"round 1: self-play of", "round 1: training", "round 1: arena of", "round 2: self-play of"} {
 		startUntil(t, dir, marker, resume...)
 	}
-	if r := spag(t, dir, append(resume, "--max-turns", "5")...); r.code != 2 || !strings.Contains(r.stderr, "drop --max-turns") {
-		t.Errorf("resume with --max-turns: exit %d, stderr %q; want a usage error", r.code, r.stderr)
+	if r := spag(t, dir, append(resume, "--max-turns", "5")...); r.Code != 2 || !strings.Contains(r.Stderr, "drop --max-turns") {
+		t.Errorf("resume with --max-turns: exit %d, stderr %q; want a usage error", r.Code, r.Stderr)
 	}
 	x := spag(t, dir, resume...)
-	if x.code != 0 {
-		t.Fatalf("last resume: exit %d, stderr %q", x.code, x.stderr)
+	if x.Code != 0 {
+		t.Fatalf("last resume: exit %d, stderr %q", x.Code, x.Stderr)
 	}
-	if !strings.Contains(x.stdout, "attacker") || !strings.Contains(x.stdout, "builtin") {
-		t.Errorf("the loop's table names no role or opponent: %q", x.stdout)
+	if !strings.Contains(x.Stdout, "attacker") || !strings.Contains(x.Stdout, "builtin") {
+		t.Errorf("the loop's table names no role or opponent: %q", x.Stdout)
 	}
 
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "it.db"))
@@ -186,8 +186,8 @@ func TestIterateFromTheShippedModelSurvivesKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := spag(t, dir, "report", "--db", "it.db", "--out", "page/report.md")
-	if r.code != 0 {
-		t.Fatalf("report: exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("report: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "page", "report.md"))
 	if err != nil || !strings.Contains(string(page), "winrates.png") {

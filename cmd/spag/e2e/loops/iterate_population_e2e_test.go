@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestIterateZeroSumWithAPopulation is a smoke test of a two-round loop
@@ -19,11 +18,11 @@ import (
 // from round 1 to round 2. Bad flags are usage errors that record no loop.
 func TestIterateZeroSumWithAPopulation(t *testing.T) {
 	dir := t.TempDir()
-	r := spagWithin(t, 10*time.Minute, dir, "iterate", "--rounds", "2", "--games", "12", "--eval-games", "2", "--steps", "2", "--max-turns", "1",
+	r := spag(t, dir, "iterate", "--rounds", "2", "--games", "12", "--eval-games", "2", "--steps", "2", "--max-turns", "1",
 		"--objective", "zerosum", "--credit", "decisive", "--baseline-decay", "0.25", "--opponents", "self=0.5,ref=0.25,builtin=0.25",
 		"--opponent", "builtin", "--out", "loop", "--db", "it.db", "--seed", "3")
-	if r.code != 0 {
-		t.Fatalf("iterate: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("iterate: exit %d\n%s", r.Code, r.Stderr)
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "it.db"))
 	if err != nil {
@@ -126,8 +125,8 @@ func TestIterateZeroSumWithAPopulation(t *testing.T) {
 	}
 
 	// The report's role balance counts the zero-sum samples.
-	if r := spag(t, dir, "report", "--db", "it.db", "--out", "report.md"); r.code != 0 {
-		t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "report", "--db", "it.db", "--out", "report.md"); r.Code != 0 {
+		t.Fatalf("report: exit %d\n%s", r.Code, r.Stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
@@ -149,8 +148,8 @@ func TestIterateZeroSumWithAPopulation(t *testing.T) {
 	} {
 		args := append([]string{"iterate", "--rounds", "1", "--games", "2", "--steps", "1", "--out", "bad", "--db", "bad.db"}, tc.args...)
 		r := spag(t, dir, args...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.args[len(tc.args)-2]) {
-			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", tc.args, r.code, r.stderr, tc.args[len(tc.args)-2])
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.args[len(tc.args)-2]) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", tc.args, r.Code, r.Stderr, tc.args[len(tc.args)-2])
 		}
 		if _, err := os.Stat(filepath.Join(dir, "bad.db")); err == nil {
 			var n int

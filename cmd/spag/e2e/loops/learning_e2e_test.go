@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spag-go/spag/eval"
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // TestOneRoundRepairsAWeakenedAttacker is the test that fails if learning
@@ -52,11 +53,11 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 	write("train.txt", "apple", "river", "music", "winter")
 	write("eval.txt", "doctor", "mountain")
 	write("all.txt", "apple", "river", "music", "winter", "doctor", "mountain")
-	run := func(args ...string) result {
+	run := func(args ...string) spagtest.Result {
 		t.Helper()
-		r := spagWithin(t, 10*time.Minute, dir, args...)
-		if r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		r := spag(t, dir, args...)
+		if r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		return r
 	}
@@ -115,7 +116,7 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 			var out struct {
 				Results []eval.RoundRates `json:"results"`
 			}
-			mustJSON(t, r.stdout, &out)
+			mustJSON(t, r.Stdout, &out)
 			var found bool
 			for _, res := range out.Results {
 				if res.Role != "attacker" || res.Opponent == "builtin" {
@@ -130,7 +131,7 @@ func TestOneRoundRepairsAWeakenedAttacker(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Fatalf("no attacker result against the reference in %s", r.stdout)
+				t.Fatalf("no attacker result against the reference in %s", r.Stdout)
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/torchtest"
 	"github.com/spag-go/spag/rl/checkpoint"
@@ -30,12 +29,12 @@ func TestIterateTorchTrainer(t *testing.T) {
 	startUntil(t, dir, "train: running exec:", start...)
 	// Two rounds of PyTorch training and an arena: minutes on a loaded
 	// machine; the limit only bounds a hung loop.
-	r := spagWithin(t, 10*time.Minute, dir, "iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4")
-	if r.code != 0 {
-		t.Fatalf("resume: exit %d, stderr %s", r.code, r.stderr)
+	r := spag(t, dir, "iterate", "--db", "it.db", "--resume", "latest", "--concurrency", "4")
+	if r.Code != 0 {
+		t.Fatalf("resume: exit %d, stderr %s", r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "round 2: self-play of native:"+filepath.Join(dir, "loop", "round-1", "policy.ckpt")) {
-		t.Fatalf("round 2 did not play round 1's policy: %s", r.stderr)
+	if !strings.Contains(r.Stderr, "round 2: self-play of native:"+filepath.Join(dir, "loop", "round-1", "policy.ckpt")) {
+		t.Fatalf("round 2 did not play round 1's policy: %s", r.Stderr)
 	}
 	played, err := checkpoint.Load(filepath.Join(dir, "loop", "round-1", "policy.ckpt"))
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/ollamatest"
+	"github.com/spag-go/spag/internal/spagtest"
 )
 
 // TestTrainTinyOnExportedRewards is the RL loop end to end: self-play,
@@ -31,8 +31,8 @@ func TestTrainTinyOnExportedRewards(t *testing.T) {
 		{[]string{"model", "info", "tiny-sft.ckpt"}},
 	}
 	for _, s := range steps {
-		if r := spag(t, dir, s.args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", s.args, r.code, r.stderr)
+		if r := spag(t, dir, s.args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", s.args, r.Code, r.Stderr)
 		}
 	}
 	f, err := os.Open(filepath.Join(dir, "m.jsonl"))
@@ -78,11 +78,11 @@ func TestTrainTinyOnExportedRewards(t *testing.T) {
 // only and starts a new run.
 func TestTrainInPartsAndStrip(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) result {
+	run := func(args ...string) spagtest.Result {
 		t.Helper()
 		r := spag(t, dir, args...)
-		if r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		return r
 	}
@@ -94,7 +94,7 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 		var info struct {
 			Dummy *bool `json:"add_dummy_prefix"`
 		}
-		mustJSON(t, run("model", "info", "--json", file).stdout, &info)
+		mustJSON(t, run("model", "info", "--json", file).Stdout, &info)
 		if info.Dummy == nil || *info.Dummy != want {
 			t.Errorf("%s: add_dummy_prefix %v, want %v", file, info.Dummy, want)
 		}
@@ -109,8 +109,8 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	// An --out that cannot be written is refused before the first step,
 	// not after the last one.
 	bad := spag(t, dir, trainArgs("tiny.ckpt", "train.json/x.ckpt")...)
-	if bad.code != 1 || !strings.Contains(bad.stderr, "train.json/x.ckpt") || strings.Contains(bad.stderr, "steps 1..") {
-		t.Errorf("train --out under a file: exit %d\n%s", bad.code, bad.stderr)
+	if bad.Code != 1 || !strings.Contains(bad.Stderr, "train.json/x.ckpt") || strings.Contains(bad.Stderr, "steps 1..") {
+		t.Errorf("train --out under a file: exit %d\n%s", bad.Code, bad.Stderr)
 	}
 	// model info verifies the checkpoint as native: does.
 	whole, err := os.ReadFile(filepath.Join(dir, "tiny.ckpt"))
@@ -120,22 +120,22 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "cut.ckpt"), whole[:len(whole)-100], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if info := spag(t, dir, "model", "info", "cut.ckpt"); info.code != exitFailure || !strings.Contains(info.stderr, "truncated") {
-		t.Errorf("model info of a truncated checkpoint: exit %d\n%s%s", info.code, info.stdout, info.stderr)
+	if info := spag(t, dir, "model", "info", "cut.ckpt"); info.Code != exitFailure || !strings.Contains(info.Stderr, "truncated") {
+		t.Errorf("model info of a truncated checkpoint: exit %d\n%s%s", info.Code, info.Stdout, info.Stderr)
 	}
 	run(trainArgs("tiny.ckpt", "straight.ckpt")...)
 	part := run(trainArgs("tiny.ckpt", "parts.ckpt", "--stop-after", "5")...)
-	_, cont, ok := strings.Cut(part.stderr, "continue with: ")
+	_, cont, ok := strings.Cut(part.Stderr, "continue with: ")
 	cont, _, _ = strings.Cut(cont, "\n")
-	if !strings.Contains(part.stdout, "after step 5 of 12") || !ok || !strings.Contains(cont, "--resume parts.ckpt") || strings.Contains(cont, "--stop-after") {
-		t.Fatalf("first part: %s%s", part.stdout, part.stderr)
+	if !strings.Contains(part.Stdout, "after step 5 of 12") || !ok || !strings.Contains(cont, "--resume parts.ckpt") || strings.Contains(cont, "--stop-after") {
+		t.Fatalf("first part: %s%s", part.Stdout, part.Stderr)
 	}
 	args := strings.Fields(cont)
 	if args[0] != "spag" {
 		t.Fatalf("continue command %q", cont)
 	}
-	if r := run(args[1:]...); !strings.Contains(r.stderr, "steps 6..12 of 12") {
-		t.Fatalf("second part: %s", r.stderr)
+	if r := run(args[1:]...); !strings.Contains(r.Stderr, "steps 6..12 of 12") {
+		t.Fatalf("second part: %s", r.Stderr)
 	}
 	straight, err := os.ReadFile(filepath.Join(dir, "straight.ckpt"))
 	if err != nil {
@@ -151,17 +151,17 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	// --init of a trained checkpoint starts a new run (no --restart); the
 	// deprecated --restart still works and says so.
 	fresh := run(trainArgs("straight.ckpt", "fresh.ckpt", "--steps", "1", "--restart")...)
-	if !strings.Contains(fresh.stderr, "steps 1..1 of 1") || !strings.Contains(fresh.stderr, "starting a new run") || !strings.Contains(fresh.stderr, "deprecated") {
-		t.Errorf("new run from a trained checkpoint:\n%s", fresh.stderr)
+	if !strings.Contains(fresh.Stderr, "steps 1..1 of 1") || !strings.Contains(fresh.Stderr, "starting a new run") || !strings.Contains(fresh.Stderr, "deprecated") {
+		t.Errorf("new run from a trained checkpoint:\n%s", fresh.Stderr)
 	}
 	// Resuming with other settings names what differs.
-	if r := spag(t, dir, "train", "--objective", "spag", "--data", "train.json", "--resume", "parts.ckpt", "--steps", "12", "--lr", "1e-2", "--batch-size", "4", "--db", "", "--out", "x.ckpt"); r.code != 1 || !strings.Contains(r.stderr, "lr: checkpoint") {
-		t.Errorf("resume with another --lr: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "train", "--objective", "spag", "--data", "train.json", "--resume", "parts.ckpt", "--steps", "12", "--lr", "1e-2", "--batch-size", "4", "--db", "", "--out", "x.ckpt"); r.Code != 1 || !strings.Contains(r.Stderr, "lr: checkpoint") {
+		t.Errorf("resume with another --lr: exit %d\n%s", r.Code, r.Stderr)
 	}
 
 	run("model", "strip", "straight.ckpt", "--out", "weights.ckpt")
-	if info := run("model", "info", "weights.ckpt"); !strings.Contains(info.stdout, "step 12 of 12 (weights only") {
-		t.Errorf("model info of the stripped file:\n%s", info.stdout)
+	if info := run("model", "info", "weights.ckpt"); !strings.Contains(info.Stdout, "step 12 of 12 (weights only") {
+		t.Errorf("model info of the stripped file:\n%s", info.Stdout)
 	}
 	st, err := os.Stat(filepath.Join(dir, "weights.ckpt"))
 	if err != nil || st.Size() > int64(len(straight))/2 {
@@ -171,14 +171,14 @@ func TestTrainInPartsAndStrip(t *testing.T) {
 	// kept by training; a bad one is a usage error.
 	run("model", "strip", "straight.ckpt", "--sampling", "temperature=0.3", "--out", "weights.ckpt")
 	again := run(trainArgs("weights.ckpt", "again.ckpt", "--steps", "1")...)
-	if !strings.Contains(again.stderr, "steps 1..1 of 1") {
-		t.Errorf("training from the stripped file:\n%s", again.stderr)
+	if !strings.Contains(again.Stderr, "steps 1..1 of 1") {
+		t.Errorf("training from the stripped file:\n%s", again.Stderr)
 	}
-	if info := run("model", "info", "again.ckpt"); !strings.Contains(info.stdout, "sampling    temperature=0.3") {
-		t.Errorf("model info of a checkpoint trained from one with a sampling default:\n%s", info.stdout)
+	if info := run("model", "info", "again.ckpt"); !strings.Contains(info.Stdout, "sampling    temperature=0.3") {
+		t.Errorf("model info of a checkpoint trained from one with a sampling default:\n%s", info.Stdout)
 	}
-	if r := spag(t, dir, "model", "strip", "straight.ckpt", "--sampling", "heat=1", "--out", "x.ckpt"); r.code != 2 || !strings.Contains(r.stderr, `--sampling: sampling setting "heat=1": unknown option "heat"`) {
-		t.Errorf("strip --sampling heat=1: exit %d, stderr %q", r.code, r.stderr)
+	if r := spag(t, dir, "model", "strip", "straight.ckpt", "--sampling", "heat=1", "--out", "x.ckpt"); r.Code != 2 || !strings.Contains(r.Stderr, `--sampling: sampling setting "heat=1": unknown option "heat"`) {
+		t.Errorf("strip --sampling heat=1: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	run("selfplay", "--db", "play.db", "--attacker", "native:weights.ckpt", "--defender", "native:straight.ckpt", "--games", "2", "--max-turns", "1")
 }
@@ -194,57 +194,43 @@ func TestTrainInterrupt(t *testing.T) {
 		{"rewards", "--db", "spag.db", "--out", "train.json"},
 		{"model", "init", "--preset", "tiny", "--seed", "1", "--corpus", "train.json", "--out", "tiny.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
-	cmd := exec.Command(binary, "train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt",
+	w := spagtest.Watch(t, binary, dir, "train", "--objective", "sft", "--data", "train.json", "--init", "tiny.ckpt",
 		"--steps", "100000", "--batch-size", "4", "--log-every", "1", "--db", "", "--out", "long.ckpt")
-	cmd.Dir = dir
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The bound only catches a hung training: two steps take seconds on a
-	// quiet machine and may take minutes on a busy one.
-	deadline := time.Now().Add(hangBound)
-	for !strings.Contains(stderr.String(), "step     2 ") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no second step within %v: %s", hangBound, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cmd := w.Cmd
+	w.WaitFor(t, "the second step", func(line string) bool { return strings.Contains(line, "step     2 ") })
 	// A second training of the same output while the first runs is
 	// refused at once, naming the first.
 	second := spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--resume", "long.ckpt",
 		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt")
-	if want := fmt.Sprintf("long.ckpt is in use by process %d", cmd.Process.Pid); second.code != 1 || !strings.Contains(second.stderr, want) {
+	if want := fmt.Sprintf("long.ckpt is in use by process %d", cmd.Process.Pid); second.Code != 1 || !strings.Contains(second.Stderr, want) {
 		cmd.Process.Kill()
-		t.Fatalf("a second training of long.ckpt while the first runs: exit %d, stderr %q; want exit 1 naming the first (%q)", second.code, second.stderr, want)
+		t.Fatalf("a second training of long.ckpt while the first runs: exit %d, stderr %q; want exit 1 naming the first (%q)", second.Code, second.Stderr, want)
 	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err := w.Wait()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "--resume long.ckpt") {
-		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(w.Stderr(), "--resume long.ckpt") {
+		t.Fatalf("after SIGINT: %v; stderr:\n%s", err, w.Stderr())
 	}
 	var info struct {
 		Step  int `json:"step"`
 		Total int `json:"total_steps"`
 	}
 	r := spag(t, dir, "model", "info", "--json", "long.ckpt")
-	mustJSON(t, r.stdout, &info)
+	mustJSON(t, r.Stdout, &info)
 	if info.Step < 2 || info.Step >= info.Total {
 		t.Fatalf("saved at step %d of %d", info.Step, info.Total)
 	}
 	r = spag(t, dir, "train", "--objective", "sft", "--data", "train.json", "--resume", "long.ckpt",
 		"--steps", "100000", "--batch-size", "4", "--db", "", "--out", "long.ckpt", "--stop-after", fmt.Sprint(info.Step+1))
-	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("after step %d of 100000", info.Step+1)) {
-		t.Fatalf("continue: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, fmt.Sprintf("after step %d of 100000", info.Step+1)) {
+		t.Fatalf("continue: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -262,11 +248,11 @@ func TestTrainExec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) result {
+	run := func(args ...string) spagtest.Result {
 		t.Helper()
 		r := spag(t, dir, args...)
-		if r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		return r
 	}
@@ -280,8 +266,8 @@ func TestTrainExec(t *testing.T) {
 
 	r := run(trainArgs("FAKE_MODE=export FAKE_SPAG=" + binary + " FAKE_HOST=" + srv.URL)...)
 	want := "ollama:spag-round1@" + srv.URL
-	if !strings.Contains(r.stdout, "trained "+want+" (log: "+filepath.Join(dir, "round1.log")+")") {
-		t.Fatalf("exec trainer: %s%s", r.stdout, r.stderr)
+	if !strings.Contains(r.Stdout, "trained "+want+" (log: "+filepath.Join(dir, "round1.log")+")") {
+		t.Fatalf("exec trainer: %s%s", r.Stdout, r.Stderr)
 	}
 	// The next round plays the new policy through Ollama.
 	run(append([]string{"selfplay", "--db", "next.db", "--attacker", want, "--defender", "builtin", "--games", "1"},
@@ -291,11 +277,11 @@ func TestTrainExec(t *testing.T) {
 	}
 
 	r = spag(t, dir, trainArgs("FAKE_MODE=fail")...)
-	if r.code != 1 || !strings.Contains(r.stderr, "exit status 3") || !strings.Contains(r.stderr, "CUDA out of memory") || !strings.Contains(r.stderr, "round1.log") {
-		t.Errorf("failing trainer: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "exit status 3") || !strings.Contains(r.Stderr, "CUDA out of memory") || !strings.Contains(r.Stderr, "round1.log") {
+		t.Errorf("failing trainer: exit %d\n%s", r.Code, r.Stderr)
 	}
-	if r := spag(t, dir, trainArgs("FAKE_MODE=copy", "--stop-after", "2")...); r.code != 2 || !strings.Contains(r.stderr, "--trainer native only") {
-		t.Errorf("--stop-after with an exec trainer: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, trainArgs("FAKE_MODE=copy", "--stop-after", "2")...); r.Code != 2 || !strings.Contains(r.Stderr, "--trainer native only") {
+		t.Errorf("--stop-after with an exec trainer: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -311,8 +297,8 @@ func TestTrainZeroSum(t *testing.T) {
 		{"train", "--objective", "zerosum", "--data", "zs.json", "--init", "tiny.ckpt", "--steps", "3", "--beta", "0.05",
 			"--batch-size", "8", "--out", "zs.ckpt", "--metrics", "m.jsonl"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: exit %d\n%s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	db, err := sql.Open("sqlite3", filepath.Join(dir, "spag.db"))
@@ -341,7 +327,7 @@ func TestTrainZeroSum(t *testing.T) {
 	if lines := strings.Count(string(data), "\n"); lines != 3 || strings.Contains(string(data), "NaN") {
 		t.Errorf("metrics: %d lines, want 3 without NaN:\n%s", lines, data)
 	}
-	if r := spag(t, dir, "train", "--objective", "ppo", "--data", "zs.json", "--init", "tiny.ckpt", "--steps", "1", "--out", "x.ckpt"); r.code != 2 || !strings.Contains(r.stderr, "zerosum") {
-		t.Errorf("--objective ppo: exit %d, stderr %q; want a usage error listing zerosum", r.code, r.stderr)
+	if r := spag(t, dir, "train", "--objective", "ppo", "--data", "zs.json", "--init", "tiny.ckpt", "--steps", "1", "--out", "x.ckpt"); r.Code != 2 || !strings.Contains(r.Stderr, "zerosum") {
+		t.Errorf("--objective ppo: exit %d, stderr %q; want a usage error listing zerosum", r.Code, r.Stderr)
 	}
 }

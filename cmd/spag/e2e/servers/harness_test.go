@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/spag-go/spag/internal/spagtest"
 )
@@ -19,22 +18,10 @@ var binary string
 
 func TestMain(m *testing.M) { os.Exit(spagtest.Main(m, &binary)) }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// serverBound bounds only a hung command or server. It is generous on
-// purpose: on a 2-core machine with other work beside it the tiny Ollama
-// model serves about 0.1 episodes a second, so a 40-episode run takes
-// minutes without any bug.
-const serverBound = 15 * time.Minute
-
 // spag runs the binary in dir with args, bounding only a hung command.
-func spag(t *testing.T, dir string, args ...string) result {
+func spag(t *testing.T, dir string, args ...string) spagtest.Result {
 	t.Helper()
-	r := spagtest.Run(t, binary, serverBound, dir, args...)
-	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
+	return spagtest.Run(t, binary, spagtest.HangBound, dir, args...)
 }
 
 func stats(t *testing.T, dir string, args ...string) spagtest.StatsOut {

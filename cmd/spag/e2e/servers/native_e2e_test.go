@@ -26,21 +26,21 @@ func TestModelExportAndCompare(t *testing.T) {
 	dir := t.TempDir()
 	corpus := filepath.Join(dir, "corpus.txt")
 	os.WriteFile(corpus, []byte("The word I am thinking of is an animal.\nI know the word! It is cat.\nclues without the word\n"), 0o644)
-	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "3", "--corpus", corpus, "--vocab-size", "320", "--out", "m.ckpt"); r.code != 0 {
-		t.Fatalf("init: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "3", "--corpus", corpus, "--vocab-size", "320", "--out", "m.ckpt"); r.Code != 0 {
+		t.Fatalf("init: %d %s", r.Code, r.Stderr)
 	}
-	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--gguf", "m.gguf", "--type", "f16"); r.code != 0 {
-		t.Fatalf("export gguf: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--gguf", "m.gguf", "--type", "f16"); r.Code != 0 {
+		t.Fatalf("export gguf: %d %s", r.Code, r.Stderr)
 	}
 	if st, err := os.Stat(filepath.Join(dir, "m.gguf")); err != nil || st.Size() == 0 {
 		t.Fatalf("no GGUF written: %v", err)
 	}
-	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--ollama", "spag-e2e:latest", "--host", s.URL); r.code != 0 {
-		t.Fatalf("export ollama: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "export", "--ckpt", "m.ckpt", "--ollama", "spag-e2e:latest", "--host", s.URL); r.Code != 0 {
+		t.Fatalf("export ollama: %d %s", r.Code, r.Stderr)
 	}
 	r := spag(t, dir, "model", "compare", "--ollama-model", "spag-e2e:latest", "--ckpt", "m.ckpt", "--host", s.URL, "--json")
-	if r.code != 0 {
-		t.Fatalf("compare: %d %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("compare: %d %s", r.Code, r.Stderr)
 	}
 	var rep struct {
 		Mismatches int     `json:"token_mismatches"`
@@ -48,16 +48,16 @@ func TestModelExportAndCompare(t *testing.T) {
 		Tokens     int     `json:"tokens_scored"`
 		Texts      int     `json:"texts"`
 	}
-	mustJSON(t, r.stdout, &rep)
-	t.Logf("compare: %s", r.stdout)
+	mustJSON(t, r.Stdout, &rep)
+	t.Logf("compare: %s", r.Stdout)
 	if rep.Texts == 0 || rep.Mismatches != 0 || rep.MaxDiff > 1e-3 {
 		t.Fatalf("compare report %+v", rep)
 	}
 
 	// The shipped model, trained by spag train: served by Ollama and scored
 	// alike (no --ckpt on either command means the shipped model).
-	if r := spag(t, dir, "model", "export", "--ollama", "spag-taboo:latest", "--host", s.URL); r.code != 0 {
-		t.Fatalf("export the shipped model: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "export", "--ollama", "spag-taboo:latest", "--host", s.URL); r.Code != 0 {
+		t.Fatalf("export the shipped model: %d %s", r.Code, r.Stderr)
 	}
 	// It carries its own sampling default into Ollama's model.
 	show, err := s.Client.Show(context.Background(), &api.ShowRequest{Model: "spag-taboo:latest"})
@@ -65,12 +65,12 @@ func TestModelExportAndCompare(t *testing.T) {
 		t.Errorf("ollama show spag-taboo: parameters %q, %v; want temperature 0.3 (the shipped model's own)", show.Parameters, err)
 	}
 	r = spag(t, dir, "model", "compare", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--json")
-	if r.code != 0 {
-		t.Fatalf("compare the shipped model: %d %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("compare the shipped model: %d %s", r.Code, r.Stderr)
 	}
 	rep.Texts = 0
-	mustJSON(t, r.stdout, &rep)
-	t.Logf("compare shipped model: %s", r.stdout)
+	mustJSON(t, r.Stdout, &rep)
+	t.Logf("compare shipped model: %s", r.Stdout)
 	if rep.Texts == 0 || rep.Tokens == 0 || rep.Mismatches != 0 || rep.MaxDiff > 1e-3 {
 		t.Fatalf("compare report of the shipped model %+v", rep)
 	}
@@ -78,8 +78,8 @@ func TestModelExportAndCompare(t *testing.T) {
 	// Round trip through Ollama's own copy: importing the model by name
 	// gives back the shipped weights and tokenizer exactly (F32), so both
 	// export to the same GGUF bytes.
-	if r := spag(t, dir, "model", "import", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--out", "imported.ckpt"); r.code != 0 {
-		t.Fatalf("import by name: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "import", "--ollama-model", "spag-taboo:latest", "--host", s.URL, "--out", "imported.ckpt"); r.Code != 0 {
+		t.Fatalf("import by name: %d %s", r.Code, r.Stderr)
 	}
 	for _, args := range [][]string{
 		{"model", "export", "--gguf", "shipped.gguf"},
@@ -87,8 +87,8 @@ func TestModelExportAndCompare(t *testing.T) {
 		{"model", "import", "--gguf", "m.gguf", "--out", "m-f16.ckpt"},
 		{"model", "info", "m-f16.ckpt"},
 	} {
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("spag %v: %d %s", args, r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("spag %v: %d %s", args, r.Code, r.Stderr)
 		}
 	}
 	shipped, err := os.ReadFile(filepath.Join(dir, "shipped.gguf"))
@@ -102,8 +102,8 @@ func TestModelExportAndCompare(t *testing.T) {
 	if !bytes.Equal(shipped, imported) {
 		t.Error("the model imported from Ollama differs from the shipped one")
 	}
-	if r := spag(t, dir, "model", "import", "--ollama-model", "nope:latest", "--host", s.URL, "--out", "x.ckpt"); r.code != 1 || !strings.Contains(r.stderr, "nope") {
-		t.Errorf("import of a missing model: exit %d, %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "import", "--ollama-model", "nope:latest", "--host", s.URL, "--out", "x.ckpt"); r.Code != 1 || !strings.Contains(r.Stderr, "nope") {
+		t.Errorf("import of a missing model: exit %d, %s", r.Code, r.Stderr)
 	}
 
 	for _, bad := range [][]string{
@@ -114,8 +114,8 @@ func TestModelExportAndCompare(t *testing.T) {
 		{"model", "export", "--ckpt", "m.ckpt", "--gguf", "x.gguf", "--type", "q4"},
 		{"model", "compare", "--ckpt", "m.ckpt"},
 	} {
-		if r := spag(t, dir, bad...); r.code != 2 {
-			t.Errorf("%v: exit %d, want 2 (usage); stderr %s", bad, r.code, r.stderr)
+		if r := spag(t, dir, bad...); r.Code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage); stderr %s", bad, r.Code, r.Stderr)
 		}
 	}
 }
@@ -126,22 +126,22 @@ func TestModelExportAndCompare(t *testing.T) {
 // transcripts.
 func TestNativeSelfplay(t *testing.T) {
 	dir := t.TempDir()
-	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "5", "--out", "tiny.ckpt"); r.code != 0 {
-		t.Fatalf("init: %d %s", r.code, r.stderr)
+	if r := spag(t, dir, "model", "init", "--preset", "tiny", "--seed", "5", "--out", "tiny.ckpt"); r.Code != 0 {
+		t.Fatalf("init: %d %s", r.Code, r.Stderr)
 	}
 	export := func(db string) []map[string]any {
 		t.Helper()
 		r := spag(t, dir, "selfplay", "--db", db, "--attacker", "native:tiny.ckpt", "--defender", "native:tiny.ckpt,temperature=1.2,top_k=0",
 			"--games", "4", "--seed", "11", "--concurrency", "4", "--option", "num_predict=24")
-		if r.code != 0 {
-			t.Fatalf("selfplay: %d %s", r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("selfplay: %d %s", r.Code, r.Stderr)
 		}
 		r = spag(t, dir, "episodes", "export", "--db", db, "--format", "jsonl")
-		if r.code != 0 {
-			t.Fatalf("export: %d %s", r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("export: %d %s", r.Code, r.Stderr)
 		}
 		var eps []map[string]any
-		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 			var ep map[string]any
 			mustJSON(t, line, &ep)
 			// What differs between runs of the same seed: ids and clocks.
@@ -210,8 +210,8 @@ func TestNativeSelfplay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "words.txt"), []byte("apple\n"), 0o644)
 			r := spag(t, dir, "selfplay", "--db", "bad.db", "--attacker", tc.spec, "--games", "1")
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("exit %d, want %d; stderr %s", r.code, tc.code, r.stderr)
+			if r.Code != tc.code || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("exit %d, want %d; stderr %s", r.Code, tc.code, r.Stderr)
 			}
 		})
 	}

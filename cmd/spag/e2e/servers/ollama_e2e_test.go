@@ -1,13 +1,10 @@
 package servers
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,8 +61,8 @@ func TestOllamaSelfplay20Games(t *testing.T) {
 	dir := t.TempDir()
 	player := "ollama:" + tinyModel + "@" + srv.URL
 	r := spag(t, dir, selfplayArgs(t, dir, "--games", "20", "--concurrency", "8", "--attacker", player, "--defender", player)...)
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 20 || s.Errored != 0 {
@@ -122,8 +119,8 @@ func TestOllamaSelfplayIsDeterministic(t *testing.T) {
 	for _, db := range []string{"a.db", "b.db"} {
 		args := selfplayArgs(t, dir, "--games", "6", "--seed", "11", "--concurrency", "4", "--db", db,
 			"--attacker", player, "--defender", player)
-		if r := spag(t, dir, args...); r.code != 0 {
-			t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+		if r := spag(t, dir, args...); r.Code != 0 {
+			t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 		}
 	}
 	a, b := transcripts(t, filepath.Join(dir, "a.db")), transcripts(t, filepath.Join(dir, "b.db"))
@@ -138,8 +135,8 @@ func TestOpenAIBackendSelfplay(t *testing.T) {
 	r := spag(t, dir, append([]string{"selfplay", "--games", "4", "--max-turns", "2",
 		"--attacker", "openai:" + tinyModel + "@" + srv.URL + "/v1,max_tokens=10,temperature=0",
 		"--defender", "ollama:" + tinyModel + "@" + srv.URL + ",num_predict=10"}, shortTemplates(t, dir)...)...)
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if s := stats(t, dir); s.Episodes != 4 || s.Errored != 0 {
 		t.Fatalf("stats %+v", s)
@@ -156,60 +153,12 @@ func TestOllamaMissingModel(t *testing.T) {
 	r := spag(t, dir, "selfplay", "--games", "3", "--attacker", "ollama:"+tinyModel+"@"+srv.URL,
 		"--defender", "ollama:ghost:7b@"+srv.URL)
 	want := `model "ghost:7b" not found on ` + srv.URL + ` (pull it with: ollama pull ghost:7b)`
-	if r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %s", r.code, r.stderr, want)
+	if r.Code != 1 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %s", r.Code, r.Stderr, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "spag.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a database was written: %v", err)
 	}
-}
-
-// startSpag starts a run in the background; wait returns its result.
-func startSpag(t *testing.T, dir string, args ...string) (wait func() result) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), serverBound)
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	return func() result {
-		defer cancel()
-		err := cmd.Wait()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatalf("spag %v: %v", args, err)
-		}
-		return result{code: code, stdout: out.String(), stderr: errb.String()}
-	}
-}
-
-// waitForEpisodes polls the database until it holds at least n episodes.
-func waitForEpisodes(t *testing.T, path string, n int) int {
-	t.Helper()
-	deadline := time.Now().Add(serverBound)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(path); err == nil {
-			db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
-			if err == nil {
-				var got int
-				err = db.QueryRow(`SELECT count(*) FROM episodes`).Scan(&got)
-				db.Close()
-				if err == nil && got >= n {
-					return got
-				}
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s never held %d episodes", path, n)
-	return 0
 }
 
 func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
@@ -219,25 +168,27 @@ func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	player := "ollama:" + tinyModel + "@" + srv.URL
 	// Few retries, so that games in flight while the server is down error
 	// (and are replayed by --resume) rather than wait for it.
-	wait := startSpag(t, dir, selfplayArgs(t, dir, "--games", "40", "--concurrency", "2", "--attacker", player, "--defender", player,
+	w := spagtest.Watch(t, binary, dir, selfplayArgs(t, dir, "--games", "40", "--concurrency", "2", "--attacker", player, "--defender", player,
 		"--option", "retries=2")...)
-	before := waitForEpisodes(t, dbPath, 3)
+	before := w.WaitForRows(t, dbPath, "episodes", 3)
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	// The outage lasts long enough for the games in flight to use up their
+	// two retries: its length, not a wait for something to happen.
 	time.Sleep(2 * time.Second)
 	if err := srv.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	r := wait()
+	r := w.Result(t)
 	// The games in flight when the server died errored: the run says so
 	// and how to play them (exit 1); those that finished are stored.
-	if r.code != 0 && (r.code != 1 || !strings.Contains(r.stderr, "episodes errored") || !strings.Contains(r.stderr, "--resume")) {
-		t.Fatalf("selfplay with a server crash: exit %d; want 0, or 1 naming the errored episodes and the resume command\n%s", r.code, r.stderr)
+	if r.Code != 0 && (r.Code != 1 || !strings.Contains(r.Stderr, "episodes errored") || !strings.Contains(r.Stderr, "--resume")) {
+		t.Fatalf("selfplay with a server crash: exit %d; want 0, or 1 naming the errored episodes and the resume command\n%s", r.Code, r.Stderr)
 	}
-	m := runIDPattern.FindStringSubmatch(r.stderr)
+	m := runIDPattern.FindStringSubmatch(r.Stderr)
 	if m == nil {
-		t.Fatalf("no run ID in:\n%s", r.stderr)
+		t.Fatalf("no run ID in:\n%s", r.Stderr)
 	}
 	s := stats(t, dir)
 	if s.Episodes != 40 || s.Errored == 0 {
@@ -246,8 +197,8 @@ func TestOllamaServerKilledMidRunThenResume(t *testing.T) {
 	if s.Episodes-s.Errored < before {
 		t.Errorf("%d finished episodes, %d were stored before the crash", s.Episodes-s.Errored, before)
 	}
-	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.code != 0 {
-		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	if r := spag(t, dir, "selfplay", "--resume", m[1]); r.Code != 0 {
+		t.Fatalf("resume: exit %d\n%s", r.Code, r.Stderr)
 	}
 	s = stats(t, dir)
 	db := openDB(t, dbPath)
@@ -265,14 +216,14 @@ func TestOllamaPoolSurvivesLosingAServer(t *testing.T) {
 	b := ollamatest.Fresh(t, ollamatest.Options{NumParallel: 2})
 	dir := t.TempDir()
 	player := "ollama:" + tinyModel + "@" + a.URL + "," + b.URL
-	wait := startSpag(t, dir, selfplayArgs(t, dir, "--games", "30", "--concurrency", "4", "--attacker", player, "--defender", player)...)
-	waitForEpisodes(t, filepath.Join(dir, "spag.db"), 3)
+	w := spagtest.Watch(t, binary, dir, selfplayArgs(t, dir, "--games", "30", "--concurrency", "4", "--attacker", player, "--defender", player)...)
+	w.WaitForRows(t, filepath.Join(dir, "spag.db"), "episodes", 3)
 	if err := b.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	r := wait()
-	if r.code != 0 {
-		t.Fatalf("selfplay: exit %d\n%s", r.code, r.stderr)
+	r := w.Result(t)
+	if r.Code != 0 {
+		t.Fatalf("selfplay: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if s := stats(t, dir); s.Episodes != 30 || s.Errored != 0 {
 		t.Errorf("stats %+v: the run should complete on the surviving server", s)
