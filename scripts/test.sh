@@ -76,6 +76,13 @@ echo "== go test -race"
 # that none carries them all; their own bounds only catch a hung command).
 test_timeout="${TEST_TIMEOUT:-45m}"
 go test -race -count=1 -timeout "$test_timeout" ./...
+echo "== tests that skip themselves under the race detector, without it"
+# Allocation counts mean nothing under -race, and the Kuhn learning test
+# and the shipped model's Kuhn reading take many minutes with it: each
+# skips itself there (raceEnabled) and runs here instead.
+go test -count=1 -timeout "$test_timeout" \
+  -run '^(TestLearning|TestLikelihoodShippedModel|TestDecodeAllocs|TestParallelAllocs)$' \
+  ./kuhn/kuhnloop ./kuhn/exploit ./players/native ./internal/mat
 echo "== fuzz (short)"
 # A count, not a duration: Go 1.26's fuzz coordinator can report a spurious
 # "context deadline exceeded" when a duration runs out on a busy machine
