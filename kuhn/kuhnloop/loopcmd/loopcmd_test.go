@@ -118,19 +118,7 @@ func TestFlagsReachTheLoop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	store, err := episodes.Open(context.Background(), "spag.db", episodes.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	rec, err := store.LatestLoop(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg kuhnloop.Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := latestConfig(t)
 	tr := cfg.Train
 	if cfg.Game != "kuhn" || cfg.Forfeit != 2.5 || cfg.Hands != 6 || cfg.EvalHands != 0 || tr.Steps != 1 || tr.LR != 0.004 || tr.Objective != train.ObjectiveSPAG || tr.SPAG.Beta != 0.05 ||
 		tr.BatchSize != 4 || cfg.Ref != kuhnloop.RefInit || cfg.Baseline != "seat" || !slices.Contains(cfg.Options, "temperature=0.7") ||
@@ -181,6 +169,13 @@ func recorded(t *testing.T, args ...string) kuhnloop.Config {
 	if _, stderr, err := iterate(t, append(base, args...)...); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
+	return latestConfig(t)
+}
+
+// latestConfig is the configuration recorded with the latest loop in
+// spag.db.
+func latestConfig(t *testing.T) kuhnloop.Config {
+	t.Helper()
 	store, err := episodes.Open(context.Background(), "spag.db", episodes.Options{})
 	if err != nil {
 		t.Fatal(err)
