@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/spag-go/spag/kuhn/kuhndata"
 	"github.com/spag-go/spag/kuhn/kuhnloop"
 	_ "github.com/spag-go/spag/kuhn/kuhnloop/loopcmd"
+	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
@@ -235,5 +237,41 @@ func TestHelp(t *testing.T) {
 		if f := cmd.Flags().Lookup(name); f == nil || !strings.Contains(f.Usage, want) {
 			t.Errorf("--%s: %v; want its help to contain %q", name, f, want)
 		}
+	}
+}
+
+// TestForfeitReachesTheRewards: the same round (same seed, a model of
+// random weights that answers many prompts with no move) written with
+// --forfeit 0 and --forfeit 5 differs by 5 chips in the advantage of each
+// answer that lost its hand by rule, and only there.
+func TestForfeitReachesTheRewards(t *testing.T) {
+	rewards := func(forfeit string) []rl.Sample {
+		recorded(t, "--seed", "3", "--games", "8", "--forfeit", forfeit)
+		f, err := os.Open(filepath.Join("loop", "round-1", "rewards.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		samples, err := rl.ReadSPAGTraining(f, f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return samples
+	}
+	without, with := rewards("0"), rewards("5")
+	if len(without) != len(with) {
+		t.Fatalf("%d samples without the penalty, %d with it: the rounds differ", len(without), len(with))
+	}
+	penalised := 0
+	for i := range with {
+		switch d := without[i].Reward - with[i].Reward; {
+		case math.Abs(d-5) < 1e-9:
+			penalised++
+		case math.Abs(d) > 1e-9:
+			t.Errorf("sample %d (%q): advantage %v without the penalty, %v with it", i, with[i].Target, without[i].Reward, with[i].Reward)
+		}
+	}
+	if penalised == 0 {
+		t.Errorf("no answer of %d was penalised; the test wants a model that forfeits", len(with))
 	}
 }
