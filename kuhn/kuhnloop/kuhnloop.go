@@ -90,6 +90,10 @@ type Config struct {
 	EvalHands int `json:"eval_hands"`
 	// Baseline is what the advantages subtract (kuhndata.Baselines).
 	Baseline string `json:"baseline"`
+	// Forfeit is the chips taken beside the lost hand from the advantage
+	// of an answer that was no legal move (kuhndata.ZeroSumOptions);
+	// loops recorded before it have none, and resume without it.
+	Forfeit float64 `json:"forfeit,omitempty"`
 	// Options are the players' settings in every run (the model's
 	// sampling: temperature=1,top_k=0,top_p=1 unless given).
 	Options []string     `json:"options,omitempty"`
@@ -98,10 +102,15 @@ type Config struct {
 
 // SamplingOptions are the settings that make a native model sample from
 // its own distribution at temperature t, as the exact exploitability reads
-// it at temperature 1, with the keys options do not set already.
+// it at temperature 1, with the keys options do not set already. They
+// include max_tokens=3: a native player keeps only the prompt's last
+// context − max_tokens + 1 tokens, 65 of the tiny model's 128 at the
+// default 64, while training and the exploitability read 126, so with the
+// default it plays a policy other than the one measured; a move is one
+// word (docs/kuhn.md).
 func SamplingOptions(t float64, options []string) []string {
 	out := slices.Clone(options)
-	for _, kv := range []string{fmt.Sprintf("temperature=%g", t), "top_k=0", "top_p=1"} {
+	for _, kv := range []string{fmt.Sprintf("temperature=%g", t), "top_k=0", "top_p=1", "max_tokens=3"} {
 		key, _, _ := strings.Cut(kv, "=")
 		if !slices.ContainsFunc(options, func(o string) bool { return strings.HasPrefix(o, key+"=") }) {
 			out = append(out, kv)
@@ -125,6 +134,8 @@ func (c *Config) Check() error {
 		return bad("eval-games", "hands per seat against the equilibrium must be 0 (none) or more (got %d)", c.EvalHands)
 	case !slices.Contains(kuhndata.Baselines, c.Baseline):
 		return bad("baseline", "%q: want %s", c.Baseline, strings.Join(kuhndata.Baselines, " or "))
+	case !(c.Forfeit >= 0):
+		return bad("forfeit", "must be 0 or more chips (got %v)", c.Forfeit)
 	case c.Ref != RefPrevious && c.Ref != RefInit:
 		return bad("ref", "%q: want %s (the model the round starts from) or %s (the loop's starting model)", c.Ref, RefPrevious, RefInit)
 	case c.Train.Objective != train.ObjectiveZeroSum && c.Train.Objective != train.ObjectiveSPAG:
@@ -328,7 +339,7 @@ func (l *Loop) rewards(ctx context.Context, r *Round) error {
 	if err != nil {
 		return err
 	}
-	samples, stats, err := kuhndata.ZeroSum(ctx, l.Store, run, l.Config.Baseline)
+	samples, stats, err := kuhndata.ZeroSumWith(ctx, l.Store, run, kuhndata.ZeroSumOptions{Baseline: l.Config.Baseline, Forfeit: l.Config.Forfeit})
 	if err != nil {
 		return err
 	}

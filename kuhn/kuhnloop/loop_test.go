@@ -87,6 +87,7 @@ func TestCheck(t *testing.T) {
 		"negative eval":     {func(c *Config) { c.EvalHands = -1 }, "eval-games"},
 		"unknown baseline":  {func(c *Config) { c.Baseline = "round" }, "baseline"},
 		"unknown reference": {func(c *Config) { c.Ref = "best" }, "ref"},
+		"negative forfeit":  {func(c *Config) { c.Forfeit = -1 }, "forfeit"},
 		"sft":               {func(c *Config) { c.Train = train.DefaultConfig(train.ObjectiveSFT); c.Train.Steps = 1 }, "objective"},
 		"no steps":          {func(c *Config) { c.Train.Steps = 0 }, "steps"},
 		"no model":          {func(c *Config) { c.Init = "" }, "init"},
@@ -107,17 +108,19 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestSamplingOptions: the model samples its own distribution unless
-// the user's options set a key.
+// TestSamplingOptions: the model samples its own distribution, and
+// answers in at most 3 tokens so that it keeps the prompt training reads,
+// unless the user's options set a key.
 func TestSamplingOptions(t *testing.T) {
 	for _, tc := range []struct {
 		t    float64
 		opts []string
 		want string
 	}{
-		{1, nil, "temperature=1 top_k=0 top_p=1"},
-		{0.7, []string{"top_k=5"}, "top_k=5 temperature=0.7 top_p=1"},
-		{1, []string{"temperature=2"}, "temperature=2 top_k=0 top_p=1"},
+		{1, nil, "temperature=1 top_k=0 top_p=1 max_tokens=3"},
+		{0.7, []string{"top_k=5"}, "top_k=5 temperature=0.7 top_p=1 max_tokens=3"},
+		{1, []string{"temperature=2"}, "temperature=2 top_k=0 top_p=1 max_tokens=3"},
+		{1, []string{"max_tokens=8"}, "max_tokens=8 temperature=1 top_k=0 top_p=1"},
 	} {
 		if got := strings.Join(SamplingOptions(tc.t, tc.opts), " "); got != tc.want {
 			t.Errorf("SamplingOptions(%v, %q) = %q; want %q", tc.t, tc.opts, got, tc.want)

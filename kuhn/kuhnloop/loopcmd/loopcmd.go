@@ -27,14 +27,16 @@ func init() {
 
 const long = `--game kuhn runs Kuhn Poker's self-play rounds (the flags marked kuhn:),
 each the library calls of the manual recipe in docs/kuhn.md: the model
-plays itself --games hands, sampled at --temperature (spag kuhn play); each
-answer gets its seat's chips less the information set's mean (spag kuhn
+plays itself --games hands, sampled at --temperature with max_tokens=3
+(spag kuhn play); each answer gets its seat's chips less the information
+set's mean, less --forfeit more for an answer that is no move (spag kuhn
 rewards); --steps of --objective zerosum (or spag) train it against
---ref, the model the round starts from or the starting one (spag train);
+--ref, the starting model or the one the round starts from (spag train);
 the new model's exact exploitability is read from its probabilities and it
 plays the equilibrium built-in --eval-games hands in each seat. Round 0 is
 the starting model, --init: one that knows only the rules, made as
-docs/kuhn.md shows. It resumes like the Taboo loop; exploitability.png in
+docs/kuhn.md shows. The defaults are docs/kuhn.md's best recipe. It
+resumes like the Taboo loop; exploitability.png in
 --out and spag report chart the rounds.`
 
 // howToInit says how to make the starting model, for the refusal of a
@@ -59,13 +61,17 @@ func newFlags(fl *pflag.FlagSet) iteratecmd.Loops {
 	fl.IntVar(&f.cfg.Hands, "games", 1200, "kuhn: self-play hands per round")
 	fl.IntVar(&f.cfg.EvalHands, "eval-games", 300, "kuhn: hands in each seat against the equilibrium built-in (0: exploitability only)")
 	fl.StringVar(&f.cfg.Init, "init", "", "kuhn: the starting model, a native checkpoint (required; docs/kuhn.md makes one that knows only the rules)")
-	fl.StringVar(&f.cfg.Ref, "ref", kuhnloop.RefPrevious, "kuhn: KL reference of each round's training, previous (the model the round starts from) or init")
+	// The defaults are docs/kuhn.md's best recipe: the starting model as a
+	// fixed KL reference at β 0.2, and a chip's penalty for an answer that
+	// is no move.
+	fl.StringVar(&f.cfg.Ref, "ref", kuhnloop.RefInit, "kuhn: KL reference of each round's training, init (the loop's starting model) or previous (the model the round starts from)")
 	fl.IntVar(&f.cfg.Train.Steps, "steps", 150, "kuhn: training steps per round")
 	fl.Float64Var(&f.cfg.Train.LR, "lr", 2e-3, "kuhn: peak learning rate")
 	fl.IntVar(&f.cfg.Train.BatchSize, "batch-size", f.cfg.Train.BatchSize, "kuhn: samples per optimizer step")
-	fl.Float64Var(&f.beta, "beta", 0.1, "kuhn: KL coefficient against --ref")
+	fl.Float64Var(&f.beta, "beta", 0.2, "kuhn: KL coefficient against --ref")
 	fl.StringVar(&f.objective, "objective", train.ObjectiveZeroSum, "kuhn: zerosum, or spag (SPAG's objective, for comparison)")
 	fl.Float64Var(&f.temperature, "temperature", 1, "kuhn: sampling temperature of the model's hands (with top_k=0 and top_p=1 unless --option sets them)")
+	fl.Float64Var(&f.cfg.Forfeit, "forfeit", 1, "kuhn: chips taken from the advantage of an answer that was no legal move, beside the hand it lost (spag kuhn rewards --forfeit)")
 	fl.StringVar(&f.cfg.Baseline, "baseline", "infoset", "kuhn: what the advantages subtract, infoset (the mean chips at the same information set) or seat")
 	return f
 }

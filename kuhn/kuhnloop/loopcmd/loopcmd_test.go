@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/spag-go/spag/kuhn/kuhndata"
 	"github.com/spag-go/spag/kuhn/kuhnloop"
 	_ "github.com/spag-go/spag/kuhn/kuhnloop/loopcmd"
+	"github.com/spag-go/spag/rl"
 	"github.com/spag-go/spag/rl/checkpoint"
 	"github.com/spag-go/spag/rl/model"
 	"github.com/spag-go/spag/rl/tokenizer"
@@ -79,6 +81,7 @@ func TestRefuses(t *testing.T) {
 		{[]string{"--out", "l", "--init", "k.ckpt", "--objective", "sft"}, `--objective "sft": a Kuhn loop trains with zerosum or spag`},
 		{[]string{"--out", "l", "--init", "k.ckpt", "--ref", "best"}, `--ref: "best"`},
 		{[]string{"--out", "l", "--init", "k.ckpt", "--temperature", "0"}, "--temperature must be positive"},
+		{[]string{"--out", "l", "--init", "k.ckpt", "--forfeit", "-1"}, "--forfeit: must be 0 or more chips"},
 		{[]string{"--out", "l", "--init", "k.ckpt", "--games", "0"}, "--games: self-play hands per round must be at least 1"},
 		{[]string{"--out", "l", "--init", "missing.ckpt"}, "--init: "},
 		{[]string{"--out", "l", "--init", "k.ckpt", "--rm-steps", "2"}, "--rm-steps belong to the other game's loop"},
@@ -113,25 +116,13 @@ func TestFlagsReachTheLoop(t *testing.T) {
 	smallModel(t, "k.ckpt")
 	stdout, stderr, err := iterate(t, "--game", "kuhn", "--init", "k.ckpt", "--rounds", "1", "--games", "6", "--eval-games", "0", "--steps", "1",
 		"--lr", "0.004", "--beta", "0.05", "--objective", "spag", "--ref", "init", "--temperature", "0.7", "--baseline", "seat", "--batch-size", "4",
-		"--out", "loop", "--json")
+		"--forfeit", "2.5", "--out", "loop", "--json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	store, err := episodes.Open(context.Background(), "spag.db", episodes.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	rec, err := store.LatestLoop(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg kuhnloop.Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := latestConfig(t)
 	tr := cfg.Train
-	if cfg.Game != "kuhn" || cfg.Hands != 6 || cfg.EvalHands != 0 || tr.Steps != 1 || tr.LR != 0.004 || tr.Objective != train.ObjectiveSPAG || tr.SPAG.Beta != 0.05 ||
+	if cfg.Game != "kuhn" || cfg.Forfeit != 2.5 || cfg.Hands != 6 || cfg.EvalHands != 0 || tr.Steps != 1 || tr.LR != 0.004 || tr.Objective != train.ObjectiveSPAG || tr.SPAG.Beta != 0.05 ||
 		tr.BatchSize != 4 || cfg.Ref != kuhnloop.RefInit || cfg.Baseline != "seat" || !slices.Contains(cfg.Options, "temperature=0.7") ||
 		cfg.Init != filepath.Join(dir, "k.ckpt") {
 		t.Errorf("recorded configuration %+v", cfg)
@@ -169,6 +160,73 @@ func TestFlagsReachTheLoop(t *testing.T) {
 	}
 }
 
+// recorded runs a one-round loop of a few hands with args after the
+// ones it needs, and returns its recorded configuration.
+func recorded(t *testing.T, args ...string) kuhnloop.Config {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	smallModel(t, "k.ckpt")
+	base := []string{"--game", "kuhn", "--init", "k.ckpt", "--rounds", "1", "--games", "2", "--eval-games", "0", "--steps", "1", "--out", "loop"}
+	if _, stderr, err := iterate(t, append(base, args...)...); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	return latestConfig(t)
+}
+
+// latestConfig is the configuration recorded with the latest loop in
+// spag.db.
+func latestConfig(t *testing.T) kuhnloop.Config {
+	t.Helper()
+	store, err := episodes.Open(context.Background(), "spag.db", episodes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rec, err := store.LatestLoop(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg kuhnloop.Config
+	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestDefaultsAreTheRecipe: without the flags, a loop runs docs/kuhn.md's
+// best recipe (the starting model as the KL reference at β 0.2, a chip's
+// penalty for an answer that is no move, max_tokens=3 at play), and each
+// flag or --option still overrides its part.
+func TestDefaultsAreTheRecipe(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		ref     string
+		beta    float64
+		forfeit float64
+		option  string
+	}{
+		{"defaults", nil, kuhnloop.RefInit, 0.2, 1, "max_tokens=3"},
+		{"overridden", []string{"--ref", "previous", "--beta", "0.1", "--forfeit", "0", "--option", "max_tokens=5"}, kuhnloop.RefPrevious, 0.1, 0, "max_tokens=5"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := recorded(t, tt.args...)
+			var tokens []string
+			for _, o := range cfg.Options {
+				if strings.HasPrefix(o, "max_tokens=") {
+					tokens = append(tokens, o)
+				}
+			}
+			if cfg.Ref != tt.ref || cfg.Train.ZeroSum == nil || cfg.Train.ZeroSum.Beta != tt.beta || cfg.Forfeit != tt.forfeit ||
+				!slices.Equal(tokens, []string{tt.option}) {
+				t.Errorf("recorded ref %q, beta %+v, forfeit %v, options %q; want %q, %v, %v, %s",
+					cfg.Ref, cfg.Train.ZeroSum, cfg.Forfeit, cfg.Options, tt.ref, tt.beta, tt.forfeit, tt.option)
+			}
+		})
+	}
+}
+
 // TestHelp: the flags Kuhn shares with Taboo's loop say what each game
 // makes of them, with Kuhn's default.
 func TestHelp(t *testing.T) {
@@ -179,5 +237,41 @@ func TestHelp(t *testing.T) {
 		if f := cmd.Flags().Lookup(name); f == nil || !strings.Contains(f.Usage, want) {
 			t.Errorf("--%s: %v; want its help to contain %q", name, f, want)
 		}
+	}
+}
+
+// TestForfeitReachesTheRewards: the same round (same seed, a model of
+// random weights that answers many prompts with no move) written with
+// --forfeit 0 and --forfeit 5 differs by 5 chips in the advantage of each
+// answer that lost its hand by rule, and only there.
+func TestForfeitReachesTheRewards(t *testing.T) {
+	rewards := func(forfeit string) []rl.Sample {
+		recorded(t, "--seed", "3", "--games", "8", "--forfeit", forfeit)
+		f, err := os.Open(filepath.Join("loop", "round-1", "rewards.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		samples, err := rl.ReadSPAGTraining(f, f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return samples
+	}
+	without, with := rewards("0"), rewards("5")
+	if len(without) != len(with) {
+		t.Fatalf("%d samples without the penalty, %d with it: the rounds differ", len(without), len(with))
+	}
+	penalised := 0
+	for i := range with {
+		switch d := without[i].Reward - with[i].Reward; {
+		case math.Abs(d-5) < 1e-9:
+			penalised++
+		case math.Abs(d) > 1e-9:
+			t.Errorf("sample %d (%q): advantage %v without the penalty, %v with it", i, with[i].Target, without[i].Reward, with[i].Reward)
+		}
+	}
+	if penalised == 0 {
+		t.Errorf("no answer of %d was penalised; the test wants a model that forfeits", len(with))
 	}
 }
