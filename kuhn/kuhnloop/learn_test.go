@@ -51,11 +51,13 @@ func learn(t *testing.T, l learning, tr trainer.Trainer) []float64 {
 }
 
 // margin is how far below the starting model's exploitability the
-// learning test wants round 1's: under the smallest fall of four seeds
-// at this size (0.040: seeds 1 to 4 reached 0.3531, 0.4189, 0.4297 and
-// 0.4158 from 0.4699), while a round that does not train stays where it
-// started.
-const margin = 0.02
+// learning test wants round 1's. With the loop's defaults (max_tokens=3
+// at play) seeds 1 to 4 reached 0.4223, 0.3858, 0.4340 and 0.4473 from
+// 0.4699, falls of 0.023 to 0.084; another CPU's kernels sum in another
+// order and may land anywhere in that spread, so the margin sits below
+// its smallest fall, while a round that does not train stays exactly
+// where it started.
+const margin = 0.01
 
 // TestLearning: one self-play round at a small size brings a small model
 // that knows only the rules closer to optimal play, by more than the
