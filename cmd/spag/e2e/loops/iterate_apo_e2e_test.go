@@ -143,7 +143,7 @@ func TestIterateAPOBadInput(t *testing.T) {
 	}{
 		{[]string{"iterate", "--game", "apo", "--games", "5", "--out", "l"}, "iterate --game apo: --games belong to the other game's loop"},
 		{[]string{"iterate", "--rm-steps", "5", "--out", "l"}, "iterate --game taboo: --rm-steps belong to the other game's loop"},
-		{[]string{"iterate", "--game", "chess", "--out", "l"}, `--game "chess": want taboo or apo`},
+		{[]string{"iterate", "--game", "chess", "--out", "l"}, `--game "chess": want taboo, apo or kuhn`},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl"}, "give --generator CKPT"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "gen.ckpt", "--preferences", "prefs.jsonl"}, "has no scalar head"},
 		{[]string{"iterate", "--game", "apo", "--out", "l", "--generator", "gen.ckpt", "--reward-model", "rm.ckpt", "--preferences", "prefs.jsonl", "--eval-prompts", "definitions"}, "is also a training query"},
