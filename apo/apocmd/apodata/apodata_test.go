@@ -12,9 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	_ "github.com/spag-go/spag/apo/apobuiltin"
 	"github.com/spag-go/spag/apo/apocmd"
 	"github.com/spag-go/spag/command/cmdutil"
+	"github.com/spag-go/spag/command/cmdutil/cmdtest"
 	"github.com/spag-go/spag/command/selfplaycmd"
 	"github.com/spag-go/spag/episodes"
 	_ "github.com/spag-go/spag/taboo/taboobuiltin"
@@ -25,19 +28,13 @@ import (
 // run, and returns what it printed.
 func spag(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	streams, _, out, errOut := cmdutil.Test()
-	f := cmdutil.New(streams, nil)
-	f.RunSummary = func(_ context.Context, w io.Writer, _ *episodes.Store, runID string, _ bool) error {
-		_, err := io.WriteString(w, "summary of "+runID+"\n")
-		return err
-	}
-	cmd := apocmd.NewCmd(f)
-	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err = cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	return cmdtest.Execute(t, func(f *cmdutil.Factory) *cobra.Command {
+		f.RunSummary = func(_ context.Context, w io.Writer, _ *episodes.Store, runID string, _ bool) error {
+			_, err := io.WriteString(w, "summary of "+runID+"\n")
+			return err
+		}
+		return apocmd.NewCmd(f)
+	}, args...)
 }
 
 // lines decodes the JSON lines of s.
